@@ -1,0 +1,8 @@
+// Every benchmark section, in run order. A feature adds its section (named after its engine) here.
+import type { BenchSection } from '../types';
+import { tcpSection } from './tcp';
+
+export const sections: BenchSection[] = [
+  tcpSection,
+  // more sections are registered below this line
+];

@@ -1,0 +1,79 @@
+// Entry of the `wirelab` command. Picks the longest command path matching argv, parses its options and
+// runs it; --help at any level prints usage. See docs/cli.md for exit codes.
+import { parseArgs } from 'node:util';
+import { commands } from './commands';
+import { EXIT, UsageError, commonOptions, makeIo, reportError, type Command } from './framework';
+import { version } from './version';
+
+function topHelp(): string {
+  const groups = new Map<string, Command[]>();
+  for (const c of commands) {
+    const key = c.path[0] ?? '';
+    groups.set(key, [...(groups.get(key) ?? []), c]);
+  }
+  const lines = ['wirelab — network toolkit (the engines of the Wirelab app, headless)', '', 'Usage: wirelab COMMAND [options]   (wirelab COMMAND --help for details)', ''];
+  for (const list of groups.values()) for (const c of list) lines.push(`  ${c.path.join(' ').padEnd(22)} ${c.summary}`);
+  lines.push('', 'Common options: --json (one JSON object per line), --help', 'Exit codes: 0 ok, 1 failed, 2 usage error, 3 problems found, 130 interrupted', `Version ${version}`);
+  return lines.join('\n');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
+    process.stdout.write(`${topHelp()}\n`);
+    return argv.length === 0 ? EXIT.USAGE : EXIT.OK;
+  }
+  if (argv[0] === '--version' || argv[0] === '-v') {
+    process.stdout.write(`${version}\n`);
+    return EXIT.OK;
+  }
+  const matches = commands.filter((c) => c.path.every((w, i) => argv[i] === w)).sort((a, b) => b.path.length - a.path.length);
+  const cmd = matches[0];
+  if (!cmd) {
+    const group = commands.filter((c) => c.path[0] === argv[0]);
+    if (group.length && (argv[1] === undefined || argv[1] === '--help' || argv[1] === '-h')) {
+      process.stdout.write(`${group.map((c) => `  ${c.path.join(' ').padEnd(22)} ${c.summary}`).join('\n')}\n`);
+      return argv[1] ? EXIT.OK : EXIT.USAGE;
+    }
+    process.stderr.write(`wirelab: unknown command "${argv.slice(0, 2).join(' ')}" — see wirelab --help\n`);
+    return EXIT.USAGE;
+  }
+  const rest = argv.slice(cmd.path.length);
+  let parsed: ReturnType<typeof parseArgs>;
+  const json = rest.includes('--json');
+  try {
+    parsed = parseArgs({ args: rest, options: { ...commonOptions, ...cmd.options }, allowPositionals: true, strict: true, allowNegative: false });
+  } catch (err) {
+    process.stderr.write(`wirelab: ${(err as Error).message}\n\n${cmd.usage}\n`);
+    return EXIT.USAGE;
+  }
+  if (parsed.values.help) {
+    process.stdout.write(`${cmd.summary}\n\n${cmd.usage}\n`);
+    return EXIT.OK;
+  }
+  let onSignal = () => {};
+  const interrupted = new Promise<void>((resolve) => (onSignal = resolve));
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    return await cmd.run(parsed as never, makeIo(json, interrupted));
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`wirelab: ${err.message}\n\n${cmd.usage}\n`);
+      return EXIT.USAGE;
+    }
+    return reportError(err, json);
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+// Run when executed as a program (out/main/cli.js via bin/wirelab.mjs, or tsx), not when imported.
+const invokedDirectly = process.argv[1] && /(?:^|[\\/])(cli\.(?:js|mjs|ts)|wirelab(?:\.mjs)?)$/.test(process.argv[1]);
+if (invokedDirectly || process.env.WIRELAB_CLI_MAIN === '1') {
+  void main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+    // Engines close their handles; a forced exit guards against a stray timer keeping us alive.
+    setTimeout(() => process.exit(code), 200).unref();
+  });
+}

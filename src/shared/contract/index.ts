@@ -1,0 +1,42 @@
+// The whole contract. A new engine adds one line to `contract` and its event type to `WirelabEvent`.
+import { appContract, type AppEvent } from './app';
+import { tcpContract, type TcpEvent } from './tcp';
+import type { ContractApi } from './define';
+
+export const contract = {
+  app: appContract,
+  tcp: tcpContract,
+};
+
+export type Contract = typeof contract;
+export type EngineName = keyof Contract;
+
+/** Emitted by the event bus in place of events it had to drop from a full buffer. */
+export interface DroppedEvent {
+  engine: 'bus';
+  type: 'dropped';
+  /** The engine and session whose events were dropped. */
+  forEngine: string;
+  session: string;
+  at: number;
+  count: number;
+}
+
+export type WirelabEvent = AppEvent | TcpEvent | DroppedEvent;
+
+export type EventListener = (batch: WirelabEvent[]) => void;
+
+/** The object the renderer talks to, whichever shell provides it. */
+export type WirelabApi = ContractApi<Contract> & {
+  /** Subscribes to batched engine events; returns an unsubscribe function. */
+  onEvents(listener: EventListener): () => void;
+  readonly shell: 'electron' | 'browser';
+};
+
+/** Channel used for event batches from main to renderer. Not a method channel. */
+export const EVENTS_CHANNEL = 'wirelab:events';
+
+export * from './define';
+export * from './common';
+export * from './app';
+export * from './tcp';

@@ -1,0 +1,17 @@
+// JSON with binary: Uint8Array values travel as {"$b64": "..."} over text transports (the browser
+// shell's WebSocket, the CLI's --json). IPC does not need this; structured clone keeps Uint8Array.
+import { fromBase64, toBase64 } from './encoding';
+
+export function wireStringify(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) => (v instanceof Uint8Array ? { $b64: toBase64(v) } : v));
+}
+
+export function wireParse(text: string): unknown {
+  return JSON.parse(text, (_key, v: unknown) => {
+    if (v && typeof v === 'object' && !Array.isArray(v)) {
+      const o = v as Record<string, unknown>;
+      if (typeof o.$b64 === 'string' && Object.keys(o).length === 1) return fromBase64(o.$b64);
+    }
+    return v;
+  });
+}
