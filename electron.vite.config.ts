@@ -1,11 +1,13 @@
 import { resolve } from 'node:path';
 import { defineConfig } from 'electron-vite';
 import vue from '@vitejs/plugin-vue';
+import pkg from './package.json' with { type: 'json' };
 
 // Three bundles: main (Electron glue + the Node-only CLI/browser shell, which share the engines),
 // preload (one CommonJS file so it loads in a sandboxed renderer) and the renderer (Vue).
 export default defineConfig({
   main: {
+    define: { __WIRELAB_VERSION__: JSON.stringify(pkg.version) },
     build: {
       outDir: 'out/main',
       rollupOptions: {
@@ -18,10 +20,12 @@ export default defineConfig({
   },
   preload: {
     build: {
+      // The sandboxed preload can require only 'electron': bundle zod and the contract into it.
+      externalizeDeps: false,
       outDir: 'out/preload',
       rollupOptions: {
         input: { index: resolve(import.meta.dirname, 'src/preload/index.ts') },
-        output: { format: 'cjs', entryFileNames: '[name].cjs', inlineDynamicImports: true },
+        output: { format: 'cjs', entryFileNames: '[name].cjs', codeSplitting: false },
       },
     },
   },

@@ -6,6 +6,7 @@ import { AppService, type ShellHooks } from './app/app-service';
 import { createDispatcher, type Dispatcher, type Handlers } from './dispatcher/dispatcher';
 import { EventBus, type EventBusOptions } from './dispatcher/event-bus';
 import { TcpWorkbench } from './engines/tcp/workbench';
+import { UdpService } from './engines/udp/service';
 import { openDataDir, type DataDir } from './storage/data-dir';
 
 export interface ServicesOptions extends ShellHooks {
@@ -28,8 +29,10 @@ export function createServices(options: ServicesOptions): Services {
   const tcp = new TcpWorkbench();
   app.on((e) => bus.publish(e));
   tcp.on((e) => bus.publish(e));
+  const udp = new UdpService();
+  udp.on((e) => bus.publish(e));
 
-  const handlers: Handlers<typeof contract> = { app, tcp };
+  const handlers: Handlers<typeof contract> = { app, tcp, udp };
   const dispatcher = createDispatcher(contract, handlers);
   let closing: Promise<void> | undefined;
   return {
@@ -40,6 +43,7 @@ export function createServices(options: ServicesOptions): Services {
     close() {
       closing ??= (async () => {
         await tcp.close();
+        await udp.closeAll();
         bus.close();
         dataDir.release();
       })();

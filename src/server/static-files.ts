@@ -2,7 +2,8 @@
 // every response carries the same strict CSP the Electron shell uses.
 import { createReadStream, statSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { extname, join, normalize, resolve, sep } from 'node:path';
+import { extname, join } from 'node:path';
+import { resolveInside } from '../main/app/paths';
 import { contentSecurityPolicy } from '../main/app/csp';
 
 const MIME: Record<string, string> = {
@@ -17,21 +18,6 @@ const MIME: Record<string, string> = {
   '.woff2': 'font/woff2',
   '.map': 'application/json',
 };
-
-/** Resolves a URL path inside root, or undefined when it would escape it. */
-export function resolveInside(root: string, urlPath: string): string | undefined {
-  let decoded: string;
-  try {
-    decoded = decodeURIComponent(urlPath.split('?')[0] ?? '/');
-  } catch {
-    return undefined;
-  }
-  if (decoded.includes('\0')) return undefined;
-  const rel = normalize(decoded).replace(/^([/\\])+/, '');
-  const full = resolve(join(root, rel));
-  const base = resolve(root);
-  return full === base || full.startsWith(base + sep) ? full : undefined;
-}
 
 export function serveStatic(root: string, req: IncomingMessage, res: ServerResponse, connectSrc: string): void {
   const headers = {

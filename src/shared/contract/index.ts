@@ -1,11 +1,21 @@
 // The whole contract. A new engine adds one line to `contract` and its event type to `WirelabEvent`.
 import { appContract, type AppEvent } from './app';
 import { tcpContract, type TcpEvent } from './tcp';
+import { chatContract, type ChatEvent } from './chat';
+import { httpServerContract, type HttpServerEvent } from './http-server';
+import { httpClientContract, type HttpClientEvent } from './http-client';
+import { lbContract, type LbEvent } from './lb';
+import { udpContract, type UdpEvent } from './udp';
 import type { ContractApi } from './define';
 
 export const contract = {
   app: appContract,
   tcp: tcpContract,
+  httpServer: httpServerContract,
+  httpClient: httpClientContract,
+  chat: chatContract,
+  lb: lbContract,
+  udp: udpContract,
 };
 
 export type Contract = typeof contract;
@@ -22,7 +32,7 @@ export interface DroppedEvent {
   count: number;
 }
 
-export type WirelabEvent = AppEvent | TcpEvent | DroppedEvent;
+export type WirelabEvent = AppEvent | TcpEvent | HttpServerEvent | HttpClientEvent | ChatEvent | LbEvent | UdpEvent | DroppedEvent;
 
 export type EventListener = (batch: WirelabEvent[]) => void;
 
@@ -40,3 +50,8 @@ export * from './define';
 export * from './common';
 export * from './app';
 export * from './tcp';
+export * from './http-server';
+export * from './http-client';
+export * from './chat';
+export * from './lb';
+export * from './udp';

@@ -1,0 +1,90 @@
+// The Electron shell's security decisions as pure functions (unit-tested without Electron):
+// where the window may navigate, what window.open may do, which frames may call IPC, window options.
+import { isSafeExternalUrl } from './url-policy';
+
+export const APP_SCHEME = 'app';
+export const APP_HOST = 'wirelab';
+export const APP_ORIGIN = `${APP_SCHEME}://${APP_HOST}`;
+export const APP_INDEX_URL = `${APP_ORIGIN}/index.html`;
+
+/** True for a page of the app itself (or the dev server in `electron-vite dev`). */
+export function isAppUrl(raw: string, devServerUrl?: string): boolean {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return false;
+  }
+  if (url.protocol === `${APP_SCHEME}:` && url.host === APP_HOST) return true;
+  if (devServerUrl) {
+    try {
+      return url.origin === new URL(devServerUrl).origin;
+    } catch {
+      return false;
+    }
+  }
+  return false;
+}
+
+/** In-window navigation: never; a hash change within the app is not a navigation Electron reports. */
+export function navigationAllowed(_target: string): boolean {
+  return false;
+}
+
+/** window.open / target=_blank: always denied in-app; http(s) links go to the system browser. */
+export function windowOpenDecision(url: string): { action: 'deny'; openExternally: boolean } {
+  return { action: 'deny', openExternally: isSafeExternalUrl(url) };
+}
+
+/** IPC is answered only for the app's own top-level frame (no parent), never for iframes. */
+export function isTrustedSender(frame: { url: string; parent: unknown } | null | undefined, devServerUrl?: string): boolean {
+  return !!frame && frame.parent === null && isAppUrl(frame.url, devServerUrl);
+}
+
+export interface MainWindowOptions {
+  width: number;
+  height: number;
+  minWidth: number;
+  minHeight: number;
+  show: boolean;
+  title: string;
+  backgroundColor: string;
+  autoHideMenuBar: boolean;
+  webPreferences: {
+    preload: string;
+    contextIsolation: true;
+    sandbox: true;
+    nodeIntegration: false;
+    nodeIntegrationInSubFrames: false;
+    webSecurity: true;
+    allowRunningInsecureContent: false;
+    webviewTag: false;
+    spellcheck: false;
+    navigateOnDragDrop: false;
+  };
+}
+
+export function mainWindowOptions(preload: string, dark: boolean): MainWindowOptions {
+  return {
+    width: 1280,
+    height: 820,
+    minWidth: 900,
+    minHeight: 560,
+    show: false,
+    title: 'Wirelab',
+    backgroundColor: dark ? '#0d1117' : '#f6f7f9',
+    autoHideMenuBar: true,
+    webPreferences: {
+      preload,
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      nodeIntegrationInSubFrames: false,
+      webSecurity: true,
+      allowRunningInsecureContent: false,
+      webviewTag: false,
+      spellcheck: false,
+      navigateOnDragDrop: false,
+    },
+  };
+}

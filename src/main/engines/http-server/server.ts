@@ -1,0 +1,493 @@
+// One mock HTTP(S) server session: user routes, then echo, then the static folder, then the demo API, then
+// the "Hello, World!" page, then 404. Every request is reported once, when its response ends, as an
+// inspector event. Limits (timeouts, header and body size, connections) are options with documented
+// defaults and are enforced by Node's parser or before a byte is buffered. It knows nothing of the UI.
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { realpath, stat } from 'node:fs/promises';
+import type { Socket } from 'node:net';
+import {
+  HTTP_SERVER_DEFAULTS,
+  HttpServerLimits,
+  type HttpRoute,
+  type HttpServerEvent,
+  type HttpServerHandler,
+  type HttpServerInfo,
+  type InspectedRequest,
+} from '../../../shared/contract/http-server';
+import { TypedEmitter } from '../common/emitter';
+import { EngineError, toEngineError } from '../common/errors';
+import { IdSequence } from '../common/ids';
+import { closeServer, listen } from '../common/net';
+import { demoApi } from './demo-api';
+import { compileRoute, findRoute, type CompiledRoute } from './router';
+import { serveStatic } from './static-files';
+import { hasPlaceholders, renderTemplate } from './template';
+
+export interface HttpMockServerOptions {
+  host: string;
+  port: number;
+  tls?: { certPem: string; keyPem: string; fingerprint256?: string };
+  routes: HttpRoute[];
+  staticDir: string | null;
+  staticListing: boolean;
+  staticIndex: string;
+  echo: boolean;
+  cors: boolean;
+  demoApi: boolean;
+  helloWorld: boolean;
+  limits: HttpServerLimits;
+}
+
+export const HTTP_MOCK_SERVER_DEFAULTS: Omit<HttpMockServerOptions, 'port'> = {
+  host: HTTP_SERVER_DEFAULTS.host,
+  routes: [],
+  staticDir: null,
+  staticListing: false,
+  staticIndex: HTTP_SERVER_DEFAULTS.staticIndex,
+  echo: false,
+  cors: false,
+  demoApi: true,
+  helloWorld: true,
+  limits: HttpServerLimits.parse({}),
+};
+
+export type HttpMockServerPatch = Partial<Pick<HttpMockServerOptions, 'routes' | 'staticDir' | 'staticListing' | 'staticIndex' | 'echo' | 'cors' | 'demoApi' | 'helloWorld'>>;
+
+/** The seed's default page. */
+export const HELLO_WORLD_BODY = 'Hello, World!';
+
+async function checkStaticDir(dir: string): Promise<string> {
+  try {
+    const real = await realpath(dir);
+    if (!(await stat(real)).isDirectory()) throw new EngineError('FILE_UNREADABLE', `${dir} is not a folder`);
+    return real;
+  } catch (err) {
+    if (err instanceof EngineError) throw err;
+    throw new EngineError('FILE_UNREADABLE', `static folder ${dir}: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+function headerPairs(raw: string[]): [string, string][] {
+  const out: [string, string][] = [];
+  for (let i = 0; i + 1 < raw.length; i += 2) out.push([raw[i] as string, raw[i + 1] as string]);
+  return out;
+}
+
+function isUtf8(bytes: Uint8Array): boolean {
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export class HttpMockServer extends TypedEmitter<HttpServerEvent> {
+  readonly session: string;
+  private readonly options: HttpMockServerOptions;
+  private readonly server: Server;
+  private compiled: CompiledRoute[] = [];
+  private staticRoot: string | null = null;
+  private readonly sockets = new Set<Socket>();
+  private readonly requestIds = new IdSequence('r');
+  private state: 'new' | 'starting' | 'listening' | 'stopped' = 'new';
+  private startPromise?: Promise<HttpServerInfo>;
+  private closePromise?: Promise<void>;
+  private bound = { host: '', port: 0 };
+  private startedAt = 0;
+  private requestCount = 0;
+
+  constructor(session: string, options: Partial<HttpMockServerOptions> & { port: number }) {
+    super();
+    this.session = session;
+    this.options = { ...HTTP_MOCK_SERVER_DEFAULTS, ...options };
+    this.compiled = this.options.routes.map(compileRoute);
+    const l = this.options.limits;
+    const serverOptions = {
+      headersTimeout: l.headersTimeoutMs,
+      requestTimeout: l.requestTimeoutMs,
+      keepAliveTimeout: l.keepAliveTimeoutMs,
+      maxHeaderSize: l.maxHeaderBytes,
+      // Node checks the two timeouts on this interval (30 s by default), which would let a slowloris
+      // client hold a socket far beyond headersTimeout.
+      connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(l.headersTimeoutMs / 4))),
+      noDelay: true,
+    };
+    const handler = (req: IncomingMessage, res: ServerResponse) => {
+      this.handle(req, res).catch((err: unknown) => this.failResponse(res, err));
+    };
+    this.server = this.options.tls
+      ? createHttpsServer({ ...serverOptions, cert: this.options.tls.certPem, key: this.options.tls.keyPem }, handler)
+      : createHttpServer(serverOptions, handler);
+    this.server.maxConnections = l.maxConnections;
+    this.server.on('connection', (s: Socket) => {
+      this.sockets.add(s);
+      s.once('close', () => this.sockets.delete(s));
+    });
+    this.server.on('drop', (data?: { remoteAddress?: string }) => {
+      this.emit({
+        engine: 'httpServer',
+        type: 'limit',
+        session: this.session,
+        at: Date.now(),
+        code: 'LIMIT_EXCEEDED',
+        message: `maxConnections (${l.maxConnections}) reached; connection dropped`,
+        remoteAddress: data?.remoteAddress,
+      });
+    });
+    this.server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => this.onClientError(err, socket));
+    this.server.on('error', (err) => {
+      if (this.state !== 'listening') return;
+      const e = toEngineError(err);
+      this.emit({ engine: 'httpServer', type: 'error', session: this.session, at: Date.now(), code: e.code, message: e.message });
+    });
+  }
+
+  start(): Promise<HttpServerInfo> {
+    this.startPromise ??= (async () => {
+      this.state = 'starting';
+      try {
+        if (this.options.staticDir) this.staticRoot = await checkStaticDir(this.options.staticDir);
+        this.bound = await listen(this.server, this.options.port, this.options.host);
+      } catch (err) {
+        this.state = 'stopped';
+        throw err;
+      }
+      this.state = 'listening';
+      this.startedAt = Date.now();
+      return this.info();
+    })();
+    return this.startPromise;
+  }
+
+  get port(): number {
+    return this.bound.port;
+  }
+
+  info(): HttpServerInfo {
+    const o = this.options;
+    const host = this.bound.host || o.host;
+    const urlHost = host.includes(':') ? `[${host}]` : host;
+    return {
+      session: this.session,
+      host,
+      port: this.bound.port,
+      url: `${o.tls ? 'https' : 'http'}://${urlHost}:${this.bound.port}`,
+      tls: Boolean(o.tls),
+      fingerprint256: o.tls?.fingerprint256,
+      state: this.state === 'listening' ? 'listening' : 'stopped',
+      startedAt: this.startedAt,
+      routes: o.routes.map((r) => ({ ...r, headers: { ...r.headers } })),
+      staticDir: o.staticDir,
+      staticListing: o.staticListing,
+      staticIndex: o.staticIndex,
+      echo: o.echo,
+      cors: o.cors,
+      demoApi: o.demoApi,
+      helloWorld: o.helloWorld,
+      limits: { ...o.limits },
+      connections: this.sockets.size,
+      requests: this.requestCount,
+    };
+  }
+
+  async update(patch: HttpMockServerPatch): Promise<HttpServerInfo> {
+    if (patch.staticDir !== undefined) {
+      this.staticRoot = patch.staticDir ? await checkStaticDir(patch.staticDir) : null;
+      this.options.staticDir = patch.staticDir;
+    }
+    if (patch.routes) {
+      this.compiled = patch.routes.map(compileRoute);
+      this.options.routes = patch.routes;
+    }
+    for (const k of ['staticListing', 'staticIndex', 'echo', 'cors', 'demoApi', 'helloWorld'] as const) {
+      const v = patch[k];
+      if (v !== undefined) (this.options as Record<typeof k, unknown>)[k] = v;
+    }
+    return this.info();
+  }
+
+  close(): Promise<void> {
+    this.closePromise ??= (async () => {
+      const wasRunning = this.state === 'listening' || this.state === 'starting';
+      if (this.startPromise) await this.startPromise.catch(() => undefined);
+      this.state = 'stopped';
+      const closed = closeServer(this.server);
+      this.server.closeAllConnections();
+      for (const s of this.sockets) s.destroy();
+      await closed;
+      if (wasRunning) this.emit({ engine: 'httpServer', type: 'stopped', session: this.session, at: Date.now() });
+    })();
+    return this.closePromise;
+  }
+
+  private onClientError(err: NodeJS.ErrnoException, socket: Socket): void {
+    const code = err.code ?? '';
+    let status = 400;
+    let errCode = 'HTTP_PROTOCOL_ERROR';
+    if (code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+      status = 408;
+      errCode = 'TIMEOUT';
+    } else if (code === 'HPE_HEADER_OVERFLOW') {
+      status = 431;
+      errCode = 'LIMIT_EXCEEDED';
+    } else if (code === 'ECONNRESET' || code === 'EPIPE') {
+      socket.destroy();
+      return;
+    }
+    this.emit({
+      engine: 'httpServer',
+      type: 'limit',
+      session: this.session,
+      at: Date.now(),
+      code: errCode,
+      message: `${status}: ${err.message}`,
+      remoteAddress: socket.remoteAddress,
+    });
+    if (socket.writable && !(socket as Socket & { _httpMessage?: unknown })._httpMessage) {
+      const reason = status === 408 ? 'Request Timeout' : status === 431 ? 'Request Header Fields Too Large' : 'Bad Request';
+      socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    }
+    socket.destroySoon();
+  }
+
+  private failResponse(res: ServerResponse, err: unknown): void {
+    const e = toEngineError(err);
+    if (!res.headersSent) {
+      const body = `Internal error: ${e.code}\n`;
+      res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(body) });
+      res.end(body);
+    } else res.destroy();
+  }
+
+  private corsHeaders(req: IncomingMessage): Record<string, string> {
+    const origin = req.headers.origin;
+    const h: Record<string, string> = {
+      'access-control-allow-origin': origin ?? '*',
+      'access-control-allow-methods': 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS',
+      'access-control-allow-headers': req.headers['access-control-request-headers'] ?? '*',
+      'access-control-expose-headers': '*',
+      'access-control-max-age': '600',
+    };
+    if (origin) {
+      h['access-control-allow-credentials'] = 'true';
+      h.vary = 'Origin';
+    }
+    return h;
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    this.requestCount += 1;
+    const t0 = performance.now();
+    const startedAt = Date.now();
+    const limits = this.options.limits;
+    const rawUrl = req.url ?? '/';
+    const qi = rawUrl.indexOf('?');
+    const rawPath = qi < 0 ? rawUrl : rawUrl.slice(0, qi);
+    const method = (req.method ?? 'GET').toUpperCase();
+    const rec = {
+      handler: 'not-found' as HttpServerHandler,
+      routeId: undefined as string | undefined,
+      bodyBytes: 0,
+      preview: [] as Buffer[],
+      previewBytes: 0,
+      responseBytes: 0,
+      code: undefined as string | undefined,
+      message: undefined as string | undefined,
+    };
+    res.once('close', () => {
+      const preview = Buffer.concat(rec.preview, rec.previewBytes);
+      const request: InspectedRequest = {
+        id: this.requestIds.next(),
+        method,
+        url: rawUrl,
+        httpVersion: req.httpVersion,
+        headers: headerPairs(req.rawHeaders),
+        remoteAddress: req.socket.remoteAddress ?? '?',
+        remotePort: req.socket.remotePort ?? 0,
+        body: new Uint8Array(preview),
+        bodyBytes: rec.bodyBytes,
+        bodyTruncated: rec.bodyBytes > rec.previewBytes,
+        status: res.statusCode,
+        handler: rec.handler,
+        routeId: rec.routeId,
+        responseBytes: rec.responseBytes,
+        startedAt,
+        durationMs: performance.now() - t0,
+      };
+      if (rec.code) {
+        request.code = rec.code;
+        request.message = rec.message;
+      } else if (!res.writableFinished) {
+        request.code = 'CONNECTION_RESET';
+        request.message = 'client closed the connection before the response ended';
+      }
+      this.emit({ engine: 'httpServer', type: 'request', session: this.session, at: Date.now(), request });
+    });
+
+    const cors = this.options.cors ? this.corsHeaders(req) : undefined;
+    if (cors) for (const [k, v] of Object.entries(cors)) res.setHeader(k, v);
+
+    // Body: refused on its declared length first, then counted while streaming — never buffered past the limit.
+    const declared = req.headers['content-length'] !== undefined ? Number(req.headers['content-length']) : undefined;
+    const tooLarge = (what: string) => {
+      rec.handler = 'limit';
+      rec.code = 'LIMIT_EXCEEDED';
+      rec.message = `${what} exceeds maxBodyBytes (${limits.maxBodyBytes})`;
+      const text = `Payload Too Large: ${what} exceeds ${limits.maxBodyBytes} bytes\n`;
+      rec.responseBytes = Buffer.byteLength(text);
+      if (!res.headersSent) {
+        res.writeHead(413, { 'content-type': 'text/plain; charset=utf-8', 'content-length': rec.responseBytes, connection: 'close' });
+        res.end(text, () => req.socket.destroySoon());
+      }
+    };
+    if (declared !== undefined && declared > limits.maxBodyBytes) {
+      tooLarge(`declared body (${declared} bytes)`);
+      return;
+    }
+    let body: Buffer = Buffer.alloc(0);
+    const hasBody = declared !== undefined ? declared > 0 : req.headers['transfer-encoding'] !== undefined;
+    if (hasBody) {
+      const chunks: Buffer[] = [];
+      const ok = await new Promise<boolean>((resolve) => {
+        req.on('data', (chunk: Buffer) => {
+          rec.bodyBytes += chunk.length;
+          if (rec.bodyBytes > limits.maxBodyBytes) {
+            req.pause();
+            resolve(false);
+            return;
+          }
+          chunks.push(chunk);
+          if (rec.previewBytes < limits.inspectorBodyBytes) {
+            const take = chunk.subarray(0, limits.inspectorBodyBytes - rec.previewBytes);
+            rec.preview.push(Buffer.from(take));
+            rec.previewBytes += take.length;
+          }
+        });
+        req.once('end', () => resolve(true));
+        req.once('error', () => resolve(false));
+        req.once('close', () => resolve(req.complete));
+      });
+      if (!ok) {
+        if (rec.bodyBytes > limits.maxBodyBytes) tooLarge(`streamed body (more than ${limits.maxBodyBytes} bytes)`);
+        else {
+          rec.code = 'RESPONSE_INCOMPLETE';
+          rec.message = 'request body ended early';
+          res.destroy();
+        }
+        return;
+      }
+      body = Buffer.concat(chunks, rec.bodyBytes);
+    }
+
+    if (cors && method === 'OPTIONS' && req.headers['access-control-request-method']) {
+      rec.handler = 'cors';
+      res.writeHead(204, { 'content-length': 0 });
+      res.end();
+      return;
+    }
+
+    const found = findRoute(this.compiled, method, rawPath);
+    if (found) {
+      rec.handler = 'route';
+      rec.routeId = found.route.id;
+      const r = found.route;
+      if (r.delayMs > 0) {
+        const alive = await new Promise<boolean>((resolve) => {
+          const t = setTimeout(() => resolve(true), r.delayMs);
+          res.once('close', () => {
+            clearTimeout(t);
+            resolve(false);
+          });
+        });
+        if (!alive) return;
+      }
+      const text = hasPlaceholders(r.body)
+        ? renderTemplate(r.body, {
+            params: found.params,
+            query: new URLSearchParams(qi < 0 ? '' : rawUrl.slice(qi + 1)),
+            headers: req.headers,
+            method,
+            path: rawPath,
+            body: body.toString('utf8'),
+          })
+        : r.body;
+      const out = Buffer.from(text);
+      const headers: Record<string, string | number> = { ...r.headers };
+      const lower = new Set(Object.keys(headers).map((k) => k.toLowerCase()));
+      if (!lower.has('content-type') && out.length > 0) {
+        headers['content-type'] = /^\s*[[{]/.test(text) ? 'application/json; charset=utf-8' : 'text/plain; charset=utf-8';
+      }
+      if (!lower.has('content-length') && !lower.has('transfer-encoding')) headers['content-length'] = out.length;
+      this.reply(res, r.status, headers, out, rec, method);
+      return;
+    }
+
+    if (this.options.echo) {
+      rec.handler = 'echo';
+      const query: Record<string, string | string[]> = {};
+      for (const [k, v] of new URLSearchParams(qi < 0 ? '' : rawUrl.slice(qi + 1))) {
+        const prev = query[k];
+        query[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
+      }
+      const utf8 = isUtf8(body);
+      const echo = {
+        method,
+        url: rawUrl,
+        path: rawPath,
+        query,
+        httpVersion: req.httpVersion,
+        headers: req.headers,
+        rawHeaders: headerPairs(req.rawHeaders),
+        body: utf8 ? body.toString('utf8') : body.toString('base64'),
+        bodyEncoding: utf8 ? 'utf8' : 'base64',
+        bodyBytes: body.length,
+        remoteAddress: req.socket.remoteAddress,
+        remotePort: req.socket.remotePort,
+        tls: Boolean(this.options.tls),
+      };
+      const out = Buffer.from(`${JSON.stringify(echo, null, 2)}\n`);
+      this.reply(res, 200, { 'content-type': 'application/json; charset=utf-8', 'content-length': out.length }, out, rec, method);
+      return;
+    }
+
+    if (this.staticRoot) {
+      const r = await serveStatic(req, res, rawPath, { root: this.staticRoot, index: this.options.staticIndex, listing: this.options.staticListing });
+      if (r.status !== 404 || !(this.options.demoApi || this.options.helloWorld) || res.headersSent) {
+        rec.handler = 'static';
+        rec.responseBytes = r.bytes;
+        return;
+      }
+    }
+
+    if (this.options.demoApi) {
+      const answer = demoApi(method, rawPath, body);
+      if (answer) {
+        rec.handler = 'demo';
+        const out = Buffer.from(`${JSON.stringify(answer.body, null, 2)}\n`);
+        this.reply(res, answer.status, { 'content-type': 'application/json; charset=utf-8', 'content-length': out.length }, out, rec, method);
+        return;
+      }
+    }
+
+    if (this.options.helloWorld && rawPath === '/' && (method === 'GET' || method === 'HEAD')) {
+      rec.handler = 'hello';
+      const out = Buffer.from(HELLO_WORLD_BODY);
+      this.reply(res, 200, { 'content-type': 'text/html; charset=utf-8', 'content-length': out.length }, out, rec, method);
+      return;
+    }
+
+    rec.handler = 'not-found';
+    const out = Buffer.from(`Not Found: ${method} ${rawPath}\n`);
+    this.reply(res, 404, { 'content-type': 'text/plain; charset=utf-8', 'content-length': out.length }, out, rec, method);
+  }
+
+  private reply(res: ServerResponse, status: number, headers: Record<string, string | number>, body: Buffer, rec: { responseBytes: number }, method: string): void {
+    if (res.destroyed) return;
+    res.writeHead(status, headers);
+    const sent = method === 'HEAD' ? 0 : body.length;
+    rec.responseBytes = sent;
+    res.end(method === 'HEAD' ? undefined : body);
+  }
+}

@@ -1,0 +1,36 @@
+// Playwright fixtures: a browser shell per test (real engines, port 0, fresh data dir) and a page
+// opened on its tokenised URL. `startShell` can also start extra shells (two instances, restarts).
+import { test as base, expect, type Page } from '@playwright/test';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startBrowserShell, type BrowserShell } from '../../src/server/browser-shell';
+
+export interface ShellHandle {
+  shell: BrowserShell;
+  dataDir: string;
+}
+
+export const RENDERER_DIR = join(import.meta.dirname, '..', '..', 'out', 'renderer');
+
+export async function startShell(dataDir?: string): Promise<ShellHandle> {
+  const dir = dataDir ?? mkdtempSync(join(tmpdir(), 'wirelab-e2e-'));
+  const shell = await startBrowserShell({ port: 0, dataDir: dir, rendererDir: RENDERER_DIR, version: 'e2e' });
+  return { shell, dataDir: dir };
+}
+
+export const test = base.extend<{ shell: ShellHandle; app: Page }>({
+  shell: async ({}, use) => {
+    const h = await startShell();
+    await use(h);
+    await h.shell.close();
+    rmSync(h.dataDir, { recursive: true, force: true });
+  },
+  app: async ({ page, shell }, use) => {
+    await page.goto(shell.shell.url);
+    await expect(page.getByTestId('shell-info')).toContainText('browser shell');
+    await use(page);
+  },
+});
+
+export { expect };

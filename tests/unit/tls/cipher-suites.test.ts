@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { getCiphers } from 'node:tls';
+import { buildSuiteTable } from '../../../src/main/engines/tls/cipher-suites';
+
+const table = buildSuiteTable();
+
+describe('cipher-suite table', () => {
+  it('holds the registry: unique codes, TLS 1.3 suites included', () => {
+    expect(table.all.length).toBeGreaterThan(320);
+    expect(new Set(table.all.map((s) => s.code)).size).toBe(table.all.length);
+    expect(table.byCode(0x1301)?.name).toBe('TLS_AES_128_GCM_SHA256');
+    expect(table.byCode(0x1301)?.tls13).toBe(true);
+  });
+
+  it('gives the OpenSSL name of every suite node:tls knows (same rules, checked against the runtime)', () => {
+    const known = new Set(table.all.map((s) => s.openssl?.toLowerCase()).filter(Boolean));
+    const missing = getCiphers().filter((c) => !known.has(c));
+    expect(missing).toEqual([]);
+  });
+
+  it('parses meaning and strength', () => {
+    const s = table.byCode(0xc02f)!;
+    expect(s).toMatchObject({ openssl: 'ECDHE-RSA-AES128-GCM-SHA256', kx: 'ECDHE', auth: 'RSA', cipher: 'AES_128_GCM', bits: 128, aead: true, forwardSecret: true, strength: 'strong' });
+    expect(table.byCode(0x000a)).toMatchObject({ openssl: 'DES-CBC3-SHA', tripleDes: true, bits: 112, strength: 'weak', forwardSecret: false });
+    expect(table.byCode(0x0005)).toMatchObject({ openssl: 'RC4-SHA', rc4: true, strength: 'insecure' });
+    expect(table.byCode(0x0003)).toMatchObject({ export: true, bits: 40, strength: 'insecure' });
+    expect(table.byCode(0x0034)).toMatchObject({ openssl: 'ADH-AES128-SHA', anonymous: true, strength: 'insecure' });
+    expect(table.byCode(0x0002)).toMatchObject({ nullCipher: true, strength: 'insecure' });
+    expect(table.byCode(0xcca8)).toMatchObject({ openssl: 'ECDHE-RSA-CHACHA20-POLY1305', bits: 256, strength: 'strong' });
+    expect(table.byCode(0xc013)).toMatchObject({ openssl: 'ECDHE-RSA-AES128-SHA', strength: 'weak', aead: false });
+    expect(table.byName('ecdhe-rsa-aes128-gcm-sha256')?.code).toBe(0xc02f);
+  });
+});
