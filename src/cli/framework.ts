@@ -2,7 +2,7 @@
 // by --help, human output by default and one JSON object per line with --json.
 // Exit codes (docs/cli.md): 0 ok, 1 operation failed (network, I/O), 2 usage error, 3 problems found
 // (e.g. TLS inspection found issues), 130 interrupted.
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import type { ParseArgsConfig } from 'node:util';
 import { errorSentence, isErrorCode } from '../shared/errors';
 import { wireStringify } from '../shared/wire-json';
 import { EngineError, toEngineError } from '../main/engines/common/errors';

@@ -6,7 +6,9 @@ import { AppService, type ShellHooks } from './app/app-service';
 import { createDispatcher, type Dispatcher, type Handlers } from './dispatcher/dispatcher';
 import { EventBus, type EventBusOptions } from './dispatcher/event-bus';
 import { TcpWorkbench } from './engines/tcp/workbench';
+import { LbService } from './engines/load-balancer/service';
 import { UdpService } from './engines/udp/service';
+import { TlsSocketService } from './engines/tls-socket/service';
 import { openDataDir, type DataDir } from './storage/data-dir';
 
 export interface ServicesOptions extends ShellHooks {
@@ -31,8 +33,12 @@ export function createServices(options: ServicesOptions): Services {
   tcp.on((e) => bus.publish(e));
   const udp = new UdpService();
   udp.on((e) => bus.publish(e));
+  const tlssock = new TlsSocketService(dataDir.path);
+  tlssock.on((e) => bus.publish(e));
 
-  const handlers: Handlers<typeof contract> = { app, tcp, udp };
+  const lb = new LbService();
+  lb.on((e) => bus.publish(e));
+  const handlers: Handlers<typeof contract> = { app, tcp, udp, tlssock, lb };
   const dispatcher = createDispatcher(contract, handlers);
   let closing: Promise<void> | undefined;
   return {
@@ -43,7 +49,9 @@ export function createServices(options: ServicesOptions): Services {
     close() {
       closing ??= (async () => {
         await tcp.close();
+        await lb.close();
         await udp.closeAll();
+        await tlssock.close();
         bus.close();
         dataDir.release();
       })();

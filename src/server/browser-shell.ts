@@ -6,11 +6,14 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { wireParse, wireStringify } from '../shared/wire-json';
+import { wireParse, wireStringify as wireStringifyWith } from '../shared/wire-json';
 import { createServices, type Services } from '../main/services';
 import { listen } from '../main/engines/common/net';
 import { originAllowed, tokenMatches } from './origin-policy';
 import { serveStatic } from './static-files';
+
+const nodeBase64 = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('base64');
+const wireStringify = (v: unknown) => wireStringifyWith(v, nodeBase64);
 
 export interface BrowserShellOptions {
   /** Port for the page and socket; 0 picks a free one. */

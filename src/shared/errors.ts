@@ -69,6 +69,14 @@ export const errorSentences = {
   ADDRESS_FAMILY_MISMATCH: 'The address is IPv4 and the socket IPv6 (or the other way round) — bind a socket of the same family.',
   INVALID_IMPORT: 'The file could not be imported: it is not a valid Wirelab packet list. Nothing was changed.',
   INVALID_CERTIFICATE: 'The certificate or private key is not valid PEM, or they do not belong together.',
+  // tls inspector (docs/tls.md)
+  NOT_TLS: 'The server did not answer with TLS — the port may speak plain HTTP or another protocol (try STARTTLS for mail and FTP).',
+  TLS_HANDSHAKE_INCOMPLETE: 'The server stopped in the middle of the TLS handshake.',
+  TLS_NO_COMMON_PROTOCOL: 'The server refused every TLS version and cipher suite offered.',
+  STARTTLS_FAILED: 'The plaintext part of STARTTLS did not go as the protocol expects.',
+  STARTTLS_UNSUPPORTED: 'The server does not offer STARTTLS for this protocol.',
+  INVALID_CA_FILE: 'The CA file could not be used: it is missing, too large, or holds no valid PEM certificate.',
+  TLS_SCAN_LIMIT: 'The scan reached its handshake limit before it finished; raise the limit or scan less.',
   // load balancer (docs/load-balancer.md)
   LB_INVALID_BACKEND: 'A backend address is not valid: use HOST:PORT with an IP address or host name (IPv6 as [addr]:port).',
   LB_WEIGHT_OUT_OF_RANGE: 'A backend weight must be a whole number from 1 to 256.',

@@ -2,8 +2,9 @@
 // shell's WebSocket, the CLI's --json). IPC does not need this; structured clone keeps Uint8Array.
 import { fromBase64, toBase64 } from './encoding';
 
-export function wireStringify(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) => (v instanceof Uint8Array ? { $b64: toBase64(v) } : v));
+/** `encode` lets Node callers pass a native base64 encoder (Buffer), which is several times faster. */
+export function wireStringify(value: unknown, encode: (bytes: Uint8Array) => string = toBase64): string {
+  return JSON.stringify(value, (_key, v: unknown) => (v instanceof Uint8Array ? { $b64: encode(v) } : v));
 }
 
 export function wireParse(text: string): unknown {

@@ -9,7 +9,8 @@ export function resolveInside(root: string, urlPath: string): string | undefined
   } catch {
     return undefined;
   }
-  if (decoded.includes('\0')) return undefined;
+  // A dot-dot segment is never needed by a page; refusing it outright beats normalising it away.
+  if (decoded.includes('\0') || decoded.split(/[/\\]/).includes('..')) return undefined;
   const rel = normalize(decoded.replace(/\\/g, '/')).replace(/^([/\\])+/, '');
   const full = resolve(join(root, rel));
   const base = resolve(root);

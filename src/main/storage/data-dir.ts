@@ -37,7 +37,7 @@ export function openDataDir(dir: string): DataDir {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw new EngineError('STORAGE_WRITE_FAILED', `${lock}: ${(err as Error).message}`);
       const owner = Number.parseInt(readFileSync(lock, 'utf8'), 10);
-      if (Number.isFinite(owner) && owner !== process.pid && alive(owner)) {
+      if (Number.isFinite(owner) && alive(owner)) {
         throw new EngineError('DATA_DIR_LOCKED', `${path} is in use by process ${owner}; pass another --data-dir`);
       }
       rmSync(lock, { force: true });

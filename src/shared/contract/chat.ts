@@ -35,8 +35,10 @@ export const CHAT_DEFAULTS = {
   maxQueuedBytes: 4 * 1024 * 1024,
   /** Plain text clients: a message without newline ends after this much silence. */
   quietGapMs: 50,
-  /** Time a connection may take to say hello (or send its first plain text) before it is closed. */
+  /** Time a connection that started a frame ("{") may take to finish its hello before it is closed. */
   helloTimeoutMs: 10_000,
+  /** A connection silent this long after connecting is a plain text client (protocol clients say hello at once). */
+  plainDetectMs: 300,
   /** 'batch': acks after the OS has the bytes (survives a killed process), fsync every fsyncIntervalMs. */
   fsync: 'batch' as 'batch' | 'always' | 'never',
   fsyncIntervalMs: 200,
@@ -47,6 +49,10 @@ export const CHAT_DEFAULTS = {
   fileWindowChunks: 16,
   reconnectMinMs: 200,
   reconnectMaxMs: 10_000,
+  /** Client keepalive: a ping after this much silence; no answer within two intervals → reconnect. */
+  pingIntervalMs: 15_000,
+  /** Messages per conversation a client keeps in memory (all stay in its log on disk). */
+  clientKeep: 5000,
   connectTimeoutMs: 10_000,
   /** Discovery: service type announced and browsed with DNS-SD over mDNS. */
   serviceType: 'wirelab-chat',
@@ -157,7 +163,9 @@ export const ChatMessage = z.object({
   text: z.string(),
   at: z.number(),
   seq: z.number().optional(),
-  status: z.enum(['pending', 'sent', 'received']),
+  status: z.enum(['pending', 'sent', 'received', 'failed']),
+  /** Why a message failed (a stable error code). */
+  code: z.string().optional(),
 });
 export type ChatMessage = z.infer<typeof ChatMessage>;
 

@@ -1,7 +1,7 @@
 // The contract is data: per engine, a record of methods, each an input and an output zod schema.
 // Channel names are derived (`engine.method`), so the IPC handlers, the browser-shell socket, the
 // preload API object and the dispatcher are all generated from one table and cannot drift apart.
-import { z } from 'zod';
+import type { z } from 'zod';
 import { isErrorCode, type ErrorCode, type ErrorInfo, type Result } from '../errors';
 
 export interface MethodSpec<I extends z.ZodType = z.ZodType, O extends z.ZodType = z.ZodType> {
@@ -40,9 +40,13 @@ export function listChannels(contract: ContractShape): string[] {
 export function findMethod(contract: ContractShape, channel: string): MethodSpec | undefined {
   const dot = channel.indexOf('.');
   if (dot <= 0) return undefined;
-  const engine = contract[channel.slice(0, dot)];
-  if (!engine || !Object.hasOwn(engine, channel.slice(dot + 1))) return undefined;
-  return engine[channel.slice(dot + 1)];
+  const engineName = channel.slice(0, dot);
+  const methodName = channel.slice(dot + 1);
+  // Own properties only: "__proto__.toString" must not reach Object.prototype.
+  if (!Object.hasOwn(contract, engineName)) return undefined;
+  const engine = contract[engineName];
+  if (!engine || !Object.hasOwn(engine, methodName)) return undefined;
+  return engine[methodName];
 }
 
 /** Builds the typed API object from any `invoke(channel, input)` transport. */

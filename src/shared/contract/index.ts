@@ -6,6 +6,7 @@ import { httpServerContract, type HttpServerEvent } from './http-server';
 import { httpClientContract, type HttpClientEvent } from './http-client';
 import { lbContract, type LbEvent } from './lb';
 import { udpContract, type UdpEvent } from './udp';
+import { tlssockContract, type TlsSockEvent } from './tlssock';
 import type { ContractApi } from './define';
 
 export const contract = {
@@ -16,6 +17,7 @@ export const contract = {
   chat: chatContract,
   lb: lbContract,
   udp: udpContract,
+  tlssock: tlssockContract,
 };
 
 export type Contract = typeof contract;
@@ -32,7 +34,7 @@ export interface DroppedEvent {
   count: number;
 }
 
-export type WirelabEvent = AppEvent | TcpEvent | HttpServerEvent | HttpClientEvent | ChatEvent | LbEvent | UdpEvent | DroppedEvent;
+export type WirelabEvent = AppEvent | TcpEvent | HttpServerEvent | HttpClientEvent | ChatEvent | LbEvent | UdpEvent | TlsSockEvent | DroppedEvent;
 
 export type EventListener = (batch: WirelabEvent[]) => void;
 
@@ -55,3 +57,4 @@ export * from './http-client';
 export * from './chat';
 export * from './lb';
 export * from './udp';
+export * from './tlssock';

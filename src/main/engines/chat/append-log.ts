@@ -97,6 +97,15 @@ export class AppendLog {
     }
   }
 
+  /** Runs `done` after every record appended so far is written (keeps replies in order with acks). */
+  whenWritten(done: () => void): void {
+    if (this.pending.length === 0 && this.callbacks.length === 0) {
+      queueMicrotask(done);
+      return;
+    }
+    this.callbacks.push(done);
+  }
+
   /** Writes what is queued now. Called by the scheduler and by close(). */
   flush(): void {
     this.scheduled = false;

@@ -141,7 +141,9 @@ export function parseClientFrame(line: string): ParseResult<ClientFrame> {
   const parsed = ClientFrame.safeParse(raw);
   if (!parsed.success) {
     const detail = parsed.error.issues.map((i) => `${i.path.join('.') || 'frame'}: ${i.message}`).join('; ');
-    return { ok: false, code: 'CHAT_BAD_FRAME', message: `${t}: ${detail}`.slice(0, 300) };
+    const field = parsed.error.issues[0]?.path[0];
+    const code: ErrorCode = field === 'nick' || field === 'to' ? 'CHAT_NICK_INVALID' : field === 'room' ? 'CHAT_ROOM_INVALID' : 'CHAT_BAD_FRAME';
+    return { ok: false, code, message: `${t}: ${detail}`.slice(0, 300) };
   }
   return { ok: true, frame: parsed.data };
 }

@@ -70,6 +70,12 @@ export class ServerState {
     else queueMicrotask(after);
   }
 
+  /** Runs `after` once everything recorded so far is written, so a reply never overtakes an earlier ack. */
+  afterWrites(after: () => void): void {
+    if (this.log) this.log.whenWritten(after);
+    else queueMicrotask(after);
+  }
+
   member(nick: string): MemberRecord | undefined {
     return this.members.get(nick);
   }

@@ -41,6 +41,7 @@ export interface ChatServerOptions {
   maxQueuedBytes: number;
   quietGapMs: number;
   helloTimeoutMs: number;
+  plainDetectMs: number;
   fsync: FsyncPolicy;
   fsyncIntervalMs: number;
   maxFileBytes: number;
@@ -64,6 +65,7 @@ export const CHAT_SERVER_DEFAULTS: Omit<ChatServerOptions, 'port' | 'name'> = {
   maxQueuedBytes: CHAT_DEFAULTS.maxQueuedBytes,
   quietGapMs: CHAT_DEFAULTS.quietGapMs,
   helloTimeoutMs: CHAT_DEFAULTS.helloTimeoutMs,
+  plainDetectMs: CHAT_DEFAULTS.plainDetectMs,
   fsync: CHAT_DEFAULTS.fsync,
   fsyncIntervalMs: CHAT_DEFAULTS.fsyncIntervalMs,
   maxFileBytes: CHAT_DEFAULTS.maxFileBytes,
@@ -267,7 +269,11 @@ export class ChatServer extends TypedEmitter<ChatEvent> {
       return;
     }
     this.conns.set(conn.id, conn);
-    conn.helloTimer = setTimeout(() => this.fatal(conn, 'CHAT_HELLO_REQUIRED', `no hello within ${this.options.helloTimeoutMs} ms`, 'protocol'), this.options.helloTimeoutMs);
+    // Protocol clients say hello at once; a connection that stays silent is a person with nc or the
+    // seed's client waiting to read, so it becomes a plain text member without having to type first.
+    conn.helloTimer = setTimeout(() => {
+      if (conn.mode === 'detect' && conn.framer.pendingBytes === 0) this.becomePlain(conn);
+    }, this.options.plainDetectMs);
     conn.helloTimer.unref();
     socket.on('data', (chunk: Buffer) => this.onData(conn, chunk));
   }
@@ -278,7 +284,12 @@ export class ChatServer extends TypedEmitter<ChatEvent> {
       const first = firstNonSpace(chunk);
       if (first === -1) return;
       if (first !== 0x7b /* { */) this.becomePlain(conn);
-      else conn.head = chunk.toString('utf8', 0, Math.min(chunk.length, 32));
+      else {
+        conn.head = chunk.toString('utf8', 0, Math.min(chunk.length, 32));
+        clearTimeout(conn.helloTimer);
+        conn.helloTimer = setTimeout(() => this.fatal(conn, 'CHAT_HELLO_REQUIRED', `no complete hello within ${this.options.helloTimeoutMs} ms`, 'protocol'), this.options.helloTimeoutMs);
+        conn.helloTimer.unref();
+      }
     }
     const ok = conn.framer.push(chunk, (line) => conn.lines.push(line));
     if (!ok) {
@@ -516,7 +527,10 @@ export class ChatServer extends TypedEmitter<ChatEvent> {
       return this.send(conn, { t: 'error', code: 'LIMIT_EXCEEDED', message: `text longer than ${this.options.maxMessageChars}`, ref: f.id });
     }
     const seen = member.seen.get(f.id);
-    if (seen) return this.send(conn, { t: 'ack', id: f.id, at: seen.at, room: seen.room, seq: seen.seq, to: seen.to, pseq: seen.pseq, dup: true });
+    if (seen) {
+      this.state.afterWrites(() => this.send(conn, { t: 'ack', id: f.id, at: seen.at, room: seen.room, seq: seen.seq, to: seen.to, pseq: seen.pseq, dup: true }));
+      return;
+    }
     if (f.room !== undefined) {
       const room = this.state.room(f.room);
       if (!room || !conn.rooms.has(f.room)) return this.send(conn, { t: 'error', code: 'CHAT_NOT_IN_ROOM', message: `join ${f.room} first`, ref: f.id });

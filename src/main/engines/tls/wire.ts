@@ -127,11 +127,11 @@ function ext(type: number, body: number[]): number[] {
 export function keyShareFor(group: number): Uint8Array | undefined {
   try {
     if (group === 0x001d || group === 0x001e) {
-      const kind = group === 0x001d ? 'x25519' : 'x448';
-      const spki = generateKeyPairSync(kind).publicKey.export({ type: 'spki', format: 'der' });
+      const pair = group === 0x001d ? generateKeyPairSync('x25519') : generateKeyPairSync('x448');
+      const spki = pair.publicKey.export({ type: 'spki', format: 'der' });
       return new Uint8Array(spki.subarray(spki.length - (group === 0x001d ? 32 : 56)));
     }
-    const curve = { 0x0017: 'prime256v1', 0x0018: 'secp384r1', 0x0019: 'secp521r1' }[group];
+    const curve = ({ 0x0017: 'prime256v1', 0x0018: 'secp384r1', 0x0019: 'secp521r1' } as Record<number, string>)[group];
     if (curve) {
       const ecdh = createECDH(curve);
       return new Uint8Array(ecdh.generateKeys());

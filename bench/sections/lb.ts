@@ -1,0 +1,341 @@
+// Bench section `lb`: Wirelab's balancer against a bare node:net round-robin pipe proxy and (where
+// installed) HAProxy `mode tcp` with one thread, all measured in the same run on the same backends.
+//  - 50 keep-alive connections of small HTTP requests (100-byte bodies) from three local backends,
+//    with health checks and statistics on: requests/s, p99 and proxy CPU µs per request;
+//  - one 1 GiB upload through each proxy: MB/s.
+// Every proxy and the backends run in their own processes (this file re-run with a role), so the load
+// generator's and the backends' CPU is not charged to the proxy; proxy CPU is read from /proc.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, connect, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { record, type BenchRecord, type BenchSection } from '../types';
+
+const SELF = fileURLToPath(import.meta.url);
+const CONNECTIONS = 50;
+const RUN_SECONDS = 6;
+const ROUNDS = 2;
+const TRANSFER_BYTES = 1024 * 1024 * 1024;
+const BODY = 'x'.repeat(99) + '\n';
+const RESPONSE = Buffer.from(`HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: ${BODY.length}\r\n\r\n${BODY}`);
+
+// ---------- roles run in child processes ----------
+
+/** Three HTTP/1.1 keep-alive backends answering every request with the canned 100-byte body, plus a sink. */
+async function roleBackends(): Promise<void> {
+  const ports: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const srv = createServer({ noDelay: true }, (s) => {
+      let tail = '';
+      s.on('data', (d: Buffer) => {
+        const text = tail + d.toString('latin1');
+        let n = 0;
+        let at = text.indexOf('\r\n\r\n');
+        let last = 0;
+        while (at >= 0) {
+          n += 1;
+          last = at + 4;
+          at = text.indexOf('\r\n\r\n', last);
+        }
+        tail = text.slice(last).slice(-3);
+        for (let k = 0; k < n; k++) s.write(RESPONSE);
+      });
+      s.on('error', () => s.destroy());
+    });
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+    ports.push((srv.address() as { port: number }).port);
+  }
+  // The sink counts bytes per connection and closes once it has them all.
+  const sink = createServer((s) => {
+    let n = 0;
+    s.on('data', (d: Buffer) => {
+      n += d.length;
+      if (n >= TRANSFER_BYTES) s.end();
+    });
+    s.on('error', () => s.destroy());
+  });
+  await new Promise<void>((r) => sink.listen(0, '127.0.0.1', r));
+  process.stdout.write(`${JSON.stringify({ ports, sink: (sink.address() as { port: number }).port })}\n`);
+}
+
+/** The reference: about 35 lines, round robin, pipe() both ways, nothing else. */
+async function roleBare(backends: number[]): Promise<void> {
+  let next = 0;
+  const server = createServer({ allowHalfOpen: true, pauseOnConnect: true, noDelay: true }, (client) => {
+    const port = backends[next++ % backends.length] as number;
+    const upstream = connect({ host: '127.0.0.1', port, allowHalfOpen: true, noDelay: true }, () => {
+      client.pipe(upstream);
+      upstream.pipe(client);
+    });
+    const kill = () => {
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on('error', kill);
+    upstream.on('error', kill);
+    client.on('close', () => upstream.end());
+    upstream.on('close', () => client.end());
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  process.stdout.write(`${JSON.stringify({ port: (server.address() as { port: number }).port })}\n`);
+}
+
+async function roleWirelab(backends: number[], check: 'http' | 'tcp'): Promise<void> {
+  const { LoadBalancer } = await import('../../src/main/engines/load-balancer/balancer');
+  const { LbConfigInput } = await import('../../src/shared/contract/lb');
+  const lb = new LoadBalancer(
+    'bench',
+    LbConfigInput.parse({
+      port: 0,
+      strategy: 'rr',
+      backends: backends.map((port) => ({ host: '127.0.0.1', port })),
+      health: { type: check, path: '/', intervalMs: 1000 },
+    }),
+  );
+  // Statistics are on: the stats events are consumed as the app would, at a cost of one sample a second.
+  let samples = 0;
+  lb.on((e) => {
+    if (e.type === 'stats') samples += 1;
+  });
+  const info = await lb.start();
+  process.stdout.write(`${JSON.stringify({ port: info.port })}\n`);
+  process.on('SIGTERM', () => {
+    process.stderr.write(`samples ${samples}\n`);
+    void lb.close().then(() => process.exit(0));
+  });
+}
+
+// ---------- the driver ----------
+
+interface Proc {
+  child: ChildProcess;
+  info: Record<string, unknown>;
+}
+
+function startRole(role: string, args: string[] = []): Promise<Proc> {
+  const child = spawn(process.execPath, ['--import', 'tsx', SELF, ...args], {
+    env: { ...process.env, WIRELAB_LB_BENCH_ROLE: role },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return new Promise((resolve, reject) => {
+    let buf = '';
+    child.stdout?.on('data', (d: Buffer) => {
+      buf += d.toString();
+      const nl = buf.indexOf('\n');
+      if (nl >= 0) resolve({ child, info: JSON.parse(buf.slice(0, nl)) as Record<string, unknown> });
+    });
+    child.once('exit', (code) => reject(new Error(`${role} exited with ${code}`)));
+  });
+}
+
+function stop(child: ChildProcess): Promise<void> {
+  return new Promise((r) => {
+    if (child.exitCode !== null) return r();
+    child.once('exit', () => r());
+    child.kill('SIGTERM');
+    setTimeout(() => child.kill('SIGKILL'), 3000).unref();
+  });
+}
+
+/** user+system CPU time of a process in µs, from /proc (clock ticks of 10 ms). */
+function cpuMicros(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  return (ticks * 1_000_000) / 100;
+}
+
+function hasTool(cmd: string): boolean {
+  return ['/usr/bin', '/usr/sbin', '/usr/local/bin', '/usr/local/sbin', '/bin', '/sbin'].some((d) => existsSync(join(d, cmd)));
+}
+
+interface LoadResult {
+  rps: number;
+  p99Ms: number;
+  cpuUsPerReq: number;
+  errors: number;
+}
+
+function parseWrkLatency(text: string): number {
+  const m = /99%\s+([\d.]+)(us|ms|s)\b/.exec(text);
+  if (!m) return NaN;
+  const v = Number(m[1]);
+  return m[2] === 'us' ? v / 1000 : m[2] === 's' ? v * 1000 : v;
+}
+
+async function loadRun(port: number, pid: number, seconds: number): Promise<LoadResult> {
+  const cpu0 = cpuMicros(pid);
+  if (hasTool('wrk')) {
+    const r = spawnSync('wrk', ['-t1', `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency', `http://127.0.0.1:${port}/`], { encoding: 'utf8', timeout: (seconds + 20) * 1000 });
+    const cpu1 = cpuMicros(pid);
+    const out = r.stdout ?? '';
+    const total = Number(/(\d+) requests in/.exec(out)?.[1] ?? 0);
+    const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? 0);
+    const errs = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
+    const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0);
+    const errors = (errs ? errs.slice(1).reduce((a, b) => a + Number(b), 0) : 0) + non2xx;
+    return { rps, p99Ms: parseWrkLatency(out), cpuUsPerReq: total ? (cpu1 - cpu0) / total : NaN, errors };
+  }
+  const { default: autocannon } = await import('autocannon');
+  const res = await autocannon({ url: `http://127.0.0.1:${port}/`, connections: CONNECTIONS, duration: seconds });
+  const cpu1 = cpuMicros(pid);
+  return {
+    rps: res.requests.average,
+    p99Ms: res.latency.p99,
+    cpuUsPerReq: res.requests.total ? (cpu1 - cpu0) / res.requests.total : NaN,
+    errors: res.errors + res.timeouts + res.non2xx,
+  };
+}
+
+/** Sends TRANSFER_BYTES through the proxy to the sink; MB/s from first byte sent to the sink's close. */
+function transfer(port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const chunk = Buffer.alloc(256 * 1024, 0x61);
+    const sock: Socket = connect({ host: '127.0.0.1', port, allowHalfOpen: true });
+    let sent = 0;
+    let t0 = 0;
+    const pump = () => {
+      while (sent < TRANSFER_BYTES) {
+        sent += chunk.length;
+        if (!sock.write(chunk)) return void sock.once('drain', pump);
+      }
+      sock.end();
+    };
+    sock.once('connect', () => {
+      t0 = performance.now();
+      pump();
+    });
+    sock.resume();
+    sock.once('close', () => resolve(TRANSFER_BYTES / 1e6 / ((performance.now() - t0) / 1000)));
+    sock.once('error', reject);
+  });
+}
+
+function best(rs: LoadResult[]): LoadResult {
+  return rs.reduce((a, b) => (b.rps > a.rps ? b : a));
+}
+
+async function haproxyStart(backends: number[], dir: string): Promise<Proc & { port: number }> {
+  const { exportHaproxy } = await import('../../src/main/engines/load-balancer/export');
+  const { LbConfigInput } = await import('../../src/shared/contract/lb');
+  // A fixed port is needed in the file; take a free one from the kernel and hand it over.
+  const probe = createServer();
+  await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+  const port = (probe.address() as { port: number }).port;
+  await new Promise<void>((r) => probe.close(() => r()));
+  const cfg = exportHaproxy(
+    LbConfigInput.parse({ port, strategy: 'wrr', backends: backends.map((p) => ({ host: '127.0.0.1', port: p })), health: { type: 'http', intervalMs: 1000 } }),
+  ).text.replace('global\n', 'global\n    nbthread 1\n');
+  const file = join(dir, 'haproxy.cfg');
+  writeFileSync(file, cfg);
+  const child = spawn('haproxy', ['-db', '-f', file], { stdio: ['ignore', 'ignore', 'pipe'] });
+  for (let i = 0; i < 100; i++) {
+    const up = await new Promise<boolean>((r) => {
+      const s = connect({ host: '127.0.0.1', port }, () => {
+        s.destroy();
+        r(true);
+      });
+      s.once('error', () => r(false));
+    });
+    if (up) return { child, info: {}, port };
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  await stop(child);
+  throw new Error('haproxy did not start');
+}
+
+export const lbSection: BenchSection = {
+  name: 'lb',
+  description: `L4 balancer: ${CONNECTIONS} conns of 100-byte HTTP responses from 3 backends (checks + stats on) vs a bare pipe proxy and HAProxy; 1 GiB transfer`,
+  async run(log) {
+    const out: BenchRecord[] = [];
+    const dir = mkdtempSync(join(tmpdir(), 'wirelab-lb-bench-'));
+    const backendsProc = await startRole('backends');
+    const ports = backendsProc.info.ports as number[];
+    const sinkPort = backendsProc.info.sink as number;
+    const procs: ChildProcess[] = [backendsProc.child];
+    try {
+      const bare = await startRole('bare', ports.map(String));
+      const wirelab = await startRole('wirelab', ports.map(String));
+      procs.push(bare.child, wirelab.child);
+      const candidates: { name: string; port: number; pid: number }[] = [
+        { name: 'bare', port: bare.info.port as number, pid: bare.child.pid as number },
+        { name: 'wirelab', port: wirelab.info.port as number, pid: wirelab.child.pid as number },
+      ];
+      if (hasTool('haproxy')) {
+        const h = await haproxyStart(ports, dir);
+        procs.push(h.child);
+        candidates.push({ name: 'haproxy', port: h.port, pid: h.child.pid as number });
+      } else log('haproxy not installed: HAProxy comparison skipped');
+      log(`load generator: ${hasTool('wrk') ? 'wrk' : 'autocannon'}`);
+      const results = new Map<string, LoadResult[]>();
+      for (const c of candidates) await loadRun(c.port, c.pid, 1); // warm-up (JIT, connection setup)
+      for (let round = 0; round < ROUNDS; round++) {
+        for (const c of candidates) {
+          const r = await loadRun(c.port, c.pid, RUN_SECONDS);
+          log(`${c.name.padEnd(8)} round ${round + 1}: ${r.rps.toFixed(0)} req/s, p99 ${r.p99Ms.toFixed(2)} ms, ${r.cpuUsPerReq.toFixed(1)} µs CPU/req, ${r.errors} errors`);
+          results.set(c.name, [...(results.get(c.name) ?? []), r]);
+        }
+      }
+      const w = best(results.get('wirelab') ?? []);
+      const refs = [
+        { key: 'bare', label: 'bare node:net pipe proxy', target: 0.95 },
+        { key: 'haproxy', label: 'HAProxy mode tcp nbthread 1', target: 0.8 },
+      ];
+      for (const ref of refs) {
+        const rr = results.get(ref.key);
+        if (!rr) continue;
+        const b = best(rr);
+        out.push(record('lb', { name: `req/s vs ${ref.key}`, value: w.rps, unit: 'req/s', reference: ref.label, referenceValue: b.rps, target: ref.target }));
+        out.push(
+          record('lb', { name: `p99 latency vs ${ref.key} (ratio = ref/value)`, value: w.p99Ms, unit: 'ms', reference: ref.label, referenceValue: b.p99Ms, ratio: b.p99Ms / w.p99Ms, target: null }),
+        );
+        out.push(
+          record('lb', {
+            name: `CPU per request vs ${ref.key} (ratio = ref/value)`,
+            value: w.cpuUsPerReq,
+            unit: 'µs/req',
+            reference: ref.label,
+            referenceValue: b.cpuUsPerReq,
+            ratio: b.cpuUsPerReq / w.cpuUsPerReq,
+            target: null,
+          }),
+        );
+      }
+      out.push(record('lb', { name: 'request errors through Wirelab', value: w.errors, unit: 'count', reference: null, referenceValue: null, target: null }));
+
+      // 1 GiB upload through the balancer and the bare proxy, to the sink (both proxies forward it
+      // round robin, so they need the sink as their only backend: fresh processes for this part; the
+      // sink speaks no HTTP, so the balancer checks it with TCP connects).
+      const bareT = await startRole('bare', [String(sinkPort)]);
+      const wlT = await startRole('wirelab-tcpcheck', [String(sinkPort)]);
+      procs.push(bareT.child, wlT.child);
+      const mb = { bare: 0, wirelab: 0 };
+      for (let round = 0; round < 2; round++) {
+        const b = await transfer(bareT.info.port as number);
+        const x = await transfer(wlT.info.port as number);
+        log(`1 GiB round ${round + 1}: bare ${b.toFixed(0)} MB/s, wirelab ${x.toFixed(0)} MB/s`);
+        mb.bare = Math.max(mb.bare, b);
+        mb.wirelab = Math.max(mb.wirelab, x);
+      }
+      out.push(record('lb', { name: '1 GiB transfer throughput', value: mb.wirelab, unit: 'MB/s', reference: 'bare node:net pipe proxy', referenceValue: mb.bare, target: 0.95 }));
+      return out;
+    } finally {
+      await Promise.all(procs.map((p) => stop(p)));
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+};
+
+const role = process.env.WIRELAB_LB_BENCH_ROLE;
+if (role) {
+  const ports = process.argv.slice(2).map(Number);
+  const run = role === 'backends' ? roleBackends() : role === 'bare' ? roleBare(ports) : roleWirelab(ports, role === 'wirelab-tcpcheck' ? 'tcp' : 'http');
+  run.catch((err: unknown) => {
+    process.stderr.write(`${String(err)}\n`);
+    process.exit(1);
+  });
+  process.on('SIGTERM', () => process.exit(0));
+}

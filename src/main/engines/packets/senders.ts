@@ -1,0 +1,114 @@
+// How the packet library puts one saved packet on the wire per protocol. UDP keeps one ephemeral socket
+// for a whole job (answers come back to it); TCP and TLS open a connection per send, as Packet Sender
+// does, so every send shows a full exchange. Each send waits a bounded time for an answer.
+import { isIP } from 'node:net';
+import type { PacketProtocol } from '../../../shared/contract/packets';
+import type { TcpEvent } from '../../../shared/contract/tcp';
+import type { TlsSockEvent } from '../../../shared/contract/tlssock';
+import { TcpClient } from '../tcp/client';
+import { TlsClient } from '../tls-socket/client';
+import { UdpEndpoint } from '../udp/socket';
+import { familyForHost, formatPeer } from '../udp/address';
+
+export interface Answer {
+  data: Uint8Array;
+  from: string;
+}
+
+export interface Sender {
+  /** Sends, then collects answers until the first one arrives (plus a short settle) or `waitMs` passes. */
+  send(bytes: Uint8Array, waitMs: number): Promise<Answer[]>;
+  close(): Promise<void>;
+}
+
+export interface Target {
+  protocol: PacketProtocol;
+  host: string;
+  port: number;
+  connectTimeoutMs: number;
+  tlsVerify: boolean;
+  servername?: string;
+}
+
+/** After the first answer, chunks arriving within this many ms still count as the same answer. */
+const SETTLE_MS = 20;
+
+function collector(waitMs: number): { push(a: Answer): void; finish(): void; done: Promise<Answer[]> } {
+  const got: Answer[] = [];
+  let finish: () => void = () => {};
+  const done = new Promise<Answer[]>((resolve) => {
+    const t = setTimeout(() => finish(), waitMs);
+    finish = () => {
+      clearTimeout(t);
+      resolve(got);
+    };
+  });
+  let settling = false;
+  return {
+    push(a) {
+      got.push(a);
+      if (!settling) {
+        settling = true;
+        setTimeout(() => finish(), SETTLE_MS);
+      }
+    },
+    finish: () => finish(),
+    done,
+  };
+}
+
+async function udpSender(t: Target): Promise<Sender> {
+  const family = await familyForHost(t.host);
+  const ep = new UdpEndpoint('packet', { host: family === 'udp6' ? '::' : '0.0.0.0', port: 0, family });
+  let current: ReturnType<typeof collector> | undefined;
+  ep.on((e) => {
+    if (e.type === 'datagram') current?.push({ data: e.data, from: formatPeer(e.from.address, e.from.port) });
+  });
+  await ep.start();
+  return {
+    async send(bytes, waitMs) {
+      current = collector(waitMs);
+      const c = current;
+      await ep.send(bytes, t.host, t.port);
+      return waitMs > 0 ? c.done : [];
+    },
+    close: () => ep.close(),
+  };
+}
+
+function streamSender(t: Target): Sender {
+  return {
+    async send(bytes, waitMs) {
+      const c = collector(waitMs);
+      const from = formatPeer(t.host, t.port);
+      const client =
+        t.protocol === 'tls'
+          ? new TlsClient('packet', {
+              host: t.host,
+              port: t.port,
+              connectTimeoutMs: t.connectTimeoutMs,
+              verify: t.tlsVerify,
+              servername: t.servername ?? (isIP(t.host) ? undefined : t.host),
+            })
+          : new TcpClient('packet', { host: t.host, port: t.port, connectTimeoutMs: t.connectTimeoutMs });
+      const watch = (e: TcpEvent | TlsSockEvent) => {
+        if (e.type === 'client.data') c.push({ data: e.data, from });
+        // The peer closing ends the wait at once: nothing more can arrive.
+        if (e.type === 'client.state' && e.state === 'closed') c.finish();
+      };
+      client.on(watch);
+      try {
+        await client.start();
+        client.send(bytes);
+        return waitMs > 0 ? await c.done : [];
+      } finally {
+        await client.close();
+      }
+    },
+    close: async () => undefined,
+  };
+}
+
+export async function openSender(t: Target): Promise<Sender> {
+  return t.protocol === 'udp' ? udpSender(t) : streamSender(t);
+}

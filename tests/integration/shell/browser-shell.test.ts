@@ -1,0 +1,105 @@
+// The browser shell: serves the renderer, refuses sockets without the token or from a foreign Origin,
+// and carries the contract (calls and event batches) for the page that is allowed in.
+import { afterEach, describe, expect, it } from 'vitest';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import WebSocket from 'ws';
+import { get } from 'node:http';
+import { startBrowserShell, type BrowserShell } from '../../../src/server/browser-shell';
+import { wireParse, wireStringify } from '../../../src/shared/wire-json';
+import type { WirelabEvent } from '../../../src/shared/contract';
+import { collect, rawConnect } from '../../helpers/net';
+
+const cleanups: (() => unknown)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+async function shell(): Promise<BrowserShell> {
+  const dir = mkdtempSync(join(tmpdir(), 'wirelab-shell-'));
+  const renderer = join(dir, 'renderer');
+  mkdirSync(renderer);
+  writeFileSync(join(renderer, 'index.html'), '<!doctype html><title>Wirelab</title>');
+  const s = await startBrowserShell({ port: 0, dataDir: join(dir, 'data'), rendererDir: renderer, version: 'test' });
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  cleanups.push(() => s.close());
+  return s;
+}
+
+function open(url: string, origin?: string): Promise<{ ws?: WebSocket; status?: number }> {
+  return new Promise((resolve) => {
+    const ws = new WebSocket(url, origin ? { origin } : {});
+    ws.once('open', () => resolve({ ws }));
+    ws.once('unexpected-response', (_req, res) => resolve({ status: res.statusCode }));
+    ws.once('error', () => resolve({}));
+  });
+}
+
+describe('browser shell', () => {
+  it('binds to 127.0.0.1 and prints a URL with a 64-hex-digit token', async () => {
+    const s = await shell();
+    expect(s.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?token=[0-9a-f]{64}$/);
+    const res = await fetch(`http://127.0.0.1:${s.port}/`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-security-policy')).toContain("script-src 'self'");
+    expect(await res.text()).toContain('Wirelab');
+    // fetch() would normalise the dots away; node:http sends the path as written.
+    for (const path of ['/%2e%2e/%2e%2e/etc/passwd', '/../../etc/passwd', '/..%5c..%5cetc/passwd']) {
+      const status = await new Promise<number>((resolve) => get({ host: '127.0.0.1', port: s.port, path }, (res) => resolve(res.statusCode ?? 0)));
+      expect(status).toBe(403);
+    }
+  });
+
+  it('refuses a missing or wrong token (401) and a foreign Origin (403)', async () => {
+    const s = await shell();
+    const origin = `http://127.0.0.1:${s.port}`;
+    expect((await open(`ws://127.0.0.1:${s.port}/ws`, origin)).status).toBe(401);
+    expect((await open(`ws://127.0.0.1:${s.port}/ws?token=${'0'.repeat(64)}`, origin)).status).toBe(401);
+    expect((await open(`ws://127.0.0.1:${s.port}/ws?token=${s.token}`, 'https://evil.example')).status).toBe(403);
+    expect((await open(`ws://127.0.0.1:${s.port}/ws?token=${s.token}`)).status).toBe(403);
+    const ok = await open(`ws://127.0.0.1:${s.port}/ws?token=${s.token}`, origin);
+    expect(ok.ws).toBeDefined();
+    ok.ws!.close();
+  });
+
+  it('carries calls and event batches; bad frames get an error and the socket stays usable', async () => {
+    const s = await shell();
+    const { ws } = await open(`ws://127.0.0.1:${s.port}/ws?token=${s.token}`, `http://127.0.0.1:${s.port}`);
+    cleanups.push(() => ws!.close());
+    const results = new Map<number, unknown>();
+    const events: WirelabEvent[] = [];
+    const errors: unknown[] = [];
+    ws!.on('message', (raw) => {
+      const f = wireParse(raw.toString()) as { kind: string; id: number; result: unknown; events: WirelabEvent[] };
+      if (f.kind === 'result') results.set(f.id, f.result);
+      else if (f.kind === 'events') events.push(...f.events);
+      else errors.push(f);
+    });
+    const call = async (id: number, channel: string, input: unknown) => {
+      ws!.send(wireStringify({ id, channel, input }));
+      for (let i = 0; i < 500 && !results.has(id); i++) await new Promise((r) => setTimeout(r, 10));
+      return results.get(id) as { ok: boolean; value?: { port: number }; error?: { code: string } };
+    };
+    ws!.send('not json');
+    ws!.send(JSON.stringify({ hello: 1 }));
+    expect(await call(1, 'nope.nope', {})).toMatchObject({ ok: false, error: { code: 'UNKNOWN_CHANNEL' } });
+    expect(errors).toHaveLength(2);
+    const started = await call(2, 'tcp.serverStart', { port: 0, welcome: 'Welcome to the server!' });
+    expect(started.ok).toBe(true);
+    const sock = await rawConnect(started.value!.port);
+    cleanups.push(() => sock.destroy());
+    await collect(sock).until((t) => t === 'Welcome to the server!');
+    sock.write('Hello, TCP Server!');
+    for (let i = 0; i < 300 && !events.some((e) => e.type === 'server.data'); i++) await new Promise((r) => setTimeout(r, 10));
+    const data = events.find((e) => e.type === 'server.data') as { data: Uint8Array };
+    expect(Buffer.from(data.data).toString()).toBe('Hello, TCP Server!');
+    expect(events.map((e) => e.type)).toEqual(expect.arrayContaining(['server.clientConnected', 'server.sent', 'server.data']));
+  });
+
+  it('a second shell on the same data dir is refused with DATA_DIR_LOCKED', async () => {
+    const s = await shell();
+    const dir = s.services.dataDir.path;
+    await expect(startBrowserShell({ port: 0, dataDir: dir, rendererDir: '/nonexistent', version: 't' })).rejects.toMatchObject({ code: 'DATA_DIR_LOCKED' });
+  });
+});
