@@ -9,14 +9,43 @@ import vue from 'eslint-plugin-vue';
 import vueParser from 'vue-eslint-parser';
 import globals from 'globals';
 
-const nodeBuiltins = ['node:*', 'fs', 'path', 'net', 'tls', 'dgram', 'http', 'https', 'http2', 'crypto', 'os', 'child_process', 'stream', 'util', 'events', 'url', 'zlib', 'dns'];
+const nodeBuiltins = [
+  'node:*',
+  'fs',
+  'path',
+  'net',
+  'tls',
+  'dgram',
+  'http',
+  'https',
+  'http2',
+  'crypto',
+  'os',
+  'child_process',
+  'stream',
+  'util',
+  'events',
+  'url',
+  'zlib',
+  'dns',
+];
 
 function restrict(patterns, message) {
   return { 'no-restricted-imports': ['error', { patterns: [{ group: patterns, message }] }] };
 }
 
 export default tseslint.config(
-  { ignores: ['out/**', 'dist/**', 'node_modules/**', 'test-results/**', 'playwright-report/**', 'build/**', '.bench/**'] },
+  {
+    ignores: [
+      'out/**',
+      'dist/**',
+      'node_modules/**',
+      'test-results/**',
+      'playwright-report/**',
+      'build/**',
+      '.bench/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   ...vue.configs['flat/recommended'],
@@ -31,7 +60,11 @@ export default tseslint.config(
   },
   {
     files: ['**/*.vue'],
-    languageOptions: { parser: vueParser, parserOptions: { parser: tseslint.parser, extraFileExtensions: ['.vue'] }, globals: { ...globals.browser } },
+    languageOptions: {
+      parser: vueParser,
+      parserOptions: { parser: tseslint.parser, extraFileExtensions: ['.vue'] },
+      globals: { ...globals.browser },
+    },
     rules: {
       // Formatting is Prettier's business; these stylistic rules fight it.
       'vue/max-attributes-per-line': 'off',
@@ -49,20 +82,61 @@ export default tseslint.config(
   },
   {
     files: ['src/shared/**'],
-    rules: restrict([...nodeBuiltins, 'electron', 'electron/*', 'vue', 'pinia', '**/main/**', '**/renderer/**', '**/server/**', '**/cli/**', '**/preload/**', 'ws'], 'src/shared is the contract: no runtime-specific imports.'),
+    rules: restrict(
+      [
+        ...nodeBuiltins,
+        'electron',
+        'electron/*',
+        'vue',
+        'pinia',
+        '**/main/**',
+        '**/renderer/**',
+        '**/server/**',
+        '**/cli/**',
+        '**/preload/**',
+        'ws',
+      ],
+      'src/shared is the contract: no runtime-specific imports.',
+    ),
   },
   {
-    files: ['src/main/engines/**', 'src/main/dispatcher/**', 'src/main/storage/**', 'src/main/services.ts', 'src/main/app/**', 'src/server/**', 'src/cli/**'],
+    files: [
+      'src/main/engines/**',
+      'src/main/dispatcher/**',
+      'src/main/storage/**',
+      'src/main/services.ts',
+      'src/main/app/**',
+      'src/server/**',
+      'src/cli/**',
+    ],
     ignores: ['src/main/index.ts', 'src/main/ipc/**'],
-    rules: restrict(['electron', 'electron/*', '**/renderer/**', '**/preload/**', 'vue', 'pinia'], 'Engines and Node shells never import electron or renderer code.'),
+    rules: restrict(
+      ['electron', 'electron/*', '**/renderer/**', '**/preload/**', 'vue', 'pinia'],
+      'Engines and Node shells never import electron or renderer code.',
+    ),
   },
   {
     files: ['src/renderer/**'],
     languageOptions: { globals: { ...globals.browser } },
-    rules: restrict([...nodeBuiltins, 'electron', 'electron/*', '**/main/**', '**/server/**', '**/cli/**', '**/preload/**', 'ws'], 'The renderer talks only to the API object (src/renderer/api) and src/shared.'),
+    rules: restrict(
+      [
+        ...nodeBuiltins,
+        'electron',
+        'electron/*',
+        '**/main/**',
+        '**/server/**',
+        '**/cli/**',
+        '**/preload/**',
+        'ws',
+      ],
+      'The renderer talks only to the API object (src/renderer/api) and src/shared.',
+    ),
   },
   {
     files: ['src/preload/**'],
-    rules: restrict([...nodeBuiltins, '**/main/**', '**/renderer/**', '**/server/**', '**/cli/**', 'vue', 'pinia', 'ws'], 'The preload only builds the API object from the shared contract.'),
+    rules: restrict(
+      [...nodeBuiltins, '**/main/**', '**/renderer/**', '**/server/**', '**/cli/**', 'vue', 'pinia', 'ws'],
+      'The preload only builds the API object from the shared contract.',
+    ),
   },
 );

@@ -5,7 +5,14 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     projects: [
-      { test: { name: 'unit', include: ['tests/unit/**/*.test.ts'], environment: 'node' } },
+      {
+        test: {
+          name: 'unit',
+          include: ['tests/unit/**/*.test.ts'],
+          environment: 'node',
+          sequence: { groupOrder: 0 },
+        },
+      },
       {
         test: {
           name: 'integration',
@@ -15,6 +22,7 @@ export default defineConfig({
           hookTimeout: 30_000,
           // Socket tests on 2 cores: a few files at a time keeps timing-sensitive ones honest.
           maxWorkers: 2,
+          sequence: { groupOrder: 1 },
         },
       },
     ],

@@ -17,7 +17,9 @@ async function main(): Promise<void> {
   }
   const unknown = names.filter((n) => !sections.some((s) => s.name === n));
   if (unknown.length) {
-    console.error(`unknown section(s): ${unknown.join(', ')}; known: ${sections.map((s) => s.name).join(', ')}`);
+    console.error(
+      `unknown section(s): ${unknown.join(', ')}; known: ${sections.map((s) => s.name).join(', ')}`,
+    );
     process.exit(2);
   }
   const chosen = names.length ? sections.filter((s) => names.includes(s.name)) : sections;
@@ -29,7 +31,9 @@ async function main(): Promise<void> {
     all.push(...recs);
     console.log(`   (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
   }
-  console.log('\nsection  name                                             value          reference value  ratio   target');
+  console.log(
+    '\nsection  name                                             value          reference value  ratio   target',
+  );
   for (const r of all) {
     const fmt = (v: number | null) => (v === null ? '-' : v >= 100 ? v.toFixed(0) : v.toFixed(3));
     const status = r.target === null || r.ratio === null ? '' : r.ratio >= r.target ? ' ok' : ' BELOW TARGET';

@@ -19,7 +19,10 @@ export interface BenchSection {
   run(log: (line: string) => void): Promise<BenchRecord[]>;
 }
 
-export function record(section: string, r: Omit<BenchRecord, 'section' | 'ratio'> & { ratio?: number | null }): BenchRecord {
+export function record(
+  section: string,
+  r: Omit<BenchRecord, 'section' | 'ratio'> & { ratio?: number | null },
+): BenchRecord {
   const ratio = r.ratio !== undefined ? r.ratio : r.referenceValue ? r.value / r.referenceValue : null;
   return { section, ...r, ratio };
 }

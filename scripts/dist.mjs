@@ -12,11 +12,17 @@ try {
   binary = undefined;
 }
 if (typeof binary !== 'string' || !existsSync(binary)) {
-  console.error('wirelab dist: cannot package — the Electron binary could not be downloaded on this machine (ELECTRON_SKIP_BINARY_DOWNLOAD or no access to its release host).');
+  console.error(
+    'wirelab dist: cannot package — the Electron binary could not be downloaded on this machine (ELECTRON_SKIP_BINARY_DOWNLOAD or no access to its release host).',
+  );
   process.exit(1);
 }
 let r = spawnSync('npx', ['electron-vite', 'build'], { stdio: 'inherit' });
 if (r.status !== 0) process.exit(r.status ?? 1);
 const targets = process.argv.slice(2);
-r = spawnSync('npx', ['electron-builder', '--config', 'build/electron-builder.yml', ...(targets.length ? targets : [])], { stdio: 'inherit' });
+r = spawnSync(
+  'npx',
+  ['electron-builder', '--config', 'build/electron-builder.yml', ...(targets.length ? targets : [])],
+  { stdio: 'inherit' },
+);
 process.exit(r.status ?? 1);

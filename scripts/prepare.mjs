@@ -5,7 +5,10 @@ import { existsSync } from 'node:fs';
 
 if (process.env.WIRELAB_SKIP_PREPARE === '1') process.exit(0);
 if (!existsSync('src/main')) process.exit(0);
-const r = spawnSync('npx', ['electron-vite', 'build'], { stdio: 'inherit', shell: process.platform === 'win32' });
+const r = spawnSync('npx', ['electron-vite', 'build'], {
+  stdio: 'inherit',
+  shell: process.platform === 'win32',
+});
 if (r.status !== 0) {
   console.error('wirelab: build after install failed; run `npm run build` to see why.');
   process.exit(r.status ?? 1);

@@ -14,13 +14,30 @@ const num = (flag: string, def: number) => {
   return i >= 0 ? Number(rest[i + 1]) : def;
 };
 const dir = mkdtempSync(join(tmpdir(), 'wirelab-shot-'));
-const shell = await startBrowserShell({ port: 0, dataDir: dir, rendererDir: join(import.meta.dirname, '..', 'out', 'renderer'), version: 'dev' });
+const shell = await startBrowserShell({
+  port: 0,
+  dataDir: dir,
+  rendererDir: join(import.meta.dirname, '..', 'out', 'renderer'),
+  version: 'dev',
+});
 const browser = await chromium.launch({
   executablePath: '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  args: [
+    '--headless',
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-quic',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+  ],
 });
 try {
-  const page = await browser.newPage({ viewport: { width: num('--width', 1280), height: num('--height', 860) }, colorScheme: dark ? 'dark' : 'light' });
+  const page = await browser.newPage({
+    viewport: { width: num('--width', 1280), height: num('--height', 860) },
+    colorScheme: dark ? 'dark' : 'light',
+  });
   await page.goto(`${shell.url}#${route}`);
   await page.getByTestId('shell-info').waitFor();
   await page.waitForTimeout(300);

@@ -7,7 +7,12 @@ import { createRequire } from 'node:module';
 const require = createRequire(import.meta.url);
 
 function build() {
-  if (existsSync('out/main/index.js') && existsSync('out/renderer/index.html') && existsSync('out/preload/index.cjs')) return;
+  if (
+    existsSync('out/main/index.js') &&
+    existsSync('out/renderer/index.html') &&
+    existsSync('out/preload/index.cjs')
+  )
+    return;
   const r = spawnSync('npx', ['electron-vite', 'build'], { stdio: 'inherit' });
   if (r.status !== 0) process.exit(r.status ?? 1);
 }
@@ -19,8 +24,10 @@ function whyNoElectron() {
   } catch (err) {
     return `the Electron binary is not installed (${String(err.message).split('\n')[0]})`;
   }
-  if (typeof binary !== 'string' || !existsSync(binary)) return 'the Electron binary is not installed (download skipped or blocked)';
-  if (process.platform === 'linux' && !process.env.DISPLAY && !process.env.WAYLAND_DISPLAY) return 'there is no display (DISPLAY/WAYLAND_DISPLAY unset)';
+  if (typeof binary !== 'string' || !existsSync(binary))
+    return 'the Electron binary is not installed (download skipped or blocked)';
+  if (process.platform === 'linux' && !process.env.DISPLAY && !process.env.WAYLAND_DISPLAY)
+    return 'there is no display (DISPLAY/WAYLAND_DISPLAY unset)';
   return undefined;
 }
 

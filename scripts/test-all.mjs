@@ -34,14 +34,22 @@ run('typecheck', 'npm', ['run', '-s', 'typecheck']);
 
 if (want('vitest')) {
   rmSync('test-results/vitest.json', { force: true });
-  const ok = run('vitest', 'npx', ['vitest', 'run', '--reporter=default', '--reporter=json', '--outputFile.json=test-results/vitest.json']);
+  const ok = run('vitest', 'npx', [
+    'vitest',
+    'run',
+    '--reporter=default',
+    '--reporter=json',
+    '--outputFile.json=test-results/vitest.json',
+  ]);
   const v = readJson('test-results/vitest.json');
   if (v) {
     totals.passed += v.numPassedTests;
     totals.failed += v.numFailedTests;
     totals.skipped += (v.numPendingTests ?? 0) + (v.numTodoTests ?? 0);
     // A suite that failed to load has no tests but must count as a failure.
-    totals.failed += (v.testResults ?? []).filter((f) => f.status === 'failed' && f.assertionResults.length === 0).length;
+    totals.failed += (v.testResults ?? []).filter(
+      (f) => f.status === 'failed' && f.assertionResults.length === 0,
+    ).length;
   } else if (!ok) totals.failed += 1;
 }
 
@@ -67,7 +75,8 @@ if (want('e2e')) {
 }
 
 console.log('\n━━ summary');
-for (const s of steps) console.log(`${s.ok ? 'ok  ' : 'FAIL'} ${s.name.padEnd(10)} ${s.seconds.toFixed(1)} s`);
+for (const s of steps)
+  console.log(`${s.ok ? 'ok  ' : 'FAIL'} ${s.name.padEnd(10)} ${s.seconds.toFixed(1)} s`);
 const gatesFailed = steps.some((s) => !s.ok);
 console.log(`${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);
 process.exit(gatesFailed || totals.failed > 0 ? 1 : 0);

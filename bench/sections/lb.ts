@@ -151,6 +151,14 @@ function hasTool(cmd: string): boolean {
   return ['/usr/bin', '/usr/sbin', '/usr/local/bin', '/usr/local/sbin', '/bin', '/sbin'].some((d) => existsSync(join(d, cmd)));
 }
 
+interface AutocannonResult {
+  requests: { average: number; total: number };
+  latency: { p99: number };
+  errors: number;
+  timeouts: number;
+  non2xx: number;
+}
+
 interface LoadResult {
   rps: number;
   p99Ms: number;
@@ -178,7 +186,9 @@ async function loadRun(port: number, pid: number, seconds: number): Promise<Load
     const errors = (errs ? errs.slice(1).reduce((a, b) => a + Number(b), 0) : 0) + non2xx;
     return { rps, p99Ms: parseWrkLatency(out), cpuUsPerReq: total ? (cpu1 - cpu0) / total : NaN, errors };
   }
-  const { default: autocannon } = await import('autocannon');
+  // autocannon ships no types; only the fields read here are declared.
+  const specifier = 'autocannon';
+  const { default: autocannon } = (await import(specifier)) as { default: (o: Record<string, unknown>) => Promise<AutocannonResult> };
   const res = await autocannon({ url: `http://127.0.0.1:${port}/`, connections: CONNECTIONS, duration: seconds });
   const cpu1 = cpuMicros(pid);
   return {

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import WebSocket from 'ws';
 import { TcpWorkbench } from '../../src/main/engines/tcp/workbench';
 import { EventBus } from '../../src/main/dispatcher/event-bus';
-import { wireParse, wireStringify } from '../../src/shared/wire-json';
+import { wireDecodeBinary, wireEncodeBinary, wireParse, wireStringify } from '../../src/shared/wire-json';
 import { startBrowserShell } from '../../src/server/browser-shell';
 import { record, type BenchSection, type BenchRecord } from '../types';
 
@@ -18,7 +18,13 @@ const SECONDS = 3;
 
 function blast(port: number, seconds = SECONDS, chunk = 65536): Promise<number> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(import.meta.dirname, '..', 'load', 'tcp-blast.mjs'), String(port), String(CONNS), String(seconds), String(chunk)]);
+    const child = spawn(process.execPath, [
+      join(import.meta.dirname, '..', 'load', 'tcp-blast.mjs'),
+      String(port),
+      String(CONNS),
+      String(seconds),
+      String(chunk),
+    ]);
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.on('exit', () => {
@@ -58,8 +64,14 @@ async function wirelabSink(): Promise<{ rate: number; published: number; dropped
     bus.publish(e);
   });
   // A subscriber as a transport would be: it serialises every batch it is handed.
-  bus.subscribe((batch) => void wireStringify(batch, (b) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('base64')).length);
-  const info = await bench.serverStart({ host: '127.0.0.1', port: 0, echo: false, maxClients: 1000, welcomeEncoding: 'text' });
+  bus.subscribe((batch) => void wireEncodeBinary({ kind: 'events', events: batch }).length);
+  const info = await bench.serverStart({
+    host: '127.0.0.1',
+    port: 0,
+    echo: false,
+    maxClients: 1000,
+    welcomeEncoding: 'text',
+  });
   const rate = await measure(info.port, () => bytes);
   bus.flush();
   await bench.close();
@@ -69,15 +81,19 @@ async function wirelabSink(): Promise<{ rate: number; published: number; dropped
 async function bridge(): Promise<{ delivered: number; dropped: number; seconds: number; published: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'wirelab-bench-'));
   const shell = await startBrowserShell({ port: 0, dataDir: dir, rendererDir: dir, version: 'bench' });
-  let published = 0;
-  shell.services.bus.subscribe(() => undefined);
-  const ws = new WebSocket(`ws://127.0.0.1:${shell.port}/ws?token=${shell.token}`, { origin: `http://127.0.0.1:${shell.port}` });
+  const ws = new WebSocket(`ws://127.0.0.1:${shell.port}/ws?token=${shell.token}`, {
+    origin: `http://127.0.0.1:${shell.port}`,
+  });
   await new Promise((r) => ws.once('open', r));
   let delivered = 0;
   let dropped = 0;
   let port = 0;
-  ws.on('message', (raw) => {
-    const f = wireParse(raw.toString()) as { kind: string; events?: { engine: string; count?: number }[]; result?: { value: { port: number } } };
+  ws.on('message', (raw: Buffer, isBinary: boolean) => {
+    const f = (isBinary ? wireDecodeBinary(new Uint8Array(raw)) : wireParse(raw.toString())) as {
+      kind: string;
+      events?: { engine: string; count?: number }[];
+      result?: { value: { port: number } };
+    };
     if (f.kind === 'result' && f.result) port = f.result.value.port;
     if (f.kind === 'events') {
       for (const e of f.events ?? []) {
@@ -93,7 +109,7 @@ async function bridge(): Promise<{ delivered: number; dropped: number; seconds: 
   await blast(port, SECONDS, 512);
   await new Promise((r) => setTimeout(r, 300));
   const seconds = (performance.now() - t0) / 1000;
-  published = delivered + dropped;
+  const published = delivered + dropped;
   ws.close();
   await shell.close();
   rmSync(dir, { recursive: true, force: true });
@@ -102,7 +118,8 @@ async function bridge(): Promise<{ delivered: number; dropped: number; seconds: 
 
 export const tcpSection: BenchSection = {
   name: 'tcp',
-  description: 'TCP server receiving from 50 clients at full speed vs a plain node:net sink; event bridge rate',
+  description:
+    'TCP server receiving from 50 clients at full speed vs a plain node:net sink; event bridge rate',
   async run(log) {
     const refs: number[] = [];
     const ours: number[] = [];
@@ -113,16 +130,41 @@ export const tcpSection: BenchSection = {
       const w = await wirelabSink();
       ours.push(w.rate);
       last = w;
-      log(`round ${i + 1}: plain ${(refs.at(-1)! / 1e6).toFixed(0)} MB/s, wirelab ${(w.rate / 1e6).toFixed(0)} MB/s (${w.published} events, ${w.dropped} dropped by the bounded bus)`);
+      log(
+        `round ${i + 1}: plain ${(refs.at(-1)! / 1e6).toFixed(0)} MB/s, wirelab ${(w.rate / 1e6).toFixed(0)} MB/s (${w.published} events, ${w.dropped} dropped by the bounded bus)`,
+      );
     }
     const ref = Math.max(...refs);
     const our = Math.max(...ours);
     const b = await bridge();
-    log(`bridge: ${b.delivered} events delivered, ${b.dropped} dropped (reported as "dropped N") in ${b.seconds.toFixed(1)} s`);
+    log(
+      `bridge: ${b.delivered} events delivered, ${b.dropped} dropped (reported as "dropped N") in ${b.seconds.toFixed(1)} s`,
+    );
     const recs: BenchRecord[] = [
-      record('tcp', { name: 'server receive throughput, 50 clients', value: our / 1e6, unit: 'MB/s', reference: 'plain node:net sink', referenceValue: ref / 1e6, target: 0.8 }),
-      record('tcp', { name: 'events dropped by the bounded bus (throughput run)', value: last.dropped, unit: 'events', reference: 'events published', referenceValue: last.published, target: null }),
-      record('tcp', { name: 'bridge events delivered to the page', value: b.delivered / b.seconds, unit: 'events/s', reference: 'events published', referenceValue: b.published / b.seconds, target: null }),
+      record('tcp', {
+        name: 'server receive throughput, 50 clients',
+        value: our / 1e6,
+        unit: 'MB/s',
+        reference: 'plain node:net sink',
+        referenceValue: ref / 1e6,
+        target: 0.8,
+      }),
+      record('tcp', {
+        name: 'events dropped by the bounded bus (throughput run)',
+        value: last.dropped,
+        unit: 'events',
+        reference: 'events published',
+        referenceValue: last.published,
+        target: null,
+      }),
+      record('tcp', {
+        name: 'bridge events delivered to the page',
+        value: b.delivered / b.seconds,
+        unit: 'events/s',
+        reference: 'events published',
+        referenceValue: b.published / b.seconds,
+        target: null,
+      }),
     ];
     return recs;
   },

@@ -24,7 +24,13 @@ export interface Command {
   summary: string;
   usage: string;
   options: NonNullable<ParseArgsConfig['options']>;
-  run(args: { values: Record<string, string | boolean | string[] | boolean[] | undefined>; positionals: string[] }, io: Io): Promise<number>;
+  run(
+    args: {
+      values: Record<string, string | boolean | string[] | boolean[] | undefined>;
+      positionals: string[];
+    },
+    io: Io,
+  ): Promise<number>;
 }
 
 export class UsageError extends Error {}
@@ -32,7 +38,8 @@ export class UsageError extends Error {}
 export function intArg(value: unknown, name: string, min: number, max: number): number {
   const n = typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : NaN;
   if (!Number.isInteger(n) || n < min || n > max) {
-    if (/port/i.test(name)) throw new EngineError('PORT_OUT_OF_RANGE', `${name} must be ${min}..${max}, got "${String(value)}"`);
+    if (/port/i.test(name))
+      throw new EngineError('PORT_OUT_OF_RANGE', `${name} must be ${min}..${max}, got "${String(value)}"`);
     throw new UsageError(`${name} must be a whole number ${min}..${max}, got "${String(value)}"`);
   }
   return n;
@@ -63,7 +70,9 @@ export function reportError(err: unknown, json: boolean): number {
   if (json) process.stdout.write(`${JSON.stringify({ type: 'error', code: e.code, message: e.message })}\n`);
   const sentence = isErrorCode(e.code) ? errorSentence(e.code) : '';
   process.stderr.write(`wirelab: ${e.code}: ${sentence} (${e.message})\n`);
-  return e.code === 'INVALID_INPUT' || e.code === 'PORT_OUT_OF_RANGE' || e.code === 'INVALID_HEX' ? EXIT.USAGE : EXIT.FAILED;
+  return e.code === 'INVALID_INPUT' || e.code === 'PORT_OUT_OF_RANGE' || e.code === 'INVALID_HEX'
+    ? EXIT.USAGE
+    : EXIT.FAILED;
 }
 
 export const commonOptions = {

@@ -11,9 +11,20 @@ function topHelp(): string {
     const key = c.path[0] ?? '';
     groups.set(key, [...(groups.get(key) ?? []), c]);
   }
-  const lines = ['wirelab — network toolkit (the engines of the Wirelab app, headless)', '', 'Usage: wirelab COMMAND [options]   (wirelab COMMAND --help for details)', ''];
-  for (const list of groups.values()) for (const c of list) lines.push(`  ${c.path.join(' ').padEnd(22)} ${c.summary}`);
-  lines.push('', 'Common options: --json (one JSON object per line), --help', 'Exit codes: 0 ok, 1 failed, 2 usage error, 3 problems found, 130 interrupted', `Version ${version}`);
+  const lines = [
+    'wirelab — network toolkit (the engines of the Wirelab app, headless)',
+    '',
+    'Usage: wirelab COMMAND [options]   (wirelab COMMAND --help for details)',
+    '',
+  ];
+  for (const list of groups.values())
+    for (const c of list) lines.push(`  ${c.path.join(' ').padEnd(22)} ${c.summary}`);
+  lines.push(
+    '',
+    'Common options: --json (one JSON object per line), --help',
+    'Exit codes: 0 ok, 1 failed, 2 usage error, 3 problems found, 130 interrupted',
+    `Version ${version}`,
+  );
   return lines.join('\n');
 }
 
@@ -26,12 +37,16 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${version}\n`);
     return EXIT.OK;
   }
-  const matches = commands.filter((c) => c.path.every((w, i) => argv[i] === w)).sort((a, b) => b.path.length - a.path.length);
+  const matches = commands
+    .filter((c) => c.path.every((w, i) => argv[i] === w))
+    .sort((a, b) => b.path.length - a.path.length);
   const cmd = matches[0];
   if (!cmd) {
     const group = commands.filter((c) => c.path[0] === argv[0]);
     if (group.length && (argv[1] === undefined || argv[1] === '--help' || argv[1] === '-h')) {
-      process.stdout.write(`${group.map((c) => `  ${c.path.join(' ').padEnd(22)} ${c.summary}`).join('\n')}\n`);
+      process.stdout.write(
+        `${group.map((c) => `  ${c.path.join(' ').padEnd(22)} ${c.summary}`).join('\n')}\n`,
+      );
       return argv[1] ? EXIT.OK : EXIT.USAGE;
     }
     process.stderr.write(`wirelab: unknown command "${argv.slice(0, 2).join(' ')}" — see wirelab --help\n`);
@@ -41,7 +56,13 @@ export async function main(argv: string[]): Promise<number> {
   let parsed: ReturnType<typeof parseArgs>;
   const json = rest.includes('--json');
   try {
-    parsed = parseArgs({ args: rest, options: { ...commonOptions, ...cmd.options }, allowPositionals: true, strict: true, allowNegative: false });
+    parsed = parseArgs({
+      args: rest,
+      options: { ...commonOptions, ...cmd.options },
+      allowPositionals: true,
+      strict: true,
+      allowNegative: false,
+    });
   } catch (err) {
     process.stderr.write(`wirelab: ${(err as Error).message}\n\n${cmd.usage}\n`);
     return EXIT.USAGE;
@@ -69,7 +90,8 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 // Run when executed as a program (out/main/cli.js via bin/wirelab.mjs, or tsx), not when imported.
-const invokedDirectly = process.argv[1] && /(?:^|[\\/])(cli\.(?:js|mjs|ts)|wirelab(?:\.mjs)?)$/.test(process.argv[1]);
+const invokedDirectly =
+  process.argv[1] && /(?:^|[\\/])(cli\.(?:js|mjs|ts)|wirelab(?:\.mjs)?)$/.test(process.argv[1]);
 if (invokedDirectly || process.env.WIRELAB_CLI_MAIN === '1') {
   void main(process.argv.slice(2)).then((code) => {
     process.exitCode = code;

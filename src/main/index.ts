@@ -7,9 +7,18 @@ import { createServices, type Services } from './services';
 import { registerIpc, forwardEvents } from './ipc/register';
 import { contentSecurityPolicy } from './app/csp';
 import { resolveInside } from './app/paths';
-import { APP_HOST, APP_INDEX_URL, APP_SCHEME, mainWindowOptions, navigationAllowed, windowOpenDecision } from './app/electron-policy';
+import {
+  APP_HOST,
+  APP_INDEX_URL,
+  APP_SCHEME,
+  mainWindowOptions,
+  navigationAllowed,
+  windowOpenDecision,
+} from './app/electron-policy';
 
-protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
+protocol.registerSchemesAsPrivileged([
+  { scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } },
+]);
 
 const devServerUrl = process.env.ELECTRON_RENDERER_URL;
 const rendererRoot = join(import.meta.dirname, '..', 'renderer');
@@ -34,7 +43,10 @@ if (!app.requestSingleInstanceLock()) {
 function onReady(): void {
   protocol.handle(APP_SCHEME, async (request) => {
     const url = new URL(request.url);
-    const file = url.host === APP_HOST ? resolveInside(rendererRoot, url.pathname === '/' ? '/index.html' : url.pathname) : undefined;
+    const file =
+      url.host === APP_HOST
+        ? resolveInside(rendererRoot, url.pathname === '/' ? '/index.html' : url.pathname)
+        : undefined;
     if (!file) return new Response('forbidden', { status: 403 });
     const res = await net.fetch(pathToFileURL(file).toString());
     const headers = new Headers(res.headers);
@@ -56,7 +68,12 @@ function onReady(): void {
 }
 
 function createWindow(s: Services): void {
-  const win = new BrowserWindow(mainWindowOptions(join(import.meta.dirname, '..', 'preload', 'index.cjs'), nativeTheme.shouldUseDarkColors));
+  const win = new BrowserWindow(
+    mainWindowOptions(
+      join(import.meta.dirname, '..', 'preload', 'index.cjs'),
+      nativeTheme.shouldUseDarkColors,
+    ),
+  );
   mainWindow = win;
   forwardEvents(s, win.webContents);
   win.webContents.on('will-navigate', (event, url) => {

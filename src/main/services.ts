@@ -9,11 +9,22 @@ import { TcpWorkbench } from './engines/tcp/workbench';
 import { LbService } from './engines/load-balancer/service';
 import { UdpService } from './engines/udp/service';
 import { TlsSocketService } from './engines/tls-socket/service';
+import { PacketLibrary } from './engines/packets/library';
+import { LabService } from './engines/lab/service';
+import { ChatService } from './engines/chat/service';
+import { TlsInspector } from './engines/tls/inspector';
+import { HttpServerService } from './engines/http-server/service';
+import { HttpClientService } from './engines/http-client/service';
+import { loadOrCreateAppCertificate } from './engines/common/app-cert';
 import { openDataDir, type DataDir } from './storage/data-dir';
 
 export interface ServicesOptions extends ShellHooks {
   dataDir: string;
   bus?: Partial<EventBusOptions>;
+  /** LAN chat discovery (mDNS). Default: on, except under tests (VITEST) or WIRELAB_NO_DISCOVERY=1. */
+  chatDiscovery?: boolean;
+  /** Interface name or IPv4 address chat discovery uses; default all. */
+  chatInterface?: string;
 }
 
 export interface Services {
@@ -35,10 +46,26 @@ export function createServices(options: ServicesOptions): Services {
   udp.on((e) => bus.publish(e));
   const tlssock = new TlsSocketService(dataDir.path);
   tlssock.on((e) => bus.publish(e));
+  const packets = new PacketLibrary({ file: dataDir.file('packets.json') });
+  packets.on((e) => bus.publish(e));
+  const lab = new LabService();
+  lab.on((e) => bus.publish(e));
+  const tls = new TlsInspector({ historyFile: dataDir.file('tls-history.json') });
+  tls.on((e) => bus.publish(e));
 
   const lb = new LbService();
   lb.on((e) => bus.publish(e));
-  const handlers: Handlers<typeof contract> = { app, tcp, udp, tlssock, lb };
+  const chat = new ChatService({
+    dataDir: dataDir.path,
+    discovery: options.chatDiscovery ?? !(process.env.VITEST || process.env.WIRELAB_NO_DISCOVERY === '1'),
+    discoveryInterface: options.chatInterface ?? process.env.WIRELAB_CHAT_INTERFACE,
+  });
+  chat.on((e) => bus.publish(e));
+  const httpServer = new HttpServerService({ certificate: () => loadOrCreateAppCertificate(dataDir.path) });
+  httpServer.on((e) => bus.publish(e));
+  const httpClient = new HttpClientService({ dir: dataDir.file('http'), userAgent: `Wirelab/${options.version}`, onStorageProblem: (p) => app.problems.push(p) });
+  httpClient.on((e) => bus.publish(e));
+  const handlers: Handlers<typeof contract> = { app, tcp, udp, tlssock, packets, lab, lb, chat, httpServer, httpClient, tls };
   const dispatcher = createDispatcher(contract, handlers);
   let closing: Promise<void> | undefined;
   return {
@@ -49,9 +76,15 @@ export function createServices(options: ServicesOptions): Services {
     close() {
       closing ??= (async () => {
         await tcp.close();
+        await chat.close();
+        await httpServer.close();
+        await httpClient.close();
         await lb.close();
         await udp.closeAll();
         await tlssock.close();
+        await packets.close();
+        await lab.close();
+        await tls.close();
         bus.close();
         dataDir.release();
       })();

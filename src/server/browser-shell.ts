@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { wireParse, wireStringify as wireStringifyWith } from '../shared/wire-json';
+import { wireEncodeBinary, wireParse, wireStringify as wireStringifyWith } from '../shared/wire-json';
 import { createServices, type Services } from '../main/services';
 import { listen } from '../main/engines/common/net';
 import { originAllowed, tokenMatches } from './origin-policy';
@@ -49,7 +49,9 @@ function isRequestFrame(v: unknown): v is RequestFrame {
   return !!o && typeof o === 'object' && typeof o.id === 'number' && typeof o.channel === 'string';
 }
 
-export async function startBrowserShell(opts: Partial<BrowserShellOptions> & Pick<BrowserShellOptions, 'dataDir' | 'rendererDir' | 'version'>): Promise<BrowserShell> {
+export async function startBrowserShell(
+  opts: Partial<BrowserShellOptions> & Pick<BrowserShellOptions, 'dataDir' | 'rendererDir' | 'version'>,
+): Promise<BrowserShell> {
   const options: BrowserShellOptions = { ...BROWSER_SHELL_DEFAULTS, ...opts };
   const token = options.token ?? randomBytes(32).toString('hex');
   const services = createServices({ dataDir: options.dataDir, shell: 'browser', version: options.version });
@@ -73,8 +75,9 @@ export async function startBrowserShell(opts: Partial<BrowserShellOptions> & Pic
 
   const unsubscribe = services.bus.subscribe((batch) => {
     if (sockets.size === 0) return;
-    const text = wireStringify({ kind: 'events', events: batch });
-    for (const ws of sockets) if (ws.readyState === ws.OPEN) ws.send(text);
+    // Event batches go as one binary frame: payload bytes are neither base64-encoded nor JSON-escaped.
+    const frame = wireEncodeBinary({ kind: 'events', events: batch });
+    for (const ws of sockets) if (ws.readyState === ws.OPEN) ws.send(frame, { binary: true });
   });
 
   function onSocket(ws: WebSocket): void {
@@ -89,7 +92,12 @@ export async function startBrowserShell(opts: Partial<BrowserShellOptions> & Pic
         frame = undefined;
       }
       if (!isRequestFrame(frame)) {
-        ws.send(JSON.stringify({ kind: 'error', error: { code: 'INVALID_INPUT', message: 'malformed request frame' } }));
+        ws.send(
+          JSON.stringify({
+            kind: 'error',
+            error: { code: 'INVALID_INPUT', message: 'malformed request frame' },
+          }),
+        );
         return;
       }
       void services.dispatcher.call(frame.channel, frame.input).then((result) => {

@@ -19,7 +19,12 @@ const MIME: Record<string, string> = {
   '.map': 'application/json',
 };
 
-export function serveStatic(root: string, req: IncomingMessage, res: ServerResponse, connectSrc: string): void {
+export function serveStatic(
+  root: string,
+  req: IncomingMessage,
+  res: ServerResponse,
+  connectSrc: string,
+): void {
   const headers = {
     'Content-Security-Policy': contentSecurityPolicy({ connectSrc }),
     'X-Content-Type-Options': 'nosniff',
@@ -39,7 +44,11 @@ export function serveStatic(root: string, req: IncomingMessage, res: ServerRespo
   try {
     if (statSync(file).isDirectory()) file = join(file, 'index.html');
     const st = statSync(file);
-    res.writeHead(200, { ...headers, 'Content-Type': MIME[extname(file)] ?? 'application/octet-stream', 'Content-Length': st.size });
+    res.writeHead(200, {
+      ...headers,
+      'Content-Type': MIME[extname(file)] ?? 'application/octet-stream',
+      'Content-Length': st.size,
+    });
     if (req.method === 'HEAD') res.end();
     else createReadStream(file).pipe(res);
   } catch {

@@ -9,7 +9,10 @@ export type DecodeResult = { ok: true; bytes: Uint8Array } | { ok: false; error:
 export function parseHex(text: string): DecodeResult {
   const cleaned = text.replace(/0x/gi, '').replace(/[\s:,-]/g, '');
   if (cleaned.length % 2 !== 0) {
-    return { ok: false, error: { code: 'INVALID_HEX', message: `odd number of hex digits (${cleaned.length})` } };
+    return {
+      ok: false,
+      error: { code: 'INVALID_HEX', message: `odd number of hex digits (${cleaned.length})` },
+    };
   }
   const bad = /[^0-9a-fA-F]/.exec(cleaned);
   if (bad) {

@@ -53,7 +53,8 @@ export const errorSentences = {
   // http (server and composer)
   INVALID_URL: 'The URL is not valid: it needs http:// or https://, a host, and no spaces.',
   INVALID_JSON: 'The JSON is not valid — see the detail for where it goes wrong.',
-  INVALID_HEADER: "A header is not allowed: names use letters, digits and !#$%&'*+-.^_`|~; values have no line breaks.",
+  INVALID_HEADER:
+    "A header is not allowed: names use letters, digits and !#$%&'*+-.^_`|~; values have no line breaks.",
   FILE_UNREADABLE: 'A file could not be read — check that it exists and that Wirelab may read it.',
   TOO_MANY_REDIRECTS: 'The server redirected more times than the configured maximum.',
   CANCELLED: 'The request was cancelled.',
@@ -65,20 +66,26 @@ export const errorSentences = {
   // udp / packets / lab (issue 7)
   DATAGRAM_TOO_LARGE:
     'The datagram is larger than UDP allows (65,507 bytes of payload over IPv4, 65,527 over IPv6). Anything above the path MTU (often 1,500 bytes) is also fragmented by IP, and one lost fragment loses the whole datagram.',
-  INVALID_MULTICAST_GROUP: 'That is not a multicast group address (IPv4 224.0.0.0–239.255.255.255, IPv6 ff00::/8).',
-  ADDRESS_FAMILY_MISMATCH: 'The address is IPv4 and the socket IPv6 (or the other way round) — bind a socket of the same family.',
-  INVALID_IMPORT: 'The file could not be imported: it is not a valid Wirelab packet list. Nothing was changed.',
+  INVALID_MULTICAST_GROUP:
+    'That is not a multicast group address (IPv4 224.0.0.0–239.255.255.255, IPv6 ff00::/8).',
+  ADDRESS_FAMILY_MISMATCH:
+    'The address is IPv4 and the socket IPv6 (or the other way round) — bind a socket of the same family.',
+  INVALID_IMPORT:
+    'The file could not be imported: it is not a valid Wirelab packet list. Nothing was changed.',
   INVALID_CERTIFICATE: 'The certificate or private key is not valid PEM, or they do not belong together.',
   // tls inspector (docs/tls.md)
-  NOT_TLS: 'The server did not answer with TLS — the port may speak plain HTTP or another protocol (try STARTTLS for mail and FTP).',
+  NOT_TLS:
+    'The server did not answer with TLS — the port may speak plain HTTP or another protocol (try STARTTLS for mail and FTP).',
   TLS_HANDSHAKE_INCOMPLETE: 'The server stopped in the middle of the TLS handshake.',
   TLS_NO_COMMON_PROTOCOL: 'The server refused every TLS version and cipher suite offered.',
   STARTTLS_FAILED: 'The plaintext part of STARTTLS did not go as the protocol expects.',
   STARTTLS_UNSUPPORTED: 'The server does not offer STARTTLS for this protocol.',
-  INVALID_CA_FILE: 'The CA file could not be used: it is missing, too large, or holds no valid PEM certificate.',
+  INVALID_CA_FILE:
+    'The CA file could not be used: it is missing, too large, or holds no valid PEM certificate.',
   TLS_SCAN_LIMIT: 'The scan reached its handshake limit before it finished; raise the limit or scan less.',
   // load balancer (docs/load-balancer.md)
-  LB_INVALID_BACKEND: 'A backend address is not valid: use HOST:PORT with an IP address or host name (IPv6 as [addr]:port).',
+  LB_INVALID_BACKEND:
+    'A backend address is not valid: use HOST:PORT with an IP address or host name (IPv6 as [addr]:port).',
   LB_WEIGHT_OUT_OF_RANGE: 'A backend weight must be a whole number from 1 to 256.',
   LB_DUPLICATE_BACKEND: 'That backend (host and port) is already in this balancer.',
   LB_NO_BACKEND: 'No backend is available (all are down, disabled or draining), so the client was closed.',

@@ -16,3 +16,57 @@ export function wireParse(text: string): unknown {
     return v;
   });
 }
+
+/**
+ * Binary framing for batches with many byte payloads (event batches): one frame holding a JSON header
+ * and the payloads back to back, so bytes are neither base64-encoded nor JSON-escaped.
+ * Layout: u32 header length (big endian) | header JSON {"v": value with {"$bin": i}, "b": [lengths]} | payloads.
+ */
+export function wireEncodeBinary(value: unknown): Uint8Array {
+  const bins: Uint8Array[] = [];
+  const body = JSON.stringify(value, (_key, v: unknown) => {
+    if (v instanceof Uint8Array) {
+      bins.push(v);
+      return { $bin: bins.length - 1 };
+    }
+    return v;
+  });
+  const header = `{"v":${body ?? 'null'},"b":${JSON.stringify(bins.map((b) => b.length))}}`;
+  const head = new TextEncoder().encode(header);
+  let total = 4 + head.length;
+  for (const b of bins) total += b.length;
+  const out = new Uint8Array(total);
+  new DataView(out.buffer).setUint32(0, head.length);
+  out.set(head, 4);
+  let off = 4 + head.length;
+  for (const b of bins) {
+    out.set(b, off);
+    off += b.length;
+  }
+  return out;
+}
+
+export function wireDecodeBinary(frame: Uint8Array): unknown {
+  const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
+  const headLen = view.getUint32(0);
+  const header = JSON.parse(new TextDecoder().decode(frame.subarray(4, 4 + headLen))) as {
+    v: unknown;
+    b: number[];
+  };
+  const bins: Uint8Array[] = [];
+  let off = 4 + headLen;
+  for (const len of header.b) {
+    bins.push(frame.subarray(off, off + len));
+    off += len;
+  }
+  const revive = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(revive);
+    if (v && typeof v === 'object') {
+      const o = v as Record<string, unknown>;
+      if (typeof o.$bin === 'number' && Object.keys(o).length === 1) return bins[o.$bin];
+      for (const k of Object.keys(o)) o[k] = revive(o[k]);
+    }
+    return v;
+  };
+  return revive(header.v);
+}

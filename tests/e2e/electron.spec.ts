@@ -14,7 +14,8 @@ function electronBinary(): { path?: string; why?: string } {
   try {
     const p = require('electron') as unknown;
     if (typeof p === 'string' && existsSync(p)) {
-      if (process.platform === 'linux' && !process.env.DISPLAY && !process.env.WAYLAND_DISPLAY) return { why: 'no display (DISPLAY unset); run under xvfb-run' };
+      if (process.platform === 'linux' && !process.env.DISPLAY && !process.env.WAYLAND_DISPLAY)
+        return { why: 'no display (DISPLAY unset); run under xvfb-run' };
       return { path: p };
     }
     return { why: 'the Electron binary is not installed (ELECTRON_SKIP_BINARY_DOWNLOAD / download blocked)' };

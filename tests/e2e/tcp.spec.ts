@@ -134,3 +134,64 @@ test('connect timeout is reported as TIMEOUT', async ({ app }) => {
     await hole.close();
   }
 });
+
+test('the log stays bounded and responsive with 100,000 entries received, showing "N dropped"', async ({
+  app,
+  shell,
+}) => {
+  const port = await startServer(app, { welcome: '' });
+  const raw: Socket = await new Promise((resolve) => {
+    const s = connect(port, '127.0.0.1', () => resolve(s));
+  });
+  await expect(app.getByTestId('tcp-server-clients').getByRole('row')).toHaveCount(2);
+  const session = (await shell.shell.services.dispatcher.call('tcp.list', {})) as {
+    ok: true;
+    value: { servers: { session: string; clients: { clientId: string }[] }[] };
+  };
+  const srv = session.value.servers[0]!;
+  // 100,000 data events through the real bus and socket, as fast as the engine could emit them.
+  const bus = shell.shell.services.bus;
+  for (let i = 0; i < 100_000; i++) {
+    bus.publish({
+      engine: 'tcp',
+      type: 'server.data',
+      session: srv.session,
+      at: Date.now(),
+      clientId: srv.clients[0]!.clientId,
+      data: new TextEncoder().encode(`line ${i}`),
+      bytes: 6 + String(i).length,
+      truncated: false,
+    });
+  }
+  await expect(app.getByTestId('log')).toContainText('line 99999');
+  await expect(app.getByTestId('log-dropped')).toContainText('dropped');
+  const count = Number((await app.getByTestId('log-count').textContent())!.split(' ')[0]);
+  expect(count).toBeLessThanOrEqual(10_000);
+  // Virtualised: only the visible rows are in the DOM.
+  expect(await app.getByTestId('log-row').count()).toBeLessThan(60);
+  // Still responsive: scroll to the top, select a row, see its layer breakdown.
+  await app.getByTestId('log').evaluate((el) => (el.scrollTop = 0));
+  await app.getByTestId('log-row').first().click();
+  await expect(app.getByTestId('log-detail')).toContainText('Received');
+  await expect(app.getByTestId('layer-breakdown')).toContainText('L4 Transport');
+  await expect(app.getByTestId('layer-breakdown')).toContainText('loopback');
+  raw.destroy();
+});
+
+test('theme toggle and keyboard shortcuts', async ({ app }) => {
+  await app.keyboard.press('Control+2');
+  await expect(app).toHaveURL(/#\/tcp\/client/);
+  await app.keyboard.press('Control+1');
+  await expect(app).toHaveURL(/#\/tcp\/server/);
+  await app.getByTestId('theme-toggle').click();
+  await expect(app.locator('html')).toHaveAttribute('data-theme', 'light');
+  await app.keyboard.press('Control+Shift+L');
+  await expect(app.locator('html')).toHaveAttribute('data-theme', 'dark');
+  await app.getByRole('heading', { name: 'TCP server' }).click();
+  await app.keyboard.press('?');
+  await expect(app.getByTestId('shortcuts-dialog')).toBeVisible();
+  await app.keyboard.press('Escape');
+  await expect(app.getByTestId('shortcuts-dialog')).toHaveCount(0);
+  await app.getByTestId('layer-badge').click();
+  await expect(app.getByTestId('layer-text')).toContainText('three-way handshake');
+});

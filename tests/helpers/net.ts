@@ -9,7 +9,10 @@ export function rawConnect(port: number, host = '127.0.0.1'): Promise<Socket> {
 }
 
 /** Collects everything a socket receives; `until(pred)` resolves once the text satisfies pred. */
-export function collect(socket: Socket): { text: () => string; until: (pred: (t: string) => boolean, ms?: number) => Promise<string> } {
+export function collect(socket: Socket): {
+  text: () => string;
+  until: (pred: (t: string) => boolean, ms?: number) => Promise<string>;
+} {
   let buf = '';
   const waiters: (() => void)[] = [];
   socket.on('data', (d: Buffer) => {
@@ -23,7 +26,10 @@ export function collect(socket: Socket): { text: () => string; until: (pred: (t:
     text: () => buf,
     until(pred, ms = 5000) {
       return new Promise((resolve, reject) => {
-        const t = setTimeout(() => reject(new Error(`timeout waiting; got ${JSON.stringify(buf.slice(0, 500))}`)), ms);
+        const t = setTimeout(
+          () => reject(new Error(`timeout waiting; got ${JSON.stringify(buf.slice(0, 500))}`)),
+          ms,
+        );
         const check = () => {
           if (pred(buf)) {
             clearTimeout(t);

@@ -2,10 +2,23 @@
 import type { Command } from '../framework';
 import { serve } from './serve';
 import { tcpListen, tcpSend } from './tcp';
+import { udpListen, udpSend } from './udp';
+import { labTcpVsUdp } from './lab';
+import { lbDemoBackends, lbExport, lbRun } from './lb';
+import { chatHost, chatJoin, chatList } from './chat';
 
 export const commands: Command[] = [
   serve,
   tcpListen,
   tcpSend,
   // more commands are registered below this line
+  udpListen,
+  udpSend,
+  labTcpVsUdp,
+  lbRun,
+  lbDemoBackends,
+  lbExport,
+  chatHost,
+  chatList,
+  chatJoin,
 ];

@@ -10,7 +10,11 @@ import { version } from '../version';
 export function rendererDir(): string {
   // Built layout: out/main/cli.js next to out/renderer. From sources (tsx): <repo>/out/renderer.
   const here = dirname(fileURLToPath(import.meta.url));
-  const candidates = [join(here, '..', 'renderer'), join(here, '..', '..', '..', 'out', 'renderer'), join(here, '..', '..', 'out', 'renderer')];
+  const candidates = [
+    join(here, '..', 'renderer'),
+    join(here, '..', '..', '..', 'out', 'renderer'),
+    join(here, '..', '..', 'out', 'renderer'),
+  ];
   return candidates.find((c) => existsSync(join(c, 'index.html'))) ?? candidates[0]!;
 }
 
@@ -43,7 +47,12 @@ Prints the URL with this run's access token. Bound to 127.0.0.1 only.`,
       rendererDir: dir,
       version,
     });
-    io.out(`Wirelab browser shell: ${shell.url}`, { type: 'listening', url: shell.url, port: shell.port, dataDir: shell.services.dataDir.path });
+    io.out(`Wirelab browser shell: ${shell.url}`, {
+      type: 'listening',
+      url: shell.url,
+      port: shell.port,
+      dataDir: shell.services.dataDir.path,
+    });
     await io.interrupted;
     await shell.close();
     return EXIT.OK;

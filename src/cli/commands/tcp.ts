@@ -39,10 +39,19 @@ Runs until Ctrl+C.`,
     server.on((e) => {
       switch (e.type) {
         case 'server.clientConnected':
-          io.out(`+ ${e.client.clientId} ${e.client.remoteAddress}:${e.client.remotePort}`, { type: 'connected', ...e.client });
+          io.out(`+ ${e.client.clientId} ${e.client.remoteAddress}:${e.client.remotePort}`, {
+            type: 'connected',
+            ...e.client,
+          });
           break;
         case 'server.data':
-          io.out(`< ${e.clientId} ${show(e.data, values.hex === true)}`, { type: 'data', clientId: e.clientId, bytes: e.bytes, text: decodeBytes(e.data, 'utf8'), hex: decodeBytes(e.data, 'hex') });
+          io.out(`< ${e.clientId} ${show(e.data, values.hex === true)}`, {
+            type: 'data',
+            clientId: e.clientId,
+            bytes: e.bytes,
+            text: decodeBytes(e.data, 'utf8'),
+            hex: decodeBytes(e.data, 'hex'),
+          });
           break;
         case 'server.clientClosed':
           io.out(`- ${e.clientId} (${e.reason})`, { type: 'closed', clientId: e.clientId, reason: e.reason });
@@ -78,27 +87,43 @@ Prints each received chunk; exits 0 when connected and sent, 1 on a network erro
     timeout: { type: 'string', default: String(TCP_DEFAULTS.connectTimeoutMs) },
   },
   async run({ values, positionals }, io) {
-    if (positionals.length < 2 || positionals.length > 3) throw new UsageError('tcp send needs HOST PORT [TEXT]');
-    if (positionals.length === 3 && typeof values.hex === 'string') throw new UsageError('give TEXT or --hex, not both');
+    if (positionals.length < 2 || positionals.length > 3)
+      throw new UsageError('tcp send needs HOST PORT [TEXT]');
+    if (positionals.length === 3 && typeof values.hex === 'string')
+      throw new UsageError('give TEXT or --hex, not both');
     const [host, portText, text] = positionals as [string, string, string | undefined];
     const port = intArg(portText, 'PORT', 1, 65535);
     const wait = intArg(values.wait, '--wait', 0, 3_600_000);
     const timeout = intArg(values.timeout, '--timeout', 1, 600_000);
-    const payload = typeof values.hex === 'string' ? decodePayload(values.hex, 'hex') : text !== undefined ? decodePayload(text, 'text') : undefined;
+    const payload =
+      typeof values.hex === 'string'
+        ? decodePayload(values.hex, 'hex')
+        : text !== undefined
+          ? decodePayload(text, 'text')
+          : undefined;
     const client = new TcpClient('cli', { host, port, connectTimeoutMs: timeout });
     let closed = false;
     let resolveClosed = () => {};
     const closedP = new Promise<void>((r) => (resolveClosed = r));
     client.on((e) => {
       if (e.type === 'client.data') {
-        io.out(show(e.data, typeof values.hex === 'string'), { type: 'data', bytes: e.bytes, text: decodeBytes(e.data, 'utf8'), hex: decodeBytes(e.data, 'hex') });
+        io.out(show(e.data, typeof values.hex === 'string'), {
+          type: 'data',
+          bytes: e.bytes,
+          text: decodeBytes(e.data, 'utf8'),
+          hex: decodeBytes(e.data, 'hex'),
+        });
       } else if (e.type === 'client.state' && e.state === 'closed') {
         closed = true;
         resolveClosed();
       }
     });
     const info = await client.start();
-    io.out(`connected ${info.localAddress}:${info.localPort} -> ${info.remoteAddress}:${port}`, { type: 'connected', host, port });
+    io.out(`connected ${info.localAddress}:${info.localPort} -> ${info.remoteAddress}:${port}`, {
+      type: 'connected',
+      host,
+      port,
+    });
     if (payload) {
       client.send(payload);
       io.out(`sent ${payload.length} bytes`, { type: 'sent', bytes: payload.length });

@@ -46,7 +46,13 @@ export class AppService extends TypedEmitter<AppEvent> {
     const next = Settings.parse({ ...this.settings, ...patch });
     this.settingsFile.save(next);
     this.settings = next;
-    this.emit({ engine: 'app', type: 'settings.changed', session: 'app', at: Date.now(), settings: { ...next } });
+    this.emit({
+      engine: 'app',
+      type: 'settings.changed',
+      session: 'app',
+      at: Date.now(),
+      settings: { ...next },
+    });
     return { ...next };
   }
 

@@ -37,7 +37,10 @@ export function windowOpenDecision(url: string): { action: 'deny'; openExternall
 }
 
 /** IPC is answered only for the app's own top-level frame (no parent), never for iframes. */
-export function isTrustedSender(frame: { url: string; parent: unknown } | null | undefined, devServerUrl?: string): boolean {
+export function isTrustedSender(
+  frame: { url: string; parent: unknown } | null | undefined,
+  devServerUrl?: string,
+): boolean {
   return !!frame && frame.parent === null && isAppUrl(frame.url, devServerUrl);
 }
 

@@ -24,13 +24,18 @@ export function createDispatcher<C extends ContractShape>(contract: C, handlers:
     channels: () => Object.entries(contract).flatMap(([e, ms]) => Object.keys(ms).map((m) => `${e}.${m}`)),
     async call(channel, input) {
       const spec = typeof channel === 'string' ? findMethod(contract, channel) : undefined;
-      if (!spec) return { ok: false, error: { code: 'UNKNOWN_CHANNEL', message: `unknown channel ${String(channel).slice(0, 100)}` } };
+      if (!spec)
+        return {
+          ok: false,
+          error: { code: 'UNKNOWN_CHANNEL', message: `unknown channel ${String(channel).slice(0, 100)}` },
+        };
       const parsed = spec.input.safeParse(input ?? {});
       if (!parsed.success) return { ok: false, error: zodErrorToInfo(parsed.error) };
       const dot = channel.indexOf('.');
       const engine = handlers[channel.slice(0, dot) as keyof C] as Record<string, (i: unknown) => unknown>;
       const fn = engine[channel.slice(dot + 1)];
-      if (typeof fn !== 'function') return { ok: false, error: { code: 'UNKNOWN_CHANNEL', message: `no handler for ${channel}` } };
+      if (typeof fn !== 'function')
+        return { ok: false, error: { code: 'UNKNOWN_CHANNEL', message: `no handler for ${channel}` } };
       try {
         const value = await fn.call(engine, parsed.data);
         return { ok: true, value };

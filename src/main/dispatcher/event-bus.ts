@@ -52,7 +52,16 @@ export class EventBus {
     const key = `${event.engine}\u0000${event.session}`;
     let ring = this.rings.get(key);
     if (!ring) {
-      ring = { engine: event.engine, session: event.session, items: [], sizes: [], head: 0, length: 0, bytes: 0, dropped: 0 };
+      ring = {
+        engine: event.engine,
+        session: event.session,
+        items: [],
+        sizes: [],
+        head: 0,
+        length: 0,
+        bytes: 0,
+        dropped: 0,
+      };
       this.rings.set(key, ring);
     }
     const size = payloadSize(event);
@@ -78,7 +87,8 @@ export class EventBus {
 
   subscribe(listener: (batch: WirelabEvent[]) => void): () => void {
     this.listeners.add(listener);
-    if (this.pending > 0 && !this.timer) this.timer = setTimeout(() => this.flush(), this.options.flushIntervalMs);
+    if (this.pending > 0 && !this.timer)
+      this.timer = setTimeout(() => this.flush(), this.options.flushIntervalMs);
     return () => this.listeners.delete(listener);
   }
 

@@ -10,7 +10,13 @@ export function registerIpc(ipcMain: IpcMain, services: Services, devServerUrl?:
   for (const channel of channels) {
     ipcMain.handle(channel, async (event, input: unknown) => {
       if (!isTrustedSender(event.senderFrame, devServerUrl)) {
-        return { ok: false, error: { code: 'FORBIDDEN_SENDER', message: `IPC from ${event.senderFrame?.url ?? 'unknown frame'} refused` } };
+        return {
+          ok: false,
+          error: {
+            code: 'FORBIDDEN_SENDER',
+            message: `IPC from ${event.senderFrame?.url ?? 'unknown frame'} refused`,
+          },
+        };
       }
       return services.dispatcher.call(channel, input);
     });

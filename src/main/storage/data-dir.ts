@@ -35,10 +35,14 @@ export function openDataDir(dir: string): DataDir {
       writeFileSync(lock, String(process.pid), { flag: 'wx' });
       break;
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw new EngineError('STORAGE_WRITE_FAILED', `${lock}: ${(err as Error).message}`);
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST')
+        throw new EngineError('STORAGE_WRITE_FAILED', `${lock}: ${(err as Error).message}`);
       const owner = Number.parseInt(readFileSync(lock, 'utf8'), 10);
       if (Number.isFinite(owner) && alive(owner)) {
-        throw new EngineError('DATA_DIR_LOCKED', `${path} is in use by process ${owner}; pass another --data-dir`);
+        throw new EngineError(
+          'DATA_DIR_LOCKED',
+          `${path} is in use by process ${owner}; pass another --data-dir`,
+        );
       }
       rmSync(lock, { force: true });
     }

@@ -3,7 +3,7 @@
 // hanging; the socket reconnects with backoff and the UI shows the connection state.
 import { buildContractApi, contract, type EventListener, type WirelabApi } from '../../shared/contract';
 import type { Result } from '../../shared/errors';
-import { wireParse, wireStringify } from '../../shared/wire-json';
+import { wireDecodeBinary, wireParse, wireStringify } from '../../shared/wire-json';
 import { ref, type Ref } from 'vue';
 
 export type LinkState = 'connecting' | 'open' | 'closed' | 'unauthorized';
@@ -20,7 +20,10 @@ export function connectBrowserShell(location: Location): BrowserShellLink {
   const wsUrl = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws?token=${encodeURIComponent(token)}`;
   const state = ref<LinkState>('connecting');
   const listeners = new Set<EventListener>();
-  const pending = new Map<number, { resolve: (r: Result<unknown>) => void; timer: ReturnType<typeof setTimeout> }>();
+  const pending = new Map<
+    number,
+    { resolve: (r: Result<unknown>) => void; timer: ReturnType<typeof setTimeout> }
+  >();
   let nextId = 1;
   let ws: WebSocket | undefined;
   let backoff = 250;
@@ -29,6 +32,7 @@ export function connectBrowserShell(location: Location): BrowserShellLink {
   function open(): void {
     state.value = 'connecting';
     const sock = new WebSocket(wsUrl);
+    sock.binaryType = 'arraybuffer';
     ws = sock;
     sock.onopen = () => {
       state.value = 'open';
@@ -37,7 +41,11 @@ export function connectBrowserShell(location: Location): BrowserShellLink {
       queue = [];
     };
     sock.onmessage = (msg) => {
-      const frame = wireParse(String(msg.data)) as { kind: string; id?: number; result?: Result<unknown>; events?: unknown[] };
+      const frame = (
+        msg.data instanceof ArrayBuffer
+          ? wireDecodeBinary(new Uint8Array(msg.data))
+          : wireParse(String(msg.data))
+      ) as { kind: string; id?: number; result?: Result<unknown>; events?: unknown[] };
       if (frame.kind === 'result' && typeof frame.id === 'number' && frame.result) {
         const p = pending.get(frame.id);
         if (p) {
@@ -53,7 +61,10 @@ export function connectBrowserShell(location: Location): BrowserShellLink {
       ws = undefined;
       for (const [id, p] of pending) {
         clearTimeout(p.timer);
-        p.resolve({ ok: false, error: { code: 'NOT_CONNECTED', message: 'lost the connection to the Wirelab shell' } });
+        p.resolve({
+          ok: false,
+          error: { code: 'NOT_CONNECTED', message: 'lost the connection to the Wirelab shell' },
+        });
         pending.delete(id);
       }
       // 1006 right after opening with a wrong token: the upgrade was refused (401/403).
@@ -73,7 +84,10 @@ export function connectBrowserShell(location: Location): BrowserShellLink {
       const id = nextId++;
       const timer = setTimeout(() => {
         pending.delete(id);
-        resolve({ ok: false, error: { code: 'TIMEOUT', message: `${channel} did not answer within ${CALL_TIMEOUT_MS / 1000} s` } });
+        resolve({
+          ok: false,
+          error: { code: 'TIMEOUT', message: `${channel} did not answer within ${CALL_TIMEOUT_MS / 1000} s` },
+        });
       }, CALL_TIMEOUT_MS);
       pending.set(id, { resolve, timer });
       const text = wireStringify({ id, channel, input });

@@ -37,16 +37,21 @@ export const useAppStore = defineStore('app', () => {
     try {
       info.value = await unwrap(api.app.info({}));
       settings.value = await unwrap(api.app.getSettings({}));
-      for (const p of info.value.storageProblems) toast('error', `A saved file was unreadable and set aside: ${p.movedTo}`, p.message);
+      for (const p of info.value.storageProblems)
+        toast('error', `A saved file was unreadable and set aside: ${p.movedTo}`, p.message);
     } catch (err) {
       reportError(err);
     }
   }
 
   async function update(patch: Partial<Settings>): Promise<void> {
+    // Applied at once so quick successive changes build on each other; the saved value then wins.
+    const before = settings.value;
+    settings.value = { ...before, ...patch };
     try {
       settings.value = await unwrap(api.app.setSettings(patch));
     } catch (err) {
+      settings.value = before;
       reportError(err);
     }
   }
@@ -54,11 +59,13 @@ export const useAppStore = defineStore('app', () => {
   async function openExternal(url: string): Promise<void> {
     const r = await api.app.openExternal({ url });
     // The browser shell has no system-browser hook: open in a new tab, never with an opener.
-    if (r.ok && !r.value.opened && /^https?:\/\//i.test(url)) window.open(url, '_blank', 'noopener,noreferrer');
+    if (r.ok && !r.value.opened && /^https?:\/\//i.test(url))
+      window.open(url, '_blank', 'noopener,noreferrer');
   }
 
   events.on('app', (batch) => {
-    for (const e of batch) if (e.engine === 'app' && e.type === 'settings.changed') settings.value = e.settings;
+    for (const e of batch)
+      if (e.engine === 'app' && e.type === 'settings.changed') settings.value = e.settings;
   });
 
   watchEffect(() => {

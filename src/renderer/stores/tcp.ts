@@ -3,7 +3,13 @@
 // counter per session is what the views watch, so 100,000 events do not create 100,000 proxies.
 import { defineStore } from 'pinia';
 import { markRaw, reactive, shallowRef } from 'vue';
-import type { TcpClientInfo, TcpEvent, TcpServerClient, TcpServerInfo, WirelabEvent } from '../../shared/contract';
+import type {
+  TcpClientInfo,
+  TcpEvent,
+  TcpServerClient,
+  TcpServerInfo,
+  WirelabEvent,
+} from '../../shared/contract';
 import type { PayloadEncoding } from '../../shared/encoding';
 import { unwrap, useApi, useEventRouter } from '../api';
 import { BoundedLog } from '../lib/bounded-log';
@@ -110,7 +116,13 @@ export const useTcpStore = defineStore('tcp', () => {
         switch (e.type) {
           case 'server.clientConnected':
             s.clients.push({ ...e.client, open: true });
-            s.log.push({ id: ++entryId, at: e.at, dir: 'info', peer: e.client.clientId, text: `connected from ${e.client.remoteAddress}:${e.client.remotePort}` });
+            s.log.push({
+              id: ++entryId,
+              at: e.at,
+              dir: 'info',
+              peer: e.client.clientId,
+              text: `connected from ${e.client.remoteAddress}:${e.client.remotePort}`,
+            });
             break;
           case 'server.data':
           case 'server.sent': {
@@ -119,7 +131,15 @@ export const useTcpStore = defineStore('tcp', () => {
               if (e.type === 'server.data') c.bytesIn += e.bytes;
               else c.bytesOut += e.bytes;
             }
-            s.log.push({ id: ++entryId, at: e.at, dir: e.type === 'server.data' ? 'in' : 'out', peer: e.clientId, data: e.data, bytes: e.bytes, truncated: e.truncated });
+            s.log.push({
+              id: ++entryId,
+              at: e.at,
+              dir: e.type === 'server.data' ? 'in' : 'out',
+              peer: e.clientId,
+              data: e.data,
+              bytes: e.bytes,
+              truncated: e.truncated,
+            });
             break;
           }
           case 'server.clientClosed': {
@@ -128,7 +148,13 @@ export const useTcpStore = defineStore('tcp', () => {
               c.open = false;
               c.closedReason = e.reason;
             }
-            s.log.push({ id: ++entryId, at: e.at, dir: e.reason === 'error' || e.reason === 'limit' ? 'error' : 'info', peer: e.clientId, text: `closed (${e.reason})${e.message ? `: ${e.message}` : ''}` });
+            s.log.push({
+              id: ++entryId,
+              at: e.at,
+              dir: e.reason === 'error' || e.reason === 'limit' ? 'error' : 'info',
+              peer: e.clientId,
+              text: `closed (${e.reason})${e.message ? `: ${e.message}` : ''}`,
+            });
             break;
           }
           case 'server.stopped':
@@ -151,13 +177,25 @@ export const useTcpStore = defineStore('tcp', () => {
           case 'client.state':
             c.info = e.info;
             if (e.code) c.error = `${e.code}: ${e.message ?? ''}`;
-            c.log.push({ id: ++entryId, at: e.at, dir: e.code ? 'error' : 'info', text: `${e.state}${e.code ? ` — ${e.code}: ${e.message}` : ''}` });
+            c.log.push({
+              id: ++entryId,
+              at: e.at,
+              dir: e.code ? 'error' : 'info',
+              text: `${e.state}${e.code ? ` — ${e.code}: ${e.message}` : ''}`,
+            });
             break;
           case 'client.data':
           case 'client.sent':
             if (e.type === 'client.data') c.info.bytesIn += e.bytes;
             else c.info.bytesOut += e.bytes;
-            c.log.push({ id: ++entryId, at: e.at, dir: e.type === 'client.data' ? 'in' : 'out', data: e.data, bytes: e.bytes, truncated: e.truncated });
+            c.log.push({
+              id: ++entryId,
+              at: e.at,
+              dir: e.type === 'client.data' ? 'in' : 'out',
+              data: e.data,
+              bytes: e.bytes,
+              truncated: e.truncated,
+            });
             break;
         }
       }
@@ -183,7 +221,12 @@ export const useTcpStore = defineStore('tcp', () => {
     for (const info of list.clients) if (!clientOf(info.session)) addClient(info);
   }
 
-  async function startServer(input: { host: string; port: number; welcome?: string; echo: boolean }): Promise<ServerSession> {
+  async function startServer(input: {
+    host: string;
+    port: number;
+    welcome?: string;
+    echo: boolean;
+  }): Promise<ServerSession> {
     const info = await unwrap(api.tcp.serverStart({ ...input, welcome: input.welcome || undefined }));
     return addServer(info);
   }
@@ -221,5 +264,19 @@ export const useTcpStore = defineStore('tcp', () => {
     clients.value = clients.value.filter((c) => c.session !== session);
   }
 
-  return { servers, clients, refresh, startServer, stopServer, removeServer, serverSend, kick, setEcho, connect, clientSend, closeClient, removeClient };
+  return {
+    servers,
+    clients,
+    refresh,
+    startServer,
+    stopServer,
+    removeServer,
+    serverSend,
+    kick,
+    setEcho,
+    connect,
+    clientSend,
+    closeClient,
+    removeClient,
+  };
 });

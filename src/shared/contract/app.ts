@@ -33,4 +33,12 @@ export const appContract = {
 
 export type AppEvent =
   | { engine: 'app'; type: 'settings.changed'; session: 'app'; at: number; settings: Settings }
-  | { engine: 'app'; type: 'storage.problem'; session: 'app'; at: number; file: string; movedTo: string; message: string };
+  | {
+      engine: 'app';
+      type: 'storage.problem';
+      session: 'app';
+      at: number;
+      file: string;
+      movedTo: string;
+      message: string;
+    };

@@ -248,7 +248,7 @@ type ChatBase = { engine: 'chat'; session: string; at: number };
 export type ChatEvent =
   | (ChatBase & { type: 'host.started'; info: HostInfo })
   | (ChatBase & { type: 'host.stopped' })
-  | (ChatBase & { type: 'host.client'; event: 'connected' | 'disconnected'; client: HostClient; reason?: string })
+  | (ChatBase & { type: 'host.client'; event: 'connected' | 'updated' | 'disconnected'; client: HostClient; reason?: string })
   | (ChatBase & { type: 'host.error'; code: string; message: string })
   | (ChatBase & { type: 'client.state'; state: ChatClientState; info: ChatClientInfo; code?: string; message?: string })
   | (ChatBase & { type: 'client.message'; message: ChatMessage })

@@ -36,7 +36,7 @@ const routeMethod = () =>
     .regex(/^(\*|[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,32})$/, coded('INVALID_INPUT', 'method must be an HTTP token or *'))
     .transform((m) => m.toUpperCase());
 
-const headerName = () => z.string().regex(/^[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,256}$/, coded('INVALID_HEADER', 'header name is not an HTTP token'));
+const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,256}$/;
 const headerValue = () =>
   z
     .string()
@@ -55,7 +55,14 @@ export const HttpRoute = z
       .max(2048)
       .regex(/^\/[^\s?#]*$/, coded('INVALID_INPUT', 'route path must start with / and contain no spaces, ? or #')),
     status: z.number().int().min(100).max(599).default(200),
-    headers: z.record(headerName(), headerValue()).default({}),
+    headers: z
+      .record(z.string(), headerValue())
+      .superRefine((h, ctx) => {
+        for (const k of Object.keys(h)) {
+          if (!HEADER_NAME.test(k)) ctx.addIssue({ code: 'custom', message: `INVALID_HEADER: header name ${JSON.stringify(k.slice(0, 100))} is not an HTTP token` });
+        }
+      })
+      .default({}),
     /** Template: {{params.x}}, {{query.x}}, {{headers.x}}, {{method}}, {{path}}, {{body}}, {{now}}. */
     body: z.string().max(HTTP_SERVER_DEFAULTS.maxRouteBodyChars, coded('LIMIT_EXCEEDED', 'route body too large')).default(''),
     delayMs: z.number().int().min(0).max(HTTP_SERVER_DEFAULTS.maxDelayMs).default(0),

@@ -7,6 +7,9 @@ import { httpClientContract, type HttpClientEvent } from './http-client';
 import { lbContract, type LbEvent } from './lb';
 import { udpContract, type UdpEvent } from './udp';
 import { tlssockContract, type TlsSockEvent } from './tlssock';
+import { packetsContract, type PacketsEvent } from './packets';
+import { labContract, type LabEvent } from './lab';
+import { tlsContract, type TlsEvent } from './tls';
 import type { ContractApi } from './define';
 
 export const contract = {
@@ -18,6 +21,9 @@ export const contract = {
   lb: lbContract,
   udp: udpContract,
   tlssock: tlssockContract,
+  packets: packetsContract,
+  lab: labContract,
+  tls: tlsContract,
 };
 
 export type Contract = typeof contract;
@@ -34,7 +40,7 @@ export interface DroppedEvent {
   count: number;
 }
 
-export type WirelabEvent = AppEvent | TcpEvent | HttpServerEvent | HttpClientEvent | ChatEvent | LbEvent | UdpEvent | TlsSockEvent | DroppedEvent;
+export type WirelabEvent = AppEvent | TcpEvent | HttpServerEvent | HttpClientEvent | ChatEvent | LbEvent | UdpEvent | TlsSockEvent | PacketsEvent | LabEvent | TlsEvent | DroppedEvent;
 
 export type EventListener = (batch: WirelabEvent[]) => void;
 
@@ -58,3 +64,6 @@ export * from './chat';
 export * from './lb';
 export * from './udp';
 export * from './tlssock';
+export * from './packets';
+export * from './lab';
+export * from './tls';

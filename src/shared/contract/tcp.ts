@@ -71,9 +71,7 @@ export const tcpContract = {
   serverStart: method(TcpServerStartInput, TcpServerInfo),
   serverStop: method(z.object({ session: sessionId() }).strict(), z.object({ closedClients: z.number() })),
   serverSend: method(
-    z
-      .object({ session: sessionId(), clientId: z.string().min(1).optional(), ...SendInput })
-      .strict(),
+    z.object({ session: sessionId(), clientId: z.string().min(1).optional(), ...SendInput }).strict(),
     z.object({ sentTo: z.number(), bytes: z.number() }),
   ),
   serverKick: method(z.object({ session: sessionId(), clientId: z.string().min(1) }).strict(), z.object({})),
@@ -94,7 +92,10 @@ export const tcpContract = {
       .strict(),
     TcpClientInfo,
   ),
-  clientSend: method(z.object({ session: sessionId(), ...SendInput }).strict(), z.object({ bytes: z.number() })),
+  clientSend: method(
+    z.object({ session: sessionId(), ...SendInput }).strict(),
+    z.object({ bytes: z.number() }),
+  ),
   clientClose: method(z.object({ session: sessionId() }).strict(), z.object({})),
   clientRemove: method(z.object({ session: sessionId() }).strict(), z.object({})),
   list: method(empty(), z.object({ servers: z.array(TcpServerInfo), clients: z.array(TcpClientInfo) })),

@@ -82,7 +82,7 @@ export const TlsInspectInput = z
 export type TlsInspectInput = z.input<typeof TlsInspectInput>;
 export type TlsInspectOptions = z.output<typeof TlsInspectInput>;
 
-export const CertificateInfo = z.object({
+export const TlsCertificateInfo = z.object({
   subject: z.string(),
   issuer: z.string(),
   commonName: z.string().optional(),
@@ -108,9 +108,9 @@ export const CertificateInfo = z.object({
   selfSigned: z.boolean(),
   pem: z.string(),
 });
-export type CertificateInfo = z.infer<typeof CertificateInfo>;
+export type TlsCertificateInfo = z.infer<typeof TlsCertificateInfo>;
 
-export const CertProblemCode = z.enum([
+export const TlsCertProblemCode = z.enum([
   'expired',
   'not-yet-valid',
   'expiring-soon',
@@ -128,40 +128,40 @@ export const CertProblemCode = z.enum([
   'leaf-is-ca',
   'path-too-long',
 ]);
-export type CertProblemCode = z.infer<typeof CertProblemCode>;
+export type TlsCertProblemCode = z.infer<typeof TlsCertProblemCode>;
 
-export const Severity = z.enum(['critical', 'high', 'medium', 'low', 'info']);
-export type Severity = z.infer<typeof Severity>;
+export const TlsSeverity = z.enum(['critical', 'high', 'medium', 'low', 'info']);
+export type TlsSeverity = z.infer<typeof TlsSeverity>;
 
-export const CertProblem = z.object({
-  code: CertProblemCode,
-  severity: Severity,
+export const TlsCertProblem = z.object({
+  code: TlsCertProblemCode,
+  severity: TlsSeverity,
   /** Index into `validation.path` (or `certificates` for extra-certificate), when about one certificate. */
   certIndex: z.number().optional(),
   message: z.string(),
 });
-export type CertProblem = z.infer<typeof CertProblem>;
+export type TlsCertProblem = z.infer<typeof TlsCertProblem>;
 
-export const ChainLink = z.object({
+export const TlsChainLink = z.object({
   /** Index into `certificates` (as sent), or -1 when it came from a trust store or a CA file. */
   sentIndex: z.number(),
   source: z.enum(['sent', 'mozilla', 'system', 'user']),
-  certificate: CertificateInfo,
+  certificate: TlsCertificateInfo,
 });
 
-export const Validation = z.object({
+export const TlsValidation = z.object({
   trusted: z.boolean(),
   hostnameMatches: z.boolean(),
   checkedName: z.string(),
-  path: z.array(ChainLink),
-  problems: z.array(CertProblem),
+  path: z.array(TlsChainLink),
+  problems: z.array(TlsCertProblem),
   /** OpenSSL's own verdict on the same connection, for comparison. */
   runtimeVerdict: z.string().optional(),
   trustStores: z.array(z.object({ name: z.enum(['mozilla', 'system', 'user']), count: z.number(), source: z.string() })),
 });
-export type Validation = z.infer<typeof Validation>;
+export type TlsValidation = z.infer<typeof TlsValidation>;
 
-export const SuiteInfo = z.object({
+export const TlsSuiteInfo = z.object({
   code: z.number(),
   hex: z.string(),
   name: z.string(),
@@ -173,9 +173,9 @@ export const SuiteInfo = z.object({
   strength: z.enum(['insecure', 'weak', 'strong']),
   forwardSecret: z.boolean(),
 });
-export type SuiteInfo = z.infer<typeof SuiteInfo>;
+export type TlsSuiteInfo = z.infer<typeof TlsSuiteInfo>;
 
-export const Timings = z.object({
+export const TlsTimings = z.object({
   dnsMs: z.number().optional(),
   connectMs: z.number(),
   starttlsMs: z.number().optional(),
@@ -183,7 +183,7 @@ export const Timings = z.object({
   totalMs: z.number(),
 });
 
-export const OcspStaple = z.object({
+export const TlsOcspStaple = z.object({
   present: z.boolean(),
   responseStatus: z.string().optional(),
   certStatus: z.enum(['good', 'revoked', 'unknown']).optional(),
@@ -194,16 +194,16 @@ export const OcspStaple = z.object({
   error: z.string().optional(),
 });
 
-export const Handshake = z.object({
+export const TlsHandshake = z.object({
   protocol: z.string(),
-  cipher: SuiteInfo.optional(),
+  cipher: TlsSuiteInfo.optional(),
   cipherOpenssl: z.string(),
   keyExchange: z.object({ type: z.string(), name: z.string().optional(), bits: z.number().optional() }).optional(),
   alpn: z.string().optional(),
   sni: z.string().optional(),
   resolvedAddress: z.string(),
-  timings: Timings,
-  ocsp: OcspStaple,
+  timings: TlsTimings,
+  ocsp: TlsOcspStaple,
   resumption: z
     .object({ tested: z.boolean(), ticketIssued: z.boolean(), reused: z.boolean(), ticketLifetimeSeconds: z.number().optional(), error: z.string().optional() })
     .optional(),
@@ -221,41 +221,41 @@ export const Handshake = z.object({
   clientCertificateRequested: z.boolean().optional(),
   starttlsTranscript: z.array(z.string()).optional(),
 });
-export type Handshake = z.infer<typeof Handshake>;
+export type TlsHandshake = z.infer<typeof TlsHandshake>;
 
-export const VersionScan = z.object({
+export const TlsVersionScan = z.object({
   version: TlsProtocolVersion,
   supported: z.boolean(),
-  suites: z.array(SuiteInfo),
+  suites: z.array(TlsSuiteInfo),
   /** true: the server chose by its own order (suites are in that order); false: it followed ours. */
   serverPreference: z.boolean().optional(),
 });
 
-export const WeaknessStatus = z.enum(['vulnerable', 'ok', 'not-applicable', 'unknown']);
-export const Weakness = z.object({
+export const TlsWeaknessStatus = z.enum(['vulnerable', 'ok', 'not-applicable', 'unknown']);
+export const TlsWeakness = z.object({
   id: z.string(),
   title: z.string(),
-  status: WeaknessStatus,
-  severity: Severity,
+  status: TlsWeaknessStatus,
+  severity: TlsSeverity,
   explanation: z.string(),
   detail: z.string(),
   reference: z.string(),
 });
-export type Weakness = z.infer<typeof Weakness>;
+export type TlsWeakness = z.infer<typeof TlsWeakness>;
 
-export const ScanResult = z.object({
-  versions: z.array(VersionScan),
+export const TlsScanResult = z.object({
+  versions: z.array(TlsVersionScan),
   sslv2Ciphers: z.array(z.string()),
   groups: z.array(z.object({ code: z.number(), name: z.string(), postQuantum: z.boolean() })),
   groupsVersion: z.string().optional(),
   dhPrimeBits: z.number().optional(),
-  weaknesses: z.array(Weakness),
+  weaknesses: z.array(TlsWeakness),
   handshakes: z.number(),
   durationMs: z.number(),
 });
-export type ScanResult = z.infer<typeof ScanResult>;
+export type TlsScanResult = z.infer<typeof TlsScanResult>;
 
-export const Grade = z.object({
+export const TlsGrade = z.object({
   grade: z.enum(['A+', 'A', 'A-', 'B', 'C', 'F', 'T']),
   /** The grade if trust were ignored (shown next to a T). */
   ignoringTrust: z.enum(['A+', 'A', 'A-', 'B', 'C', 'F']),
@@ -263,7 +263,7 @@ export const Grade = z.object({
   complete: z.boolean(),
   reasons: z.array(z.object({ cap: z.string(), reason: z.string() })),
 });
-export type Grade = z.infer<typeof Grade>;
+export type TlsGrade = z.infer<typeof TlsGrade>;
 
 export const TlsReport = z.object({
   id: z.string(),
@@ -271,13 +271,13 @@ export const TlsReport = z.object({
   port: z.number(),
   at: z.number(),
   durationMs: z.number(),
-  handshake: Handshake,
-  certificates: z.array(CertificateInfo),
+  handshake: TlsHandshake,
+  certificates: z.array(TlsCertificateInfo),
   /** false when the order could not be seen on the wire (TLS 1.3-only servers) and was reconstructed. */
   wireOrderKnown: z.boolean(),
-  validation: Validation,
-  scan: ScanResult.optional(),
-  grade: Grade,
+  validation: TlsValidation,
+  scan: TlsScanResult.optional(),
+  grade: TlsGrade,
   /** Count of problems (certificate problems + vulnerable weaknesses); the CLI exits 3 when > 0. */
   problemCount: z.number(),
 });
@@ -309,7 +309,7 @@ export const TlsRequestOutput = z.object({
   closedBy: z.enum(['server', 'timeout', 'limit']),
 });
 
-export const HistoryEntry = z.object({
+export const TlsHistoryEntry = z.object({
   id: z.string(),
   host: z.string(),
   port: z.number(),
@@ -320,7 +320,7 @@ export const HistoryEntry = z.object({
   scanned: z.boolean(),
   hasReport: z.boolean(),
 });
-export type HistoryEntry = z.infer<typeof HistoryEntry>;
+export type TlsHistoryEntry = z.infer<typeof TlsHistoryEntry>;
 
 export const tlsContract = {
   inspect: method(TlsInspectInput, TlsReport),
@@ -330,7 +330,7 @@ export const tlsContract = {
     z.object({ report: TlsReport, format: z.enum(['json', 'markdown']) }).strict(),
     z.object({ text: z.string(), fileName: z.string(), mime: z.string() }),
   ),
-  history: method(z.object({}).strict().default({}), z.object({ entries: z.array(HistoryEntry) })),
+  history: method(z.object({}).strict().default({}), z.object({ entries: z.array(TlsHistoryEntry) })),
   historyReport: method(z.object({ id: z.string().min(1).max(64) }).strict(), TlsReport),
   historyClear: method(z.object({}).strict().default({}), z.object({ removed: z.number() })),
 };

@@ -43,7 +43,9 @@ describe('chat: nothing lost', () => {
     const b = await connectClient(port, 'bob');
     const { rawConnect, collect } = await import('../../helpers/net');
     const s = await rawConnect(port);
-    onTestFinished(() => s.destroy());
+    onTestFinished(() => {
+    s.destroy();
+  });
     const r = collect(s);
     s.write(`${JSON.stringify({ t: 'hello', v: 1, nick: 'dup', identity: 'dup-identity-123' })}\n${JSON.stringify({ t: 'join', room: 'lobby' })}\n`);
     const m = `${JSON.stringify({ t: 'msg', id: 'same-id', room: 'lobby', text: 'once' })}\n`;
@@ -90,7 +92,7 @@ describe('chat: nothing lost', () => {
       });
     });
     await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-    onTestFinished(() => new Promise((r) => srv.close(r)));
+    onTestFinished(() => new Promise<void>((r) => srv.close(() => r())));
     const { client, events } = makeClient((srv.address() as { port: number }).port, 'gap');
     await client.start();
     await waitFor(() => received(events).length === 4, 5000, 'gap filled');

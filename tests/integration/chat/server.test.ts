@@ -6,7 +6,9 @@ import { connectClient, received, startServer } from './helpers';
 
 async function raw(port: number): Promise<Socket> {
   const s = await rawConnect(port);
-  onTestFinished(() => s.destroy());
+  onTestFinished(() => {
+    s.destroy();
+  });
   return s;
 }
 

@@ -11,7 +11,12 @@ afterEach(() => {
   for (const c of children.splice(0)) c.kill('SIGKILL');
 });
 
-function cli(args: string[]): { child: ChildProcess; out: () => string; err: () => string; exit: Promise<number> } {
+function cli(args: string[]): {
+  child: ChildProcess;
+  out: () => string;
+  err: () => string;
+  exit: Promise<number>;
+} {
   const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/index.ts'), ...args], {
     cwd: ROOT,
     env: { ...process.env, WIRELAB_CLI_MAIN: '1' },

@@ -90,9 +90,9 @@ export function httpGet(port: number, timeoutMs = 5000): Promise<{ backend: stri
   });
 }
 
-export function rawConnect(port: number, localAddress?: string): Promise<Socket> {
+export function rawConnect(port: number, opts: { localAddress?: string; allowHalfOpen?: boolean } = {}): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const s = connect({ host: '127.0.0.1', port, localAddress, allowHalfOpen: true }, () => resolve(s));
+    const s = connect({ host: '127.0.0.1', port, localAddress: opts.localAddress, allowHalfOpen: opts.allowHalfOpen ?? false }, () => resolve(s));
     s.once('error', reject);
     cleanups.push(() => s.destroy());
   });

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import WebSocket from 'ws';
 import { get } from 'node:http';
 import { startBrowserShell, type BrowserShell } from '../../../src/server/browser-shell';
-import { wireParse, wireStringify } from '../../../src/shared/wire-json';
+import { wireDecodeBinary, wireParse, wireStringify } from '../../../src/shared/wire-json';
 import type { WirelabEvent } from '../../../src/shared/contract';
 import { collect, rawConnect } from '../../helpers/net';
 
@@ -21,7 +21,12 @@ async function shell(): Promise<BrowserShell> {
   const renderer = join(dir, 'renderer');
   mkdirSync(renderer);
   writeFileSync(join(renderer, 'index.html'), '<!doctype html><title>Wirelab</title>');
-  const s = await startBrowserShell({ port: 0, dataDir: join(dir, 'data'), rendererDir: renderer, version: 'test' });
+  const s = await startBrowserShell({
+    port: 0,
+    dataDir: join(dir, 'data'),
+    rendererDir: renderer,
+    version: 'test',
+  });
   cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
   cleanups.push(() => s.close());
   return s;
@@ -46,7 +51,9 @@ describe('browser shell', () => {
     expect(await res.text()).toContain('Wirelab');
     // fetch() would normalise the dots away; node:http sends the path as written.
     for (const path of ['/%2e%2e/%2e%2e/etc/passwd', '/../../etc/passwd', '/..%5c..%5cetc/passwd']) {
-      const status = await new Promise<number>((resolve) => get({ host: '127.0.0.1', port: s.port, path }, (res) => resolve(res.statusCode ?? 0)));
+      const status = await new Promise<number>((resolve) =>
+        get({ host: '127.0.0.1', port: s.port, path }, (res) => resolve(res.statusCode ?? 0)),
+      );
       expect(status).toBe(403);
     }
   });
@@ -56,7 +63,9 @@ describe('browser shell', () => {
     const origin = `http://127.0.0.1:${s.port}`;
     expect((await open(`ws://127.0.0.1:${s.port}/ws`, origin)).status).toBe(401);
     expect((await open(`ws://127.0.0.1:${s.port}/ws?token=${'0'.repeat(64)}`, origin)).status).toBe(401);
-    expect((await open(`ws://127.0.0.1:${s.port}/ws?token=${s.token}`, 'https://evil.example')).status).toBe(403);
+    expect((await open(`ws://127.0.0.1:${s.port}/ws?token=${s.token}`, 'https://evil.example')).status).toBe(
+      403,
+    );
     expect((await open(`ws://127.0.0.1:${s.port}/ws?token=${s.token}`)).status).toBe(403);
     const ok = await open(`ws://127.0.0.1:${s.port}/ws?token=${s.token}`, origin);
     expect(ok.ws).toBeDefined();
@@ -70,8 +79,13 @@ describe('browser shell', () => {
     const results = new Map<number, unknown>();
     const events: WirelabEvent[] = [];
     const errors: unknown[] = [];
-    ws!.on('message', (raw) => {
-      const f = wireParse(raw.toString()) as { kind: string; id: number; result: unknown; events: WirelabEvent[] };
+    ws!.on('message', (raw: Buffer, isBinary: boolean) => {
+      const f = (isBinary ? wireDecodeBinary(new Uint8Array(raw)) : wireParse(raw.toString())) as {
+        kind: string;
+        id: number;
+        result: unknown;
+        events: WirelabEvent[];
+      };
       if (f.kind === 'result') results.set(f.id, f.result);
       else if (f.kind === 'events') events.push(...f.events);
       else errors.push(f);
@@ -91,15 +105,20 @@ describe('browser shell', () => {
     cleanups.push(() => sock.destroy());
     await collect(sock).until((t) => t === 'Welcome to the server!');
     sock.write('Hello, TCP Server!');
-    for (let i = 0; i < 300 && !events.some((e) => e.type === 'server.data'); i++) await new Promise((r) => setTimeout(r, 10));
+    for (let i = 0; i < 300 && !events.some((e) => e.type === 'server.data'); i++)
+      await new Promise((r) => setTimeout(r, 10));
     const data = events.find((e) => e.type === 'server.data') as { data: Uint8Array };
     expect(Buffer.from(data.data).toString()).toBe('Hello, TCP Server!');
-    expect(events.map((e) => e.type)).toEqual(expect.arrayContaining(['server.clientConnected', 'server.sent', 'server.data']));
+    expect(events.map((e) => e.type)).toEqual(
+      expect.arrayContaining(['server.clientConnected', 'server.sent', 'server.data']),
+    );
   });
 
   it('a second shell on the same data dir is refused with DATA_DIR_LOCKED', async () => {
     const s = await shell();
     const dir = s.services.dataDir.path;
-    await expect(startBrowserShell({ port: 0, dataDir: dir, rendererDir: '/nonexistent', version: 't' })).rejects.toMatchObject({ code: 'DATA_DIR_LOCKED' });
+    await expect(
+      startBrowserShell({ port: 0, dataDir: dir, rendererDir: '/nonexistent', version: 't' }),
+    ).rejects.toMatchObject({ code: 'DATA_DIR_LOCKED' });
   });
 });

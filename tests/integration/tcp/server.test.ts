@@ -65,7 +65,9 @@ describe('TCP server', () => {
     const c = await sock(port);
     const payload = Buffer.alloc(2 * 1024 * 1024, 'x');
     let received = 0;
-    const done = new Promise<void>((r) => c.on('data', (d: Buffer) => (received += d.length) >= payload.length && r()));
+    const done = new Promise<void>((r) =>
+      c.on('data', (d: Buffer) => (received += d.length) >= payload.length && r()),
+    );
     c.write(payload);
     await done;
     expect(received).toBe(payload.length);
@@ -114,7 +116,11 @@ describe('TCP server', () => {
     await sock(port);
     const third = await sock(port);
     await new Promise((r) => third.on('close', r));
-    expect(events.some((e) => e.type === 'server.clientClosed' && e.reason === 'limit' && e.code === 'LIMIT_EXCEEDED')).toBe(true);
+    expect(
+      events.some(
+        (e) => e.type === 'server.clientClosed' && e.reason === 'limit' && e.code === 'LIMIT_EXCEEDED',
+      ),
+    ).toBe(true);
     expect(s.clientCount).toBe(2);
   });
 
@@ -147,7 +153,10 @@ describe('TCP client', () => {
     await waitFor(() => events.find((e) => e.type === 'server.data' && text(e) === 'Hello, TCP Server!'));
     await c.close();
     await waitFor(() => events.find((e) => e.type === 'server.clientClosed' && e.reason === 'remote'));
-    expect(cev.filter((e) => e.type === 'client.state').map((e) => (e as { state: string }).state)).toEqual(['open', 'closed']);
+    expect(cev.filter((e) => e.type === 'client.state').map((e) => (e as { state: string }).state)).toEqual([
+      'open',
+      'closed',
+    ]);
     expect(() => c.send(Buffer.from('x'))).toThrow(expect.objectContaining({ code: 'NOT_CONNECTED' }));
   });
 

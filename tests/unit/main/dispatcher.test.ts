@@ -36,12 +36,24 @@ describe('dispatcher', () => {
     }
   });
   it('invalid input is INVALID_INPUT with the path; coded schema messages keep their code', async () => {
-    expect(await d.call('demo.add', { a: 'x' })).toMatchObject({ ok: false, error: { code: 'INVALID_INPUT', message: expect.stringContaining('a:') } });
-    expect(await d.call('demo.add', { a: 1, evil: 1 })).toMatchObject({ ok: false, error: { code: 'INVALID_INPUT' } });
-    expect(await d.call('demo.listen', { port: 99999 })).toMatchObject({ ok: false, error: { code: 'PORT_OUT_OF_RANGE' } });
+    expect(await d.call('demo.add', { a: 'x' })).toMatchObject({
+      ok: false,
+      error: { code: 'INVALID_INPUT', message: expect.stringContaining('a:') },
+    });
+    expect(await d.call('demo.add', { a: 1, evil: 1 })).toMatchObject({
+      ok: false,
+      error: { code: 'INVALID_INPUT' },
+    });
+    expect(await d.call('demo.listen', { port: 99999 })).toMatchObject({
+      ok: false,
+      error: { code: 'PORT_OUT_OF_RANGE' },
+    });
   });
   it('engine errors keep their code; Node errno maps to a code', async () => {
-    expect(await d.call('demo.fail', {})).toEqual({ ok: false, error: { code: 'CONNECTION_REFUSED', message: 'nobody home' } });
+    expect(await d.call('demo.fail', {})).toEqual({
+      ok: false,
+      error: { code: 'CONNECTION_REFUSED', message: 'nobody home' },
+    });
     expect(await d.call('demo.crash', {})).toMatchObject({ ok: false, error: { code: 'ADDRESS_IN_USE' } });
   });
   it('lists its channels', () => {

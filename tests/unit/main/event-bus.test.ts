@@ -39,8 +39,12 @@ describe('EventBus', () => {
     vi.advanceTimersByTime(50);
     const batch = batches[0]!;
     const dropped = batch.filter((e) => e.engine === 'bus');
-    expect(dropped).toEqual([expect.objectContaining({ type: 'dropped', forEngine: 'tcp', session: 'a', count: 900 })]);
-    expect(batch.filter((e) => e.session === 'a' && e.engine === 'tcp').map((e) => e.at)).toEqual(Array.from({ length: 100 }, (_, i) => 900 + i));
+    expect(dropped).toEqual([
+      expect.objectContaining({ type: 'dropped', forEngine: 'tcp', session: 'a', count: 900 }),
+    ]);
+    expect(batch.filter((e) => e.session === 'a' && e.engine === 'tcp').map((e) => e.at)).toEqual(
+      Array.from({ length: 100 }, (_, i) => 900 + i),
+    );
     expect(batch.filter((e) => e.session === 'b')).toHaveLength(1);
     expect(bus.stats().dropped).toBe(900);
   });
@@ -50,7 +54,15 @@ describe('EventBus', () => {
     const got: WirelabEvent[][] = [];
     bus.subscribe((b) => got.push(b));
     for (let i = 0; i < 100; i++) {
-      bus.publish({ engine: 'tcp', type: 'client.data', session: 's', at: i, data: new Uint8Array(4096), bytes: 4096, truncated: false });
+      bus.publish({
+        engine: 'tcp',
+        type: 'client.data',
+        session: 's',
+        at: i,
+        data: new Uint8Array(4096),
+        bytes: 4096,
+        truncated: false,
+      });
     }
     bus.flush();
     const kept = got[0]!.filter((e) => e.engine === 'tcp');

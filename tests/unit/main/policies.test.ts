@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { isAppUrl, isTrustedSender, mainWindowOptions, navigationAllowed, windowOpenDecision, APP_INDEX_URL } from '../../../src/main/app/electron-policy';
+import {
+  isAppUrl,
+  isTrustedSender,
+  mainWindowOptions,
+  navigationAllowed,
+  windowOpenDecision,
+  APP_INDEX_URL,
+} from '../../../src/main/app/electron-policy';
 import { isSafeExternalUrl } from '../../../src/main/app/url-policy';
 import { contentSecurityPolicy } from '../../../src/main/app/csp';
 import { resolveInside } from '../../../src/main/app/paths';
@@ -8,14 +15,28 @@ import { allowedOrigins, originAllowed, tokenMatches } from '../../../src/server
 describe('Electron window policy', () => {
   it('secure webPreferences', () => {
     const o = mainWindowOptions('/p/index.cjs', false);
-    expect(o.webPreferences).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false, webSecurity: true, webviewTag: false, preload: '/p/index.cjs' });
+    expect(o.webPreferences).toMatchObject({
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      webSecurity: true,
+      webviewTag: false,
+      preload: '/p/index.cjs',
+    });
     expect(o.show).toBe(false);
   });
   it('never navigates; window.open denied, http(s) opened externally only', () => {
     expect(navigationAllowed('https://example.com')).toBe(false);
     expect(navigationAllowed(APP_INDEX_URL)).toBe(false);
     expect(windowOpenDecision('https://example.com/x')).toEqual({ action: 'deny', openExternally: true });
-    for (const bad of ['file:///etc/passwd', 'javascript:alert(1)', 'app://wirelab/index.html', 'smb://host/share', 'http://user:pw@host/', 'not a url']) {
+    for (const bad of [
+      'file:///etc/passwd',
+      'javascript:alert(1)',
+      'app://wirelab/index.html',
+      'smb://host/share',
+      'http://user:pw@host/',
+      'not a url',
+    ]) {
       expect(windowOpenDecision(bad)).toEqual({ action: 'deny', openExternally: false });
     }
   });
@@ -25,7 +46,9 @@ describe('Electron window policy', () => {
     expect(isTrustedSender({ url: 'https://evil.example/', parent: null })).toBe(false);
     expect(isTrustedSender({ url: 'app://other/index.html', parent: null })).toBe(false);
     expect(isTrustedSender(null)).toBe(false);
-    expect(isTrustedSender({ url: 'http://localhost:5173/', parent: null }, 'http://localhost:5173')).toBe(true);
+    expect(isTrustedSender({ url: 'http://localhost:5173/', parent: null }, 'http://localhost:5173')).toBe(
+      true,
+    );
     expect(isAppUrl('http://localhost:5174/', 'http://localhost:5173')).toBe(false);
   });
   it('external URLs: http(s) with a host, no credentials', () => {
@@ -44,7 +67,9 @@ describe('CSP', () => {
     expect(csp).not.toMatch(/script-src[^;]*unsafe/);
     expect(csp).toContain("object-src 'none'");
     expect(csp).toContain("frame-ancestors 'none'");
-    expect(contentSecurityPolicy({ connectSrc: 'ws://127.0.0.1:1' })).toContain("connect-src 'self' ws://127.0.0.1:1");
+    expect(contentSecurityPolicy({ connectSrc: 'ws://127.0.0.1:1' })).toContain(
+      "connect-src 'self' ws://127.0.0.1:1",
+    );
   });
 });
 
@@ -52,7 +77,15 @@ describe('paths', () => {
   it('resolves inside the root and refuses escapes', () => {
     expect(resolveInside('/r', '/index.html')).toBe('/r/index.html');
     expect(resolveInside('/r', '/assets/a.js?x=1')).toBe('/r/assets/a.js');
-    for (const bad of ['/../etc/passwd', '/%2e%2e/etc/passwd', '/..%2fetc', '/a/../../x', '/%00', '/%E0%A4%A', '/..\\..\\x']) {
+    for (const bad of [
+      '/../etc/passwd',
+      '/%2e%2e/etc/passwd',
+      '/..%2fetc',
+      '/a/../../x',
+      '/%00',
+      '/%E0%A4%A',
+      '/..\\..\\x',
+    ]) {
       const r = resolveInside('/r', bad);
       expect(r === undefined || r.startsWith('/r/')).toBe(true);
     }

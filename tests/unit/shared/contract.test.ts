@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { buildContractApi, contract, findMethod, listChannels, zodErrorToInfo } from '../../../src/shared/contract';
+import {
+  buildContractApi,
+  contract,
+  findMethod,
+  listChannels,
+  zodErrorToInfo,
+} from '../../../src/shared/contract';
 import { errorSentence, errorSentences } from '../../../src/shared/errors';
 
 describe('contract', () => {
@@ -15,7 +21,13 @@ describe('contract', () => {
 
   it('applies documented defaults', () => {
     const v = contract.tcp.serverStart.input.parse({ port: 0 });
-    expect(v).toMatchObject({ host: '127.0.0.1', port: 0, echo: false, maxClients: 1000, welcomeEncoding: 'text' });
+    expect(v).toMatchObject({
+      host: '127.0.0.1',
+      port: 0,
+      echo: false,
+      maxClients: 1000,
+      welcomeEncoding: 'text',
+    });
     expect(contract.tcp.clientConnect.input.parse({ host: 'h', port: 1 }).timeoutMs).toBe(10_000);
   });
 

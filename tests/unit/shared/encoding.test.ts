@@ -1,17 +1,34 @@
 import { describe, expect, it } from 'vitest';
-import { decodeBytes, encodePayload, fromBase64, hexDump, parseHex, toBase64, toHex } from '../../../src/shared/encoding';
+import {
+  decodeBytes,
+  encodePayload,
+  fromBase64,
+  hexDump,
+  parseHex,
+  toBase64,
+  toHex,
+} from '../../../src/shared/encoding';
 import { wireParse, wireStringify } from '../../../src/shared/wire-json';
 
 describe('hex', () => {
   it('parses the usual spellings', () => {
-    for (const t of ['48656c6c6f', '48 65 6c 6c 6f', '0x48 0x65 0x6c 0x6c 0x6f', '48:65:6C:6C:6F', '48-65-6c-6c-6f\n']) {
+    for (const t of [
+      '48656c6c6f',
+      '48 65 6c 6c 6f',
+      '0x48 0x65 0x6c 0x6c 0x6f',
+      '48:65:6C:6C:6F',
+      '48-65-6c-6c-6f\n',
+    ]) {
       const r = parseHex(t);
       expect(r.ok && new TextDecoder().decode(r.bytes)).toBe('Hello');
     }
   });
   it('rejects odd lengths and non-hex with INVALID_HEX', () => {
     expect(parseHex('123')).toMatchObject({ ok: false, error: { code: 'INVALID_HEX' } });
-    expect(parseHex('zz')).toMatchObject({ ok: false, error: { code: 'INVALID_HEX', message: expect.stringContaining('"z"') } });
+    expect(parseHex('zz')).toMatchObject({
+      ok: false,
+      error: { code: 'INVALID_HEX', message: expect.stringContaining('"z"') },
+    });
   });
   it('round-trips all byte values', () => {
     const all = Uint8Array.from({ length: 256 }, (_, i) => i);
@@ -20,8 +37,8 @@ describe('hex', () => {
   });
   it('hex dump shows offsets and printable ASCII', () => {
     const d = hexDump(new TextEncoder().encode('Hello, TCP Server!'));
-    expect(d.split('\n')[0]).toMatch(/^00000000  48 65 6c 6c 6f .* Hello, TCP Serve$/);
-    expect(d.split('\n')[1]).toMatch(/^00000010  72 21/);
+    expect(d.split('\n')[0]).toMatch(/^00000000 {2}48 65 6c 6c 6f .* Hello, TCP Serve$/);
+    expect(d.split('\n')[1]).toMatch(/^00000010 {2}72 21/);
   });
 });
 
@@ -52,5 +69,23 @@ describe('decode views', () => {
   it('encodePayload: text is UTF-8', () => {
     const r = encodePayload('é', 'text');
     expect(r.ok && [...r.bytes]).toEqual([0xc3, 0xa9]);
+  });
+});
+
+describe('binary wire frames', () => {
+  it('round-trips nested payloads without base64', async () => {
+    const { wireEncodeBinary, wireDecodeBinary } = await import('../../../src/shared/wire-json');
+    const v = {
+      kind: 'events',
+      events: [{ a: 1, data: new Uint8Array([1, 2, 3]) }, { data: new Uint8Array(0), s: 'é"\n' }, null],
+    };
+    const frame = wireEncodeBinary(v);
+    const back = wireDecodeBinary(frame) as typeof v;
+    expect([...back.events[0]!.data]).toEqual([1, 2, 3]);
+    expect(back.events[1]).toMatchObject({ s: 'é"\n' });
+    expect(back.events[1]!.data).toBeInstanceOf(Uint8Array);
+    expect(back.events[2]).toBeNull();
+    // Payload bytes appear raw at the end of the frame.
+    expect([...frame.subarray(frame.length - 3)]).toEqual([1, 2, 3]);
   });
 });

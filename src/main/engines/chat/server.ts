@@ -483,7 +483,7 @@ export class ChatServer extends TypedEmitter<ChatEvent> {
         this.online.get(f.room)?.delete(conn);
         this.send(conn, { t: 'left', room: f.room });
         this.broadcast(f.room, { t: 'presence', room: f.room, nick: member.nick, event: 'leave', members: this.memberNicks(f.room), at: Date.now() }, undefined);
-        this.emitClient(conn, 'connected');
+        this.emitClient(conn, 'updated');
         return;
       }
       case 'rooms':
@@ -629,7 +629,7 @@ export class ChatServer extends TypedEmitter<ChatEvent> {
     }
     if (!already) {
       this.broadcast(room.name, { t: 'presence', room: room.name, nick: conn.member!.nick, event: 'join', members, at: Date.now() }, conn);
-      this.emitClient(conn, 'connected');
+      this.emitClient(conn, 'updated');
     }
   }
 
@@ -710,7 +710,7 @@ export class ChatServer extends TypedEmitter<ChatEvent> {
     return { clientId: c.id, nick: c.member?.nick ?? '', address: c.address, plain: c.mode === 'plain', rooms: [...c.rooms], connectedAt: c.connectedAt };
   }
 
-  private emitClient(c: Conn, event: 'connected' | 'disconnected', reason?: string): void {
+  private emitClient(c: Conn, event: 'connected' | 'updated' | 'disconnected', reason?: string): void {
     this.emit({ engine: 'chat', type: 'host.client', session: this.session, at: Date.now(), event, client: this.clientInfo(c), ...(reason ? { reason } : {}) });
   }
 

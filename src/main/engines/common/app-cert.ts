@@ -64,7 +64,8 @@ function problemWith(certPem: string, keyPem: string, wanted: string[]): string 
   } catch (err) {
     return `unreadable: ${(err as Error).message}`;
   }
-  if (!cert.checkPrivateKey(key) || !cert.publicKey.equals(publicKeyOf(key))) return 'key does not match certificate';
+  if (!cert.checkPrivateKey(key) || !cert.publicKey.equals(publicKeyOf(key)))
+    return 'key does not match certificate';
   if (new Date(cert.validTo).getTime() - Date.now() < APP_CERT_RENEW_DAYS * DAY) return 'expires soon';
   const have = sanNames(cert).map(expandIPv6);
   const missing = wanted.filter((w) => !have.some((h) => sameAddress(h, expandIPv6(w))));
@@ -76,7 +77,10 @@ function setAside(path: string, stamp: string): void {
   if (existsSync(path)) renameSync(path, `${path}.corrupt-${stamp}`);
 }
 
-export async function loadOrCreateAppCertificate(dir: string, options: AppCertificateOptions = {}): Promise<AppCertificate> {
+export async function loadOrCreateAppCertificate(
+  dir: string,
+  options: AppCertificateOptions = {},
+): Promise<AppCertificate> {
   const certPath = join(dir, APP_CERT_FILE);
   const keyPath = join(dir, APP_KEY_FILE);
   const wanted = [...BASE_NAMES, ...(options.altNames ?? [])];
@@ -113,5 +117,9 @@ export async function loadOrCreateAppCertificate(dir: string, options: AppCertif
   // Key first: a crash between the two writes leaves a mismatched pair, which the next call detects.
   writeFileAtomic(keyPath, built.keyPem);
   writeFileAtomic(certPath, built.certPem);
-  return { certPem: built.certPem, keyPem: built.keyPem, fingerprint256: new X509Certificate(built.certPem).fingerprint256 };
+  return {
+    certPem: built.certPem,
+    keyPem: built.keyPem,
+    fingerprint256: new X509Certificate(built.certPem).fingerprint256,
+  };
 }

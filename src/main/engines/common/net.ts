@@ -3,7 +3,11 @@
 import type { Server as NetServer } from 'node:net';
 import { toEngineError } from './errors';
 
-export function listen(server: NetServer, port: number, host: string): Promise<{ host: string; port: number }> {
+export function listen(
+  server: NetServer,
+  port: number,
+  host: string,
+): Promise<{ host: string; port: number }> {
   return new Promise((resolve, reject) => {
     const onError = (err: Error) => {
       server.off('listening', onListening);

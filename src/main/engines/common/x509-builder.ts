@@ -2,7 +2,14 @@
 // also provides), the DER structure from @peculiar/asn1-x509. Used for the app's own self-signed
 // certificate and for the test PKI. It deliberately knows nothing about validation or trust: a caller that
 // asks for an expired or SHA-1-signed certificate gets exactly that.
-import { createHash, createPublicKey, generateKeyPairSync, randomBytes, sign, type KeyObject } from 'node:crypto';
+import {
+  createHash,
+  createPublicKey,
+  generateKeyPairSync,
+  randomBytes,
+  sign,
+  type KeyObject,
+} from 'node:crypto';
 import { isIP } from 'node:net';
 import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
 import {
@@ -96,19 +103,36 @@ export function generateKey(spec: KeySpec): IssuedKey {
 
 function signatureAlgorithm(key: IssuedKey, hash: SignatureHash): AlgorithmIdentifier {
   if (key.spec.startsWith('ec-')) {
-    const oid = { sha1: '1.2.840.10045.4.1', sha256: '1.2.840.10045.4.3.2', sha384: '1.2.840.10045.4.3.3' }[hash];
+    const oid = { sha1: '1.2.840.10045.4.1', sha256: '1.2.840.10045.4.3.2', sha384: '1.2.840.10045.4.3.3' }[
+      hash
+    ];
     return new AlgorithmIdentifier({ algorithm: oid });
   }
-  const oid = { sha1: '1.2.840.113549.1.1.5', sha256: '1.2.840.113549.1.1.11', sha384: '1.2.840.113549.1.1.12' }[hash];
+  const oid = {
+    sha1: '1.2.840.113549.1.1.5',
+    sha256: '1.2.840.113549.1.1.11',
+    sha384: '1.2.840.113549.1.1.12',
+  }[hash];
   return new AlgorithmIdentifier({ algorithm: oid, parameters: null });
 }
 
 function buildName(commonName: string, organization?: string): Name {
   const rdns: RelativeDistinguishedName[] = [];
   if (organization) {
-    rdns.push(new RelativeDistinguishedName([new AttributeTypeAndValue({ type: '2.5.4.10', value: new AttributeValue({ utf8String: organization }) })]));
+    rdns.push(
+      new RelativeDistinguishedName([
+        new AttributeTypeAndValue({
+          type: '2.5.4.10',
+          value: new AttributeValue({ utf8String: organization }),
+        }),
+      ]),
+    );
   }
-  rdns.push(new RelativeDistinguishedName([new AttributeTypeAndValue({ type: '2.5.4.3', value: new AttributeValue({ utf8String: commonName }) })]));
+  rdns.push(
+    new RelativeDistinguishedName([
+      new AttributeTypeAndValue({ type: '2.5.4.3', value: new AttributeValue({ utf8String: commonName }) }),
+    ]),
+  );
   return new Name(rdns);
 }
 
@@ -139,28 +163,64 @@ export function buildCertificate(spec: CertificateSpec): BuiltCertificate {
   const algorithm = signatureAlgorithm(signer, hash);
 
   const exts: Extension[] = [];
-  exts.push(extension(id_ce_basicConstraints, true, new BasicConstraints({ cA: spec.ca ?? false, pathLenConstraint: spec.ca ? spec.pathLength : undefined })));
+  exts.push(
+    extension(
+      id_ce_basicConstraints,
+      true,
+      new BasicConstraints({
+        cA: spec.ca ?? false,
+        pathLenConstraint: spec.ca ? spec.pathLength : undefined,
+      }),
+    ),
+  );
   const usage = spec.ca
     ? KeyUsageFlags.keyCertSign | KeyUsageFlags.cRLSign | KeyUsageFlags.digitalSignature
     : KeyUsageFlags.digitalSignature | (key.spec.startsWith('rsa') ? KeyUsageFlags.keyEncipherment : 0);
   exts.push(extension(id_ce_keyUsage, true, new KeyUsage(usage)));
   if (!spec.ca) {
-    const ekus = (spec.extendedKeyUsage ?? ['serverAuth', 'clientAuth']).map((u) => (u === 'serverAuth' ? id_kp_serverAuth : id_kp_clientAuth));
+    const ekus = (spec.extendedKeyUsage ?? ['serverAuth', 'clientAuth']).map((u) =>
+      u === 'serverAuth' ? id_kp_serverAuth : id_kp_clientAuth,
+    );
     exts.push(extension(id_ce_extKeyUsage, false, new ExtendedKeyUsage(ekus)));
   }
   exts.push(extension(id_ce_subjectKeyIdentifier, false, new SubjectKeyIdentifier(toArrayBuffer(keyId))));
   const authorityKeyId = spec.issuer?.keyId ?? keyId;
-  exts.push(extension(id_ce_authorityKeyIdentifier, false, new AuthorityKeyIdentifier({ keyIdentifier: new KeyIdentifier(toArrayBuffer(authorityKeyId)) })));
+  exts.push(
+    extension(
+      id_ce_authorityKeyIdentifier,
+      false,
+      new AuthorityKeyIdentifier({ keyIdentifier: new KeyIdentifier(toArrayBuffer(authorityKeyId)) }),
+    ),
+  );
   if (spec.altNames && spec.altNames.length > 0) {
-    const names = spec.altNames.map((n) => (isIP(n) ? new GeneralName({ iPAddress: n }) : new GeneralName({ dNSName: n })));
+    const names = spec.altNames.map((n) =>
+      isIP(n) ? new GeneralName({ iPAddress: n }) : new GeneralName({ dNSName: n }),
+    );
     exts.push(extension(id_ce_subjectAltName, false, new SubjectAlternativeName(names)));
   }
   const access: AccessDescription[] = [];
-  if (spec.ocspUrl) access.push(new AccessDescription({ accessMethod: id_ad_ocsp, accessLocation: new GeneralName({ uniformResourceIdentifier: spec.ocspUrl }) }));
-  if (spec.caIssuersUrl) access.push(new AccessDescription({ accessMethod: id_ad_caIssuers, accessLocation: new GeneralName({ uniformResourceIdentifier: spec.caIssuersUrl }) }));
-  if (access.length > 0) exts.push(extension(id_pe_authorityInfoAccess, false, new AuthorityInfoAccessSyntax(access)));
+  if (spec.ocspUrl)
+    access.push(
+      new AccessDescription({
+        accessMethod: id_ad_ocsp,
+        accessLocation: new GeneralName({ uniformResourceIdentifier: spec.ocspUrl }),
+      }),
+    );
+  if (spec.caIssuersUrl)
+    access.push(
+      new AccessDescription({
+        accessMethod: id_ad_caIssuers,
+        accessLocation: new GeneralName({ uniformResourceIdentifier: spec.caIssuersUrl }),
+      }),
+    );
+  if (access.length > 0)
+    exts.push(extension(id_pe_authorityInfoAccess, false, new AuthorityInfoAccessSyntax(access)));
   if (spec.crlUrl) {
-    const dp = new DistributionPoint({ distributionPoint: new DistributionPointName({ fullName: [new GeneralName({ uniformResourceIdentifier: spec.crlUrl })] }) });
+    const dp = new DistributionPoint({
+      distributionPoint: new DistributionPointName({
+        fullName: [new GeneralName({ uniformResourceIdentifier: spec.crlUrl })],
+      }),
+    });
     exts.push(extension(id_ce_cRLDistributionPoints, false, new CRLDistributionPoints([dp])));
   }
 
@@ -176,7 +236,11 @@ export function buildCertificate(spec: CertificateSpec): BuiltCertificate {
   });
   const tbsDer = new Uint8Array(AsnConvert.serialize(tbs));
   const signature = sign(hash, tbsDer, signer.privateKey);
-  const cert = new Certificate({ tbsCertificate: tbs, signatureAlgorithm: algorithm, signatureValue: toArrayBuffer(signature) });
+  const cert = new Certificate({
+    tbsCertificate: tbs,
+    signatureAlgorithm: algorithm,
+    signatureValue: toArrayBuffer(signature),
+  });
   const der = new Uint8Array(AsnConvert.serialize(cert));
   return {
     certPem: derToPem(der, 'CERTIFICATE'),

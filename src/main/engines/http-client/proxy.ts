@@ -1,6 +1,6 @@
 // Proxy choice: `env` honours HTTP_PROXY / HTTPS_PROXY / NO_PROXY (either case) the way curl does, except
-// that loopback targets are never proxied (a proxy cannot reach this machine's 127.0.0.1 anyway).
-// `none` goes direct; anything else is an http:// proxy URL used for both schemes.
+// that loopback targets are never proxied from the environment (a remote proxy cannot reach this machine's
+// 127.0.0.1). `none` goes direct; anything else is an http:// proxy URL used for both schemes, always.
 import { isIP } from 'node:net';
 import { EngineError } from '../common/errors';
 
@@ -33,9 +33,10 @@ function noProxyMatches(noProxy: string, url: URL): boolean {
 
 /** The proxy to use for `url`, or undefined to go direct. */
 export function proxyFor(url: URL, setting: string, env: Env = process.env): URL | undefined {
-  if (setting === 'none' || isLoopback(url.hostname)) return undefined;
+  if (setting === 'none') return undefined;
   let text: string | undefined;
   if (setting === 'env') {
+    if (isLoopback(url.hostname)) return undefined;
     const noProxy = envVar(env, 'no_proxy');
     if (noProxy && noProxyMatches(noProxy, url)) return undefined;
     text = url.protocol === 'https:' ? envVar(env, 'https_proxy') : envVar(env, 'http_proxy');

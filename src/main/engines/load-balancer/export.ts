@@ -17,7 +17,7 @@ const hostPort = (host: string, port: number) => (host.includes(':') ? `[${host}
 function serverNames(config: LbConfig): string[] {
   const used = new Set<string>();
   return config.backends.map((b, i) => {
-    let base = (b.name ?? '').replace(/[^A-Za-z0-9_.-]/g, '_');
+    let base = (b.name ?? `${b.host}:${b.port}`).replace(/[^A-Za-z0-9_.-]/g, '_');
     if (base && !/^[A-Za-z]/.test(base)) base = `srv_${base}`;
     if (!base) base = `srv${i + 1}`;
     let name = base;

@@ -251,16 +251,16 @@ export class PacketLibrary extends TypedEmitter<PacketsEvent> {
       for (let i = 1; i <= job.info.total && !job.cancelled; i++) {
         try {
           const bytes = packetBytes(packet, i);
-          const answers = sender.send(bytes, packet.responseWaitMs);
-          // 'sent' is reported once the bytes are handed to the socket; answers are awaited after.
-          job.info.sent += 1;
-          this.emit({ engine: 'packets', type: 'job.sent', session, at: Date.now(), index: i, to, ...wireBytes(bytes, this.options.maxEventDataBytes) });
-          for (const a of await answers) {
+          // 'sent' is reported once the bytes are handed to the socket (after connecting, for TCP/TLS).
+          const answers = await sender.send(bytes, packet.responseWaitMs, () => {
+            job.info.sent += 1;
+            this.emit({ engine: 'packets', type: 'job.sent', session, at: Date.now(), index: i, to, ...wireBytes(bytes, this.options.maxEventDataBytes) });
+          });
+          for (const a of answers) {
             job.info.responses += 1;
             this.emit({ engine: 'packets', type: 'job.response', session, at: Date.now(), index: i, from: a.from, ...wireBytes(a.data, this.options.maxEventDataBytes) });
           }
         } catch (err) {
-          job.info.sent -= job.info.sent >= i ? 1 : 0;
           fail(i, err);
         }
         if (i < job.info.total && intervalMs > 0 && !job.cancelled) await this.sleep(job, intervalMs);

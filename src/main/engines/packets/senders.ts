@@ -17,7 +17,7 @@ export interface Answer {
 
 export interface Sender {
   /** Sends, then collects answers until the first one arrives (plus a short settle) or `waitMs` passes. */
-  send(bytes: Uint8Array, waitMs: number): Promise<Answer[]>;
+  send(bytes: Uint8Array, waitMs: number, onSent: () => void): Promise<Answer[]>;
   close(): Promise<void>;
 }
 
@@ -66,10 +66,11 @@ async function udpSender(t: Target): Promise<Sender> {
   });
   await ep.start();
   return {
-    async send(bytes, waitMs) {
+    async send(bytes, waitMs, onSent) {
       current = collector(waitMs);
       const c = current;
       await ep.send(bytes, t.host, t.port);
+      onSent();
       return waitMs > 0 ? c.done : [];
     },
     close: () => ep.close(),
@@ -78,7 +79,7 @@ async function udpSender(t: Target): Promise<Sender> {
 
 function streamSender(t: Target): Sender {
   return {
-    async send(bytes, waitMs) {
+    async send(bytes, waitMs, onSent) {
       const c = collector(waitMs);
       const from = formatPeer(t.host, t.port);
       const client =
@@ -100,6 +101,7 @@ function streamSender(t: Target): Sender {
       try {
         await client.start();
         client.send(bytes);
+        onSent();
         return waitMs > 0 ? await c.done : [];
       } finally {
         await client.close();

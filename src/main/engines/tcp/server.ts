@@ -93,7 +93,8 @@ export class TcpServer extends TypedEmitter<TcpEvent> {
 
   /** Sends to one client, or to all when clientId is omitted. Resolves with how many got it. */
   send(bytes: Uint8Array, clientId?: string): { sentTo: number; bytes: number } {
-    if (this.state !== 'listening') throw new EngineError('NOT_FOUND', `server ${this.session} is not running`);
+    if (this.state !== 'listening')
+      throw new EngineError('NOT_FOUND', `server ${this.session} is not running`);
     const targets = clientId === undefined ? [...this.clients.values()] : [this.requireClient(clientId)];
     for (const c of targets) this.write(c, bytes);
     return { sentTo: targets.length, bytes: bytes.length };
@@ -119,7 +120,8 @@ export class TcpServer extends TypedEmitter<TcpEvent> {
       }
       // Each client's clientClosed event precedes server.stopped, so the UI never shows a ghost client.
       await Promise.all([closed, ...gone]);
-      if (wasRunning) this.emit({ engine: 'tcp', type: 'server.stopped', session: this.session, at: Date.now() });
+      if (wasRunning)
+        this.emit({ engine: 'tcp', type: 'server.stopped', session: this.session, at: Date.now() });
     })();
     return this.closePromise;
   }
@@ -180,7 +182,13 @@ export class TcpServer extends TypedEmitter<TcpEvent> {
       },
     };
     this.clients.set(clientId, entry);
-    this.emit({ engine: 'tcp', type: 'server.clientConnected', session: this.session, at: Date.now(), client: { ...entry.info } });
+    this.emit({
+      engine: 'tcp',
+      type: 'server.clientConnected',
+      session: this.session,
+      at: Date.now(),
+      client: { ...entry.info },
+    });
     if (this.options.welcome && this.options.welcome.length > 0) this.write(entry, this.options.welcome);
 
     let lastError: EngineError | undefined;
@@ -225,6 +233,13 @@ export class TcpServer extends TypedEmitter<TcpEvent> {
   private emitError(err: unknown): void {
     if (this.state !== 'listening') return; // listen errors are reported by start()
     const e = toEngineError(err);
-    this.emit({ engine: 'tcp', type: 'server.error', session: this.session, at: Date.now(), code: e.code, message: e.message });
+    this.emit({
+      engine: 'tcp',
+      type: 'server.error',
+      session: this.session,
+      at: Date.now(),
+      code: e.code,
+      message: e.message,
+    });
   }
 }

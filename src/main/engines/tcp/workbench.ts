@@ -27,7 +27,13 @@ export class TcpWorkbench extends TypedEmitter<TcpEvent> {
   async serverStart(input: In<'serverStart'>): Promise<TcpServerInfo> {
     const welcome = input.welcome ? decodePayload(input.welcome, input.welcomeEncoding) : undefined;
     const session = this.serverIds.next();
-    const server = new TcpServer(session, { host: input.host, port: input.port, welcome, echo: input.echo, maxClients: input.maxClients });
+    const server = new TcpServer(session, {
+      host: input.host,
+      port: input.port,
+      welcome,
+      echo: input.echo,
+      maxClients: input.maxClients,
+    });
     server.on((e) => this.emit(e));
     const info = await server.start();
     this.servers.set(session, server);
@@ -53,13 +59,21 @@ export class TcpWorkbench extends TypedEmitter<TcpEvent> {
 
   serverSetOptions(input: In<'serverSetOptions'>): TcpServerInfo {
     const welcome =
-      input.welcome === undefined ? undefined : input.welcome === null ? null : decodePayload(input.welcome, input.welcomeEncoding ?? 'text');
+      input.welcome === undefined
+        ? undefined
+        : input.welcome === null
+          ? null
+          : decodePayload(input.welcome, input.welcomeEncoding ?? 'text');
     return this.server(input.session).setOptions({ echo: input.echo, welcome });
   }
 
   async clientConnect(input: In<'clientConnect'>): Promise<TcpClientInfo> {
     const session = this.clientIds.next();
-    const client = new TcpClient(session, { host: input.host, port: input.port, connectTimeoutMs: input.timeoutMs });
+    const client = new TcpClient(session, {
+      host: input.host,
+      port: input.port,
+      connectTimeoutMs: input.timeoutMs,
+    });
     client.on((e) => this.emit(e));
     // Registered before connecting so a failed attempt stays visible (with its error) until removed.
     this.clients.set(session, client);

@@ -22,7 +22,7 @@ import {
   id_ce_subjectAltName,
   id_pe_authorityInfoAccess,
 } from '@peculiar/asn1-x509';
-import type { CertificateInfo } from '../../../shared/contract/tls';
+import type { TlsCertificateInfo } from '../../../shared/contract/tls';
 import { derToPem } from '../common/x509-builder';
 
 const SIGNATURE_NAMES: Record<string, string> = {
@@ -95,9 +95,25 @@ function countScts(value: Uint8Array): number {
 }
 
 export interface ParsedCertificate {
-  x509: X509Certificate;
-  info: CertificateInfo;
-  der: Uint8Array;
+  readonly x509: X509Certificate;
+  readonly info: TlsCertificateInfo;
+  readonly der: Uint8Array;
+}
+
+/**
+ * A certificate whose report description is computed on first use: trust stores hold hundreds of roots
+ * and only the one that anchors a chain is ever described.
+ */
+export class LazyCertificate implements ParsedCertificate {
+  readonly x509: X509Certificate;
+  private described: TlsCertificateInfo | undefined;
+  constructor(readonly der: Uint8Array) {
+    this.x509 = new X509Certificate(der);
+  }
+  get info(): TlsCertificateInfo {
+    this.described ??= describeCertificate(this.der).info;
+    return this.described;
+  }
 }
 
 export function describeCertificate(der: Uint8Array, now = Date.now()): ParsedCertificate {

@@ -1,18 +1,18 @@
 // Known weaknesses, each decided by a handshake made for it (or by the scan's own handshakes, for the
 // suite families), never guessed from a version string. Each result carries a one-line explanation and
 // the reference that defines it. Which grade a weakness costs is grade.ts's business, not this module's.
-import type { Weakness } from '../../../shared/contract/tls';
+import type { TlsWeakness } from '../../../shared/contract/tls';
 import type { CipherSuite } from './cipher-suites';
 import { withHello, type ProbeContext } from './probes';
 import type { RawScan, ScanVersion } from './scanner';
 import { ContentType, Ext, SCSV_FALLBACK, VERSION_CODES, ALERT_NAMES, HandshakeType, record } from './wire';
 
-type Status = Weakness['status'];
+type Status = TlsWeakness['status'];
 
 interface Def {
   id: string;
   title: string;
-  severity: Weakness['severity'];
+  severity: TlsWeakness['severity'];
   explanation: string;
   reference: string;
 }
@@ -111,7 +111,7 @@ const DEFS = {
   },
 } satisfies Record<string, Def>;
 
-function make(def: Def, status: Status, detail: string): Weakness {
+function make(def: Def, status: Status, detail: string): TlsWeakness {
   return { ...def, status, detail };
 }
 
@@ -121,7 +121,7 @@ function suitesWhere(scan: RawScan, pred: (s: CipherSuite) => boolean): string[]
   return out;
 }
 
-function suiteFamily(def: Def, scan: RawScan, pred: (s: CipherSuite) => boolean): Weakness {
+function suiteFamily(def: Def, scan: RawScan, pred: (s: CipherSuite) => boolean): TlsWeakness {
   const hits = suitesWhere(scan, pred);
   return hits.length > 0 ? make(def, 'vulnerable', `accepted: ${hits.join(', ')}`) : make(def, 'ok', 'none accepted in any version');
 }
@@ -130,7 +130,7 @@ function alertName(d: number): string {
   return ALERT_NAMES[d] ?? `alert ${d}`;
 }
 
-async function heartbleed(ctx: ProbeContext, v: ScanVersion, suites: number[], sni?: string): Promise<Weakness> {
+async function heartbleed(ctx: ProbeContext, v: ScanVersion, suites: number[], sni?: string): Promise<TlsWeakness> {
   return withHello(ctx, { version: v, suites, sni, heartbeat: true }, 'done', async (o, conn) => {
     if (o.kind !== 'hello') return make(DEFS.heartbleed, 'unknown', `handshake refused (${o.kind})`);
     if (!o.hello.extensions.has(Ext.heartbeat)) return make(DEFS.heartbleed, 'ok', 'the heartbeat extension is not negotiated');
@@ -143,7 +143,7 @@ async function heartbleed(ctx: ProbeContext, v: ScanVersion, suites: number[], s
   });
 }
 
-async function ccsInjection(ctx: ProbeContext, v: ScanVersion, suites: number[], sni?: string): Promise<Weakness> {
+async function ccsInjection(ctx: ProbeContext, v: ScanVersion, suites: number[], sni?: string): Promise<TlsWeakness> {
   return withHello(ctx, { version: v, suites, sni }, 'done', async (o, conn) => {
     if (o.kind !== 'hello' || !o.stream.message(HandshakeType.serverHelloDone)) return make(DEFS.ccs, 'unknown', `no complete first flight (${o.kind})`);
     const before = conn.stream.alerts.length;
@@ -165,7 +165,7 @@ async function ccsInjection(ctx: ProbeContext, v: ScanVersion, suites: number[],
   });
 }
 
-async function renegotiation(ctx: ProbeContext, v: ScanVersion, suites: number[], sni?: string): Promise<Weakness> {
+async function renegotiation(ctx: ProbeContext, v: ScanVersion, suites: number[], sni?: string): Promise<TlsWeakness> {
   return withHello(ctx, { version: v, suites, sni, renegotiationInfo: true }, 'hello', (o) => {
     if (o.kind !== 'hello') return make(DEFS.renegotiation, 'unknown', `handshake refused (${o.kind})`);
     return o.hello.extensions.has(Ext.renegotiationInfo)
@@ -174,7 +174,7 @@ async function renegotiation(ctx: ProbeContext, v: ScanVersion, suites: number[]
   });
 }
 
-async function compression(ctx: ProbeContext, v: ScanVersion, suites: number[], sni?: string): Promise<Weakness> {
+async function compression(ctx: ProbeContext, v: ScanVersion, suites: number[], sni?: string): Promise<TlsWeakness> {
   return withHello(ctx, { version: v, suites, sni, compression: [1, 0] }, 'hello', (o) => {
     if (o.kind !== 'hello') return make(DEFS.compression, 'unknown', `handshake refused (${o.kind})`);
     return o.hello.compression === 1
@@ -183,7 +183,7 @@ async function compression(ctx: ProbeContext, v: ScanVersion, suites: number[], 
   });
 }
 
-async function fallback(ctx: ProbeContext, scan: RawScan, sni?: string): Promise<Weakness> {
+async function fallback(ctx: ProbeContext, scan: RawScan, sni?: string): Promise<TlsWeakness> {
   const supported = scan.versions.filter((v) => v.supported);
   if (supported.length < 2) return make(DEFS.fallback, 'not-applicable', 'only one protocol version is supported, so there is nothing to fall back to');
   const lower = supported[supported.length - 2];
@@ -198,10 +198,10 @@ async function fallback(ctx: ProbeContext, scan: RawScan, sni?: string): Promise
 }
 
 /** Runs the weakness checks that need their own handshakes, and derives the suite-family ones from the scan. */
-export async function checkWeaknesses(ctx: ProbeContext, scan: RawScan, sni?: string): Promise<Weakness[]> {
+export async function checkWeaknesses(ctx: ProbeContext, scan: RawScan, sni?: string): Promise<TlsWeakness[]> {
   const legacy = [...scan.versions].reverse().find((v) => v.supported && v.version !== 'TLSv1.3');
   const na = (def: Def) => make(def, 'not-applicable', 'only TLS 1.3 is supported, which has no such mechanism');
-  let handshakeChecks: Weakness[];
+  let handshakeChecks: TlsWeakness[];
   if (legacy) {
     const suites = legacy.suites.map((s) => s.code);
     handshakeChecks = await Promise.all([

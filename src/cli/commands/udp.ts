@@ -1,0 +1,132 @@
+// `wirelab udp listen|send`: the UDP engine headless — the seed's UDP server and client, plus what
+// Packet Sender users script: echo, fixed replies, multicast groups, \XX escapes, hex.
+import { decodeBytes } from '../../shared/encoding';
+import { UDP_DEFAULTS } from '../../shared/contract/udp';
+import { familyForHost, formatPeer } from '../../main/engines/udp/address';
+import { UdpEndpoint } from '../../main/engines/udp/socket';
+import { payloadBytes } from '../../main/engines/udp/service';
+import { EXIT, UsageError, intArg, type Command } from '../framework';
+
+function show(data: Uint8Array, hex: boolean): string {
+  return decodeBytes(data, hex ? 'hex' : 'utf8');
+}
+
+export const udpListen: Command = {
+  path: ['udp', 'listen'],
+  summary: 'Bind a UDP socket and print every datagram with its source',
+  usage: `wirelab udp listen PORT [--host H] [--echo | --reply TEXT] [--join GROUP [--iface IF]] [--reuse] [--hex] [--json]
+
+  PORT            port to bind (0 picks a free one and prints it)
+  --host H        address to bind (default ${UDP_DEFAULTS.host}; 0.0.0.0 or :: for every interface; IPv6 → udp6)
+  --echo          send every datagram back to its sender
+  --reply TEXT    answer every datagram with TEXT (\\XX escapes allowed), e.g. "${UDP_DEFAULTS.defaultReply}"
+  --join GROUP    join a multicast group (IPv4 224.0.0.0/4 or IPv6 ff00::/8); repeatable
+  --iface IF      interface for --join: IPv4 address, or IPv6 interface name
+  --reuse         SO_REUSEADDR, to share the port with other listeners
+  --hex           print datagrams as hex
+Runs until Ctrl+C.`,
+  options: {
+    host: { type: 'string', default: UDP_DEFAULTS.host },
+    echo: { type: 'boolean', default: false },
+    reply: { type: 'string' },
+    join: { type: 'string', multiple: true },
+    iface: { type: 'string' },
+    reuse: { type: 'boolean', default: false },
+    hex: { type: 'boolean', default: false },
+  },
+  async run({ values, positionals }, io) {
+    if (positionals.length !== 1) throw new UsageError('udp listen needs exactly one PORT');
+    if (values.echo === true && typeof values.reply === 'string') throw new UsageError('give --echo or --reply, not both');
+    const port = intArg(positionals[0], 'PORT', 0, 65535);
+    const host = String(values.host);
+    const ep = new UdpEndpoint('cli', {
+      host,
+      port,
+      family: await familyForHost(host),
+      reuseAddr: values.reuse === true,
+      responder: values.echo === true ? 'echo' : typeof values.reply === 'string' ? 'reply' : 'off',
+      ...(typeof values.reply === 'string' ? { reply: values.reply, replyEncoding: 'escaped' as const } : {}),
+    });
+    ep.on((e) => {
+      if (e.type === 'datagram') {
+        const from = formatPeer(e.from.address, e.from.port);
+        io.out(`< ${from} ${e.bytes} B${e.answered ? ` (${e.answered})` : ''}: ${show(e.data, values.hex === true)}`, {
+          type: 'datagram',
+          seq: e.seq,
+          from: e.from,
+          bytes: e.bytes,
+          truncated: e.truncated,
+          answered: e.answered ?? null,
+          text: decodeBytes(e.data, 'utf8'),
+          hex: decodeBytes(e.data, 'hex'),
+        });
+      } else if (e.type === 'error') io.err(`udp error ${e.code}: ${e.message}`);
+      else if (e.type === 'membership') io.out(`${e.joined ? 'joined' : 'left'} ${e.group}${e.interface ? ` on ${e.interface}` : ''}`, { type: 'membership', group: e.group, joined: e.joined });
+    });
+    const info = await ep.start();
+    try {
+      const groups = Array.isArray(values.join) ? (values.join as string[]) : [];
+      for (const g of groups) ep.join(g, typeof values.iface === 'string' ? values.iface : undefined);
+      io.out(`listening on ${formatPeer(info.host, info.port)} (${info.family})`, { type: 'listening', host: info.host, port: info.port, family: info.family });
+      await io.interrupted;
+    } finally {
+      await ep.close();
+    }
+    return EXIT.OK;
+  },
+};
+
+export const udpSend: Command = {
+  path: ['udp', 'send'],
+  summary: 'Send one datagram (text or hex) and print the answers',
+  usage: `wirelab udp send HOST PORT [TEXT | --hex HEX] [--wait MS] [--bind H] [--broadcast] [--ttl N] [--json]
+
+  TEXT            text to send; \\XX escapes (and \\n \\r \\t) are turned into bytes
+  --hex HEX       bytes to send as hex, e.g. "48 65 6c 6c 6f"
+  --wait MS       how long to wait for answers (default 1000; 0 = do not wait)
+  --bind H        local address to send from (default: any address of the destination's family)
+  --broadcast     allow sending to a broadcast address (SO_BROADCAST)
+  --ttl N         multicast TTL / IPv6 hop limit for multicast destinations (default ${UDP_DEFAULTS.multicastTtl})
+Exits 0 once sent (answers or not), 1 on a network error, 2 on bad input.`,
+  options: {
+    hex: { type: 'string' },
+    wait: { type: 'string', default: '1000' },
+    bind: { type: 'string' },
+    broadcast: { type: 'boolean', default: false },
+    ttl: { type: 'string', default: String(UDP_DEFAULTS.multicastTtl) },
+  },
+  async run({ values, positionals }, io) {
+    if (positionals.length < 2 || positionals.length > 3) throw new UsageError('udp send needs HOST PORT [TEXT]');
+    if (positionals.length === 3 && typeof values.hex === 'string') throw new UsageError('give TEXT or --hex, not both');
+    const [host, portText, text] = positionals as [string, string, string | undefined];
+    const port = intArg(portText, 'PORT', 1, 65535);
+    const wait = intArg(values.wait, '--wait', 0, 3_600_000);
+    const ttl = intArg(values.ttl, '--ttl', 0, 255);
+    const payload = typeof values.hex === 'string' ? payloadBytes(values.hex, 'hex') : payloadBytes(text ?? '', 'escaped');
+    const family = await familyForHost(typeof values.bind === 'string' ? values.bind : host);
+    const bindHost = typeof values.bind === 'string' ? values.bind : family === 'udp6' ? '::' : '0.0.0.0';
+    const ep = new UdpEndpoint('cli', { host: bindHost, port: 0, family, broadcast: values.broadcast === true, multicastTtl: ttl });
+    let answers = 0;
+    ep.on((e) => {
+      if (e.type !== 'datagram') return;
+      answers += 1;
+      io.out(`< ${formatPeer(e.from.address, e.from.port)} ${e.bytes} B: ${show(e.data, typeof values.hex === 'string')}`, {
+        type: 'datagram',
+        from: e.from,
+        bytes: e.bytes,
+        text: decodeBytes(e.data, 'utf8'),
+        hex: decodeBytes(e.data, 'hex'),
+      });
+    });
+    const info = await ep.start();
+    try {
+      const r = await ep.send(payload, host, port);
+      io.out(`sent ${r.bytes} B from ${formatPeer(info.host, info.port)} to ${r.to}`, { type: 'sent', bytes: r.bytes, to: r.to, localPort: info.port });
+      if (wait > 0) await Promise.race([new Promise((res) => setTimeout(res, wait)), io.interrupted]);
+      if (!io.json) io.out(`${answers} answer${answers === 1 ? '' : 's'}`);
+    } finally {
+      await ep.close();
+    }
+    return EXIT.OK;
+  },
+};

@@ -1,0 +1,273 @@
+// The HTTP composer engine as the dispatcher sees it: sends requests (cancellable, with a timeout),
+// keeps history, environments, the cookie jar and collections under one folder of the data directory,
+// imports and exports requests, and runs load tests. The composition root passes the folder; this class
+// does not know where the data directory lives or which shell is running.
+import { join } from 'node:path';
+import type { z } from 'zod';
+import {
+  HTTP_CLIENT_DEFAULTS,
+  HttpCookie,
+  HttpEnvironments,
+  type HttpClientEvent,
+  type HttpCollectionTree,
+  type HttpLoadSummary,
+  type HttpResponse,
+  type httpClientContract,
+} from '../../../shared/contract/http-client';
+import { z as zod } from 'zod';
+import { TypedEmitter } from '../common/emitter';
+import { EngineError, toEngineError } from '../common/errors';
+import { IdSequence } from '../common/ids';
+import { JsonFile, type StorageProblem } from '../../storage/json-file';
+import { CollectionStore } from './collections';
+import { sendComposed, type ComposerLimits } from './composer';
+import { CookieJar } from './cookies';
+import { generateCode } from './codegen';
+import { parseCurl } from './curl';
+import { HistoryStore } from './history';
+import { importOpenApi, importPostman } from './importers';
+import { LoadRun } from './load';
+import { applyVariables, parseUrl, type Variables } from './prepare';
+
+type In<K extends keyof typeof httpClientContract> = z.output<(typeof httpClientContract)[K]['input']>;
+
+export interface HttpClientServiceOptions {
+  /** Folder for history, environments, cookies, collections and spooled bodies. */
+  dir: string;
+  userAgent?: string;
+  limits?: Partial<ComposerLimits & { maxHistory: number; maxCookies: number }>;
+  onStorageProblem?: (p: StorageProblem) => void;
+}
+
+const CookieFile = zod.object({ cookies: zod.array(HttpCookie).default([]) });
+/** Finished load runs kept for loadGet; older ones are forgotten. */
+const KEEP_FINISHED_RUNS = 10;
+
+export class HttpClientService extends TypedEmitter<HttpClientEvent> {
+  private readonly history: HistoryStore;
+  private readonly envFile: JsonFile<typeof HttpEnvironments>;
+  private readonly cookieFile: JsonFile<typeof CookieFile>;
+  private readonly jar: CookieJar;
+  private readonly collections: CollectionStore;
+  private readonly inflight = new Map<string, AbortController>();
+  private readonly runs = new Map<string, LoadRun>();
+  private readonly ids = new IdSequence('req-');
+  private readonly runIds = new IdSequence('load-');
+  private readonly limits: ComposerLimits;
+  private readonly userAgent: string;
+
+  constructor(private readonly opts: HttpClientServiceOptions) {
+    super();
+    const problem = opts.onStorageProblem ?? (() => undefined);
+    const l = opts.limits ?? {};
+    this.limits = {
+      previewBytes: l.previewBytes ?? HTTP_CLIENT_DEFAULTS.previewBytes,
+      maxBodyFileBytes: l.maxBodyFileBytes ?? HTTP_CLIENT_DEFAULTS.maxBodyFileBytes,
+      maxSpooledBodies: l.maxSpooledBodies ?? HTTP_CLIENT_DEFAULTS.maxSpooledBodies,
+      maxResponseHeaderBytes: l.maxResponseHeaderBytes ?? HTTP_CLIENT_DEFAULTS.maxResponseHeaderBytes,
+    };
+    this.userAgent = opts.userAgent ?? 'Wirelab';
+    this.history = new HistoryStore(join(opts.dir, 'history.json'), l.maxHistory ?? HTTP_CLIENT_DEFAULTS.maxHistory, problem);
+    this.envFile = new JsonFile(join(opts.dir, 'environments.json'), HttpEnvironments, problem);
+    this.cookieFile = new JsonFile(join(opts.dir, 'cookies.json'), CookieFile, problem);
+    this.jar = new CookieJar(this.cookieFile.load().cookies, l.maxCookies ?? HTTP_CLIENT_DEFAULTS.maxCookies);
+    this.collections = new CollectionStore(join(opts.dir, 'collections'));
+  }
+
+  private variables(name: string | undefined): Variables {
+    const envs = this.envFile.load();
+    const chosen = name ?? envs.active ?? undefined;
+    if (chosen === undefined) return new Map();
+    const env = envs.environments.find((e) => e.name === chosen);
+    if (!env) throw new EngineError('NOT_FOUND', `no environment named ${chosen}`);
+    return new Map(env.variables.filter((v) => v.enabled && v.name).map((v) => [v.name, v.value]));
+  }
+
+  private saveCookies(): void {
+    this.cookieFile.save({ cookies: this.jar.list() });
+    this.emit({ engine: 'httpClient', type: 'cookies.changed', session: 'cookies', at: Date.now() });
+  }
+
+  async send(input: In<'send'>): Promise<HttpResponse> {
+    const id = input.id ?? this.ids.next();
+    if (this.inflight.has(id)) throw new EngineError('INVALID_INPUT', `a request with id ${id} is already running`);
+    const controller = new AbortController();
+    this.inflight.set(id, controller);
+    const timeoutMs = input.request.options.timeoutMs;
+    const timer = setTimeout(() => controller.abort(new EngineError('TIMEOUT', `no complete response within ${timeoutMs} ms`)), timeoutMs);
+    const at = Date.now();
+    try {
+      const spec = applyVariables(input.request, this.variables(input.environment));
+      const res = await sendComposed(spec, id, { jar: this.jar, onCookiesChanged: () => this.saveCookies(), spoolDir: join(this.opts.dir, 'bodies'), limits: this.limits, userAgent: this.userAgent }, controller.signal);
+      if (input.saveHistory) {
+        this.history.add({ id, at, request: input.request, status: res.status, httpVersion: res.httpVersion, durationMs: res.timing.total, bodyBytes: res.sizes.bodyDecoded });
+        this.emit({ engine: 'httpClient', type: 'history.changed', session: 'history', at: Date.now() });
+      }
+      return res;
+    } catch (err) {
+      const e = toEngineError(controller.signal.aborted ? (controller.signal.reason as unknown) : err);
+      if (input.saveHistory) {
+        this.history.add({ id, at, request: input.request, code: e.code, message: e.message.slice(0, 500), durationMs: Date.now() - at });
+        this.emit({ engine: 'httpClient', type: 'history.changed', session: 'history', at: Date.now() });
+      }
+      throw e;
+    } finally {
+      clearTimeout(timer);
+      this.inflight.delete(id);
+    }
+  }
+
+  cancel(input: In<'cancel'>): { cancelled: boolean } {
+    const c = this.inflight.get(input.id);
+    if (!c) return { cancelled: false };
+    c.abort(new EngineError('CANCELLED', 'cancelled by the user'));
+    return { cancelled: true };
+  }
+
+  historyList(input: In<'historyList'>) {
+    return this.history.list(input.search, input.limit);
+  }
+
+  historyDelete(input: In<'historyDelete'>): Record<string, never> {
+    this.history.delete(input.id);
+    this.emit({ engine: 'httpClient', type: 'history.changed', session: 'history', at: Date.now() });
+    return {};
+  }
+
+  historyClear(): Record<string, never> {
+    this.history.clear();
+    this.emit({ engine: 'httpClient', type: 'history.changed', session: 'history', at: Date.now() });
+    return {};
+  }
+
+  environmentsGet(): HttpEnvironments {
+    return this.envFile.load();
+  }
+
+  environmentsSet(input: In<'environmentsSet'>): HttpEnvironments {
+    const names = new Set<string>();
+    for (const e of input.environments) {
+      if (names.has(e.name)) throw new EngineError('INVALID_INPUT', `two environments are named ${e.name}`);
+      names.add(e.name);
+    }
+    if (input.active !== null && !names.has(input.active)) throw new EngineError('INVALID_INPUT', `active environment ${input.active} does not exist`);
+    this.envFile.save(input);
+    return input;
+  }
+
+  cookiesList(): { cookies: HttpCookie[] } {
+    return { cookies: this.jar.list() };
+  }
+
+  cookieSet(input: In<'cookieSet'>): { cookies: HttpCookie[] } {
+    this.jar.put(input);
+    this.saveCookies();
+    return this.cookiesList();
+  }
+
+  cookieDelete(input: In<'cookieDelete'>): { cookies: HttpCookie[] } {
+    this.jar.delete(input.name, input.domain, input.path);
+    this.saveCookies();
+    return this.cookiesList();
+  }
+
+  cookiesClear(): Record<string, never> {
+    this.jar.clear();
+    this.saveCookies();
+    return {};
+  }
+
+  collectionsList(): { collections: HttpCollectionTree[] } {
+    return { collections: this.collections.list() };
+  }
+
+  collectionCreate(input: In<'collectionCreate'>): HttpCollectionTree {
+    return this.collections.create(input.name);
+  }
+
+  collectionDelete(input: In<'collectionDelete'>): Record<string, never> {
+    this.collections.delete(input.slug);
+    return {};
+  }
+
+  requestGet(input: In<'requestGet'>) {
+    return this.collections.get(input.collection, input.path);
+  }
+
+  requestSave(input: In<'requestSave'>): { path: string } {
+    return { path: this.collections.save(input.collection, input.folder, input.name, input.request) };
+  }
+
+  requestDelete(input: In<'requestDelete'>): Record<string, never> {
+    this.collections.remove(input.collection, input.path);
+    return {};
+  }
+
+  importCurl(input: In<'importCurl'>) {
+    return parseCurl(input.text);
+  }
+
+  exportCode(input: In<'exportCode'>): { code: string } {
+    let spec = input.request;
+    try {
+      spec = applyVariables(spec, this.variables(undefined));
+    } catch {
+      // A missing active environment leaves the {{variables}} in the snippet.
+    }
+    return { code: generateCode(spec, input.language) };
+  }
+
+  importCollection(input: In<'importCollection'>) {
+    const collection = input.format === 'openapi' ? importOpenApi(input.text) : importPostman(input.text);
+    const saved = input.save ? this.collections.importCollection(collection) : undefined;
+    return { collection, saved };
+  }
+
+  loadStart(input: In<'loadStart'>): { session: string } {
+    const spec = applyVariables(input.request, this.variables(input.environment));
+    // Errors a user can fix are reported by this call, not later in a load.done event.
+    parseUrl(spec.url);
+    if (spec.auth.type === 'digest') throw new EngineError('NOT_SUPPORTED', 'load runs do not answer Digest challenges; use basic or bearer auth');
+    const session = this.runIds.next();
+    const run = new LoadRun(session, spec, {
+      requests: input.requests,
+      concurrency: input.concurrency,
+      maxDurationMs: input.maxDurationMs,
+      userAgent: this.userAgent,
+      maxResponseHeaderBytes: this.limits.maxResponseHeaderBytes,
+      onProgress: (summary) => this.emit({ engine: 'httpClient', type: 'load.progress', session, at: Date.now(), summary }),
+    });
+    this.runs.set(session, run);
+    const finished = [...this.runs.keys()].slice(0, Math.max(0, this.runs.size - KEEP_FINISHED_RUNS));
+    for (const k of finished) if (this.runs.get(k)?.finished) this.runs.delete(k);
+    run.start().then(
+      (summary) => this.emit({ engine: 'httpClient', type: 'load.done', session, at: Date.now(), summary }),
+      (err: unknown) => {
+        const e = toEngineError(err);
+        const summary: HttpLoadSummary = { ...run.summary(true), state: 'stopped', errors: 1, errorCodes: { [e.code]: 1 } };
+        this.emit({ engine: 'httpClient', type: 'load.done', session, at: Date.now(), summary });
+      },
+    );
+    return { session };
+  }
+
+  loadStop(input: In<'loadStop'>): Promise<HttpLoadSummary> {
+    return this.run(input.session).stop();
+  }
+
+  loadGet(input: In<'loadGet'>): HttpLoadSummary {
+    return this.run(input.session).summary();
+  }
+
+  private run(session: string): LoadRun {
+    const r = this.runs.get(session);
+    if (!r) throw new EngineError('NOT_FOUND', `no load run ${session}`);
+    return r;
+  }
+
+  async close(): Promise<void> {
+    for (const c of this.inflight.values()) c.abort(new EngineError('CANCELLED', 'the app is closing'));
+    await Promise.all([...this.runs.values()].map((r) => r.stop().catch(() => undefined)));
+    this.runs.clear();
+  }
+}

@@ -1,0 +1,58 @@
+// The lab engine as the dispatcher sees it: one run at a time per app instance (a second is
+// LIMIT_EXCEEDED), progress as events, cancel returns the partial result through the pending run.
+import { LAB_DEFAULTS, LabRunInput, type LabEvent, type LabResult, type LabRunOptions } from '../../../shared/contract/lab';
+import { TypedEmitter } from '../common/emitter';
+import { EngineError } from '../common/errors';
+import { IdSequence } from '../common/ids';
+import { runLab, type LabLimits } from './run';
+
+export class LabService extends TypedEmitter<LabEvent> {
+  private running?: { session: string; cancelled: boolean; done: Promise<unknown> };
+  private readonly ids = new IdSequence('lab-');
+
+  constructor(private readonly limits: Partial<LabLimits> = {}) {
+    super();
+  }
+
+  async run(input: LabRunOptions): Promise<LabResult> {
+    if (this.running) throw new EngineError('LIMIT_EXCEEDED', `lab run ${this.running.session} is still going; cancel it or wait`);
+    const session = this.ids.next();
+    const state = { session, cancelled: false, done: Promise.resolve() as Promise<unknown> };
+    this.running = state;
+    const p = runLab(
+      input,
+      {
+        cancelled: () => state.cancelled,
+        onProgress: (pr) => this.emit({ engine: 'lab', type: 'progress', session, at: Date.now(), ...pr }),
+      },
+      this.limits,
+    );
+    state.done = p.catch(() => undefined);
+    try {
+      const result = await p;
+      this.emit({ engine: 'lab', type: 'done', session, at: Date.now(), result });
+      return result;
+    } finally {
+      this.running = undefined;
+    }
+  }
+
+  cancel(): { cancelled: boolean } {
+    if (!this.running) return { cancelled: false };
+    this.running.cancelled = true;
+    return { cancelled: true };
+  }
+
+  defaults(): { defaults: LabRunOptions } {
+    return { defaults: LabRunInput.parse({}) };
+  }
+
+  async close(): Promise<void> {
+    const r = this.running;
+    if (!r) return;
+    r.cancelled = true;
+    await r.done;
+  }
+}
+
+export { LAB_DEFAULTS };

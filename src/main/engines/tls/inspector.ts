@@ -1,0 +1,404 @@
+// The TLS inspector as the dispatcher sees it: inspect (handshake + certificates + validation, and on
+// request the raw-handshake scan with weaknesses), grade, raw request over TLS, report export and the
+// history. Owns the running inspections (for cancel) and the parsed trust stores (parsed once per
+// instance, lazily). No module-level state.
+import { isIP } from 'node:net';
+import * as tls from 'node:tls';
+import type { TLSSocket } from 'node:tls';
+import type { z } from 'zod';
+import {
+  TLS_DEFAULTS,
+  type TlsCertificateInfo,
+  type TlsHandshake,
+  type TlsHistoryEntry,
+  type TlsEvent,
+  type TlsInspectOptions,
+  type TlsReport,
+  type tlsContract,
+} from '../../../shared/contract/tls';
+import { encodePayload } from '../../../shared/encoding';
+import { TypedEmitter } from '../common/emitter';
+import { EngineError, toEngineError } from '../common/errors';
+import { IdSequence } from '../common/ids';
+import { HandshakeBudget } from './budget';
+import { describeCertificate, type ParsedCertificate } from './certs';
+import { buildSuiteTable, type CipherSuite, type SuiteTable } from './cipher-suites';
+import { computeGrade } from './grade';
+import { connectTls, handshakeError, httpHead, parseHsts, resolveHost, secureContextFor, waitForSession, type HandshakeTarget } from './handshake';
+import { TlsHistory } from './history';
+import { parseOcspResponse } from './ocsp';
+import { withHello, type ProbeContext } from './probes';
+import { reportToMarkdown } from './report-markdown';
+import { runScan } from './scanner';
+import { STARTTLS_DEFAULT_PORTS } from './starttls';
+import { buildTrustStore, loadMozillaRoots, loadSystemRoots, loadUserCas, validateChain } from './validate';
+import { HandshakeType, parseCertificateMessage } from './wire';
+import { checkWeaknesses } from './weaknesses';
+
+type In<K extends keyof typeof tlsContract> = z.output<(typeof tlsContract)[K]['input']>;
+
+export interface TlsInspectorOptions {
+  /** Where the history is kept; no history when absent. */
+  historyFile?: string;
+  historyEntries: number;
+  historyReports: number;
+  connectTimeoutMs: number;
+  probeMaxBytes: number;
+  maxCertificates: number;
+  expiryWarningDays: number;
+  httpTimeoutMs: number;
+  maxHttpHeadBytes: number;
+  maxCaFileBytes: number;
+  starttlsMaxReplyBytes: number;
+}
+
+export const TLS_INSPECTOR_DEFAULTS: TlsInspectorOptions = {
+  historyEntries: TLS_DEFAULTS.historyEntries,
+  historyReports: TLS_DEFAULTS.historyReports,
+  connectTimeoutMs: TLS_DEFAULTS.connectTimeoutMs,
+  probeMaxBytes: TLS_DEFAULTS.probeMaxBytes,
+  maxCertificates: TLS_DEFAULTS.maxCertificates,
+  expiryWarningDays: TLS_DEFAULTS.expiryWarningDays,
+  httpTimeoutMs: TLS_DEFAULTS.httpTimeoutMs,
+  maxHttpHeadBytes: TLS_DEFAULTS.maxHttpHeadBytes,
+  maxCaFileBytes: TLS_DEFAULTS.maxCaFileBytes,
+  starttlsMaxReplyBytes: TLS_DEFAULTS.starttlsMaxReplyBytes,
+};
+
+/** host, host:port, [v6], [v6]:port, bare v6. */
+export function parseTarget(target: string, port: number | undefined, fallbackPort: number): { host: string; port: number } {
+  const t = target.trim().replace(/^[a-z]+:\/\//i, '').replace(/\/.*$/, '');
+  let host = t;
+  let p: number | undefined;
+  const bracket = /^\[([^\]]+)\](?::(\d+))?$/.exec(t);
+  if (bracket) {
+    host = bracket[1] ?? '';
+    p = bracket[2] ? Number(bracket[2]) : undefined;
+  } else if ((t.match(/:/g) ?? []).length === 1) {
+    const [h, ps] = t.split(':');
+    host = h ?? '';
+    if (!/^\d+$/.test(ps ?? '')) throw new EngineError('PORT_OUT_OF_RANGE', `"${ps}" is not a port`);
+    p = Number(ps);
+  }
+  if (!host) throw new EngineError('INVALID_INPUT', 'host is required');
+  const finalPort = port ?? p ?? fallbackPort;
+  if (!Number.isInteger(finalPort) || finalPort < 1 || finalPort > 65535) throw new EngineError('PORT_OUT_OF_RANGE', `port ${finalPort} is not 1..65535`);
+  return { host, port: finalPort };
+}
+
+function suiteInfo(s: CipherSuite): TlsReport['handshake']['cipher'] {
+  return { code: s.code, hex: s.hex, name: s.name, openssl: s.openssl, kx: s.kx, auth: s.auth, cipher: s.cipher, bits: s.bits, strength: s.strength, forwardSecret: s.forwardSecret };
+}
+
+function peerChainFromRuntime(socket: TLSSocket): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  const seen = new Set<string>();
+  let cur = socket.getPeerCertificate(true) as tls.DetailedPeerCertificate | undefined;
+  while (cur && cur.raw && !seen.has(cur.fingerprint256)) {
+    seen.add(cur.fingerprint256);
+    out.push(new Uint8Array(cur.raw));
+    cur = cur.issuerCertificate;
+  }
+  return out;
+}
+
+export class TlsInspector extends TypedEmitter<TlsEvent> {
+  private readonly options: TlsInspectorOptions;
+  private readonly ids = new IdSequence('tls-');
+  private readonly running = new Map<string, AbortController>();
+  private readonly store: TlsHistory | undefined;
+  private suites: SuiteTable | undefined;
+  private mozilla: ParsedCertificate[] | undefined;
+  private system: ReturnType<typeof loadSystemRoots> | undefined;
+  private closed = false;
+
+  constructor(options: Partial<TlsInspectorOptions> = {}) {
+    super();
+    this.options = { ...TLS_INSPECTOR_DEFAULTS, ...options };
+    this.store = this.options.historyFile ? new TlsHistory(this.options.historyFile, this.options.historyEntries, this.options.historyReports) : undefined;
+  }
+
+  private table(): SuiteTable {
+    this.suites ??= buildSuiteTable();
+    return this.suites;
+  }
+
+  async inspect(input: TlsInspectOptions): Promise<TlsReport> {
+    if (this.closed) throw new EngineError('NOT_SUPPORTED', 'the inspector is closed');
+    const session = input.session ?? this.ids.next();
+    if (this.running.has(session)) throw new EngineError('INVALID_INPUT', `inspection ${session} is already running`);
+    const ac = new AbortController();
+    this.running.set(session, ac);
+    try {
+      const report = await this.run(input, session, ac.signal);
+      this.emit({ engine: 'tls', type: 'finished', session, at: Date.now(), host: report.host, port: report.port, grade: report.grade.grade, problemCount: report.problemCount });
+      return report;
+    } catch (err) {
+      const e = ac.signal.aborted ? new EngineError('CANCELLED', 'inspection cancelled') : toEngineError(err);
+      this.emit({ engine: 'tls', type: 'failed', session, at: Date.now(), code: e.code, message: e.message });
+      throw e;
+    } finally {
+      this.running.delete(session);
+    }
+  }
+
+  private async run(input: TlsInspectOptions, session: string, signal: AbortSignal): Promise<TlsReport> {
+    const o = this.options;
+    const started = Date.now();
+    const t0 = performance.now();
+    const { host, port } = parseTarget(input.target, input.port, input.starttls ? STARTTLS_DEFAULT_PORTS[input.starttls] : TLS_DEFAULTS.port);
+    const sni = input.noSni ? undefined : input.sni || (isIP(host) ? undefined : host);
+    const checkedName = input.sni || host;
+    const progress = (phase: Extract<TlsEvent, { type: 'progress' }>['phase'], detail: string, handshakes = 0) =>
+      this.emit({ engine: 'tls', type: 'progress', session, at: Date.now(), phase, handshakes, detail });
+
+    // Bad CA files fail before any traffic.
+    const userCas = loadUserCas(input.caFiles, input.caPem, o.maxCaFileBytes);
+    this.mozilla ??= loadMozillaRoots();
+    if (input.useSystemStore) this.system ??= loadSystemRoots();
+    const store = buildTrustStore(this.mozilla, input.useSystemStore ? this.system : undefined, userCas);
+
+    progress('connect', `resolving ${host}`);
+    const resolved = await resolveHost(host, o.connectTimeoutMs);
+    const target: HandshakeTarget = {
+      host,
+      port,
+      servername: sni,
+      alpn: input.alpn,
+      starttls: input.starttls,
+      secureContext: secureContextFor([...tls.rootCertificates, ...userCas.map((c) => c.info.pem)], input.clientCertPem, input.clientKeyPem),
+      connectTimeoutMs: Math.min(o.connectTimeoutMs, input.timeoutMs),
+      timeoutMs: input.timeoutMs,
+      starttlsMaxReplyBytes: o.starttlsMaxReplyBytes,
+    };
+    progress('handshake', `connecting to ${resolved.address}:${port}`);
+    const first = await connectTls(target, resolved.address, {}, signal);
+    const socket = first.socket;
+    let handshake: TlsHandshake;
+    let runtimeChain: Uint8Array[];
+    let runtimeVerdict: string;
+    let session1: Buffer | undefined;
+    try {
+      const cipher = socket.getCipher();
+      const suite = this.table().byName(cipher.standardName ?? cipher.name) ?? this.table().byName(cipher.name);
+      const ek = socket.getEphemeralKeyInfo();
+      const alpn = socket.alpnProtocol || undefined;
+      runtimeChain = peerChainFromRuntime(socket);
+      runtimeVerdict = socket.authorized ? 'authorized' : String(socket.authorizationError ?? 'not authorized');
+      const leafSerial = runtimeChain[0] ? describeCertificate(runtimeChain[0]).info.serialNumber : undefined;
+      const ocsp = first.ocsp ? parseOcspResponse(new Uint8Array(first.ocsp), leafSerial) : { present: false };
+      const wantHttp = !input.starttls && (input.http === 'always' || (input.http === 'auto' && (port === 443 || port === 8443 || alpn === 'h2' || alpn === 'http/1.1')));
+      handshake = {
+        protocol: socket.getProtocol() ?? 'unknown',
+        cipher: suite ? suiteInfo(suite) : undefined,
+        cipherOpenssl: cipher.name,
+        keyExchange: ek && 'type' in ek && ek.type ? { type: ek.type, name: ek.name, bits: ek.size } : undefined,
+        alpn,
+        sni,
+        resolvedAddress: resolved.address,
+        timings: { dnsMs: resolved.ms, connectMs: first.connectMs, starttlsMs: first.starttlsMs, handshakeMs: first.handshakeMs, totalMs: 0 },
+        ocsp,
+        starttlsTranscript: first.transcript,
+      };
+      if (wantHttp && alpn !== 'h2') {
+        progress('http', 'HEAD / for HSTS');
+        const head = await httpHead(socket, host, o.httpTimeoutMs, o.maxHttpHeadBytes);
+        handshake.hsts = { probed: true, status: head.status, header: head.header, error: head.error, ...parseHsts(head.header) };
+      } else if (!wantHttp) handshake.hsts = { probed: false };
+      if (input.resumption) session1 = await waitForSession(socket, o.httpTimeoutMs);
+    } finally {
+      socket.destroy();
+    }
+
+    if (input.resumption || handshake.hsts === undefined) {
+      progress('resumption', session1 ? 'reconnecting with the session' : 'reconnecting');
+      try {
+        const needHttp = handshake.hsts === undefined;
+        const second = await connectTls(target, resolved.address, { session: session1, ...(needHttp ? { ALPNProtocols: ['http/1.1'] } : {}) }, signal);
+        try {
+          if (input.resumption) handshake.resumption = { tested: true, ticketIssued: session1 !== undefined, reused: second.socket.isSessionReused() };
+          if (needHttp) {
+            const head = await httpHead(second.socket, host, o.httpTimeoutMs, o.maxHttpHeadBytes);
+            handshake.hsts = { probed: true, status: head.status, header: head.header, error: head.error, ...parseHsts(head.header) };
+          }
+        } finally {
+          second.socket.destroy();
+        }
+      } catch (err) {
+        if (signal.aborted) throw err;
+        const e = handshakeError(err, 'second connection');
+        if (input.resumption) handshake.resumption = { tested: true, ticketIssued: session1 !== undefined, reused: false, error: `${e.code}: ${e.message}` };
+        if (handshake.hsts === undefined) handshake.hsts = { probed: true, error: `${e.code}: ${e.message}` };
+      }
+    }
+
+    const budget = new HandshakeBudget(input.scanConcurrency, input.scanRatePerSecond, input.scanMaxHandshakes, signal);
+    const ctx: ProbeContext = {
+      target: { host: resolved.address, port, starttls: input.starttls, connectTimeoutMs: target.connectTimeoutMs, maxBytes: o.probeMaxBytes, starttlsMaxReplyBytes: o.starttlsMaxReplyBytes },
+      timeoutMs: input.probeTimeoutMs,
+      budget,
+      signal,
+    };
+    let wireChain: Uint8Array[] | undefined;
+    let scan: TlsReport['scan'];
+    if (input.scan) {
+      const s0 = performance.now();
+      progress('scan', 'versions and cipher suites');
+      const raw = await runScan(ctx, this.table(), { sni, onStep: (d) => progress('scan', d, budget.count) });
+      progress('weaknesses', 'checking known weaknesses', budget.count);
+      const weaknesses = await checkWeaknesses(ctx, raw, sni);
+      wireChain = raw.certificatesDer;
+      if (raw.clientCertificateRequested !== undefined) handshake.clientCertificateRequested = raw.clientCertificateRequested;
+      scan = {
+        versions: raw.versions.map((v) => ({ version: v.version, supported: v.supported, suites: v.suites.map((s) => suiteInfo(s) as NonNullable<ReturnType<typeof suiteInfo>>), serverPreference: v.serverPreference })),
+        sslv2Ciphers: raw.sslv2Ciphers,
+        groups: raw.groups,
+        groupsVersion: raw.groupsVersion,
+        dhPrimeBits: raw.dhPrimeBits,
+        weaknesses,
+        handshakes: budget.count,
+        durationMs: performance.now() - s0,
+      };
+    } else {
+      // One cleartext TLS ≤ 1.2 handshake shows the chain in wire order and whether a client certificate is asked for.
+      try {
+        const legacy = this.table().all.filter((s) => !s.tls13).map((s) => s.code);
+        const version = handshake.protocol === 'TLSv1' || handshake.protocol === 'TLSv1.1' || handshake.protocol === 'SSLv3' ? handshake.protocol : 'TLSv1.2';
+        const got = await withHello(ctx, { version, suites: legacy, sni }, 'done', (out) => {
+          if (out.kind !== 'hello') return undefined;
+          const cert = out.stream.message(HandshakeType.certificate);
+          return { chain: cert ? parseCertificateMessage(cert.body) : undefined, requested: out.stream.message(HandshakeType.certificateRequest) !== undefined };
+        });
+        wireChain = got?.chain;
+        if (got) handshake.clientCertificateRequested = got.requested;
+      } catch (err) {
+        if (signal.aborted) throw err;
+        // the runtime's chain below is the fallback
+      }
+    }
+
+    const wireOrderKnown = wireChain !== undefined && wireChain.length > 0;
+    const ders = (wireOrderKnown ? wireChain : runtimeChain) ?? [];
+    const parsed: ParsedCertificate[] = [];
+    for (const der of ders.slice(0, o.maxCertificates)) {
+      try {
+        parsed.push(describeCertificate(der));
+      } catch (err) {
+        throw new EngineError('TLS_ERROR', `the server sent a certificate that cannot be parsed: ${(err as Error).message}`);
+      }
+    }
+    const validation = { ...validateChain(parsed, store, { hostname: checkedName, expiryWarningDays: o.expiryWarningDays }), runtimeVerdict };
+    handshake.timings.totalMs = performance.now() - t0;
+    const grade = computeGrade({ handshake, problems: validation.problems, scan });
+    const vulnerable = scan?.weaknesses.filter((w) => w.status === 'vulnerable').length ?? 0;
+    const report: TlsReport = {
+      id: `${started.toString(36)}-${session}`,
+      host,
+      port,
+      at: started,
+      durationMs: performance.now() - t0,
+      handshake,
+      certificates: parsed.map((p): TlsCertificateInfo => p.info),
+      wireOrderKnown,
+      validation,
+      scan,
+      grade,
+      problemCount: validation.problems.filter((p) => p.severity !== 'info').length + vulnerable,
+    };
+    progress('done', `grade ${grade.grade}`, budget.count);
+    if (!input.noHistory) this.store?.add(report);
+    return report;
+  }
+
+  async cancel(input: In<'cancel'>): Promise<{ cancelled: boolean }> {
+    const ac = this.running.get(input.session);
+    ac?.abort();
+    return { cancelled: ac !== undefined };
+  }
+
+  async request(input: In<'request'>): Promise<z.output<(typeof tlsContract)['request']['output']>> {
+    const { host, port } = parseTarget(input.target, input.port, input.starttls ? STARTTLS_DEFAULT_PORTS[input.starttls] : TLS_DEFAULTS.port);
+    const hostHeader = isIP(host) === 6 ? `[${host}]` : host;
+    const text = input.data ?? `GET / HTTP/1.1\r\nHost: ${hostHeader}\r\nConnection: close\r\n\r\n`;
+    const encoded = encodePayload(text, input.encoding);
+    if (!encoded.ok) throw new EngineError(encoded.error.code, encoded.error.message);
+    const t0 = performance.now();
+    const resolved = await resolveHost(host, this.options.connectTimeoutMs);
+    const conn = await connectTls(
+      {
+        host,
+        port,
+        servername: input.noSni ? undefined : input.sni || (isIP(host) ? undefined : host),
+        alpn: input.alpn,
+        starttls: input.starttls,
+        connectTimeoutMs: Math.min(this.options.connectTimeoutMs, input.timeoutMs),
+        timeoutMs: input.timeoutMs,
+        starttlsMaxReplyBytes: this.options.starttlsMaxReplyBytes,
+      },
+      resolved.address,
+    );
+    const socket = conn.socket;
+    return new Promise((resolve) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      let truncated = false;
+      const finish = (closedBy: 'server' | 'timeout' | 'limit') => {
+        clearTimeout(timer);
+        socket.off('data', onData);
+        socket.destroy();
+        resolve({
+          sent: Buffer.from(encoded.bytes).toString('utf8'),
+          response: Buffer.concat(chunks).toString('utf8'),
+          responseBytes: size,
+          truncated,
+          protocol: socket.getProtocol() ?? 'unknown',
+          durationMs: performance.now() - t0,
+          closedBy,
+        });
+      };
+      const onData = (chunk: Buffer) => {
+        const room = input.maxResponseBytes - size;
+        if (chunk.length > room) {
+          chunks.push(chunk.subarray(0, room));
+          size += room;
+          truncated = true;
+          finish('limit');
+          return;
+        }
+        chunks.push(chunk);
+        size += chunk.length;
+      };
+      const timer = setTimeout(() => finish('timeout'), input.timeoutMs);
+      socket.on('data', onData);
+      socket.once('end', () => finish('server'));
+      socket.once('close', () => finish('server'));
+      socket.write(encoded.bytes);
+    });
+  }
+
+  async exportReport(input: In<'exportReport'>): Promise<{ text: string; fileName: string; mime: string }> {
+    const r = input.report;
+    const base = `tls-${r.host.replace(/[^a-z0-9.-]/gi, '_')}-${r.port}-${new Date(r.at).toISOString().slice(0, 19).replace(/[:T]/g, '-')}`;
+    if (input.format === 'json') return { text: `${JSON.stringify(r, null, 2)}\n`, fileName: `${base}.json`, mime: 'application/json' };
+    return { text: reportToMarkdown(r), fileName: `${base}.md`, mime: 'text/markdown' };
+  }
+
+  async history(): Promise<{ entries: TlsHistoryEntry[] }> {
+    return { entries: this.store?.list() ?? [] };
+  }
+
+  async historyReport(input: In<'historyReport'>): Promise<TlsReport> {
+    if (!this.store) throw new EngineError('NOT_FOUND', 'no history is kept by this instance');
+    return this.store.report(input.id);
+  }
+
+  async historyClear(): Promise<{ removed: number }> {
+    return { removed: this.store?.clear() ?? 0 };
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const ac of this.running.values()) ac.abort();
+    this.running.clear();
+  }
+}
