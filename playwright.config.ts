@@ -3,6 +3,9 @@ import { defineConfig } from '@playwright/test';
 // E2E against the browser shell with real engines, in Debian's Chromium (Playwright's own browser
 // download is not available here). Each spec starts its own shell on port 0 with a fresh data dir
 // (tests/e2e/fixtures.ts), so specs never share state.
+// No mDNS from e2e runs unless a spec explicitly turns discovery on inside a namespace it created.
+process.env.WIRELAB_NO_DISCOVERY ??= '1';
+
 export default defineConfig({
   testDir: 'tests/e2e',
   timeout: 60_000,

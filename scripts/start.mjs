@@ -2,9 +2,7 @@
 // line and start the browser shell instead, printing its URL.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-
-const require = createRequire(import.meta.url);
+import { resolveElectron } from './electron-binary.mjs';
 
 function build() {
   if (
@@ -17,22 +15,8 @@ function build() {
   if (r.status !== 0) process.exit(r.status ?? 1);
 }
 
-function whyNoElectron() {
-  let binary;
-  try {
-    binary = require('electron'); // the package's index resolves the downloaded binary's path, or throws
-  } catch (err) {
-    return `the Electron binary is not installed (${String(err.message).split('\n')[0]})`;
-  }
-  if (typeof binary !== 'string' || !existsSync(binary))
-    return 'the Electron binary is not installed (download skipped or blocked)';
-  if (process.platform === 'linux' && !process.env.DISPLAY && !process.env.WAYLAND_DISPLAY)
-    return 'there is no display (DISPLAY/WAYLAND_DISPLAY unset)';
-  return undefined;
-}
-
 build();
-const why = whyNoElectron();
+const { path: electronPath, why } = resolveElectron();
 const extra = process.argv.slice(2);
 if (why) {
   console.log(`wirelab: Electron cannot start here: ${why} — starting the browser shell instead.`);
@@ -40,6 +24,6 @@ if (why) {
   child.on('exit', (code) => process.exit(code ?? 0));
   for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
 } else {
-  const child = spawn(require('electron'), ['.', ...extra], { stdio: 'inherit' });
+  const child = spawn(electronPath, ['.', ...extra], { stdio: 'inherit' });
   child.on('exit', (code) => process.exit(code ?? 0));
 }

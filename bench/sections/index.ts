@@ -1,8 +1,12 @@
 // Every benchmark section, in run order. A feature adds its section (named after its engine) here.
 import type { BenchSection } from '../types';
 import { tcpSection } from './tcp';
+import { udpSection } from './udp';
+import { chatSection } from './chat';
 
 export const sections: BenchSection[] = [
   tcpSection,
   // more sections are registered below this line
+  udpSection,
+  chatSection,
 ];

@@ -53,4 +53,15 @@ export const tools: ToolDef[] = [
     component: () => import('./pages/tcp/TcpClientPage.vue'),
   },
   // more tools are registered below this line
+  {
+    id: 'lb',
+    title: 'Load balancer',
+    path: '/lb',
+    layer: 4,
+    shortcut: '6',
+    summary: 'A TCP load balancer: strategies, health checks, failover, live stats, demo backends, HAProxy/nginx export.',
+    layerText:
+      'A layer-4 balancer sees connections, not requests: each client connection is accepted, one backend is chosen, and the bytes of both TCP streams are copied across unchanged. It never parses what flows — HTTP, TLS or anything else — so it balances per connection (a keep-alive client stays on one backend) and can only tell the backend the client address through the PROXY protocol.',
+    component: () => import('./pages/lb/LoadBalancerPage.vue'),
+  },
 ];

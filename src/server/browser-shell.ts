@@ -26,6 +26,8 @@ export interface BrowserShellOptions {
   maxMessageBytes: number;
   /** Fixed token (tests); random 32 bytes hex by default. */
   token?: string;
+  /** LAN chat discovery over mDNS (`--no-discovery` turns it off; tests always do). */
+  chatDiscovery?: boolean;
 }
 
 export const BROWSER_SHELL_DEFAULTS = { port: 0, host: '127.0.0.1', maxMessageBytes: 8 * 1024 * 1024 };
@@ -54,7 +56,12 @@ export async function startBrowserShell(
 ): Promise<BrowserShell> {
   const options: BrowserShellOptions = { ...BROWSER_SHELL_DEFAULTS, ...opts };
   const token = options.token ?? randomBytes(32).toString('hex');
-  const services = createServices({ dataDir: options.dataDir, shell: 'browser', version: options.version });
+  const services = createServices({
+    dataDir: options.dataDir,
+    shell: 'browser',
+    version: options.version,
+    ...(options.chatDiscovery === undefined ? {} : { chatDiscovery: options.chatDiscovery }),
+  });
   let port = 0;
   const http: Server = createServer((req, res) => {
     serveStatic(options.rendererDir, req, res, `ws://127.0.0.1:${port} ws://localhost:${port}`);

@@ -46,6 +46,7 @@ Prints the URL with this run's access token. Bound to 127.0.0.1 only.`,
       dataDir: typeof values['data-dir'] === 'string' ? values['data-dir'] : defaultBrowserShellDataDir(),
       rendererDir: dir,
       version,
+      ...(values['no-discovery'] === true ? { chatDiscovery: false } : {}),
     });
     io.out(`Wirelab browser shell: ${shell.url}`, {
       type: 'listening',

@@ -116,7 +116,8 @@ export class ChatServer extends TypedEmitter<ChatEvent> {
   private readonly byNick = new Map<string, Conn>();
   private readonly transfers = new Map<string, Transfer>();
   private readonly connIds = new IdSequence('c');
-  private readonly plainIds = new IdSequence(PLAIN_ID_PREFIX);
+  /** Ids for plain clients' messages: unique across restarts, since the history outlives the process. */
+  private readonly plainIds = new IdSequence(`${PLAIN_ID_PREFIX}${Date.now().toString(36)}-`);
   private guestCounter = 0;
   private lifecycle: 'new' | 'starting' | 'listening' | 'stopped' = 'new';
   private startPromise?: Promise<HostInfo>;

@@ -78,6 +78,7 @@ export class UdpEndpoint extends TypedEmitter<UdpEvent> {
   private seq = 0;
   /** seq → sender, for the last `recentSenders` datagrams (a ring, so memory stays bounded). */
   private readonly senders: (UdpPeer & { seq: number })[] = [];
+  private sendersNext = 0;
   private rules: CompiledRule[] = [];
   private replyBytes: Uint8Array;
   private readonly memberships = new Map<string, UdpMembership>();
@@ -169,7 +170,8 @@ export class UdpEndpoint extends TypedEmitter<UdpEvent> {
 
   /** Answers the sender of datagram `seq`, or of the latest one. */
   async reply(bytes: Uint8Array, seq?: number): Promise<{ bytes: number; to: string }> {
-    const s = seq === undefined ? this.senders.at(-1) : this.senders.find((p) => p.seq === seq);
+    const latest = this.senders[(this.sendersNext + this.senders.length - 1) % Math.max(1, this.senders.length)];
+    const s = seq === undefined ? latest : this.senders.find((p) => p.seq === seq);
     if (!s) {
       throw new EngineError(
         'NOT_FOUND',
@@ -301,8 +303,11 @@ export class UdpEndpoint extends TypedEmitter<UdpEvent> {
     this.counters.datagramsIn += 1;
     this.counters.bytesIn += msg.length;
     const from = peer(rinfo);
-    this.senders.push({ ...from, seq: this.seq });
-    if (this.senders.length > this.options.recentSenders) this.senders.shift();
+    // A ring: the oldest sender is overwritten once `recentSenders` are kept.
+    const entry = { ...from, seq: this.seq };
+    if (this.senders.length < this.options.recentSenders) this.senders.push(entry);
+    else this.senders[this.sendersNext] = entry;
+    this.sendersNext = (this.sendersNext + 1) % this.options.recentSenders;
 
     let answer: Uint8Array | undefined;
     let answered: 'echo' | 'reply' | 'rule' | 'rate-limited' | undefined;
@@ -324,12 +329,29 @@ export class UdpEndpoint extends TypedEmitter<UdpEvent> {
       ...(answered ? { answered } : {}),
       ...wireBytes(msg, this.options.maxEventDataBytes),
     });
-    if (answer) {
-      this.sendTo(answer, rinfo.address, rinfo.port, true).catch((err: unknown) => {
-        const e = toEngineError(err);
-        this.emit({ engine: 'udp', type: 'error', session: this.session, at: Date.now(), code: e.code, message: `auto-answer: ${e.message}` });
-      });
+    if (answer) this.answer(answer, from);
+  }
+
+  /**
+   * The hot path of echo/auto-reply: the peer address comes from the kernel, so it needs no family or
+   * name checks; only the size can be wrong (a rule's reply larger than the peer's protocol allows).
+   */
+  private answer(bytes: Uint8Array, to: UdpPeer): void {
+    const fail = (err: unknown) => {
+      const e = toEngineError(err);
+      this.emit({ engine: 'udp', type: 'error', session: this.session, at: Date.now(), code: e.code, message: `auto-answer to ${formatPeer(to.address, to.port)}: ${e.message}` });
+    };
+    try {
+      checkSize(bytes.length, to.family === 'IPv4' || to.address.startsWith('::ffff:'));
+    } catch (err) {
+      return fail(err);
     }
+    this.socket.send(bytes, to.port, to.address, (err) => {
+      if (err) return fail(err);
+      this.counters.datagramsOut += 1;
+      this.counters.bytesOut += bytes.length;
+      this.emit({ engine: 'udp', type: 'sent', session: this.session, at: Date.now(), to, auto: true, ...wireBytes(bytes, this.options.maxEventDataBytes) });
+    });
   }
 
   private takeAnswerToken(): boolean {

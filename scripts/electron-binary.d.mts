@@ -1,0 +1,1 @@
+export function resolveElectron(options?: { needDisplay?: boolean }): { path?: string; why?: string };
