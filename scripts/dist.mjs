@@ -10,5 +10,9 @@ if (!electron.path) {
 }
 let r = spawnSync('npx', ['electron-vite', 'build'], { stdio: 'inherit' });
 if (r.status !== 0) process.exit(r.status ?? 1);
-r = spawnSync('npx', ['electron-builder', '--config', 'build/electron-builder.yml', ...process.argv.slice(2)], { stdio: 'inherit' });
+r = spawnSync(
+  'npx',
+  ['electron-builder', '--config', 'build/electron-builder.yml', ...process.argv.slice(2)],
+  { stdio: 'inherit' },
+);
 process.exit(r.status ?? 1);

@@ -17,7 +17,13 @@ export async function startShell(dataDir?: string): Promise<ShellHandle> {
   const dir = dataDir ?? mkdtempSync(join(tmpdir(), 'wirelab-e2e-'));
   // Discovery off: no mDNS packet may leave through this machine's outside interface. Specs that test
   // discovery run shells inside a network namespace they create.
-  const shell = await startBrowserShell({ port: 0, dataDir: dir, rendererDir: RENDERER_DIR, version: 'e2e', chatDiscovery: false });
+  const shell = await startBrowserShell({
+    port: 0,
+    dataDir: dir,
+    rendererDir: RENDERER_DIR,
+    version: 'e2e',
+    chatDiscovery: false,
+  });
   return { shell, dataDir: dir };
 }
 

@@ -255,7 +255,8 @@ export async function exchange(x: ExchangeRequest, signal: AbortSignal): Promise
     stream?.destroy();
     req?.destroy();
     session?.destroy();
-    for (const s of sockets) s.destroy();
+    // Outermost first: destroying the TCP socket under a live TLSSocket crashes Node 20 (segfault).
+    for (const s of [...sockets].reverse()) s.destroy();
   };
   signal.addEventListener('abort', destroyAll, { once: true });
   try {

@@ -278,7 +278,14 @@ export class TlsInspector extends TypedEmitter<TlsEvent> {
     }
 
     const wireOrderKnown = wireChain !== undefined && wireChain.length > 0;
-    const ders = (wireOrderKnown ? wireChain : runtimeChain) ?? [];
+    let ders = (wireOrderKnown ? wireChain : runtimeChain) ?? [];
+    if (!wireOrderKnown && ders.length > 1) {
+      // The runtime appends the root it found in the trust store; the server rarely sends it, so drop a
+      // trailing trust anchor (the report says the order was reconstructed).
+      const last = ders[ders.length - 1];
+      const lastFp = last ? describeCertificate(last).x509.fingerprint256 : '';
+      if (store.anchors.some((a) => a.cert.x509.fingerprint256 === lastFp)) ders = ders.slice(0, -1);
+    }
     const parsed: ParsedCertificate[] = [];
     for (const der of ders.slice(0, o.maxCertificates)) {
       try {
