@@ -99,7 +99,13 @@ async function measure(h: Harness, senders: number, perSender: number): Promise<
       const [a, b, c] = text.split(':');
       const sender = Number(a);
       const n = Number(b);
-      if (text.length !== MSG_BYTES || !Number.isInteger(sender) || !Number.isInteger(n) || sender >= senders || n >= perSender) {
+      if (
+        text.length !== MSG_BYTES ||
+        !Number.isInteger(sender) ||
+        !Number.isInteger(n) ||
+        sender >= senders ||
+        n >= perSender
+      ) {
         malformed += 1;
         return;
       }
@@ -149,7 +155,15 @@ async function measure(h: Harness, senders: number, perSender: number): Promise<
   for (const s of socks) s.destroy();
   await h.close();
   const sorted = latencies.slice(0, got).sort();
-  return { deliveries: got, seconds, p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99), lost: expected - got, dup, malformed };
+  return {
+    deliveries: got,
+    seconds,
+    p50: percentile(sorted, 0.5),
+    p99: percentile(sorted, 0.99),
+    lost: expected - got,
+    dup,
+    malformed,
+  };
 }
 
 async function bareServer(): Promise<Harness> {
@@ -201,7 +215,8 @@ async function chatServer(dir: string): Promise<Harness> {
   const info = await server.start();
   return {
     port: info.port,
-    hello: (i) => `${JSON.stringify({ t: 'hello', v: 1, nick: `bench${i}`, identity: `bench-identity-${i}` })}\n${JSON.stringify({ t: 'join', room: 'lobby' })}\n`,
+    hello: (i) =>
+      `${JSON.stringify({ t: 'hello', v: 1, nick: `bench${i}`, identity: `bench-identity-${i}` })}\n${JSON.stringify({ t: 'join', room: 'lobby' })}\n`,
     frame: (text, id) => `${JSON.stringify({ t: 'msg', id, room: 'lobby', text })}\n`,
     unframe: (line) => {
       if (!line.startsWith('{"t":"msg"')) return undefined;
@@ -232,7 +247,10 @@ async function idleChild(): Promise<void> {
   });
 }
 
-async function idleMemory(kind: 'chat' | 'bare', dir: string): Promise<{ perClientBytes: number; rssPerClient: number }> {
+async function idleMemory(
+  kind: 'chat' | 'bare',
+  dir: string,
+): Promise<{ perClientBytes: number; rssPerClient: number }> {
   const self = fileURLToPath(import.meta.url);
   const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', self], {
     env: { ...process.env, WIRELAB_CHAT_BENCH_CHILD: kind, WIRELAB_CHAT_BENCH_DIR: dir },
@@ -261,7 +279,11 @@ async function idleMemory(kind: 'chat' | 'bare', dir: string): Promise<{ perClie
       onLines(s, (line) => {
         if (line.includes('"joined"') || line === 'ready') ready += 1;
       });
-      s.write(kind === 'bare' ? 'ready?\n' : `${JSON.stringify({ t: 'hello', v: 1, nick: `idle${i}`, identity: `idle-identity-${i}` })}\n${JSON.stringify({ t: 'join', room: 'lobby' })}\n`);
+      s.write(
+        kind === 'bare'
+          ? 'ready?\n'
+          : `${JSON.stringify({ t: 'hello', v: 1, nick: `idle${i}`, identity: `idle-identity-${i}` })}\n${JSON.stringify({ t: 'join', room: 'lobby' })}\n`,
+      );
     }
     const start = Date.now();
     while (ready < IDLE && Date.now() - start < 30_000) await new Promise((r) => setTimeout(r, 50));
@@ -290,19 +312,73 @@ export const chatSection: BenchSection = {
         const bare = await measure(await bareServer(), senders, perSender);
         const chat = await measure(await chatServer(join(dir, `run-${senders}`)), senders, perSender);
         const rate = (r: RunResult) => r.deliveries / r.seconds;
-        log(`${senders} sender(s): bare ${rate(bare).toFixed(0)} deliveries/s p50 ${bare.p50.toFixed(2)} ms p99 ${bare.p99.toFixed(2)} ms | chat ${rate(chat).toFixed(0)}/s p50 ${chat.p50.toFixed(2)} ms p99 ${chat.p99.toFixed(2)} ms`);
-        log(`  chat lost ${chat.lost} dup ${chat.dup} malformed ${chat.malformed}; bare lost ${bare.lost} dup ${bare.dup} malformed ${bare.malformed}`);
+        log(
+          `${senders} sender(s): bare ${rate(bare).toFixed(0)} deliveries/s p50 ${bare.p50.toFixed(2)} ms p99 ${bare.p99.toFixed(2)} ms | chat ${rate(chat).toFixed(0)}/s p50 ${chat.p50.toFixed(2)} ms p99 ${chat.p99.toFixed(2)} ms`,
+        );
+        log(
+          `  chat lost ${chat.lost} dup ${chat.dup} malformed ${chat.malformed}; bare lost ${bare.lost} dup ${bare.dup} malformed ${bare.malformed}`,
+        );
         const name = `${senders} sender${senders > 1 ? 's' : ''}`;
-        records.push(record('chat', { name: `${name}: deliveries/s`, value: rate(chat), unit: 'msg/s', reference: 'bare newline broadcast server', referenceValue: rate(bare), target: 0.5 }));
-        records.push(record('chat', { name: `${name}: p50 latency (ref/value, higher=better)`, value: chat.p50, unit: 'ms', reference: 'bare newline broadcast server', referenceValue: bare.p50, ratio: chat.p50 > 0 ? bare.p50 / chat.p50 : null, target: null }));
-        records.push(record('chat', { name: `${name}: p99 latency (ref/value, higher=better)`, value: chat.p99, unit: 'ms', reference: 'bare newline broadcast server', referenceValue: bare.p99, ratio: chat.p99 > 0 ? bare.p99 / chat.p99 : null, target: null }));
-        records.push(record('chat', { name: `${name}: lost+dup+merged/split`, value: chat.lost + chat.dup + chat.malformed, unit: 'msgs', reference: null, referenceValue: null, target: null }));
+        records.push(
+          record('chat', {
+            name: `${name}: deliveries/s`,
+            value: rate(chat),
+            unit: 'msg/s',
+            reference: 'bare newline broadcast server',
+            referenceValue: rate(bare),
+            target: 0.5,
+          }),
+        );
+        records.push(
+          record('chat', {
+            name: `${name}: p50 latency (ref/value, higher=better)`,
+            value: chat.p50,
+            unit: 'ms',
+            reference: 'bare newline broadcast server',
+            referenceValue: bare.p50,
+            ratio: chat.p50 > 0 ? bare.p50 / chat.p50 : null,
+            target: null,
+          }),
+        );
+        records.push(
+          record('chat', {
+            name: `${name}: p99 latency (ref/value, higher=better)`,
+            value: chat.p99,
+            unit: 'ms',
+            reference: 'bare newline broadcast server',
+            referenceValue: bare.p99,
+            ratio: chat.p99 > 0 ? bare.p99 / chat.p99 : null,
+            target: null,
+          }),
+        );
+        records.push(
+          record('chat', {
+            name: `${name}: lost+dup+merged/split`,
+            value: chat.lost + chat.dup + chat.malformed,
+            unit: 'msgs',
+            reference: null,
+            referenceValue: null,
+            target: null,
+          }),
+        );
       }
       const chatMem = await idleMemory('chat', join(dir, 'idle'));
       const bareMem = await idleMemory('bare', join(dir, 'idle-bare'));
       // RSS is logged only: the allocator returns pages after GC, so its difference is noise at this scale.
-      log(`${IDLE} idle clients: chat ${(chatMem.perClientBytes / 1024).toFixed(1)} KiB heap+buffers/client (RSS delta ${(chatMem.rssPerClient / 1024).toFixed(1)} KiB); bare ${(bareMem.perClientBytes / 1024).toFixed(1)} KiB (RSS delta ${(bareMem.rssPerClient / 1024).toFixed(1)} KiB)`);
-      records.push(record('chat', { name: `${IDLE} idle clients: memory per client (ref/value)`, value: chatMem.perClientBytes, unit: 'bytes', reference: 'bare broadcast server, same clients', referenceValue: bareMem.perClientBytes, ratio: chatMem.perClientBytes > 0 ? bareMem.perClientBytes / chatMem.perClientBytes : null, target: null }));
+      log(
+        `${IDLE} idle clients: chat ${(chatMem.perClientBytes / 1024).toFixed(1)} KiB heap+buffers/client (RSS delta ${(chatMem.rssPerClient / 1024).toFixed(1)} KiB); bare ${(bareMem.perClientBytes / 1024).toFixed(1)} KiB (RSS delta ${(bareMem.rssPerClient / 1024).toFixed(1)} KiB)`,
+      );
+      records.push(
+        record('chat', {
+          name: `${IDLE} idle clients: memory per client (ref/value)`,
+          value: chatMem.perClientBytes,
+          unit: 'bytes',
+          reference: 'bare broadcast server, same clients',
+          referenceValue: bareMem.perClientBytes,
+          ratio: chatMem.perClientBytes > 0 ? bareMem.perClientBytes / chatMem.perClientBytes : null,
+          target: null,
+        }),
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -19,7 +19,9 @@ const RUN_SECONDS = 6;
 const ROUNDS = 2;
 const TRANSFER_BYTES = 1024 * 1024 * 1024;
 const BODY = 'x'.repeat(99) + '\n';
-const RESPONSE = Buffer.from(`HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: ${BODY.length}\r\n\r\n${BODY}`);
+const RESPONSE = Buffer.from(
+  `HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: ${BODY.length}\r\n\r\n${BODY}`,
+);
 
 // ---------- roles run in child processes ----------
 
@@ -148,7 +150,9 @@ function cpuMicros(pid: number): number {
 }
 
 function hasTool(cmd: string): boolean {
-  return ['/usr/bin', '/usr/sbin', '/usr/local/bin', '/usr/local/sbin', '/bin', '/sbin'].some((d) => existsSync(join(d, cmd)));
+  return ['/usr/bin', '/usr/sbin', '/usr/local/bin', '/usr/local/sbin', '/bin', '/sbin'].some((d) =>
+    existsSync(join(d, cmd)),
+  );
 }
 
 interface AutocannonResult {
@@ -176,7 +180,11 @@ function parseWrkLatency(text: string): number {
 async function loadRun(port: number, pid: number, seconds: number): Promise<LoadResult> {
   const cpu0 = cpuMicros(pid);
   if (hasTool('wrk')) {
-    const r = spawnSync('wrk', ['-t1', `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency', `http://127.0.0.1:${port}/`], { encoding: 'utf8', timeout: (seconds + 20) * 1000 });
+    const r = spawnSync(
+      'wrk',
+      ['-t1', `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency', `http://127.0.0.1:${port}/`],
+      { encoding: 'utf8', timeout: (seconds + 20) * 1000 },
+    );
     const cpu1 = cpuMicros(pid);
     const out = r.stdout ?? '';
     const total = Number(/(\d+) requests in/.exec(out)?.[1] ?? 0);
@@ -188,8 +196,14 @@ async function loadRun(port: number, pid: number, seconds: number): Promise<Load
   }
   // autocannon ships no types; only the fields read here are declared.
   const specifier = 'autocannon';
-  const { default: autocannon } = (await import(specifier)) as { default: (o: Record<string, unknown>) => Promise<AutocannonResult> };
-  const res = await autocannon({ url: `http://127.0.0.1:${port}/`, connections: CONNECTIONS, duration: seconds });
+  const { default: autocannon } = (await import(specifier)) as {
+    default: (o: Record<string, unknown>) => Promise<AutocannonResult>;
+  };
+  const res = await autocannon({
+    url: `http://127.0.0.1:${port}/`,
+    connections: CONNECTIONS,
+    duration: seconds,
+  });
   const cpu1 = cpuMicros(pid);
   return {
     rps: res.requests.average,
@@ -236,7 +250,12 @@ async function haproxyStart(backends: number[], dir: string): Promise<Proc & { p
   const port = (probe.address() as { port: number }).port;
   await new Promise<void>((r) => probe.close(() => r()));
   const cfg = exportHaproxy(
-    LbConfigInput.parse({ port, strategy: 'wrr', backends: backends.map((p) => ({ host: '127.0.0.1', port: p })), health: { type: 'http', intervalMs: 1000 } }),
+    LbConfigInput.parse({
+      port,
+      strategy: 'wrr',
+      backends: backends.map((p) => ({ host: '127.0.0.1', port: p })),
+      health: { type: 'http', intervalMs: 1000 },
+    }),
   ).text.replace('global\n', 'global\n    nbthread 1\n');
   const file = join(dir, 'haproxy.cfg');
   writeFileSync(file, cfg);
@@ -285,7 +304,9 @@ export const lbSection: BenchSection = {
       for (let round = 0; round < ROUNDS; round++) {
         for (const c of candidates) {
           const r = await loadRun(c.port, c.pid, RUN_SECONDS);
-          log(`${c.name.padEnd(8)} round ${round + 1}: ${r.rps.toFixed(0)} req/s, p99 ${r.p99Ms.toFixed(2)} ms, ${r.cpuUsPerReq.toFixed(1)} µs CPU/req, ${r.errors} errors`);
+          log(
+            `${c.name.padEnd(8)} round ${round + 1}: ${r.rps.toFixed(0)} req/s, p99 ${r.p99Ms.toFixed(2)} ms, ${r.cpuUsPerReq.toFixed(1)} µs CPU/req, ${r.errors} errors`,
+          );
           results.set(c.name, [...(results.get(c.name) ?? []), r]);
         }
       }
@@ -298,9 +319,26 @@ export const lbSection: BenchSection = {
         const rr = results.get(ref.key);
         if (!rr) continue;
         const b = best(rr);
-        out.push(record('lb', { name: `req/s vs ${ref.key}`, value: w.rps, unit: 'req/s', reference: ref.label, referenceValue: b.rps, target: ref.target }));
         out.push(
-          record('lb', { name: `p99 latency vs ${ref.key} (ratio = ref/value)`, value: w.p99Ms, unit: 'ms', reference: ref.label, referenceValue: b.p99Ms, ratio: b.p99Ms / w.p99Ms, target: null }),
+          record('lb', {
+            name: `req/s vs ${ref.key}`,
+            value: w.rps,
+            unit: 'req/s',
+            reference: ref.label,
+            referenceValue: b.rps,
+            target: ref.target,
+          }),
+        );
+        out.push(
+          record('lb', {
+            name: `p99 latency vs ${ref.key} (ratio = ref/value)`,
+            value: w.p99Ms,
+            unit: 'ms',
+            reference: ref.label,
+            referenceValue: b.p99Ms,
+            ratio: b.p99Ms / w.p99Ms,
+            target: null,
+          }),
         );
         out.push(
           record('lb', {
@@ -314,7 +352,16 @@ export const lbSection: BenchSection = {
           }),
         );
       }
-      out.push(record('lb', { name: 'request errors through Wirelab', value: w.errors, unit: 'count', reference: null, referenceValue: null, target: null }));
+      out.push(
+        record('lb', {
+          name: 'request errors through Wirelab',
+          value: w.errors,
+          unit: 'count',
+          reference: null,
+          referenceValue: null,
+          target: null,
+        }),
+      );
 
       // 1 GiB upload through the balancer and the bare proxy, to the sink (both proxies forward it
       // round robin, so they need the sink as their only backend: fresh processes for this part; the
@@ -330,7 +377,16 @@ export const lbSection: BenchSection = {
         mb.bare = Math.max(mb.bare, b);
         mb.wirelab = Math.max(mb.wirelab, x);
       }
-      out.push(record('lb', { name: '1 GiB transfer throughput', value: mb.wirelab, unit: 'MB/s', reference: 'bare node:net pipe proxy', referenceValue: mb.bare, target: 0.95 }));
+      out.push(
+        record('lb', {
+          name: '1 GiB transfer throughput',
+          value: mb.wirelab,
+          unit: 'MB/s',
+          reference: 'bare node:net pipe proxy',
+          referenceValue: mb.bare,
+          target: 0.95,
+        }),
+      );
       return out;
     } finally {
       await Promise.all(procs.map((p) => stop(p)));
@@ -342,7 +398,12 @@ export const lbSection: BenchSection = {
 const role = process.env.WIRELAB_LB_BENCH_ROLE;
 if (role) {
   const ports = process.argv.slice(2).map(Number);
-  const run = role === 'backends' ? roleBackends() : role === 'bare' ? roleBare(ports) : roleWirelab(ports, role === 'wirelab-tcpcheck' ? 'tcp' : 'http');
+  const run =
+    role === 'backends'
+      ? roleBackends()
+      : role === 'bare'
+        ? roleBare(ports)
+        : roleWirelab(ports, role === 'wirelab-tcpcheck' ? 'tcp' : 'http');
   run.catch((err: unknown) => {
     process.stderr.write(`${String(err)}\n`);
     process.exit(1);

@@ -9,9 +9,9 @@ import { EventBus } from '../../src/main/dispatcher/event-bus';
 import { UdpEndpoint } from '../../src/main/engines/udp/socket';
 import { record, type BenchRecord, type BenchSection } from '../types';
 
-const SECONDS = 2;
+const SECONDS = 3;
 const SIZE = 64;
-const REPS = 2;
+const REPS = 3;
 
 // The load generator: keeps `inflight` datagrams outstanding; one that is not answered within 200 ms
 // counts as lost and is replaced. Prints {rtt, lost, sent} as JSON.
@@ -49,7 +49,15 @@ s.bind(0, '127.0.0.1', () => {
 
 function client(port: number, inflight: number): Promise<{ rtt: number; lost: number; sent: number }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--input-type=module', '-e', CLIENT, String(port), String(inflight), String(SECONDS), String(SIZE)]);
+    const child = spawn(process.execPath, [
+      '--input-type=module',
+      '-e',
+      CLIENT,
+      String(port),
+      String(inflight),
+      String(SECONDS),
+      String(SIZE),
+    ]);
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -72,7 +80,13 @@ async function bareEcho(): Promise<{ port: number; close: () => Promise<void> }>
 }
 
 async function wirelabEcho(): Promise<{ port: number; close: () => Promise<void>; events: () => number }> {
-  const ep = new UdpEndpoint('bench', { host: '127.0.0.1', port: 0, family: 'udp4', responder: 'echo', maxAutoRepliesPerSecond: 1_000_000 });
+  const ep = new UdpEndpoint('bench', {
+    host: '127.0.0.1',
+    port: 0,
+    family: 'udp4',
+    responder: 'echo',
+    maxAutoRepliesPerSecond: 1_000_000,
+  });
   const bus = new EventBus();
   let delivered = 0;
   bus.subscribe((batch) => (delivered += batch.length));
@@ -88,7 +102,10 @@ async function wirelabEcho(): Promise<{ port: number; close: () => Promise<void>
   };
 }
 
-async function measure(kind: 'bare' | 'wirelab', inflight: number): Promise<{ rate: number; lossPct: number }> {
+async function measure(
+  kind: 'bare' | 'wirelab',
+  inflight: number,
+): Promise<{ rate: number; lossPct: number }> {
   const srv = kind === 'bare' ? await bareEcho() : await wirelabEcho();
   try {
     const r = await client(srv.port, inflight);
@@ -100,7 +117,8 @@ async function measure(kind: 'bare' | 'wirelab', inflight: number): Promise<{ ra
 
 export const udpSection: BenchSection = {
   name: 'udp',
-  description: 'UDP echo round trips/s, 1 and 32 in flight: Wirelab engine (echo, events to the bus) vs bare node:dgram',
+  description:
+    'UDP echo round trips/s, 1 and 32 in flight: Wirelab engine (echo, events to the bus) vs bare node:dgram',
   async run(log) {
     const out: BenchRecord[] = [];
     for (const inflight of [1, 32]) {
@@ -112,7 +130,9 @@ export const udpSection: BenchSection = {
         const w = await measure('wirelab', inflight);
         if (b.rate > bare.rate) bare = b;
         if (w.rate > wl.rate) wl = w;
-        log(`${inflight} in flight, rep ${i + 1}: bare ${b.rate.toFixed(0)}/s (loss ${b.lossPct.toFixed(2)} %), wirelab ${w.rate.toFixed(0)}/s (loss ${w.lossPct.toFixed(2)} %)`);
+        log(
+          `${inflight} in flight, rep ${i + 1}: bare ${b.rate.toFixed(0)}/s (loss ${b.lossPct.toFixed(2)} %), wirelab ${w.rate.toFixed(0)}/s (loss ${w.lossPct.toFixed(2)} %)`,
+        );
       }
       out.push(
         record('udp', {
@@ -123,7 +143,15 @@ export const udpSection: BenchSection = {
           referenceValue: Math.round(bare.rate),
           target: 0.8,
         }),
-        record('udp', { name: `echo loss %, ${inflight} in flight (wirelab)`, value: Math.round(wl.lossPct * 1000) / 1000, unit: '%', reference: 'bare node:dgram echo loss %', referenceValue: Math.round(bare.lossPct * 1000) / 1000, ratio: null, target: null }),
+        record('udp', {
+          name: `echo loss %, ${inflight} in flight (wirelab)`,
+          value: Math.round(wl.lossPct * 1000) / 1000,
+          unit: '%',
+          reference: 'bare node:dgram echo loss %',
+          referenceValue: Math.round(bare.lossPct * 1000) / 1000,
+          ratio: null,
+          target: null,
+        }),
       );
     }
     return out;
