@@ -3,10 +3,16 @@ import type { BenchSection } from '../types';
 import { tcpSection } from './tcp';
 import { udpSection } from './udp';
 import { chatSection } from './chat';
+import { httpSection } from './http';
+import { lbSection } from './lb';
+import { tlsSection } from './tls';
 
 export const sections: BenchSection[] = [
   tcpSection,
   // more sections are registered below this line
   udpSection,
   chatSection,
+  httpSection,
+  lbSection,
+  tlsSection,
 ];

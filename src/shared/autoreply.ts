@@ -46,7 +46,11 @@ export function compileAutoReplies(rules: readonly AutoReplyRule[]): CompileResu
   const out: CompiledRule[] = [];
   for (const [i, rule] of rules.entries()) {
     const reply = encodePayloadText(rule.reply, rule.replyEncoding);
-    if (!reply.ok) return { ok: false, error: { code: reply.error.code, message: `rule ${i + 1} reply: ${reply.error.message}` } };
+    if (!reply.ok)
+      return {
+        ok: false,
+        error: { code: reply.error.code, message: `rule ${i + 1} reply: ${reply.error.message}` },
+      };
     let test: (b: Uint8Array) => boolean;
     if (rule.match === 'any') test = () => true;
     else if (rule.match === 'regex') {
@@ -54,15 +58,23 @@ export function compileAutoReplies(rules: readonly AutoReplyRule[]): CompileResu
       try {
         re = new RegExp(rule.pattern);
       } catch (err) {
-        return { ok: false, error: { code: 'INVALID_INPUT', message: `rule ${i + 1} pattern: ${(err as Error).message}` } };
+        return {
+          ok: false,
+          error: { code: 'INVALID_INPUT', message: `rule ${i + 1} pattern: ${(err as Error).message}` },
+        };
       }
       test = (b) => re.test(decodeBytes(b.subarray(0, AUTO_REPLY_MATCH_WINDOW), 'utf8'));
     } else {
       const p = encodePayloadText(rule.pattern, rule.patternEncoding);
-      if (!p.ok) return { ok: false, error: { code: p.error.code, message: `rule ${i + 1} pattern: ${p.error.message}` } };
+      if (!p.ok)
+        return {
+          ok: false,
+          error: { code: p.error.code, message: `rule ${i + 1} pattern: ${p.error.message}` },
+        };
       const needle = p.bytes;
       if (rule.match === 'equals') test = (b) => equalBytes(b, needle);
-      else if (rule.match === 'startsWith') test = (b) => b.length >= needle.length && equalBytes(b.subarray(0, needle.length), needle);
+      else if (rule.match === 'startsWith')
+        test = (b) => b.length >= needle.length && equalBytes(b.subarray(0, needle.length), needle);
       else test = (b) => indexOf(b.subarray(0, AUTO_REPLY_MATCH_WINDOW), needle) >= 0;
     }
     out.push({ rule, test, reply: reply.bytes });

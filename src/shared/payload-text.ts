@@ -35,7 +35,8 @@ export function parseEscapes(text: string): DecodeResult {
       continue;
     }
     const pair = text.slice(i + 1, i + 3);
-    if (!/^[0-9a-fA-F]{2}$/.test(pair)) return bad(`"\\${text.slice(i + 1, i + 3)}" at position ${i} is not \\XX`);
+    if (!/^[0-9a-fA-F]{2}$/.test(pair))
+      return bad(`"\\${text.slice(i + 1, i + 3)}" at position ${i} is not \\XX`);
     flush();
     out.push(Number.parseInt(pair, 16));
     i += 2;
@@ -107,7 +108,11 @@ export function uuidFromBytes(b: Uint8Array): string {
 }
 
 /** Text → bytes for any payload encoding. Macros are expanded first (text and escaped only, never in hex). */
-export function encodePayloadText(data: string, encoding: PayloadTextEncoding, macros?: MacroContext): DecodeResult {
+export function encodePayloadText(
+  data: string,
+  encoding: PayloadTextEncoding,
+  macros?: MacroContext,
+): DecodeResult {
   if (encoding === 'hex') return parseHex(data);
   const expanded = macros ? expandMacros(data, macros) : data;
   return encoding === 'escaped' ? parseEscapes(expanded) : { ok: true, bytes: encodeUtf8(expanded) };

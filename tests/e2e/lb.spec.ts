@@ -1,6 +1,7 @@
 // The load balancer end to end: demo backends and the balancer started from the UI, traffic sent from
 // the test with node:http, the distribution shown, a backend stopped and marked down, bad input coded.
 import { request } from 'node:http';
+import { createServer, type Server } from 'node:net';
 import { test, expect } from './fixtures';
 import type { Page } from '@playwright/test';
 
@@ -30,18 +31,34 @@ async function startDemoAndBalancer(app: Page): Promise<number> {
   return Number((await address.textContent())!.split(':')[1]);
 }
 
-test('demo backends + balancer from the UI: traffic spreads round robin, a stopped backend is marked down', async ({ app }) => {
+test('demo backends + balancer from the UI: traffic spreads round robin, a stopped backend is marked down', async ({
+  app,
+}) => {
   const port = await startDemoAndBalancer(app);
   await expect(app.getByTestId('lb-state')).toHaveText('running');
-  for (const n of [1, 2, 3]) await expect(app.getByTestId(`lb-backend-state-backend-${n}`)).toHaveText(`backend-${n} up`);
+  for (const n of [1, 2, 3])
+    await expect(app.getByTestId(`lb-backend-state-backend-${n}`)).toHaveText(`backend-${n} up`);
 
   const seen: string[] = [];
   for (let i = 0; i < 30; i++) seen.push(await get(port));
-  expect(seen.slice(0, 6)).toEqual(['backend-1', 'backend-2', 'backend-3', 'backend-1', 'backend-2', 'backend-3']);
+  expect(seen.slice(0, 6)).toEqual([
+    'backend-1',
+    'backend-2',
+    'backend-3',
+    'backend-1',
+    'backend-2',
+    'backend-3',
+  ]);
   for (const n of [1, 2, 3]) await expect(app.getByTestId(`lb-total-backend-${n}`)).toHaveText('10');
   await expect(app.getByTestId('lb-distribution-backend-2')).toContainText('33.3 %');
   await expect(app.getByTestId('lb-chart-active')).toBeVisible();
-  await app.screenshot({ path: 'test-results/lb-running.png', fullPage: true });
+  await app.setViewportSize({ width: 1280, height: 2400 });
+  await app.waitForTimeout(1500); // a couple of samples for the charts
+  await app.screenshot({ path: 'test-results/lb-running.png' });
+  await app.emulateMedia({ colorScheme: 'dark' });
+  await app.screenshot({ path: 'test-results/lb-running-dark.png' });
+  await app.emulateMedia({ colorScheme: 'light' });
+  await app.setViewportSize({ width: 1280, height: 720 });
 
   // Stop backend-2 like a crash: health checks mark it down, new clients avoid it.
   await app.getByTestId('lb-demo-toggle-backend-2').click();
@@ -91,12 +108,10 @@ test('live changes: strategy, weight, drain, export; bad input shows coded error
   // A port clash on a second balancer is reported with its code.
   await app.getByTestId('lb-stop').click();
   await expect(app.getByTestId('lb-state')).toHaveText('stopped');
-  await app.getByTestId('lb-port').fill(String(port === 65535 ? 1 : port));
-  const blocker = await new Promise<import('node:net').Server>((resolve) => {
-    void import('node:net').then(({ createServer }) => {
-      const s = createServer();
-      s.listen(port, '127.0.0.1', () => resolve(s));
-    });
+  await app.getByTestId('lb-port').fill(String(port));
+  const blocker = await new Promise<Server>((resolve) => {
+    const s = createServer();
+    s.listen(port, '127.0.0.1', () => resolve(s));
   });
   try {
     await app.getByTestId('lb-start').click();

@@ -22,7 +22,11 @@ function str(v: unknown): string | undefined {
 /** Opens the data dir (locked, like the app) and a ChatService over it. */
 function service(values: Record<string, unknown>, discovery: boolean) {
   const dataDir = openDataDir(str(values['data-dir']) ?? defaultCliDataDir());
-  const chat = new ChatService({ dataDir: dataDir.path, discovery, discoveryInterface: str(values.interface) });
+  const chat = new ChatService({
+    dataDir: dataDir.path,
+    discovery,
+    discoveryInterface: str(values.interface),
+  });
   return {
     chat,
     async close() {
@@ -69,7 +73,10 @@ Plain text clients work too: nc HOST PORT. Runs until Ctrl+C.`,
     try {
       svc.chat.on((e) => {
         if (e.type === 'host.client' && e.event !== 'updated') {
-          io.out(`${time(e.at)} ${e.event === 'connected' ? '+' : '-'} ${e.client.nick} ${e.client.address}${e.client.plain ? ' (plain text)' : ''}${e.reason ? ` (${e.reason})` : ''}`, { type: e.event, ...e.client, reason: e.reason });
+          io.out(
+            `${time(e.at)} ${e.event === 'connected' ? '+' : '-'} ${e.client.nick} ${e.client.address}${e.client.plain ? ' (plain text)' : ''}${e.reason ? ` (${e.reason})` : ''}`,
+            { type: e.event, ...e.client, reason: e.reason },
+          );
         } else if (e.type === 'host.error') io.err(`chat: ${e.code}: ${e.message}`);
       });
       const info = await svc.chat.hostStart({
@@ -87,7 +94,15 @@ Plain text clients work too: nc HOST PORT. Runs until Ctrl+C.`,
       });
       io.out(
         `chat "${info.name}" listening on ${info.host}:${info.port}${info.tls ? ` (TLS, fingerprint ${info.fingerprint})` : ''}${info.discovery ? ', announced on the LAN' : ', discovery off'}`,
-        { type: 'listening', name: info.name, host: info.host, port: info.port, tls: info.tls, fingerprint: info.fingerprint, discovery: info.discovery },
+        {
+          type: 'listening',
+          name: info.name,
+          host: info.host,
+          port: info.port,
+          tls: info.tls,
+          fingerprint: info.fingerprint,
+          discovery: info.discovery,
+        },
       );
       await io.interrupted;
       return EXIT.OK;
@@ -97,7 +112,11 @@ Plain text clients work too: nc HOST PORT. Runs until Ctrl+C.`,
   },
 };
 
-async function browseFor(ms: number, iface: string | undefined, until?: (s: DiscoveredServer) => boolean): Promise<DiscoveredServer[]> {
+async function browseFor(
+  ms: number,
+  iface: string | undefined,
+  until?: (s: DiscoveredServer) => boolean,
+): Promise<DiscoveredServer[]> {
   const d = new ChatDiscovery('cli', { interface: iface, refreshMs: 1000 });
   try {
     d.browse();
@@ -129,7 +148,10 @@ export const chatList: Command = {
     const servers = await browseFor(wait, str(values.interface));
     if (servers.length === 0) io.out('no chat servers found', { type: 'none' });
     for (const s of servers) {
-      io.out(`${s.name}\t${s.host}:${s.port}${s.tls ? `\tTLS ${s.fingerprint ?? ''}` : ''}`, { type: 'server', ...s });
+      io.out(`${s.name}\t${s.host}:${s.port}${s.tls ? `\tTLS ${s.fingerprint ?? ''}` : ''}`, {
+        type: 'server',
+        ...s,
+      });
     }
     return EXIT.OK;
   },
@@ -145,7 +167,11 @@ function printEvent(e: ChatEvent, io: Io, nick: string): void {
       return;
     }
     case 'client.presence':
-      if (e.nick !== nick) io.out(`${time(e.at)} * ${e.nick} ${e.event === 'join' ? 'joined' : 'left'} #${e.room} (${e.members.length} online)`, { type: 'presence', room: e.room, nick: e.nick, event: e.event, members: e.members });
+      if (e.nick !== nick)
+        io.out(
+          `${time(e.at)} * ${e.nick} ${e.event === 'join' ? 'joined' : 'left'} #${e.room} (${e.members.length} online)`,
+          { type: 'presence', room: e.room, nick: e.nick, event: e.event, members: e.members },
+        );
       return;
     case 'client.state':
       io.err(`chat: ${e.state}${e.code ? ` (${e.code}: ${e.message ?? ''})` : ''}`);
@@ -155,14 +181,18 @@ function printEvent(e: ChatEvent, io: Io, nick: string): void {
       io.err(`chat: ${e.code}: ${e.message}`);
       return;
     case 'client.cert':
-      if (e.event === 'changed') io.err(`chat: WARNING certificate changed: now ${e.fingerprint}, pinned ${e.previous}`);
+      if (e.event === 'changed')
+        io.err(`chat: WARNING certificate changed: now ${e.fingerprint}, pinned ${e.previous}`);
       else io.err(`chat: pinned certificate ${e.fingerprint}`);
       return;
     case 'client.rooms':
       io.out(e.rooms.map((r) => `#${r.name} (${r.members})`).join('  '), { type: 'rooms', rooms: e.rooms });
       return;
     case 'client.file':
-      io.out(`file ${e.transfer.fileId} ${e.transfer.direction} ${e.transfer.name} ${e.transfer.state} ${e.transfer.transferred}/${e.transfer.size}`, { type: 'file', ...e.transfer });
+      io.out(
+        `file ${e.transfer.fileId} ${e.transfer.direction} ${e.transfer.name} ${e.transfer.state} ${e.transfer.transferred}/${e.transfer.size}`,
+        { type: 'file', ...e.transfer },
+      );
       return;
     default:
       return;
@@ -204,8 +234,11 @@ History and unsent messages are kept in the data dir and resent after a reconnec
       host = m[1]!;
       port = intArg(m[2], 'PORT', 1, 65535);
     } else {
-      if (values['no-discovery'] === true) throw new UsageError(`"${target}" is not HOST:PORT and discovery is off`);
-      const found = (await browseFor(5000, str(values.interface), (s) => s.name === target)).find((s) => s.name === target);
+      if (values['no-discovery'] === true)
+        throw new UsageError(`"${target}" is not HOST:PORT and discovery is off`);
+      const found = (await browseFor(5000, str(values.interface), (s) => s.name === target)).find(
+        (s) => s.name === target,
+      );
       if (!found) throw new EngineError('NOT_FOUND', `no chat server named "${target}" announced on the LAN`);
       host = found.host;
       port = found.port;
@@ -218,8 +251,19 @@ History and unsent messages are kept in the data dir and resent after a reconnec
     const svc = service(values, false);
     try {
       svc.chat.on((e) => printEvent(e, io, nick));
-      const info = await svc.chat.connect({ host, port, nick, room, tls, password: str(values.password), fingerprint });
-      io.out(`joined ${info.serverName ?? ''} ${host}:${port} as ${nick} in #${room}`, { type: 'joined', ...info });
+      const info = await svc.chat.connect({
+        host,
+        port,
+        nick,
+        room,
+        tls,
+        password: str(values.password),
+        fingerprint,
+      });
+      io.out(`joined ${info.serverName ?? ''} ${host}:${port} as ${nick} in #${room}`, {
+        type: 'joined',
+        ...info,
+      });
       const session = info.session;
       let current = room;
       const rl = createInterface({ input: io.stdin });
@@ -240,7 +284,8 @@ History and unsent messages are kept in the data dir and resent after a reconnec
             svc.chat.join({ session, room: rest.trim() });
             current = rest.trim();
           } else if (name === 'leave' && rest) svc.chat.leave({ session, room: rest.trim() });
-          else if (name === 'rooms') void svc.chat.rooms({ session }).catch((err: unknown) => io.err(String(err)));
+          else if (name === 'rooms')
+            void svc.chat.rooms({ session }).catch((err: unknown) => io.err(String(err)));
           else if (name === 'quit') rl.close();
           else io.err(`unknown command /${name}`);
         } catch (err) {
@@ -252,11 +297,16 @@ History and unsent messages are kept in the data dir and resent after a reconnec
       rl.close();
       // Stdin ended (a script piping lines): wait for the server to acknowledge what was sent.
       const deadline = Date.now() + 10_000;
-      while (Date.now() < deadline && (svc.chat.list().clients[0]?.pending ?? 0) > 0 && svc.chat.list().clients[0]?.state !== 'closed') {
+      while (
+        Date.now() < deadline &&
+        (svc.chat.list().clients[0]?.pending ?? 0) > 0 &&
+        svc.chat.list().clients[0]?.state !== 'closed'
+      ) {
         await Promise.race([new Promise((r) => setTimeout(r, 50)), io.interrupted]);
       }
       const left = svc.chat.list().clients[0]?.pending ?? 0;
-      if (left > 0) io.err(`chat: ${left} message(s) not acknowledged yet; they are kept and resent next time`);
+      if (left > 0)
+        io.err(`chat: ${left} message(s) not acknowledged yet; they are kept and resent next time`);
       return left > 0 ? EXIT.FAILED : EXIT.OK;
     } finally {
       await svc.close();

@@ -6,6 +6,8 @@ import { udpListen, udpSend } from './udp';
 import { labTcpVsUdp } from './lab';
 import { lbDemoBackends, lbExport, lbRun } from './lb';
 import { chatHost, chatJoin, chatList } from './chat';
+import { httpLoad, httpRequest, httpServe } from './http';
+import { tlsInspect, tlsRequest } from './tls';
 
 export const commands: Command[] = [
   serve,
@@ -21,4 +23,9 @@ export const commands: Command[] = [
   chatHost,
   chatList,
   chatJoin,
+  httpServe,
+  httpRequest,
+  httpLoad,
+  tlsInspect,
+  tlsRequest,
 ];

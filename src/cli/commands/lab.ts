@@ -1,6 +1,12 @@
 // `wirelab lab tcp-vs-udp`: the TCP-vs-UDP lab headless — both columns and the text that ties each
 // number to the seed's list of differences.
-import { LAB_DEFAULTS, LAB_EXPLANATIONS, LabRunInput, type LabMetric, type ProtocolResult } from '../../shared/contract/lab';
+import {
+  LAB_DEFAULTS,
+  LAB_EXPLANATIONS,
+  LabRunInput,
+  type LabMetric,
+  type ProtocolResult,
+} from '../../shared/contract/lab';
 import { zodErrorToInfo } from '../../shared/contract/define';
 import { EngineError } from '../../main/engines/common/errors';
 import { runLab } from '../../main/engines/lab/run';
@@ -9,11 +15,13 @@ import { EXIT, type Command } from '../framework';
 function num(v: unknown, name: string): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);
-  if (typeof v !== 'string' || v.trim() === '' || !Number.isFinite(n)) throw new EngineError('INVALID_INPUT', `${name} must be a number, got "${String(v)}"`);
+  if (typeof v !== 'string' || v.trim() === '' || !Number.isFinite(n))
+    throw new EngineError('INVALID_INPUT', `${name} must be a number, got "${String(v)}"`);
   return n;
 }
 
-const fmt = (v: number | undefined, unit = '') => (v === undefined ? '-' : `${Number.isInteger(v) ? v : v.toFixed(2)}${unit}`);
+const fmt = (v: number | undefined, unit = '') =>
+  v === undefined ? '-' : `${Number.isInteger(v) ? v : v.toFixed(2)}${unit}`;
 
 function rows(t: ProtocolResult, u: ProtocolResult): [string, string, string, LabMetric | null][] {
   return [
@@ -22,13 +30,33 @@ function rows(t: ProtocolResult, u: ProtocolResult): [string, string, string, La
     ['duplicated (seen by the app)', fmt(t.duplicated), fmt(u.duplicated), 'duplicated'],
     ['out of order', fmt(t.outOfOrder), fmt(u.outOfOrder), 'outOfOrder'],
     ['reads by the receiver', fmt(t.reads), fmt(u.reads), 'boundaries'],
-    ['  merged reads / split messages', `${t.mergedReads} / ${t.splitMessages}`, `${u.boundariesKept} kept whole`, null],
-    ['latency p50 / p95 / max (ms)', `${fmt(t.latency.p50)} / ${fmt(t.latency.p95)} / ${fmt(t.latency.max)}`, `${fmt(u.latency.p50)} / ${fmt(u.latency.p95)} / ${fmt(u.latency.max)}`, 'latency'],
+    [
+      '  merged reads / split messages',
+      `${t.mergedReads} / ${t.splitMessages}`,
+      `${u.boundariesKept} kept whole`,
+      null,
+    ],
+    [
+      'latency p50 / p95 / max (ms)',
+      `${fmt(t.latency.p50)} / ${fmt(t.latency.p95)} / ${fmt(t.latency.max)}`,
+      `${fmt(u.latency.p50)} / ${fmt(u.latency.p95)} / ${fmt(u.latency.max)}`,
+      'latency',
+    ],
     ['throughput', fmt(t.throughputBps, ' B/s'), fmt(u.throughputBps, ' B/s'), 'throughput'],
     ['handshake', fmt(t.handshakeMs, ' ms'), 'none', 'handshake'],
     ['teardown', fmt(t.teardownMs, ' ms'), 'none', 'teardown'],
-    ['sender held back by flow control', fmt(t.senderBlockedMs, ' ms'), `${u.relay.queueDropped} dropped at a full queue`, 'flowControl'],
-    ['relay: dropped / duplicated / reordered', `${t.relay.dropped} / ${t.relay.duplicated} / ${t.relay.reordered} of ${t.relay.units} segments`, `${u.relay.dropped} / ${u.relay.duplicated} / ${u.relay.reordered} of ${u.relay.units}`, null],
+    [
+      'sender held back by flow control',
+      fmt(t.senderBlockedMs, ' ms'),
+      `${u.relay.queueDropped} dropped at a full queue`,
+      'flowControl',
+    ],
+    [
+      'relay: dropped / duplicated / reordered',
+      `${t.relay.dropped} / ${t.relay.duplicated} / ${t.relay.reordered} of ${t.relay.units} segments`,
+      `${u.relay.dropped} / ${u.relay.duplicated} / ${u.relay.reordered} of ${u.relay.units}`,
+      null,
+    ],
     ['retransmissions (TCP model)', fmt(t.retransmissions), '-', null],
   ];
 }
@@ -77,13 +105,18 @@ Everything runs on 127.0.0.1. --json prints one object with both columns.`,
       seed: num(values.seed, '--seed'),
       rtoMs: num(values.rto, '--rto'),
     };
-    const parsed = LabRunInput.safeParse(Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined)));
+    const parsed = LabRunInput.safeParse(
+      Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined)),
+    );
     if (!parsed.success) {
       const e = zodErrorToInfo(parsed.error);
       throw new EngineError(e.code, e.message);
     }
     const o = parsed.data;
-    if (!io.json) io.out(`running ${o.count} messages of ${o.size} B at ${o.rate}/s, loss ${o.lossPct} %, dup ${o.dupPct} %, reorder ${o.reorderPct} %, delay ${o.delayMs}±${o.jitterMs} ms, seed ${o.seed} …`);
+    if (!io.json)
+      io.out(
+        `running ${o.count} messages of ${o.size} B at ${o.rate}/s, loss ${o.lossPct} %, dup ${o.dupPct} %, reorder ${o.reorderPct} %, delay ${o.delayMs}±${o.jitterMs} ms, seed ${o.seed} …`,
+      );
     let cancelled = false;
     void io.interrupted.then(() => (cancelled = true));
     const r = await runLab(o, { cancelled: () => cancelled });
@@ -95,7 +128,7 @@ Everything runs on 127.0.0.1. --json prints one object with both columns.`,
     const w = Math.max(...table.map((x) => x[1].length), 10);
     io.out(`\n${''.padEnd(40)} ${'TCP'.padEnd(w)}  UDP`);
     for (const [label, t, u] of table) io.out(`${label.padEnd(40)} ${t.padEnd(w)}  ${u}`);
-    io.out('\nWhat the numbers show (the seed\'s differences):');
+    io.out("\nWhat the numbers show (the seed's differences):");
     const seen = new Set<LabMetric>();
     for (const [, , , m] of table) {
       if (!m || seen.has(m)) continue;

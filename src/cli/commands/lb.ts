@@ -1,6 +1,15 @@
 // `wirelab lb …`: the load balancer headless — run one, start demo backends, export a configuration.
 // Options map one to one onto the contract's LbConfigInput, so the CLI gets the UI's validation and codes.
-import { LB_DEFAULTS, LbConfigInput, LbDemoStartInput, LbStrategy, parseBackendSpec, type LbConfig, type LbEvent, type LbSample } from '../../shared/contract/lb';
+import {
+  LB_DEFAULTS,
+  LbConfigInput,
+  LbDemoStartInput,
+  LbStrategy,
+  parseBackendSpec,
+  type LbConfig,
+  type LbEvent,
+  type LbSample,
+} from '../../shared/contract/lb';
 import { zodErrorToInfo } from '../../shared/contract/define';
 import { LoadBalancer } from '../../main/engines/load-balancer/balancer';
 import { DemoBackends } from '../../main/engines/load-balancer/demo-backends';
@@ -71,7 +80,8 @@ export function configFromArgs(values: Values, backendWords: string[]): LbConfig
     idleTimeoutMs: num(values, 'idle-timeout', 100, 86_400_000),
     retries: num(values, 'retries', 0, 10),
   };
-  const strip = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+  const strip = (o: Record<string, unknown>) =>
+    Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
   const parsed = LbConfigInput.safeParse({
     host: values.host,
     port,
@@ -123,13 +133,28 @@ See also: wirelab lb demo-backends, wirelab lb export.`,
           lastActive = e.sample.active;
           break;
         case 'backend.state':
-          io.out(`backend ${e.name} is ${e.health.toUpperCase()} (${e.check.detail})`, { type: 'backend.state', backend: e.name, health: e.health, check: e.check });
+          io.out(`backend ${e.name} is ${e.health.toUpperCase()} (${e.check.detail})`, {
+            type: 'backend.state',
+            backend: e.name,
+            health: e.health,
+            check: e.check,
+          });
           break;
         case 'retry':
-          io.out(`retry: ${e.name} failed (${e.code}) ×${e.count}, client redispatched`, { type: 'retry', backend: e.name, code: e.code, count: e.count });
+          io.out(`retry: ${e.name} failed (${e.code}) ×${e.count}, client redispatched`, {
+            type: 'retry',
+            backend: e.name,
+            code: e.code,
+            count: e.count,
+          });
           break;
         case 'rejected':
-          io.out(`rejected ${e.count} client(s): ${e.reason} (${e.code})`, { type: 'rejected', reason: e.reason, code: e.code, count: e.count });
+          io.out(`rejected ${e.count} client(s): ${e.reason} (${e.code})`, {
+            type: 'rejected',
+            reason: e.reason,
+            code: e.code,
+            count: e.count,
+          });
           break;
         case 'error':
           io.err(`error ${e.code}: ${e.message}`);
@@ -141,7 +166,13 @@ See also: wirelab lb demo-backends, wirelab lb export.`,
     const info = await lb.start();
     io.out(
       `balancing ${info.host}:${info.port} → ${info.backends.map((b) => `${b.name}@${b.weight}`).join(', ')} (${info.strategy}, checks ${info.health.type})`,
-      { type: 'listening', host: info.host, port: info.port, strategy: info.strategy, backends: info.backends.map((b) => ({ id: b.id, host: b.host, port: b.port, weight: b.weight })) },
+      {
+        type: 'listening',
+        host: info.host,
+        port: info.port,
+        strategy: info.strategy,
+        backends: info.backends.map((b) => ({ id: b.id, host: b.host, port: b.port, weight: b.weight })),
+      },
     );
     await io.interrupted;
     const closed = await lb.close();
@@ -181,7 +212,13 @@ Each answers every request with its name in the X-Backend header and the body. R
     });
     const demo = new DemoBackends('cli', opts);
     const info = await demo.start();
-    for (const b of info.backends) io.out(`${b.name} on http://${b.host}:${b.port}/`, { type: 'backend', name: b.name, host: b.host, port: b.port });
+    for (const b of info.backends)
+      io.out(`${b.name} on http://${b.host}:${b.port}/`, {
+        type: 'backend',
+        name: b.name,
+        host: b.host,
+        port: b.port,
+      });
     io.out(`backends: ${info.backends.map((b) => `${b.host}:${b.port}`).join(' ')}`);
     await io.interrupted;
     await demo.close();
@@ -200,7 +237,8 @@ cannot express are listed as warnings on standard error and as comments in the f
   options: configOptions,
   async run({ values, positionals }, io) {
     const [format, ...backends] = positionals;
-    if (format !== 'haproxy' && format !== 'nginx') throw new UsageError('lb export needs haproxy or nginx first');
+    if (format !== 'haproxy' && format !== 'nginx')
+      throw new UsageError('lb export needs haproxy or nginx first');
     const r = exportConfig(configFromArgs(values, backends), format);
     if (io.json) io.out('', { type: 'export', format: r.format, text: r.text, warnings: r.warnings });
     else {

@@ -36,7 +36,8 @@ Runs until Ctrl+C.`,
   },
   async run({ values, positionals }, io) {
     if (positionals.length !== 1) throw new UsageError('udp listen needs exactly one PORT');
-    if (values.echo === true && typeof values.reply === 'string') throw new UsageError('give --echo or --reply, not both');
+    if (values.echo === true && typeof values.reply === 'string')
+      throw new UsageError('give --echo or --reply, not both');
     const port = intArg(positionals[0], 'PORT', 0, 65535);
     const host = String(values.host);
     const ep = new UdpEndpoint('cli', {
@@ -50,24 +51,37 @@ Runs until Ctrl+C.`,
     ep.on((e) => {
       if (e.type === 'datagram') {
         const from = formatPeer(e.from.address, e.from.port);
-        io.out(`< ${from} ${e.bytes} B${e.answered ? ` (${e.answered})` : ''}: ${show(e.data, values.hex === true)}`, {
-          type: 'datagram',
-          seq: e.seq,
-          from: e.from,
-          bytes: e.bytes,
-          truncated: e.truncated,
-          answered: e.answered ?? null,
-          text: decodeBytes(e.data, 'utf8'),
-          hex: decodeBytes(e.data, 'hex'),
-        });
+        io.out(
+          `< ${from} ${e.bytes} B${e.answered ? ` (${e.answered})` : ''}: ${show(e.data, values.hex === true)}`,
+          {
+            type: 'datagram',
+            seq: e.seq,
+            from: e.from,
+            bytes: e.bytes,
+            truncated: e.truncated,
+            answered: e.answered ?? null,
+            text: decodeBytes(e.data, 'utf8'),
+            hex: decodeBytes(e.data, 'hex'),
+          },
+        );
       } else if (e.type === 'error') io.err(`udp error ${e.code}: ${e.message}`);
-      else if (e.type === 'membership') io.out(`${e.joined ? 'joined' : 'left'} ${e.group}${e.interface ? ` on ${e.interface}` : ''}`, { type: 'membership', group: e.group, joined: e.joined });
+      else if (e.type === 'membership')
+        io.out(`${e.joined ? 'joined' : 'left'} ${e.group}${e.interface ? ` on ${e.interface}` : ''}`, {
+          type: 'membership',
+          group: e.group,
+          joined: e.joined,
+        });
     });
     const info = await ep.start();
     try {
       const groups = Array.isArray(values.join) ? (values.join as string[]) : [];
       for (const g of groups) ep.join(g, typeof values.iface === 'string' ? values.iface : undefined);
-      io.out(`listening on ${formatPeer(info.host, info.port)} (${info.family})`, { type: 'listening', host: info.host, port: info.port, family: info.family });
+      io.out(`listening on ${formatPeer(info.host, info.port)} (${info.family})`, {
+        type: 'listening',
+        host: info.host,
+        port: info.port,
+        family: info.family,
+      });
       await io.interrupted;
     } finally {
       await ep.close();
@@ -96,32 +110,49 @@ Exits 0 once sent (answers or not), 1 on a network error, 2 on bad input.`,
     ttl: { type: 'string', default: String(UDP_DEFAULTS.multicastTtl) },
   },
   async run({ values, positionals }, io) {
-    if (positionals.length < 2 || positionals.length > 3) throw new UsageError('udp send needs HOST PORT [TEXT]');
-    if (positionals.length === 3 && typeof values.hex === 'string') throw new UsageError('give TEXT or --hex, not both');
+    if (positionals.length < 2 || positionals.length > 3)
+      throw new UsageError('udp send needs HOST PORT [TEXT]');
+    if (positionals.length === 3 && typeof values.hex === 'string')
+      throw new UsageError('give TEXT or --hex, not both');
     const [host, portText, text] = positionals as [string, string, string | undefined];
     const port = intArg(portText, 'PORT', 1, 65535);
     const wait = intArg(values.wait, '--wait', 0, 3_600_000);
     const ttl = intArg(values.ttl, '--ttl', 0, 255);
-    const payload = typeof values.hex === 'string' ? payloadBytes(values.hex, 'hex') : payloadBytes(text ?? '', 'escaped');
+    const payload =
+      typeof values.hex === 'string' ? payloadBytes(values.hex, 'hex') : payloadBytes(text ?? '', 'escaped');
     const family = await familyForHost(typeof values.bind === 'string' ? values.bind : host);
     const bindHost = typeof values.bind === 'string' ? values.bind : family === 'udp6' ? '::' : '0.0.0.0';
-    const ep = new UdpEndpoint('cli', { host: bindHost, port: 0, family, broadcast: values.broadcast === true, multicastTtl: ttl });
+    const ep = new UdpEndpoint('cli', {
+      host: bindHost,
+      port: 0,
+      family,
+      broadcast: values.broadcast === true,
+      multicastTtl: ttl,
+    });
     let answers = 0;
     ep.on((e) => {
       if (e.type !== 'datagram') return;
       answers += 1;
-      io.out(`< ${formatPeer(e.from.address, e.from.port)} ${e.bytes} B: ${show(e.data, typeof values.hex === 'string')}`, {
-        type: 'datagram',
-        from: e.from,
-        bytes: e.bytes,
-        text: decodeBytes(e.data, 'utf8'),
-        hex: decodeBytes(e.data, 'hex'),
-      });
+      io.out(
+        `< ${formatPeer(e.from.address, e.from.port)} ${e.bytes} B: ${show(e.data, typeof values.hex === 'string')}`,
+        {
+          type: 'datagram',
+          from: e.from,
+          bytes: e.bytes,
+          text: decodeBytes(e.data, 'utf8'),
+          hex: decodeBytes(e.data, 'hex'),
+        },
+      );
     });
     const info = await ep.start();
     try {
       const r = await ep.send(payload, host, port);
-      io.out(`sent ${r.bytes} B from ${formatPeer(info.host, info.port)} to ${r.to}`, { type: 'sent', bytes: r.bytes, to: r.to, localPort: info.port });
+      io.out(`sent ${r.bytes} B from ${formatPeer(info.host, info.port)} to ${r.to}`, {
+        type: 'sent',
+        bytes: r.bytes,
+        to: r.to,
+        localPort: info.port,
+      });
       if (wait > 0) await Promise.race([new Promise((res) => setTimeout(res, wait)), io.interrupted]);
       if (!io.json) io.out(`${answers} answer${answers === 1 ? '' : 's'}`);
     } finally {

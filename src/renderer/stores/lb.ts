@@ -76,7 +76,11 @@ export const useLbStore = defineStore('lb', () => {
   }
 
   function setDemoBackend(session: string, backend: LbDemoBackendInfo): void {
-    demos.value = demos.value.map((d) => (d.session === session ? { ...d, backends: d.backends.map((x) => (x.index === backend.index ? backend : x)) } : d));
+    demos.value = demos.value.map((d) =>
+      d.session === session
+        ? { ...d, backends: d.backends.map((x) => (x.index === backend.index ? backend : x)) }
+        : d,
+    );
   }
 
   function apply(batch: WirelabEvent[]): void {
@@ -114,6 +118,12 @@ export const useLbStore = defineStore('lb', () => {
         case 'started':
           b.info = e.info;
           b.running = true;
+          note(
+            b,
+            e.at,
+            'info',
+            `balancing ${e.info.host}:${e.info.port} over ${e.info.backends.length} backend(s), ${e.info.strategy}`,
+          );
           break;
         case 'stopped':
           b.running = false;
@@ -122,14 +132,25 @@ export const useLbStore = defineStore('lb', () => {
           break;
         case 'config':
           b.info = e.info;
-          note(b, e.at, 'info', `settings changed: strategy ${e.info.strategy}, checks ${e.info.health.type}, PROXY ${e.info.proxyProtocol}`);
+          note(
+            b,
+            e.at,
+            'info',
+            `settings changed: strategy ${e.info.strategy}, checks ${e.info.health.type}, PROXY ${e.info.proxyProtocol}`,
+          );
           break;
         case 'backend.added':
-          b.info = { ...b.info, backends: [...b.info.backends.filter((x) => x.id !== e.backend.id), e.backend] };
+          b.info = {
+            ...b.info,
+            backends: [...b.info.backends.filter((x) => x.id !== e.backend.id), e.backend],
+          };
           note(b, e.at, 'info', `backend ${e.backend.name} added`);
           break;
         case 'backend.updated':
-          b.info = { ...b.info, backends: b.info.backends.map((x) => (x.id === e.backend.id ? e.backend : x)) };
+          b.info = {
+            ...b.info,
+            backends: b.info.backends.map((x) => (x.id === e.backend.id ? e.backend : x)),
+          };
           note(b, e.at, 'info', `backend ${e.backend.name}: weight ${e.backend.weight}, ${e.backend.state}`);
           break;
         case 'backend.removed':
@@ -139,12 +160,31 @@ export const useLbStore = defineStore('lb', () => {
         case 'backend.state':
           b.info = {
             ...b.info,
-            backends: b.info.backends.map((x) => (x.id === e.backendId ? { ...x, health: e.health, state: x.enabled ? (x.drain ? 'drain' : e.health) : 'disabled', lastCheck: e.check } : x)),
+            backends: b.info.backends.map((x) =>
+              x.id === e.backendId
+                ? {
+                    ...x,
+                    health: e.health,
+                    state: x.enabled ? (x.drain ? 'drain' : e.health) : 'disabled',
+                    lastCheck: e.check,
+                  }
+                : x,
+            ),
           };
-          note(b, e.at, e.health === 'down' ? 'error' : 'info', `backend ${e.name} is ${e.health.toUpperCase()} (${e.check.detail})`);
+          note(
+            b,
+            e.at,
+            e.health === 'down' ? 'error' : 'info',
+            `backend ${e.name} is ${e.health.toUpperCase()} (${e.check.detail})`,
+          );
           break;
         case 'retry':
-          note(b, e.at, 'error', `connect to ${e.name} failed (${e.code}) ×${e.count}: client retried on another backend`);
+          note(
+            b,
+            e.at,
+            'error',
+            `connect to ${e.name} failed (${e.code}) ×${e.count}: client retried on another backend`,
+          );
           break;
         case 'rejected':
           note(b, e.at, 'error', `${e.count} client(s) closed: ${e.reason} (${e.code})`);
@@ -154,7 +194,8 @@ export const useLbStore = defineStore('lb', () => {
           break;
         case 'stats': {
           b.history.push(e.sample);
-          if (b.history.length > LB_DEFAULTS.historySamples) b.history.splice(0, b.history.length - LB_DEFAULTS.historySamples);
+          if (b.history.length > LB_DEFAULTS.historySamples)
+            b.history.splice(0, b.history.length - LB_DEFAULTS.historySamples);
           const rows = new Map(e.sample.backends.map((r) => [r.id, r]));
           b.info = {
             ...b.info,
@@ -221,7 +262,11 @@ export const useLbStore = defineStore('lb', () => {
     await refreshInfo(session);
   }
 
-  async function updateBackend(session: string, backendId: string, patch: { weight?: number; enabled?: boolean; drain?: boolean; maxConn?: number }): Promise<void> {
+  async function updateBackend(
+    session: string,
+    backendId: string,
+    patch: { weight?: number; enabled?: boolean; drain?: boolean; maxConn?: number },
+  ): Promise<void> {
     await unwrap(api.lb.updateBackend({ session, backendId, ...patch }));
     await refreshInfo(session);
   }
@@ -250,11 +295,19 @@ export const useLbStore = defineStore('lb', () => {
     if (b) b.info = info;
   }
 
-  async function exportConfig(session: string, format: LbExportFormat): Promise<{ text: string; warnings: string[] }> {
+  async function exportConfig(
+    session: string,
+    format: LbExportFormat,
+  ): Promise<{ text: string; warnings: string[] }> {
     return unwrap(api.lb.exportConfig({ session, format }));
   }
 
-  async function demoStart(input: { count: number; basePort: number; latencyMs: number; failureRate: number }): Promise<LbDemoInfo> {
+  async function demoStart(input: {
+    count: number;
+    basePort: number;
+    latencyMs: number;
+    failureRate: number;
+  }): Promise<LbDemoInfo> {
     const info = await unwrap(api.lb.demoStart(input));
     if (!demos.value.some((d) => d.session === info.session)) demos.value = [...demos.value, info];
     return info;
@@ -265,7 +318,11 @@ export const useLbStore = defineStore('lb', () => {
     demos.value = demos.value.filter((d) => d.session !== session);
   }
 
-  async function demoSet(session: string, index: number, patch: { running?: boolean; latencyMs?: number; failureRate?: number }): Promise<void> {
+  async function demoSet(
+    session: string,
+    index: number,
+    patch: { running?: boolean; latencyMs?: number; failureRate?: number },
+  ): Promise<void> {
     const b = await unwrap(api.lb.demoSetBackend({ session, index, ...patch }));
     setDemoBackend(session, b);
   }

@@ -58,7 +58,7 @@ export const CHAT_DEFAULTS = {
   serviceType: 'wirelab-chat',
 } as const;
 
-const NICK_RE = /^[\p{L}\p{N}_.\-]+$/u;
+const NICK_RE = /^[\p{L}\p{N}_.-]+$/u;
 const ROOM_RE = /^[\p{L}\p{N}_.\-#]+$/u;
 
 export const nick = () =>
@@ -66,7 +66,10 @@ export const nick = () =>
     .string()
     .trim()
     .min(1, coded('CHAT_NICK_INVALID', 'nickname is empty'))
-    .max(CHAT_DEFAULTS.maxNickChars, coded('CHAT_NICK_INVALID', `nickname is longer than ${CHAT_DEFAULTS.maxNickChars}`))
+    .max(
+      CHAT_DEFAULTS.maxNickChars,
+      coded('CHAT_NICK_INVALID', `nickname is longer than ${CHAT_DEFAULTS.maxNickChars}`),
+    )
     .regex(NICK_RE, coded('CHAT_NICK_INVALID', 'use letters, digits, _ . - only'));
 
 export const roomName = () =>
@@ -74,14 +77,20 @@ export const roomName = () =>
     .string()
     .trim()
     .min(1, coded('CHAT_ROOM_INVALID', 'room name is empty'))
-    .max(CHAT_DEFAULTS.maxRoomChars, coded('CHAT_ROOM_INVALID', `room name is longer than ${CHAT_DEFAULTS.maxRoomChars}`))
+    .max(
+      CHAT_DEFAULTS.maxRoomChars,
+      coded('CHAT_ROOM_INVALID', `room name is longer than ${CHAT_DEFAULTS.maxRoomChars}`),
+    )
     .regex(ROOM_RE, coded('CHAT_ROOM_INVALID', 'use letters, digits, _ . - # only'));
 
 export const messageText = () =>
   z
     .string()
     .min(1, coded('INVALID_INPUT', 'message is empty'))
-    .max(CHAT_DEFAULTS.maxMessageChars, coded('LIMIT_EXCEEDED', `message is longer than ${CHAT_DEFAULTS.maxMessageChars} characters`));
+    .max(
+      CHAT_DEFAULTS.maxMessageChars,
+      coded('LIMIT_EXCEEDED', `message is longer than ${CHAT_DEFAULTS.maxMessageChars} characters`),
+    );
 
 export const HostStartInput = z
   .object({
@@ -90,7 +99,7 @@ export const HostStartInput = z
     port: port(),
     tls: z.boolean().default(false),
     password: z.string().min(1).max(256).optional(),
-    /** Announce on the LAN. Default: the instance's discovery setting. */
+    /** Announce on the LAN (default yes). Never when the instance runs with discovery off. */
     discovery: z.boolean().optional(),
     /** Interface name or IPv4 address to announce on (default: the instance's choice, else all). */
     interface: z.string().min(1).max(64).optional(),
@@ -221,7 +230,10 @@ export const chatContract = {
     ChatClientInfo,
   ),
   disconnect: method(z.object({ session: sessionId() }).strict(), z.object({})),
-  send: method(z.object({ session: sessionId(), ...target, text: messageText() }).strict(), z.object({ id: z.string() })),
+  send: method(
+    z.object({ session: sessionId(), ...target, text: messageText() }).strict(),
+    z.object({ id: z.string() }),
+  ),
   join: method(z.object({ session: sessionId(), room: roomName() }).strict(), z.object({})),
   leave: method(z.object({ session: sessionId(), room: roomName() }).strict(), z.object({})),
   rooms: method(z.object({ session: sessionId() }).strict(), z.object({ rooms: z.array(RoomSummary) })),
@@ -229,18 +241,44 @@ export const chatContract = {
   /** Messages kept by this client for a room or a private conversation, oldest first. */
   messages: method(
     z
-      .object({ session: sessionId(), room: roomName().optional(), peer: nick().optional(), limit: z.number().int().min(1).max(10_000).default(500) })
+      .object({
+        session: sessionId(),
+        room: roomName().optional(),
+        peer: nick().optional(),
+        limit: z.number().int().min(1).max(10_000).default(500),
+      })
       .strict(),
     z.object({ messages: z.array(ChatMessage) }),
   ),
   list: method(empty(), z.object({ hosts: z.array(HostInfo), clients: z.array(ChatClientInfo) })),
   discover: method(empty(), z.object({ enabled: z.boolean(), servers: z.array(DiscoveredServer) })),
   /** Accepts a changed server certificate after the user checked it (re-pins the fingerprint). */
-  trustFingerprint: method(z.object({ host: host(), port: destPort(), fingerprint: z.string().min(1).max(200) }).strict(), z.object({})),
-  fileOffer: method(z.object({ session: sessionId(), to: nick(), path: z.string().min(1).max(4096) }).strict(), FileTransferInfo),
-  fileAccept: method(z.object({ session: sessionId(), fileId: z.string().min(1).max(64), saveAs: z.string().min(1).max(4096) }).strict(), FileTransferInfo),
-  fileCancel: method(z.object({ session: sessionId(), fileId: z.string().min(1).max(64) }).strict(), z.object({})),
-  files: method(z.object({ session: sessionId() }).strict(), z.object({ transfers: z.array(FileTransferInfo) })),
+  trustFingerprint: method(
+    z.object({ host: host(), port: destPort(), fingerprint: z.string().min(1).max(200) }).strict(),
+    z.object({}),
+  ),
+  fileOffer: method(
+    z.object({ session: sessionId(), to: nick(), path: z.string().min(1).max(4096) }).strict(),
+    FileTransferInfo,
+  ),
+  fileAccept: method(
+    z
+      .object({
+        session: sessionId(),
+        fileId: z.string().min(1).max(64),
+        saveAs: z.string().min(1).max(4096),
+      })
+      .strict(),
+    FileTransferInfo,
+  ),
+  fileCancel: method(
+    z.object({ session: sessionId(), fileId: z.string().min(1).max(64) }).strict(),
+    z.object({}),
+  ),
+  files: method(
+    z.object({ session: sessionId() }).strict(),
+    z.object({ transfers: z.array(FileTransferInfo) }),
+  ),
 };
 
 type ChatBase = { engine: 'chat'; session: string; at: number };
@@ -248,12 +286,29 @@ type ChatBase = { engine: 'chat'; session: string; at: number };
 export type ChatEvent =
   | (ChatBase & { type: 'host.started'; info: HostInfo })
   | (ChatBase & { type: 'host.stopped' })
-  | (ChatBase & { type: 'host.client'; event: 'connected' | 'updated' | 'disconnected'; client: HostClient; reason?: string })
+  | (ChatBase & {
+      type: 'host.client';
+      event: 'connected' | 'updated' | 'disconnected';
+      client: HostClient;
+      reason?: string;
+    })
   | (ChatBase & { type: 'host.error'; code: string; message: string })
-  | (ChatBase & { type: 'client.state'; state: ChatClientState; info: ChatClientInfo; code?: string; message?: string })
+  | (ChatBase & {
+      type: 'client.state';
+      state: ChatClientState;
+      info: ChatClientInfo;
+      code?: string;
+      message?: string;
+    })
   | (ChatBase & { type: 'client.message'; message: ChatMessage })
   | (ChatBase & { type: 'client.ack'; id: string; seq?: number; room?: string })
-  | (ChatBase & { type: 'client.presence'; room: string; nick: string; event: 'join' | 'leave'; members: string[] })
+  | (ChatBase & {
+      type: 'client.presence';
+      room: string;
+      nick: string;
+      event: 'join' | 'leave';
+      members: string[];
+    })
   | (ChatBase & { type: 'client.typing'; room?: string; from: string; on: boolean })
   | (ChatBase & { type: 'client.rooms'; rooms: RoomSummary[] })
   | (ChatBase & { type: 'client.error'; code: string; message: string })

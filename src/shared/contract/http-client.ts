@@ -46,7 +46,10 @@ export const HttpKeyValue = z
   .strict();
 export type HttpKeyValue = z.output<typeof HttpKeyValue>;
 
-const bodyText = () => z.string().max(HTTP_CLIENT_DEFAULTS.maxBodyChars, coded('LIMIT_EXCEEDED', 'body too large; send a file instead'));
+const bodyText = () =>
+  z
+    .string()
+    .max(HTTP_CLIENT_DEFAULTS.maxBodyChars, coded('LIMIT_EXCEEDED', 'body too large; send a file instead'));
 
 export const HttpMultipartPart = z
   .object({
@@ -66,17 +69,40 @@ export const HttpBody = z.discriminatedUnion('type', [
   z.object({ type: z.literal('json'), text: bodyText() }).strict(),
   z.object({ type: z.literal('form'), fields: z.array(HttpKeyValue).max(10_000) }).strict(),
   z.object({ type: z.literal('multipart'), parts: z.array(HttpMultipartPart).max(1000) }).strict(),
-  z.object({ type: z.literal('raw'), text: bodyText(), contentType: z.string().max(256).default('text/plain') }).strict(),
-  z.object({ type: z.literal('binary'), file: z.string().min(1).max(4096), contentType: z.string().max(256).default('application/octet-stream') }).strict(),
+  z
+    .object({
+      type: z.literal('raw'),
+      text: bodyText(),
+      contentType: z.string().max(256).default('text/plain'),
+    })
+    .strict(),
+  z
+    .object({
+      type: z.literal('binary'),
+      file: z.string().min(1).max(4096),
+      contentType: z.string().max(256).default('application/octet-stream'),
+    })
+    .strict(),
 ]);
 export type HttpBody = z.output<typeof HttpBody>;
 
 export const HttpAuth = z.discriminatedUnion('type', [
   z.object({ type: z.literal('none') }).strict(),
-  z.object({ type: z.literal('basic'), username: z.string().max(1024), password: z.string().max(1024) }).strict(),
+  z
+    .object({ type: z.literal('basic'), username: z.string().max(1024), password: z.string().max(1024) })
+    .strict(),
   z.object({ type: z.literal('bearer'), token: z.string().max(16 * 1024) }).strict(),
-  z.object({ type: z.literal('apiKey'), name: z.string().min(1).max(256), value: z.string().max(16 * 1024), in: z.enum(['header', 'query']).default('header') }).strict(),
-  z.object({ type: z.literal('digest'), username: z.string().max(1024), password: z.string().max(1024) }).strict(),
+  z
+    .object({
+      type: z.literal('apiKey'),
+      name: z.string().min(1).max(256),
+      value: z.string().max(16 * 1024),
+      in: z.enum(['header', 'query']).default('header'),
+    })
+    .strict(),
+  z
+    .object({ type: z.literal('digest'), username: z.string().max(1024), password: z.string().max(1024) })
+    .strict(),
 ]);
 export type HttpAuth = z.output<typeof HttpAuth>;
 
@@ -87,10 +113,19 @@ export const HttpRequestOptions = z
     maxRedirects: z.number().int().min(0).max(100).default(HTTP_CLIENT_DEFAULTS.maxRedirects),
     verifyTls: z.boolean().default(true),
     /** Extra trusted CA certificates (PEM text), added to the system ones. */
-    caPem: z.string().max(1024 * 1024).optional(),
+    caPem: z
+      .string()
+      .max(1024 * 1024)
+      .optional(),
     /** Client certificate and key (PEM text) for mutual TLS. */
-    clientCertPem: z.string().max(1024 * 1024).optional(),
-    clientKeyPem: z.string().max(1024 * 1024).optional(),
+    clientCertPem: z
+      .string()
+      .max(1024 * 1024)
+      .optional(),
+    clientKeyPem: z
+      .string()
+      .max(1024 * 1024)
+      .optional(),
     /** `env` honours HTTP_PROXY/HTTPS_PROXY/NO_PROXY; `none` goes direct; else an http:// proxy URL. */
     proxy: z.string().max(2048).default('env'),
     /** `auto`: HTTP/2 when the server offers it in ALPN (https), else HTTP/1.1. `2` over http:// is h2c. */
@@ -105,7 +140,11 @@ export type HttpRequestOptions = z.output<typeof HttpRequestOptions>;
 export const HttpRequestSpec = z
   .object({
     method: HttpMethodName.default('GET'),
-    url: z.string().trim().min(1, coded('INVALID_URL', 'URL is empty')).max(64 * 1024),
+    url: z
+      .string()
+      .trim()
+      .min(1, coded('INVALID_URL', 'URL is empty'))
+      .max(64 * 1024),
     headers: z.array(HttpKeyValue).max(500).default([]),
     body: HttpBody.default({ type: 'none' }),
     auth: HttpAuth.default({ type: 'none' }),
@@ -129,7 +168,12 @@ export const HttpTiming = z.object({
 });
 export type HttpTiming = z.infer<typeof HttpTiming>;
 
-export const HttpRedirectHop = z.object({ method: z.string(), url: z.string(), status: z.number(), location: z.string() });
+export const HttpRedirectHop = z.object({
+  method: z.string(),
+  url: z.string(),
+  status: z.number(),
+  location: z.string(),
+});
 
 export const HttpResponse = z.object({
   id: z.string(),
@@ -237,7 +281,14 @@ export const HttpLoadSummary = z.object({
   statusCounts: z.record(z.string(), z.number()),
   elapsedMs: z.number(),
   requestsPerSecond: z.number(),
-  latency: z.object({ min: z.number(), mean: z.number(), p50: z.number(), p90: z.number(), p99: z.number(), max: z.number() }),
+  latency: z.object({
+    min: z.number(),
+    mean: z.number(),
+    p50: z.number(),
+    p90: z.number(),
+    p99: z.number(),
+    max: z.number(),
+  }),
   /** Latency histogram: bucket upper bounds in ms and counts. */
   histogram: z.array(z.object({ le: z.number(), count: z.number() })),
   bytesReceived: z.number(),
@@ -250,20 +301,42 @@ const slugPath = () =>
     .string()
     .min(1)
     .max(1024)
-    .regex(/^[A-Za-z0-9 _.-]+(\/[A-Za-z0-9 _.-]+)*$/, coded('INVALID_INPUT', 'use letters, digits, space, _ . - and / between folders'))
-    .refine((p) => !p.split('/').some((s) => s === '.' || s === '..'), coded('INVALID_INPUT', 'no . or .. segments'));
+    .regex(
+      /^[A-Za-z0-9 _.-]+(\/[A-Za-z0-9 _.-]+)*$/,
+      coded('INVALID_INPUT', 'use letters, digits, space, _ . - and / between folders'),
+    )
+    .refine(
+      (p) => !p.split('/').some((s) => s === '.' || s === '..'),
+      coded('INVALID_INPUT', 'no . or .. segments'),
+    );
 
-const importText = () => z.string().min(1).max(HTTP_CLIENT_DEFAULTS.maxImportChars, coded('LIMIT_EXCEEDED', 'import text too large'));
+const importText = () =>
+  z
+    .string()
+    .min(1)
+    .max(HTTP_CLIENT_DEFAULTS.maxImportChars, coded('LIMIT_EXCEEDED', 'import text too large'));
 
 export const httpClientContract = {
   /** Sends a request; `id` (optional, caller-chosen) lets `cancel` stop it. */
   send: method(
-    z.object({ id: z.string().min(1).max(64).optional(), request: HttpRequestSpec, environment: z.string().max(128).optional(), saveHistory: z.boolean().default(true) }).strict(),
+    z
+      .object({
+        id: z.string().min(1).max(64).optional(),
+        request: HttpRequestSpec,
+        environment: z.string().max(128).optional(),
+        saveHistory: z.boolean().default(true),
+      })
+      .strict(),
     HttpResponse,
   ),
   cancel: method(z.object({ id: z.string().min(1).max(64) }).strict(), z.object({ cancelled: z.boolean() })),
   historyList: method(
-    z.object({ search: z.string().max(1024).default(''), limit: z.number().int().min(1).max(HTTP_CLIENT_DEFAULTS.maxHistory).default(100) }).strict(),
+    z
+      .object({
+        search: z.string().max(1024).default(''),
+        limit: z.number().int().min(1).max(HTTP_CLIENT_DEFAULTS.maxHistory).default(100),
+      })
+      .strict(),
     z.object({ entries: z.array(HttpHistoryEntry), total: z.number() }),
   ),
   historyDelete: method(z.object({ id: z.string().min(1) }).strict(), z.object({})),
@@ -272,22 +345,44 @@ export const httpClientContract = {
   environmentsSet: method(HttpEnvironments, HttpEnvironments),
   cookiesList: method(empty(), z.object({ cookies: z.array(HttpCookie) })),
   cookieSet: method(HttpCookie, z.object({ cookies: z.array(HttpCookie) })),
-  cookieDelete: method(z.object({ name: z.string(), domain: z.string(), path: z.string().default('/') }).strict(), z.object({ cookies: z.array(HttpCookie) })),
+  cookieDelete: method(
+    z.object({ name: z.string(), domain: z.string(), path: z.string().default('/') }).strict(),
+    z.object({ cookies: z.array(HttpCookie) }),
+  ),
   cookiesClear: method(empty(), z.object({})),
   collectionsList: method(empty(), z.object({ collections: z.array(HttpCollectionTree) })),
   collectionCreate: method(z.object({ name: z.string().min(1).max(128) }).strict(), HttpCollectionTree),
   collectionDelete: method(z.object({ slug: slugPath() }).strict(), z.object({})),
   requestGet: method(z.object({ collection: slugPath(), path: slugPath() }).strict(), SavedHttpRequest),
   requestSave: method(
-    z.object({ collection: slugPath(), folder: z.union([z.literal(''), slugPath()]).default(''), name: z.string().min(1).max(256), request: HttpRequestSpec }).strict(),
+    z
+      .object({
+        collection: slugPath(),
+        folder: z.union([z.literal(''), slugPath()]).default(''),
+        name: z.string().min(1).max(256),
+        request: HttpRequestSpec,
+      })
+      .strict(),
     z.object({ path: z.string() }),
   ),
   requestDelete: method(z.object({ collection: slugPath(), path: slugPath() }).strict(), z.object({})),
-  importCurl: method(z.object({ text: importText() }).strict(), z.object({ request: HttpRequestSpec, warnings: z.array(z.string()) })),
-  exportCode: method(z.object({ request: HttpRequestSpec, language: HttpCodeLanguage.default('curl') }).strict(), z.object({ code: z.string() })),
+  importCurl: method(
+    z.object({ text: importText() }).strict(),
+    z.object({ request: HttpRequestSpec, warnings: z.array(z.string()) }),
+  ),
+  exportCode: method(
+    z.object({ request: HttpRequestSpec, language: HttpCodeLanguage.default('curl') }).strict(),
+    z.object({ code: z.string() }),
+  ),
   /** Parses an OpenAPI 3 (JSON or YAML) or Postman v2.1 document; `save` writes it as a new collection. */
   importCollection: method(
-    z.object({ format: z.enum(['openapi', 'postman']), text: importText(), save: z.boolean().default(false) }).strict(),
+    z
+      .object({
+        format: z.enum(['openapi', 'postman']),
+        text: importText(),
+        save: z.boolean().default(false),
+      })
+      .strict(),
     z.object({ collection: HttpImportedCollection, saved: HttpCollectionTree.optional() }),
   ),
   loadStart: method(
@@ -295,9 +390,28 @@ export const httpClientContract = {
       .object({
         request: HttpRequestSpec,
         environment: z.string().max(128).optional(),
-        requests: z.number().int().min(1).max(HTTP_CLIENT_DEFAULTS.maxLoadRequests, coded('LIMIT_EXCEEDED', `at most ${HTTP_CLIENT_DEFAULTS.maxLoadRequests} requests`)),
-        concurrency: z.number().int().min(1).max(HTTP_CLIENT_DEFAULTS.maxLoadConcurrency, coded('LIMIT_EXCEEDED', `concurrency at most ${HTTP_CLIENT_DEFAULTS.maxLoadConcurrency}`)),
-        maxDurationMs: z.number().int().min(100).max(HTTP_CLIENT_DEFAULTS.maxLoadDurationMs).default(HTTP_CLIENT_DEFAULTS.maxLoadDurationMs),
+        requests: z
+          .number()
+          .int()
+          .min(1)
+          .max(
+            HTTP_CLIENT_DEFAULTS.maxLoadRequests,
+            coded('LIMIT_EXCEEDED', `at most ${HTTP_CLIENT_DEFAULTS.maxLoadRequests} requests`),
+          ),
+        concurrency: z
+          .number()
+          .int()
+          .min(1)
+          .max(
+            HTTP_CLIENT_DEFAULTS.maxLoadConcurrency,
+            coded('LIMIT_EXCEEDED', `concurrency at most ${HTTP_CLIENT_DEFAULTS.maxLoadConcurrency}`),
+          ),
+        maxDurationMs: z
+          .number()
+          .int()
+          .min(100)
+          .max(HTTP_CLIENT_DEFAULTS.maxLoadDurationMs)
+          .default(HTTP_CLIENT_DEFAULTS.maxLoadDurationMs),
       })
       .strict(),
     z.object({ session: z.string() }),

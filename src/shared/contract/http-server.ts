@@ -33,7 +33,10 @@ const routeMethod = () =>
   z
     .string()
     .trim()
-    .regex(/^(\*|[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,32})$/, coded('INVALID_INPUT', 'method must be an HTTP token or *'))
+    .regex(
+      /^(\*|[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,32})$/,
+      coded('INVALID_INPUT', 'method must be an HTTP token or *'),
+    )
     .transform((m) => m.toUpperCase());
 
 const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,256}$/;
@@ -41,7 +44,6 @@ const headerValue = () =>
   z
     .string()
     .max(16 * 1024)
-    // eslint-disable-next-line no-control-regex
     .regex(/^[^\r\n\0]*$/, coded('INVALID_HEADER', 'header value may not contain CR, LF or NUL'));
 
 export const HttpRoute = z
@@ -53,18 +55,28 @@ export const HttpRoute = z
       .string()
       .min(1)
       .max(2048)
-      .regex(/^\/[^\s?#]*$/, coded('INVALID_INPUT', 'route path must start with / and contain no spaces, ? or #')),
+      .regex(
+        /^\/[^\s?#]*$/,
+        coded('INVALID_INPUT', 'route path must start with / and contain no spaces, ? or #'),
+      ),
     status: z.number().int().min(100).max(599).default(200),
     headers: z
       .record(z.string(), headerValue())
       .superRefine((h, ctx) => {
         for (const k of Object.keys(h)) {
-          if (!HEADER_NAME.test(k)) ctx.addIssue({ code: 'custom', message: `INVALID_HEADER: header name ${JSON.stringify(k.slice(0, 100))} is not an HTTP token` });
+          if (!HEADER_NAME.test(k))
+            ctx.addIssue({
+              code: 'custom',
+              message: `INVALID_HEADER: header name ${JSON.stringify(k.slice(0, 100))} is not an HTTP token`,
+            });
         }
       })
       .default({}),
     /** Template: {{params.x}}, {{query.x}}, {{headers.x}}, {{method}}, {{path}}, {{body}}, {{now}}. */
-    body: z.string().max(HTTP_SERVER_DEFAULTS.maxRouteBodyChars, coded('LIMIT_EXCEEDED', 'route body too large')).default(''),
+    body: z
+      .string()
+      .max(HTTP_SERVER_DEFAULTS.maxRouteBodyChars, coded('LIMIT_EXCEEDED', 'route body too large'))
+      .default(''),
     delayMs: z.number().int().min(0).max(HTTP_SERVER_DEFAULTS.maxDelayMs).default(0),
   })
   .strict();
@@ -75,22 +87,53 @@ export const HttpServerLimits = z
   .object({
     headersTimeoutMs: z.number().int().min(100).max(600_000).default(HTTP_SERVER_DEFAULTS.headersTimeoutMs),
     requestTimeoutMs: z.number().int().min(100).max(3_600_000).default(HTTP_SERVER_DEFAULTS.requestTimeoutMs),
-    keepAliveTimeoutMs: z.number().int().min(100).max(600_000).default(HTTP_SERVER_DEFAULTS.keepAliveTimeoutMs),
-    maxBodyBytes: z.number().int().min(0).max(1024 * 1024 * 1024).default(HTTP_SERVER_DEFAULTS.maxBodyBytes),
-    maxHeaderBytes: z.number().int().min(1024).max(1024 * 1024).default(HTTP_SERVER_DEFAULTS.maxHeaderBytes),
+    keepAliveTimeoutMs: z
+      .number()
+      .int()
+      .min(100)
+      .max(600_000)
+      .default(HTTP_SERVER_DEFAULTS.keepAliveTimeoutMs),
+    maxBodyBytes: z
+      .number()
+      .int()
+      .min(0)
+      .max(1024 * 1024 * 1024)
+      .default(HTTP_SERVER_DEFAULTS.maxBodyBytes),
+    maxHeaderBytes: z
+      .number()
+      .int()
+      .min(1024)
+      .max(1024 * 1024)
+      .default(HTTP_SERVER_DEFAULTS.maxHeaderBytes),
     maxConnections: z.number().int().min(1).max(100_000).default(HTTP_SERVER_DEFAULTS.maxConnections),
-    inspectorBodyBytes: z.number().int().min(0).max(1024 * 1024).default(HTTP_SERVER_DEFAULTS.inspectorBodyBytes),
+    inspectorBodyBytes: z
+      .number()
+      .int()
+      .min(0)
+      .max(1024 * 1024)
+      .default(HTTP_SERVER_DEFAULTS.inspectorBodyBytes),
   })
   .strict();
 export type HttpServerLimits = z.output<typeof HttpServerLimits>;
 
-const routes = () => z.array(HttpRoute).max(HTTP_SERVER_DEFAULTS.maxRoutes, coded('LIMIT_EXCEEDED', `at most ${HTTP_SERVER_DEFAULTS.maxRoutes} routes`));
+const routes = () =>
+  z
+    .array(HttpRoute)
+    .max(
+      HTTP_SERVER_DEFAULTS.maxRoutes,
+      coded('LIMIT_EXCEEDED', `at most ${HTTP_SERVER_DEFAULTS.maxRoutes} routes`),
+    );
 
 const ModeFields = {
   /** Absolute folder served for requests no route answers. */
   staticDir: z.string().min(1).max(4096).nullable().optional(),
   staticListing: z.boolean().optional(),
-  staticIndex: z.string().min(1).max(255).regex(/^[^/\\]+$/, 'index is a file name').optional(),
+  staticIndex: z
+    .string()
+    .min(1)
+    .max(255)
+    .regex(/^[^/\\]+$/, 'index is a file name')
+    .optional(),
   /** Answer every request no route matches with the request itself as JSON. */
   echo: z.boolean().optional(),
   cors: z.boolean().optional(),
@@ -137,7 +180,8 @@ export const HttpServerInfo = z.object({
 export type HttpServerInfo = z.infer<typeof HttpServerInfo>;
 
 /** Which part of the server answered a request. */
-export type HttpServerHandler = 'route' | 'echo' | 'static' | 'demo' | 'hello' | 'cors' | 'not-found' | 'limit' | 'error';
+export type HttpServerHandler =
+  'route' | 'echo' | 'static' | 'demo' | 'hello' | 'cors' | 'not-found' | 'limit' | 'error';
 
 /** One inspected request, emitted when its response has finished (or the exchange was cut off). */
 export interface InspectedRequest {
@@ -168,7 +212,10 @@ export interface InspectedRequest {
 export const httpServerContract = {
   start: method(HttpServerStartInput, HttpServerInfo),
   stop: method(z.object({ session: sessionId() }).strict(), z.object({})),
-  update: method(z.object({ session: sessionId(), routes: routes().optional(), ...ModeFields }).strict(), HttpServerInfo),
+  update: method(
+    z.object({ session: sessionId(), routes: routes().optional(), ...ModeFields }).strict(),
+    HttpServerInfo,
+  ),
   list: method(empty(), z.object({ servers: z.array(HttpServerInfo) })),
 };
 

@@ -33,8 +33,8 @@ export const LAB_DEFAULTS = {
   maxQueueBytes: 1024 * 1024,
   /** Latency points returned per protocol for the chart. */
   seriesPoints: 400,
-  /** A run is cut off after this long and reported as timed out. */
-  maxRunMs: 120_000,
+  /** A run is cut off after this long and reported as timed out (below the UI's 120 s call timeout). */
+  maxRunMs: 100_000,
 } as const;
 
 const pct = () => z.number().min(0).max(50);
@@ -50,7 +50,12 @@ export const LabRunInput = z
     delayMs: z.number().min(0).max(2000).default(LAB_DEFAULTS.delayMs),
     jitterMs: z.number().min(0).max(1000).default(LAB_DEFAULTS.jitterMs),
     bandwidthKbps: z.number().min(0).max(10_000_000).default(LAB_DEFAULTS.bandwidthKbps),
-    seed: z.number().int().min(0).max(2 ** 32 - 1).default(LAB_DEFAULTS.seed),
+    seed: z
+      .number()
+      .int()
+      .min(0)
+      .max(2 ** 32 - 1)
+      .default(LAB_DEFAULTS.seed),
     mss: z.number().int().min(536).max(9000).default(LAB_DEFAULTS.mss),
     rtoMs: z.number().int().min(10).max(5000).default(LAB_DEFAULTS.rtoMs),
   })
@@ -86,7 +91,14 @@ export const ProtocolResult = z.object({
   mergedReads: z.number(),
   /** TCP: messages whose bytes came in two or more reads. */
   splitMessages: z.number(),
-  latency: z.object({ min: z.number(), p50: z.number(), p95: z.number(), p99: z.number(), max: z.number(), mean: z.number() }),
+  latency: z.object({
+    min: z.number(),
+    p50: z.number(),
+    p95: z.number(),
+    p99: z.number(),
+    max: z.number(),
+    mean: z.number(),
+  }),
   series: z.array(LatencyPoint),
   /** Application bytes delivered per second, first send to last delivery. */
   throughputBps: z.number(),
@@ -198,7 +210,7 @@ export const LAB_EXPLANATIONS: Record<LabMetric, { difference: string; text: str
   },
   handshake: {
     difference: 'connection-oriented vs connectionless',
-    text: 'TCP needs a round trip (SYN, SYN-ACK, ACK) before the first byte; UDP\'s first datagram leaves at once.',
+    text: "TCP needs a round trip (SYN, SYN-ACK, ACK) before the first byte; UDP's first datagram leaves at once.",
   },
   teardown: {
     difference: 'connection-oriented vs connectionless',
@@ -206,6 +218,6 @@ export const LAB_EXPLANATIONS: Record<LabMetric, { difference: string; text: str
   },
   flowControl: {
     difference: 'flow and congestion control',
-    text: 'When the relay\'s queue fills, TCP\'s sender is paused (write() reports a full buffer); UDP keeps sending and the excess is dropped.',
+    text: "When the relay's queue fills, TCP's sender is paused (write() reports a full buffer); UDP keeps sending and the excess is dropped.",
   },
 };

@@ -4,58 +4,9 @@
 import { z } from 'zod';
 import { coded, method } from './define';
 import { destPort, empty, host, port, sessionId } from './common';
+import { LB_DEFAULTS } from './lb-defaults';
 
-/** Documented defaults and bounds of the load balancer (docs/load-balancer.md). */
-export const LB_DEFAULTS = {
-  listenHost: '127.0.0.1',
-  strategy: 'rr',
-  /** Connections proxied (connecting or established) at once; beyond it clients wait in the queue. */
-  maxConn: 10_000,
-  /** Per-backend connection cap; 0 means no cap (HAProxy's server `maxconn 0`). */
-  backendMaxConn: 0,
-  /** Time to establish the backend connection before it counts as failed (HAProxy `timeout connect`). */
-  connectTimeoutMs: 5_000,
-  /** A connection with no traffic in either direction for this long is closed (`timeout client/server`). */
-  idleTimeoutMs: 300_000,
-  /** Clients waiting for a free slot when every backend (or the overall cap) is full. */
-  queueSize: 1_000,
-  /** How long a client may wait in the queue before it is closed (HAProxy `timeout queue`). */
-  queueTimeoutMs: 5_000,
-  /** Extra backends tried after a refused or timed-out connect (HAProxy `retries` + `redispatch`). */
-  retries: 2,
-  weight: 1,
-  minWeight: 1,
-  maxWeight: 256,
-  maxBackends: 64,
-  /** PROXY protocol header sent to backends before the client's bytes: off, v1 (text) or v2 (binary). */
-  proxyProtocol: 'off',
-  health: {
-    type: 'none',
-    path: '/',
-    /** Accepted HTTP status range, inclusive (HAProxy's default expectation is 2xx/3xx). */
-    statusMin: 200,
-    statusMax: 399,
-    /** Time between two checks of one backend (HAProxy `inter`). */
-    intervalMs: 2_000,
-    /** A check that has not succeeded within this time fails (HAProxy `timeout check`). */
-    timeoutMs: 1_000,
-    /** Consecutive successes that bring a down backend up (HAProxy `rise`). */
-    rise: 2,
-    /** Consecutive failures that take an up backend down (HAProxy `fall`). */
-    fall: 3,
-  },
-  /** Per-second samples kept per backend and overall: 600 = the last 10 minutes. */
-  historySamples: 600,
-  /** Connect durations kept per backend for the p50/p99 figures. */
-  connectTimeSamples: 1_024,
-  demo: {
-    count: 3,
-    maxCount: 32,
-    host: '127.0.0.1',
-    latencyMs: 0,
-    failureRate: 0,
-  },
-} as const;
+export { LB_DEFAULTS };
 
 export const LbStrategy = z.enum(['rr', 'wrr', 'leastconn', 'p2c', 'hash']);
 export type LbStrategy = z.infer<typeof LbStrategy>;
@@ -72,7 +23,8 @@ export const LbProxyProtocol = z.enum(['off', 'v1', 'v2']);
 export type LbProxyProtocol = z.infer<typeof LbProxyProtocol>;
 
 const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
-const HOSTNAME = /^(?=.{1,253}$)([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)(\.[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*\.?$/;
+const HOSTNAME =
+  /^(?=.{1,253}$)([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)(\.[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*\.?$/;
 
 /** True for an IPv4 or IPv6 literal (no brackets) or a DNS name. Pure: no resolver involved. */
 export function isValidBackendHost(h: string): boolean {
@@ -106,14 +58,23 @@ export const lbBackendHost = () =>
     .string()
     .trim()
     .min(1, coded('LB_INVALID_BACKEND', 'backend host is required'))
-    .refine(isValidBackendHost, coded('LB_INVALID_BACKEND', 'backend host must be an IP address or a host name'));
+    .refine(
+      isValidBackendHost,
+      coded('LB_INVALID_BACKEND', 'backend host must be an IP address or a host name'),
+    );
 
 export const lbWeight = () =>
   z
     .number(coded('LB_WEIGHT_OUT_OF_RANGE', 'weight must be a number'))
     .int(coded('LB_WEIGHT_OUT_OF_RANGE', 'weight must be a whole number'))
-    .min(LB_DEFAULTS.minWeight, coded('LB_WEIGHT_OUT_OF_RANGE', `weight must be ${LB_DEFAULTS.minWeight}..${LB_DEFAULTS.maxWeight}`))
-    .max(LB_DEFAULTS.maxWeight, coded('LB_WEIGHT_OUT_OF_RANGE', `weight must be ${LB_DEFAULTS.minWeight}..${LB_DEFAULTS.maxWeight}`));
+    .min(
+      LB_DEFAULTS.minWeight,
+      coded('LB_WEIGHT_OUT_OF_RANGE', `weight must be ${LB_DEFAULTS.minWeight}..${LB_DEFAULTS.maxWeight}`),
+    )
+    .max(
+      LB_DEFAULTS.maxWeight,
+      coded('LB_WEIGHT_OUT_OF_RANGE', `weight must be ${LB_DEFAULTS.minWeight}..${LB_DEFAULTS.maxWeight}`),
+    );
 
 const lbBackendMaxConn = () => z.number().int().min(0).max(1_000_000);
 
@@ -167,7 +128,10 @@ export const LbConfigInput = z
   .object({
     host: host().default(LB_DEFAULTS.listenHost),
     port: port(),
-    backends: z.array(LbBackendInput).max(LB_DEFAULTS.maxBackends, coded('LIMIT_EXCEEDED', `at most ${LB_DEFAULTS.maxBackends} backends`)).default([]),
+    backends: z
+      .array(LbBackendInput)
+      .max(LB_DEFAULTS.maxBackends, coded('LIMIT_EXCEEDED', `at most ${LB_DEFAULTS.maxBackends} backends`))
+      .default([]),
     strategy: LbStrategy.default(LB_DEFAULTS.strategy),
     health: LbHealthInput.default(() => LbHealthInput.parse({})),
     limits: LbLimitsInput.default(() => LbLimitsInput.parse({})),
@@ -280,7 +244,15 @@ export type LbExportFormat = z.infer<typeof LbExportFormat>;
 
 export const LbDemoStartInput = z
   .object({
-    count: z.number().int().min(1).max(LB_DEFAULTS.demo.maxCount, coded('LIMIT_EXCEEDED', `at most ${LB_DEFAULTS.demo.maxCount} demo backends`)).default(LB_DEFAULTS.demo.count),
+    count: z
+      .number()
+      .int()
+      .min(1)
+      .max(
+        LB_DEFAULTS.demo.maxCount,
+        coded('LIMIT_EXCEEDED', `at most ${LB_DEFAULTS.demo.maxCount} demo backends`),
+      )
+      .default(LB_DEFAULTS.demo.count),
     host: host().default(LB_DEFAULTS.demo.host),
     /** First port; backend i listens on basePort + i. 0 = any free ports. */
     basePort: port().default(0),
@@ -316,7 +288,10 @@ export const lbContract = {
   list: method(empty(), z.object({ balancers: z.array(LbInfo), demos: z.array(LbDemoInfo) })),
   stats: method(z.object(LB_SESSION).strict(), LbStats),
   addBackend: method(z.object({ ...LB_SESSION, backend: LbBackendInput }).strict(), LbBackendInfo),
-  removeBackend: method(z.object({ ...LB_SESSION, backendId: z.string().min(1).max(64) }).strict(), z.object({ activeLeft: z.number() })),
+  removeBackend: method(
+    z.object({ ...LB_SESSION, backendId: z.string().min(1).max(64) }).strict(),
+    z.object({ activeLeft: z.number() }),
+  ),
   updateBackend: method(LbBackendPatch, LbBackendInfo),
   setStrategy: method(z.object({ ...LB_SESSION, strategy: LbStrategy }).strict(), LbInfo),
   setHealthCheck: method(z.object({ ...LB_SESSION, health: LbHealthInput }).strict(), LbInfo),
@@ -326,7 +301,10 @@ export const lbContract = {
     z
       .object({ format: LbExportFormat, session: sessionId().optional(), config: LbConfigInput.optional() })
       .strict()
-      .refine((v) => (v.session === undefined) !== (v.config === undefined), coded('INVALID_INPUT', 'give either session or config')),
+      .refine(
+        (v) => (v.session === undefined) !== (v.config === undefined),
+        coded('INVALID_INPUT', 'give either session or config'),
+      ),
     z.object({ format: LbExportFormat, text: z.string(), warnings: z.array(z.string()) }),
   ),
   demoStart: method(LbDemoStartInput, LbDemoInfo),
@@ -353,7 +331,15 @@ export type LbEvent =
   | { engine: 'lb'; type: 'config'; session: string; at: number; info: LbInfo }
   | { engine: 'lb'; type: 'backend.added'; session: string; at: number; backend: LbBackendInfo }
   | { engine: 'lb'; type: 'backend.updated'; session: string; at: number; backend: LbBackendInfo }
-  | { engine: 'lb'; type: 'backend.removed'; session: string; at: number; backendId: string; name: string; activeLeft: number }
+  | {
+      engine: 'lb';
+      type: 'backend.removed';
+      session: string;
+      at: number;
+      backendId: string;
+      name: string;
+      activeLeft: number;
+    }
   | {
       engine: 'lb';
       type: 'backend.state';
@@ -395,18 +381,35 @@ export type LbEvent =
  * Parses the CLI/UI backend notation `HOST:PORT[@WEIGHT]` (IPv6 in brackets: `[::1]:8080@2`).
  * Returns the raw parts; the schema decides whether they are valid.
  */
-export function parseBackendSpec(text: string): { ok: true; value: { host: string; port: number; weight?: number } } | { ok: false; code: 'LB_INVALID_BACKEND' | 'LB_WEIGHT_OUT_OF_RANGE' | 'PORT_OUT_OF_RANGE'; message: string } {
+export function parseBackendSpec(text: string):
+  | { ok: true; value: { host: string; port: number; weight?: number } }
+  | {
+      ok: false;
+      code: 'LB_INVALID_BACKEND' | 'LB_WEIGHT_OUT_OF_RANGE' | 'PORT_OUT_OF_RANGE';
+      message: string;
+    } {
   const t = text.trim();
   const m = /^(?:\[([^\]]+)\]|([^:@[\]]+)):(\d{1,6})(?:@(-?\d+(?:\.\d+)?))?$/.exec(t);
-  if (!m) return { ok: false, code: 'LB_INVALID_BACKEND', message: `"${text}" is not HOST:PORT[@WEIGHT] (IPv6 as [addr]:port)` };
+  if (!m)
+    return {
+      ok: false,
+      code: 'LB_INVALID_BACKEND',
+      message: `"${text}" is not HOST:PORT[@WEIGHT] (IPv6 as [addr]:port)`,
+    };
   const h = (m[1] ?? m[2] ?? '').trim();
   const p = Number(m[3]);
-  if (!isValidBackendHost(h)) return { ok: false, code: 'LB_INVALID_BACKEND', message: `"${h}" is not an IP address or host name` };
-  if (p < 1 || p > 65535) return { ok: false, code: 'PORT_OUT_OF_RANGE', message: `backend port must be 1..65535, got ${m[3]}` };
+  if (!isValidBackendHost(h))
+    return { ok: false, code: 'LB_INVALID_BACKEND', message: `"${h}" is not an IP address or host name` };
+  if (p < 1 || p > 65535)
+    return { ok: false, code: 'PORT_OUT_OF_RANGE', message: `backend port must be 1..65535, got ${m[3]}` };
   if (m[4] === undefined) return { ok: true, value: { host: h, port: p } };
   const w = Number(m[4]);
   if (!Number.isInteger(w) || w < LB_DEFAULTS.minWeight || w > LB_DEFAULTS.maxWeight) {
-    return { ok: false, code: 'LB_WEIGHT_OUT_OF_RANGE', message: `weight must be ${LB_DEFAULTS.minWeight}..${LB_DEFAULTS.maxWeight}, got ${m[4]}` };
+    return {
+      ok: false,
+      code: 'LB_WEIGHT_OUT_OF_RANGE',
+      message: `weight must be ${LB_DEFAULTS.minWeight}..${LB_DEFAULTS.maxWeight}, got ${m[4]}`,
+    };
   }
   return { ok: true, value: { host: h, port: p, weight: w } };
 }

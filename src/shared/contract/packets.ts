@@ -41,7 +41,9 @@ export type AutoReplyRuleInput = z.input<typeof AutoReplyRuleSchema>;
 /** At most this many rules per server; the first matching rule answers. */
 export const MAX_AUTO_REPLY_RULES = 64;
 export const autoReplies = () =>
-  z.array(AutoReplyRuleSchema).max(MAX_AUTO_REPLY_RULES, coded('LIMIT_EXCEEDED', `at most ${MAX_AUTO_REPLY_RULES} auto-reply rules`));
+  z
+    .array(AutoReplyRuleSchema)
+    .max(MAX_AUTO_REPLY_RULES, coded('LIMIT_EXCEEDED', `at most ${MAX_AUTO_REPLY_RULES} auto-reply rules`));
 
 export const PacketProtocol = z.enum(['tcp', 'udp', 'tls']);
 export type PacketProtocol = z.infer<typeof PacketProtocol>;
@@ -55,7 +57,12 @@ const packetFields = {
   encoding: payloadTextEncoding().default('escaped'),
   repeat: z.number().int().min(1).max(PACKETS_DEFAULTS.maxRepeat).default(1),
   intervalMs: z.number().int().min(0).max(PACKETS_DEFAULTS.maxIntervalMs).default(1000),
-  responseWaitMs: z.number().int().min(0).max(PACKETS_DEFAULTS.maxResponseWaitMs).default(PACKETS_DEFAULTS.responseWaitMs),
+  responseWaitMs: z
+    .number()
+    .int()
+    .min(0)
+    .max(PACKETS_DEFAULTS.maxResponseWaitMs)
+    .default(PACKETS_DEFAULTS.responseWaitMs),
   /** TLS only: verify the server certificate (off by default: the app's own certificate is self-signed). */
   tlsVerify: z.boolean().default(false),
   /** TLS only: server name sent in SNI (default: the host, when it is a name). */
@@ -63,7 +70,12 @@ const packetFields = {
 };
 
 export const PacketInput = z.object({ id: z.string().min(1).max(64).optional(), ...packetFields }).strict();
-export const Packet = z.object({ id: z.string().min(1).max(64), ...packetFields, createdAt: z.number(), updatedAt: z.number() });
+export const Packet = z.object({
+  id: z.string().min(1).max(64),
+  ...packetFields,
+  createdAt: z.number(),
+  updatedAt: z.number(),
+});
 export type Packet = z.infer<typeof Packet>;
 
 /** The on-disk and export format. */
@@ -94,7 +106,10 @@ export const packetsContract = {
   save: method(PacketInput, Packet),
   remove: method(z.object({ id: z.string().min(1) }).strict(), z.object({ removed: z.boolean() })),
   exportJson: method(
-    z.object({ ids: z.array(z.string()).optional() }).strict().default({}),
+    z
+      .object({ ids: z.array(z.string()).optional() })
+      .strict()
+      .default({}),
     z.object({ text: z.string(), count: z.number() }),
   ),
   importJson: method(
@@ -139,6 +154,14 @@ export type PacketsEvent =
       index: number;
       from: string;
     } & WireBytes)
-  | { engine: 'packets'; type: 'job.error'; session: string; at: number; index: number; code: string; message: string }
+  | {
+      engine: 'packets';
+      type: 'job.error';
+      session: string;
+      at: number;
+      index: number;
+      code: string;
+      message: string;
+    }
   | { engine: 'packets'; type: 'job.done'; session: string; at: number; info: PacketJobInfo }
   | { engine: 'packets'; type: 'library.changed'; session: 'library'; at: number; count: number };

@@ -202,7 +202,10 @@ export const TlsHandshake = z.object({
   alpn: z.string().optional(),
   sni: z.string().optional(),
   resolvedAddress: z.string(),
-  timings: TlsTimings,
+  /** Absent when the runtime's TLS library refused the server and only the raw scan could talk to it. */
+  timings: TlsTimings.optional(),
+  /** Why the runtime's own handshake failed (legacy-only servers); the facts then come from the scan. */
+  runtimeError: z.string().optional(),
   ocsp: TlsOcspStaple,
   resumption: z
     .object({ tested: z.boolean(), ticketIssued: z.boolean(), reused: z.boolean(), ticketLifetimeSeconds: z.number().optional(), error: z.string().optional() })

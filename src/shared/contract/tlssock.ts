@@ -21,7 +21,8 @@ export const TLSSOCK_DEFAULTS = {
   minVersion: 'TLSv1.2',
 } as const;
 
-const pem = () => z.string().min(1).max(TLSSOCK_DEFAULTS.maxPemChars, coded('LIMIT_EXCEEDED', 'PEM text too large'));
+const pem = () =>
+  z.string().min(1).max(TLSSOCK_DEFAULTS.maxPemChars, coded('LIMIT_EXCEEDED', 'PEM text too large'));
 export const TlsVersion = z.enum(['TLSv1.2', 'TLSv1.3']);
 const alpn = () => z.array(z.string().min(1).max(255)).max(16).optional();
 
@@ -46,7 +47,11 @@ export const TlsServerStartInput = z
   })
   .strict();
 
-export const TlsCipher = z.object({ name: z.string(), standardName: z.string().optional(), version: z.string() });
+export const TlsCipher = z.object({
+  name: z.string(),
+  standardName: z.string().optional(),
+  version: z.string(),
+});
 
 /** What the handshake settled, as both sides report it. */
 export const TlsSessionInfo = z.object({
@@ -146,7 +151,10 @@ export const tlssockContract = {
       .strict(),
     TlsClientInfo,
   ),
-  clientSend: method(z.object({ session: sessionId(), ...SendInput }).strict(), z.object({ bytes: z.number() })),
+  clientSend: method(
+    z.object({ session: sessionId(), ...SendInput }).strict(),
+    z.object({ bytes: z.number() }),
+  ),
   clientClose: method(z.object({ session: sessionId() }).strict(), z.object({})),
   clientRemove: method(z.object({ session: sessionId() }).strict(), z.object({})),
   /** The app's own certificate (made on first use): what a peer pins or imports as its CA. */
@@ -155,7 +163,13 @@ export const tlssockContract = {
 };
 
 export type TlsSockEvent =
-  | { engine: 'tlssock'; type: 'server.clientConnected'; session: string; at: number; client: TlsServerClient }
+  | {
+      engine: 'tlssock';
+      type: 'server.clientConnected';
+      session: string;
+      at: number;
+      client: TlsServerClient;
+    }
   | ({ engine: 'tlssock'; type: 'server.data'; session: string; at: number; clientId: string } & WireBytes)
   | ({ engine: 'tlssock'; type: 'server.sent'; session: string; at: number; clientId: string } & WireBytes)
   | {
@@ -168,7 +182,15 @@ export type TlsSockEvent =
       code?: string;
       message?: string;
     }
-  | { engine: 'tlssock'; type: 'server.handshakeFailed'; session: string; at: number; remote: string; code: string; message: string }
+  | {
+      engine: 'tlssock';
+      type: 'server.handshakeFailed';
+      session: string;
+      at: number;
+      remote: string;
+      code: string;
+      message: string;
+    }
   | { engine: 'tlssock'; type: 'server.stopped'; session: string; at: number }
   | { engine: 'tlssock'; type: 'server.error'; session: string; at: number; code: string; message: string }
   | {

@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { coded, method } from './define';
 import { destPort, empty, host, payload, port, sessionId } from './common';
-import { autoReplies, payloadTextEncoding } from './packets';
+import { AutoReplyRuleSchema, autoReplies, payloadTextEncoding } from './packets';
 import type { WireBytes } from './tcp';
 
 /** Documented defaults and limits of the UDP engine (docs/udp.md). */
@@ -32,7 +32,8 @@ export const UdpFamily = z.enum(['udp4', 'udp6']);
 export type UdpFamily = z.infer<typeof UdpFamily>;
 
 const ttl = () => z.number().int().min(1, 'TTL must be 1..255').max(255, 'TTL must be 1..255');
-const mttl = () => z.number().int().min(0, 'multicast TTL must be 0..255').max(255, 'multicast TTL must be 0..255');
+const mttl = () =>
+  z.number().int().min(0, 'multicast TTL must be 0..255').max(255, 'multicast TTL must be 0..255');
 
 /** What a socket answers by itself: nothing, the datagram back, or a fixed reply ("Message received"). */
 export const UdpResponder = z.enum(['off', 'echo', 'reply']);
@@ -49,7 +50,12 @@ const options = {
   multicastLoopback: z.boolean().default(true),
   /** IPv4: the local address of the interface; IPv6: an interface name ("eth0") or "::%eth0". */
   multicastInterface: z.string().trim().min(1).max(64).optional(),
-  maxAutoRepliesPerSecond: z.number().int().min(1).max(1_000_000).default(UDP_DEFAULTS.maxAutoRepliesPerSecond),
+  maxAutoRepliesPerSecond: z
+    .number()
+    .int()
+    .min(1)
+    .max(1_000_000)
+    .default(UDP_DEFAULTS.maxAutoRepliesPerSecond),
 };
 
 export const UdpBindInput = z
@@ -68,7 +74,11 @@ export const UdpBindInput = z
   .strict();
 export type UdpBindInput = z.input<typeof UdpBindInput>;
 
-export const UdpMembership = z.object({ group: z.string(), interface: z.string().optional(), source: z.string().optional() });
+export const UdpMembership = z.object({
+  group: z.string(),
+  interface: z.string().optional(),
+  source: z.string().optional(),
+});
 export type UdpMembership = z.infer<typeof UdpMembership>;
 
 export const UdpSocketInfo = z.object({
@@ -82,6 +92,8 @@ export const UdpSocketInfo = z.object({
   reply: z.string(),
   replyEncoding: payloadTextEncoding(),
   autoReplyRules: z.number(),
+  /** The rules themselves, in match order (at most MAX_AUTO_REPLY_RULES). */
+  autoReplies: z.array(AutoReplyRuleSchema),
   broadcast: z.boolean(),
   multicastTtl: z.number(),
   multicastLoopback: z.boolean(),
@@ -161,6 +173,14 @@ export type UdpEvent =
       answered?: 'echo' | 'reply' | 'rule' | 'rate-limited';
     } & WireBytes)
   | ({ engine: 'udp'; type: 'sent'; session: string; at: number; to: UdpPeer; auto: boolean } & WireBytes)
-  | { engine: 'udp'; type: 'membership'; session: string; at: number; group: string; joined: boolean; interface?: string }
+  | {
+      engine: 'udp';
+      type: 'membership';
+      session: string;
+      at: number;
+      group: string;
+      joined: boolean;
+      interface?: string;
+    }
   | { engine: 'udp'; type: 'error'; session: string; at: number; code: string; message: string }
   | { engine: 'udp'; type: 'closed'; session: string; at: number };

@@ -1,6 +1,7 @@
 // Shared setup for chat integration tests: servers and clients on 127.0.0.1 port 0, temp data dirs, and
 // cleanup registered the moment each thing exists.
 import { mkdtempSync, rmSync } from 'node:fs';
+import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { onTestFinished } from 'vitest';
@@ -14,7 +15,9 @@ export function tempDir(prefix = 'wirelab-chat-'): string {
   return d;
 }
 
-export async function startServer(opts: Partial<ChatServerOptions> = {}): Promise<{ server: ChatServer; port: number; events: ChatEvent[] }> {
+export async function startServer(
+  opts: Partial<ChatServerOptions> = {},
+): Promise<{ server: ChatServer; port: number; events: ChatEvent[] }> {
   const server = new ChatServer('h', { name: 'test', host: '127.0.0.1', port: 0, ...opts });
   const events: ChatEvent[] = [];
   server.on((e) => events.push(e));
@@ -23,8 +26,20 @@ export async function startServer(opts: Partial<ChatServerOptions> = {}): Promis
   return { server, port: info.port, events };
 }
 
-export function makeClient(port: number, nick: string, opts: Partial<ChatClientOptions> = {}): { client: ChatClient; events: ChatEvent[] } {
-  const client = new ChatClient(`c-${nick}`, { host: '127.0.0.1', port, nick, identity: `identity-of-${nick}`, reconnectMinMs: 20, reconnectMaxMs: 200, ...opts });
+export function makeClient(
+  port: number,
+  nick: string,
+  opts: Partial<ChatClientOptions> = {},
+): { client: ChatClient; events: ChatEvent[] } {
+  const client = new ChatClient(`c-${nick}`, {
+    host: '127.0.0.1',
+    port,
+    nick,
+    identity: `identity-of-${nick}`,
+    reconnectMinMs: 20,
+    reconnectMaxMs: 200,
+    ...opts,
+  });
   const events: ChatEvent[] = [];
   client.on((e) => events.push(e));
   onTestFinished(() => client.close());
@@ -37,8 +52,13 @@ export async function connectClient(port: number, nick: string, opts: Partial<Ch
   return c;
 }
 
-export function received(events: ChatEvent[]): { id: string; text: string; from: string; seq?: number; room?: string; peer?: string }[] {
-  const out = new Map<string, { id: string; text: string; from: string; seq?: number; room?: string; peer?: string }>();
+export function received(
+  events: ChatEvent[],
+): { id: string; text: string; from: string; seq?: number; room?: string; peer?: string }[] {
+  const out = new Map<
+    string,
+    { id: string; text: string; from: string; seq?: number; room?: string; peer?: string }
+  >();
   for (const e of events) {
     if (e.type === 'client.message' && e.message.status === 'received') out.set(e.message.id, e.message);
   }
@@ -47,13 +67,16 @@ export function received(events: ChatEvent[]): { id: string; text: string; from:
 
 /** Every 'received' message event, duplicates included (to prove there are none). */
 export function receivedRaw(events: ChatEvent[]): string[] {
-  return events.flatMap((e) => (e.type === 'client.message' && e.message.status === 'received' ? [e.message.text] : []));
+  return events.flatMap((e) =>
+    e.type === 'client.message' && e.message.status === 'received' ? [e.message.text] : [],
+  );
 }
 
 /** A TCP relay in front of a server whose connections the test can cut, losing whatever is in flight. */
-export async function startCutProxy(targetPort: number): Promise<{ port: number; cut: () => void; pairs: () => number }> {
-  const { createServer, connect } = await import('node:net');
-  const pairs = new Set<import('node:net').Socket>();
+export async function startCutProxy(
+  targetPort: number,
+): Promise<{ port: number; cut: () => void; pairs: () => number }> {
+  const pairs = new Set<Socket>();
   const server = createServer((inbound) => {
     const outbound = connect({ host: '127.0.0.1', port: targetPort });
     pairs.add(inbound);
@@ -74,7 +97,7 @@ export async function startCutProxy(targetPort: number): Promise<{ port: number;
     for (const s of pairs) s.destroy();
     await new Promise((r) => server.close(r));
   });
-  const addr = server.address() as import('node:net').AddressInfo;
+  const addr = server.address() as AddressInfo;
   return {
     port: addr.port,
     cut: () => {

@@ -9,7 +9,8 @@ import { tempDir } from './helpers';
 
 function netnsUnavailable(): string | undefined {
   if (process.platform !== 'linux') return 'not Linux';
-  if (typeof process.getuid === 'function' && process.getuid() !== 0) return 'not root (ip netns needs CAP_SYS_ADMIN)';
+  if (typeof process.getuid === 'function' && process.getuid() !== 0)
+    return 'not root (ip netns needs CAP_SYS_ADMIN)';
   const r = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' });
   if (r.error || r.status !== 0) return `ip netns unavailable: ${r.error?.message ?? r.stderr.trim()}`;
   return undefined;
@@ -26,12 +27,20 @@ function ip(...args: string[]): void {
 interface Instance {
   proc: ChildProcessWithoutNullStreams;
   lines: Record<string, unknown>[];
-  waitFor(pred: (o: Record<string, unknown>) => boolean, ms: number, what: string): Promise<Record<string, unknown>>;
+  waitFor(
+    pred: (o: Record<string, unknown>) => boolean,
+    ms: number,
+    what: string,
+  ): Promise<Record<string, unknown>>;
 }
 
 function startInstance(ns: string, dir: string, name: string, iface: string, peer: string): Instance {
   const script = join(import.meta.dirname, 'fixtures', 'lan-instance.ts');
-  const proc = spawn('ip', ['netns', 'exec', ns, process.execPath, '--import', 'tsx', script, dir, name, iface, peer], { stdio: 'pipe' });
+  const proc = spawn(
+    'ip',
+    ['netns', 'exec', ns, process.execPath, '--import', 'tsx', script, dir, name, iface, peer],
+    { stdio: 'pipe' },
+  );
   const lines: Record<string, unknown>[] = [];
   let buf = '';
   let stderr = '';
@@ -61,7 +70,9 @@ function startInstance(ns: string, dir: string, name: string, iface: string, pee
         const hit = lines.find(pred);
         if (hit) return hit;
         if (Date.now() - start > ms || proc.exitCode !== null) {
-          throw new Error(`${name}: timeout waiting for ${what}; lines ${JSON.stringify(lines)}; stderr ${stderr.slice(-2000)}`);
+          throw new Error(
+            `${name}: timeout waiting for ${what}; lines ${JSON.stringify(lines)}; stderr ${stderr.slice(-2000)}`,
+          );
         }
         await new Promise((r) => setTimeout(r, 50));
       }
@@ -70,40 +81,52 @@ function startInstance(ns: string, dir: string, name: string, iface: string, pee
 }
 
 describe('chat: two instances on a LAN (network namespaces)', () => {
-  it.skipIf(why !== undefined)('find each other through mDNS and chat both ways; a stopped server disappears', async () => {
-    const tag = `${process.pid % 100000}`;
-    const nsA = `wlchat-a-${tag}`;
-    const nsB = `wlchat-b-${tag}`;
-    // Cleanup registered before anything exists, so a failure half-way still removes what was made.
-    onTestFinished(() => {
-      spawnSync('ip', ['netns', 'del', nsA]);
-      spawnSync('ip', ['netns', 'del', nsB]);
-    });
-    ip('netns', 'add', nsA);
-    ip('netns', 'add', nsB);
-    ip('link', 'add', `vca${tag}`, 'netns', nsA, 'type', 'veth', 'peer', 'name', `vcb${tag}`, 'netns', nsB);
-    for (const [ns, dev, addr] of [
-      [nsA, `vca${tag}`, '198.18.0.1/24'],
-      [nsB, `vcb${tag}`, '198.18.0.2/24'],
-    ] as const) {
-      ip('-n', ns, 'link', 'set', 'lo', 'up');
-      ip('-n', ns, 'addr', 'add', addr, 'dev', dev);
-      ip('-n', ns, 'link', 'set', dev, 'up');
-      ip('-n', ns, 'route', 'add', '224.0.0.0/4', 'dev', dev);
-    }
-    const a = startInstance(nsA, tempDir(), 'alpha', `vca${tag}`, 'beta');
-    const b = startInstance(nsB, tempDir(), 'beta', `vcb${tag}`, 'alpha');
-    const foundByA = await a.waitFor((o) => o.type === 'found', 45_000, 'discovering beta');
-    const foundByB = await b.waitFor((o) => o.type === 'found', 45_000, 'discovering alpha');
-    expect(foundByA).toMatchObject({ name: 'beta', host: '198.18.0.2', tls: true });
-    expect(foundByB).toMatchObject({ name: 'alpha', host: '198.18.0.1', tls: true });
-    expect(String(foundByA.fingerprint)).toMatch(/^[0-9A-F]{2}(:[0-9A-F]{2}){31}$/);
-    // Both ways: each instance's local member reads the visitor from the other namespace.
-    await b.waitFor((o) => o.type === 'received' && o.from === 'alpha-visitor' && o.text === 'hello from alpha', 20_000, 'alpha → beta');
-    await a.waitFor((o) => o.type === 'received' && o.from === 'beta-visitor' && o.text === 'hello from beta', 20_000, 'beta → alpha');
-    // Stopping alpha's server withdraws its announcement: beta sees it go.
-    a.proc.stdin.write('stop\n');
-    await a.waitFor((o) => o.type === 'stopped', 10_000, 'alpha stopped');
-    await b.waitFor((o) => o.type === 'down' && o.name === 'alpha', 10_000, 'alpha disappearing from beta');
-  }, 120_000);
+  it.skipIf(why !== undefined)(
+    'find each other through mDNS and chat both ways; a stopped server disappears',
+    async () => {
+      const tag = `${process.pid % 100000}`;
+      const nsA = `wlchat-a-${tag}`;
+      const nsB = `wlchat-b-${tag}`;
+      // Cleanup registered before anything exists, so a failure half-way still removes what was made.
+      onTestFinished(() => {
+        spawnSync('ip', ['netns', 'del', nsA]);
+        spawnSync('ip', ['netns', 'del', nsB]);
+      });
+      ip('netns', 'add', nsA);
+      ip('netns', 'add', nsB);
+      ip('link', 'add', `vca${tag}`, 'netns', nsA, 'type', 'veth', 'peer', 'name', `vcb${tag}`, 'netns', nsB);
+      for (const [ns, dev, addr] of [
+        [nsA, `vca${tag}`, '198.18.0.1/24'],
+        [nsB, `vcb${tag}`, '198.18.0.2/24'],
+      ] as const) {
+        ip('-n', ns, 'link', 'set', 'lo', 'up');
+        ip('-n', ns, 'addr', 'add', addr, 'dev', dev);
+        ip('-n', ns, 'link', 'set', dev, 'up');
+        ip('-n', ns, 'route', 'add', '224.0.0.0/4', 'dev', dev);
+      }
+      const a = startInstance(nsA, tempDir(), 'alpha', `vca${tag}`, 'beta');
+      const b = startInstance(nsB, tempDir(), 'beta', `vcb${tag}`, 'alpha');
+      const foundByA = await a.waitFor((o) => o.type === 'found', 45_000, 'discovering beta');
+      const foundByB = await b.waitFor((o) => o.type === 'found', 45_000, 'discovering alpha');
+      expect(foundByA).toMatchObject({ name: 'beta', host: '198.18.0.2', tls: true });
+      expect(foundByB).toMatchObject({ name: 'alpha', host: '198.18.0.1', tls: true });
+      expect(String(foundByA.fingerprint)).toMatch(/^[0-9A-F]{2}(:[0-9A-F]{2}){31}$/);
+      // Both ways: each instance's local member reads the visitor from the other namespace.
+      await b.waitFor(
+        (o) => o.type === 'received' && o.from === 'alpha-visitor' && o.text === 'hello from alpha',
+        20_000,
+        'alpha → beta',
+      );
+      await a.waitFor(
+        (o) => o.type === 'received' && o.from === 'beta-visitor' && o.text === 'hello from beta',
+        20_000,
+        'beta → alpha',
+      );
+      // Stopping alpha's server withdraws its announcement: beta sees it go.
+      a.proc.stdin.write('stop\n');
+      await a.waitFor((o) => o.type === 'stopped', 10_000, 'alpha stopped');
+      await b.waitFor((o) => o.type === 'down' && o.name === 'alpha', 10_000, 'alpha disappearing from beta');
+    },
+    120_000,
+  );
 });

@@ -7,8 +7,15 @@ import { createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { waitFor } from '../../helpers/net';
 import { ChatServer } from '../../../src/main/engines/chat/server';
-import { connectClient, makeClient, received, receivedRaw, startCutProxy, startServer, tempDir } from './helpers';
-
+import {
+  connectClient,
+  makeClient,
+  received,
+  receivedRaw,
+  startCutProxy,
+  startServer,
+  tempDir,
+} from './helpers';
 
 describe('chat: nothing lost', () => {
   it('connections cut mid-stream: after reconnects every message arrives exactly once and in order', async () => {
@@ -22,20 +29,32 @@ describe('chat: nothing lost', () => {
     // Cut both sides while messages and acks are in flight, several times.
     await waitFor(() => received(b.events).length >= 50, 10_000, 'first deliveries');
     proxyA.cut();
-    await waitFor(() => a.client.info().reconnects >= 1 && received(b.events).length >= 150, 10_000, 'more deliveries');
+    await waitFor(
+      () => a.client.info().reconnects >= 1 && received(b.events).length >= 150,
+      10_000,
+      'more deliveries',
+    );
     proxyB.cut();
-    await waitFor(() => b.client.info().reconnects >= 1 && received(b.events).length >= 250, 10_000, 'after reconnect');
+    await waitFor(
+      () => b.client.info().reconnects >= 1 && received(b.events).length >= 250,
+      10_000,
+      'after reconnect',
+    );
     expect(received(b.events).length).toBeLessThan(N);
     proxyA.cut();
     proxyB.cut();
     await waitFor(() => a.client.info().pending === 0, 20_000, 'all acked');
     await waitFor(() => received(b.events).length === N, 20_000, 'all delivered');
     expect(receivedRaw(b.events)).toEqual(Array.from({ length: N }, (_, i) => `m${i}`));
-    expect(b.client.messages({ room: 'lobby' }, N).map((m) => m.seq)).toEqual(Array.from({ length: N }, (_, i) => i + 1));
+    expect(b.client.messages({ room: 'lobby' }, N).map((m) => m.seq)).toEqual(
+      Array.from({ length: N }, (_, i) => i + 1),
+    );
     expect(a.client.info().reconnects).toBeGreaterThanOrEqual(2);
     // The sender's own view: every message acked once, with the server's sequence numbers in order.
     expect(a.client.messages({ room: 'lobby' }, N).map((m) => m.status)).toEqual(Array(N).fill('sent'));
-    expect(a.client.messages({ room: 'lobby' }, N).map((m) => m.seq)).toEqual(Array.from({ length: N }, (_, i) => i + 1));
+    expect(a.client.messages({ room: 'lobby' }, N).map((m) => m.seq)).toEqual(
+      Array.from({ length: N }, (_, i) => i + 1),
+    );
   }, 60_000);
 
   it('the server drops a resent duplicate by id and acks it with the original sequence number', async () => {
@@ -44,10 +63,12 @@ describe('chat: nothing lost', () => {
     const { rawConnect, collect } = await import('../../helpers/net');
     const s = await rawConnect(port);
     onTestFinished(() => {
-    s.destroy();
-  });
+      s.destroy();
+    });
     const r = collect(s);
-    s.write(`${JSON.stringify({ t: 'hello', v: 1, nick: 'dup', identity: 'dup-identity-123' })}\n${JSON.stringify({ t: 'join', room: 'lobby' })}\n`);
+    s.write(
+      `${JSON.stringify({ t: 'hello', v: 1, nick: 'dup', identity: 'dup-identity-123' })}\n${JSON.stringify({ t: 'join', room: 'lobby' })}\n`,
+    );
     const m = `${JSON.stringify({ t: 'msg', id: 'same-id', room: 'lobby', text: 'once' })}\n`;
     s.write(m + m + m);
     await r.until((t) => (t.match(/"ack"/g) ?? []).length === 3);
@@ -76,8 +97,32 @@ describe('chat: nothing lost', () => {
           const f = JSON.parse(line) as { t: string; room?: string; after?: number; before?: number };
           requests.push(f.t);
           const send = (o: unknown) => sock.write(`${JSON.stringify(o)}\n`);
-          const msg = (seq: number) => ({ t: 'msg', room: 'lobby', seq, id: `id${seq}`, from: 'x', text: `t${seq}`, at: 1 });
-          if (f.t === 'hello') send({ t: 'welcome', v: 1, nick: 'gap', server: { name: 'fake', tls: false }, limits: { maxFrameBytes: 65536, maxMessageChars: 100, rateLimitPerSec: 100, rateLimitBurst: 100, maxFileBytes: 1, fileChunkBytes: 1 }, inboxSeq: 0, rooms: ['lobby'] });
+          const msg = (seq: number) => ({
+            t: 'msg',
+            room: 'lobby',
+            seq,
+            id: `id${seq}`,
+            from: 'x',
+            text: `t${seq}`,
+            at: 1,
+          });
+          if (f.t === 'hello')
+            send({
+              t: 'welcome',
+              v: 1,
+              nick: 'gap',
+              server: { name: 'fake', tls: false },
+              limits: {
+                maxFrameBytes: 65536,
+                maxMessageChars: 100,
+                rateLimitPerSec: 100,
+                rateLimitBurst: 100,
+                maxFileBytes: 1,
+                fileChunkBytes: 1,
+              },
+              inboxSeq: 0,
+              rooms: ['lobby'],
+            });
           if (f.t === 'join') {
             send({ t: 'joined', room: 'lobby', members: ['gap'], history: [], lastSeq: 0, more: false });
             send(msg(1));
@@ -98,6 +143,39 @@ describe('chat: nothing lost', () => {
     await waitFor(() => received(events).length === 4, 5000, 'gap filled');
     expect(receivedRaw(events)).toEqual(['t1', 't2', 't3', 't4']);
     expect(requests).toContain('history');
+  });
+});
+
+describe('chat: long absences', () => {
+  it('messages older than the server keeps are reported as a gap, and later ones still flow', async () => {
+    const { port } = await startServer({ historyKeep: 5, rateLimitPerSec: 1000, rateLimitBurst: 1000 });
+    const store = tempDir();
+    const b1 = await connectClient(port, 'bob', { storeDir: store });
+    const a = await connectClient(port, 'alice');
+    a.client.send({ room: 'lobby' }, 'first');
+    await waitFor(() => received(b1.events).length === 1);
+    await b1.client.close();
+    for (let i = 0; i < 20; i++) a.client.send({ room: 'lobby' }, `while away ${i}`);
+    await waitFor(() => a.client.info().pending === 0, 10_000, 'acks');
+    const b2 = await connectClient(port, 'bob', { storeDir: store });
+    await waitFor(() => received(b2.events).length === 5, 5000, 'what the server still has');
+    expect(receivedRaw(b2.events)).toEqual([
+      'while away 15',
+      'while away 16',
+      'while away 17',
+      'while away 18',
+      'while away 19',
+    ]);
+    expect(
+      b2.events.some(
+        (e) =>
+          e.type === 'client.error' &&
+          e.code === 'LIMIT_EXCEEDED' &&
+          e.message.includes('older than the server keeps'),
+      ),
+    ).toBe(true);
+    a.client.send({ room: 'lobby' }, 'live again');
+    await waitFor(() => receivedRaw(b2.events).includes('live again'), 5000, 'live delivery after the gap');
   });
 });
 
@@ -128,10 +206,17 @@ describe('chat: history on disk', () => {
     const a2 = makeClient(port, 'alice', { storeDir: clientDir });
     const started = a2.client.start();
     // The client's own log is loaded before the server answers.
-    expect(a2.client.messages({ room: 'lobby' }).map((m) => m.text)).toEqual(['before restart 1', 'before restart 2']);
+    expect(a2.client.messages({ room: 'lobby' }).map((m) => m.text)).toEqual([
+      'before restart 1',
+      'before restart 2',
+    ]);
     await started;
     await waitFor(() => received(a2.events).length === 2, 5000, 'missed messages');
-    expect(a2.client.messages({ room: 'lobby' }).map((m) => m.text)).toEqual(['before restart 1', 'before restart 2', 'while alice was away']);
+    expect(a2.client.messages({ room: 'lobby' }).map((m) => m.text)).toEqual([
+      'before restart 1',
+      'before restart 2',
+      'while alice was away',
+    ]);
     expect(a2.client.messages({ peer: 'bob' }).map((m) => m.text)).toEqual(['private, while away']);
     // The duplicate check survived the restart too: nothing got a new sequence number.
     expect(a2.client.messages({ room: 'lobby' }).map((m) => m.seq)).toEqual([1, 2, 3]);
@@ -140,7 +225,9 @@ describe('chat: history on disk', () => {
   it('a message acked before the server process is killed is there after restart; a torn last record is tolerated', async () => {
     const dir = tempDir();
     const script = join(import.meta.dirname, 'fixtures', 'server-process.ts');
-    const child = spawn(process.execPath, ['--import', 'tsx', script, dir], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', script, dir], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     onTestFinished(() => {
       child.kill('SIGKILL');
     });

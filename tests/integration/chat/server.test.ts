@@ -29,10 +29,19 @@ describe('chat server: the seed scenario and rooms', () => {
     const a = await connectClient(port, 'alice');
     const b = await connectClient(port, 'bob');
     const c = await connectClient(port, 'carol');
-    await waitFor(() => c.client.membersOf('lobby').length === 3 && a.client.membersOf('lobby').length === 3, 5000, 'presence');
+    await waitFor(
+      () => c.client.membersOf('lobby').length === 3 && a.client.membersOf('lobby').length === 3,
+      5000,
+      'presence',
+    );
     const id = a.client.send({ room: 'lobby' }, 'Hello, everyone!');
     await waitFor(() => received(b.events).length === 1 && received(c.events).length === 1, 5000, 'delivery');
-    expect(received(b.events)[0]).toMatchObject({ id, text: 'Hello, everyone!', from: 'alice', room: 'lobby' });
+    expect(received(b.events)[0]).toMatchObject({
+      id,
+      text: 'Hello, everyone!',
+      from: 'alice',
+      room: 'lobby',
+    });
     expect(received(c.events)[0]).toMatchObject({ id, text: 'Hello, everyone!', from: 'alice' });
     await waitFor(() => a.events.some((e) => e.type === 'client.ack' && e.id === id));
     expect(received(a.events)).toEqual([]);
@@ -48,14 +57,27 @@ describe('chat server: the seed scenario and rooms', () => {
     for (const t of ['one', 'two', 'three']) a.client.send({ room: 'dev' }, t);
     await waitFor(() => a.client.info().pending === 0);
     const rooms = await b.client.listRooms();
-    expect(rooms).toEqual(expect.arrayContaining([{ name: 'lobby', members: 2, lastSeq: 0 }, { name: 'dev', members: 1, lastSeq: 3 }]));
+    expect(rooms).toEqual(
+      expect.arrayContaining([
+        { name: 'lobby', members: 2, lastSeq: 0 },
+        { name: 'dev', members: 1, lastSeq: 3 },
+      ]),
+    );
     b.client.join('dev');
     // History on join is the last N (historyOnJoin = 2).
     await waitFor(() => received(b.events).length === 2, 5000, 'history');
     expect(received(b.events).map((m) => m.text)).toEqual(['two', 'three']);
-    await waitFor(() => a.events.some((e) => e.type === 'client.presence' && e.room === 'dev' && e.nick === 'bob' && e.event === 'join'));
+    await waitFor(() =>
+      a.events.some(
+        (e) => e.type === 'client.presence' && e.room === 'dev' && e.nick === 'bob' && e.event === 'join',
+      ),
+    );
     b.client.leave('dev');
-    await waitFor(() => a.events.some((e) => e.type === 'client.presence' && e.room === 'dev' && e.nick === 'bob' && e.event === 'leave'));
+    await waitFor(() =>
+      a.events.some(
+        (e) => e.type === 'client.presence' && e.room === 'dev' && e.nick === 'bob' && e.event === 'leave',
+      ),
+    );
     expect(a.client.membersOf('dev')).toEqual(['alice']);
   });
 
@@ -138,7 +160,11 @@ describe('chat server: plain text clients (nc, the seed client)', () => {
     // Two lines in one write are two messages.
     p.write('line one\nline two\n');
     await waitFor(() => received(a.events).length === 3);
-    expect(received(a.events).map((m) => m.text)).toEqual(['Hello from the seed client', 'line one', 'line two']);
+    expect(received(a.events).map((m) => m.text)).toEqual([
+      'Hello from the seed client',
+      'line one',
+      'line two',
+    ]);
     expect(pr.text()).not.toContain('Hello from the seed client');
   });
 
@@ -180,7 +206,12 @@ describe('chat server: bad input never crashes it', () => {
     s.write('[1,2,3]\n');
     await r.until((t) => (t.match(/"error"/g) ?? []).length >= 4);
     const errs = frames(r.text()).filter((f) => f.t === 'error');
-    expect(errs.map((e) => e.code)).toEqual(['CHAT_BAD_FRAME', 'CHAT_UNKNOWN_FRAME', 'CHAT_BAD_FRAME', 'CHAT_BAD_FRAME']);
+    expect(errs.map((e) => e.code)).toEqual([
+      'CHAT_BAD_FRAME',
+      'CHAT_UNKNOWN_FRAME',
+      'CHAT_BAD_FRAME',
+      'CHAT_BAD_FRAME',
+    ]);
     s.write('{"t":"ping","id":"still-here"}\n');
     await r.until((t) => t.includes('still-here'));
     const other = await connectClient(port, 'bob');
@@ -217,7 +248,11 @@ describe('chat server: bad input never crashes it', () => {
   });
 
   it('a flooding client is slowed down to the rate limit and others are not starved', async () => {
-    const { port } = await startServer({ rateLimitPerSec: 50, rateLimitBurst: 10, floodDisconnectAfter: 100_000 });
+    const { port } = await startServer({
+      rateLimitPerSec: 50,
+      rateLimitBurst: 10,
+      floodDisconnectAfter: 100_000,
+    });
     const watcher = await connectClient(port, 'watcher');
     const s = await raw(port);
     const r = collect(s);
@@ -225,18 +260,31 @@ describe('chat server: bad input never crashes it', () => {
     await r.until((t) => t.includes('"welcome"'));
     s.write(`${JSON.stringify({ t: 'join', room: 'lobby' })}\n`);
     let lines = '';
-    for (let i = 0; i < 300; i++) lines += `${JSON.stringify({ t: 'msg', id: `m${i}`, room: 'lobby', text: `flood ${i}` })}\n`;
+    for (let i = 0; i < 300; i++)
+      lines += `${JSON.stringify({ t: 'msg', id: `m${i}`, room: 'lobby', text: `flood ${i}` })}\n`;
     const t0 = Date.now();
     s.write(lines);
     await r.until((t) => t.includes('CHAT_RATE_LIMITED'));
     // Meanwhile a normal member still gets through promptly.
     const other = await connectClient(port, 'other');
     const id = other.client.send({ room: 'lobby' }, 'I can still talk');
-    await waitFor(() => other.events.some((e) => e.type === 'client.ack' && e.id === id), 5000, 'ack while flooded');
-    await waitFor(() => received(watcher.events).filter((m) => m.from === 'flood').length === 300, 15_000, 'all flood messages, paced');
+    await waitFor(
+      () => other.events.some((e) => e.type === 'client.ack' && e.id === id),
+      5000,
+      'ack while flooded',
+    );
+    await waitFor(
+      () => received(watcher.events).filter((m) => m.from === 'flood').length === 300,
+      15_000,
+      'all flood messages, paced',
+    );
     // 300 frames at 50/s after a burst of 10 take ≥ 5 s: nothing was dropped, order kept.
     expect(Date.now() - t0).toBeGreaterThan(4500);
-    expect(received(watcher.events).filter((m) => m.from === 'flood').map((m) => m.text)).toEqual(Array.from({ length: 300 }, (_, i) => `flood ${i}`));
+    expect(
+      received(watcher.events)
+        .filter((m) => m.from === 'flood')
+        .map((m) => m.text),
+    ).toEqual(Array.from({ length: 300 }, (_, i) => `flood ${i}`));
   }, 30_000);
 
   it('a flooder far past its budget is disconnected with CHAT_RATE_LIMITED', async () => {

@@ -28,7 +28,8 @@ function digestOk(req: IncomingMessage, user: string, pass: string, realm: strin
   const h = req.headers.authorization ?? '';
   if (!h.startsWith('Digest ')) return false;
   const p: Record<string, string> = {};
-  for (const m of h.slice(7).matchAll(/(\w+)=(?:"([^"]*)"|([^,\s]+))/g)) p[m[1] as string] = (m[2] ?? m[3]) as string;
+  for (const m of h.slice(7).matchAll(/(\w+)=(?:"([^"]*)"|([^,\s]+))/g))
+    p[m[1] as string] = (m[2] ?? m[3]) as string;
   const ha1 = md5(`${user}:${realm}:${pass}`);
   const ha2 = md5(`${req.method}:${p.uri}`);
   const expected = md5(`${ha1}:${nonce}:${p.nc}:${p.cnonce}:${p.qop}:${ha2}`);
@@ -45,11 +46,24 @@ export async function startTestServer(): Promise<TestServer> {
     const u = new URL(req.url ?? '/', 'http://x');
     const p = u.pathname;
     const text = 'compressible text '.repeat(200);
-    if (p === '/gzip') return res.writeHead(200, { 'content-encoding': 'gzip', 'content-type': 'text/plain' }).end(gzipSync(text));
-    if (p === '/br') return res.writeHead(200, { 'content-encoding': 'br', 'content-type': 'text/plain' }).end(brotliCompressSync(text));
-    if (p === '/deflate') return res.writeHead(200, { 'content-encoding': 'deflate', 'content-type': 'text/plain' }).end(deflateSync(text));
-    if (p === '/deflate-raw') return res.writeHead(200, { 'content-encoding': 'deflate', 'content-type': 'text/plain' }).end(deflateRawSync(text));
-    if (p === '/bad-gzip') return res.writeHead(200, { 'content-encoding': 'gzip' }).end(Buffer.from('definitely not gzip data'));
+    if (p === '/gzip')
+      return res
+        .writeHead(200, { 'content-encoding': 'gzip', 'content-type': 'text/plain' })
+        .end(gzipSync(text));
+    if (p === '/br')
+      return res
+        .writeHead(200, { 'content-encoding': 'br', 'content-type': 'text/plain' })
+        .end(brotliCompressSync(text));
+    if (p === '/deflate')
+      return res
+        .writeHead(200, { 'content-encoding': 'deflate', 'content-type': 'text/plain' })
+        .end(deflateSync(text));
+    if (p === '/deflate-raw')
+      return res
+        .writeHead(200, { 'content-encoding': 'deflate', 'content-type': 'text/plain' })
+        .end(deflateRawSync(text));
+    if (p === '/bad-gzip')
+      return res.writeHead(200, { 'content-encoding': 'gzip' }).end(Buffer.from('definitely not gzip data'));
     if (p === '/chunked') {
       res.writeHead(200, { 'content-type': 'text/plain' });
       for (let i = 0; i < 5; i++) {
@@ -63,24 +77,47 @@ export async function startTestServer(): Promise<TestServer> {
       const code = Number(u.searchParams.get('code') ?? 302);
       return res.writeHead(code, { location: n > 1 ? `/redirect/${n - 1}?code=${code}` : '/final' }).end();
     }
-    if (p === '/redirect-abs') return res.writeHead(302, { location: `http://localhost:${port}/final` }).end();
+    if (p === '/redirect-abs')
+      return res.writeHead(302, { location: `http://localhost:${port}/final` }).end();
     if (p === '/loop') return res.writeHead(302, { location: '/loop' }).end();
-    if (p === '/final') return res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ method: req.method, body: body.toString(), auth: req.headers.authorization ?? null }));
+    if (p === '/final')
+      return res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(
+          JSON.stringify({
+            method: req.method,
+            body: body.toString(),
+            auth: req.headers.authorization ?? null,
+          }),
+        );
     if (p === '/set-cookie') {
       return res
-        .writeHead(200, { 'set-cookie': ['session=abc123; Path=/; HttpOnly', 'pref=dark; Max-Age=3600', 'gone=x; Max-Age=0', 'sec=1; Secure'] })
+        .writeHead(200, {
+          'set-cookie': [
+            'session=abc123; Path=/; HttpOnly',
+            'pref=dark; Max-Age=3600',
+            'gone=x; Max-Age=0',
+            'sec=1; Secure',
+          ],
+        })
         .end('ok');
     }
     if (p === '/show-cookie') return res.writeHead(200).end(req.headers.cookie ?? '');
     if (p === '/basic') {
       const ok = req.headers.authorization === `Basic ${Buffer.from('ada:s3cret').toString('base64')}`;
-      return res.writeHead(ok ? 200 : 401, ok ? {} : { 'www-authenticate': 'Basic realm="t"' }).end(ok ? 'welcome' : 'no');
+      return res
+        .writeHead(ok ? 200 : 401, ok ? {} : { 'www-authenticate': 'Basic realm="t"' })
+        .end(ok ? 'welcome' : 'no');
     }
     if (p === '/digest') {
       const realm = 'wirelab-test';
       const nonce = 'dcd98b7102dd2f0e8b11d0f600bfb0c093';
       if (digestOk(req, 'ada', 's3cret', realm, nonce)) return res.writeHead(200).end('digest welcome');
-      return res.writeHead(401, { 'www-authenticate': `Digest realm="${realm}", qop="auth,auth-int", nonce="${nonce}", opaque="op4que", algorithm=MD5` }).end();
+      return res
+        .writeHead(401, {
+          'www-authenticate': `Digest realm="${realm}", qop="auth,auth-int", nonce="${nonce}", opaque="op4que", algorithm=MD5`,
+        })
+        .end();
     }
     if (p === '/slow') {
       await new Promise((r) => setTimeout(r, Number(u.searchParams.get('ms') ?? 2000)));
@@ -107,13 +144,15 @@ export async function startTestServer(): Promise<TestServer> {
         while (sent < total) {
           const n = Math.min(chunk.length, total - sent);
           sent += n;
-          if (!res.write(n === chunk.length ? chunk : chunk.subarray(0, n))) return void res.once('drain', pump);
+          if (!res.write(n === chunk.length ? chunk : chunk.subarray(0, n)))
+            return void res.once('drain', pump);
         }
         res.end();
       };
       return pump();
     }
-    if (p === '/image') return res.writeHead(200, { 'content-type': 'image/png' }).end(Buffer.from('89504e470d0a1a0a', 'hex'));
+    if (p === '/image')
+      return res.writeHead(200, { 'content-type': 'image/png' }).end(Buffer.from('89504e470d0a1a0a', 'hex'));
     res.writeHead(404).end('not here');
   };
   const server: Server = createServer((req, res) => void handler(req, res));
@@ -136,7 +175,10 @@ export async function startTestServer(): Promise<TestServer> {
 }
 
 /** A TCP server that answers every connection with `reply` (or nothing) and then closes or hangs. */
-export async function startRawServer(reply: string | null, then: 'close' | 'hang' = 'close'): Promise<{ port: number; close(): Promise<void> }> {
+export async function startRawServer(
+  reply: string | null,
+  then: 'close' | 'hang' = 'close',
+): Promise<{ port: number; close(): Promise<void> }> {
   const sockets = new Set<Socket>();
   const server: NetServer = createNetServer((s) => {
     sockets.add(s);
@@ -165,7 +207,16 @@ export interface Pki {
 
 export function makePki(): Pki {
   const ca = buildCertificate({ commonName: 'Wirelab Test CA', ca: true, pathLength: 0 });
-  const server = buildCertificate({ commonName: 'localhost', issuer: ca, altNames: ['localhost', '127.0.0.1'], extendedKeyUsage: ['serverAuth'] });
-  const client = buildCertificate({ commonName: 'test client', issuer: ca, extendedKeyUsage: ['clientAuth'] });
+  const server = buildCertificate({
+    commonName: 'localhost',
+    issuer: ca,
+    altNames: ['localhost', '127.0.0.1'],
+    extendedKeyUsage: ['serverAuth'],
+  });
+  const client = buildCertificate({
+    commonName: 'test client',
+    issuer: ca,
+    extendedKeyUsage: ['clientAuth'],
+  });
   return { ca, server, client };
 }

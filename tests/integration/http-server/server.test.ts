@@ -8,7 +8,12 @@ import type { Socket } from 'node:net';
 import { HttpMockServer } from '../../../src/main/engines/http-server/server';
 import { HttpServerService } from '../../../src/main/engines/http-server/service';
 import { loadOrCreateAppCertificate } from '../../../src/main/engines/common/app-cert';
-import { HttpRoute, HttpServerLimits, type HttpServerEvent, type InspectedRequest } from '../../../src/shared/contract/http-server';
+import {
+  HttpRoute,
+  HttpServerLimits,
+  type HttpServerEvent,
+  type InspectedRequest,
+} from '../../../src/shared/contract/http-server';
 import { createServices } from '../../../src/main/services';
 import { collect, rawConnect, waitFor } from '../../helpers/net';
 
@@ -39,15 +44,30 @@ interface Got {
 }
 
 /** A raw request with node:http, so the test sees exactly what the server sent (no client magic). */
-function get(url: string, init: { method?: string; headers?: Record<string, string>; body?: Buffer | string; path?: string } = {}): Promise<Got> {
+function get(
+  url: string,
+  init: { method?: string; headers?: Record<string, string>; body?: Buffer | string; path?: string } = {},
+): Promise<Got> {
   return new Promise((resolve, reject) => {
     const u = new URL(url);
-    const req = httpRequest({ host: u.hostname, port: u.port, method: init.method ?? 'GET', path: init.path ?? `${u.pathname}${u.search}`, headers: init.headers, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (d: Buffer) => chunks.push(d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
-      res.on('error', reject);
-    });
+    const req = httpRequest(
+      {
+        host: u.hostname,
+        port: u.port,
+        method: init.method ?? 'GET',
+        path: init.path ?? `${u.pathname}${u.search}`,
+        headers: init.headers,
+        agent: false,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (d: Buffer) => chunks.push(d));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
+        );
+        res.on('error', reject);
+      },
+    );
     req.on('error', reject);
     req.end(init.body);
   });
@@ -82,7 +102,13 @@ describe('HTTP mock server: default page, routes, echo, demo API', () => {
   it('routes: :params, wildcards, query and header templates, status, headers, method matching', async () => {
     const { base, events } = await server({
       routes: [
-        route({ id: 'u', method: 'GET', path: '/api/users/:id', body: '{"id":"{{params.id}}","page":"{{query.page}}","ua":"{{headers.x-who}}"}', headers: { 'X-Mock': 'yes' } }),
+        route({
+          id: 'u',
+          method: 'GET',
+          path: '/api/users/:id',
+          body: '{"id":"{{params.id}}","page":"{{query.page}}","ua":"{{headers.x-who}}"}',
+          headers: { 'X-Mock': 'yes' },
+        }),
         route({ method: 'POST', path: '/api/items', status: 201, body: 'created {{body}}' }),
         route({ method: '*', path: '/files/*', body: 'rest={{params.*}} m={{method}}' }),
         route({ method: 'GET', path: '/a/*/c', body: 'one segment' }),
@@ -96,10 +122,16 @@ describe('HTTP mock server: default page, routes, echo, demo API', () => {
     expect(JSON.parse(r.body.toString())).toEqual({ id: '42', page: '3', ua: 'tester' });
     await waitFor(() => lastRequest(events)?.routeId === 'u');
 
-    const p = await get(`${base}/api/items`, { method: 'POST', body: 'thing', headers: { 'content-type': 'text/plain' } });
+    const p = await get(`${base}/api/items`, {
+      method: 'POST',
+      body: 'thing',
+      headers: { 'content-type': 'text/plain' },
+    });
     expect(p.status).toBe(201);
     expect(p.body.toString()).toBe('created thing');
-    expect((await get(`${base}/files/x/y%20z.txt`, { method: 'PUT' })).body.toString()).toBe('rest=x/y z.txt m=PUT');
+    expect((await get(`${base}/files/x/y%20z.txt`, { method: 'PUT' })).body.toString()).toBe(
+      'rest=x/y z.txt m=PUT',
+    );
     expect((await get(`${base}/a/b/c`)).body.toString()).toBe('one segment');
     expect((await get(`${base}/a/b/x/c`)).status).toBe(404);
     expect((await get(`${base}/gone`, { method: 'DELETE' })).status).toBe(410);
@@ -117,26 +149,49 @@ describe('HTTP mock server: default page, routes, echo, demo API', () => {
 
   it('echo mode returns the request as JSON (method, path, query, headers, body)', async () => {
     const { base } = await server({ echo: true });
-    const r = await get(`${base}/any/path?x=1&x=2&y=%C3%A9`, { method: 'PATCH', body: 'hello body', headers: { 'X-Trace': 'abc', 'content-type': 'text/plain' } });
+    const r = await get(`${base}/any/path?x=1&x=2&y=%C3%A9`, {
+      method: 'PATCH',
+      body: 'hello body',
+      headers: { 'X-Trace': 'abc', 'content-type': 'text/plain' },
+    });
     const j = JSON.parse(r.body.toString()) as Record<string, unknown>;
-    expect(j).toMatchObject({ method: 'PATCH', path: '/any/path', query: { x: ['1', '2'], y: 'é' }, body: 'hello body', bodyEncoding: 'utf8', bodyBytes: 10 });
+    expect(j).toMatchObject({
+      method: 'PATCH',
+      path: '/any/path',
+      query: { x: ['1', '2'], y: 'é' },
+      body: 'hello body',
+      bodyEncoding: 'utf8',
+      bodyBytes: 10,
+    });
     expect((j.headers as Record<string, string>)['x-trace']).toBe('abc');
     const bin = await get(`${base}/b`, { method: 'POST', body: Buffer.from([0xff, 0x00, 0xfe]) });
-    expect(JSON.parse(bin.body.toString())).toMatchObject({ bodyEncoding: 'base64', body: Buffer.from([0xff, 0x00, 0xfe]).toString('base64') });
+    expect(JSON.parse(bin.body.toString())).toMatchObject({
+      bodyEncoding: 'base64',
+      body: Buffer.from([0xff, 0x00, 0xfe]).toString('base64'),
+    });
   });
 
   it('the demo API serves /users and /users/:id with name, email and company.name', async () => {
     const { base } = await server();
     const list = JSON.parse((await get(`${base}/users`)).body.toString()) as { id: number }[];
     expect(list).toHaveLength(10);
-    const one = JSON.parse((await get(`${base}/users/1`)).body.toString()) as { name: string; email: string; company: { name: string }; address: { geo: { lat: string } } };
+    const one = JSON.parse((await get(`${base}/users/1`)).body.toString()) as {
+      name: string;
+      email: string;
+      company: { name: string };
+      address: { geo: { lat: string } };
+    };
     expect(one.name).toBeTruthy();
     expect(one.email).toMatch(/@/);
     expect(one.company.name).toBeTruthy();
     expect(one.address.geo.lat).toBeTruthy();
     expect((await get(`${base}/users/999`)).status).toBe(404);
     expect((await get(`${base}/users/abc`)).status).toBe(404);
-    const created = await get(`${base}/users`, { method: 'POST', body: '{"name":"New"}', headers: { 'content-type': 'application/json' } });
+    const created = await get(`${base}/users`, {
+      method: 'POST',
+      body: '{"name":"New"}',
+      headers: { 'content-type': 'application/json' },
+    });
     expect(created.status).toBe(201);
     expect(JSON.parse(created.body.toString())).toMatchObject({ name: 'New', id: 11 });
     expect((await get(`${base}/users`, { method: 'POST', body: 'not json' })).status).toBe(400);
@@ -144,14 +199,29 @@ describe('HTTP mock server: default page, routes, echo, demo API', () => {
 
   it('CORS toggle: headers on responses and 204 for preflight; off by default', async () => {
     const { s, base } = await server();
-    expect((await get(`${base}/users/1`, { headers: { origin: 'http://x.test' } })).headers['access-control-allow-origin']).toBeUndefined();
+    expect(
+      (await get(`${base}/users/1`, { headers: { origin: 'http://x.test' } })).headers[
+        'access-control-allow-origin'
+      ],
+    ).toBeUndefined();
     await s.update({ cors: true });
-    const pre = await get(`${base}/users/1`, { method: 'OPTIONS', headers: { origin: 'http://x.test', 'access-control-request-method': 'PUT', 'access-control-request-headers': 'x-a' } });
+    const pre = await get(`${base}/users/1`, {
+      method: 'OPTIONS',
+      headers: {
+        origin: 'http://x.test',
+        'access-control-request-method': 'PUT',
+        'access-control-request-headers': 'x-a',
+      },
+    });
     expect(pre.status).toBe(204);
     expect(pre.headers['access-control-allow-origin']).toBe('http://x.test');
     expect(pre.headers['access-control-allow-headers']).toBe('x-a');
     expect(pre.headers['access-control-allow-methods']).toContain('PUT');
-    expect((await get(`${base}/users/1`, { headers: { origin: 'http://x.test' } })).headers['access-control-allow-origin']).toBe('http://x.test');
+    expect(
+      (await get(`${base}/users/1`, { headers: { origin: 'http://x.test' } })).headers[
+        'access-control-allow-origin'
+      ],
+    ).toBe('http://x.test');
   });
 
   it('update() replaces routes and toggles modes while running', async () => {
@@ -164,10 +234,21 @@ describe('HTTP mock server: default page, routes, echo, demo API', () => {
   });
 
   it('the inspector reports method, URL, headers, bounded body, client address, status and timing', async () => {
-    const { base, events } = await server({ echo: true, limits: HttpServerLimits.parse({ inspectorBodyBytes: 8 }) });
+    const { base, events } = await server({
+      echo: true,
+      limits: HttpServerLimits.parse({ inspectorBodyBytes: 8 }),
+    });
     await get(`${base}/inspect?q=1`, { method: 'POST', body: 'abcdefghijklmnop', headers: { 'X-One': '1' } });
     const req = await waitFor(() => lastRequest(events));
-    expect(req).toMatchObject({ method: 'POST', url: '/inspect?q=1', remoteAddress: '127.0.0.1', status: 200, handler: 'echo', bodyBytes: 16, bodyTruncated: true });
+    expect(req).toMatchObject({
+      method: 'POST',
+      url: '/inspect?q=1',
+      remoteAddress: '127.0.0.1',
+      status: 200,
+      handler: 'echo',
+      bodyBytes: 16,
+      bodyTruncated: true,
+    });
     expect(Buffer.from(req.body).toString()).toBe('abcdefgh');
     expect(req.headers).toContainEqual(['X-One', '1']);
     expect(req.durationMs).toBeGreaterThanOrEqual(0);
@@ -213,8 +294,12 @@ describe('HTTP mock server: static folder', () => {
     expect(r.status).toBe(206);
     expect(r.headers['content-range']).toBe('bytes 2-5/10');
     expect(r.body.toString()).toBe('2345');
-    expect((await get(`${base}/sub/file.txt`, { headers: { range: 'bytes=-3' } })).body.toString()).toBe('789');
-    expect((await get(`${base}/sub/file.txt`, { headers: { range: 'bytes=7-' } })).body.toString()).toBe('789');
+    expect((await get(`${base}/sub/file.txt`, { headers: { range: 'bytes=-3' } })).body.toString()).toBe(
+      '789',
+    );
+    expect((await get(`${base}/sub/file.txt`, { headers: { range: 'bytes=7-' } })).body.toString()).toBe(
+      '789',
+    );
     const bad = await get(`${base}/sub/file.txt`, { headers: { range: 'bytes=50-60' } });
     expect(bad.status).toBe(416);
     expect(bad.headers['content-range']).toBe('bytes */10');
@@ -236,7 +321,16 @@ describe('HTTP mock server: static folder', () => {
   it('refuses path traversal: plain, percent-encoded, encoded slashes and backslashes, and symlinks out', async () => {
     const { root } = site();
     const { base } = await server({ staticDir: root, demoApi: false, helloWorld: false });
-    for (const path of ['/../secret.txt', '/%2e%2e/secret.txt', '/%2E%2E/secret.txt', '/sub/%2e%2e/%2e%2e/secret.txt', '/..%2fsecret.txt', '/..%5csecret.txt', '/sub%2f..%2f..%2fsecret.txt', '/.%2e/secret.txt']) {
+    for (const path of [
+      '/../secret.txt',
+      '/%2e%2e/secret.txt',
+      '/%2E%2E/secret.txt',
+      '/sub/%2e%2e/%2e%2e/secret.txt',
+      '/..%2fsecret.txt',
+      '/..%5csecret.txt',
+      '/sub%2f..%2f..%2fsecret.txt',
+      '/.%2e/secret.txt',
+    ]) {
       const r = await get(`${base}/`, { path });
       expect(r.body.toString(), path).not.toContain('TOP SECRET');
       expect([400, 403, 404], path).toContain(r.status);
@@ -261,7 +355,10 @@ describe('HTTP mock server: static folder', () => {
 
 describe('HTTP mock server: limits', () => {
   it('refuses a body over maxBodyBytes by Content-Length with 413, before reading it', async () => {
-    const { base, events } = await server({ echo: true, limits: HttpServerLimits.parse({ maxBodyBytes: 1000 }) });
+    const { base, events } = await server({
+      echo: true,
+      limits: HttpServerLimits.parse({ maxBodyBytes: 1000 }),
+    });
     const r = await get(`${base}/up`, { method: 'POST', body: Buffer.alloc(5000, 1) });
     expect(r.status).toBe(413);
     const req = await waitFor(() => lastRequest(events));
@@ -273,10 +370,20 @@ describe('HTTP mock server: limits', () => {
     const { base } = await server({ echo: true, limits: HttpServerLimits.parse({ maxBodyBytes: 10_000 }) });
     const status = await new Promise<number>((resolve, reject) => {
       const u = new URL(base);
-      const req = httpRequest({ host: u.hostname, port: u.port, method: 'POST', path: '/up', headers: { 'transfer-encoding': 'chunked' }, agent: false }, (res) => {
-        res.resume();
-        resolve(res.statusCode ?? 0);
-      });
+      const req = httpRequest(
+        {
+          host: u.hostname,
+          port: u.port,
+          method: 'POST',
+          path: '/up',
+          headers: { 'transfer-encoding': 'chunked' },
+          agent: false,
+        },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        },
+      );
       req.on('error', (err) => reject(err));
       let sent = 0;
       const pump = () => {
@@ -292,7 +399,9 @@ describe('HTTP mock server: limits', () => {
   });
 
   it('cuts off a slowloris client that never finishes its headers (headersTimeout)', async () => {
-    const { port } = (await server({ limits: HttpServerLimits.parse({ headersTimeoutMs: 400, requestTimeoutMs: 800 }) })).info;
+    const { port } = (
+      await server({ limits: HttpServerLimits.parse({ headersTimeoutMs: 400, requestTimeoutMs: 800 }) })
+    ).info;
     const c = await rawConnect(port);
     cleanups.push(() => c.destroy());
     const got = collect(c);
@@ -312,7 +421,10 @@ describe('HTTP mock server: limits', () => {
     const { info, events } = await server({ limits: HttpServerLimits.parse({ maxConnections: 2 }) });
     const a = await rawConnect(info.port);
     const b = await rawConnect(info.port);
-    cleanups.push(() => a.destroy(), () => b.destroy());
+    cleanups.push(
+      () => a.destroy(),
+      () => b.destroy(),
+    );
     const third: Socket = await rawConnect(info.port);
     cleanups.push(() => third.destroy());
     await new Promise((r) => third.once('close', r));
@@ -342,16 +454,32 @@ describe('HTTP mock server: TLS and the service', () => {
     const dir = tmp();
     const svc = new HttpServerService({ certificate: () => loadOrCreateAppCertificate(dir) });
     cleanups.push(() => svc.close());
-    const info = await svc.start({ host: '127.0.0.1', port: 0, tls: true, routes: [], limits: HttpServerLimits.parse({}) });
+    const info = await svc.start({
+      host: '127.0.0.1',
+      port: 0,
+      tls: true,
+      routes: [],
+      limits: HttpServerLimits.parse({}),
+    });
     expect(info.url).toMatch(/^https:\/\//);
     const cert = await loadOrCreateAppCertificate(dir);
     expect(info.fingerprint256).toBe(cert.fingerprint256);
     const body = await new Promise<string>((resolve, reject) => {
-      const req = httpsRequest({ host: '127.0.0.1', port: info.port, path: '/', ca: cert.certPem, servername: 'localhost', agent: false }, (res) => {
-        let t = '';
-        res.on('data', (d: Buffer) => (t += d.toString()));
-        res.on('end', () => resolve(t));
-      });
+      const req = httpsRequest(
+        {
+          host: '127.0.0.1',
+          port: info.port,
+          path: '/',
+          ca: cert.certPem,
+          servername: 'localhost',
+          agent: false,
+        },
+        (res) => {
+          let t = '';
+          res.on('data', (d: Buffer) => (t += d.toString()));
+          res.on('end', () => resolve(t));
+        },
+      );
       req.on('error', reject);
       req.end();
     });
@@ -366,14 +494,30 @@ describe('HTTP mock server: TLS and the service', () => {
     const services = createServices({ dataDir: dir, shell: 'browser', version: 'test' });
     cleanups.push(() => services.close());
     const d = services.dispatcher;
-    expect(await d.call('httpServer.start', { port: 70000 })).toMatchObject({ ok: false, error: { code: 'PORT_OUT_OF_RANGE' } });
-    expect(await d.call('httpServer.start', { port: 0, routes: [{ path: 'no-slash' }] })).toMatchObject({ ok: false, error: { code: 'INVALID_INPUT' } });
-    expect(await d.call('httpServer.start', { port: 0, routes: [{ path: '/x', headers: { 'bad name': 'v' } }] })).toMatchObject({ ok: false, error: { code: 'INVALID_HEADER' } });
-    expect(await d.call('httpServer.start', { port: 0, routes: [{ path: '/x', headers: { ok: 'a\r\nInjected: 1' } }] })).toMatchObject({ ok: false, error: { code: 'INVALID_HEADER' } });
+    expect(await d.call('httpServer.start', { port: 70000 })).toMatchObject({
+      ok: false,
+      error: { code: 'PORT_OUT_OF_RANGE' },
+    });
+    expect(await d.call('httpServer.start', { port: 0, routes: [{ path: 'no-slash' }] })).toMatchObject({
+      ok: false,
+      error: { code: 'INVALID_INPUT' },
+    });
+    expect(
+      await d.call('httpServer.start', { port: 0, routes: [{ path: '/x', headers: { 'bad name': 'v' } }] }),
+    ).toMatchObject({ ok: false, error: { code: 'INVALID_HEADER' } });
+    expect(
+      await d.call('httpServer.start', {
+        port: 0,
+        routes: [{ path: '/x', headers: { ok: 'a\r\nInjected: 1' } }],
+      }),
+    ).toMatchObject({ ok: false, error: { code: 'INVALID_HEADER' } });
     const ok = await d.call('httpServer.start', { port: 0, routes: [{ path: '/x', body: 'hi' }] });
     expect(ok.ok).toBe(true);
     const info = (ok as { ok: true; value: { session: string; url: string } }).value;
     expect((await get(`${info.url}/x`)).body.toString()).toBe('hi');
-    expect(await d.call('httpServer.update', { session: 'nope', echo: true })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
+    expect(await d.call('httpServer.update', { session: 'nope', echo: true })).toMatchObject({
+      ok: false,
+      error: { code: 'NOT_FOUND' },
+    });
   });
 });

@@ -5,17 +5,44 @@ import { commonOptions, type Io } from '../../../src/cli/framework';
 
 function run(argv: string[]) {
   const lines: { human: string; record?: Record<string, unknown> }[] = [];
-  const io: Io = { json: argv.includes('--json'), interrupted: new Promise(() => undefined), stdin: process.stdin, out: (human, record) => lines.push({ human, record }), err: (m) => lines.push({ human: `ERR ${m}` }) };
-  const parsed = parseArgs({ args: argv, options: { ...commonOptions, ...labTcpVsUdp.options }, allowPositionals: true, strict: true });
+  const io: Io = {
+    json: argv.includes('--json'),
+    interrupted: new Promise(() => undefined),
+    stdin: process.stdin,
+    out: (human, record) => lines.push({ human, record }),
+    err: (m) => lines.push({ human: `ERR ${m}` }),
+  };
+  const parsed = parseArgs({
+    args: argv,
+    options: { ...commonOptions, ...labTcpVsUdp.options },
+    allowPositionals: true,
+    strict: true,
+  });
   return { lines, done: labTcpVsUdp.run(parsed as never, io) };
 }
 
 describe('wirelab lab tcp-vs-udp', () => {
   it('--json prints one result with both columns and the explanations', async () => {
-    const r = run(['--loss', '10', '--count', '300', '--rate', '3000', '--delay', '1', '--rto', '30', '--json']);
+    const r = run([
+      '--loss',
+      '10',
+      '--count',
+      '300',
+      '--rate',
+      '3000',
+      '--delay',
+      '1',
+      '--rto',
+      '30',
+      '--json',
+    ]);
     expect(await r.done).toBe(0);
     expect(r.lines).toHaveLength(1);
-    const rec = r.lines[0]!.record as { tcp: { delivered: number }; udp: { lost: number }; explanations: Record<string, unknown> };
+    const rec = r.lines[0]!.record as {
+      tcp: { delivered: number };
+      udp: { lost: number };
+      explanations: Record<string, unknown>;
+    };
     expect(rec.tcp.delivered).toBe(300);
     expect(rec.udp.lost).toBeGreaterThan(5);
     expect(Object.keys(rec.explanations)).toContain('handshake');

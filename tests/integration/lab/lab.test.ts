@@ -50,8 +50,8 @@ async function throughRelay(seed: number) {
   cleanups.push(() => relay.close());
   const tx = await udp();
   const N = 10_000;
-  for (let i = 0; i < N; i += 100) {
-    for (let j = i; j < i + 100; j++) {
+  for (let i = 0; i < N; i += 50) {
+    for (let j = i; j < i + 50; j++) {
       const b = Buffer.alloc(16);
       b.writeUInt32BE(j, 0);
       tx.send(b, port, '127.0.0.1');
@@ -85,7 +85,9 @@ describe('impairment relay over real UDP', () => {
 
 describe('TCP-vs-UDP lab', () => {
   it('under 10 % loss: TCP delivers every message in order, UDP loses about 10 %', async () => {
-    const r = await runLab(LabRunInput.parse({ count: 1000, rate: 2000, lossPct: 10, delayMs: 2, seed: 7, rtoMs: 50 }));
+    const r = await runLab(
+      LabRunInput.parse({ count: 1000, rate: 2000, lossPct: 10, delayMs: 2, seed: 7, rtoMs: 50 }),
+    );
     expect(r.timedOut).toBe(false);
     expect(r.tcp).toMatchObject({ sent: 1000, delivered: 1000, lost: 0, duplicated: 0, outOfOrder: 0 });
     expect(r.tcp.relay.dropped).toBeGreaterThan(0);
@@ -108,7 +110,14 @@ describe('TCP-vs-UDP lab', () => {
   });
 
   it('duplicates and reordering reach the UDP application, never the TCP one; the same seed repeats UDP exactly', async () => {
-    const opts = LabRunInput.parse({ count: 500, rate: 2000, dupPct: 10, reorderPct: 10, delayMs: 1, seed: 3 });
+    const opts = LabRunInput.parse({
+      count: 500,
+      rate: 2000,
+      dupPct: 10,
+      reorderPct: 10,
+      delayMs: 1,
+      seed: 3,
+    });
     const r = await runLab(opts);
     expect(r.tcp).toMatchObject({ delivered: 500, duplicated: 0, outOfOrder: 0 });
     expect(r.udp.duplicated).toBe(r.udp.relay.duplicated);
@@ -119,7 +128,11 @@ describe('TCP-vs-UDP lab', () => {
   });
 
   it('a bandwidth cap pauses the TCP sender (flow control) and makes UDP drop at the full queue', async () => {
-    const r = await runLab(LabRunInput.parse({ count: 400, size: 1024, rate: 4000, bandwidthKbps: 2000, delayMs: 0, seed: 5 }), {}, { maxQueueBytes: 32 * 1024 });
+    const r = await runLab(
+      LabRunInput.parse({ count: 400, size: 1024, rate: 4000, bandwidthKbps: 2000, delayMs: 0, seed: 5 }),
+      {},
+      { maxQueueBytes: 32 * 1024 },
+    );
     expect(r.tcp.delivered).toBe(400);
     expect(r.udp.relay.queueDropped).toBeGreaterThan(0);
     expect(r.udp.lost).toBeGreaterThanOrEqual(r.udp.relay.queueDropped);
@@ -131,8 +144,14 @@ describe('TCP-vs-UDP lab', () => {
     const events: string[] = [];
     lab.on((e) => events.push(e.type));
     const d = createDispatcher({ lab: labContract }, { lab });
-    expect(await d.call('lab.run', { lossPct: 80 })).toMatchObject({ ok: false, error: { code: 'INVALID_INPUT' } });
-    expect(await d.call('lab.run', { count: 0 })).toMatchObject({ ok: false, error: { code: 'INVALID_INPUT' } });
+    expect(await d.call('lab.run', { lossPct: 80 })).toMatchObject({
+      ok: false,
+      error: { code: 'INVALID_INPUT' },
+    });
+    expect(await d.call('lab.run', { count: 0 })).toMatchObject({
+      ok: false,
+      error: { code: 'INVALID_INPUT' },
+    });
     const long = d.call('lab.run', { count: 100_000, rate: 100 });
     await waitFor(() => events.includes('progress'), 5000, 'progress');
     expect(await d.call('lab.run', {})).toMatchObject({ ok: false, error: { code: 'LIMIT_EXCEEDED' } });
@@ -141,6 +160,9 @@ describe('TCP-vs-UDP lab', () => {
     expect(r.ok).toBe(true);
     expect(r.value.udp.sent).toBeLessThan(100_000);
     expect(events.at(-1)).toBe('done');
-    expect(await d.call('lab.defaults', {})).toMatchObject({ ok: true, value: { defaults: { count: 1000 } } });
+    expect(await d.call('lab.defaults', {})).toMatchObject({
+      ok: true,
+      value: { defaults: { count: 1000 } },
+    });
   });
 });

@@ -10,10 +10,16 @@ import { LbConfigInput, type LbConfigInput as LbConfigIn } from '../../../src/sh
 import { exportHaproxy, exportNginx } from '../../../src/main/engines/load-balancer/export';
 import { count, nameBackend, onCleanup, pool, readAll, sleep } from './helpers';
 
-const findTool = (name: string) => ['/usr/sbin', '/usr/bin', '/usr/local/sbin', '/usr/local/bin'].map((d) => join(d, name)).find((p) => existsSync(p));
+const findTool = (name: string) =>
+  ['/usr/sbin', '/usr/bin', '/usr/local/sbin', '/usr/local/bin']
+    .map((d) => join(d, name))
+    .find((p) => existsSync(p));
 const HAPROXY = findTool('haproxy');
 const NGINX = findTool('nginx');
-const STREAM_MODULE = ['/usr/lib/nginx/modules/ngx_stream_module.so', '/usr/share/nginx/modules/ngx_stream_module.so'].find((p) => existsSync(p));
+const STREAM_MODULE = [
+  '/usr/lib/nginx/modules/ngx_stream_module.so',
+  '/usr/share/nginx/modules/ngx_stream_module.so',
+].find((p) => existsSync(p));
 
 function tmp(): string {
   const dir = mkdtempSync(join(tmpdir(), 'wirelab-lb-export-'));
@@ -22,7 +28,17 @@ function tmp(): string {
 }
 
 const variants: { name: string; config: LbConfigIn }[] = [
-  { name: 'rr, no checks', config: { port: 18080, strategy: 'rr', backends: [{ host: '127.0.0.1', port: 9001 }, { host: '127.0.0.1', port: 9002 }] } },
+  {
+    name: 'rr, no checks',
+    config: {
+      port: 18080,
+      strategy: 'rr',
+      backends: [
+        { host: '127.0.0.1', port: 9001 },
+        { host: '127.0.0.1', port: 9002 },
+      ],
+    },
+  },
   {
     name: 'wrr, http check 200-299, proxy v2, drain/disabled/maxconn, IPv6 and a name',
     config: {
@@ -37,9 +53,36 @@ const variants: { name: string; config: LbConfigIn }[] = [
       ],
     },
   },
-  { name: 'leastconn, tcp check, proxy v1', config: { port: 18082, strategy: 'leastconn', proxyProtocol: 'v1', health: { type: 'tcp' }, backends: [{ host: 'localhost', port: 9001 }] } },
-  { name: 'p2c', config: { port: 18083, strategy: 'p2c', backends: [{ host: '127.0.0.1', port: 9001 }, { host: '127.0.0.1', port: 9002, weight: 2 }] } },
-  { name: 'hash, odd status range', config: { port: 18084, strategy: 'hash', health: { type: 'http', statusMin: 204, statusMax: 311 }, backends: [{ host: '127.0.0.1', port: 9001 }] } },
+  {
+    name: 'leastconn, tcp check, proxy v1',
+    config: {
+      port: 18082,
+      strategy: 'leastconn',
+      proxyProtocol: 'v1',
+      health: { type: 'tcp' },
+      backends: [{ host: 'localhost', port: 9001 }],
+    },
+  },
+  {
+    name: 'p2c',
+    config: {
+      port: 18083,
+      strategy: 'p2c',
+      backends: [
+        { host: '127.0.0.1', port: 9001 },
+        { host: '127.0.0.1', port: 9002, weight: 2 },
+      ],
+    },
+  },
+  {
+    name: 'hash, odd status range',
+    config: {
+      port: 18084,
+      strategy: 'hash',
+      health: { type: 'http', statusMin: 204, statusMax: 311 },
+      backends: [{ host: '127.0.0.1', port: 9001 }],
+    },
+  },
   { name: 'no backends', config: { port: 18085 } },
 ];
 
@@ -63,7 +106,9 @@ describe('exports', () => {
     expect(r.text).toContain('server 127.0.0.1:9001 weight=3 max_conns=50');
     expect(r.text).toContain('proxy_protocol on;');
     expect(r.warnings.join(' ')).toMatch(/v1 only/);
-    expect(exportNginx(LbConfigInput.parse(variants[4]!.config)).text).toContain('hash $remote_addr consistent;');
+    expect(exportNginx(LbConfigInput.parse(variants[4]!.config)).text).toContain(
+      'hash $remote_addr consistent;',
+    );
     expect(exportNginx(LbConfigInput.parse(variants[2]!.config)).text).toContain('least_conn;');
   });
 
@@ -84,52 +129,59 @@ describe('exports', () => {
       writeFileSync(file, exportNginx(LbConfigInput.parse(v.config)).text);
       // Debian builds the stream module as a dynamic module: load it, then include the export as is.
       const wrapper = join(dir, `${v.config.port}-main.conf`);
-      writeFileSync(wrapper, `load_module ${STREAM_MODULE};\npid ${join(dir, 'nginx.pid')};\nerror_log stderr;\ninclude ${file};\n`);
+      writeFileSync(
+        wrapper,
+        `load_module ${STREAM_MODULE};\npid ${join(dir, 'nginx.pid')};\nerror_log stderr;\ninclude ${file};\n`,
+      );
       const r = spawnSync(NGINX as string, ['-t', '-c', wrapper, '-p', dir], { encoding: 'utf8' });
       expect(r.status, `${v.name}: ${r.stdout}${r.stderr}`).toBe(0);
     }
   });
 
-  it.skipIf(!HAPROXY)('HAProxy run with the export balances weighted round robin as Wirelab does', async () => {
-    const backends = await Promise.all(['a', 'b', 'c'].map((n) => nameBackend(n)));
-    const probe = createServer();
-    await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
-    const port = (probe.address() as { port: number }).port;
-    await new Promise<void>((r) => probe.close(() => r()));
-    const dir = tmp();
-    const file = join(dir, 'haproxy.cfg');
-    const config = LbConfigInput.parse({
-      port,
-      strategy: 'wrr',
-      health: { type: 'tcp', intervalMs: 1000 },
-      backends: backends.map((b, i) => ({ host: '127.0.0.1', port: b.port, weight: i + 1 })),
-    });
-    writeFileSync(file, exportHaproxy(config).text);
-    const child = spawn(HAPROXY as string, ['-db', '-f', file], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    onCleanup(
-      () =>
-        new Promise<void>((r) => {
-          if (child.exitCode !== null) return r();
-          child.once('exit', () => r());
-          child.kill('SIGTERM');
-        }),
-    );
-    let up = false;
-    for (let i = 0; i < 100 && !up; i++) {
-      up = await readAll(port).then(
-        (t) => t.length > 0,
-        () => false,
+  it.skipIf(!HAPROXY)(
+    'HAProxy run with the export balances weighted round robin as Wirelab does',
+    async () => {
+      const backends = await Promise.all(['a', 'b', 'c'].map((n) => nameBackend(n)));
+      const probe = createServer();
+      await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+      const port = (probe.address() as { port: number }).port;
+      await new Promise<void>((r) => probe.close(() => r()));
+      const dir = tmp();
+      const file = join(dir, 'haproxy.cfg');
+      const config = LbConfigInput.parse({
+        port,
+        strategy: 'wrr',
+        health: { type: 'tcp', intervalMs: 1000 },
+        backends: backends.map((b, i) => ({ host: '127.0.0.1', port: b.port, weight: i + 1 })),
+      });
+      writeFileSync(file, exportHaproxy(config).text);
+      const child = spawn(HAPROXY as string, ['-db', '-f', file], { stdio: ['ignore', 'ignore', 'pipe'] });
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      onCleanup(
+        () =>
+          new Promise<void>((r) => {
+            if (child.exitCode !== null) return r();
+            child.once('exit', () => r());
+            child.kill('SIGTERM');
+          }),
       );
-      if (!up) await sleep(50);
-    }
-    expect(up, stderr).toBe(true);
-    const got = await pool(600, 10, () => readAll(port));
-    const c = count(got);
-    // 1:2:3 of 600 → 100/200/300 (the probe above took one extra pick).
-    expect(Math.abs((c.a ?? 0) - 100)).toBeLessThanOrEqual(3);
-    expect(Math.abs((c.b ?? 0) - 200)).toBeLessThanOrEqual(3);
-    expect(Math.abs((c.c ?? 0) - 300)).toBeLessThanOrEqual(3);
-  }, 30_000);
+      let up = false;
+      for (let i = 0; i < 100 && !up; i++) {
+        up = await readAll(port).then(
+          (t) => t.length > 0,
+          () => false,
+        );
+        if (!up) await sleep(50);
+      }
+      expect(up, stderr).toBe(true);
+      const got = await pool(600, 10, () => readAll(port));
+      const c = count(got);
+      // 1:2:3 of 600 → 100/200/300 (the probe above took one extra pick).
+      expect(Math.abs((c.a ?? 0) - 100)).toBeLessThanOrEqual(3);
+      expect(Math.abs((c.b ?? 0) - 200)).toBeLessThanOrEqual(3);
+      expect(Math.abs((c.c ?? 0) - 300)).toBeLessThanOrEqual(3);
+    },
+    30_000,
+  );
 });

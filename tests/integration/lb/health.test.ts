@@ -5,7 +5,8 @@ import type { LbEvent } from '../../../src/shared/contract/lb';
 import { waitFor } from '../../helpers/net';
 import { httpGet, onCleanup, rawConnect, sleep, startDemo, startLb } from './helpers';
 
-const stateEvents = (events: LbEvent[]) => events.filter((e): e is Extract<LbEvent, { type: 'backend.state' }> => e.type === 'backend.state');
+const stateEvents = (events: LbEvent[]) =>
+  events.filter((e): e is Extract<LbEvent, { type: 'backend.state' }> => e.type === 'backend.state');
 
 describe('load balancer health checks', () => {
   it('HTTP check: a stopped backend goes down after `fall` failures, comes back after `rise` successes', async () => {
@@ -19,7 +20,11 @@ describe('load balancer health checks', () => {
     await waitFor(() => lb.info().backends.every((b) => b.lastCheck?.ok), 3000, 'first checks');
     expect(lb.info().backends[0]!.lastCheck).toMatchObject({ ok: true, detail: 'HTTP 200' });
     await demo.set(0, { running: false });
-    const down = await waitFor(() => stateEvents(events).find((e) => e.health === 'down'), 5000, 'down event');
+    const down = await waitFor(
+      () => stateEvents(events).find((e) => e.health === 'down'),
+      5000,
+      'down event',
+    );
     expect(down).toMatchObject({ backendId: 'b1', check: { ok: false, detail: 'CONNECTION_REFUSED' } });
     expect(lb.info().backends[0]!.state).toBe('down');
     // A down backend gets no new connections.
@@ -60,7 +65,16 @@ describe('load balancer health checks', () => {
     const { demo, ports } = await startDemo({ count: 1 });
     const { lb, events } = await startLb({ port: 0, backends: [{ host: '127.0.0.1', port: ports[0]! }] });
     expect(lb.info().backends[0]!.lastCheck).toBeNull();
-    lb.setHealthCheck({ type: 'tcp', path: '/', statusMin: 200, statusMax: 399, intervalMs: 100, timeoutMs: 500, rise: 1, fall: 1 });
+    lb.setHealthCheck({
+      type: 'tcp',
+      path: '/',
+      statusMin: 200,
+      statusMax: 399,
+      intervalMs: 100,
+      timeoutMs: 500,
+      rise: 1,
+      fall: 1,
+    });
     await waitFor(() => lb.info().backends[0]!.lastCheck?.detail === 'connected', 3000);
     await demo.set(0, { running: false });
     await waitFor(() => stateEvents(events).find((e) => e.health === 'down'), 3000);
@@ -114,7 +128,11 @@ describe('load balancer health checks', () => {
     await sleep(300);
     const killedAt = Date.now();
     await demo.set(0, { running: false });
-    const down = await waitFor(() => stateEvents(events).find((e) => e.health === 'down'), 5000, 'backend-1 down');
+    const down = await waitFor(
+      () => stateEvents(events).find((e) => e.health === 'down'),
+      5000,
+      'backend-1 down',
+    );
     const okAtDown = ok;
     await sleep(1000);
     stop = true;
@@ -128,5 +146,11 @@ describe('load balancer health checks', () => {
     expect(failures.length).toBeLessThanOrEqual(20);
     expect(ok - okAtDown).toBeGreaterThan(20);
     expect(lb.info().backends[0]!.state).toBe('down');
+    for (const s of held) s.destroy();
+    await waitFor(
+      () => lb.trackedConnections === 0 && lb.info().active === 0,
+      5000,
+      'all connections released',
+    );
   }, 30_000);
 });

@@ -6,7 +6,10 @@ import { request } from 'node:http';
 import type { LbConfigInput, LbEvent } from '../../../src/shared/contract/lb';
 import { LbConfigInput as LbConfigSchema } from '../../../src/shared/contract/lb';
 import { LoadBalancer } from '../../../src/main/engines/load-balancer/balancer';
-import { DemoBackends, type DemoBackendsOptions } from '../../../src/main/engines/load-balancer/demo-backends';
+import {
+  DemoBackends,
+  type DemoBackendsOptions,
+} from '../../../src/main/engines/load-balancer/demo-backends';
 
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
@@ -17,7 +20,9 @@ export function onCleanup(fn: () => unknown): void {
   cleanups.push(fn);
 }
 
-export async function startLb(config: LbConfigInput): Promise<{ lb: LoadBalancer; port: number; events: LbEvent[] }> {
+export async function startLb(
+  config: LbConfigInput,
+): Promise<{ lb: LoadBalancer; port: number; events: LbEvent[] }> {
   const lb = new LoadBalancer('t', LbConfigSchema.parse(config));
   const events: LbEvent[] = [];
   lb.on((e) => events.push(e));
@@ -26,15 +31,25 @@ export async function startLb(config: LbConfigInput): Promise<{ lb: LoadBalancer
   return { lb, port: info.port, events };
 }
 
-export async function startDemo(opts: Partial<DemoBackendsOptions> & { count: number }): Promise<{ demo: DemoBackends; ports: number[] }> {
-  const demo = new DemoBackends('d', { host: '127.0.0.1', basePort: 0, latencyMs: 0, failureRate: 0, ...opts });
+export async function startDemo(
+  opts: Partial<DemoBackendsOptions> & { count: number },
+): Promise<{ demo: DemoBackends; ports: number[] }> {
+  const demo = new DemoBackends('d', {
+    host: '127.0.0.1',
+    basePort: 0,
+    latencyMs: 0,
+    failureRate: 0,
+    ...opts,
+  });
   cleanups.push(() => demo.close());
   const info = await demo.start();
   return { demo, ports: info.backends.map((b) => b.port) };
 }
 
 /** A raw TCP backend: `onSocket` decides what it does; every socket is destroyed at cleanup. */
-export async function rawBackend(onSocket: (s: Socket) => void): Promise<{ server: Server; port: number; sockets: Set<Socket>; accepted: () => number }> {
+export async function rawBackend(
+  onSocket: (s: Socket) => void,
+): Promise<{ server: Server; port: number; sockets: Set<Socket>; accepted: () => number }> {
   const sockets = new Set<Socket>();
   let accepted = 0;
   const server = createServer({ allowHalfOpen: true }, (s) => {
@@ -81,7 +96,9 @@ export function httpGet(port: number, timeoutMs = 5000): Promise<{ backend: stri
   return new Promise((resolve, reject) => {
     const req = request({ host: '127.0.0.1', port, path: '/', agent: false, timeout: timeoutMs }, (res) => {
       res.resume();
-      res.once('end', () => resolve({ backend: String(res.headers['x-backend']), status: res.statusCode ?? 0 }));
+      res.once('end', () =>
+        resolve({ backend: String(res.headers['x-backend']), status: res.statusCode ?? 0 }),
+      );
       res.once('error', reject);
     });
     req.once('timeout', () => req.destroy(new Error('timeout')));
@@ -90,9 +107,20 @@ export function httpGet(port: number, timeoutMs = 5000): Promise<{ backend: stri
   });
 }
 
-export function rawConnect(port: number, opts: { localAddress?: string; allowHalfOpen?: boolean } = {}): Promise<Socket> {
+export function rawConnect(
+  port: number,
+  opts: { localAddress?: string; allowHalfOpen?: boolean } = {},
+): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const s = connect({ host: '127.0.0.1', port, localAddress: opts.localAddress, allowHalfOpen: opts.allowHalfOpen ?? false }, () => resolve(s));
+    const s = connect(
+      {
+        host: '127.0.0.1',
+        port,
+        localAddress: opts.localAddress,
+        allowHalfOpen: opts.allowHalfOpen ?? false,
+      },
+      () => resolve(s),
+    );
     s.once('error', reject);
     cleanups.push(() => s.destroy());
   });

@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { createHash, randomBytes } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
 import { waitFor } from '../../helpers/net';
-import { httpGet, nameBackend, rawBackend, rawConnect, readAll, sleep, startLb } from './helpers';
+import { startBlackhole } from '../../helpers/blackhole';
+import { httpGet, nameBackend, onCleanup, rawBackend, rawConnect, readAll, sleep, startLb } from './helpers';
 
 /** Writes `total` random bytes with backpressure, hashing what was written. */
 function sendRandom(s: Socket, total: number): Promise<string> {
@@ -54,7 +55,7 @@ describe('load balancer data path', () => {
     expect(backendGot.bytes).toBe(MB100);
     expect(backendGot.hash).toBe(clientSent);
     expect(clientGot.hash).toBe(backendSent);
-    await waitFor(() => lb.info().active === 0, 5000, 'connection closed');
+    await waitFor(() => lb.info().active === 0 && lb.trackedConnections === 0, 5000, 'connection closed');
     const b = lb.info().backends[0]!;
     expect(b.bytesIn).toBe(MB100);
     expect(b.bytesOut).toBe(MB100);
@@ -84,14 +85,16 @@ describe('load balancer data path', () => {
         s.end('bye from backend');
         s.on('data', (d: Buffer) => (got += d.toString()));
         s.once('end', () => resolve());
-      }).then((b) => startLb({ port: 0, backends: [{ host: '127.0.0.1', port: b.port }] }).then(async ({ port }) => {
-        const c = await rawConnect(port, { allowHalfOpen: true });
-        c.once('end', () => {
-          c.write('late words');
-          c.end();
-        });
-        c.resume();
-      }));
+      }).then((b) =>
+        startLb({ port: 0, backends: [{ host: '127.0.0.1', port: b.port }] }).then(async ({ port }) => {
+          const c = await rawConnect(port, { allowHalfOpen: true });
+          c.once('end', () => {
+            c.write('late words');
+            c.end();
+          });
+          c.resume();
+        }),
+      );
     });
     await backendDone;
     expect(got).toBe('late words');
@@ -147,7 +150,11 @@ describe('load balancer data path', () => {
         if (header.endsWith('hello')) s.end('ok');
       });
     });
-    const { port } = await startLb({ port: 0, proxyProtocol: 'v1', backends: [{ host: '127.0.0.1', port: backend.port }] });
+    const { port } = await startLb({
+      port: 0,
+      proxyProtocol: 'v1',
+      backends: [{ host: '127.0.0.1', port: backend.port }],
+    });
     const c = await rawConnect(port, { localAddress: '127.0.0.9' });
     const clientPort = c.localPort;
     c.resume();
@@ -169,7 +176,11 @@ describe('load balancer data path', () => {
         if (raw.length >= 28 + 5) s.end();
       });
     });
-    const { port } = await startLb({ port: 0, proxyProtocol: 'v2', backends: [{ host: '127.0.0.1', port: backend.port }] });
+    const { port } = await startLb({
+      port: 0,
+      proxyProtocol: 'v2',
+      backends: [{ host: '127.0.0.1', port: backend.port }],
+    });
     const c = await rawConnect(port, { localAddress: '127.0.0.7' });
     const clientPort = c.localPort;
     c.resume();
@@ -219,6 +230,27 @@ describe('load balancer data path', () => {
     expect(events.some((e) => e.type === 'retry' && e.code === 'CONNECTION_REFUSED')).toBe(true);
   });
 
+  it('redispatches after a connect timeout to a backend that never answers', async () => {
+    const hole = await startBlackhole();
+    onCleanup(() => hole.close());
+    const alive = await nameBackend('alive');
+    const { port, lb, events } = await startLb({
+      port: 0,
+      strategy: 'rr',
+      backends: [
+        { host: '127.0.0.1', port: hole.port },
+        { host: '127.0.0.1', port: alive.port },
+      ],
+      limits: { connectTimeoutMs: 200 },
+    });
+    const t0 = Date.now();
+    expect(await readAll(port)).toBe('alive');
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(150);
+    expect(events.find((e) => e.type === 'retry')).toMatchObject({ backendId: 'b1', code: 'TIMEOUT' });
+    expect(lb.info().backends[0]!.errors).toBe(1);
+    await waitFor(() => lb.info().active === 0, 5000, 'slots freed');
+  });
+
   it('gives up after the bounded retries and closes the client with the error', async () => {
     const dead = await rawBackend(() => undefined);
     const deadPort = dead.port;
@@ -226,7 +258,10 @@ describe('load balancer data path', () => {
     const { port, events } = await startLb({ port: 0, backends: [{ host: '127.0.0.1', port: deadPort }] });
     expect(await readAll(port)).toBe('');
     await waitFor(() => events.find((e) => e.type === 'rejected'));
-    expect(events.find((e) => e.type === 'rejected')).toMatchObject({ reason: 'connect-failed', code: 'CONNECTION_REFUSED' });
+    expect(events.find((e) => e.type === 'rejected')).toMatchObject({
+      reason: 'connect-failed',
+      code: 'CONNECTION_REFUSED',
+    });
   });
 
   it('per-backend maxConn queues extra clients, serves them in order when a slot frees, and bounds the queue', async () => {
@@ -244,7 +279,10 @@ describe('load balancer data path', () => {
     const third = await rawConnect(port);
     third.resume();
     await new Promise((r) => third.once('close', r));
-    expect(events.find((e) => e.type === 'rejected')).toMatchObject({ reason: 'queue-full', code: 'LB_QUEUE_FULL' });
+    expect(events.find((e) => e.type === 'rejected')).toMatchObject({
+      reason: 'queue-full',
+      code: 'LB_QUEUE_FULL',
+    });
     // The waiting client's early bytes are held by TCP, then delivered once it is dispatched.
     const echoed = new Promise<string>((r) => second.once('data', (d: Buffer) => r(d.toString())));
     second.write('queued hello');
@@ -267,13 +305,67 @@ describe('load balancer data path', () => {
     const t0 = Date.now();
     await new Promise((r) => waiting.once('close', r));
     expect(Date.now() - t0).toBeGreaterThanOrEqual(150);
-    expect(events.find((e) => e.type === 'rejected')).toMatchObject({ reason: 'queue-timeout', code: 'LB_QUEUE_TIMEOUT' });
+    expect(events.find((e) => e.type === 'rejected')).toMatchObject({
+      reason: 'queue-timeout',
+      code: 'LB_QUEUE_TIMEOUT',
+    });
     expect(lb.info().queued).toBe(0);
+  });
+
+  it('queued clients are closed at once when the last backend goes away', async () => {
+    const echo = await rawBackend((s) => s.pipe(s));
+    const { port, lb, events } = await startLb({
+      port: 0,
+      backends: [{ host: '127.0.0.1', port: echo.port, maxConn: 1 }],
+      limits: { queueTimeoutMs: 10_000 },
+    });
+    await rawConnect(port);
+    await waitFor(() => lb.info().active === 1);
+    const waiting = await rawConnect(port);
+    waiting.resume();
+    await waitFor(() => lb.info().queued === 1);
+    const t0 = Date.now();
+    lb.updateBackend('b1', { enabled: false });
+    await new Promise((r) => waiting.once('close', r));
+    expect(Date.now() - t0).toBeLessThan(1000);
+    expect(lb.info().queued).toBe(0);
+    expect(events.find((e) => e.type === 'rejected')).toMatchObject({
+      reason: 'no-backend',
+      code: 'LB_NO_BACKEND',
+    });
+  });
+
+  it('listens on IPv6 loopback and describes the client in a TCP6 PROXY header', async () => {
+    let header = '';
+    const backend = await rawBackend((s) => {
+      s.on('data', (d: Buffer) => {
+        header += d.toString('latin1');
+        if (header.endsWith('\r\nx')) s.end();
+      });
+    });
+    const { port } = await startLb({
+      host: '::1',
+      port: 0,
+      proxyProtocol: 'v1',
+      backends: [{ host: '127.0.0.1', port: backend.port }],
+    });
+    const c = connect({ host: '::1', port });
+    onCleanup(() => c.destroy());
+    c.resume();
+    await new Promise((r) => c.once('connect', r));
+    const clientPort = c.localPort;
+    c.write('x');
+    await new Promise((r) => c.once('close', r));
+    expect(header).toBe(`PROXY TCP6 ::1 ::1 ${clientPort} ${port}\r\nx`);
   });
 
   it('closes connections idle for the idle timeout in both directions', async () => {
     const echo = await rawBackend((s) => s.pipe(s));
-    const { port, lb } = await startLb({ port: 0, backends: [{ host: '127.0.0.1', port: echo.port }], limits: { idleTimeoutMs: 300 } });
+    const { port, lb } = await startLb({
+      port: 0,
+      backends: [{ host: '127.0.0.1', port: echo.port }],
+      limits: { idleTimeoutMs: 300 },
+    });
     const c = await rawConnect(port);
     c.resume();
     // Activity keeps it open past the timeout…
@@ -328,9 +420,20 @@ describe('load balancer data path', () => {
   it('adds a backend live and it takes traffic at once', async () => {
     const a = await nameBackend('a');
     const b = await nameBackend('b');
-    const { port, lb, events } = await startLb({ port: 0, strategy: 'rr', backends: [{ host: '127.0.0.1', port: a.port }] });
+    const { port, lb, events } = await startLb({
+      port: 0,
+      strategy: 'rr',
+      backends: [{ host: '127.0.0.1', port: a.port }],
+    });
     expect(await readAll(port)).toBe('a');
-    await lb.addBackend({ host: '127.0.0.1', port: b.port, weight: 1, enabled: true, drain: false, maxConn: 0 });
+    await lb.addBackend({
+      host: '127.0.0.1',
+      port: b.port,
+      weight: 1,
+      enabled: true,
+      drain: false,
+      maxConn: 0,
+    });
     const seen = [await readAll(port), await readAll(port)];
     expect(seen.sort()).toEqual(['a', 'b']);
     expect(events.some((e) => e.type === 'backend.added')).toBe(true);
@@ -340,7 +443,11 @@ describe('load balancer data path', () => {
     const a = await nameBackend('a');
     const { port, lb, events } = await startLb({ port: 0, backends: [{ host: '127.0.0.1', port: a.port }] });
     for (let i = 0; i < 5; i++) await readAll(port, { send: 'abc' });
-    await waitFor(() => events.find((e) => e.type === 'stats' && e.sample.connsPerSec > 0), 3000, 'a stats sample');
+    await waitFor(
+      () => events.find((e) => e.type === 'stats' && e.sample.connsPerSec > 0),
+      3000,
+      'a stats sample',
+    );
     const s = events.find((e) => e.type === 'stats' && e.sample.connsPerSec > 0);
     if (s?.type !== 'stats') throw new Error('no stats');
     expect(s.sample.backends[0]!.connsPerSec).toBeGreaterThan(0);

@@ -17,7 +17,8 @@ function setup() {
   const lb = new LbService();
   services.push(lb);
   const d = createDispatcher({ lb: lbContract }, { lb });
-  const call = <T = Record<string, unknown>>(m: string, input: unknown) => d.call(`lb.${m}`, input) as Promise<Result<T>>;
+  const call = <T = Record<string, unknown>>(m: string, input: unknown) =>
+    d.call(`lb.${m}`, input) as Promise<Result<T>>;
   return { lb, call };
 }
 
@@ -29,20 +30,34 @@ describe('lb engine via the dispatcher', () => {
   it('rejects invalid backend addresses with LB_INVALID_BACKEND', async () => {
     const { call } = setup();
     for (const host of ['', 'bad host', '999.1.1.1', '1.2.3', 'exa_mple..com', '::1::2', '-lead.example']) {
-      expect(errCode(await call('start', { port: 0, backends: [{ host, port: 80 }] })), host).toBe('LB_INVALID_BACKEND');
+      expect(errCode(await call('start', { port: 0, backends: [{ host, port: 80 }] })), host).toBe(
+        'LB_INVALID_BACKEND',
+      );
     }
-    expect(errCode(await call('start', { port: 0, backends: [{ host: '127.0.0.1', port: 0 }] }))).toBe('PORT_OUT_OF_RANGE');
-    expect(errCode(await call('start', { port: 0, backends: [{ host: '127.0.0.1', port: 70000 }] }))).toBe('PORT_OUT_OF_RANGE');
+    expect(errCode(await call('start', { port: 0, backends: [{ host: '127.0.0.1', port: 0 }] }))).toBe(
+      'PORT_OUT_OF_RANGE',
+    );
+    expect(errCode(await call('start', { port: 0, backends: [{ host: '127.0.0.1', port: 70000 }] }))).toBe(
+      'PORT_OUT_OF_RANGE',
+    );
   });
 
   it('rejects weights out of range with LB_WEIGHT_OUT_OF_RANGE', async () => {
     const { call } = setup();
     for (const weight of [0, -1, 257, 1.5, '3']) {
-      expect(errCode(await call('start', { port: 0, backends: [{ host: '127.0.0.1', port: 80, weight }] })), String(weight)).toBe('LB_WEIGHT_OUT_OF_RANGE');
+      expect(
+        errCode(await call('start', { port: 0, backends: [{ host: '127.0.0.1', port: 80, weight }] })),
+        String(weight),
+      ).toBe('LB_WEIGHT_OUT_OF_RANGE');
     }
-    const started = await call<{ session: string; backends: { id: string }[] }>('start', { port: 0, backends: [{ host: '127.0.0.1', port: 80 }] });
+    const started = await call<{ session: string; backends: { id: string }[] }>('start', {
+      port: 0,
+      backends: [{ host: '127.0.0.1', port: 80 }],
+    });
     if (!started.ok) throw new Error('start failed');
-    expect(errCode(await call('updateBackend', { session: started.value.session, backendId: 'b1', weight: 1000 }))).toBe('LB_WEIGHT_OUT_OF_RANGE');
+    expect(
+      errCode(await call('updateBackend', { session: started.value.session, backendId: 'b1', weight: 1000 })),
+    ).toBe('LB_WEIGHT_OUT_OF_RANGE');
   });
 
   it('a port clash is ADDRESS_IN_USE and leaves nothing half-started', async () => {
@@ -51,7 +66,11 @@ describe('lb engine via the dispatcher', () => {
     await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
     const port = (blocker.address() as { port: number }).port;
     try {
-      const r = await call('start', { port, backends: [{ host: '127.0.0.1', port: 80 }], health: { type: 'tcp' } });
+      const r = await call('start', {
+        port,
+        backends: [{ host: '127.0.0.1', port: 80 }],
+        health: { type: 'tcp' },
+      });
       expect(errCode(r)).toBe('ADDRESS_IN_USE');
       expect(lb.list().balancers).toEqual([]);
     } finally {
@@ -61,21 +80,51 @@ describe('lb engine via the dispatcher', () => {
 
   it('duplicate backends, unknown sessions and unknown backends have their codes', async () => {
     const { call } = setup();
-    expect(errCode(await call('start', { port: 0, backends: [{ host: '127.0.0.1', port: 81 }, { host: '127.0.0.1', port: 81 }] }))).toBe('LB_DUPLICATE_BACKEND');
+    expect(
+      errCode(
+        await call('start', {
+          port: 0,
+          backends: [
+            { host: '127.0.0.1', port: 81 },
+            { host: '127.0.0.1', port: 81 },
+          ],
+        }),
+      ),
+    ).toBe('LB_DUPLICATE_BACKEND');
     expect(errCode(await call('info', { session: 'lb-99' }))).toBe('NOT_FOUND');
     const s = await call<{ session: string }>('start', { port: 0 });
     if (!s.ok) throw new Error('start failed');
-    expect(errCode(await call('removeBackend', { session: s.value.session, backendId: 'b9' }))).toBe('NOT_FOUND');
-    expect(errCode(await call('addBackend', { session: s.value.session, backend: { host: 'nope..', port: 1 } }))).toBe('LB_INVALID_BACKEND');
-    expect(errCode(await call('addBackend', { session: s.value.session, backend: { host: 'no-such-host.invalid', port: 1 } }))).toBe('HOST_NOT_FOUND');
-    expect(errCode(await call('setHealthCheck', { session: s.value.session, health: { type: 'http', statusMin: 400, statusMax: 200 } }))).toBe('INVALID_INPUT');
+    expect(errCode(await call('removeBackend', { session: s.value.session, backendId: 'b9' }))).toBe(
+      'NOT_FOUND',
+    );
+    expect(
+      errCode(await call('addBackend', { session: s.value.session, backend: { host: 'nope..', port: 1 } })),
+    ).toBe('LB_INVALID_BACKEND');
+    expect(
+      errCode(
+        await call('addBackend', {
+          session: s.value.session,
+          backend: { host: 'no-such-host.invalid', port: 1 },
+        }),
+      ),
+    ).toBe('HOST_NOT_FOUND');
+    expect(
+      errCode(
+        await call('setHealthCheck', {
+          session: s.value.session,
+          health: { type: 'http', statusMin: 400, statusMax: 200 },
+        }),
+      ),
+    ).toBe('INVALID_INPUT');
     expect(errCode(await call('exportConfig', { format: 'haproxy' }))).toBe('INVALID_INPUT');
     expect(errCode(await call('demoStart', { count: 33 }))).toBe('LIMIT_EXCEEDED');
   });
 
   it('demo backends + balancer: start, traffic, live changes, stats, export, stop', async () => {
     const { call } = setup();
-    const demo = await call<{ session: string; backends: { port: number; name: string }[] }>('demoStart', { count: 3 });
+    const demo = await call<{ session: string; backends: { port: number; name: string }[] }>('demoStart', {
+      count: 3,
+    });
     if (!demo.ok) throw new Error(demo.error.message);
     expect(demo.value.backends.map((b) => b.name)).toEqual(['backend-1', 'backend-2', 'backend-3']);
     const started = await call<{ session: string; port: number }>('start', {
@@ -96,7 +145,9 @@ describe('lb engine via the dispatcher', () => {
     const stats = await call<{ info: { total: number }; history: unknown[] }>('stats', { session });
     expect(stats.ok && stats.value.info.total).toBe(7);
     // Demo latency and failure rate apply live.
-    expect((await call('demoSetBackend', { session: demo.value.session, index: 0, failureRate: 1 })).ok).toBe(true);
+    expect((await call('demoSetBackend', { session: demo.value.session, index: 0, failureRate: 1 })).ok).toBe(
+      true,
+    );
     expect((await call('updateBackend', { session, backendId: 'b2', enabled: true })).ok).toBe(true);
     const statuses = new Map<string, number>();
     for (let i = 0; i < 6; i++) {

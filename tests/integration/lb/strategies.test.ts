@@ -1,12 +1,26 @@
 // Strategies over real sockets: which backend each new connection reaches.
 import { describe, expect, it } from 'vitest';
 import { waitFor } from '../../helpers/net';
-import { count, httpGet, nameBackend, pool, rawBackend, rawConnect, readAll, startDemo, startLb } from './helpers';
+import {
+  count,
+  httpGet,
+  nameBackend,
+  pool,
+  rawBackend,
+  rawConnect,
+  readAll,
+  startDemo,
+  startLb,
+} from './helpers';
 
 describe('load balancer strategies', () => {
   it('round robin: six fresh connections visit the three backends in order (seed check, X-Backend header)', async () => {
     const { ports } = await startDemo({ count: 3 });
-    const { port } = await startLb({ port: 0, strategy: 'rr', backends: ports.map((p) => ({ host: '127.0.0.1', port: p })) });
+    const { port } = await startLb({
+      port: 0,
+      strategy: 'rr',
+      backends: ports.map((p) => ({ host: '127.0.0.1', port: p })),
+    });
     const seen: string[] = [];
     for (let i = 0; i < 6; i++) seen.push((await httpGet(port)).backend);
     expect(seen).toEqual(['backend-1', 'backend-2', 'backend-3', 'backend-1', 'backend-2', 'backend-3']);
@@ -24,19 +38,33 @@ describe('load balancer strategies', () => {
     const got = await pool(N, 40, () => readAll(port));
     const c = count(got);
     expect(c.a! + c.b! + c.c!).toBe(N);
-    for (const [name, w] of [['a', 1], ['b', 2], ['c', 3]] as const) {
+    for (const [name, w] of [
+      ['a', 1],
+      ['b', 2],
+      ['c', 3],
+    ] as const) {
       expect(Math.abs((c[name] ?? 0) / N - w / 6)).toBeLessThan(0.02);
     }
     // Statistics agree with what the backends saw.
     const info = lb.info();
     expect(info.backends.map((b) => b.total)).toEqual([c.a, c.b, c.c]);
     expect(info.total).toBe(N);
+    // Nothing is left behind once the clients are done.
+    await waitFor(
+      () => lb.info().active === 0 && lb.trackedConnections === 0,
+      5000,
+      'all connections released',
+    );
   }, 60_000);
 
   it('least connections: new clients go to the backend with the fewest long-lived connections', async () => {
     const echo = () => rawBackend((s) => s.pipe(s));
     const backends = await Promise.all([echo(), echo(), echo()]);
-    const { port, lb } = await startLb({ port: 0, strategy: 'leastconn', backends: backends.map((b) => ({ host: '127.0.0.1', port: b.port })) });
+    const { port, lb } = await startLb({
+      port: 0,
+      strategy: 'leastconn',
+      backends: backends.map((b) => ({ host: '127.0.0.1', port: b.port })),
+    });
     const held = [];
     for (let i = 0; i < 6; i++) held.push(await rawConnect(port));
     await waitFor(() => lb.info().backends.every((b) => b.active === 2), 5000, 'two each');
@@ -48,7 +76,11 @@ describe('load balancer strategies', () => {
     const before = backends[0]!.accepted();
     await rawConnect(port);
     await rawConnect(port);
-    await waitFor(() => backends[0]!.accepted() === before + 2, 5000, 'both new clients on the emptied backend');
+    await waitFor(
+      () => backends[0]!.accepted() === before + 2,
+      5000,
+      'both new clients on the emptied backend',
+    );
     expect(lb.info().backends.map((b) => b.active)).toEqual([2, 2, 2]);
   });
 
@@ -71,7 +103,11 @@ describe('load balancer strategies', () => {
   it('power of two choices keeps long-lived connections balanced', async () => {
     const echo = () => rawBackend((s) => s.pipe(s));
     const backends = await Promise.all([echo(), echo(), echo(), echo()]);
-    const { port, lb } = await startLb({ port: 0, strategy: 'p2c', backends: backends.map((b) => ({ host: '127.0.0.1', port: b.port })) });
+    const { port, lb } = await startLb({
+      port: 0,
+      strategy: 'p2c',
+      backends: backends.map((b) => ({ host: '127.0.0.1', port: b.port })),
+    });
     for (let i = 0; i < 40; i++) await rawConnect(port);
     await waitFor(() => lb.info().active === 40);
     const active = lb.info().backends.map((b) => b.active);
@@ -93,7 +129,14 @@ describe('load balancer strategies', () => {
     const again = await pool(addrs.length, 20, (i) => readAll(port, { localAddress: addrs[i] }));
     expect(again).toEqual(first);
     expect(new Set(first).size).toBe(3);
-    await lb.addBackend({ host: '127.0.0.1', port: backends[3]!.port, weight: 1, enabled: true, drain: false, maxConn: 0 });
+    await lb.addBackend({
+      host: '127.0.0.1',
+      port: backends[3]!.port,
+      weight: 1,
+      enabled: true,
+      drain: false,
+      maxConn: 0,
+    });
     const after = await pool(addrs.length, 20, (i) => readAll(port, { localAddress: addrs[i] }));
     const moved = after.filter((b, i) => b !== first[i]);
     expect(moved.every((b) => b === 'd')).toBe(true);

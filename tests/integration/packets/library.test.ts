@@ -67,8 +67,12 @@ describe('packet library: storage', () => {
 
   it('refuses payloads that could never be sent', () => {
     const { lib: l } = lib();
-    expect(() => l.save({ ...udpPacket(9), payload: 'zz', encoding: 'hex' })).toThrow(expect.objectContaining({ code: 'INVALID_HEX' }));
-    expect(() => l.save({ ...udpPacket(9), payload: 'a\\q' })).toThrow(expect.objectContaining({ code: 'INVALID_ESCAPE' }));
+    expect(() => l.save({ ...udpPacket(9), payload: 'zz', encoding: 'hex' })).toThrow(
+      expect.objectContaining({ code: 'INVALID_HEX' }),
+    );
+    expect(() => l.save({ ...udpPacket(9), payload: 'a\\q' })).toThrow(
+      expect.objectContaining({ code: 'INVALID_ESCAPE' }),
+    );
     expect(l.list().packets).toHaveLength(0);
   });
 
@@ -84,9 +88,16 @@ describe('packet library: storage', () => {
     expect(b.lib.importJson({ text: json, mode: 'merge' })).toEqual({ added: 2, updated: 0, total: 3 });
     expect(b.lib.importJson({ text: json, mode: 'merge' })).toEqual({ added: 0, updated: 2, total: 3 });
     expect(b.lib.importJson({ text: json, mode: 'replace' })).toEqual({ added: 2, updated: 0, total: 2 });
-    expect(b.lib.list().packets.map((p) => p.name).sort()).toEqual(['ping', 'tcp one']);
+    expect(
+      b.lib
+        .list()
+        .packets.map((p) => p.name)
+        .sort(),
+    ).toEqual(['ping', 'tcp one']);
     // A hand-written bare array without ids is fine too.
-    const hand = JSON.stringify([{ name: 'hand', protocol: 'udp', host: 'localhost', port: 7, payload: 'x' }]);
+    const hand = JSON.stringify([
+      { name: 'hand', protocol: 'udp', host: 'localhost', port: 7, payload: 'x' },
+    ]);
     expect(b.lib.importJson({ text: hand, mode: 'merge' })).toMatchObject({ added: 1, total: 3 });
   });
 
@@ -102,7 +113,10 @@ describe('packet library: storage', () => {
       JSON.stringify({ packets: [{ name: 'x', protocol: 'gopher', host: 'h', port: 7, payload: '' }] }),
       JSON.stringify({ packets: [udpPacket(7), { ...udpPacket(8), payload: 'bad \\escape' }] }),
     ];
-    for (const text of bad) expect(() => l.importJson({ text, mode: 'replace' })).toThrow(expect.objectContaining({ code: 'INVALID_IMPORT' }));
+    for (const text of bad)
+      expect(() => l.importJson({ text, mode: 'replace' })).toThrow(
+        expect.objectContaining({ code: 'INVALID_IMPORT' }),
+      );
     expect(readFileSync(file, 'utf8')).toBe(before);
     expect(l.list().packets).toHaveLength(1);
   });
@@ -112,7 +126,9 @@ describe('packet library: storage', () => {
     dirs.push(d);
     const l = new PacketLibrary({ file: join(d, 'packets.json'), maxPackets: 2 });
     const many = JSON.stringify(Array.from({ length: 3 }, (_, i) => ({ ...udpPacket(9), name: `n${i}` })));
-    expect(() => l.importJson({ text: many, mode: 'merge' })).toThrow(expect.objectContaining({ code: 'INVALID_IMPORT' }));
+    expect(() => l.importJson({ text: many, mode: 'merge' })).toThrow(
+      expect.objectContaining({ code: 'INVALID_IMPORT' }),
+    );
     l.save(udpPacket(9));
     l.save(udpPacket(9));
     expect(() => l.save(udpPacket(9))).toThrow(expect.objectContaining({ code: 'LIMIT_EXCEEDED' }));
@@ -143,7 +159,9 @@ describe('packet library: sending', () => {
     const done = await l.waitForJob(job.job);
     expect(done).toMatchObject({ state: 'done', sent: 3, responses: 3, errors: 0 });
     expect(got).toEqual(['#1\n', '#2\n', '#3\n']);
-    const responses = events.filter((e): e is Extract<PacketsEvent, { type: 'job.response' }> => e.type === 'job.response');
+    const responses = events.filter(
+      (e): e is Extract<PacketsEvent, { type: 'job.response' }> => e.type === 'job.response',
+    );
     expect(responses.map((r) => text(r))).toEqual(['#1\n', '#2\n', '#3\n']);
     expect(responses[0]?.from).toBe(`127.0.0.1:${port}`);
     expect(events.at(-1)).toMatchObject({ type: 'job.done' });
@@ -154,13 +172,27 @@ describe('packet library: sending', () => {
     cleanups.push(() => srv.close());
     const { port } = await srv.start();
     const { lib: l, events } = lib();
-    const job = l.send({ packet: { ...udpPacket(port), protocol: 'tcp', payload: 'GET / HTTP/1.0\\r\\n\\r\\n', repeat: 2, intervalMs: 0 } });
+    const job = l.send({
+      packet: {
+        ...udpPacket(port),
+        protocol: 'tcp',
+        payload: 'GET / HTTP/1.0\\r\\n\\r\\n',
+        repeat: 2,
+        intervalMs: 0,
+      },
+    });
     expect(await l.waitForJob(job.job)).toMatchObject({ sent: 2, responses: 2, errors: 0 });
-    expect(events.filter((e) => e.type === 'job.response').map((e) => text(e as { data: Uint8Array }))).toEqual(['GET / HTTP/1.0\r\n\r\n', 'GET / HTTP/1.0\r\n\r\n']);
+    expect(
+      events.filter((e) => e.type === 'job.response').map((e) => text(e as { data: Uint8Array })),
+    ).toEqual(['GET / HTTP/1.0\r\n\r\n', 'GET / HTTP/1.0\r\n\r\n']);
     await srv.close();
     const j2 = l.send({ packet: { ...udpPacket(port), protocol: 'tcp', repeat: 2, intervalMs: 0 } });
     expect(await l.waitForJob(j2.job)).toMatchObject({ sent: 0, errors: 2 });
-    expect(events.filter((e) => e.type === 'job.error' && e.session === j2.job).map((e) => (e as { code: string }).code)).toEqual(['CONNECTION_REFUSED', 'CONNECTION_REFUSED']);
+    expect(
+      events
+        .filter((e) => e.type === 'job.error' && e.session === j2.job)
+        .map((e) => (e as { code: string }).code),
+    ).toEqual(['CONNECTION_REFUSED', 'CONNECTION_REFUSED']);
   });
 
   it('TLS: sends to a TLS server with an auto-reply rule (verification off for the app certificate)', async () => {
@@ -174,7 +206,15 @@ describe('packet library: sending', () => {
       certificate: { source: 'app' },
       welcomeEncoding: 'text',
       echo: false,
-      autoReplies: [{ match: 'startsWith', pattern: 'HELO', patternEncoding: 'text', reply: '250 ok', replyEncoding: 'text' }],
+      autoReplies: [
+        {
+          match: 'startsWith',
+          pattern: 'HELO',
+          patternEncoding: 'text',
+          reply: '250 ok',
+          replyEncoding: 'text',
+        },
+      ],
       minVersion: 'TLSv1.2',
       maxClients: 10,
     });
@@ -190,7 +230,9 @@ describe('packet library: sending', () => {
     const l = new PacketLibrary({ file: join(d, 'packets.json'), maxJobs: 1 });
     cleanups.push(() => l.close());
     const job = l.send({ packet: udpPacket(9, { repeat: 100, intervalMs: 60_000, responseWaitMs: 0 }) });
-    expect(() => l.send({ packet: udpPacket(9) })).toThrow(expect.objectContaining({ code: 'LIMIT_EXCEEDED' }));
+    expect(() => l.send({ packet: udpPacket(9) })).toThrow(
+      expect.objectContaining({ code: 'LIMIT_EXCEEDED' }),
+    );
     await waitFor(() => l.jobs().jobs[0]!.sent === 1);
     const t0 = Date.now();
     expect(await l.cancel({ job: job.job })).toMatchObject({ state: 'cancelled', sent: 1 });
@@ -201,12 +243,29 @@ describe('packet library: sending', () => {
     const { lib: l } = lib();
     const d = createDispatcher({ packets: packetsContract }, { packets: l });
     expect(await d.call('packets.send', {})).toMatchObject({ ok: false, error: { code: 'INVALID_INPUT' } });
-    expect(await d.call('packets.send', { packet: { ...udpPacket(9), repeat: 10_001 } })).toMatchObject({ ok: false, error: { code: 'INVALID_INPUT' } });
-    expect(await d.call('packets.send', { packet: { ...udpPacket(9), intervalMs: -1 } })).toMatchObject({ ok: false, error: { code: 'INVALID_INPUT' } });
-    expect(await d.call('packets.save', { ...udpPacket(0) })).toMatchObject({ ok: false, error: { code: 'PORT_OUT_OF_RANGE' } });
-    expect(await d.call('packets.send', { id: 'p-missing' })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
-    expect(await d.call('packets.importJson', { text: '\u0000\u0001binary' })).toMatchObject({ ok: false, error: { code: 'INVALID_IMPORT' } });
-    expect(await d.call('packets.save', { ...udpPacket(9), payload: '\\', encoding: 'escaped' })).toMatchObject({ ok: false, error: { code: 'INVALID_ESCAPE' } });
+    expect(await d.call('packets.send', { packet: { ...udpPacket(9), repeat: 10_001 } })).toMatchObject({
+      ok: false,
+      error: { code: 'INVALID_INPUT' },
+    });
+    expect(await d.call('packets.send', { packet: { ...udpPacket(9), intervalMs: -1 } })).toMatchObject({
+      ok: false,
+      error: { code: 'INVALID_INPUT' },
+    });
+    expect(await d.call('packets.save', { ...udpPacket(0) })).toMatchObject({
+      ok: false,
+      error: { code: 'PORT_OUT_OF_RANGE' },
+    });
+    expect(await d.call('packets.send', { id: 'p-missing' })).toMatchObject({
+      ok: false,
+      error: { code: 'NOT_FOUND' },
+    });
+    expect(await d.call('packets.importJson', { text: '\u0000\u0001binary' })).toMatchObject({
+      ok: false,
+      error: { code: 'INVALID_IMPORT' },
+    });
+    expect(
+      await d.call('packets.save', { ...udpPacket(9), payload: '\\', encoding: 'escaped' }),
+    ).toMatchObject({ ok: false, error: { code: 'INVALID_ESCAPE' } });
     expect(await d.call('packets.list', {})).toMatchObject({ ok: true, value: { packets: [] } });
   });
 });

@@ -41,7 +41,7 @@ describe('TLS scan against node:tls servers', () => {
   });
 
   it('TLS 1.3 only: exact 1.3 suites and groups (in the server order), no legacy checks apply', async () => {
-    const port = await tlsServer({ cert: pki.chain(), key: pki.leaf.keyPem, minVersion: 'TLSv1.3', honorCipherOrder: true, ciphersuites: 'TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_GCM_SHA256', ecdhCurve: 'P-384:X25519' });
+    const port = await tlsServer({ cert: pki.chain(), key: pki.leaf.keyPem, minVersion: 'TLSv1.3', honorCipherOrder: true, ciphers: 'TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_GCM_SHA256', ecdhCurve: 'P-384:X25519' });
     const r = await inspect(inspector(), { target: `localhost:${port}`, scan: true });
     expect(supported(r)).toEqual(['TLSv1.3']);
     expect(suitesOf(r, 'TLSv1.3')).toEqual(['TLS_CHACHA20_POLY1305_SHA256', 'TLS_AES_128_GCM_SHA256']);
@@ -95,9 +95,59 @@ describe('TLS scan against a scripted legacy server', () => {
       dhBits: 1024,
       sslv2: [0x010080, 0x020080],
     });
-    const r = await inspect(inspector(), { target: `localhost:${port}`, scan: true, alpn: [] }).catch((e: unknown) => e as Error);
-    // the runtime (OpenSSL 3 at its default level) refuses SSLv3/TLS 1.0 with these suites: the report
-    // must still not be faked — the inspector fails with a coded error and the scan is done separately below
-    expect((r as { code?: string }).code ?? 'ok').toMatch(/TLS_NO_COMMON_PROTOCOL|TLS_ERROR|ok/);
+    const r = await inspect(inspector(), { target: `localhost:${port}`, scan: true, caPem: pki.root.certPem });
+    // OpenSSL 3 refuses this server itself: the report says so and takes the facts from the raw scan.
+    expect(r.handshake.runtimeError).toMatch(/^TLS_/);
+    expect(r.handshake.protocol).toBe('TLSv1');
+    expect(r.handshake.cipher?.openssl).toBe('DHE-RSA-AES128-SHA');
+    expect(supported(r)).toEqual(['SSLv3', 'TLSv1']);
+    expect(suitesOf(r, 'SSLv3')).toEqual(['RC4-SHA', 'DES-CBC3-SHA', 'EXP-RC4-MD5']);
+    expect(suitesOf(r, 'TLSv1')).toEqual(['DHE-RSA-AES128-SHA', 'RC4-SHA', 'DES-CBC3-SHA', 'ADH-AES128-SHA', 'NULL-SHA', 'EXP-RC4-MD5']);
+    expect(r.scan!.sslv2Ciphers).toEqual(['SSL_CK_RC4_128_WITH_MD5', 'SSL_CK_RC4_128_EXPORT40_WITH_MD5']);
+    expect(r.scan!.dhPrimeBits).toBe(1024);
+    expect(weakness(r)).toEqual({
+      heartbleed: 'vulnerable',
+      'ccs-injection': 'vulnerable',
+      'secure-renegotiation': 'vulnerable',
+      compression: 'vulnerable',
+      'fallback-scsv': 'vulnerable',
+      sslv2: 'vulnerable',
+      sslv3: 'vulnerable',
+      rc4: 'vulnerable',
+      sweet32: 'vulnerable',
+      export: 'vulnerable',
+      'null-cipher': 'vulnerable',
+      anonymous: 'vulnerable',
+      'weak-dh': 'vulnerable',
+    });
+    for (const w of r.scan!.weaknesses) {
+      expect(w.explanation.length).toBeGreaterThan(20);
+      expect(w.reference).toMatch(/^https:\/\//);
+    }
+    expect(r.wireOrderKnown).toBe(true);
+    expect(r.validation.trusted).toBe(true);
+    expect(r.grade.grade).toBe('F');
+    expect(r.grade.reasons.filter((x) => x.cap === 'F').map((x) => x.reason)).toEqual(
+      expect.arrayContaining(['SSLv2 is supported', 'vulnerable to Heartbleed', 'vulnerable to CCS injection', 'export-grade suites are accepted', 'NULL-encryption suites are accepted', 'anonymous suites are accepted']),
+    );
+    expect(r.problemCount).toBe(13);
   });
+
+  it('a patched legacy server: heartbeat, early CCS and fallback all handled → only TLS 1.0 and 3DES cost grades', async () => {
+    const port = await fake({
+      versions: ['TLSv1', 'TLSv1.2'],
+      suites: { TLSv1: [0xc013, 0x000a], 'TLSv1.2': [0xc02f, 0xc013, 0x000a] },
+      groups: [0x0017, 0x001d],
+      heartbeat: 'patched',
+      ccs: 'patched',
+      fallbackScsv: true,
+    });
+    const r = await inspect(inspector(), { target: `localhost:${port}`, scan: true, caPem: pki.root.certPem });
+    expect(supported(r)).toEqual(['TLSv1', 'TLSv1.2']);
+    expect(r.scan!.groups.map((g) => g.name)).toEqual(['secp256r1', 'x25519']);
+    const w = weakness(r);
+    expect([w.heartbleed, w['ccs-injection'], w['fallback-scsv'], w['secure-renegotiation'], w.compression, w.sweet32]).toEqual(['ok', 'ok', 'ok', 'ok', 'ok', 'vulnerable']);
+    expect(r.grade.ignoringTrust).toBe('B');
+    expect(r.grade.reasons.map((x) => x.reason)).toEqual(expect.arrayContaining(['TLS 1.0 or 1.1 is supported', '64-bit block ciphers (3DES) are accepted', 'suites without forward secrecy are accepted']));
+});
 });

@@ -35,7 +35,15 @@ function service(): { svc: TlsSocketService; events: TlsSockEvent[]; dir: string
 }
 
 const text = (e: { data: Uint8Array }) => Buffer.from(e.data).toString('utf8');
-const base = { host: '127.0.0.1', certificate: { source: 'app' as const }, welcomeEncoding: 'text' as const, echo: false, autoReplies: [], minVersion: 'TLSv1.2' as const, maxClients: 100 };
+const base = {
+  host: '127.0.0.1',
+  certificate: { source: 'app' as const },
+  welcomeEncoding: 'text' as const,
+  echo: false,
+  autoReplies: [],
+  minVersion: 'TLSv1.2' as const,
+  maxClients: 100,
+};
 const cbase = { host: '127.0.0.1', timeoutMs: 5000, verify: false, minVersion: 'TLSv1.2' as const };
 
 describe('TLS sockets', () => {
@@ -54,11 +62,21 @@ describe('TLS sockets', () => {
     expect(cli.handshakeMs).toBeGreaterThan(0);
     await waitFor(() => events.find((e) => e.type === 'client.data' && text(e) === 'Welcome to the server!'));
     svc.clientSend({ session: cli.session, data: 'Hello, TLS Server!', encoding: 'text' });
-    const got = await waitFor(() => events.find((e): e is Extract<TlsSockEvent, { type: 'server.data' }> => e.type === 'server.data'));
+    const got = await waitFor(() =>
+      events.find((e): e is Extract<TlsSockEvent, { type: 'server.data' }> => e.type === 'server.data'),
+    );
     expect(text(got)).toBe('Hello, TLS Server!');
-    const connected = events.find((e): e is Extract<TlsSockEvent, { type: 'server.clientConnected' }> => e.type === 'server.clientConnected');
+    const connected = events.find(
+      (e): e is Extract<TlsSockEvent, { type: 'server.clientConnected' }> =>
+        e.type === 'server.clientConnected',
+    );
     expect(connected?.client.tls.protocol).toBe('TLSv1.3');
-    svc.serverSend({ session: srv.session, clientId: got.clientId, data: 'Message received', encoding: 'text' });
+    svc.serverSend({
+      session: srv.session,
+      clientId: got.clientId,
+      data: 'Message received',
+      encoding: 'text',
+    });
     await waitFor(() => events.find((e) => e.type === 'client.data' && text(e) === 'Message received'));
   });
 
@@ -73,7 +91,9 @@ describe('TLS sockets', () => {
   it('verification on: refused without a CA (TLS_ERROR), accepted with the app certificate as CA', async () => {
     const { svc } = service();
     const srv = await svc.serverStart({ ...base, port: 0 });
-    await expect(svc.clientConnect({ ...cbase, port: srv.port, verify: true })).rejects.toMatchObject({ code: 'TLS_ERROR' });
+    await expect(svc.clientConnect({ ...cbase, port: srv.port, verify: true })).rejects.toMatchObject({
+      code: 'TLS_ERROR',
+    });
     const { certPem } = await svc.appCertificate();
     const ok = await svc.clientConnect({ ...cbase, port: srv.port, verify: true, ca: certPem });
     expect(ok.authorized).toBe(true);
@@ -84,11 +104,31 @@ describe('TLS sockets', () => {
     const { svc, events } = service();
     const srv = await svc.serverStart({ ...base, port: 0 });
     const { certPem } = await svc.appCertificate();
-    const c = await svc.clientConnect({ ...cbase, port: srv.port, verify: true, ca: certPem, servername: 'localhost' });
+    const c = await svc.clientConnect({
+      ...cbase,
+      port: srv.port,
+      verify: true,
+      ca: certPem,
+      servername: 'localhost',
+    });
     expect(c.tls?.servername).toBe('localhost');
-    const conn = await waitFor(() => events.find((e): e is Extract<TlsSockEvent, { type: 'server.clientConnected' }> => e.type === 'server.clientConnected'));
+    const conn = await waitFor(() =>
+      events.find(
+        (e): e is Extract<TlsSockEvent, { type: 'server.clientConnected' }> =>
+          e.type === 'server.clientConnected',
+      ),
+    );
     expect(conn.client.tls.servername).toBe('localhost');
-    await expect(svc.clientConnect({ ...cbase, host: 'localhost', port: srv.port, verify: true, ca: certPem, servername: 'wrong.example' })).rejects.toMatchObject({
+    await expect(
+      svc.clientConnect({
+        ...cbase,
+        host: 'localhost',
+        port: srv.port,
+        verify: true,
+        ca: certPem,
+        servername: 'wrong.example',
+      }),
+    ).rejects.toMatchObject({
       code: 'TLS_ERROR',
       message: expect.stringMatching(/wrong\.example|ALTNAME/),
     });
@@ -99,7 +139,12 @@ describe('TLS sockets', () => {
     const srv = await svc.serverStart({ ...base, port: 0, alpn: ['wirelab/1', 'h2'], minVersion: 'TLSv1.3' });
     const c = await svc.clientConnect({ ...cbase, port: srv.port, alpn: ['h2'] });
     expect(c.tls?.alpn).toBe('h2');
-    const conn = await waitFor(() => events.find((e): e is Extract<TlsSockEvent, { type: 'server.clientConnected' }> => e.type === 'server.clientConnected'));
+    const conn = await waitFor(() =>
+      events.find(
+        (e): e is Extract<TlsSockEvent, { type: 'server.clientConnected' }> =>
+          e.type === 'server.clientConnected',
+      ),
+    );
     expect(conn.client.tls.alpn).toBe('h2');
     expect(srv.minVersion).toBe('TLSv1.3');
   });
@@ -108,14 +153,30 @@ describe('TLS sockets', () => {
     const { svc } = service();
     const a = await loadOrCreateAppCertificate(tempDir(), { commonName: 'user-a' });
     const b = await loadOrCreateAppCertificate(tempDir(), { commonName: 'user-b' });
-    const srv = await svc.serverStart({ ...base, port: 0, certificate: { source: 'pem', certPem: a.certPem, keyPem: a.keyPem } });
+    const srv = await svc.serverStart({
+      ...base,
+      port: 0,
+      certificate: { source: 'pem', certPem: a.certPem, keyPem: a.keyPem },
+    });
     expect(srv.certificate).toMatchObject({ source: 'pem', fingerprint256: a.fingerprint256 });
     const c = await svc.clientConnect({ ...cbase, port: srv.port });
     expect(c.peerCertificate?.subject).toContain('user-a');
-    await expect(svc.serverStart({ ...base, port: 0, certificate: { source: 'pem', certPem: a.certPem, keyPem: b.keyPem } })).rejects.toMatchObject({
+    await expect(
+      svc.serverStart({
+        ...base,
+        port: 0,
+        certificate: { source: 'pem', certPem: a.certPem, keyPem: b.keyPem },
+      }),
+    ).rejects.toMatchObject({
       code: 'INVALID_CERTIFICATE',
     });
-    await expect(svc.serverStart({ ...base, port: 0, certificate: { source: 'pem', certPem: 'nope', keyPem: a.keyPem } })).rejects.toMatchObject({
+    await expect(
+      svc.serverStart({
+        ...base,
+        port: 0,
+        certificate: { source: 'pem', certPem: 'nope', keyPem: a.keyPem },
+      }),
+    ).rejects.toMatchObject({
       code: 'INVALID_CERTIFICATE',
     });
     expect(svc.list().servers).toHaveLength(1);
@@ -127,7 +188,9 @@ describe('TLS sockets', () => {
       ...base,
       port: 0,
       echo: true,
-      autoReplies: [{ match: 'equals', pattern: 'PING', patternEncoding: 'text', reply: 'PONG', replyEncoding: 'text' }],
+      autoReplies: [
+        { match: 'equals', pattern: 'PING', patternEncoding: 'text', reply: 'PONG', replyEncoding: 'text' },
+      ],
     });
     const c = await svc.clientConnect({ ...cbase, port: srv.port });
     svc.clientSend({ session: c.session, data: 'PING', encoding: 'text' });
@@ -151,26 +214,53 @@ describe('TLS sockets', () => {
       s.end('hello, not TLS\n');
     });
     await new Promise<void>((r) => plain.listen(0, '127.0.0.1', () => r()));
-    cleanups.push(() => new Promise((r) => {
-      for (const s of accepted) s.destroy();
-      plain.close(r);
-    }));
+    cleanups.push(
+      () =>
+        new Promise((r) => {
+          for (const s of accepted) s.destroy();
+          plain.close(r);
+        }),
+    );
     const port = (plain.address() as { port: number }).port;
-    await expect(svc.clientConnect({ ...cbase, port })).rejects.toMatchObject({ code: expect.stringMatching(/TLS_ERROR|CONNECTION_RESET/) });
+    await expect(svc.clientConnect({ ...cbase, port })).rejects.toMatchObject({
+      code: expect.stringMatching(/TLS_ERROR|CONNECTION_RESET/),
+    });
     await svc.serverStop({ session: srv.session });
-    await expect(svc.clientConnect({ ...cbase, port: srv.port })).rejects.toMatchObject({ code: 'CONNECTION_REFUSED' });
+    await expect(svc.clientConnect({ ...cbase, port: srv.port })).rejects.toMatchObject({
+      code: 'CONNECTION_REFUSED',
+    });
   });
 
   it('through the dispatcher: bad CA, bad port, unknown session are coded', async () => {
     const { svc } = service();
     const d = createDispatcher({ tlssock: tlssockContract }, { tlssock: svc });
-    expect(await d.call('tlssock.clientConnect', { host: '127.0.0.1', port: 443, ca: 'not a pem' })).toMatchObject({ ok: false, error: { code: 'INVALID_CERTIFICATE' } });
-    expect(await d.call('tlssock.clientConnect', { host: '127.0.0.1', port: 0 })).toMatchObject({ ok: false, error: { code: 'PORT_OUT_OF_RANGE' } });
-    expect(await d.call('tlssock.serverStart', { port: 99999 })).toMatchObject({ ok: false, error: { code: 'PORT_OUT_OF_RANGE' } });
-    expect(await d.call('tlssock.clientSend', { session: 'tls-cli-9', data: 'x' })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
+    expect(
+      await d.call('tlssock.clientConnect', { host: '127.0.0.1', port: 443, ca: 'not a pem' }),
+    ).toMatchObject({ ok: false, error: { code: 'INVALID_CERTIFICATE' } });
+    expect(await d.call('tlssock.clientConnect', { host: '127.0.0.1', port: 0 })).toMatchObject({
+      ok: false,
+      error: { code: 'PORT_OUT_OF_RANGE' },
+    });
+    expect(await d.call('tlssock.serverStart', { port: 99999 })).toMatchObject({
+      ok: false,
+      error: { code: 'PORT_OUT_OF_RANGE' },
+    });
+    expect(await d.call('tlssock.clientSend', { session: 'tls-cli-9', data: 'x' })).toMatchObject({
+      ok: false,
+      error: { code: 'NOT_FOUND' },
+    });
     const started = await d.call('tlssock.serverStart', { port: 0 });
-    expect(started).toMatchObject({ ok: true, value: { state: 'listening', certificate: { source: 'app' } } });
-    expect(await d.call('tlssock.serverSend', { session: (started as { value: { session: string } }).value.session, data: 'zz', encoding: 'hex' })).toMatchObject({
+    expect(started).toMatchObject({
+      ok: true,
+      value: { state: 'listening', certificate: { source: 'app' } },
+    });
+    expect(
+      await d.call('tlssock.serverSend', {
+        session: (started as { value: { session: string } }).value.session,
+        data: 'zz',
+        encoding: 'hex',
+      }),
+    ).toMatchObject({
       ok: false,
       error: { code: 'INVALID_HEX' },
     });

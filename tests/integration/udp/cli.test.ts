@@ -13,8 +13,19 @@ function run(cmd: Command, argv: string[]) {
   const lines: Line[] = [];
   let interrupt = () => {};
   const interrupted = new Promise<void>((r) => (interrupt = r));
-  const io: Io = { json: argv.includes('--json'), interrupted, stdin: process.stdin, out: (human, record) => lines.push({ human, record }), err: (m) => lines.push({ human: `ERR ${m}` }) };
-  const parsed = parseArgs({ args: argv, options: { ...commonOptions, ...cmd.options }, allowPositionals: true, strict: true });
+  const io: Io = {
+    json: argv.includes('--json'),
+    interrupted,
+    stdin: process.stdin,
+    out: (human, record) => lines.push({ human, record }),
+    err: (m) => lines.push({ human: `ERR ${m}` }),
+  };
+  const parsed = parseArgs({
+    args: argv,
+    options: { ...commonOptions, ...cmd.options },
+    allowPositionals: true,
+    strict: true,
+  });
   const done = cmd.run(parsed as never, io);
   return { lines, done, interrupt };
 }
@@ -22,8 +33,12 @@ function run(cmd: Command, argv: string[]) {
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', 'src/cli/index.ts', ...args], { cwd: ROOT, env: { ...process.env, WIRELAB_CLI_MAIN: '1' } }, (err, stdout, stderr) =>
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', 'src/cli/index.ts', ...args],
+      { cwd: ROOT, env: { ...process.env, WIRELAB_CLI_MAIN: '1' } },
+      (err, stdout, stderr) =>
+        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
   });
 }
@@ -37,7 +52,9 @@ describe('wirelab udp CLI', () => {
       const c = run(udpSend, [host, port, 'Hello, UDP Server!', '--wait', '300', '--json']);
       await c.done;
       expect(c.lines.find((l) => l.record?.type === 'sent')?.record).toMatchObject({ bytes: 18 });
-      expect(c.lines.find((l) => l.record?.type === 'datagram')?.record).toMatchObject({ text: 'Message received' });
+      expect(c.lines.find((l) => l.record?.type === 'datagram')?.record).toMatchObject({
+        text: 'Message received',
+      });
       const got = await waitFor(() => srv.lines.find((l) => l.record?.type === 'datagram'));
       expect(got.record).toMatchObject({ text: 'Hello, UDP Server!', answered: 'reply', bytes: 18 });
       srv.interrupt();

@@ -11,6 +11,8 @@ interface Job {
   multicastInterface?: string;
   multicastTtl?: number;
   join?: { group: string; iface?: string };
+  /** Leave the joined group again before reporting ready (nothing should arrive). */
+  leaveAgain?: boolean;
   send?: { host: string; port: number; text: string; times?: number };
   /** Receiver: exit after this many datagrams or `timeoutMs`. */
   expect?: number;
@@ -42,6 +44,7 @@ async function main(): Promise<void> {
   });
   const info = await ep.start();
   if (job.join) ep.join(job.join.group, job.join.iface);
+  if (job.join && job.leaveAgain) ep.leave(job.join.group, job.join.iface);
   out({ ready: info.port });
   if (job.send) {
     for (let i = 0; i < (job.send.times ?? 1); i++) {

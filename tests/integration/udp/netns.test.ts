@@ -17,7 +17,10 @@ function sh(args: string[]): string {
   return execFileSync('ip', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 }
 function inNs(ns: string, cmd: string[]): string {
-  return execFileSync('ip', ['netns', 'exec', ns, ...cmd], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  return execFileSync('ip', ['netns', 'exec', ns, ...cmd], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
 }
 
 function teardown(): void {
@@ -42,14 +45,17 @@ function setup(): string | undefined {
       [NS_B, IF_B, '198.18.7.2/24'],
     ] as const) {
       // No duplicate-address detection: the link-local IPv6 address is usable at once.
-      inNs(ns, ['sysctl', '-q', '-w', `net.ipv6.conf.${dev}.accept_dad=0`]);
+      inNs(ns, ['sh', '-c', `echo 0 > /proc/sys/net/ipv6/conf/${dev}/accept_dad`]);
       inNs(ns, ['ip', 'addr', 'add', addr, 'dev', dev]);
       inNs(ns, ['ip', 'link', 'set', 'lo', 'up']);
       inNs(ns, ['ip', 'link', 'set', dev, 'up']);
       inNs(ns, ['ip', 'route', 'add', '224.0.0.0/4', 'dev', dev]);
     }
     const deadline = Date.now() + 5000;
-    while (!/fe80::/.test(inNs(NS_A, ['ip', '-6', 'addr', 'show', 'dev', IF_A])) || !/fe80::/.test(inNs(NS_B, ['ip', '-6', 'addr', 'show', 'dev', IF_B]))) {
+    while (
+      !/fe80::/.test(inNs(NS_A, ['ip', '-6', 'addr', 'show', 'dev', IF_A])) ||
+      !/fe80::/.test(inNs(NS_B, ['ip', '-6', 'addr', 'show', 'dev', IF_B]))
+    ) {
       if (Date.now() > deadline) return 'no IPv6 link-local address appeared on the veth pair';
       execFileSync('sleep', ['0.1']);
     }
@@ -74,8 +80,15 @@ interface Line {
   message?: string;
 }
 
-function peer(ns: string, job: Record<string, unknown>): { lines: Line[]; ready: Promise<number>; exited: Promise<number> } {
-  const child = spawn('ip', ['netns', 'exec', ns, process.execPath, '--import', 'tsx', PEER, JSON.stringify(job)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+function peer(
+  ns: string,
+  job: Record<string, unknown>,
+): { lines: Line[]; ready: Promise<number>; exited: Promise<number> } {
+  const child = spawn(
+    'ip',
+    ['netns', 'exec', ns, process.execPath, '--import', 'tsx', PEER, JSON.stringify(job)],
+    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   const lines: Line[] = [];
   let buf = '';
   let stderr = '';
@@ -106,40 +119,114 @@ describe.skipIf(skipReason !== undefined)('UDP broadcast and multicast between t
   it('IPv4 broadcast: a socket with broadcast on reaches a receiver on the subnet', async () => {
     const rx = peer(NS_B, { family: 'udp4', host: '0.0.0.0', port: 0, expect: 1, timeoutMs: 8000 });
     const port = await rx.ready;
-    const tx = peer(NS_A, { family: 'udp4', host: '198.18.7.1', port: 0, broadcast: true, send: { host: '198.18.7.255', port, text: 'hello subnet' } });
+    const tx = peer(NS_A, {
+      family: 'udp4',
+      host: '198.18.7.1',
+      port: 0,
+      broadcast: true,
+      send: { host: '198.18.7.255', port, text: 'hello subnet' },
+    });
     expect(await tx.exited).toBe(0);
     await rx.exited;
-    expect(rx.lines.find((l) => l.datagram)).toMatchObject({ datagram: 'hello subnet', from: { address: '198.18.7.1' } });
+    expect(rx.lines.find((l) => l.datagram)).toMatchObject({
+      datagram: 'hello subnet',
+      from: { address: '198.18.7.1' },
+    });
   });
 
   it('IPv4 broadcast without the broadcast option is refused with PERMISSION_DENIED', async () => {
-    const tx = peer(NS_A, { family: 'udp4', host: '198.18.7.1', port: 0, send: { host: '198.18.7.255', port: 9, text: 'x' } });
+    const tx = peer(NS_A, {
+      family: 'udp4',
+      host: '198.18.7.1',
+      port: 0,
+      send: { host: '198.18.7.255', port: 9, text: 'x' },
+    });
     expect(await tx.exited).toBe(1);
     expect(tx.lines.find((l) => l.error)).toMatchObject({ error: 'PERMISSION_DENIED' });
   });
 
   it('IPv4 multicast: join 239.7.7.7 on the veth interface, receive from the other namespace', async () => {
-    const rx = peer(NS_B, { family: 'udp4', host: '0.0.0.0', port: 0, join: { group: '239.7.7.7', iface: '198.18.7.2' }, expect: 1, timeoutMs: 8000 });
+    const rx = peer(NS_B, {
+      family: 'udp4',
+      host: '0.0.0.0',
+      port: 0,
+      join: { group: '239.7.7.7', iface: '198.18.7.2' },
+      expect: 1,
+      timeoutMs: 8000,
+    });
     const port = await rx.ready;
-    const tx = peer(NS_A, { family: 'udp4', host: '0.0.0.0', port: 0, multicastInterface: '198.18.7.1', multicastTtl: 1, send: { host: '239.7.7.7', port, text: 'to the group' } });
+    const tx = peer(NS_A, {
+      family: 'udp4',
+      host: '0.0.0.0',
+      port: 0,
+      multicastInterface: '198.18.7.1',
+      multicastTtl: 1,
+      send: { host: '239.7.7.7', port, text: 'to the group' },
+    });
     expect(await tx.exited).toBe(0);
     await rx.exited;
-    expect(rx.lines.find((l) => l.datagram)).toMatchObject({ datagram: 'to the group', from: { address: '198.18.7.1' } });
+    expect(rx.lines.find((l) => l.datagram)).toMatchObject({
+      datagram: 'to the group',
+      from: { address: '198.18.7.1' },
+    });
   });
 
   it('IPv4 multicast: a socket that did not join receives nothing', async () => {
     const rx = peer(NS_B, { family: 'udp4', host: '0.0.0.0', port: 0, expect: 1, timeoutMs: 1500 });
     const port = await rx.ready;
-    const tx = peer(NS_A, { family: 'udp4', host: '0.0.0.0', port: 0, multicastInterface: '198.18.7.1', send: { host: '239.7.7.8', port, text: 'unheard' } });
+    const tx = peer(NS_A, {
+      family: 'udp4',
+      host: '0.0.0.0',
+      port: 0,
+      multicastInterface: '198.18.7.1',
+      send: { host: '239.7.7.8', port, text: 'unheard' },
+    });
+    expect(await tx.exited).toBe(0);
+    await rx.exited;
+    expect(rx.lines.filter((l) => l.datagram)).toHaveLength(0);
+  });
+
+  it('IPv4 multicast: after leave, the group datagrams no longer arrive', async () => {
+    const rx = peer(NS_B, {
+      family: 'udp4',
+      host: '0.0.0.0',
+      port: 0,
+      join: { group: '239.7.7.9', iface: '198.18.7.2' },
+      leaveAgain: true,
+      expect: 1,
+      timeoutMs: 1500,
+    });
+    const port = await rx.ready;
+    const tx = peer(NS_A, {
+      family: 'udp4',
+      host: '0.0.0.0',
+      port: 0,
+      multicastInterface: '198.18.7.1',
+      send: { host: '239.7.7.9', port, text: 'after leave' },
+    });
     expect(await tx.exited).toBe(0);
     await rx.exited;
     expect(rx.lines.filter((l) => l.datagram)).toHaveLength(0);
   });
 
   it('IPv6 multicast: join ff12::7 by interface name, send with the hop limit on the veth scope', async () => {
-    const rx = peer(NS_B, { family: 'udp6', host: '::', port: 0, join: { group: 'ff12::7', iface: IF_B }, expect: 1, timeoutMs: 8000 });
+    const rx = peer(NS_B, {
+      family: 'udp6',
+      host: '::',
+      port: 0,
+      join: { group: 'ff12::7', iface: IF_B },
+      expect: 1,
+      timeoutMs: 8000,
+    });
     const port = await rx.ready;
-    const tx = peer(NS_A, { family: 'udp6', host: '::', port: 0, multicastInterface: IF_A, multicastTtl: 1, send: { host: 'ff12::7', port, text: 'v6 group' } });
+    const tx = peer(NS_A, {
+      family: 'udp6',
+      host: '::',
+      port: 0,
+      multicastInterface: IF_A,
+      multicastTtl: 1,
+      send: { host: 'ff12::7', port, text: 'v6 group' },
+    });
     expect(await tx.exited).toBe(0);
     await rx.exited;
     const got = rx.lines.find((l) => l.datagram);

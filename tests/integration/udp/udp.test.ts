@@ -12,7 +12,10 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-function endpoint(opts: ConstructorParameters<typeof UdpEndpoint>[1]): { s: UdpEndpoint; events: UdpEvent[] } {
+function endpoint(opts: ConstructorParameters<typeof UdpEndpoint>[1]): {
+  s: UdpEndpoint;
+  events: UdpEvent[];
+} {
   const s = new UdpEndpoint('t', opts);
   const events: UdpEvent[] = [];
   s.on((e) => events.push(e));
@@ -20,7 +23,10 @@ function endpoint(opts: ConstructorParameters<typeof UdpEndpoint>[1]): { s: UdpE
   return { s, events };
 }
 
-function raw(type: 'udp4' | 'udp6', host: string): Promise<{ sock: Socket; port: number; got: { text: string; from: string }[] }> {
+function raw(
+  type: 'udp4' | 'udp6',
+  host: string,
+): Promise<{ sock: Socket; port: number; got: { text: string; from: string }[] }> {
   return new Promise((resolve, reject) => {
     const sock = createSocket(type);
     const got: { text: string; from: string }[] = [];
@@ -31,7 +37,8 @@ function raw(type: 'udp4' | 'udp6', host: string): Promise<{ sock: Socket; port:
   });
 }
 
-const datagrams = (events: UdpEvent[]) => events.filter((e): e is Extract<UdpEvent, { type: 'datagram' }> => e.type === 'datagram');
+const datagrams = (events: UdpEvent[]) =>
+  events.filter((e): e is Extract<UdpEvent, { type: 'datagram' }> => e.type === 'datagram');
 const text = (e: { data: Uint8Array }) => Buffer.from(e.data).toString('utf8');
 
 describe('UDP engine: the seed exchange', () => {
@@ -49,7 +56,11 @@ describe('UDP engine: the seed exchange', () => {
       await client.send(Buffer.from('Hello, UDP Server!'), host, info.port);
       const d = await waitFor(() => datagrams(events)[0]);
       expect(text(d)).toBe('Hello, UDP Server!');
-      expect(d.from).toEqual({ address: host, port: cinfo.port, family: family === 'udp4' ? 'IPv4' : 'IPv6' });
+      expect(d.from).toEqual({
+        address: host,
+        port: cinfo.port,
+        family: family === 'udp4' ? 'IPv4' : 'IPv6',
+      });
       expect(d.bytes).toBe(18);
       expect(d.seq).toBe(1);
       expect(d.answered).toBe('reply');
@@ -91,9 +102,27 @@ describe('UDP engine: answers', () => {
       responder: 'reply',
       reply: 'default',
       autoReplies: [
-        { match: 'contains', pattern: 'ping', patternEncoding: 'text', reply: 'pong\\0A', replyEncoding: 'escaped' },
-        { match: 'startsWith', pattern: 'ca fe', patternEncoding: 'hex', reply: 'be ef', replyEncoding: 'hex' },
-        { match: 'regex', pattern: '^GET /\\w+', patternEncoding: 'text', reply: 'HTTP/1.0 200 OK', replyEncoding: 'text' },
+        {
+          match: 'contains',
+          pattern: 'ping',
+          patternEncoding: 'text',
+          reply: 'pong\\0A',
+          replyEncoding: 'escaped',
+        },
+        {
+          match: 'startsWith',
+          pattern: 'ca fe',
+          patternEncoding: 'hex',
+          reply: 'be ef',
+          replyEncoding: 'hex',
+        },
+        {
+          match: 'regex',
+          pattern: '^GET /\\w+',
+          patternEncoding: 'text',
+          reply: 'HTTP/1.0 200 OK',
+          replyEncoding: 'text',
+        },
       ],
     });
     const { port } = await s.start();
@@ -131,7 +160,12 @@ describe('UDP engine: answers', () => {
   });
 
   it('auto-answers are capped per second; capped datagrams are still reported', async () => {
-    const { s, events } = endpoint({ port: 0, family: 'udp4', responder: 'echo', maxAutoRepliesPerSecond: 2 });
+    const { s, events } = endpoint({
+      port: 0,
+      family: 'udp4',
+      responder: 'echo',
+      maxAutoRepliesPerSecond: 2,
+    });
     const { port } = await s.start();
     const peer = await raw('udp4', '127.0.0.1');
     for (let i = 0; i < 5; i++) peer.sock.send(`m${i}`, port, '127.0.0.1');
@@ -164,7 +198,9 @@ describe('UDP engine: sizes and errors', () => {
     expect(d.bytes).toBe(65_507);
     expect(d.data.length).toBe(1024);
     expect(d.truncated).toBe(true);
-    await expect(c.send(new Uint8Array(65_508), '127.0.0.1', port)).rejects.toMatchObject({ code: 'DATAGRAM_TOO_LARGE' });
+    await expect(c.send(new Uint8Array(65_508), '127.0.0.1', port)).rejects.toMatchObject({
+      code: 'DATAGRAM_TOO_LARGE',
+    });
     expect(c.info().datagramsOut).toBe(1);
   });
 
@@ -175,9 +211,13 @@ describe('UDP engine: sizes and errors', () => {
     await c.start();
     await c.send(new Uint8Array(65_527), '::1', port);
     expect((await waitFor(() => datagrams(events)[0])).bytes).toBe(65_527);
-    await expect(c.send(new Uint8Array(65_528), '::1', port)).rejects.toMatchObject({ code: 'DATAGRAM_TOO_LARGE' });
+    await expect(c.send(new Uint8Array(65_528), '::1', port)).rejects.toMatchObject({
+      code: 'DATAGRAM_TOO_LARGE',
+    });
     // Toward an IPv4-mapped peer the IPv4 limit applies.
-    await expect(c.send(new Uint8Array(65_508), '::ffff:127.0.0.1', port)).rejects.toMatchObject({ code: 'DATAGRAM_TOO_LARGE' });
+    await expect(c.send(new Uint8Array(65_508), '::ffff:127.0.0.1', port)).rejects.toMatchObject({
+      code: 'DATAGRAM_TOO_LARGE',
+    });
   });
 
   it('a port in use is ADDRESS_IN_USE; reuseAddr lets two sockets share it', async () => {
@@ -199,7 +239,9 @@ describe('UDP engine: sizes and errors', () => {
   it('families are checked: IPv6 destination from udp4, IPv4 group on udp6', async () => {
     const { s } = endpoint({ port: 0, family: 'udp4' });
     await s.start();
-    await expect(s.send(Buffer.from('x'), '::1', 9)).rejects.toMatchObject({ code: 'ADDRESS_FAMILY_MISMATCH' });
+    await expect(s.send(Buffer.from('x'), '::1', 9)).rejects.toMatchObject({
+      code: 'ADDRESS_FAMILY_MISMATCH',
+    });
     expect(() => s.join('ff12::1')).toThrow(expect.objectContaining({ code: 'ADDRESS_FAMILY_MISMATCH' }));
     expect(() => s.join('10.1.2.3')).toThrow(expect.objectContaining({ code: 'INVALID_MULTICAST_GROUP' }));
     expect(() => s.join('not-a-group')).toThrow(expect.objectContaining({ code: 'INVALID_MULTICAST_GROUP' }));
@@ -208,18 +250,31 @@ describe('UDP engine: sizes and errors', () => {
     const { s: v6 } = endpoint({ host: '::1', port: 0, family: 'udp6' });
     await v6.start();
     expect(() => v6.join('239.1.1.1')).toThrow(expect.objectContaining({ code: 'ADDRESS_FAMILY_MISMATCH' }));
-    expect(() => v6.setOptions({ broadcast: true })).toThrow(expect.objectContaining({ code: 'NOT_SUPPORTED' }));
-    expect(() => v6.join('ff12::1', 'no-such-if0')).toThrow(expect.objectContaining({ code: 'INVALID_INPUT' }));
+    expect(() => v6.setOptions({ broadcast: true })).toThrow(
+      expect.objectContaining({ code: 'NOT_SUPPORTED' }),
+    );
+    expect(() => v6.join('ff12::1', 'no-such-if0')).toThrow(
+      expect.objectContaining({ code: 'INVALID_INPUT' }),
+    );
   });
 
   it('a bad rule or reply is refused before a socket opens, and a bad patch changes nothing', async () => {
-    expect(() => new UdpEndpoint('x', { port: 0, family: 'udp4', reply: 'zz', replyEncoding: 'hex' })).toThrow(expect.objectContaining({ code: 'INVALID_HEX' }));
+    expect(
+      () => new UdpEndpoint('x', { port: 0, family: 'udp4', reply: 'zz', replyEncoding: 'hex' }),
+    ).toThrow(expect.objectContaining({ code: 'INVALID_HEX' }));
     const { s } = endpoint({ port: 0, family: 'udp4', responder: 'reply', reply: 'ok' });
     await s.start();
     expect(() =>
-      s.setOptions({ responder: 'echo', autoReplies: [{ match: 'regex', pattern: '(', patternEncoding: 'text', reply: 'x', replyEncoding: 'text' }] }),
+      s.setOptions({
+        responder: 'echo',
+        autoReplies: [
+          { match: 'regex', pattern: '(', patternEncoding: 'text', reply: 'x', replyEncoding: 'text' },
+        ],
+      }),
     ).toThrow(expect.objectContaining({ code: 'INVALID_INPUT' }));
-    expect(() => s.setOptions({ reply: '\\q', replyEncoding: 'escaped' })).toThrow(expect.objectContaining({ code: 'INVALID_ESCAPE' }));
+    expect(() => s.setOptions({ reply: '\\q', replyEncoding: 'escaped' })).toThrow(
+      expect.objectContaining({ code: 'INVALID_ESCAPE' }),
+    );
     expect(s.info()).toMatchObject({ responder: 'reply', reply: 'ok', autoReplyRules: 0 });
   });
 });
@@ -237,27 +292,62 @@ describe('UDP service through the dispatcher (bad input from the UI or CLI)', ()
     const bound = await call('bind', { port: 0, responder: 'echo' });
     expect(bound.ok).toBe(true);
     const info = (bound as { value: { session: string; port: number } }).value;
-    const client = (await call('bind', { host: '127.0.0.1', port: 0 })) as { ok: true; value: { session: string } };
-    expect(await call('bind', { port: 70_000 })).toMatchObject({ ok: false, error: { code: 'PORT_OUT_OF_RANGE' } });
-    expect(await call('bind', { port: -1 })).toMatchObject({ ok: false, error: { code: 'PORT_OUT_OF_RANGE' } });
+    const client = (await call('bind', { host: '127.0.0.1', port: 0 })) as {
+      ok: true;
+      value: { session: string };
+    };
+    expect(await call('bind', { port: 70_000 })).toMatchObject({
+      ok: false,
+      error: { code: 'PORT_OUT_OF_RANGE' },
+    });
+    expect(await call('bind', { port: -1 })).toMatchObject({
+      ok: false,
+      error: { code: 'PORT_OUT_OF_RANGE' },
+    });
     const s = client.value.session;
-    expect(await call('send', { session: s, host: '127.0.0.1', port: 0, data: 'x' })).toMatchObject({ ok: false, error: { code: 'PORT_OUT_OF_RANGE' } });
-    expect(await call('send', { session: s, host: '127.0.0.1', port: info.port, data: '4g', encoding: 'hex' })).toMatchObject({
+    expect(await call('send', { session: s, host: '127.0.0.1', port: 0, data: 'x' })).toMatchObject({
+      ok: false,
+      error: { code: 'PORT_OUT_OF_RANGE' },
+    });
+    expect(
+      await call('send', { session: s, host: '127.0.0.1', port: info.port, data: '4g', encoding: 'hex' }),
+    ).toMatchObject({
       ok: false,
       error: { code: 'INVALID_HEX' },
     });
-    expect(await call('send', { session: s, host: '127.0.0.1', port: info.port, data: 'abc', encoding: 'hex' })).toMatchObject({
+    expect(
+      await call('send', { session: s, host: '127.0.0.1', port: info.port, data: 'abc', encoding: 'hex' }),
+    ).toMatchObject({
       ok: false,
       error: { code: 'INVALID_HEX' },
     });
-    expect(await call('send', { session: s, host: '127.0.0.1', port: info.port, data: 'a\\zz', encoding: 'escaped' })).toMatchObject({
+    expect(
+      await call('send', {
+        session: s,
+        host: '127.0.0.1',
+        port: info.port,
+        data: 'a\\zz',
+        encoding: 'escaped',
+      }),
+    ).toMatchObject({
       ok: false,
       error: { code: 'INVALID_ESCAPE' },
     });
-    expect(await call('join', { session: s, group: '192.168.1.1' })).toMatchObject({ ok: false, error: { code: 'INVALID_MULTICAST_GROUP' } });
-    expect(await call('join', { session: s, group: '' })).toMatchObject({ ok: false, error: { code: 'INVALID_MULTICAST_GROUP' } });
-    expect(await call('send', { session: 'udp-99', host: '127.0.0.1', port: 9, data: 'x' })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
-    expect(await call('send', { session: s, host: '127.0.0.1', port: info.port, data: '48 69', encoding: 'hex' })).toMatchObject({
+    expect(await call('join', { session: s, group: '192.168.1.1' })).toMatchObject({
+      ok: false,
+      error: { code: 'INVALID_MULTICAST_GROUP' },
+    });
+    expect(await call('join', { session: s, group: '' })).toMatchObject({
+      ok: false,
+      error: { code: 'INVALID_MULTICAST_GROUP' },
+    });
+    expect(await call('send', { session: 'udp-99', host: '127.0.0.1', port: 9, data: 'x' })).toMatchObject({
+      ok: false,
+      error: { code: 'NOT_FOUND' },
+    });
+    expect(
+      await call('send', { session: s, host: '127.0.0.1', port: info.port, data: '48 69', encoding: 'hex' }),
+    ).toMatchObject({
       ok: true,
       value: { bytes: 2 },
     });
@@ -271,8 +361,17 @@ describe('UDP service through the dispatcher (bad input from the UI or CLI)', ()
 
   it('picks udp6 from an IPv6 host and udp4 from localhost names that resolve to IPv4', async () => {
     const { call } = setup();
-    expect(await call('bind', { host: '::1', port: 0 })).toMatchObject({ ok: true, value: { family: 'udp6', host: '::1' } });
-    expect(await call('bind', { host: '127.0.0.1', port: 0 })).toMatchObject({ ok: true, value: { family: 'udp4' } });
-    expect(await call('bind', { host: 'no-such-host.invalid', port: 0 })).toMatchObject({ ok: false, error: { code: 'HOST_NOT_FOUND' } });
+    expect(await call('bind', { host: '::1', port: 0 })).toMatchObject({
+      ok: true,
+      value: { family: 'udp6', host: '::1' },
+    });
+    expect(await call('bind', { host: '127.0.0.1', port: 0 })).toMatchObject({
+      ok: true,
+      value: { family: 'udp4' },
+    });
+    expect(await call('bind', { host: 'no-such-host.invalid', port: 0 })).toMatchObject({
+      ok: false,
+      error: { code: 'HOST_NOT_FOUND' },
+    });
   });
 });

@@ -44,7 +44,24 @@ describe('LineFramer', () => {
 describe('protocol frames', () => {
   it('knows every documented client frame type', () => {
     expect([...CLIENT_FRAME_TYPES].sort()).toEqual(
-      ['file.accept', 'file.ack', 'file.cancel', 'file.chunk', 'file.done', 'file.offer', 'hello', 'history', 'inbox', 'join', 'leave', 'msg', 'ping', 'rooms', 'typing', 'who'].sort(),
+      [
+        'file.accept',
+        'file.ack',
+        'file.cancel',
+        'file.chunk',
+        'file.done',
+        'file.offer',
+        'hello',
+        'history',
+        'inbox',
+        'join',
+        'leave',
+        'msg',
+        'ping',
+        'rooms',
+        'typing',
+        'who',
+      ].sort(),
     );
   });
 

@@ -42,7 +42,8 @@ describe('seeded impairment model', () => {
 
   it('0 % never fires and the PRNG stays in [0, 1)', () => {
     const m = new Impairment({ lossPct: 0, dupPct: 0, reorderPct: 0, delayMs: 0, jitterMs: 0 }, 1);
-    for (let i = 0; i < 1000; i++) expect(m.decide()).toEqual({ drop: false, duplicate: false, reorder: false, delayMs: 0 });
+    for (let i = 0; i < 1000; i++)
+      expect(m.decide()).toEqual({ drop: false, duplicate: false, reorder: false, delayMs: 0 });
     const p = new Prng(0);
     for (let i = 0; i < 10_000; i++) {
       const v = p.next();
@@ -66,7 +67,13 @@ describe('lab receivers', () => {
     const t = new Tally(5, 16, new Float64Array([0, 1, 2, 3, 4]));
     for (const seq of [0, 2, 1, 2, 4]) t.message(seq, 10);
     expect({ d: t.delivered, dup: t.duplicated, ooo: t.outOfOrder }).toEqual({ d: 4, dup: 1, ooo: 1 });
-    const r = t.result('udp', 5, 0, { units: 5, dropped: 1, duplicated: 1, reordered: 1, queueDropped: 0 }, 10);
+    const r = t.result(
+      'udp',
+      5,
+      0,
+      { units: 5, dropped: 1, duplicated: 1, reordered: 1, queueDropped: 0 },
+      10,
+    );
     expect(r.lost).toBe(1);
     expect(r.latency.max).toBe(10);
     expect(r.latency.min).toBe(6);

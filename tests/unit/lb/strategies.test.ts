@@ -1,8 +1,24 @@
 import { describe, expect, it } from 'vitest';
-import { HashRing, LeastConnections, PowerOfTwo, RoundRobin, SmoothWeighted, SourceHash, hash32, type Pickable } from '../../../src/main/engines/load-balancer/strategies';
+import {
+  HashRing,
+  LeastConnections,
+  PowerOfTwo,
+  RoundRobin,
+  SmoothWeighted,
+  SourceHash,
+  hash32,
+  type Pickable,
+} from '../../../src/main/engines/load-balancer/strategies';
 
 function backends(weights: number[]): (Pickable & { active: number })[] {
-  return weights.map((weight, i) => ({ id: String.fromCharCode(97 + i), order: i, weight, active: 0, currentWeight: 0, ringKey: `10.0.0.${i + 1}:80` }));
+  return weights.map((weight, i) => ({
+    id: String.fromCharCode(97 + i),
+    order: i,
+    weight,
+    active: 0,
+    currentWeight: 0,
+    ringKey: `10.0.0.${i + 1}:80`,
+  }));
 }
 
 describe('strategies', () => {
@@ -74,7 +90,8 @@ describe('strategies', () => {
     }
     expect(moved / keys.length).toBeGreaterThan(0.18);
     expect(moved / keys.length).toBeLessThan(0.32);
-    for (const id of ['a', 'b', 'c', 'd']) expect(Math.abs(share[id]! / keys.length - 0.25)).toBeLessThan(0.06);
+    for (const id of ['a', 'b', 'c', 'd'])
+      expect(Math.abs(share[id]! / keys.length - 0.25)).toBeLessThan(0.06);
   });
 
   it('the ring honours weights and walks past unavailable backends', () => {

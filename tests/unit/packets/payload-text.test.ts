@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { encodePayloadText, expandMacros, hasMacros, parseEscapes, toEscaped, uuidFromBytes, type MacroContext } from '../../../src/shared/payload-text';
+import {
+  encodePayloadText,
+  expandMacros,
+  hasMacros,
+  parseEscapes,
+  toEscaped,
+  uuidFromBytes,
+  type MacroContext,
+} from '../../../src/shared/payload-text';
 import { compileAutoReplies, findAutoReply } from '../../../src/shared/autoreply';
 
 const bytes = (r: ReturnType<typeof parseEscapes>) => (r.ok ? Array.from(r.bytes) : r.error.code);
@@ -37,7 +45,12 @@ describe('\\XX escapes', () => {
 });
 
 describe('macros', () => {
-  const ctx: MacroContext = { counter: 7, now: 1_700_000_000_123, random: () => 0xdeadbeef, uuid: () => '00000000-0000-4000-8000-000000000000' };
+  const ctx: MacroContext = {
+    counter: 7,
+    now: 1_700_000_000_123,
+    random: () => 0xdeadbeef,
+    uuid: () => '00000000-0000-4000-8000-000000000000',
+  };
   it('expands the four macros, spaces and case allowed', () => {
     expect(expandMacros('n={{counter}} t={{ timestamp }} r={{RANDOM}} u={{uuid}}', ctx)).toBe(
       'n=7 t=1700000000123 r=3735928559 u=00000000-0000-4000-8000-000000000000',
@@ -67,7 +80,13 @@ describe('auto-reply rules', () => {
   it('matches equals / contains / startsWith / regex / any in order', () => {
     const r = compileAutoReplies([
       { match: 'equals', pattern: 'PING', patternEncoding: 'text', reply: 'PONG', replyEncoding: 'text' },
-      { match: 'startsWith', pattern: '01 02', patternEncoding: 'hex', reply: '\\06', replyEncoding: 'escaped' },
+      {
+        match: 'startsWith',
+        pattern: '01 02',
+        patternEncoding: 'hex',
+        reply: '\\06',
+        replyEncoding: 'escaped',
+      },
       { match: 'contains', pattern: 'help', patternEncoding: 'text', reply: 'no', replyEncoding: 'text' },
       { match: 'regex', pattern: '^\\d+$', patternEncoding: 'text', reply: 'number', replyEncoding: 'text' },
       { match: 'any', pattern: '', patternEncoding: 'text', reply: 'fallback', replyEncoding: 'text' },
@@ -82,13 +101,21 @@ describe('auto-reply rules', () => {
     expect(answer(enc('12345'))).toBe('number');
   });
   it('no rule → undefined; bad rules are coded errors', () => {
-    const r = compileAutoReplies([{ match: 'equals', pattern: 'a', patternEncoding: 'text', reply: 'b', replyEncoding: 'text' }]);
+    const r = compileAutoReplies([
+      { match: 'equals', pattern: 'a', patternEncoding: 'text', reply: 'b', replyEncoding: 'text' },
+    ]);
     expect(r.ok && findAutoReply(r.rules, enc('z'))).toBeUndefined();
-    const badHex = compileAutoReplies([{ match: 'contains', pattern: 'xyz', patternEncoding: 'hex', reply: 'b', replyEncoding: 'text' }]);
+    const badHex = compileAutoReplies([
+      { match: 'contains', pattern: 'xyz', patternEncoding: 'hex', reply: 'b', replyEncoding: 'text' },
+    ]);
     expect(!badHex.ok && badHex.error.code).toBe('INVALID_HEX');
-    const badRe = compileAutoReplies([{ match: 'regex', pattern: '[', patternEncoding: 'text', reply: 'b', replyEncoding: 'text' }]);
+    const badRe = compileAutoReplies([
+      { match: 'regex', pattern: '[', patternEncoding: 'text', reply: 'b', replyEncoding: 'text' },
+    ]);
     expect(!badRe.ok && badRe.error.code).toBe('INVALID_INPUT');
-    const badReply = compileAutoReplies([{ match: 'any', pattern: '', patternEncoding: 'text', reply: '\\x', replyEncoding: 'escaped' }]);
+    const badReply = compileAutoReplies([
+      { match: 'any', pattern: '', patternEncoding: 'text', reply: '\\x', replyEncoding: 'escaped' },
+    ]);
     expect(!badReply.ok && badReply.error.code).toBe('INVALID_ESCAPE');
   });
 });

@@ -5,7 +5,17 @@
 // `fsyncIntervalMs` (the durability window against power loss); 'never' leaves it to the OS.
 // On load a torn last record (a crash in the middle of a write) is cut off; an unreadable record in
 // the middle is skipped and counted. This module knows nothing of what the records mean.
-import { closeSync, fdatasync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  fdatasync,
+  fsyncSync,
+  ftruncateSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  statSync,
+  writeSync,
+} from 'node:fs';
 import { dirname } from 'node:path';
 import { EngineError } from '../common/errors';
 
@@ -49,7 +59,8 @@ export class AppendLog {
     try {
       buf = readFileSync(this.path);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new EngineError('STORAGE_CORRUPT', `${this.path}: ${(err as Error).message}`);
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
+        throw new EngineError('STORAGE_CORRUPT', `${this.path}: ${(err as Error).message}`);
       buf = Buffer.alloc(0);
     }
     const report: LoadReport = { records: 0, skipped: 0, tornBytes: 0 };
@@ -81,7 +92,9 @@ export class AppendLog {
       }
       this.size = statSync(this.path).size;
     } catch (err) {
-      throw new EngineError('STORAGE_WRITE_FAILED', `${this.path}: ${(err as Error).message}`, { cause: err });
+      throw new EngineError('STORAGE_WRITE_FAILED', `${this.path}: ${(err as Error).message}`, {
+        cause: err,
+      });
     }
     return report;
   }
@@ -120,7 +133,9 @@ export class AppendLog {
       } catch (err) {
         // A full disk must not take the chat down; callers still get their callbacks, the problem is logged.
         queueMicrotask(() => {
-          throw new EngineError('STORAGE_WRITE_FAILED', `${this.path}: ${(err as Error).message}`, { cause: err });
+          throw new EngineError('STORAGE_WRITE_FAILED', `${this.path}: ${(err as Error).message}`, {
+            cause: err,
+          });
         });
       }
     }

@@ -7,14 +7,31 @@ import { connect as netConnect, isIP, type Socket } from 'node:net';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { CHAT_DEFAULTS, type ChatClientInfo, type ChatClientState, type ChatEvent, type ChatMessage, type FileTransferInfo, type RoomSummary } from '../../../shared/contract/chat';
+import {
+  CHAT_DEFAULTS,
+  type ChatClientInfo,
+  type ChatClientState,
+  type ChatEvent,
+  type ChatMessage,
+  type FileTransferInfo,
+  type RoomSummary,
+} from '../../../shared/contract/chat';
 import { isErrorCode, type ErrorCode } from '../../../shared/errors';
 import { TypedEmitter } from '../common/emitter';
 import { EngineError, toEngineError } from '../common/errors';
 import { AppendLog, type FsyncPolicy } from './append-log';
 import { FileTransfers } from './file-transfer';
 import { LineFramer } from './framing';
-import { PROTOCOL_VERSION, encodeFrame, parseServerFrame, type ClientFrame, type ServerFrame, type WireLimits, type WirePrivateMessage, type WireRoomMessage } from './protocol';
+import {
+  PROTOCOL_VERSION,
+  encodeFrame,
+  parseServerFrame,
+  type ClientFrame,
+  type ServerFrame,
+  type WireLimits,
+  type WirePrivateMessage,
+  type WireRoomMessage,
+} from './protocol';
 import { TokenBucket } from './token-bucket';
 
 export interface PinStore {
@@ -77,9 +94,23 @@ type ClientRecord =
   | ({ k: 'pm' } & Omit<WirePrivateMessage, 't'>);
 
 /** Codes after which retrying cannot help: the client stops instead of reconnecting. */
-const FATAL_CODES: ReadonlySet<string> = new Set(['CHAT_AUTH_FAILED', 'CHAT_NICK_TAKEN', 'CHAT_NICK_INVALID', 'CHAT_KICKED', 'CHAT_VERSION', 'CHAT_CERT_CHANGED', 'CHAT_BAD_FRAME', 'CHAT_HELLO_REQUIRED']);
+const FATAL_CODES: ReadonlySet<string> = new Set([
+  'CHAT_AUTH_FAILED',
+  'CHAT_NICK_TAKEN',
+  'CHAT_NICK_INVALID',
+  'CHAT_KICKED',
+  'CHAT_VERSION',
+  'CHAT_CERT_CHANGED',
+  'CHAT_BAD_FRAME',
+  'CHAT_HELLO_REQUIRED',
+]);
 /** Refusals of one message that resending would only repeat. */
-const MESSAGE_REFUSALS: ReadonlySet<string> = new Set(['CHAT_NOT_IN_ROOM', 'CHAT_NO_SUCH_USER', 'LIMIT_EXCEEDED', 'CHAT_BAD_FRAME']);
+const MESSAGE_REFUSALS: ReadonlySet<string> = new Set([
+  'CHAT_NOT_IN_ROOM',
+  'CHAT_NO_SUCH_USER',
+  'LIMIT_EXCEEDED',
+  'CHAT_BAD_FRAME',
+]);
 
 function safeName(s: string): string {
   return s.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 80);
@@ -125,16 +156,22 @@ export class ChatClient extends TypedEmitter<ChatEvent> {
   private roomsWaiters: ((r: RoomSummary[]) => void)[] = [];
   readonly files: FileTransfers;
 
-  constructor(session: string, options: Partial<ChatClientOptions> & { host: string; port: number; nick: string; identity: string }) {
+  constructor(
+    session: string,
+    options: Partial<ChatClientOptions> & { host: string; port: number; nick: string; identity: string },
+  ) {
     super();
     this.session = session;
     this.options = { ...CHAT_CLIENT_DEFAULTS, ...options };
     for (const r of this.options.rooms) this.rooms.add(r);
     if (this.options.storeDir) {
-      this.log = new AppendLog(clientStorePath(this.options.storeDir, this.options.host, this.options.port, this.options.nick), {
-        fsync: this.options.fsync,
-        fsyncIntervalMs: this.options.fsyncIntervalMs,
-      });
+      this.log = new AppendLog(
+        clientStorePath(this.options.storeDir, this.options.host, this.options.port, this.options.nick),
+        {
+          fsync: this.options.fsync,
+          fsyncIntervalMs: this.options.fsyncIntervalMs,
+        },
+      );
     }
     this.files = new FileTransfers({
       send: (f) => this.write(f),
@@ -206,11 +243,14 @@ export class ChatClient extends TypedEmitter<ChatEvent> {
 
   /** Queues a message (room or private); it is sent now or after the next reconnect. Returns its id. */
   send(target: { room?: string; to?: string }, text: string): string {
-    if (this.userClosed || this.fatalCode) throw new EngineError('NOT_CONNECTED', `chat client ${this.session} is closed`);
-    if ((target.room === undefined) === (target.to === undefined)) throw new EngineError('INVALID_INPUT', 'give exactly one of room or to');
+    if (this.userClosed || this.fatalCode)
+      throw new EngineError('NOT_CONNECTED', `chat client ${this.session} is closed`);
+    if ((target.room === undefined) === (target.to === undefined))
+      throw new EngineError('INVALID_INPUT', 'give exactly one of room or to');
     const max = this.limits?.maxMessageChars ?? CHAT_DEFAULTS.maxMessageChars;
     if (text.length > max) throw new EngineError('LIMIT_EXCEEDED', `message longer than ${max} characters`);
-    if (target.room !== undefined && !this.rooms.has(target.room)) throw new EngineError('CHAT_NOT_IN_ROOM', `join ${target.room} first`);
+    if (target.room !== undefined && !this.rooms.has(target.room))
+      throw new EngineError('CHAT_NOT_IN_ROOM', `join ${target.room} first`);
     const id = `${Date.now().toString(36)}-${randomBytes(6).toString('hex')}`;
     const at = Date.now();
     const o: Outgoing = { id, room: target.room, to: target.to, text, at, sent: false };
@@ -239,7 +279,10 @@ export class ChatClient extends TypedEmitter<ChatEvent> {
   listRooms(timeoutMs = 5000): Promise<RoomSummary[]> {
     if (this.state !== 'open') return Promise.reject(new EngineError('NOT_CONNECTED', 'not connected'));
     return new Promise((resolve, reject) => {
-      const t = setTimeout(() => reject(new EngineError('TIMEOUT', 'no room list from the server')), timeoutMs);
+      const t = setTimeout(
+        () => reject(new EngineError('TIMEOUT', 'no room list from the server')),
+        timeoutMs,
+      );
       this.roomsWaiters.push((r) => {
         clearTimeout(t);
         resolve(r);
@@ -275,19 +318,38 @@ export class ChatClient extends TypedEmitter<ChatEvent> {
     this.setState(this.reconnects > 0 || this.attempt > 0 ? 'reconnecting' : 'connecting');
     let socket: Socket;
     if (tls) {
-      socket = tlsConnect({ host, port, rejectUnauthorized: false, servername: isIP(host) ? undefined : host, minVersion: 'TLSv1.2' });
+      socket = tlsConnect({
+        host,
+        port,
+        rejectUnauthorized: false,
+        servername: isIP(host) ? undefined : host,
+        minVersion: 'TLSv1.2',
+      });
     } else {
       socket = netConnect({ host, port, noDelay: true });
     }
     this.socket = socket;
     this.framer = new LineFramer(this.options.maxFrameBytes);
-    const timer = setTimeout(() => socket.destroy(new EngineError('TIMEOUT', `no connection to ${host}:${port} within ${connectTimeoutMs} ms`)), connectTimeoutMs);
+    const timer = setTimeout(
+      () =>
+        socket.destroy(
+          new EngineError('TIMEOUT', `no connection to ${host}:${port} within ${connectTimeoutMs} ms`),
+        ),
+      connectTimeoutMs,
+    );
     let failure: EngineError | undefined;
     const ready = () => {
       clearTimeout(timer);
       if (tls && !this.checkCertificate(socket as TLSSocket)) return;
       this.lastHeard = Date.now();
-      this.write({ t: 'hello', v: PROTOCOL_VERSION, nick: this.options.nick, identity: this.options.identity, password: this.options.password, inboxAfter: this.inboxSeq });
+      this.write({
+        t: 'hello',
+        v: PROTOCOL_VERSION,
+        nick: this.options.nick,
+        identity: this.options.identity,
+        password: this.options.password,
+        inboxAfter: this.inboxSeq,
+      });
     };
     socket.once(tls ? 'secureConnect' : 'connect', ready);
     socket.on('data', (chunk: Buffer) => {
@@ -295,7 +357,10 @@ export class ChatClient extends TypedEmitter<ChatEvent> {
       const framer = this.framer!;
       const ok = framer.push(chunk, (line) => this.onLine(line));
       if (!ok) {
-        failure = new EngineError('CHAT_FRAME_TOO_LARGE', `server frame over ${this.options.maxFrameBytes} bytes`);
+        failure = new EngineError(
+          'CHAT_FRAME_TOO_LARGE',
+          `server frame over ${this.options.maxFrameBytes} bytes`,
+        );
         socket.destroy();
       }
     });
@@ -348,7 +413,10 @@ export class ChatClient extends TypedEmitter<ChatEvent> {
     }
     if (this.userClosed || this.fatalCode) {
       this.setState('closed');
-      if (this.startSettle) this.startSettle.reject(new EngineError(this.fatalCode ?? 'NOT_CONNECTED', this.lastMessage ?? 'closed'));
+      if (this.startSettle)
+        this.startSettle.reject(
+          new EngineError(this.fatalCode ?? 'NOT_CONNECTED', this.lastMessage ?? 'closed'),
+        );
       this.startSettle = undefined;
       return;
     }
@@ -359,11 +427,16 @@ export class ChatClient extends TypedEmitter<ChatEvent> {
       this.userClosed = true;
       this.setState('closed');
       this.log?.close();
-      settle.reject(failure ?? new EngineError('CONNECTION_RESET', `${this.pinKey} closed the connection before welcoming us`));
+      settle.reject(
+        failure ??
+          new EngineError('CONNECTION_RESET', `${this.pinKey} closed the connection before welcoming us`),
+      );
       return;
     }
     this.setState('reconnecting');
-    const delay = Math.min(this.options.reconnectMaxMs, this.options.reconnectMinMs * 2 ** this.attempt) * (0.5 + Math.random() * 0.5);
+    const delay =
+      Math.min(this.options.reconnectMaxMs, this.options.reconnectMinMs * 2 ** this.attempt) *
+      (0.5 + Math.random() * 0.5);
     this.attempt += 1;
     this.reconnectTimer = setTimeout(() => this.connect(), delay);
   }
@@ -380,7 +453,11 @@ export class ChatClient extends TypedEmitter<ChatEvent> {
     } catch (err) {
       // A server sending a frame of the wrong shape must not crash the app.
       const e = toEngineError(err);
-      this.emitEvent({ type: 'client.error', code: 'CHAT_BAD_FRAME', message: `${parsed.frame.t}: ${e.message}` });
+      this.emitEvent({
+        type: 'client.error',
+        code: 'CHAT_BAD_FRAME',
+        message: `${parsed.frame.t}: ${e.message}`,
+      });
     }
   }
 
@@ -399,8 +476,15 @@ export class ChatClient extends TypedEmitter<ChatEvent> {
         return;
       case 'joined': {
         this.members.set(f.room, f.members);
-        this.emitEvent({ type: 'client.presence', room: f.room, nick: this.options.nick, event: 'join', members: f.members });
-        if (!this.lastSeq.has(f.room)) this.lastSeq.set(f.room, f.history.length ? f.history[0]!.seq - 1 : f.lastSeq);
+        this.emitEvent({
+          type: 'client.presence',
+          room: f.room,
+          nick: this.options.nick,
+          event: 'join',
+          members: f.members,
+        });
+        if (!this.lastSeq.has(f.room))
+          this.lastSeq.set(f.room, f.history.length ? f.history[0]!.seq - 1 : f.lastSeq);
         for (const m of f.history) this.ingestRoom(m);
         if (f.more) this.write({ t: 'history', room: f.room, after: this.lastSeq.get(f.room) });
         return;
@@ -409,11 +493,20 @@ export class ChatClient extends TypedEmitter<ChatEvent> {
         for (const m of f.messages) this.ingestRoom(m);
         this.gapAsked.delete(f.room);
         if (f.more) this.write({ t: 'history', room: f.room, after: this.lastSeq.get(f.room) });
-        else this.checkEarly(f.room);
+        else {
+          this.checkEarly(f.room);
+          this.skipUnfillableGap(f.room);
+        }
         return;
       case 'presence':
         this.members.set(f.room, f.members);
-        this.emitEvent({ type: 'client.presence', room: f.room, nick: f.nick, event: f.event, members: f.members });
+        this.emitEvent({
+          type: 'client.presence',
+          room: f.room,
+          nick: f.nick,
+          event: f.event,
+          members: f.members,
+        });
         return;
       case 'typing':
         this.emitEvent({ type: 'client.typing', room: f.room, from: f.from, on: f.on });
@@ -441,7 +534,10 @@ export class ChatClient extends TypedEmitter<ChatEvent> {
     this.serverName = f.server.name;
     this.limits = f.limits;
     // Stay a little under the server's rate so a burst of resends is paced here, not throttled there.
-    this.bucket = new TokenBucket(Math.max(1, f.limits.rateLimitPerSec * 0.9), Math.max(1, Math.floor(f.limits.rateLimitBurst * 0.8)));
+    this.bucket = new TokenBucket(
+      Math.max(1, f.limits.rateLimitPerSec * 0.9),
+      Math.max(1, Math.floor(f.limits.rateLimitBurst * 0.8)),
+    );
     if (this.state !== 'open' && this.startSettle === undefined) this.reconnects += 1;
     this.attempt = 0;
     this.lastCode = undefined;
@@ -462,7 +558,10 @@ export class ChatClient extends TypedEmitter<ChatEvent> {
     this.outbox.delete(f.id);
     this.record({ k: 'ack', id: f.id, room: f.room, seq: f.seq, to: f.to, pseq: f.pseq, at: f.at });
     if (f.room !== undefined && f.seq !== undefined) {
-      this.ingestRoom({ t: 'msg', room: f.room, seq: f.seq, id: f.id, from: this.options.nick, text: o.text, at: f.at }, true);
+      this.ingestRoom(
+        { t: 'msg', room: f.room, seq: f.seq, id: f.id, from: this.options.nick, text: o.text, at: f.at },
+        true,
+      );
     } else {
       this.updateMessage(f.id, { status: 'sent', at: f.at });
     }
@@ -512,6 +611,25 @@ export class ChatClient extends TypedEmitter<ChatEvent> {
     this.checkEarly(m.room);
   }
 
+  /**
+   * The server answered a gap request and the gap is still there: those messages are older than what it
+   * keeps (historyKeep). Say so once and go on, rather than hold every later message back forever.
+   */
+  private skipUnfillableGap(room: string): void {
+    const waiting = this.early.get(room);
+    if (!waiting || waiting.size === 0) return;
+    const first = Math.min(...waiting.keys());
+    const last = this.lastSeq.get(room) ?? 0;
+    if (first <= last + 1) return;
+    this.emitEvent({
+      type: 'client.error',
+      code: 'LIMIT_EXCEEDED',
+      message: `${first - last - 1} message(s) in #${room} (seq ${last + 1}–${first - 1}) are older than the server keeps`,
+    });
+    this.lastSeq.set(room, first - 1);
+    this.checkEarly(room);
+  }
+
   private checkEarly(room: string): void {
     const waiting = this.early.get(room);
     if (!waiting) return;
@@ -539,7 +657,15 @@ export class ChatClient extends TypedEmitter<ChatEvent> {
       return;
     }
     this.record({ k: 'msg', room: m.room, seq: m.seq, id: m.id, from: m.from, text: m.text, at: m.at });
-    this.addMessage({ id: m.id, room: m.room, from: m.from, text: m.text, at: m.at, seq: m.seq, status: mine ? 'sent' : 'received' });
+    this.addMessage({
+      id: m.id,
+      room: m.room,
+      from: m.from,
+      text: m.text,
+      at: m.at,
+      seq: m.seq,
+      status: mine ? 'sent' : 'received',
+    });
   }
 
   private ingestPrivate(m: WirePrivateMessage): void {
@@ -580,6 +706,9 @@ export class ChatClient extends TypedEmitter<ChatEvent> {
   private writeNow(f: ClientFrame): void {
     const s = this.socket;
     if (!s || s.destroyed || !s.writable) return;
+    // Until the welcome only the hello may go out: a connecting socket accepts writes and would put a
+    // late file ack or typing frame before the hello. What is dropped here is re-sent after the welcome.
+    if (f.t !== 'hello' && this.state !== 'open') return;
     s.write(encodeFrame(f));
   }
 
@@ -607,11 +736,23 @@ export class ChatClient extends TypedEmitter<ChatEvent> {
     switch (r.k) {
       case 'out':
         this.outbox.set(r.id, { id: r.id, room: r.room, to: r.to, text: r.text, at: r.at, sent: false });
-        this.addMessage({ id: r.id, room: r.room, peer: r.to, from: this.options.nick, text: r.text, at: r.at, status: 'pending' }, false);
+        this.addMessage(
+          {
+            id: r.id,
+            room: r.room,
+            peer: r.to,
+            from: this.options.nick,
+            text: r.text,
+            at: r.at,
+            status: 'pending',
+          },
+          false,
+        );
         return;
       case 'ack':
         this.outbox.delete(r.id);
-        if (r.room !== undefined && r.seq !== undefined) this.lastSeq.set(r.room, Math.max(this.lastSeq.get(r.room) ?? 0, r.seq));
+        if (r.room !== undefined && r.seq !== undefined)
+          this.lastSeq.set(r.room, Math.max(this.lastSeq.get(r.room) ?? 0, r.seq));
         this.updateMessage(r.id, { status: 'sent', seq: r.seq, at: r.at }, false);
         return;
       case 'fail':
@@ -621,11 +762,26 @@ export class ChatClient extends TypedEmitter<ChatEvent> {
       case 'msg':
         this.lastSeq.set(r.room, Math.max(this.lastSeq.get(r.room) ?? 0, r.seq));
         if (this.byId.has(r.id)) this.updateMessage(r.id, { status: 'sent', seq: r.seq }, false);
-        else this.addMessage({ id: r.id, room: r.room, from: r.from, text: r.text, at: r.at, seq: r.seq, status: r.from === this.options.nick ? 'sent' : 'received' }, false);
+        else
+          this.addMessage(
+            {
+              id: r.id,
+              room: r.room,
+              from: r.from,
+              text: r.text,
+              at: r.at,
+              seq: r.seq,
+              status: r.from === this.options.nick ? 'sent' : 'received',
+            },
+            false,
+          );
         return;
       case 'pm':
         this.inboxSeq = Math.max(this.inboxSeq, r.pseq);
-        this.addMessage({ id: r.id, peer: r.from, from: r.from, text: r.text, at: r.at, status: 'received' }, false);
+        this.addMessage(
+          { id: r.id, peer: r.from, from: r.from, text: r.text, at: r.at, status: 'received' },
+          false,
+        );
         return;
       default:
         return;
@@ -654,7 +810,12 @@ export class ChatClient extends TypedEmitter<ChatEvent> {
   private setState(state: ChatClientState): void {
     if (this.state === state) return;
     this.state = state;
-    this.emitEvent({ type: 'client.state', state, info: this.info(), ...(this.lastCode ? { code: this.lastCode, message: this.lastMessage } : {}) });
+    this.emitEvent({
+      type: 'client.state',
+      state,
+      info: this.info(),
+      ...(this.lastCode ? { code: this.lastCode, message: this.lastMessage } : {}),
+    });
   }
 
   private emitEvent(e: DistributiveOmit<ChatEvent, 'engine' | 'session' | 'at'>): void {

@@ -32,7 +32,11 @@ export function interfaceAddress(spec: string): string {
   if (isIPv4(spec)) return spec;
   const list = networkInterfaces()[spec];
   const v4 = list?.find((a) => a.family === 'IPv4');
-  if (!v4) throw new EngineError('CHAT_DISCOVERY_FAILED', `interface "${spec}" has no IPv4 address (known: ${Object.keys(networkInterfaces()).join(', ')})`);
+  if (!v4)
+    throw new EngineError(
+      'CHAT_DISCOVERY_FAILED',
+      `interface "${spec}" has no IPv4 address (known: ${Object.keys(networkInterfaces()).join(', ')})`,
+    );
   return v4.address;
 }
 
@@ -66,7 +70,14 @@ export class ChatDiscovery extends TypedEmitter<ChatEvent> {
       // socket to the unicast address would filter out multicast on Linux, hence bind 0.0.0.0.
       const mdnsOptions = this.ownAddress ? { interface: this.ownAddress, bind: '0.0.0.0' } : {};
       this.bonjour = new Bonjour(mdnsOptions as unknown as Partial<ServiceConfig>, (err: Error) => {
-        this.emit({ engine: 'chat', type: 'host.error', session: this.session, at: Date.now(), code: 'CHAT_DISCOVERY_FAILED', message: err.message });
+        this.emit({
+          engine: 'chat',
+          type: 'host.error',
+          session: this.session,
+          at: Date.now(),
+          code: 'CHAT_DISCOVERY_FAILED',
+          message: err.message,
+        });
       });
     }
     return this.bonjour;
@@ -87,7 +98,14 @@ export class ChatDiscovery extends TypedEmitter<ChatEvent> {
       txt: { name: a.name, tls: a.tls ? '1' : '0', fp: a.fingerprint ?? '', v: String(PROTOCOL_VERSION) },
     });
     service.on('error', (err: Error) => {
-      this.emit({ engine: 'chat', type: 'host.error', session: this.session, at: Date.now(), code: 'CHAT_DISCOVERY_FAILED', message: err.message });
+      this.emit({
+        engine: 'chat',
+        type: 'host.error',
+        session: this.session,
+        at: Date.now(),
+        code: 'CHAT_DISCOVERY_FAILED',
+        message: err.message,
+      });
     });
     this.published.set(key, service);
     return key;
@@ -160,7 +178,13 @@ export class ChatDiscovery extends TypedEmitter<ChatEvent> {
   private onUp(s: Service): void {
     const server = this.toServer(s);
     this.found.set(server.key, server);
-    this.emit({ engine: 'chat', type: 'discovery.up', session: this.session, at: Date.now(), server: { ...server } });
+    this.emit({
+      engine: 'chat',
+      type: 'discovery.up',
+      session: this.session,
+      at: Date.now(),
+      server: { ...server },
+    });
   }
 
   private onDown(s: Service): void {

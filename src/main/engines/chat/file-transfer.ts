@@ -38,6 +38,8 @@ interface Incoming {
   finishing: boolean;
   /** Chunks are written one after another: positional writes may finish out of order. */
   chain: Promise<void>;
+  /** The offset we last asked the sender to restart from, so a run of stale chunks asks only once. */
+  askedFrom: number;
 }
 
 type FileFrame = Extract<ServerFrame, { t: `file.${string}` }>;
@@ -72,13 +74,25 @@ export class FileTransfers {
       if (!st.isFile()) throw new EngineError('INVALID_INPUT', `${path} is not a regular file`);
       size = st.size;
     } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT')
+        throw new EngineError('NOT_FOUND', `${path} does not exist`);
       throw toEngineError(err, `offer ${path}`);
     }
-    if (size > this.host.maxFileBytes()) throw new EngineError('CHAT_FILE_TOO_LARGE', `${size} bytes > ${this.host.maxFileBytes()}`);
+    if (size > this.host.maxFileBytes())
+      throw new EngineError('CHAT_FILE_TOO_LARGE', `${size} bytes > ${this.host.maxFileBytes()}`);
     if (!this.host.connected()) throw new EngineError('NOT_CONNECTED', 'not connected to the chat server');
     const sha256 = await sha256File(path);
     const fileId = `f-${randomBytes(8).toString('hex')}`;
-    const info: FileTransferInfo = { fileId, direction: 'send', peer: to, name: basename(path), size, sha256, transferred: 0, state: 'offered' };
+    const info: FileTransferInfo = {
+      fileId,
+      direction: 'send',
+      peer: to,
+      name: basename(path),
+      size,
+      sha256,
+      transferred: 0,
+      state: 'offered',
+    };
     this.out.set(fileId, { info, path, sentTo: 0, acked: 0 });
     this.host.send({ t: 'file.offer', fileId, to, name: info.name, size, sha256 });
     this.host.changed({ ...info });
@@ -88,8 +102,10 @@ export class FileTransfers {
   async accept(fileId: string, saveAs: string): Promise<FileTransferInfo> {
     const t = this.inc.get(fileId);
     if (!t) throw new EngineError('NOT_FOUND', `no file offer ${fileId}`);
-    if (t.info.state !== 'offered') throw new EngineError('INVALID_INPUT', `transfer ${fileId} is ${t.info.state}`);
-    if (existsSync(saveAs)) throw new EngineError('INVALID_INPUT', `${saveAs} already exists; choose another name`);
+    if (t.info.state !== 'offered')
+      throw new EngineError('INVALID_INPUT', `transfer ${fileId} is ${t.info.state}`);
+    if (existsSync(saveAs))
+      throw new EngineError('INVALID_INPUT', `${saveAs} already exists; choose another name`);
     try {
       t.fh = await open(`${saveAs}.part`, 'a+');
       t.written = (await t.fh.stat()).size;
@@ -122,14 +138,31 @@ export class FileTransfers {
     switch (f.t) {
       case 'file.offer': {
         if (this.inc.has(f.fileId)) return;
-        const info: FileTransferInfo = { fileId: f.fileId, direction: 'receive', peer: f.from, name: basename(String(f.name)), size: f.size, sha256: f.sha256, transferred: 0, state: 'offered' };
-        this.inc.set(f.fileId, { info, written: 0, retries: 0, finishing: false, chain: Promise.resolve() });
+        const info: FileTransferInfo = {
+          fileId: f.fileId,
+          direction: 'receive',
+          peer: f.from,
+          name: basename(String(f.name)),
+          size: f.size,
+          sha256: f.sha256,
+          transferred: 0,
+          state: 'offered',
+        };
+        this.inc.set(f.fileId, {
+          info,
+          written: 0,
+          retries: 0,
+          finishing: false,
+          chain: Promise.resolve(),
+          askedFrom: -1,
+        });
         this.host.changed({ ...info });
         return;
       }
       case 'file.accept': {
         const o = this.out.get(f.fileId);
-        if (o && (o.info.state === 'offered' || o.info.state === 'transferring')) this.startSending(o, f.offset);
+        if (o && (o.info.state === 'offered' || o.info.state === 'transferring'))
+          this.startSending(o, f.offset);
         return;
       }
       case 'file.ack': {
@@ -143,19 +176,37 @@ export class FileTransfers {
       }
       case 'file.chunk': {
         const i = this.inc.get(f.fileId);
-        if (i) i.chain = i.chain.then(() => this.onChunk(i, f.offset, f.data)).catch((err: unknown) => this.finishIn(i, 'failed', toEngineError(err).code, (err as Error).message));
+        if (i)
+          i.chain = i.chain
+            .then(() => this.onChunk(i, f.offset, f.data))
+            .catch((err: unknown) =>
+              this.finishIn(i, 'failed', toEngineError(err).code, (err as Error).message),
+            );
         return;
       }
       case 'file.done': {
         const o = this.out.get(f.fileId);
-        if (o) this.finishOut(o, f.ok ? 'done' : 'failed', f.ok ? undefined : 'CHAT_FILE_CHECKSUM', f.ok ? undefined : 'the receiver found a checksum mismatch');
+        if (o)
+          this.finishOut(
+            o,
+            f.ok ? 'done' : 'failed',
+            f.ok ? undefined : 'CHAT_FILE_CHECKSUM',
+            f.ok ? undefined : 'the receiver found a checksum mismatch',
+          );
         return;
       }
       case 'file.cancel': {
         const o = this.out.get(f.fileId);
         const i = this.inc.get(f.fileId);
-        if (o) this.finishOut(o, 'cancelled', 'CHAT_FILE_CANCELLED', f.reason ?? 'cancelled by the other side');
-        if (i) void this.finishIn(i, 'cancelled', 'CHAT_FILE_CANCELLED', f.reason ?? 'cancelled by the other side');
+        if (o)
+          this.finishOut(o, 'cancelled', 'CHAT_FILE_CANCELLED', f.reason ?? 'cancelled by the other side');
+        if (i)
+          void this.finishIn(
+            i,
+            'cancelled',
+            'CHAT_FILE_CANCELLED',
+            f.reason ?? 'cancelled by the other side',
+          );
         return;
       }
       default:
@@ -208,8 +259,13 @@ export class FileTransfers {
     return this.windowChunks * this.host.chunkBytes();
   }
 
+  /** Asks for the rest once every chunk already received is written, so the offset is exact. */
   private sendAccept(i: Incoming): void {
-    if (this.host.connected()) this.host.send({ t: 'file.accept', fileId: i.info.fileId, offset: i.written });
+    i.chain = i.chain.then(() => {
+      if (!this.host.connected() || i.info.state !== 'transferring' || i.finishing) return;
+      i.askedFrom = i.written;
+      this.host.send({ t: 'file.accept', fileId: i.info.fileId, offset: i.written });
+    });
   }
 
   private scheduleAccept(i: Incoming): void {
@@ -235,7 +291,12 @@ export class FileTransfers {
     stream.on('data', (chunk) => {
       if (o.stream !== stream) return;
       const buf = chunk as Buffer;
-      this.host.send({ t: 'file.chunk', fileId: o.info.fileId, offset: o.sentTo, data: buf.toString('base64') });
+      this.host.send({
+        t: 'file.chunk',
+        fileId: o.info.fileId,
+        offset: o.sentTo,
+        data: buf.toString('base64'),
+      });
       o.sentTo += buf.length;
       if (o.sentTo - o.acked >= this.windowBytes()) stream.pause();
     });
@@ -247,8 +308,15 @@ export class FileTransfers {
   }
 
   private async onChunk(i: Incoming, offset: number, data: string): Promise<void> {
-    // Chunks from before a re-accept carry offsets we already passed or not reached: dropped.
-    if (!i.fh || i.info.state !== 'transferring' || offset !== i.written || i.finishing) return;
+    if (!i.fh || i.info.state !== 'transferring' || i.finishing) return;
+    if (offset !== i.written) {
+      // Chunks of an earlier attempt (before a reconnect): dropped, and the sender is told once where to go on.
+      if (i.askedFrom !== i.written && this.host.connected()) {
+        i.askedFrom = i.written;
+        this.host.send({ t: 'file.accept', fileId: i.info.fileId, offset: i.written });
+      }
+      return;
+    }
     const buf = Buffer.from(data, 'base64');
     if (i.written + buf.length > i.info.size) {
       this.host.send({ t: 'file.cancel', fileId: i.info.fileId, reason: 'more data than offered' });
@@ -289,7 +357,12 @@ export class FileTransfers {
     this.host.changed({ ...o.info });
   }
 
-  private async finishIn(i: Incoming, state: FileTransferInfo['state'], code?: ErrorCode, message?: string): Promise<void> {
+  private async finishIn(
+    i: Incoming,
+    state: FileTransferInfo['state'],
+    code?: ErrorCode,
+    message?: string,
+  ): Promise<void> {
     clearTimeout(i.retryTimer);
     if (i.info.state === 'done' || i.info.state === 'cancelled' || i.info.state === 'failed') return;
     i.info.state = state;

@@ -7,7 +7,7 @@ import type { ErrorCode } from '../../../shared/errors';
 
 export const PROTOCOL_VERSION = 1;
 
-const NICK_RE = /^[\p{L}\p{N}_.\-]+$/u;
+const NICK_RE = /^[\p{L}\p{N}_.-]+$/u;
 const ROOM_RE = /^[\p{L}\p{N}_.\-#]+$/u;
 const nick = z.string().min(1).max(CHAT_DEFAULTS.maxNickChars).regex(NICK_RE);
 const room = z.string().min(1).max(CHAT_DEFAULTS.maxRoomChars).regex(ROOM_RE);
@@ -47,7 +47,13 @@ export const ClientFrame = z.discriminatedUnion('t', [
     text: z.string().min(1),
   }),
   z.object({ t: z.literal('typing'), room: room.optional(), to: nick.optional(), on: z.boolean() }),
-  z.object({ t: z.literal('history'), room, after: seq.optional(), before: seq.optional(), limit: z.number().int().min(1).optional() }),
+  z.object({
+    t: z.literal('history'),
+    room,
+    after: seq.optional(),
+    before: seq.optional(),
+    limit: z.number().int().min(1).optional(),
+  }),
   z.object({ t: z.literal('inbox'), after: seq }),
   z.object({ t: z.literal('ping'), id: z.string().max(64).optional() }),
   z.object({
@@ -59,7 +65,12 @@ export const ClientFrame = z.discriminatedUnion('t', [
     sha256: z.string().regex(/^[0-9a-f]{64}$/),
   }),
   z.object({ t: z.literal('file.accept'), fileId, offset: z.number().int().min(0) }),
-  z.object({ t: z.literal('file.chunk'), fileId, offset: z.number().int().min(0), data: z.string().max(CHAT_DEFAULTS.maxFrameBytes) }),
+  z.object({
+    t: z.literal('file.chunk'),
+    fileId,
+    offset: z.number().int().min(0),
+    data: z.string().max(CHAT_DEFAULTS.maxFrameBytes),
+  }),
   z.object({ t: z.literal('file.ack'), fileId, offset: z.number().int().min(0) }),
   z.object({ t: z.literal('file.cancel'), fileId, reason: z.string().max(200).optional() }),
   z.object({ t: z.literal('file.done'), fileId, ok: z.boolean() }),
@@ -99,12 +110,36 @@ export interface WireLimits {
 
 /** Frames a server sends. */
 export type ServerFrame =
-  | { t: 'welcome'; v: number; nick: string; server: { name: string; tls: boolean }; limits: WireLimits; inboxSeq: number; rooms: string[] }
+  | {
+      t: 'welcome';
+      v: number;
+      nick: string;
+      server: { name: string; tls: boolean };
+      limits: WireLimits;
+      inboxSeq: number;
+      rooms: string[];
+    }
   | { t: 'error'; code: ErrorCode; message: string; ref?: string; retryAfterMs?: number; fatal?: boolean }
-  | { t: 'ack'; id: string; at: number; room?: string; seq?: number; to?: string; pseq?: number; dup?: boolean }
+  | {
+      t: 'ack';
+      id: string;
+      at: number;
+      room?: string;
+      seq?: number;
+      to?: string;
+      pseq?: number;
+      dup?: boolean;
+    }
   | WireRoomMessage
   | WirePrivateMessage
-  | { t: 'joined'; room: string; members: string[]; history: WireRoomMessage[]; lastSeq: number; more: boolean }
+  | {
+      t: 'joined';
+      room: string;
+      members: string[];
+      history: WireRoomMessage[];
+      lastSeq: number;
+      more: boolean;
+    }
   | { t: 'left'; room: string }
   | { t: 'presence'; room: string; nick: string; event: 'join' | 'leave'; members: string[]; at: number }
   | { t: 'typing'; room?: string; from: string; on: boolean }
@@ -134,15 +169,23 @@ export function parseClientFrame(line: string): ParseResult<ClientFrame> {
   } catch (err) {
     return { ok: false, code: 'CHAT_BAD_FRAME', message: `not JSON: ${(err as Error).message}` };
   }
-  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return { ok: false, code: 'CHAT_BAD_FRAME', message: 'a frame is a JSON object' };
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw))
+    return { ok: false, code: 'CHAT_BAD_FRAME', message: 'a frame is a JSON object' };
   const t = (raw as { t?: unknown }).t;
-  if (typeof t !== 'string') return { ok: false, code: 'CHAT_BAD_FRAME', message: 'frame has no "t" (type) string' };
-  if (!CLIENT_FRAME_TYPES.includes(t)) return { ok: false, code: 'CHAT_UNKNOWN_FRAME', message: `unknown frame type "${t.slice(0, 40)}"` };
+  if (typeof t !== 'string')
+    return { ok: false, code: 'CHAT_BAD_FRAME', message: 'frame has no "t" (type) string' };
+  if (!CLIENT_FRAME_TYPES.includes(t))
+    return { ok: false, code: 'CHAT_UNKNOWN_FRAME', message: `unknown frame type "${t.slice(0, 40)}"` };
   const parsed = ClientFrame.safeParse(raw);
   if (!parsed.success) {
     const detail = parsed.error.issues.map((i) => `${i.path.join('.') || 'frame'}: ${i.message}`).join('; ');
     const field = parsed.error.issues[0]?.path[0];
-    const code: ErrorCode = field === 'nick' || field === 'to' ? 'CHAT_NICK_INVALID' : field === 'room' ? 'CHAT_ROOM_INVALID' : 'CHAT_BAD_FRAME';
+    const code: ErrorCode =
+      field === 'nick' || field === 'to'
+        ? 'CHAT_NICK_INVALID'
+        : field === 'room'
+          ? 'CHAT_ROOM_INVALID'
+          : 'CHAT_BAD_FRAME';
     return { ok: false, code, message: `${t}: ${detail}`.slice(0, 300) };
   }
   return { ok: true, frame: parsed.data };
@@ -156,7 +199,12 @@ export function parseServerFrame(line: string): ParseResult<ServerFrame> {
   } catch (err) {
     return { ok: false, code: 'CHAT_BAD_FRAME', message: `not JSON: ${(err as Error).message}` };
   }
-  if (!raw || typeof raw !== 'object' || Array.isArray(raw) || typeof (raw as { t?: unknown }).t !== 'string') {
+  if (
+    !raw ||
+    typeof raw !== 'object' ||
+    Array.isArray(raw) ||
+    typeof (raw as { t?: unknown }).t !== 'string'
+  ) {
     return { ok: false, code: 'CHAT_BAD_FRAME', message: 'a frame is a JSON object with a "t" string' };
   }
   return { ok: true, frame: raw as ServerFrame };

@@ -48,7 +48,11 @@ export class ServerState {
   messageCount = 0;
 
   constructor(private readonly options: ServerStateOptions) {
-    if (options.logPath) this.log = new AppendLog(options.logPath, { fsync: options.fsync, fsyncIntervalMs: options.fsyncIntervalMs });
+    if (options.logPath)
+      this.log = new AppendLog(options.logPath, {
+        fsync: options.fsync,
+        fsyncIntervalMs: options.fsyncIntervalMs,
+      });
   }
 
   load(): void {
@@ -104,22 +108,55 @@ export class ServerState {
   }
 
   /** Stores a room message; `after` runs once it is on its way to disk. */
-  addRoomMessage(room: RoomRecord, from: MemberRecord, id: string, text: string, after: (m: WireRoomMessage) => void): void {
-    const m: WireRoomMessage = { t: 'msg', room: room.name, seq: room.seq + 1, id, from: from.nick, text, at: Date.now() };
+  addRoomMessage(
+    room: RoomRecord,
+    from: MemberRecord,
+    id: string,
+    text: string,
+    after: (m: WireRoomMessage) => void,
+  ): void {
+    const m: WireRoomMessage = {
+      t: 'msg',
+      room: room.name,
+      seq: room.seq + 1,
+      id,
+      from: from.nick,
+      text,
+      at: Date.now(),
+    };
     this.applyRoomMessage(room, m);
     this.remember(from, id, { room: room.name, seq: m.seq, at: m.at });
     this.persist({ k: 'msg', room: m.room, seq: m.seq, id, from: m.from, text, at: m.at }, () => after(m));
   }
 
-  addPrivateMessage(from: MemberRecord, to: MemberRecord, id: string, text: string, after: (m: WirePrivateMessage) => void): void {
-    const m: WirePrivateMessage = { t: 'pm', pseq: to.inboxSeq + 1, id, from: from.nick, to: to.nick, text, at: Date.now() };
+  addPrivateMessage(
+    from: MemberRecord,
+    to: MemberRecord,
+    id: string,
+    text: string,
+    after: (m: WirePrivateMessage) => void,
+  ): void {
+    const m: WirePrivateMessage = {
+      t: 'pm',
+      pseq: to.inboxSeq + 1,
+      id,
+      from: from.nick,
+      to: to.nick,
+      text,
+      at: Date.now(),
+    };
     this.applyPrivateMessage(to, m);
     this.remember(from, id, { to: to.nick, pseq: m.pseq, at: m.at });
     if (to.guest) queueMicrotask(() => after(m));
     else this.persist({ k: 'pm', pseq: m.pseq, id, from: m.from, to: m.to, text, at: m.at }, () => after(m));
   }
 
-  roomMessagesAfter(room: RoomRecord, after: number, limit: number, before = Number.POSITIVE_INFINITY): { messages: WireRoomMessage[]; more: boolean } {
+  roomMessagesAfter(
+    room: RoomRecord,
+    after: number,
+    limit: number,
+    before = Number.POSITIVE_INFINITY,
+  ): { messages: WireRoomMessage[]; more: boolean } {
     const h = room.history;
     // Sequence numbers in memory are contiguous, so the index is computed, not searched.
     const first = h.length ? h[0]!.seq : room.seq + 1;
@@ -132,12 +169,20 @@ export class ServerState {
     return n > 0 ? room.history.slice(-n) : [];
   }
 
-  inboxAfter(member: MemberRecord, after: number, limit: number): { messages: WirePrivateMessage[]; more: boolean } {
+  inboxAfter(
+    member: MemberRecord,
+    after: number,
+    limit: number,
+  ): { messages: WirePrivateMessage[]; more: boolean } {
     const all = member.inbox.filter((m) => m.pseq > after);
     return { messages: all.slice(0, limit), more: all.length > limit };
   }
 
-  private remember(member: MemberRecord, id: string, where: { room?: string; seq?: number; to?: string; pseq?: number; at: number }): void {
+  private remember(
+    member: MemberRecord,
+    id: string,
+    where: { room?: string; seq?: number; to?: string; pseq?: number; at: number },
+  ): void {
     member.seen.set(id, where);
     if (member.seen.size > this.options.dedupeKeep) {
       const oldest = member.seen.keys().next().value;
@@ -149,14 +194,16 @@ export class ServerState {
     room.seq = m.seq;
     room.total += 1;
     room.history.push(m);
-    if (room.history.length > this.options.historyKeep) room.history.splice(0, room.history.length - this.options.historyKeep);
+    if (room.history.length > this.options.historyKeep)
+      room.history.splice(0, room.history.length - this.options.historyKeep);
     this.messageCount += 1;
   }
 
   private applyPrivateMessage(to: MemberRecord, m: WirePrivateMessage): void {
     to.inboxSeq = m.pseq;
     to.inbox.push(m);
-    if (to.inbox.length > this.options.inboxKeep) to.inbox.splice(0, to.inbox.length - this.options.inboxKeep);
+    if (to.inbox.length > this.options.inboxKeep)
+      to.inbox.splice(0, to.inbox.length - this.options.inboxKeep);
     this.messageCount += 1;
   }
 
@@ -164,17 +211,33 @@ export class ServerState {
     switch (r.k) {
       case 'user':
         if (typeof r.nick === 'string' && typeof r.identity === 'string' && !this.members.has(r.nick)) {
-          this.members.set(r.nick, { nick: r.nick, identity: r.identity, guest: false, inboxSeq: 0, inbox: [], seen: new Map() });
+          this.members.set(r.nick, {
+            nick: r.nick,
+            identity: r.identity,
+            guest: false,
+            inboxSeq: 0,
+            inbox: [],
+            seen: new Map(),
+          });
         }
         break;
       case 'room':
-        if (typeof r.name === 'string' && !this.rooms.has(r.name)) this.rooms.set(r.name, { name: r.name, seq: 0, history: [], total: 0 });
+        if (typeof r.name === 'string' && !this.rooms.has(r.name))
+          this.rooms.set(r.name, { name: r.name, seq: 0, history: [], total: 0 });
         break;
       case 'msg': {
         const room = this.rooms.get(r.room) ?? { name: r.room, seq: 0, history: [], total: 0 };
         this.rooms.set(r.room, room);
         if (r.seq !== room.seq + 1) return; // a record out of order can only come from a damaged file
-        this.applyRoomMessage(room, { t: 'msg', room: r.room, seq: r.seq, id: r.id, from: r.from, text: r.text, at: r.at });
+        this.applyRoomMessage(room, {
+          t: 'msg',
+          room: r.room,
+          seq: r.seq,
+          id: r.id,
+          from: r.from,
+          text: r.text,
+          at: r.at,
+        });
         const from = this.members.get(r.from);
         if (from) this.remember(from, r.id, { room: r.room, seq: r.seq, at: r.at });
         break;
@@ -182,7 +245,15 @@ export class ServerState {
       case 'pm': {
         const to = this.members.get(r.to);
         if (!to || r.pseq !== to.inboxSeq + 1) return;
-        this.applyPrivateMessage(to, { t: 'pm', pseq: r.pseq, id: r.id, from: r.from, to: r.to, text: r.text, at: r.at });
+        this.applyPrivateMessage(to, {
+          t: 'pm',
+          pseq: r.pseq,
+          id: r.id,
+          from: r.from,
+          to: r.to,
+          text: r.text,
+          at: r.at,
+        });
         const from = this.members.get(r.from);
         if (from) this.remember(from, r.id, { to: r.to, pseq: r.pseq, at: r.at });
         break;

@@ -13,7 +13,14 @@ import { IdSequence } from '../common/ids';
 import { closeServer, listen } from '../common/net';
 import type { FsyncPolicy } from './append-log';
 import { LineFramer } from './framing';
-import { PROTOCOL_VERSION, encodeFrame, parseClientFrame, type ClientFrame, type ServerFrame, type WireLimits } from './protocol';
+import {
+  PROTOCOL_VERSION,
+  encodeFrame,
+  parseClientFrame,
+  type ClientFrame,
+  type ServerFrame,
+  type WireLimits,
+} from './protocol';
 import { ServerState, type MemberRecord, type RoomRecord } from './server-state';
 import { TokenBucket } from './token-bucket';
 
@@ -73,7 +80,8 @@ export const CHAT_SERVER_DEFAULTS: Omit<ChatServerOptions, 'port' | 'name'> = {
 };
 
 type Mode = 'detect' | 'plain' | 'proto';
-type CloseReason = 'remote' | 'kicked' | 'server-stopped' | 'error' | 'limit' | 'protocol' | 'slow' | 'replaced' | 'flood';
+type CloseReason =
+  'remote' | 'kicked' | 'server-stopped' | 'error' | 'limit' | 'protocol' | 'slow' | 'replaced' | 'flood';
 
 interface Conn {
   id: string;
@@ -201,7 +209,11 @@ export class ChatServer extends TypedEmitter<ChatEvent> {
       state: this.lifecycle === 'listening' ? 'listening' : 'stopped',
       startedAt: this.startedAt,
       clients: [...this.conns.values()].filter((c) => c.member).map((c) => this.clientInfo(c)),
-      rooms: [...this.state.rooms.values()].map((r) => ({ name: r.name, members: this.online.get(r.name)?.size ?? 0, lastSeq: r.seq })),
+      rooms: [...this.state.rooms.values()].map((r) => ({
+        name: r.name,
+        members: this.online.get(r.name)?.size ?? 0,
+        lastSeq: r.seq,
+      })),
       historyMessages: this.state.messageCount,
       historyBytes: this.state.historyBytes,
     };
@@ -231,7 +243,8 @@ export class ChatServer extends TypedEmitter<ChatEvent> {
       }
       await Promise.all([closed, ...gone]);
       this.state.close();
-      if (wasRunning) this.emit({ engine: 'chat', type: 'host.stopped', session: this.session, at: Date.now() });
+      if (wasRunning)
+        this.emit({ engine: 'chat', type: 'host.stopped', session: this.session, at: Date.now() });
     })();
     return this.closePromise;
   }
@@ -244,6 +257,8 @@ export class ChatServer extends TypedEmitter<ChatEvent> {
       return;
     }
     socket.setNoDelay(true);
+    // Members whose machine vanished (no FIN) are noticed by TCP keepalive, so presence does not lie forever.
+    socket.setKeepAlive(true, 30_000);
     const conn: Conn = {
       id: this.connIds.next(),
       socket,
@@ -264,9 +279,23 @@ export class ChatServer extends TypedEmitter<ChatEvent> {
     socket.on('close', () => this.onClose(conn));
     if (this.conns.size >= this.options.maxClients) {
       // One line both kinds of client understand, then goodbye.
-      socket.end(encodeFrame({ t: 'error', code: 'CHAT_SERVER_FULL', message: `maxClients (${this.options.maxClients}) reached`, fatal: true }));
+      socket.end(
+        encodeFrame({
+          t: 'error',
+          code: 'CHAT_SERVER_FULL',
+          message: `maxClients (${this.options.maxClients}) reached`,
+          fatal: true,
+        }),
+      );
       setTimeout(() => socket.destroy(), 1000).unref();
-      this.emit({ engine: 'chat', type: 'host.error', session: this.session, at: Date.now(), code: 'CHAT_SERVER_FULL', message: `refused ${conn.address}: maxClients reached` });
+      this.emit({
+        engine: 'chat',
+        type: 'host.error',
+        session: this.session,
+        at: Date.now(),
+        code: 'CHAT_SERVER_FULL',
+        message: `refused ${conn.address}: maxClients reached`,
+      });
       return;
     }
     this.conns.set(conn.id, conn);
@@ -288,17 +317,35 @@ export class ChatServer extends TypedEmitter<ChatEvent> {
       else {
         conn.head = chunk.toString('utf8', 0, Math.min(chunk.length, 32));
         clearTimeout(conn.helloTimer);
-        conn.helloTimer = setTimeout(() => this.fatal(conn, 'CHAT_HELLO_REQUIRED', `no complete hello within ${this.options.helloTimeoutMs} ms`, 'protocol'), this.options.helloTimeoutMs);
+        conn.helloTimer = setTimeout(
+          () =>
+            this.fatal(
+              conn,
+              'CHAT_HELLO_REQUIRED',
+              `no complete hello within ${this.options.helloTimeoutMs} ms`,
+              'protocol',
+            ),
+          this.options.helloTimeoutMs,
+        );
         conn.helloTimer.unref();
       }
     }
     const ok = conn.framer.push(chunk, (line) => conn.lines.push(line));
     if (!ok) {
-      this.fatal(conn, 'CHAT_FRAME_TOO_LARGE', `a frame passed ${this.options.maxFrameBytes} bytes before its newline`, 'protocol');
+      this.fatal(
+        conn,
+        'CHAT_FRAME_TOO_LARGE',
+        `a frame passed ${this.options.maxFrameBytes} bytes before its newline`,
+        'protocol',
+      );
       return;
     }
     this.drain(conn);
-    if (conn.framer.pendingBytes > 0 && (conn.mode === 'plain' || (conn.mode === 'detect' && !looksLikeFrame(conn.head)))) this.armQuietGap(conn);
+    if (
+      conn.framer.pendingBytes > 0 &&
+      (conn.mode === 'plain' || (conn.mode === 'detect' && !looksLikeFrame(conn.head)))
+    )
+      this.armQuietGap(conn);
   }
 
   /** Plain clients (and undecided ones) end a message with silence as well as with a newline. */
@@ -325,13 +372,23 @@ export class ChatServer extends TypedEmitter<ChatEvent> {
       if (conn.mode !== 'detect' && costsToken(line) && !conn.bucket.take()) {
         conn.lines.splice(0, i);
         if (conn.lines.length > this.options.floodDisconnectAfter) {
-          this.fatal(conn, 'CHAT_RATE_LIMITED', `${conn.lines.length} frames waiting over the rate limit`, 'flood');
+          this.fatal(
+            conn,
+            'CHAT_RATE_LIMITED',
+            `${conn.lines.length} frames waiting over the rate limit`,
+            'flood',
+          );
           return;
         }
         if (!conn.throttled) {
           conn.throttled = true;
           conn.socket.pause();
-          this.send(conn, { t: 'error', code: 'CHAT_RATE_LIMITED', message: `over ${this.options.rateLimitPerSec} frames/s; reading paused`, retryAfterMs: conn.bucket.msUntilToken() });
+          this.send(conn, {
+            t: 'error',
+            code: 'CHAT_RATE_LIMITED',
+            message: `over ${this.options.rateLimitPerSec} frames/s; reading paused`,
+            retryAfterMs: conn.bucket.msUntilToken(),
+          });
           const resume = () => {
             conn.throttled = false;
             if (conn.closing) return;
@@ -383,14 +440,32 @@ export class ChatServer extends TypedEmitter<ChatEvent> {
 
   private onHello(conn: Conn, f: Extract<ClientFrame, { t: 'hello' }>): void {
     clearTimeout(conn.helloTimer);
-    if (f.v !== PROTOCOL_VERSION) return this.fatal(conn, 'CHAT_VERSION', `server speaks v${PROTOCOL_VERSION}, client v${f.v}`, 'protocol');
-    if (this.options.password !== undefined && f.password !== this.options.password) return this.fatal(conn, 'CHAT_AUTH_FAILED', 'wrong or missing password', 'protocol');
+    if (f.v !== PROTOCOL_VERSION)
+      return this.fatal(
+        conn,
+        'CHAT_VERSION',
+        `server speaks v${PROTOCOL_VERSION}, client v${f.v}`,
+        'protocol',
+      );
+    if (this.options.password !== undefined && f.password !== this.options.password)
+      return this.fatal(conn, 'CHAT_AUTH_FAILED', 'wrong or missing password', 'protocol');
     let member = this.state.member(f.nick);
-    if (member && member.identity !== f.identity) return this.fatal(conn, 'CHAT_NICK_TAKEN', `${f.nick} belongs to someone else on this server`, 'protocol');
+    if (member && member.identity !== f.identity)
+      return this.fatal(
+        conn,
+        'CHAT_NICK_TAKEN',
+        `${f.nick} belongs to someone else on this server`,
+        'protocol',
+      );
     const previous = this.byNick.get(f.nick);
     if (previous && previous !== conn) {
       // The same person reconnecting before the server noticed the old connection died.
-      this.fatal(previous, 'CHAT_NICK_TAKEN', 'replaced by a new connection with the same identity', 'replaced');
+      this.fatal(
+        previous,
+        'CHAT_NICK_TAKEN',
+        'replaced by a new connection with the same identity',
+        'replaced',
+      );
       this.detach(previous);
     }
     member ??= this.state.registerMember(f.nick, f.identity, false);
@@ -425,7 +500,10 @@ export class ChatServer extends TypedEmitter<ChatEvent> {
     const room = this.ensureRoom(this.options.defaultRoom);
     if (!room) return;
     const others = this.online.get(room.name)?.size ?? 0;
-    this.writeRaw(conn, `* welcome ${nick}, you are in #${room.name} with ${others} other${others === 1 ? '' : 's'}\n`);
+    this.writeRaw(
+      conn,
+      `* welcome ${nick}, you are in #${room.name} with ${others} other${others === 1 ? '' : 's'}\n`,
+    );
     this.joinRoom(conn, room, undefined);
     this.emitClient(conn, 'connected');
   }
@@ -434,7 +512,10 @@ export class ChatServer extends TypedEmitter<ChatEvent> {
     const trimmed = text.replace(/\r$/, '');
     if (trimmed.trim().length === 0 || !conn.member) return;
     if (trimmed.length > this.options.maxMessageChars) {
-      this.writeRaw(conn, `* error LIMIT_EXCEEDED: message longer than ${this.options.maxMessageChars} characters\n`);
+      this.writeRaw(
+        conn,
+        `* error LIMIT_EXCEEDED: message longer than ${this.options.maxMessageChars} characters\n`,
+      );
       return;
     }
     const room = this.state.room(this.options.defaultRoom);
@@ -449,7 +530,8 @@ export class ChatServer extends TypedEmitter<ChatEvent> {
     this.detach(conn);
     if (conn.member) {
       this.emitClient(conn, 'disconnected', conn.closeReason ?? 'remote');
-      if (conn.member.guest && this.byNick.get(conn.member.nick) === undefined) this.state.forgetGuest(conn.member.nick);
+      if (conn.member.guest && this.byNick.get(conn.member.nick) === undefined)
+        this.state.forgetGuest(conn.member.nick);
     }
   }
 
@@ -460,7 +542,18 @@ export class ChatServer extends TypedEmitter<ChatEvent> {
       const set = this.online.get(name);
       set?.delete(conn);
       if (conn.member && set && !conn.closeReason?.startsWith('replaced')) {
-        this.broadcast(name, { t: 'presence', room: name, nick: conn.member.nick, event: 'leave', members: this.memberNicks(name), at: Date.now() }, undefined);
+        this.broadcast(
+          name,
+          {
+            t: 'presence',
+            room: name,
+            nick: conn.member.nick,
+            event: 'leave',
+            members: this.memberNicks(name),
+            at: Date.now(),
+          },
+          undefined,
+        );
       }
     }
     conn.rooms.clear();
@@ -479,22 +572,42 @@ export class ChatServer extends TypedEmitter<ChatEvent> {
         return;
       }
       case 'leave': {
-        if (!conn.rooms.has(f.room)) return this.send(conn, { t: 'error', code: 'CHAT_NOT_IN_ROOM', message: `not in ${f.room}` });
+        if (!conn.rooms.has(f.room))
+          return this.send(conn, { t: 'error', code: 'CHAT_NOT_IN_ROOM', message: `not in ${f.room}` });
         conn.rooms.delete(f.room);
         this.online.get(f.room)?.delete(conn);
         this.send(conn, { t: 'left', room: f.room });
-        this.broadcast(f.room, { t: 'presence', room: f.room, nick: member.nick, event: 'leave', members: this.memberNicks(f.room), at: Date.now() }, undefined);
+        this.broadcast(
+          f.room,
+          {
+            t: 'presence',
+            room: f.room,
+            nick: member.nick,
+            event: 'leave',
+            members: this.memberNicks(f.room),
+            at: Date.now(),
+          },
+          undefined,
+        );
         this.emitClient(conn, 'updated');
         return;
       }
       case 'rooms':
-        return this.send(conn, { t: 'rooms', rooms: [...this.state.rooms.values()].map((r) => ({ name: r.name, members: this.online.get(r.name)?.size ?? 0, lastSeq: r.seq })) });
+        return this.send(conn, {
+          t: 'rooms',
+          rooms: [...this.state.rooms.values()].map((r) => ({
+            name: r.name,
+            members: this.online.get(r.name)?.size ?? 0,
+            lastSeq: r.seq,
+          })),
+        });
       case 'who':
         return this.send(conn, { t: 'who', room: f.room, members: this.memberNicks(f.room) });
       case 'msg':
         return this.onMessage(conn, member, f);
       case 'typing':
-        if (f.room && conn.rooms.has(f.room)) this.broadcast(f.room, { t: 'typing', room: f.room, from: member.nick, on: f.on }, conn);
+        if (f.room && conn.rooms.has(f.room))
+          this.broadcast(f.room, { t: 'typing', room: f.room, from: member.nick, on: f.on }, conn);
         else if (f.to) {
           const target = this.byNick.get(f.to);
           if (target) this.send(target, { t: 'typing', from: member.nick, on: f.on });
@@ -506,7 +619,12 @@ export class ChatServer extends TypedEmitter<ChatEvent> {
         const limit = Math.min(f.limit ?? this.options.maxBatch, this.options.maxBatch);
         if (f.after === undefined && f.before !== undefined) {
           const older = room.history.filter((m) => m.seq < f.before!);
-          return this.send(conn, { t: 'history', room: f.room, messages: older.slice(-limit), more: older.length > limit });
+          return this.send(conn, {
+            t: 'history',
+            room: f.room,
+            messages: older.slice(-limit),
+            more: older.length > limit,
+          });
         }
         const r = this.state.roomMessagesAfter(room, f.after ?? 0, limit, f.before);
         return this.send(conn, { t: 'history', room: f.room, ...r });
@@ -522,24 +640,57 @@ export class ChatServer extends TypedEmitter<ChatEvent> {
 
   private onMessage(conn: Conn, member: MemberRecord, f: Extract<ClientFrame, { t: 'msg' }>): void {
     if ((f.room === undefined) === (f.to === undefined)) {
-      return this.send(conn, { t: 'error', code: 'CHAT_BAD_FRAME', message: 'msg needs exactly one of room or to', ref: f.id });
+      return this.send(conn, {
+        t: 'error',
+        code: 'CHAT_BAD_FRAME',
+        message: 'msg needs exactly one of room or to',
+        ref: f.id,
+      });
     }
     if (f.text.length > this.options.maxMessageChars) {
-      return this.send(conn, { t: 'error', code: 'LIMIT_EXCEEDED', message: `text longer than ${this.options.maxMessageChars}`, ref: f.id });
+      return this.send(conn, {
+        t: 'error',
+        code: 'LIMIT_EXCEEDED',
+        message: `text longer than ${this.options.maxMessageChars}`,
+        ref: f.id,
+      });
     }
     const seen = member.seen.get(f.id);
     if (seen) {
-      this.state.afterWrites(() => this.send(conn, { t: 'ack', id: f.id, at: seen.at, room: seen.room, seq: seen.seq, to: seen.to, pseq: seen.pseq, dup: true }));
+      this.state.afterWrites(() =>
+        this.send(conn, {
+          t: 'ack',
+          id: f.id,
+          at: seen.at,
+          room: seen.room,
+          seq: seen.seq,
+          to: seen.to,
+          pseq: seen.pseq,
+          dup: true,
+        }),
+      );
       return;
     }
     if (f.room !== undefined) {
       const room = this.state.room(f.room);
-      if (!room || !conn.rooms.has(f.room)) return this.send(conn, { t: 'error', code: 'CHAT_NOT_IN_ROOM', message: `join ${f.room} first`, ref: f.id });
+      if (!room || !conn.rooms.has(f.room))
+        return this.send(conn, {
+          t: 'error',
+          code: 'CHAT_NOT_IN_ROOM',
+          message: `join ${f.room} first`,
+          ref: f.id,
+        });
       this.postToRoom(conn, room, f.id, f.text);
       return;
     }
     const to = this.state.member(f.to!);
-    if (!to) return this.send(conn, { t: 'error', code: 'CHAT_NO_SUCH_USER', message: `${f.to} has never been here`, ref: f.id });
+    if (!to)
+      return this.send(conn, {
+        t: 'error',
+        code: 'CHAT_NO_SUCH_USER',
+        message: `${f.to} has never been here`,
+        ref: f.id,
+      });
     this.state.addPrivateMessage(member, to, f.id, f.text, (m) => {
       this.send(conn, { t: 'ack', id: m.id, at: m.at, to: m.to, pseq: m.pseq });
       const target = this.byNick.get(to.nick);
@@ -556,30 +707,75 @@ export class ChatServer extends TypedEmitter<ChatEvent> {
     });
   }
 
-  private onFileFrame(conn: Conn, member: MemberRecord, f: Extract<ClientFrame, { t: `file.${string}` }>): void {
+  private onFileFrame(
+    conn: Conn,
+    member: MemberRecord,
+    f: Extract<ClientFrame, { t: `file.${string}` }>,
+  ): void {
     if (f.t === 'file.offer') {
       if (f.size > this.options.maxFileBytes) {
-        return this.send(conn, { t: 'error', code: 'CHAT_FILE_TOO_LARGE', message: `${f.size} bytes > maxFileBytes ${this.options.maxFileBytes}`, ref: f.fileId });
+        return this.send(conn, {
+          t: 'error',
+          code: 'CHAT_FILE_TOO_LARGE',
+          message: `${f.size} bytes > maxFileBytes ${this.options.maxFileBytes}`,
+          ref: f.fileId,
+        });
       }
       const existing = this.transfers.get(f.fileId);
-      if (existing && existing.from !== member.nick) return this.send(conn, { t: 'error', code: 'INVALID_INPUT', message: 'fileId in use', ref: f.fileId });
+      if (existing && existing.from !== member.nick)
+        return this.send(conn, {
+          t: 'error',
+          code: 'INVALID_INPUT',
+          message: 'fileId in use',
+          ref: f.fileId,
+        });
       const target = this.byNick.get(f.to);
-      if (!target || target.mode !== 'proto') return this.send(conn, { t: 'error', code: 'CHAT_PEER_OFFLINE', message: `${f.to} is not connected`, ref: f.fileId });
+      if (!target || target.mode !== 'proto')
+        return this.send(conn, {
+          t: 'error',
+          code: 'CHAT_PEER_OFFLINE',
+          message: `${f.to} is not connected`,
+          ref: f.fileId,
+        });
       this.transfers.set(f.fileId, { fileId: f.fileId, from: member.nick, to: f.to, size: f.size });
-      this.send(target, { t: 'file.offer', fileId: f.fileId, from: member.nick, name: f.name, size: f.size, sha256: f.sha256 });
+      this.send(target, {
+        t: 'file.offer',
+        fileId: f.fileId,
+        from: member.nick,
+        name: f.name,
+        size: f.size,
+        sha256: f.sha256,
+      });
       return;
     }
     const tr = this.transfers.get(f.fileId);
     if (!tr || (tr.from !== member.nick && tr.to !== member.nick)) {
-      return this.send(conn, { t: 'error', code: 'NOT_FOUND', message: `no transfer ${f.fileId}`, ref: f.fileId });
+      return this.send(conn, {
+        t: 'error',
+        code: 'NOT_FOUND',
+        message: `no transfer ${f.fileId}`,
+        ref: f.fileId,
+      });
     }
     const peerNick = tr.from === member.nick ? tr.to : tr.from;
     const peer = this.byNick.get(peerNick);
-    if (!peer) return this.send(conn, { t: 'error', code: 'CHAT_PEER_OFFLINE', message: `${peerNick} is not connected`, ref: f.fileId });
+    if (!peer)
+      return this.send(conn, {
+        t: 'error',
+        code: 'CHAT_PEER_OFFLINE',
+        message: `${peerNick} is not connected`,
+        ref: f.fileId,
+      });
     switch (f.t) {
       case 'file.chunk': {
         if (tr.from !== member.nick) return;
-        const writable = this.sendChecked(peer, { t: 'file.chunk', fileId: f.fileId, from: member.nick, offset: f.offset, data: f.data });
+        const writable = this.sendChecked(peer, {
+          t: 'file.chunk',
+          fileId: f.fileId,
+          from: member.nick,
+          offset: f.offset,
+          data: f.data,
+        });
         // Relay backpressure: the sender waits while the receiver's socket is full.
         if (!writable && !conn.socket.isPaused()) {
           conn.socket.pause();
@@ -593,7 +789,12 @@ export class ChatServer extends TypedEmitter<ChatEvent> {
         return void this.send(peer, { t: f.t, fileId: f.fileId, from: member.nick, offset: f.offset });
       case 'file.cancel':
         this.transfers.delete(f.fileId);
-        return void this.send(peer, { t: 'file.cancel', fileId: f.fileId, from: member.nick, reason: f.reason });
+        return void this.send(peer, {
+          t: 'file.cancel',
+          fileId: f.fileId,
+          from: member.nick,
+          reason: f.reason,
+        });
       case 'file.done':
         this.transfers.delete(f.fileId);
         return void this.send(peer, { t: 'file.done', fileId: f.fileId, from: member.nick, ok: f.ok });
@@ -608,7 +809,12 @@ export class ChatServer extends TypedEmitter<ChatEvent> {
     const existing = this.state.room(name);
     if (existing) return existing;
     if (this.state.rooms.size >= this.options.maxRooms) {
-      if (asker) this.send(asker, { t: 'error', code: 'LIMIT_EXCEEDED', message: `maxRooms (${this.options.maxRooms}) reached` });
+      if (asker)
+        this.send(asker, {
+          t: 'error',
+          code: 'LIMIT_EXCEEDED',
+          message: `maxRooms (${this.options.maxRooms}) reached`,
+        });
       return undefined;
     }
     return this.state.createRoom(name);
@@ -626,10 +832,21 @@ export class ChatServer extends TypedEmitter<ChatEvent> {
         after === undefined
           ? { messages: this.state.lastRoomMessages(room, this.options.historyOnJoin), more: false }
           : this.state.roomMessagesAfter(room, after, this.options.maxBatch);
-      this.send(conn, { t: 'joined', room: room.name, members, history: h.messages, lastSeq: room.seq, more: h.more });
+      this.send(conn, {
+        t: 'joined',
+        room: room.name,
+        members,
+        history: h.messages,
+        lastSeq: room.seq,
+        more: h.more,
+      });
     }
     if (!already) {
-      this.broadcast(room.name, { t: 'presence', room: room.name, nick: conn.member!.nick, event: 'join', members, at: Date.now() }, conn);
+      this.broadcast(
+        room.name,
+        { t: 'presence', room: room.name, nick: conn.member!.nick, event: 'join', members, at: Date.now() },
+        conn,
+      );
       this.emitClient(conn, 'updated');
     }
   }
@@ -708,17 +925,39 @@ export class ChatServer extends TypedEmitter<ChatEvent> {
   }
 
   private clientInfo(c: Conn): HostClient {
-    return { clientId: c.id, nick: c.member?.nick ?? '', address: c.address, plain: c.mode === 'plain', rooms: [...c.rooms], connectedAt: c.connectedAt };
+    return {
+      clientId: c.id,
+      nick: c.member?.nick ?? '',
+      address: c.address,
+      plain: c.mode === 'plain',
+      rooms: [...c.rooms],
+      connectedAt: c.connectedAt,
+    };
   }
 
   private emitClient(c: Conn, event: 'connected' | 'updated' | 'disconnected', reason?: string): void {
-    this.emit({ engine: 'chat', type: 'host.client', session: this.session, at: Date.now(), event, client: this.clientInfo(c), ...(reason ? { reason } : {}) });
+    this.emit({
+      engine: 'chat',
+      type: 'host.client',
+      session: this.session,
+      at: Date.now(),
+      event,
+      client: this.clientInfo(c),
+      ...(reason ? { reason } : {}),
+    });
   }
 
   private emitError(err: unknown): void {
     if (this.lifecycle !== 'listening') return;
     const e = toEngineError(err);
-    this.emit({ engine: 'chat', type: 'host.error', session: this.session, at: Date.now(), code: e.code, message: e.message });
+    this.emit({
+      engine: 'chat',
+      type: 'host.error',
+      session: this.session,
+      at: Date.now(),
+      code: e.code,
+      message: e.message,
+    });
   }
 }
 

@@ -8,7 +8,15 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { z } from 'zod';
-import type { ChatClientInfo, ChatEvent, DiscoveredServer, FileTransferInfo, HostInfo, RoomSummary, chatContract } from '../../../shared/contract/chat';
+import type {
+  ChatClientInfo,
+  ChatEvent,
+  DiscoveredServer,
+  FileTransferInfo,
+  HostInfo,
+  RoomSummary,
+  chatContract,
+} from '../../../shared/contract/chat';
 import { CHAT_DEFAULTS } from '../../../shared/contract/chat';
 import { loadOrCreateAppCertificate } from '../common/app-cert';
 import { TypedEmitter } from '../common/emitter';
@@ -30,7 +38,12 @@ export interface ChatServiceOptions {
   discoveryInterface?: string;
 }
 
-const IdentityFile = z.object({ identity: z.string().min(16).default(() => randomBytes(24).toString('hex')) });
+const IdentityFile = z.object({
+  identity: z
+    .string()
+    .min(16)
+    .default(() => randomBytes(24).toString('hex')),
+});
 const PinsFile = z.object({ pins: z.record(z.string(), z.string()).default({}) });
 
 function slug(name: string): string {
@@ -56,7 +69,14 @@ export class ChatService extends TypedEmitter<ChatEvent> {
   constructor(private readonly options: ChatServiceOptions) {
     super();
     const onProblem = (p: { file: string; movedTo: string; message: string }) =>
-      this.emit({ engine: 'chat', type: 'host.error', session: 'chat', at: Date.now(), code: 'STORAGE_CORRUPT', message: `${p.file}: ${p.message} (moved to ${p.movedTo})` });
+      this.emit({
+        engine: 'chat',
+        type: 'host.error',
+        session: 'chat',
+        at: Date.now(),
+        code: 'STORAGE_CORRUPT',
+        message: `${p.file}: ${p.message} (moved to ${p.movedTo})`,
+      });
     const idFile = new JsonFile(join(options.dataDir, 'chat', 'identity.json'), IdentityFile, onProblem);
     const id = idFile.load();
     this.identity = id.identity;
@@ -81,7 +101,10 @@ export class ChatService extends TypedEmitter<ChatEvent> {
 
   private disco(): ChatDiscovery {
     if (!this.discovery) {
-      this.discovery = new ChatDiscovery('discovery', { interface: this.options.discoveryInterface, refreshMs: 5000 });
+      this.discovery = new ChatDiscovery('discovery', {
+        interface: this.options.discoveryInterface,
+        refreshMs: 5000,
+      });
       this.discovery.on((e) => this.emit(e));
     }
     return this.discovery;
@@ -90,8 +113,11 @@ export class ChatService extends TypedEmitter<ChatEvent> {
   async hostStart(input: In<'hostStart'>): Promise<HostInfo> {
     const name = input.name ?? `Wirelab chat ${randomBytes(2).toString('hex')}`;
     const dir = join(this.options.dataDir, 'chat', 'servers', slug(name));
-    if ([...this.hosts.values()].some((h) => h.dir === dir)) throw new EngineError('INVALID_INPUT', `a chat server named "${name}" is already running here`);
-    const discovery = input.discovery ?? this.options.discovery;
+    if ([...this.hosts.values()].some((h) => h.dir === dir))
+      throw new EngineError('INVALID_INPUT', `a chat server named "${name}" is already running here`);
+    // The instance switch (--no-discovery, tests) wins over a per-server request: it is a promise that
+    // no multicast leaves this instance.
+    const discovery = this.options.discovery && (input.discovery ?? true);
     const tls = input.tls ? await loadOrCreateAppCertificate(this.options.dataDir) : undefined;
     const session = this.hostIds.next();
     const server = new ChatServer(session, {
@@ -115,9 +141,15 @@ export class ChatService extends TypedEmitter<ChatEvent> {
       try {
         // A server bound to another interface than the instance's gets its own mDNS socket there.
         const own = input.interface !== undefined && input.interface !== this.options.discoveryInterface;
-        const d = own ? new ChatDiscovery(session, { interface: input.interface, refreshMs: 5000 }) : this.disco();
+        const d = own
+          ? new ChatDiscovery(session, { interface: input.interface, refreshMs: 5000 })
+          : this.disco();
         if (own) d.on((e) => this.emit(e));
-        hosted.announcement = { discovery: d, own, key: d.announce({ name, port: server.port, tls: Boolean(tls), fingerprint: tls?.fingerprint256 }) };
+        hosted.announcement = {
+          discovery: d,
+          own,
+          key: d.announce({ name, port: server.port, tls: Boolean(tls), fingerprint: tls?.fingerprint256 }),
+        };
       } catch (err) {
         await server.close();
         this.hosts.delete(session);
@@ -196,8 +228,11 @@ export class ChatService extends TypedEmitter<ChatEvent> {
   }
 
   messages(input: In<'messages'>): { messages: ReturnType<ChatClient['messages']> } {
-    if ((input.room === undefined) === (input.peer === undefined)) throw new EngineError('INVALID_INPUT', 'give exactly one of room or peer');
-    return { messages: this.client(input.session).messages({ room: input.room, peer: input.peer }, input.limit) };
+    if ((input.room === undefined) === (input.peer === undefined))
+      throw new EngineError('INVALID_INPUT', 'give exactly one of room or peer');
+    return {
+      messages: this.client(input.session).messages({ room: input.room, peer: input.peer }, input.limit),
+    };
   }
 
   list(): { hosts: HostInfo[]; clients: ChatClientInfo[] } {
@@ -237,10 +272,12 @@ export class ChatService extends TypedEmitter<ChatEvent> {
   async close(): Promise<void> {
     await Promise.all([...this.clients.values()].map((c) => c.close()));
     this.clients.clear();
-    await Promise.all([...this.hosts.values()].map(async (h) => {
-      await this.withdraw(h);
-      await h.server.close();
-    }));
+    await Promise.all(
+      [...this.hosts.values()].map(async (h) => {
+        await this.withdraw(h);
+        await h.server.close();
+      }),
+    );
     this.hosts.clear();
     await this.discovery?.close();
     this.discovery = undefined;

@@ -58,7 +58,9 @@ function fromPieces(pieces: Piece[], contentType?: string): PreparedBody {
   return {
     contentType,
     length,
-    inMemory: onlyBytes ? Buffer.concat(pieces.map((p) => (p.kind === 'bytes' ? p.data : Buffer.alloc(0)))) : undefined,
+    inMemory: onlyBytes
+      ? Buffer.concat(pieces.map((p) => (p.kind === 'bytes' ? p.data : Buffer.alloc(0))))
+      : undefined,
     async *open() {
       for (const p of pieces) {
         if (p.kind === 'bytes') yield p.data;
@@ -74,7 +76,8 @@ function fromPieces(pieces: Piece[], contentType?: string): PreparedBody {
             }
             yield c;
           }
-          if (sent < p.size) throw new EngineError('FILE_UNREADABLE', `${p.path} shrank while it was being sent`);
+          if (sent < p.size)
+            throw new EngineError('FILE_UNREADABLE', `${p.path} shrank while it was being sent`);
         }
       }
     },
@@ -95,7 +98,10 @@ export async function prepareBody(body: HttpBody): Promise<PreparedBody | undefi
     case 'form': {
       const p = new URLSearchParams();
       for (const f of body.fields) if (f.enabled && f.name !== '') p.append(f.name, f.value);
-      return fromPieces([{ kind: 'bytes', data: Buffer.from(p.toString()) }], 'application/x-www-form-urlencoded');
+      return fromPieces(
+        [{ kind: 'bytes', data: Buffer.from(p.toString()) }],
+        'application/x-www-form-urlencoded',
+      );
     }
     case 'binary': {
       const size = await fileSize(body.file);
@@ -122,7 +128,9 @@ export async function prepareBody(body: HttpBody): Promise<PreparedBody | undefi
           const ct = part.contentType ? `Content-Type: ${part.contentType}\r\n` : '';
           pieces.push({
             kind: 'bytes',
-            data: Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${quoteParam(part.name)}"\r\n${ct}\r\n${part.value}\r\n`),
+            data: Buffer.from(
+              `--${boundary}\r\nContent-Disposition: form-data; name="${quoteParam(part.name)}"\r\n${ct}\r\n${part.value}\r\n`,
+            ),
           });
         }
       }

@@ -30,13 +30,20 @@ function resolve(spec: HttpRequestSpec, authInHeaders: boolean): Resolved {
   const headers = enabledHeaders(spec.headers);
   let url: URL;
   try {
+    if (spec.url.includes('{{')) throw new Error('unresolved variables');
     url = parseUrl(spec.url);
   } catch {
     // An unresolved {{variable}} in the host is kept as typed: the snippet is still worth copying.
-    if (authInHeaders || spec.auth.type === 'bearer' || (spec.auth.type === 'apiKey' && spec.auth.in === 'header')) applyAuth(spec.auth, new URL('http://x'), headers);
+    if (
+      authInHeaders ||
+      spec.auth.type === 'bearer' ||
+      (spec.auth.type === 'apiKey' && spec.auth.in === 'header')
+    )
+      applyAuth(spec.auth, new URL('http://x'), headers);
     return { method: spec.method, url: spec.url, headers };
   }
-  if (authInHeaders || spec.auth.type === 'apiKey' || spec.auth.type === 'bearer') applyAuth(spec.auth, url, headers);
+  if (authInHeaders || spec.auth.type === 'apiKey' || spec.auth.type === 'bearer')
+    applyAuth(spec.auth, url, headers);
   return { method: spec.method, url: url.href, headers };
 }
 
@@ -56,7 +63,8 @@ function bodyContentType(spec: HttpRequestSpec): string | undefined {
 
 function withContentType(spec: HttpRequestSpec, headers: [string, string][]): [string, string][] {
   const ct = bodyContentType(spec);
-  if (ct && !headers.some(([k]) => k.toLowerCase() === 'content-type')) return [...headers, ['Content-Type', ct]];
+  if (ct && !headers.some(([k]) => k.toLowerCase() === 'content-type'))
+    return [...headers, ['Content-Type', ct]];
   return headers;
 }
 
@@ -70,10 +78,13 @@ function formText(spec: HttpRequestSpec): string {
 export function toCurl(spec: HttpRequestSpec): string {
   const r = resolve(spec, false);
   const o = spec.options;
-  const lines: string[] = [`curl${r.method === 'GET' && spec.body.type === 'none' ? '' : ` -X ${shq(r.method)}`} ${shq(r.url)}`];
+  const lines: string[] = [
+    `curl${r.method === 'GET' && spec.body.type === 'none' ? '' : ` -X ${shq(r.method)}`} ${shq(r.url)}`,
+  ];
   for (const [k, v] of withContentType(spec, r.headers)) lines.push(`-H ${shq(`${k}: ${v}`)}`);
   if (spec.auth.type === 'basic') lines.push(`-u ${shq(`${spec.auth.username}:${spec.auth.password}`)}`);
-  if (spec.auth.type === 'digest') lines.push(`--digest -u ${shq(`${spec.auth.username}:${spec.auth.password}`)}`);
+  if (spec.auth.type === 'digest')
+    lines.push(`--digest -u ${shq(`${spec.auth.username}:${spec.auth.password}`)}`);
   const b = spec.body;
   if (b.type === 'json' || b.type === 'raw') lines.push(`--data-raw ${shq(b.text)}`);
   else if (b.type === 'form') lines.push(`--data-raw ${shq(formText(spec))}`);
@@ -81,7 +92,10 @@ export function toCurl(spec: HttpRequestSpec): string {
   else if (b.type === 'multipart') {
     for (const p of b.parts) {
       if (!p.enabled) continue;
-      if (p.file) lines.push(`-F ${shq(`${p.name}=@${p.file}${p.contentType ? `;type=${p.contentType}` : ''}${p.filename ? `;filename=${p.filename}` : ''}`)}`);
+      if (p.file)
+        lines.push(
+          `-F ${shq(`${p.name}=@${p.file}${p.contentType ? `;type=${p.contentType}` : ''}${p.filename ? `;filename=${p.filename}` : ''}`)}`,
+        );
       else lines.push(`--form-string ${shq(`${p.name}=${p.value}`)}`);
     }
   }
@@ -110,7 +124,10 @@ function toFetch(spec: HttpRequestSpec): string {
     out.push('const form = new FormData();');
     for (const p of b.parts) {
       if (!p.enabled) continue;
-      if (p.file) out.push(`form.append(${js(p.name)}, await openAsBlob(${js(p.file)}${p.contentType ? `, { type: ${js(p.contentType)} }` : ''}), ${js(p.filename ?? p.file.split(/[\\/]/).pop() ?? 'file')});`);
+      if (p.file)
+        out.push(
+          `form.append(${js(p.name)}, await openAsBlob(${js(p.file)}${p.contentType ? `, { type: ${js(p.contentType)} }` : ''}), ${js(p.filename ?? p.file.split(/[\\/]/).pop() ?? 'file')});`,
+        );
       else out.push(`form.append(${js(p.name)}, ${js(p.value)});`);
     }
     bodyExpr = 'form';
@@ -125,7 +142,10 @@ function toFetch(spec: HttpRequestSpec): string {
   if (!spec.options.followRedirects) out.push(`  redirect: 'manual',`);
   out.push(`  signal: AbortSignal.timeout(${spec.options.timeoutMs}),`, '});');
   out.push('console.log(response.status, response.statusText);', 'console.log(await response.text());');
-  if (!spec.options.verifyTls) out.unshift('// TLS verification was off in Wirelab; fetch always verifies (set NODE_TLS_REJECT_UNAUTHORIZED=0 only for testing).');
+  if (!spec.options.verifyTls)
+    out.unshift(
+      '// TLS verification was off in Wirelab; fetch always verifies (set NODE_TLS_REJECT_UNAUTHORIZED=0 only for testing).',
+    );
   return out.join('\n');
 }
 
@@ -141,7 +161,10 @@ function toNode(spec: HttpRequestSpec): string {
   if (b.type === 'json' || b.type === 'raw') bodyLine = `const body = Buffer.from(${js(b.text)});`;
   else if (b.type === 'form') bodyLine = `const body = Buffer.from(${js(formText(spec))});`;
   if (bodyLine) out.push(bodyLine);
-  if (b.type === 'multipart') out.push('// multipart/form-data: build the body with a library such as form-data, or use fetch with FormData.');
+  if (b.type === 'multipart')
+    out.push(
+      '// multipart/form-data: build the body with a library such as form-data, or use fetch with FormData.',
+    );
   out.push(`const req = request(${js(r.url)}, {`, `  method: ${js(r.method)},`, '  headers: {');
   for (const [k, v] of headers) out.push(`    ${js(k)}: ${js(v)},`);
   if (bodyLine) out.push(`    'Content-Length': body.length,`);
@@ -149,12 +172,23 @@ function toNode(spec: HttpRequestSpec): string {
   out.push('  },');
   if (spec.auth.type === 'basic') out.push(`  auth: ${js(`${spec.auth.username}:${spec.auth.password}`)},`);
   if (!spec.options.verifyTls && mod === 'https') out.push('  rejectUnauthorized: false,');
-  out.push(`  timeout: ${spec.options.timeoutMs},`, '}, (res) => {', '  console.log(res.statusCode, res.headers);', "  res.setEncoding('utf8');", "  res.on('data', (chunk) => process.stdout.write(chunk));", '});');
-  out.push("req.on('timeout', () => req.destroy(new Error('timeout')));", "req.on('error', (err) => console.error(err));");
+  out.push(
+    `  timeout: ${spec.options.timeoutMs},`,
+    '}, (res) => {',
+    '  console.log(res.statusCode, res.headers);',
+    "  res.setEncoding('utf8');",
+    "  res.on('data', (chunk) => process.stdout.write(chunk));",
+    '});',
+  );
+  out.push(
+    "req.on('timeout', () => req.destroy(new Error('timeout')));",
+    "req.on('error', (err) => console.error(err));",
+  );
   if (bodyLine) out.push('req.end(body);');
   else if (b.type === 'binary') out.push(`createReadStream(${js(b.file)}).pipe(req);`);
   else out.push('req.end();');
-  if (spec.options.followRedirects) out.push('// node:http does not follow redirects; check res.headers.location.');
+  if (spec.options.followRedirects)
+    out.push('// node:http does not follow redirects; check res.headers.location.');
   return out.join('\n');
 }
 
@@ -184,15 +218,24 @@ function toPython(spec: HttpRequestSpec): string {
     const files = b.parts.filter((p) => p.enabled && p.file);
     const fields = b.parts.filter((p) => p.enabled && !p.file);
     out.push(`data = ${pyDict(fields.map((p) => [p.name, p.value]))}`);
-    out.push(`files = {\n${files.map((p) => `    ${pyStr(p.name)}: (${pyStr(p.filename ?? (p.file ?? '').split(/[\\/]/).pop() ?? 'file')}, open(${pyStr(p.file ?? '')}, "rb")${p.contentType ? `, ${pyStr(p.contentType)}` : ''}),`).join('\n')}\n}`);
+    out.push(
+      `files = {\n${files.map((p) => `    ${pyStr(p.name)}: (${pyStr(p.filename ?? (p.file ?? '').split(/[\\/]/).pop() ?? 'file')}, open(${pyStr(p.file ?? '')}, "rb")${p.contentType ? `, ${pyStr(p.contentType)}` : ''}),`).join('\n')}\n}`,
+    );
     args.push('data=data', 'files=files');
   }
-  if (spec.auth.type === 'basic') args.push(`auth=(${pyStr(spec.auth.username)}, ${pyStr(spec.auth.password)})`);
-  if (spec.auth.type === 'digest') args.push(`auth=HTTPDigestAuth(${pyStr(spec.auth.username)}, ${pyStr(spec.auth.password)})`);
+  if (spec.auth.type === 'basic')
+    args.push(`auth=(${pyStr(spec.auth.username)}, ${pyStr(spec.auth.password)})`);
+  if (spec.auth.type === 'digest')
+    args.push(`auth=HTTPDigestAuth(${pyStr(spec.auth.username)}, ${pyStr(spec.auth.password)})`);
   if (!spec.options.verifyTls) args.push('verify=False');
   args.push(`allow_redirects=${spec.options.followRedirects ? 'True' : 'False'}`);
   args.push(`timeout=${spec.options.timeoutMs / 1000}`);
-  out.push('', `response = requests.request(${pyStr(r.method)}, ${args.join(', ')})`, 'print(response.status_code, response.reason)', 'print(response.text)');
+  out.push(
+    '',
+    `response = requests.request(${pyStr(r.method)}, ${args.join(', ')})`,
+    'print(response.status_code, response.reason)',
+    'print(response.text)',
+  );
   return out.join('\n');
 }
 

@@ -5,7 +5,12 @@
 import { mkdirSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
 import { z } from 'zod';
-import { SavedHttpRequest, type HttpCollectionTree, type HttpImportedCollection, type HttpRequestSpec } from '../../../shared/contract/http-client';
+import {
+  SavedHttpRequest,
+  type HttpCollectionTree,
+  type HttpImportedCollection,
+  type HttpRequestSpec,
+} from '../../../shared/contract/http-client';
 import { EngineError } from '../common/errors';
 import { writeFileAtomic } from '../../storage/json-file';
 
@@ -39,14 +44,16 @@ export class CollectionStore {
 
   private dir(slug: string): string {
     const d = resolve(this.root, slug);
-    if (!d.startsWith(resolve(this.root) + sep)) throw new EngineError('INVALID_INPUT', `collection ${slug} is outside the collections folder`);
+    if (!d.startsWith(resolve(this.root) + sep))
+      throw new EngineError('INVALID_INPUT', `collection ${slug} is outside the collections folder`);
     return d;
   }
 
   private file(collection: string, path: string): string {
     const base = this.dir(collection);
     const f = resolve(base, `${path}${SUFFIX}`);
-    if (!f.startsWith(base + sep)) throw new EngineError('INVALID_INPUT', `request ${path} is outside its collection`);
+    if (!f.startsWith(base + sep))
+      throw new EngineError('INVALID_INPUT', `request ${path} is outside its collection`);
     return f;
   }
 
@@ -77,13 +84,20 @@ export class CollectionStore {
     const requests: HttpCollectionTree['requests'] = [];
     const walk = (dir: string, depth: number) => {
       if (depth > MAX_DEPTH || requests.length >= MAX_FILES) return;
-      for (const ent of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      for (const ent of readdirSync(dir, { withFileTypes: true }).sort((a, b) =>
+        a.name.localeCompare(b.name),
+      )) {
         const p = join(dir, ent.name);
         if (ent.isDirectory()) walk(p, depth + 1);
         else if (ent.name.endsWith(SUFFIX) && requests.length < MAX_FILES) {
           try {
             const saved = SavedHttpRequest.parse(JSON.parse(readFileSync(p, 'utf8')));
-            requests.push({ path: relative(d, p).slice(0, -SUFFIX.length).split(sep).join('/'), name: saved.name, method: saved.request.method, url: saved.request.url });
+            requests.push({
+              path: relative(d, p).slice(0, -SUFFIX.length).split(sep).join('/'),
+              name: saved.name,
+              method: saved.request.method,
+              url: saved.request.url,
+            });
           } catch {
             // Unparseable files are left alone (the user may be editing them) and not listed.
           }

@@ -41,20 +41,30 @@ function pruneSpool(dir: string, keep: number): void {
   }
 }
 
-export async function sendComposed(spec: HttpRequestSpec, id: string, deps: ComposerDeps, signal: AbortSignal): Promise<HttpResponse> {
+export async function sendComposed(
+  spec: HttpRequestSpec,
+  id: string,
+  deps: ComposerDeps,
+  signal: AbortSignal,
+): Promise<HttpResponse> {
   const o = spec.options;
   let url = parseUrl(spec.url);
   const baseHeaders = enabledHeaders(spec.headers);
   let auth = spec.auth;
   if ((url.username || url.password) && auth.type === 'none') {
-    auth = { type: 'basic', username: decodeURIComponent(url.username), password: decodeURIComponent(url.password) };
+    auth = {
+      type: 'basic',
+      username: decodeURIComponent(url.username),
+      password: decodeURIComponent(url.password),
+    };
   }
   url.username = '';
   url.password = '';
   applyAuth(auth, url, baseHeaders);
   if (!hasHeader(baseHeaders, 'user-agent')) baseHeaders.push(['User-Agent', deps.userAgent]);
   if (!hasHeader(baseHeaders, 'accept')) baseHeaders.push(['Accept', '*/*']);
-  if (o.decode && !hasHeader(baseHeaders, 'accept-encoding')) baseHeaders.push(['Accept-Encoding', 'gzip, deflate, br']);
+  if (o.decode && !hasHeader(baseHeaders, 'accept-encoding'))
+    baseHeaders.push(['Accept-Encoding', 'gzip, deflate, br']);
   let method = spec.method;
   let body = await prepareBody(spec.body);
   const redirects: HttpResponse['redirects'] = [];
@@ -103,7 +113,16 @@ export async function sendComposed(spec: HttpRequestSpec, id: string, deps: Comp
       const ch = parseDigestChallenge(header('www-authenticate'));
       if (ch) {
         digestTried = true;
-        setHeader(baseHeaders, 'Authorization', digestAuthorization(ch, { username: auth.username, password: auth.password, method, uri: `${url.pathname}${url.search}` }));
+        setHeader(
+          baseHeaders,
+          'Authorization',
+          digestAuthorization(ch, {
+            username: auth.username,
+            password: auth.password,
+            method,
+            uri: `${url.pathname}${url.search}`,
+          }),
+        );
         continue;
       }
     }
@@ -111,17 +130,27 @@ export async function sendComposed(spec: HttpRequestSpec, id: string, deps: Comp
     const location = header('location')[0];
     if (o.followRedirects && REDIRECTS.has(r.status) && location !== undefined) {
       if (redirects.length >= o.maxRedirects) {
-        throw new EngineError('TOO_MANY_REDIRECTS', `more than ${o.maxRedirects} redirects; last ${r.status} from ${url.href} to ${location}`);
+        throw new EngineError(
+          'TOO_MANY_REDIRECTS',
+          `more than ${o.maxRedirects} redirects; last ${r.status} from ${url.href} to ${location}`,
+        );
       }
       let next: URL;
       try {
         next = new URL(location, url);
       } catch {
-        throw new EngineError('HTTP_PROTOCOL_ERROR', `redirect to an invalid Location ${JSON.stringify(location.slice(0, 200))}`);
+        throw new EngineError(
+          'HTTP_PROTOCOL_ERROR',
+          `redirect to an invalid Location ${JSON.stringify(location.slice(0, 200))}`,
+        );
       }
-      if (next.protocol !== 'http:' && next.protocol !== 'https:') throw new EngineError('HTTP_PROTOCOL_ERROR', `redirect to unsupported scheme ${next.protocol}`);
+      if (next.protocol !== 'http:' && next.protocol !== 'https:')
+        throw new EngineError('HTTP_PROTOCOL_ERROR', `redirect to unsupported scheme ${next.protocol}`);
       redirects.push({ method, url: url.href, status: r.status, location });
-      if ((r.status === 303 && method !== 'HEAD') || ((r.status === 301 || r.status === 302) && method === 'POST')) {
+      if (
+        (r.status === 303 && method !== 'HEAD') ||
+        ((r.status === 301 || r.status === 302) && method === 'POST')
+      ) {
         method = 'GET';
         body = undefined;
         removeHeader(baseHeaders, 'content-type');
@@ -147,7 +176,10 @@ export async function sendComposed(spec: HttpRequestSpec, id: string, deps: Comp
       headers: r.headers,
       remoteAddress: r.remoteAddress,
       tlsProtocol: r.tlsProtocol,
-      timing: { ...r.timing, total: redirects.length || digestTried ? performance.now() - t0 : r.timing.total },
+      timing: {
+        ...r.timing,
+        total: redirects.length || digestTried ? performance.now() - t0 : r.timing.total,
+      },
       sizes: {
         requestHeaders: r.requestHeaderBytes,
         requestBody: r.requestBodyBytes,

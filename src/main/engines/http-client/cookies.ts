@@ -28,7 +28,15 @@ export function parseSetCookie(header: string, url: URL, at = Date.now()): HttpC
   const value = pair.slice(eq + 1).trim();
   if (!name) return undefined;
   const host = url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
-  const cookie: HttpCookie = { name, value, domain: host, path: defaultPath(url), hostOnly: true, secure: false, httpOnly: false };
+  const cookie: HttpCookie = {
+    name,
+    value,
+    domain: host,
+    path: defaultPath(url),
+    hostOnly: true,
+    secure: false,
+    httpOnly: false,
+  };
   let maxAge: number | undefined;
   for (const a of attrs) {
     const i = a.indexOf('=');
@@ -84,7 +92,9 @@ export class CookieJar {
   }
 
   put(c: HttpCookie): void {
-    this.cookies = this.cookies.filter((o) => !(o.name === c.name && o.domain === c.domain && o.path === c.path));
+    this.cookies = this.cookies.filter(
+      (o) => !(o.name === c.name && o.domain === c.domain && o.path === c.path),
+    );
     if (c.expires !== undefined && c.expires <= Date.now()) return;
     this.cookies.push({ ...c });
     if (this.cookies.length > this.maxCookies) this.cookies.splice(0, this.cookies.length - this.maxCookies);

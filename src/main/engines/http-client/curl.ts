@@ -23,7 +23,15 @@ export function shellWords(text: string): string[] {
       while (i < s.length && s[i] !== "'") {
         if (s[i] === '\\' && i + 1 < s.length) {
           const n = s[i + 1] as string;
-          const map: Record<string, string> = { n: '\n', t: '\t', r: '\r', '\\': '\\', "'": "'", '"': '"', '0': '\0' };
+          const map: Record<string, string> = {
+            n: '\n',
+            t: '\t',
+            r: '\r',
+            '\\': '\\',
+            "'": "'",
+            '"': '"',
+            '0': '\0',
+          };
           if (n === 'x' && /^[0-9a-fA-F]{2}$/.test(s.slice(i + 2, i + 4))) {
             cur += String.fromCharCode(parseInt(s.slice(i + 2, i + 4), 16));
             i += 4;
@@ -69,14 +77,103 @@ export function shellWords(text: string): string[] {
   return words;
 }
 
-const SHORT_WITH_ARG = new Set(['X', 'H', 'd', 'F', 'u', 'A', 'b', 'e', 'x', 'm', 'o', 'w', 'c', 'r', 'E', 'T', 'U', 'K', 'C', 'Y', 'y', 'z', 'D', 'P', 'Q', 't']);
-const LONG_WITH_ARG = new Set([
-  'request', 'header', 'data', 'data-raw', 'data-ascii', 'data-binary', 'data-urlencode', 'json', 'form', 'form-string', 'user', 'user-agent',
-  'cookie', 'referer', 'proxy', 'max-time', 'max-redirs', 'url', 'output', 'write-out', 'cookie-jar', 'range', 'cert', 'key', 'cacert', 'capath',
-  'oauth2-bearer', 'connect-timeout', 'retry', 'noproxy', 'proxy-user', 'resolve', 'connect-to', 'interface', 'limit-rate', 'upload-file', 'config',
-  'cert-type', 'key-type', 'pass', 'ciphers', 'tls-max', 'aws-sigv4', 'request-target', 'unix-socket', 'retry-delay', 'retry-max-time',
+const SHORT_WITH_ARG = new Set([
+  'X',
+  'H',
+  'd',
+  'F',
+  'u',
+  'A',
+  'b',
+  'e',
+  'x',
+  'm',
+  'o',
+  'w',
+  'c',
+  'r',
+  'E',
+  'T',
+  'U',
+  'K',
+  'C',
+  'Y',
+  'y',
+  'z',
+  'D',
+  'P',
+  'Q',
+  't',
 ]);
-const IGNORED = new Set(['s', 'S', 'v', 'i', 'f', 'N', 'g', 'silent', 'show-error', 'verbose', 'include', 'fail', 'no-buffer', 'globoff', 'progress-bar', 'no-progress-meter', 'fail-with-body', 'tcp-nodelay']);
+const LONG_WITH_ARG = new Set([
+  'request',
+  'header',
+  'data',
+  'data-raw',
+  'data-ascii',
+  'data-binary',
+  'data-urlencode',
+  'json',
+  'form',
+  'form-string',
+  'user',
+  'user-agent',
+  'cookie',
+  'referer',
+  'proxy',
+  'max-time',
+  'max-redirs',
+  'url',
+  'output',
+  'write-out',
+  'cookie-jar',
+  'range',
+  'cert',
+  'key',
+  'cacert',
+  'capath',
+  'oauth2-bearer',
+  'connect-timeout',
+  'retry',
+  'noproxy',
+  'proxy-user',
+  'resolve',
+  'connect-to',
+  'interface',
+  'limit-rate',
+  'upload-file',
+  'config',
+  'cert-type',
+  'key-type',
+  'pass',
+  'ciphers',
+  'tls-max',
+  'aws-sigv4',
+  'request-target',
+  'unix-socket',
+  'retry-delay',
+  'retry-max-time',
+]);
+const IGNORED = new Set([
+  's',
+  'S',
+  'v',
+  'i',
+  'f',
+  'N',
+  'g',
+  'silent',
+  'show-error',
+  'verbose',
+  'include',
+  'fail',
+  'no-buffer',
+  'globoff',
+  'progress-bar',
+  'no-progress-meter',
+  'fail-with-body',
+  'tcp-nodelay',
+]);
 
 export function parseCurl(text: string): { request: HttpRequestSpec; warnings: string[] } {
   const words = shellWords(text.trim());
@@ -172,7 +269,8 @@ export function parseCurl(text: string): { request: HttpRequestSpec; warnings: s
         options.httpVersion = '1.1';
         break;
       default:
-        if (!IGNORED.has(f)) warnings.push(`option ${f.length === 1 ? '-' : '--'}${f} has no equivalent and was ignored`);
+        if (!IGNORED.has(f))
+          warnings.push(`option ${f.length === 1 ? '-' : '--'}${f} has no equivalent and was ignored`);
     }
   }
 
@@ -197,7 +295,8 @@ export function parseCurl(text: string): { request: HttpRequestSpec; warnings: s
       case 'data-binary':
         if (v.startsWith('@')) {
           dataFile = v.slice(1);
-          if (n !== 'data-binary') warnings.push('curl strips newlines from @file data with -d; the file is sent unchanged');
+          if (n !== 'data-binary')
+            warnings.push('curl strips newlines from @file data with -d; the file is sent unchanged');
         } else data.push(v);
         break;
       case 'data-raw':
@@ -205,8 +304,14 @@ export function parseCurl(text: string): { request: HttpRequestSpec; warnings: s
         break;
       case 'data-urlencode': {
         const eq = v.indexOf('=');
-        if (v.startsWith('@') || (eq > 0 && v[eq + 1] === '@')) warnings.push(`--data-urlencode from a file is not supported: ${v}`);
-        else data.push(eq < 0 ? encodeURIComponent(v) : `${v.slice(0, eq + 1)}${encodeURIComponent(v.slice(eq + 1))}`.replace(/^=/, ''));
+        if (v.startsWith('@') || (eq > 0 && v[eq + 1] === '@'))
+          warnings.push(`--data-urlencode from a file is not supported: ${v}`);
+        else
+          data.push(
+            eq < 0
+              ? encodeURIComponent(v)
+              : `${v.slice(0, eq + 1)}${encodeURIComponent(v.slice(eq + 1))}`.replace(/^=/, ''),
+          );
         break;
       }
       case 'json':
@@ -270,7 +375,8 @@ export function parseCurl(text: string): { request: HttpRequestSpec; warnings: s
       case 'm':
       case 'max-time': {
         const secs = Number(v);
-        if (Number.isFinite(secs) && secs > 0) options.timeoutMs = Math.min(3_600_000, Math.max(1, Math.round(secs * 1000)));
+        if (Number.isFinite(secs) && secs > 0)
+          options.timeoutMs = Math.min(3_600_000, Math.max(1, Math.round(secs * 1000)));
         break;
       }
       case 'max-redirs': {
@@ -300,14 +406,29 @@ export function parseCurl(text: string): { request: HttpRequestSpec; warnings: s
     const sepChar = url.includes('?') ? '&' : '?';
     url = `${url}${sepChar}${data.join('&')}`;
   } else if (form.length) {
-    body = { type: 'multipart', parts: form.map((f) => ({ name: f.name, value: f.value, file: f.file, filename: f.filename, contentType: f.contentType, enabled: true })) };
+    body = {
+      type: 'multipart',
+      parts: form.map((f) => ({
+        name: f.name,
+        value: f.value,
+        file: f.file,
+        filename: f.filename,
+        contentType: f.contentType,
+        enabled: true,
+      })),
+    };
   } else if (dataFile !== undefined) {
-    body = { type: 'binary', file: dataFile, contentType: ct || (jsonData ? 'application/json' : 'application/x-www-form-urlencoded') };
+    body = {
+      type: 'binary',
+      file: dataFile,
+      contentType: ct || (jsonData ? 'application/json' : 'application/x-www-form-urlencoded'),
+    };
   } else if (data.length) {
     const text = data.join('&');
     if (jsonData || ct.includes('json')) {
       body = { type: 'json', text };
-      if (jsonData && !headers.some((h) => h.name.toLowerCase() === 'accept')) headers.push({ name: 'Accept', value: 'application/json', enabled: true });
+      if (jsonData && !headers.some((h) => h.name.toLowerCase() === 'accept'))
+        headers.push({ name: 'Accept', value: 'application/json', enabled: true });
     } else if ((!ct || ct.includes('x-www-form-urlencoded')) && /^[^=&]+=[^&]*(&[^=&]+=[^&]*)*$/.test(text)) {
       const fields = [...new URLSearchParams(text)].map(([name, value]) => ({ name, value, enabled: true }));
       body = { type: 'form', fields };
@@ -323,8 +444,20 @@ export function parseCurl(text: string): { request: HttpRequestSpec; warnings: s
     auth = digest ? { type: 'digest', username, password } : { type: 'basic', username, password };
   }
   // Content-Type set by the body kind is not duplicated as a header unless curl's own header differs.
-  const keptHeaders = body.type === 'multipart' ? headers.filter((h) => h.name.toLowerCase() !== 'content-type') : headers;
-  const parsed = HttpRequestSpec.safeParse({ method: finalMethod, url, headers: keptHeaders, body, auth, options });
-  if (!parsed.success) throw new EngineError('IMPORT_FAILED', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+  const keptHeaders =
+    body.type === 'multipart' ? headers.filter((h) => h.name.toLowerCase() !== 'content-type') : headers;
+  const parsed = HttpRequestSpec.safeParse({
+    method: finalMethod,
+    url,
+    headers: keptHeaders,
+    body,
+    auth,
+    options,
+  });
+  if (!parsed.success)
+    throw new EngineError(
+      'IMPORT_FAILED',
+      parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
+    );
   return { request: parsed.data, warnings };
 }

@@ -22,7 +22,13 @@ export function parseDigestChallenge(values: string[]): DigestChallenge | undefi
       params[(p[1] ?? '').toLowerCase()] = p[2] !== undefined ? p[2].replace(/\\(.)/g, '$1') : (p[3] ?? '');
     }
     if (params.nonce === undefined) continue;
-    return { realm: params.realm ?? '', nonce: params.nonce, qop: params.qop, opaque: params.opaque, algorithm: params.algorithm ?? 'MD5' };
+    return {
+      realm: params.realm ?? '',
+      nonce: params.nonce,
+      qop: params.qop,
+      opaque: params.opaque,
+      algorithm: params.algorithm ?? 'MD5',
+    };
   }
   return undefined;
 }
@@ -45,7 +51,9 @@ export function digestAuthorization(
   const ha2 = H(`${o.method}:${o.uri}`);
   const qops = (ch.qop ?? '').split(',').map((q) => q.trim());
   const qop = qops.includes('auth') ? 'auth' : undefined;
-  const response = qop ? H(`${ha1}:${ch.nonce}:${nc}:${cnonce}:${qop}:${ha2}`) : H(`${ha1}:${ch.nonce}:${ha2}`);
+  const response = qop
+    ? H(`${ha1}:${ch.nonce}:${nc}:${cnonce}:${qop}:${ha2}`)
+    : H(`${ha1}:${ch.nonce}:${ha2}`);
   const q = (s: string) => `"${s.replace(/(["\\])/g, '\\$1')}"`;
   const parts = [
     `username=${q(o.username)}`,

@@ -29,7 +29,8 @@ export class HistoryStore {
     const words = search.toLowerCase().split(/\s+/).filter(Boolean);
     const hits = words.length
       ? this.entries.filter((e) => {
-          const hay = `${e.request.method} ${e.request.url} ${e.status ?? ''} ${e.code ?? ''} ${e.httpVersion ? `http/${e.httpVersion}` : ''}`.toLowerCase();
+          const hay =
+            `${e.request.method} ${e.request.url} ${e.status ?? ''} ${e.code ?? ''} ${e.httpVersion ? `http/${e.httpVersion}` : ''}`.toLowerCase();
           return words.every((w) => hay.includes(w));
         })
       : this.entries;

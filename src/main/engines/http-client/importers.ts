@@ -3,7 +3,12 @@
 // parameters). Anything that cannot be carried over becomes a warning; a document that does not parse or
 // is not of the expected kind is IMPORT_FAILED with the parser's reason.
 import { parse as parseYaml } from 'yaml';
-import { HttpRequestSpec, type HttpBody, type HttpImportedCollection, type HttpKeyValue } from '../../../shared/contract/http-client';
+import {
+  HttpRequestSpec,
+  type HttpBody,
+  type HttpImportedCollection,
+  type HttpKeyValue,
+} from '../../../shared/contract/http-client';
 import { EngineError } from '../common/errors';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
@@ -35,7 +40,9 @@ function parseDocument(text: string, allowYaml: boolean): Obj {
 function spec(input: unknown, where: string, warnings: string[]): HttpRequestSpec | undefined {
   const r = HttpRequestSpec.safeParse(input);
   if (r.success) return r.data;
-  warnings.push(`${where}: skipped (${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')})`);
+  warnings.push(
+    `${where}: skipped (${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')})`,
+  );
   return undefined;
 }
 
@@ -80,7 +87,8 @@ function example(doc: Obj, schema: Json | undefined, depth = 0): Json {
   const type = Array.isArray(s.type) ? s.type[0] : s.type;
   if (type === 'object' || isObj(s.properties)) {
     const out: Obj = {};
-    if (isObj(s.properties)) for (const [k, v] of Object.entries(s.properties)) out[k] = example(doc, v, depth + 1);
+    if (isObj(s.properties))
+      for (const [k, v] of Object.entries(s.properties)) out[k] = example(doc, v, depth + 1);
     return out;
   }
   if (type === 'array') return [example(doc, s.items, depth + 1)];
@@ -105,7 +113,12 @@ function scalarText(v: Json): string {
 export function importOpenApi(text: string): HttpImportedCollection {
   const doc = parseDocument(text, true);
   const version = str(doc.openapi);
-  if (!version) fail(typeof doc.swagger === 'string' ? 'Swagger 2.0 is not supported; convert it to OpenAPI 3 first' : 'not an OpenAPI document (no "openapi" field)');
+  if (!version)
+    fail(
+      typeof doc.swagger === 'string'
+        ? 'Swagger 2.0 is not supported; convert it to OpenAPI 3 first'
+        : 'not an OpenAPI document (no "openapi" field)',
+    );
   if (!version.startsWith('3.')) fail(`OpenAPI ${version} is not supported (3.x only)`);
   if (!isObj(doc.paths)) fail('the document has no "paths" object');
   const warnings: string[] = [];
@@ -114,11 +127,13 @@ export function importOpenApi(text: string): HttpImportedCollection {
   const server = isObj(servers[0]) ? servers[0] : undefined;
   let base = str(server?.url) ?? 'http://localhost';
   if (server && isObj(server.variables)) {
-    for (const [k, v] of Object.entries(server.variables)) base = base.replace(`{${k}}`, isObj(v) ? scalarText(v.default ?? '') : '');
+    for (const [k, v] of Object.entries(server.variables))
+      base = base.replace(`{${k}}`, isObj(v) ? scalarText(v.default ?? '') : '');
   }
   variables.set('baseUrl', base.replace(/\/+$/, ''));
   const info = isObj(doc.info) ? doc.info : {};
-  const schemes = isObj(doc.components) && isObj(doc.components.securitySchemes) ? doc.components.securitySchemes : {};
+  const schemes =
+    isObj(doc.components) && isObj(doc.components.securitySchemes) ? doc.components.securitySchemes : {};
   const requests: HttpImportedCollection['requests'] = [];
 
   const authFor = (security: Json | undefined): HttpRequestSpec['auth'] => {
@@ -134,15 +149,26 @@ export function importOpenApi(text: string): HttpImportedCollection {
           variables.set('password', variables.get('password') ?? '');
           return { type: 'basic', username: '{{username}}', password: '{{password}}' };
         }
-        if (sch.type === 'http' && scheme === 'digest') return { type: 'digest', username: '{{username}}', password: '{{password}}' };
-        if ((sch.type === 'http' && scheme === 'bearer') || sch.type === 'oauth2' || sch.type === 'openIdConnect') {
+        if (sch.type === 'http' && scheme === 'digest')
+          return { type: 'digest', username: '{{username}}', password: '{{password}}' };
+        if (
+          (sch.type === 'http' && scheme === 'bearer') ||
+          sch.type === 'oauth2' ||
+          sch.type === 'openIdConnect'
+        ) {
           variables.set('token', variables.get('token') ?? '');
           return { type: 'bearer', token: '{{token}}' };
         }
         if (sch.type === 'apiKey' && typeof sch.name === 'string') {
           variables.set('apiKey', variables.get('apiKey') ?? '');
-          if (sch.in === 'cookie') warnings.push(`API key "${sch.name}" in a cookie: add it to the cookie jar`);
-          return { type: 'apiKey', name: sch.name, value: '{{apiKey}}', in: sch.in === 'query' ? 'query' : 'header' };
+          if (sch.in === 'cookie')
+            warnings.push(`API key "${sch.name}" in a cookie: add it to the cookie jar`);
+          return {
+            type: 'apiKey',
+            name: sch.name,
+            value: '{{apiKey}}',
+            in: sch.in === 'query' ? 'query' : 'header',
+          };
         }
       }
     }
@@ -156,7 +182,9 @@ export function importOpenApi(text: string): HttpImportedCollection {
     for (const m of METHODS) {
       const op = deref(doc, item[m]);
       if (!isObj(op)) continue;
-      const params = [...shared, ...(Array.isArray(op.parameters) ? op.parameters : [])].map((p) => deref(doc, p)).filter(isObj);
+      const params = [...shared, ...(Array.isArray(op.parameters) ? op.parameters : [])]
+        .map((p) => deref(doc, p))
+        .filter(isObj);
       let urlPath = path.replace(/\{([^}]+)\}/g, (_m, n: string) => `{{${n}}}`);
       const query: string[] = [];
       const headers: HttpKeyValue[] = [];
@@ -167,8 +195,10 @@ export function importOpenApi(text: string): HttpImportedCollection {
         if (p.in === 'path') {
           if (!variables.has(name)) variables.set(name, scalarText(ex));
         } else if (p.in === 'query') {
-          if (p.required === true || p.example !== undefined) query.push(`${encodeURIComponent(name)}=${encodeURIComponent(scalarText(ex))}`);
-        } else if (p.in === 'header') headers.push({ name, value: scalarText(ex), enabled: p.required === true });
+          if (p.required === true || p.example !== undefined)
+            query.push(`${encodeURIComponent(name)}=${encodeURIComponent(scalarText(ex))}`);
+        } else if (p.in === 'header')
+          headers.push({ name, value: scalarText(ex), enabled: p.required === true });
       }
       if (query.length) urlPath += `?${query.join('&')}`;
       let body: HttpBody = { type: 'none' };
@@ -187,10 +217,18 @@ export function importOpenApi(text: string): HttpImportedCollection {
           if (ex === null) ex = example(doc, media.schema);
           if (jsonType) body = { type: 'json', text: JSON.stringify(ex, null, 2) };
           else if (chosen === 'application/x-www-form-urlencoded' && isObj(ex)) {
-            body = { type: 'form', fields: Object.entries(ex).map(([name, v]) => ({ name, value: scalarText(v), enabled: true })) };
+            body = {
+              type: 'form',
+              fields: Object.entries(ex).map(([name, v]) => ({ name, value: scalarText(v), enabled: true })),
+            };
           } else if (chosen === 'multipart/form-data' && isObj(ex)) {
-            body = { type: 'multipart', parts: Object.entries(ex).map(([name, v]) => ({ name, value: scalarText(v), enabled: true })) };
-            warnings.push(`${m.toUpperCase()} ${path}: multipart file fields imported as text; pick the files in the composer`);
+            body = {
+              type: 'multipart',
+              parts: Object.entries(ex).map(([name, v]) => ({ name, value: scalarText(v), enabled: true })),
+            };
+            warnings.push(
+              `${m.toUpperCase()} ${path}: multipart file fields imported as text; pick the files in the composer`,
+            );
           } else body = { type: 'raw', text: typeof ex === 'string' ? ex : '', contentType: chosen };
         }
       }
@@ -198,7 +236,13 @@ export function importOpenApi(text: string): HttpImportedCollection {
       const tags = Array.isArray(op.tags) ? op.tags : [];
       const folder = (str(tags[0]) ?? '').replace(/[^A-Za-z0-9 _.-]+/g, '-').replace(/^[-.]+|[-.]+$/g, '');
       const s = spec(
-        { method: m.toUpperCase(), url: `{{baseUrl}}${urlPath}`, headers, body, auth: authFor(op.security ?? doc.security) },
+        {
+          method: m.toUpperCase(),
+          url: `{{baseUrl}}${urlPath}`,
+          headers,
+          body,
+          auth: authFor(op.security ?? doc.security),
+        },
         `${m.toUpperCase()} ${path}`,
         warnings,
       );
@@ -218,7 +262,13 @@ export function importOpenApi(text: string): HttpImportedCollection {
 
 function kvList(v: Json | undefined): HttpKeyValue[] {
   if (!Array.isArray(v)) return [];
-  return v.filter(isObj).map((e) => ({ name: scalarText(e.key ?? ''), value: scalarText(e.value ?? ''), enabled: e.disabled !== true }));
+  return v
+    .filter(isObj)
+    .map((e) => ({
+      name: scalarText(e.key ?? ''),
+      value: scalarText(e.value ?? ''),
+      enabled: e.disabled !== true,
+    }));
 }
 
 function authParam(list: Json | undefined, key: string): string {
@@ -230,20 +280,37 @@ function authParam(list: Json | undefined, key: string): string {
   return isObj(list) ? scalarText(list[key] ?? '') : '';
 }
 
-function postmanAuth(a: Json | undefined, warnings: string[], where: string): HttpRequestSpec['auth'] | undefined {
+function postmanAuth(
+  a: Json | undefined,
+  warnings: string[],
+  where: string,
+): HttpRequestSpec['auth'] | undefined {
   if (!isObj(a)) return undefined;
   const type = str(a.type);
   switch (type) {
     case 'noauth':
       return { type: 'none' };
     case 'basic':
-      return { type: 'basic', username: authParam(a.basic, 'username'), password: authParam(a.basic, 'password') };
+      return {
+        type: 'basic',
+        username: authParam(a.basic, 'username'),
+        password: authParam(a.basic, 'password'),
+      };
     case 'digest':
-      return { type: 'digest', username: authParam(a.digest, 'username'), password: authParam(a.digest, 'password') };
+      return {
+        type: 'digest',
+        username: authParam(a.digest, 'username'),
+        password: authParam(a.digest, 'password'),
+      };
     case 'bearer':
       return { type: 'bearer', token: authParam(a.bearer, 'token') };
     case 'apikey':
-      return { type: 'apiKey', name: authParam(a.apikey, 'key') || 'X-API-Key', value: authParam(a.apikey, 'value'), in: authParam(a.apikey, 'in') === 'query' ? 'query' : 'header' };
+      return {
+        type: 'apiKey',
+        name: authParam(a.apikey, 'key') || 'X-API-Key',
+        value: authParam(a.apikey, 'value'),
+        in: authParam(a.apikey, 'in') === 'query' ? 'query' : 'header',
+      };
     default:
       warnings.push(`${where}: auth type ${type ?? '?'} is not supported; imported without auth`);
       return { type: 'none' };
@@ -256,7 +323,10 @@ function postmanUrl(u: Json | undefined): string {
   if (typeof u.raw === 'string') return u.raw;
   const host = Array.isArray(u.host) ? u.host.map(scalarText).join('.') : scalarText(u.host ?? '');
   const path = Array.isArray(u.path) ? u.path.map(scalarText).join('/') : scalarText(u.path ?? '');
-  const q = kvList(u.query).filter((k) => k.enabled).map((k) => `${k.name}=${k.value}`).join('&');
+  const q = kvList(u.query)
+    .filter((k) => k.enabled)
+    .map((k) => `${k.name}=${k.value}`)
+    .join('&');
   return `${str(u.protocol) ? `${str(u.protocol)}://` : ''}${host}${path ? `/${path}` : ''}${q ? `?${q}` : ''}`;
 }
 
@@ -267,7 +337,14 @@ function postmanBody(b: Json | undefined, warnings: string[], where: string): Ht
       const text = scalarText(b.raw ?? '');
       const lang = isObj(b.options) && isObj(b.options.raw) ? str(b.options.raw.language) : undefined;
       if (lang === 'json') return { type: 'json', text };
-      const ct = lang === 'xml' ? 'application/xml' : lang === 'html' ? 'text/html' : lang === 'javascript' ? 'application/javascript' : 'text/plain';
+      const ct =
+        lang === 'xml'
+          ? 'application/xml'
+          : lang === 'html'
+            ? 'text/html'
+            : lang === 'javascript'
+              ? 'application/javascript'
+              : 'text/plain';
       return { type: 'raw', text, contentType: ct };
     }
     case 'urlencoded':
@@ -276,8 +353,19 @@ function postmanBody(b: Json | undefined, warnings: string[], where: string): Ht
       return {
         type: 'multipart',
         parts: (Array.isArray(b.formdata) ? b.formdata : []).filter(isObj).map((p) => {
-          const file = p.type === 'file' ? (Array.isArray(p.src) ? scalarText(p.src[0] ?? '') : scalarText(p.src ?? '')) : undefined;
-          return { name: scalarText(p.key ?? '') || 'field', value: file === undefined ? scalarText(p.value ?? '') : '', file: file || undefined, contentType: str(p.contentType), enabled: p.disabled !== true };
+          const file =
+            p.type === 'file'
+              ? Array.isArray(p.src)
+                ? scalarText(p.src[0] ?? '')
+                : scalarText(p.src ?? '')
+              : undefined;
+          return {
+            name: scalarText(p.key ?? '') || 'field',
+            value: file === undefined ? scalarText(p.value ?? '') : '',
+            file: file || undefined,
+            contentType: str(p.contentType),
+            enabled: p.disabled !== true,
+          };
         }),
       };
     case 'file': {
@@ -292,7 +380,8 @@ function postmanBody(b: Json | undefined, warnings: string[], where: string): Ht
       const g = isObj(b.graphql) ? b.graphql : {};
       let variables: Json = null;
       try {
-        variables = typeof g.variables === 'string' && g.variables.trim() ? (JSON.parse(g.variables) as Json) : null;
+        variables =
+          typeof g.variables === 'string' && g.variables.trim() ? (JSON.parse(g.variables) as Json) : null;
       } catch {
         warnings.push(`${where}: GraphQL variables are not valid JSON and were dropped`);
       }
@@ -307,18 +396,29 @@ export function importPostman(text: string): HttpImportedCollection {
   const doc = parseDocument(text, false);
   const info = isObj(doc.info) ? doc.info : undefined;
   const schema = str(info?.schema) ?? '';
-  if (!info || !/collection\/v2\.[01]/.test(schema)) fail('not a Postman collection v2.1 (info.schema must name collection v2.1.0)');
+  if (!info || !/collection\/v2\.[01]/.test(schema))
+    fail('not a Postman collection v2.1 (info.schema must name collection v2.1.0)');
   if (!Array.isArray(doc.item)) fail('the collection has no "item" array');
   const warnings: string[] = [];
   const requests: HttpImportedCollection['requests'] = [];
   const variables = kvList(doc.variable);
-  const walk = (items: Json[], folder: string[], inherited: HttpRequestSpec['auth'] | undefined, depth: number) => {
+  const walk = (
+    items: Json[],
+    folder: string[],
+    inherited: HttpRequestSpec['auth'] | undefined,
+    depth: number,
+  ) => {
     if (depth > 16) return;
     for (const it of items) {
       if (!isObj(it)) continue;
       const name = (str(it.name) ?? 'request').slice(0, 256);
       if (Array.isArray(it.item)) {
-        walk(it.item, [...folder, name.replace(/[^A-Za-z0-9 _.-]+/g, '-').replace(/^[-.]+|[-.]+$/g, '') || 'folder'], postmanAuth(it.auth, warnings, name) ?? inherited, depth + 1);
+        walk(
+          it.item,
+          [...folder, name.replace(/[^A-Za-z0-9 _.-]+/g, '-').replace(/^[-.]+|[-.]+$/g, '') || 'folder'],
+          postmanAuth(it.auth, warnings, name) ?? inherited,
+          depth + 1,
+        );
         continue;
       }
       const r = it.request;
@@ -335,7 +435,10 @@ export function importPostman(text: string): HttpImportedCollection {
         {
           method: str(r.method) ?? 'GET',
           url: postmanUrl(r.url),
-          headers: body.type === 'none' || body.type === 'raw' ? headers : headers.filter((h) => h.name.toLowerCase() !== 'content-type' || body.type === 'json'),
+          headers:
+            body.type === 'none' || body.type === 'raw'
+              ? headers
+              : headers.filter((h) => h.name.toLowerCase() !== 'content-type' || body.type === 'json'),
           body,
           auth: postmanAuth(r.auth, warnings, where) ?? inherited ?? { type: 'none' },
         },

@@ -3,7 +3,6 @@
 // pre-encoded request and parses just enough of each response (status, Content-Length or chunked framing)
 // — the composer's timing-rich path would measure itself instead of the server. HTTP/2 runs C concurrent
 // streams on one session. Load runs deliberately do not use a proxy, cookies, redirects or Digest auth.
-import { readFile } from 'node:fs/promises';
 import { connect as h2connect, type ClientHttp2Session } from 'node:http2';
 import { connect as netConnect, isIP, type Socket } from 'node:net';
 import { connect as tlsConnect, rootCertificates } from 'node:tls';
@@ -61,7 +60,15 @@ class H1Conn {
       this.pending = null;
       if (!p) return;
       if (this.state === 'until-close' && !err) p.resolve(this.status);
-      else p.reject(err ? toEngineError(err) : new EngineError(this.state === 'head' ? 'CONNECTION_RESET' : 'RESPONSE_INCOMPLETE', 'connection closed mid-response'));
+      else
+        p.reject(
+          err
+            ? toEngineError(err)
+            : new EngineError(
+                this.state === 'head' ? 'CONNECTION_RESET' : 'RESPONSE_INCOMPLETE',
+                'connection closed mid-response',
+              ),
+        );
     };
     socket.on('error', (err) => gone(err));
     socket.on('close', () => gone());
@@ -96,13 +103,20 @@ class H1Conn {
       if (this.state === 'head') {
         const idx = buf.indexOf('\r\n\r\n');
         if (idx < 0) {
-          if (buf.length > this.maxHeaderBytes) this.fail(new EngineError('HTTP_PROTOCOL_ERROR', 'response header block too large'));
+          if (buf.length > this.maxHeaderBytes)
+            this.fail(new EngineError('HTTP_PROTOCOL_ERROR', 'response header block too large'));
           return;
         }
         const head = buf.toString('latin1', 0, idx);
         this.buf = buf.subarray(idx + 4);
         const m = /^HTTP\/1\.[01] (\d{3})/.exec(head);
-        if (!m) return this.fail(new EngineError('HTTP_PROTOCOL_ERROR', `not an HTTP/1.x status line: ${JSON.stringify(head.slice(0, 40))}`));
+        if (!m)
+          return this.fail(
+            new EngineError(
+              'HTTP_PROTOCOL_ERROR',
+              `not an HTTP/1.x status line: ${JSON.stringify(head.slice(0, 40))}`,
+            ),
+          );
         this.status = Number(m[1]);
         if (this.status >= 100 && this.status < 200) continue;
         let length = -1;
@@ -112,10 +126,14 @@ class H1Conn {
           const c = line.indexOf(':');
           if (c < 0) continue;
           const k = line.slice(0, c).trim().toLowerCase();
-          const v = line.slice(c + 1).trim().toLowerCase();
+          const v = line
+            .slice(c + 1)
+            .trim()
+            .toLowerCase();
           if (k === 'content-length') length = Number(v);
           else if (k === 'transfer-encoding') chunked = v.includes('chunked');
-          else if (k === 'connection') this.closeAfter = v.includes('close') ? true : v.includes('keep-alive') ? false : this.closeAfter;
+          else if (k === 'connection')
+            this.closeAfter = v.includes('close') ? true : v.includes('keep-alive') ? false : this.closeAfter;
         }
         if (this.pending.head || this.status === 204 || this.status === 304) this.complete();
         else if (chunked) this.state = 'chunk-size';
@@ -251,7 +269,8 @@ export class LoadRun {
       last = -1;
     }
     const histogram: { le: number; count: number }[] = [];
-    for (let i = first; i <= last; i++) histogram.push({ le: BOUNDS[i] ?? this.max, count: this.buckets[i] ?? 0 });
+    for (let i = first; i <= last; i++)
+      histogram.push({ le: BOUNDS[i] ?? this.max, count: this.buckets[i] ?? 0 });
     let bytes = this.bytesFromClosed;
     for (const c of this.conns) bytes += c.bytes;
     return {
@@ -280,7 +299,11 @@ export class LoadRun {
 
   private async run(): Promise<HttpLoadSummary> {
     const spec = this.spec;
-    if (spec.auth.type === 'digest') throw new EngineError('NOT_SUPPORTED', 'load runs do not answer Digest challenges; use basic or bearer auth');
+    if (spec.auth.type === 'digest')
+      throw new EngineError(
+        'NOT_SUPPORTED',
+        'load runs do not answer Digest challenges; use basic or bearer auth',
+      );
     const url = parseUrl(spec.url);
     const headers = enabledHeaders(spec.headers);
     applyAuth(spec.auth, url, headers);
@@ -288,14 +311,19 @@ export class LoadRun {
     let body: Buffer = Buffer.alloc(0);
     if (prepared) {
       const max = this.o.maxBodyBytes ?? 16 * 1024 * 1024;
-      if (prepared.length > max) throw new EngineError('LIMIT_EXCEEDED', `a load-run body is held in memory; ${prepared.length} bytes exceeds ${max}`);
+      if (prepared.length > max)
+        throw new EngineError(
+          'LIMIT_EXCEEDED',
+          `a load-run body is held in memory; ${prepared.length} bytes exceeds ${max}`,
+        );
       if (prepared.inMemory) body = prepared.inMemory;
       else {
         const parts: Buffer[] = [];
         for await (const c of prepared.open()) parts.push(c);
         body = Buffer.concat(parts);
       }
-      if (prepared.contentType && !hasHeader(headers, 'content-type')) headers.push(['Content-Type', prepared.contentType]);
+      if (prepared.contentType && !hasHeader(headers, 'content-type'))
+        headers.push(['Content-Type', prepared.contentType]);
     }
     if (!hasHeader(headers, 'user-agent')) headers.push(['User-Agent', this.o.userAgent ?? 'Wirelab']);
     if (!hasHeader(headers, 'accept')) headers.push(['Accept', '*/*']);
@@ -308,7 +336,9 @@ export class LoadRun {
       const t = performance.now();
       if (t > deadline) this.stopping = true;
       // Requests stuck beyond the timeout are failed by closing their connection.
-      for (const c of this.conns) if (c.pending && t - c.pending.startedAt > spec.options.timeoutMs) c.socket.destroy(new EngineError('TIMEOUT', `no response within ${spec.options.timeoutMs} ms`));
+      for (const c of this.conns)
+        if (c.pending && t - c.pending.startedAt > spec.options.timeoutMs)
+          c.socket.destroy(new EngineError('TIMEOUT', `no response within ${spec.options.timeoutMs} ms`));
       this.o.onProgress?.(this.summary());
     }, every);
     try {
@@ -351,11 +381,19 @@ export class LoadRun {
     });
   }
 
-  private async runH1(url: URL, https: boolean, headers: [string, string][], body: Buffer, deadline: number): Promise<void> {
+  private async runH1(
+    url: URL,
+    https: boolean,
+    headers: [string, string][],
+    body: Buffer,
+    deadline: number,
+  ): Promise<void> {
     const method = this.spec.method;
     let head = `${method} ${url.pathname}${url.search} HTTP/1.1\r\nHost: ${url.host}\r\n`;
-    for (const [k, v] of headers) if (k.toLowerCase() !== 'host' && k.toLowerCase() !== 'content-length') head += `${k}: ${v}\r\n`;
-    if (body.length || ['POST', 'PUT', 'PATCH'].includes(method)) head += `Content-Length: ${body.length}\r\n`;
+    for (const [k, v] of headers)
+      if (k.toLowerCase() !== 'host' && k.toLowerCase() !== 'content-length') head += `${k}: ${v}\r\n`;
+    if (body.length || ['POST', 'PUT', 'PATCH'].includes(method))
+      head += `Content-Length: ${body.length}\r\n`;
     const bytes = Buffer.concat([Buffer.from(`${head}\r\n`, 'latin1'), body]);
     const isHead = method === 'HEAD';
     const worker = async () => {
@@ -401,10 +439,16 @@ export class LoadRun {
       session.once('error', (err) => reject(toEngineError(err, 'connect')));
     });
     session.on('error', () => undefined);
-    const h: Record<string, string> = { ':method': this.spec.method, ':path': `${url.pathname}${url.search}` };
+    const h: Record<string, string> = {
+      ':method': this.spec.method,
+      ':path': `${url.pathname}${url.search}`,
+    };
     for (const [k, v] of headers) {
       const lk = k.toLowerCase();
-      if (!['host', 'connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'content-length'].includes(lk)) h[lk] = v;
+      if (
+        !['host', 'connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'content-length'].includes(lk)
+      )
+        h[lk] = v;
     }
     if (body.length) h['content-length'] = String(body.length);
     const one = () =>
@@ -416,7 +460,11 @@ export class LoadRun {
         st.on('end', () => resolve(status));
         st.on('error', (err) => reject(toEngineError(err)));
         st.setTimeout(o.timeoutMs, () => st.close());
-        st.on('close', () => (status ? resolve(status) : reject(new EngineError('RESPONSE_INCOMPLETE', `stream closed (code ${st.rstCode})`))));
+        st.on('close', () =>
+          status
+            ? resolve(status)
+            : reject(new EngineError('RESPONSE_INCOMPLETE', `stream closed (code ${st.rstCode})`)),
+        );
         if (body.length) st.end(body);
       });
     const worker = async () => {

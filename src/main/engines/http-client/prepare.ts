@@ -6,7 +6,6 @@ import type { HttpAuth, HttpBody, HttpKeyValue, HttpRequestSpec } from '../../..
 import { EngineError } from '../common/errors';
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-// eslint-disable-next-line no-control-regex
 const BAD_VALUE = /[\r\n\0]/;
 
 export type Variables = ReadonlyMap<string, string>;
@@ -41,7 +40,11 @@ function subBody(body: HttpBody, vars: Variables): HttpBody {
     case 'multipart':
       return {
         ...body,
-        parts: body.parts.map((p) => ({ ...p, value: substitute(p.value, vars), file: p.file === undefined ? undefined : substitute(p.file, vars) })),
+        parts: body.parts.map((p) => ({
+          ...p,
+          value: substitute(p.value, vars),
+          file: p.file === undefined ? undefined : substitute(p.file, vars),
+        })),
       };
     case 'binary':
       return { ...body, file: substitute(body.file, vars) };
@@ -54,7 +57,11 @@ function subAuth(auth: HttpAuth, vars: Variables): HttpAuth {
       return auth;
     case 'basic':
     case 'digest':
-      return { ...auth, username: substitute(auth.username, vars), password: substitute(auth.password, vars) };
+      return {
+        ...auth,
+        username: substitute(auth.username, vars),
+        password: substitute(auth.password, vars),
+      };
     case 'bearer':
       return { ...auth, token: substitute(auth.token, vars) };
     case 'apiKey':
@@ -77,7 +84,8 @@ export function applyVariables(spec: HttpRequestSpec, vars: Variables): HttpRequ
 export function parseUrl(text: string): URL {
   const t = text.trim();
   if (t === '') throw new EngineError('INVALID_URL', 'URL is empty');
-  if (/\s/.test(t)) throw new EngineError('INVALID_URL', `URL contains whitespace: ${JSON.stringify(t.slice(0, 200))}`);
+  if (/\s/.test(t))
+    throw new EngineError('INVALID_URL', `URL contains whitespace: ${JSON.stringify(t.slice(0, 200))}`);
   const withScheme = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(t) ? t : `http://${t}`;
   let url: URL;
   try {
@@ -85,7 +93,8 @@ export function parseUrl(text: string): URL {
   } catch {
     throw new EngineError('INVALID_URL', `cannot parse ${JSON.stringify(t.slice(0, 200))}`);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new EngineError('INVALID_URL', `unsupported scheme ${url.protocol} (use http or https)`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new EngineError('INVALID_URL', `unsupported scheme ${url.protocol} (use http or https)`);
   if (!url.hostname) throw new EngineError('INVALID_URL', 'URL has no host');
   if (url.username || url.password) {
     // Credentials in the URL are moved to Basic auth by the caller; they never travel in the request line.
@@ -94,8 +103,13 @@ export function parseUrl(text: string): URL {
 }
 
 export function checkHeader(name: string, value: string): void {
-  if (!TOKEN.test(name)) throw new EngineError('INVALID_HEADER', `header name ${JSON.stringify(name.slice(0, 100))} is not an HTTP token`);
-  if (BAD_VALUE.test(value)) throw new EngineError('INVALID_HEADER', `header ${name} has a line break or NUL in its value`);
+  if (!TOKEN.test(name))
+    throw new EngineError(
+      'INVALID_HEADER',
+      `header name ${JSON.stringify(name.slice(0, 100))} is not an HTTP token`,
+    );
+  if (BAD_VALUE.test(value))
+    throw new EngineError('INVALID_HEADER', `header ${name} has a line break or NUL in its value`);
 }
 
 /** Enabled headers with a non-empty name, validated. */

@@ -13,7 +13,9 @@ function envVar(env: Env, name: string): string | undefined {
 
 export function isLoopback(hostname: string): boolean {
   const h = hostname.replace(/^\[|\]$/g, '').toLowerCase();
-  return h === 'localhost' || h.endsWith('.localhost') || h === '::1' || (isIP(h) === 4 && h.startsWith('127.'));
+  return (
+    h === 'localhost' || h.endsWith('.localhost') || h === '::1' || (isIP(h) === 4 && h.startsWith('127.'))
+  );
 }
 
 function noProxyMatches(noProxy: string, url: URL): boolean {
@@ -23,7 +25,9 @@ function noProxyMatches(noProxy: string, url: URL): boolean {
     const entry = raw.trim().toLowerCase();
     if (!entry) continue;
     if (entry === '*') return true;
-    const [h = '', p] = entry.startsWith('[') ? [entry.slice(1, entry.indexOf(']')), entry.split(']:')[1]] : entry.split(':');
+    const [h = '', p] = entry.startsWith('[')
+      ? [entry.slice(1, entry.indexOf(']')), entry.split(']:')[1]]
+      : entry.split(':');
     if (p && p !== port) continue;
     const suffix = h.replace(/^\*?\./, '');
     if (host === suffix || host.endsWith(`.${suffix}`)) return true;
@@ -42,14 +46,18 @@ export function proxyFor(url: URL, setting: string, env: Env = process.env): URL
     text = url.protocol === 'https:' ? envVar(env, 'https_proxy') : envVar(env, 'http_proxy');
     if (!text) return undefined;
   } else text = setting;
-  const withScheme = /^[a-z]+:\/\//i.test(text) ? text : `http://${text}`;
+  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(text) ? text : `http://${text}`;
   let proxy: URL;
   try {
     proxy = new URL(withScheme);
   } catch {
     throw new EngineError('INVALID_URL', `proxy ${JSON.stringify(text)} is not a URL`);
   }
-  if (proxy.protocol !== 'http:') throw new EngineError('NOT_SUPPORTED', `proxy scheme ${proxy.protocol} (only http:// proxies are supported)`);
+  if (proxy.protocol !== 'http:')
+    throw new EngineError(
+      'NOT_SUPPORTED',
+      `proxy scheme ${proxy.protocol} (only http:// proxies are supported)`,
+    );
   return proxy;
 }
 

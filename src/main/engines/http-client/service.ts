@@ -67,7 +67,11 @@ export class HttpClientService extends TypedEmitter<HttpClientEvent> {
       maxResponseHeaderBytes: l.maxResponseHeaderBytes ?? HTTP_CLIENT_DEFAULTS.maxResponseHeaderBytes,
     };
     this.userAgent = opts.userAgent ?? 'Wirelab';
-    this.history = new HistoryStore(join(opts.dir, 'history.json'), l.maxHistory ?? HTTP_CLIENT_DEFAULTS.maxHistory, problem);
+    this.history = new HistoryStore(
+      join(opts.dir, 'history.json'),
+      l.maxHistory ?? HTTP_CLIENT_DEFAULTS.maxHistory,
+      problem,
+    );
     this.envFile = new JsonFile(join(opts.dir, 'environments.json'), HttpEnvironments, problem);
     this.cookieFile = new JsonFile(join(opts.dir, 'cookies.json'), CookieFile, problem);
     this.jar = new CookieJar(this.cookieFile.load().cookies, l.maxCookies ?? HTTP_CLIENT_DEFAULTS.maxCookies);
@@ -90,24 +94,54 @@ export class HttpClientService extends TypedEmitter<HttpClientEvent> {
 
   async send(input: In<'send'>): Promise<HttpResponse> {
     const id = input.id ?? this.ids.next();
-    if (this.inflight.has(id)) throw new EngineError('INVALID_INPUT', `a request with id ${id} is already running`);
+    if (this.inflight.has(id))
+      throw new EngineError('INVALID_INPUT', `a request with id ${id} is already running`);
     const controller = new AbortController();
     this.inflight.set(id, controller);
     const timeoutMs = input.request.options.timeoutMs;
-    const timer = setTimeout(() => controller.abort(new EngineError('TIMEOUT', `no complete response within ${timeoutMs} ms`)), timeoutMs);
+    const timer = setTimeout(
+      () => controller.abort(new EngineError('TIMEOUT', `no complete response within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
     const at = Date.now();
     try {
       const spec = applyVariables(input.request, this.variables(input.environment));
-      const res = await sendComposed(spec, id, { jar: this.jar, onCookiesChanged: () => this.saveCookies(), spoolDir: join(this.opts.dir, 'bodies'), limits: this.limits, userAgent: this.userAgent }, controller.signal);
+      const res = await sendComposed(
+        spec,
+        id,
+        {
+          jar: this.jar,
+          onCookiesChanged: () => this.saveCookies(),
+          spoolDir: join(this.opts.dir, 'bodies'),
+          limits: this.limits,
+          userAgent: this.userAgent,
+        },
+        controller.signal,
+      );
       if (input.saveHistory) {
-        this.history.add({ id, at, request: input.request, status: res.status, httpVersion: res.httpVersion, durationMs: res.timing.total, bodyBytes: res.sizes.bodyDecoded });
+        this.history.add({
+          id,
+          at,
+          request: input.request,
+          status: res.status,
+          httpVersion: res.httpVersion,
+          durationMs: res.timing.total,
+          bodyBytes: res.sizes.bodyDecoded,
+        });
         this.emit({ engine: 'httpClient', type: 'history.changed', session: 'history', at: Date.now() });
       }
       return res;
     } catch (err) {
       const e = toEngineError(controller.signal.aborted ? (controller.signal.reason as unknown) : err);
       if (input.saveHistory) {
-        this.history.add({ id, at, request: input.request, code: e.code, message: e.message.slice(0, 500), durationMs: Date.now() - at });
+        this.history.add({
+          id,
+          at,
+          request: input.request,
+          code: e.code,
+          message: e.message.slice(0, 500),
+          durationMs: Date.now() - at,
+        });
         this.emit({ engine: 'httpClient', type: 'history.changed', session: 'history', at: Date.now() });
       }
       throw e;
@@ -150,7 +184,8 @@ export class HttpClientService extends TypedEmitter<HttpClientEvent> {
       if (names.has(e.name)) throw new EngineError('INVALID_INPUT', `two environments are named ${e.name}`);
       names.add(e.name);
     }
-    if (input.active !== null && !names.has(input.active)) throw new EngineError('INVALID_INPUT', `active environment ${input.active} does not exist`);
+    if (input.active !== null && !names.has(input.active))
+      throw new EngineError('INVALID_INPUT', `active environment ${input.active} does not exist`);
     this.envFile.save(input);
     return input;
   }
@@ -227,7 +262,11 @@ export class HttpClientService extends TypedEmitter<HttpClientEvent> {
     const spec = applyVariables(input.request, this.variables(input.environment));
     // Errors a user can fix are reported by this call, not later in a load.done event.
     parseUrl(spec.url);
-    if (spec.auth.type === 'digest') throw new EngineError('NOT_SUPPORTED', 'load runs do not answer Digest challenges; use basic or bearer auth');
+    if (spec.auth.type === 'digest')
+      throw new EngineError(
+        'NOT_SUPPORTED',
+        'load runs do not answer Digest challenges; use basic or bearer auth',
+      );
     const session = this.runIds.next();
     const run = new LoadRun(session, spec, {
       requests: input.requests,
@@ -235,7 +274,8 @@ export class HttpClientService extends TypedEmitter<HttpClientEvent> {
       maxDurationMs: input.maxDurationMs,
       userAgent: this.userAgent,
       maxResponseHeaderBytes: this.limits.maxResponseHeaderBytes,
-      onProgress: (summary) => this.emit({ engine: 'httpClient', type: 'load.progress', session, at: Date.now(), summary }),
+      onProgress: (summary) =>
+        this.emit({ engine: 'httpClient', type: 'load.progress', session, at: Date.now(), summary }),
     });
     this.runs.set(session, run);
     const finished = [...this.runs.keys()].slice(0, Math.max(0, this.runs.size - KEEP_FINISHED_RUNS));
@@ -244,7 +284,12 @@ export class HttpClientService extends TypedEmitter<HttpClientEvent> {
       (summary) => this.emit({ engine: 'httpClient', type: 'load.done', session, at: Date.now(), summary }),
       (err: unknown) => {
         const e = toEngineError(err);
-        const summary: HttpLoadSummary = { ...run.summary(true), state: 'stopped', errors: 1, errorCodes: { [e.code]: 1 } };
+        const summary: HttpLoadSummary = {
+          ...run.summary(true),
+          state: 'stopped',
+          errors: 1,
+          errorCodes: { [e.code]: 1 },
+        };
         this.emit({ engine: 'httpClient', type: 'load.done', session, at: Date.now(), summary });
       },
     );

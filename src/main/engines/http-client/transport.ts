@@ -4,7 +4,13 @@
 // after the exchange. It knows nothing of redirects, cookies, auth challenges or history.
 import { lookup } from 'node:dns/promises';
 import { request as httpRequest, type IncomingMessage, type ClientRequest } from 'node:http';
-import { connect as h2connect, constants as h2c, type ClientHttp2Session, type ClientHttp2Stream, type IncomingHttpHeaders } from 'node:http2';
+import {
+  connect as h2connect,
+  constants as h2c,
+  type ClientHttp2Session,
+  type ClientHttp2Stream,
+  type IncomingHttpHeaders,
+} from 'node:http2';
 import { connect as netConnect, isIP, type Socket } from 'node:net';
 import { once } from 'node:events';
 import { connect as tlsConnect, rootCertificates, type TLSSocket } from 'node:tls';
@@ -41,11 +47,22 @@ export interface ExchangeResult {
 }
 
 /** Hop-by-hop headers that HTTP/2 forbids (RFC 9113 §8.2.2). */
-const H2_FORBIDDEN = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'host']);
+const H2_FORBIDDEN = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'transfer-encoding',
+  'upgrade',
+  'host',
+]);
 
-const TLS_ERROR_CODES = /^(ERR_SSL|ERR_TLS|CERT_|UNABLE_TO|DEPTH_ZERO|SELF_SIGNED|HOSTNAME_MISMATCH|ERR_OSSL)/;
+const TLS_ERROR_CODES =
+  /^(ERR_SSL|ERR_TLS|CERT_|UNABLE_TO|DEPTH_ZERO|SELF_SIGNED|HOSTNAME_MISMATCH|ERR_OSSL)/;
 
-function mapError(err: unknown, phase: 'dns' | 'connect' | 'tls' | 'proxy' | 'request' | 'response'): EngineError {
+function mapError(
+  err: unknown,
+  phase: 'dns' | 'connect' | 'tls' | 'proxy' | 'request' | 'response',
+): EngineError {
   if (err instanceof EngineError) return err;
   const code = (err as NodeJS.ErrnoException)?.code ?? '';
   const message = (err as Error)?.message ?? String(err);
@@ -56,11 +73,22 @@ function mapError(err: unknown, phase: 'dns' | 'connect' | 'tls' | 'proxy' | 're
   if (code.startsWith('HPE_') || code === 'ERR_HTTP2_PROTOCOL_ERROR' || code === 'ERR_HTTP2_ERROR') {
     return new EngineError('HTTP_PROTOCOL_ERROR', `${code}: ${message}`, { cause: err });
   }
-  if (phase === 'response' && (code === 'ECONNRESET' || code === 'ERR_STREAM_PREMATURE_CLOSE' || message === 'aborted')) {
+  if (
+    phase === 'response' &&
+    (code === 'ECONNRESET' || code === 'ERR_STREAM_PREMATURE_CLOSE' || message === 'aborted')
+  ) {
     return new EngineError('RESPONSE_INCOMPLETE', message, { cause: err });
   }
-  if (code === 'ERR_HTTP2_STREAM_ERROR' || code === 'ERR_HTTP2_SESSION_ERROR' || code === 'ERR_HTTP2_GOAWAY_SESSION') {
-    return new EngineError(phase === 'response' ? 'RESPONSE_INCOMPLETE' : 'CONNECTION_RESET', `${code}: ${message}`, { cause: err });
+  if (
+    code === 'ERR_HTTP2_STREAM_ERROR' ||
+    code === 'ERR_HTTP2_SESSION_ERROR' ||
+    code === 'ERR_HTTP2_GOAWAY_SESSION'
+  ) {
+    return new EngineError(
+      phase === 'response' ? 'RESPONSE_INCOMPLETE' : 'CONNECTION_RESET',
+      `${code}: ${message}`,
+      { cause: err },
+    );
   }
   return toEngineError(err, phase);
 }
@@ -105,7 +133,9 @@ function waitConnect(socket: Socket, event: 'connect' | 'secureConnect'): Promis
 
 /** Sends CONNECT host:port through an HTTP proxy and waits for its 2xx. */
 async function tunnel(socket: Socket, target: string, auth: string | undefined): Promise<void> {
-  socket.write(`CONNECT ${target} HTTP/1.1\r\nHost: ${target}\r\n${auth ? `Proxy-Authorization: ${auth}\r\n` : ''}\r\n`);
+  socket.write(
+    `CONNECT ${target} HTTP/1.1\r\nHost: ${target}\r\n${auth ? `Proxy-Authorization: ${auth}\r\n` : ''}\r\n`,
+  );
   const head = await new Promise<Buffer>((resolve, reject) => {
     let buf = Buffer.alloc(0);
     const onData = (d: Buffer) => {
@@ -139,7 +169,10 @@ async function tunnel(socket: Socket, target: string, auth: string | undefined):
   });
   const status = /^HTTP\/1\.[01] (\d{3})/.exec(head.toString('latin1'));
   if (!status || !(status[1] ?? '').startsWith('2')) {
-    throw new EngineError('PROXY_FAILED', `proxy answered CONNECT ${target} with "${head.toString('latin1').split('\r\n')[0]}"`);
+    throw new EngineError(
+      'PROXY_FAILED',
+      `proxy answered CONNECT ${target} with "${head.toString('latin1').split('\r\n')[0]}"`,
+    );
   }
 }
 
@@ -155,7 +188,12 @@ interface Connection {
   t0: number;
 }
 
-async function openConnection(url: URL, o: HttpRequestOptions, signal: AbortSignal, track: (s: Socket) => void): Promise<Connection> {
+async function openConnection(
+  url: URL,
+  o: HttpRequestOptions,
+  signal: AbortSignal,
+  track: (s: Socket) => void,
+): Promise<Connection> {
   const t0 = now();
   const hostname = url.hostname.replace(/^\[|\]$/g, '');
   const https = url.protocol === 'https:';
@@ -179,11 +217,30 @@ async function openConnection(url: URL, o: HttpRequestOptions, signal: AbortSign
   try {
     await race(waitConnect(socket, 'connect'), signal);
   } catch (err) {
-    throw proxy && !(err instanceof EngineError && (err.code === 'TIMEOUT' || err.code === 'CANCELLED')) ? new EngineError('PROXY_FAILED', `proxy ${proxy.host}: ${(err as Error).message}`, { cause: err }) : mapError(err, 'connect');
+    throw proxy && !(err instanceof EngineError && (err.code === 'TIMEOUT' || err.code === 'CANCELLED'))
+      ? new EngineError('PROXY_FAILED', `proxy ${proxy.host}: ${(err as Error).message}`, { cause: err })
+      : mapError(err, 'connect');
   }
   const tConnect = now();
-  if (proxy && https) await race(tunnel(socket, `${hostname.includes(':') ? `[${hostname}]` : hostname}:${port}`, proxyAuthorization(proxy)), signal);
-  if (!https) return { socket, remoteAddress: socket.remoteAddress, viaProxy: Boolean(proxy), dns: tDns - t0, connect: tConnect - tDns, tls: 0, t0 };
+  if (proxy && https)
+    await race(
+      tunnel(
+        socket,
+        `${hostname.includes(':') ? `[${hostname}]` : hostname}:${port}`,
+        proxyAuthorization(proxy),
+      ),
+      signal,
+    );
+  if (!https)
+    return {
+      socket,
+      remoteAddress: socket.remoteAddress,
+      viaProxy: Boolean(proxy),
+      dns: tDns - t0,
+      connect: tConnect - tDns,
+      tls: 0,
+      t0,
+    };
 
   const alpn = o.httpVersion === '1.1' ? ['http/1.1'] : ['h2', 'http/1.1'];
   const ca = o.caPem ? [...rootCertificates, o.caPem] : undefined;
@@ -210,7 +267,11 @@ async function openConnection(url: URL, o: HttpRequestOptions, signal: AbortSign
   }
   const tTls = now();
   const negotiated = tlsSocket.alpnProtocol || undefined;
-  if (o.httpVersion === '2' && negotiated !== 'h2') throw new EngineError('NOT_SUPPORTED', `the server did not offer HTTP/2 in ALPN (got ${negotiated || 'none'})`);
+  if (o.httpVersion === '2' && negotiated !== 'h2')
+    throw new EngineError(
+      'NOT_SUPPORTED',
+      `the server did not offer HTTP/2 in ALPN (got ${negotiated || 'none'})`,
+    );
   return {
     socket: tlsSocket,
     alpn: negotiated,
@@ -266,9 +327,12 @@ export async function exchange(x: ExchangeRequest, signal: AbortSignal): Promise
     let tSent = tReady;
     let tFirst = 0;
     const bodyLen = x.body?.length ?? 0;
-    const headers = x.headers.filter(([k]) => k.toLowerCase() !== 'host' && k.toLowerCase() !== 'content-length');
+    const headers = x.headers.filter(
+      ([k]) => k.toLowerCase() !== 'host' && k.toLowerCase() !== 'content-length',
+    );
     if (x.body) {
-      if (x.body.contentType && !headers.some(([k]) => k.toLowerCase() === 'content-type')) headers.push(['Content-Type', x.body.contentType]);
+      if (x.body.contentType && !headers.some(([k]) => k.toLowerCase() === 'content-type'))
+        headers.push(['Content-Type', x.body.contentType]);
     }
     const needsLength = x.body !== undefined || ['POST', 'PUT', 'PATCH'].includes(x.method);
 
@@ -279,7 +343,9 @@ export async function exchange(x: ExchangeRequest, signal: AbortSignal): Promise
         maxSendHeaderBlockLength: 64 * 1024,
       });
       const s = session;
-      const sessionError = new Promise<never>((_r, reject) => s.once('error', (err) => reject(mapError(err, 'request'))));
+      const sessionError = new Promise<never>((_r, reject) =>
+        s.once('error', (err) => reject(mapError(err, 'request'))),
+      );
       sessionError.catch(() => undefined);
       const h2headers: Record<string, string | string[]> = {
         [h2c.HTTP2_HEADER_METHOD]: x.method,
@@ -311,7 +377,14 @@ export async function exchange(x: ExchangeRequest, signal: AbortSignal): Promise
           new Promise<IncomingHttpHeaders>((resolve, reject) => {
             st.once('response', (h) => resolve(h));
             st.once('error', (err) => reject(mapError(err, 'request')));
-            st.once('close', () => reject(new EngineError('RESPONSE_INCOMPLETE', `stream closed (code ${st.rstCode ?? 0}) before response headers`)));
+            st.once('close', () =>
+              reject(
+                new EngineError(
+                  'RESPONSE_INCOMPLETE',
+                  `stream closed (code ${st.rstCode ?? 0}) before response headers`,
+                ),
+              ),
+            );
           }),
           sessionError,
         ]),
@@ -333,13 +406,16 @@ export async function exchange(x: ExchangeRequest, signal: AbortSignal): Promise
         else respHeaders.push([k, String(v)]);
       }
       const enc = respHeaders.find(([k]) => k === 'content-encoding')?.[1];
+      // The download ends with the last byte off the wire, not when decoding and spooling caught up.
+      let tLast = 0;
+      st.once('end', () => (tLast = now()));
       let body: ReceivedBody;
       try {
         body = await race(receiveBody(st, enc, x.options.decode, x.limits), signal);
       } catch (err) {
         throw mapError(err, 'response');
       }
-      const tEnd = now();
+      const tEnd = tLast || now();
       if (tSent > tFirst) tSent = tFirst;
       return {
         status,
@@ -371,7 +447,10 @@ export async function exchange(x: ExchangeRequest, signal: AbortSignal): Promise
       sendHeaders[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
     }
     if (needsLength) sendHeaders['Content-Length'] = String(bodyLen);
-    const path = conn.viaProxy && x.url.protocol === 'http:' ? `${x.url.origin}${x.url.pathname}${x.url.search}` : `${x.url.pathname}${x.url.search}`;
+    const path =
+      conn.viaProxy && x.url.protocol === 'http:'
+        ? `${x.url.origin}${x.url.pathname}${x.url.search}`
+        : `${x.url.pathname}${x.url.search}`;
     const proxy = conn.viaProxy && x.url.protocol === 'http:' ? proxyFor(x.url, x.options.proxy) : undefined;
     const pa = proxy ? proxyAuthorization(proxy) : undefined;
     if (pa) sendHeaders['Proxy-Authorization'] = pa;
@@ -387,8 +466,10 @@ export async function exchange(x: ExchangeRequest, signal: AbortSignal): Promise
       });
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code ?? '';
-      if (code === 'ERR_INVALID_HTTP_TOKEN' || code === 'ERR_INVALID_CHAR') throw new EngineError('INVALID_HEADER', (err as Error).message, { cause: err });
-      if (code === 'ERR_UNESCAPED_CHARACTERS') throw new EngineError('INVALID_URL', (err as Error).message, { cause: err });
+      if (code === 'ERR_INVALID_HTTP_TOKEN' || code === 'ERR_INVALID_CHAR')
+        throw new EngineError('INVALID_HEADER', (err as Error).message, { cause: err });
+      if (code === 'ERR_UNESCAPED_CHARACTERS')
+        throw new EngineError('INVALID_URL', (err as Error).message, { cause: err });
       throw mapError(err, 'request');
     }
     req = r;
@@ -407,17 +488,33 @@ export async function exchange(x: ExchangeRequest, signal: AbortSignal): Promise
     const res = await response;
     tFirst ||= now();
     const rawHeader = (r as ClientRequest & { _header?: string })._header;
-    const requestHeaders = typeof rawHeader === 'string' ? rawHeader.split('\r\n').slice(1).filter((l) => l.includes(':')).map((l): [string, string] => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 1).trim()]) : Object.entries(sendHeaders).map(([k, v]): [string, string] => [k, String(v)]);
+    const requestHeaders =
+      typeof rawHeader === 'string'
+        ? rawHeader
+            .split('\r\n')
+            .slice(1)
+            .filter((l) => l.includes(':'))
+            .map((l): [string, string] => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 1).trim()])
+        : Object.entries(sendHeaders).map(([k, v]): [string, string] => [k, String(v)]);
     const respHeaders = pairs(res.rawHeaders);
     const enc = res.headers['content-encoding'];
+    let tLast = 0;
+    res.once('end', () => (tLast = now()));
     let body: ReceivedBody;
     try {
-      body = await race(receiveBody(res as Readable, typeof enc === 'string' ? enc : undefined, x.options.decode, x.limits), signal);
+      body = await race(
+        receiveBody(res as Readable, typeof enc === 'string' ? enc : undefined, x.options.decode, x.limits),
+        signal,
+      );
     } catch (err) {
       throw mapError(err, 'response');
     }
-    if (!res.complete) throw new EngineError('RESPONSE_INCOMPLETE', 'the connection closed before the response body was complete');
-    const tEnd = now();
+    if (!res.complete)
+      throw new EngineError(
+        'RESPONSE_INCOMPLETE',
+        'the connection closed before the response body was complete',
+      );
+    const tEnd = tLast || now();
     if (tSent > tFirst) tSent = tFirst;
     return {
       status: res.statusCode ?? 0,
@@ -425,9 +522,15 @@ export async function exchange(x: ExchangeRequest, signal: AbortSignal): Promise
       httpVersion: res.httpVersion,
       headers: respHeaders,
       requestHeaders,
-      requestHeaderBytes: typeof rawHeader === 'string' ? Buffer.byteLength(rawHeader) : headerBlockBytes(`${x.method} ${path} HTTP/1.1`, requestHeaders),
+      requestHeaderBytes:
+        typeof rawHeader === 'string'
+          ? Buffer.byteLength(rawHeader)
+          : headerBlockBytes(`${x.method} ${path} HTTP/1.1`, requestHeaders),
       requestBodyBytes: bodyLen,
-      responseHeaderBytes: headerBlockBytes(`HTTP/${res.httpVersion} ${res.statusCode} ${res.statusMessage}`, respHeaders),
+      responseHeaderBytes: headerBlockBytes(
+        `HTTP/${res.httpVersion} ${res.statusCode} ${res.statusMessage}`,
+        respHeaders,
+      ),
       remoteAddress: conn.remoteAddress,
       tlsProtocol: conn.tlsProtocol,
       timing: {

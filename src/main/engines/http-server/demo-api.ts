@@ -7,7 +7,13 @@ export interface DemoUser {
   name: string;
   username: string;
   email: string;
-  address: { street: string; suite: string; city: string; zipcode: string; geo: { lat: string; lng: string } };
+  address: {
+    street: string;
+    suite: string;
+    city: string;
+    zipcode: string;
+    geo: { lat: string; lng: string };
+  };
   phone: string;
   website: string;
   company: { name: string; catchPhrase: string; bs: string };
@@ -26,8 +32,20 @@ const PEOPLE: [string, string, string, string, string][] = [
   ['Jonah Eze', 'jeze', 'Signal Square', 'Holloway Cross', 'Eze Datagrams'],
 ];
 
-const PHRASES = ['Packets delivered in order', 'Latency you can plan for', 'Every byte accounted for', 'Sockets without surprises', 'Bandwidth with manners'];
-const BS = ['orchestrate resilient handshakes', 'streamline layered protocols', 'monetise idle keep-alives', 'harmonise distributed queues', 'federate loopback pipelines'];
+const PHRASES = [
+  'Packets delivered in order',
+  'Latency you can plan for',
+  'Every byte accounted for',
+  'Sockets without surprises',
+  'Bandwidth with manners',
+];
+const BS = [
+  'orchestrate resilient handshakes',
+  'streamline layered protocols',
+  'monetise idle keep-alives',
+  'harmonise distributed queues',
+  'federate loopback pipelines',
+];
 
 export function demoUsers(): DemoUser[] {
   return PEOPLE.map(([name, username, street, city, company], i) => {
@@ -73,14 +91,21 @@ export function demoApi(method: string, rawPath: string, body: Uint8Array): Demo
       } catch {
         return { status: 400, body: { error: 'body must be JSON' } };
       }
-      if (!posted || typeof posted !== 'object' || Array.isArray(posted)) return { status: 400, body: { error: 'body must be a JSON object' } };
+      if (!posted || typeof posted !== 'object' || Array.isArray(posted))
+        return { status: 400, body: { error: 'body must be a JSON object' } };
       return { status: 201, body: { ...(posted as Record<string, unknown>), id: users.length + 1 } };
     }
     return { status: 405, body: { error: `${method} not allowed on /users` } };
   }
   const id = /^\d{1,6}$/.test(idText) ? Number(idText) : NaN;
   const user = users.find((u) => u.id === id);
-  if (method !== 'GET' && method !== 'HEAD' && method !== 'PUT' && method !== 'PATCH' && method !== 'DELETE') {
+  if (
+    method !== 'GET' &&
+    method !== 'HEAD' &&
+    method !== 'PUT' &&
+    method !== 'PATCH' &&
+    method !== 'DELETE'
+  ) {
     return { status: 405, body: { error: `${method} not allowed on /users/:id` } };
   }
   if (!user) return { status: 404, body: { error: `no user ${idText}` } };
@@ -92,8 +117,12 @@ export function demoApi(method: string, rawPath: string, body: Uint8Array): Demo
     } catch {
       return { status: 400, body: { error: 'body must be JSON' } };
     }
-    if (!posted || typeof posted !== 'object' || Array.isArray(posted)) return { status: 400, body: { error: 'body must be a JSON object' } };
-    return { status: 200, body: { ...(method === 'PATCH' ? user : {}), ...(posted as Record<string, unknown>), id: user.id } };
+    if (!posted || typeof posted !== 'object' || Array.isArray(posted))
+      return { status: 400, body: { error: 'body must be a JSON object' } };
+    return {
+      status: 200,
+      body: { ...(method === 'PATCH' ? user : {}), ...(posted as Record<string, unknown>), id: user.id },
+    };
   }
   return { status: 200, body: user };
 }

@@ -4,7 +4,8 @@
 // an encoded slash inside a parameter stays inside it.
 import type { HttpRoute } from '../../../shared/contract/http-server';
 
-type Segment = { kind: 'literal'; text: string } | { kind: 'param'; name: string } | { kind: 'star' } | { kind: 'rest' };
+type Segment =
+  { kind: 'literal'; text: string } | { kind: 'param'; name: string } | { kind: 'star' } | { kind: 'rest' };
 
 export interface CompiledRoute {
   route: HttpRoute;
@@ -55,11 +56,16 @@ export function matchPath(compiled: CompiledRoute, rawPath: string): Record<stri
     } else if (decoded === '') return undefined;
   }
   // A trailing slash is tolerated (`/users/` matches `/users`), anything longer is not.
-  if (parts.length === segs.length || (parts.length === segs.length + 1 && parts[parts.length - 1] === '')) return params;
+  if (parts.length === segs.length || (parts.length === segs.length + 1 && parts[parts.length - 1] === ''))
+    return params;
   return undefined;
 }
 
-export function findRoute(routes: CompiledRoute[], method: string, rawPath: string): { route: HttpRoute; params: Record<string, string> } | undefined {
+export function findRoute(
+  routes: CompiledRoute[],
+  method: string,
+  rawPath: string,
+): { route: HttpRoute; params: Record<string, string> } | undefined {
   for (const c of routes) {
     const m = c.route.method;
     if (m !== '*' && m !== method && !(m === 'GET' && method === 'HEAD')) continue;

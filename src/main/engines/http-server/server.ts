@@ -2,7 +2,12 @@
 // the "Hello, World!" page, then 404. Every request is reported once, when its response ends, as an
 // inspector event. Limits (timeouts, header and body size, connections) are options with documented
 // defaults and are enforced by Node's parser or before a byte is buffered. It knows nothing of the UI.
-import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer as createHttpServer,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { realpath, stat } from 'node:fs/promises';
 import type { Socket } from 'node:net';
@@ -52,10 +57,16 @@ export const HTTP_MOCK_SERVER_DEFAULTS: Omit<HttpMockServerOptions, 'port'> = {
   limits: HttpServerLimits.parse({}),
 };
 
-export type HttpMockServerPatch = Partial<Pick<HttpMockServerOptions, 'routes' | 'staticDir' | 'staticListing' | 'staticIndex' | 'echo' | 'cors' | 'demoApi' | 'helloWorld'>>;
+export type HttpMockServerPatch = Partial<
+  Pick<
+    HttpMockServerOptions,
+    'routes' | 'staticDir' | 'staticListing' | 'staticIndex' | 'echo' | 'cors' | 'demoApi' | 'helloWorld'
+  >
+>;
 
 /** The seed's default page. */
 export const HELLO_WORLD_BODY = 'Hello, World!';
+const HELLO_BYTES = Buffer.from(HELLO_WORLD_BODY);
 
 async function checkStaticDir(dir: string): Promise<string> {
   try {
@@ -64,7 +75,9 @@ async function checkStaticDir(dir: string): Promise<string> {
     return real;
   } catch (err) {
     if (err instanceof EngineError) throw err;
-    throw new EngineError('FILE_UNREADABLE', `static folder ${dir}: ${(err as Error).message}`, { cause: err });
+    throw new EngineError('FILE_UNREADABLE', `static folder ${dir}: ${(err as Error).message}`, {
+      cause: err,
+    });
   }
 }
 
@@ -118,7 +131,10 @@ export class HttpMockServer extends TypedEmitter<HttpServerEvent> {
       this.handle(req, res).catch((err: unknown) => this.failResponse(res, err));
     };
     this.server = this.options.tls
-      ? createHttpsServer({ ...serverOptions, cert: this.options.tls.certPem, key: this.options.tls.keyPem }, handler)
+      ? createHttpsServer(
+          { ...serverOptions, cert: this.options.tls.certPem, key: this.options.tls.keyPem },
+          handler,
+        )
       : createHttpServer(serverOptions, handler);
     this.server.maxConnections = l.maxConnections;
     this.server.on('connection', (s: Socket) => {
@@ -136,11 +152,20 @@ export class HttpMockServer extends TypedEmitter<HttpServerEvent> {
         remoteAddress: data?.remoteAddress,
       });
     });
-    this.server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => this.onClientError(err, socket));
+    this.server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) =>
+      this.onClientError(err, socket),
+    );
     this.server.on('error', (err) => {
       if (this.state !== 'listening') return;
       const e = toEngineError(err);
-      this.emit({ engine: 'httpServer', type: 'error', session: this.session, at: Date.now(), code: e.code, message: e.message });
+      this.emit({
+        engine: 'httpServer',
+        type: 'error',
+        session: this.session,
+        at: Date.now(),
+        code: e.code,
+        message: e.message,
+      });
     });
   }
 
@@ -217,7 +242,8 @@ export class HttpMockServer extends TypedEmitter<HttpServerEvent> {
       this.server.closeAllConnections();
       for (const s of this.sockets) s.destroy();
       await closed;
-      if (wasRunning) this.emit({ engine: 'httpServer', type: 'stopped', session: this.session, at: Date.now() });
+      if (wasRunning)
+        this.emit({ engine: 'httpServer', type: 'stopped', session: this.session, at: Date.now() });
     })();
     return this.closePromise;
   }
@@ -246,7 +272,12 @@ export class HttpMockServer extends TypedEmitter<HttpServerEvent> {
       remoteAddress: socket.remoteAddress,
     });
     if (socket.writable && !(socket as Socket & { _httpMessage?: unknown })._httpMessage) {
-      const reason = status === 408 ? 'Request Timeout' : status === 431 ? 'Request Header Fields Too Large' : 'Bad Request';
+      const reason =
+        status === 408
+          ? 'Request Timeout'
+          : status === 431
+            ? 'Request Header Fields Too Large'
+            : 'Bad Request';
       socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
     }
     socket.destroySoon();
@@ -256,7 +287,10 @@ export class HttpMockServer extends TypedEmitter<HttpServerEvent> {
     const e = toEngineError(err);
     if (!res.headersSent) {
       const body = `Internal error: ${e.code}\n`;
-      res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(body) });
+      res.writeHead(500, {
+        'content-type': 'text/plain; charset=utf-8',
+        'content-length': Buffer.byteLength(body),
+      });
       res.end(body);
     } else res.destroy();
   }
@@ -330,7 +364,8 @@ export class HttpMockServer extends TypedEmitter<HttpServerEvent> {
     if (cors) for (const [k, v] of Object.entries(cors)) res.setHeader(k, v);
 
     // Body: refused on its declared length first, then counted while streaming — never buffered past the limit.
-    const declared = req.headers['content-length'] !== undefined ? Number(req.headers['content-length']) : undefined;
+    const declared =
+      req.headers['content-length'] !== undefined ? Number(req.headers['content-length']) : undefined;
     const tooLarge = (what: string) => {
       rec.handler = 'limit';
       rec.code = 'LIMIT_EXCEEDED';
@@ -338,7 +373,11 @@ export class HttpMockServer extends TypedEmitter<HttpServerEvent> {
       const text = `Payload Too Large: ${what} exceeds ${limits.maxBodyBytes} bytes\n`;
       rec.responseBytes = Buffer.byteLength(text);
       if (!res.headersSent) {
-        res.writeHead(413, { 'content-type': 'text/plain; charset=utf-8', 'content-length': rec.responseBytes, connection: 'close' });
+        res.writeHead(413, {
+          'content-type': 'text/plain; charset=utf-8',
+          'content-length': rec.responseBytes,
+          connection: 'close',
+        });
         res.end(text, () => req.socket.destroySoon());
       }
     };
@@ -370,7 +409,8 @@ export class HttpMockServer extends TypedEmitter<HttpServerEvent> {
         req.once('close', () => resolve(req.complete));
       });
       if (!ok) {
-        if (rec.bodyBytes > limits.maxBodyBytes) tooLarge(`streamed body (more than ${limits.maxBodyBytes} bytes)`);
+        if (rec.bodyBytes > limits.maxBodyBytes)
+          tooLarge(`streamed body (more than ${limits.maxBodyBytes} bytes)`);
         else {
           rec.code = 'RESPONSE_INCOMPLETE';
           rec.message = 'request body ended early';
@@ -417,9 +457,12 @@ export class HttpMockServer extends TypedEmitter<HttpServerEvent> {
       const headers: Record<string, string | number> = { ...r.headers };
       const lower = new Set(Object.keys(headers).map((k) => k.toLowerCase()));
       if (!lower.has('content-type') && out.length > 0) {
-        headers['content-type'] = /^\s*[[{]/.test(text) ? 'application/json; charset=utf-8' : 'text/plain; charset=utf-8';
+        headers['content-type'] = /^\s*[[{]/.test(text)
+          ? 'application/json; charset=utf-8'
+          : 'text/plain; charset=utf-8';
       }
-      if (!lower.has('content-length') && !lower.has('transfer-encoding')) headers['content-length'] = out.length;
+      if (!lower.has('content-length') && !lower.has('transfer-encoding'))
+        headers['content-length'] = out.length;
       this.reply(res, r.status, headers, out, rec, method);
       return;
     }
@@ -448,12 +491,23 @@ export class HttpMockServer extends TypedEmitter<HttpServerEvent> {
         tls: Boolean(this.options.tls),
       };
       const out = Buffer.from(`${JSON.stringify(echo, null, 2)}\n`);
-      this.reply(res, 200, { 'content-type': 'application/json; charset=utf-8', 'content-length': out.length }, out, rec, method);
+      this.reply(
+        res,
+        200,
+        { 'content-type': 'application/json; charset=utf-8', 'content-length': out.length },
+        out,
+        rec,
+        method,
+      );
       return;
     }
 
     if (this.staticRoot) {
-      const r = await serveStatic(req, res, rawPath, { root: this.staticRoot, index: this.options.staticIndex, listing: this.options.staticListing });
+      const r = await serveStatic(req, res, rawPath, {
+        root: this.staticRoot,
+        index: this.options.staticIndex,
+        listing: this.options.staticListing,
+      });
       if (r.status !== 404 || !(this.options.demoApi || this.options.helloWorld) || res.headersSent) {
         rec.handler = 'static';
         rec.responseBytes = r.bytes;
@@ -466,24 +520,51 @@ export class HttpMockServer extends TypedEmitter<HttpServerEvent> {
       if (answer) {
         rec.handler = 'demo';
         const out = Buffer.from(`${JSON.stringify(answer.body, null, 2)}\n`);
-        this.reply(res, answer.status, { 'content-type': 'application/json; charset=utf-8', 'content-length': out.length }, out, rec, method);
+        this.reply(
+          res,
+          answer.status,
+          { 'content-type': 'application/json; charset=utf-8', 'content-length': out.length },
+          out,
+          rec,
+          method,
+        );
         return;
       }
     }
 
     if (this.options.helloWorld && rawPath === '/' && (method === 'GET' || method === 'HEAD')) {
       rec.handler = 'hello';
-      const out = Buffer.from(HELLO_WORLD_BODY);
-      this.reply(res, 200, { 'content-type': 'text/html; charset=utf-8', 'content-length': out.length }, out, rec, method);
+      this.reply(
+        res,
+        200,
+        { 'content-type': 'text/html; charset=utf-8', 'content-length': HELLO_BYTES.length },
+        HELLO_BYTES,
+        rec,
+        method,
+      );
       return;
     }
 
     rec.handler = 'not-found';
     const out = Buffer.from(`Not Found: ${method} ${rawPath}\n`);
-    this.reply(res, 404, { 'content-type': 'text/plain; charset=utf-8', 'content-length': out.length }, out, rec, method);
+    this.reply(
+      res,
+      404,
+      { 'content-type': 'text/plain; charset=utf-8', 'content-length': out.length },
+      out,
+      rec,
+      method,
+    );
   }
 
-  private reply(res: ServerResponse, status: number, headers: Record<string, string | number>, body: Buffer, rec: { responseBytes: number }, method: string): void {
+  private reply(
+    res: ServerResponse,
+    status: number,
+    headers: Record<string, string | number>,
+    body: Buffer,
+    rec: { responseBytes: number },
+    method: string,
+  ): void {
     if (res.destroyed) return;
     res.writeHead(status, headers);
     const sent = method === 'HEAD' ? 0 : body.length;

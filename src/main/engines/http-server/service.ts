@@ -2,7 +2,11 @@
 // TLS uses the app's own certificate, supplied by the composition root (the engine does not know where
 // the data directory is).
 import type { z } from 'zod';
-import type { HttpServerEvent, HttpServerInfo, httpServerContract } from '../../../shared/contract/http-server';
+import type {
+  HttpServerEvent,
+  HttpServerInfo,
+  httpServerContract,
+} from '../../../shared/contract/http-server';
 import { HTTP_SERVER_DEFAULTS } from '../../../shared/contract/http-server';
 import { TypedEmitter } from '../common/emitter';
 import { EngineError } from '../common/errors';
@@ -40,7 +44,8 @@ export class HttpServerService extends TypedEmitter<HttpServerEvent> {
   async start(input: In<'start'>): Promise<HttpServerInfo> {
     let tls: { certPem: string; keyPem: string; fingerprint256: string } | undefined;
     if (input.tls) {
-      if (!this.opts.certificate) throw new EngineError('NOT_SUPPORTED', 'no application certificate is available for TLS');
+      if (!this.opts.certificate)
+        throw new EngineError('NOT_SUPPORTED', 'no application certificate is available for TLS');
       tls = await this.opts.certificate();
     }
     const session = this.ids.next();

@@ -21,9 +21,18 @@ const MAX_LISTING_ENTRIES = 2000;
 
 export type StaticResult = { status: number; bytes: number };
 
-function send(res: ServerResponse, status: number, text: string, extra: Record<string, string> = {}): StaticResult {
+function send(
+  res: ServerResponse,
+  status: number,
+  text: string,
+  extra: Record<string, string> = {},
+): StaticResult {
   const body = Buffer.from(text);
-  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': body.length, ...extra });
+  res.writeHead(status, {
+    'content-type': 'text/plain; charset=utf-8',
+    'content-length': body.length,
+    ...extra,
+  });
   res.end(body);
   return { status, bytes: body.length };
 }
@@ -37,7 +46,10 @@ function escapeHtml(s: string): string {
 }
 
 /** Parses a single `bytes=` range; multiple ranges are answered with the whole file (RFC 9110 allows it). */
-export function parseRange(header: string | undefined, size: number): { start: number; end: number } | 'unsatisfiable' | undefined {
+export function parseRange(
+  header: string | undefined,
+  size: number,
+): { start: number; end: number } | 'unsatisfiable' | undefined {
   if (!header) return undefined;
   const m = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
   if (!m) return undefined;
@@ -58,9 +70,15 @@ export function parseRange(header: string | undefined, size: number): { start: n
   return { start, end };
 }
 
-export async function serveStatic(req: IncomingMessage, res: ServerResponse, rawPath: string, opts: StaticOptions): Promise<StaticResult> {
+export async function serveStatic(
+  req: IncomingMessage,
+  res: ServerResponse,
+  rawPath: string,
+  opts: StaticOptions,
+): Promise<StaticResult> {
   const method = req.method ?? 'GET';
-  if (method !== 'GET' && method !== 'HEAD') return send(res, 405, 'Method Not Allowed\n', { allow: 'GET, HEAD' });
+  if (method !== 'GET' && method !== 'HEAD')
+    return send(res, 405, 'Method Not Allowed\n', { allow: 'GET, HEAD' });
   const segments: string[] = [];
   for (const raw of rawPath.split('/')) {
     if (raw === '') continue;
@@ -70,7 +88,8 @@ export async function serveStatic(req: IncomingMessage, res: ServerResponse, raw
     } catch {
       return send(res, 400, 'Bad Request: malformed percent-encoding\n');
     }
-    if (seg === '.' || seg === '..' || /[/\\\0]/.test(seg)) return send(res, 403, 'Forbidden: path leaves the served folder\n');
+    if (seg === '.' || seg === '..' || /[/\\\0]/.test(seg))
+      return send(res, 403, 'Forbidden: path leaves the served folder\n');
     segments.push(seg);
   }
   let target: string;
@@ -90,7 +109,8 @@ export async function serveStatic(req: IncomingMessage, res: ServerResponse, raw
       return { status: 301, bytes: 0 };
     }
     const indexPath = await realpath(join(target, opts.index)).catch(() => undefined);
-    const indexStat = indexPath && inside(opts.root, indexPath) ? await stat(indexPath).catch(() => undefined) : undefined;
+    const indexStat =
+      indexPath && inside(opts.root, indexPath) ? await stat(indexPath).catch(() => undefined) : undefined;
     if (indexPath && indexStat?.isFile()) {
       target = indexPath;
       st = indexStat;
@@ -115,7 +135,10 @@ export async function serveStatic(req: IncomingMessage, res: ServerResponse, raw
     res.end();
     return { status: 304, bytes: 0 };
   }
-  const range = req.headers['if-range'] && req.headers['if-range'] !== etag ? undefined : parseRange(req.headers.range, st.size);
+  const range =
+    req.headers['if-range'] && req.headers['if-range'] !== etag
+      ? undefined
+      : parseRange(req.headers.range, st.size);
   if (range === 'unsatisfiable') {
     res.writeHead(416, { 'content-range': `bytes */${st.size}`, 'content-length': 0 });
     res.end();
@@ -137,7 +160,12 @@ export async function serveStatic(req: IncomingMessage, res: ServerResponse, raw
   return { status, bytes: length };
 }
 
-async function listing(res: ServerResponse, dir: string, rawPath: string, head: boolean): Promise<StaticResult> {
+async function listing(
+  res: ServerResponse,
+  dir: string,
+  rawPath: string,
+  head: boolean,
+): Promise<StaticResult> {
   const rows: string[] = [];
   let more = 0;
   const d = await opendir(dir);
@@ -147,7 +175,9 @@ async function listing(res: ServerResponse, dir: string, rawPath: string, head: 
       continue;
     }
     const name = ent.name + (ent.isDirectory() ? '/' : '');
-    rows.push(`<li><a href="${escapeHtml(encodeURIComponent(ent.name))}${ent.isDirectory() ? '/' : ''}">${escapeHtml(name)}</a></li>`);
+    rows.push(
+      `<li><a href="${escapeHtml(encodeURIComponent(ent.name))}${ent.isDirectory() ? '/' : ''}">${escapeHtml(name)}</a></li>`,
+    );
   }
   rows.sort();
   const title = `Index of ${escapeHtml(decodeURIComponent(rawPath))}`;

@@ -39,13 +39,21 @@ const UDP_BUFFER_BYTES = 4 * 1024 * 1024;
 
 function bindUdp(): Promise<UdpSocket> {
   return new Promise((resolve, reject) => {
-    const s = createSocket({ type: 'udp4', recvBufferSize: UDP_BUFFER_BYTES, sendBufferSize: UDP_BUFFER_BYTES });
+    const s = createSocket({
+      type: 'udp4',
+      recvBufferSize: UDP_BUFFER_BYTES,
+      sendBufferSize: UDP_BUFFER_BYTES,
+    });
     s.once('error', (err) => reject(toEngineError(err, 'lab UDP socket')));
     s.bind(0, '127.0.0.1', () => resolve(s));
   });
 }
 
-export async function runLab(o: LabRunOptions, hooks: LabHooks = {}, limits: Partial<LabLimits> = {}): Promise<LabResult> {
+export async function runLab(
+  o: LabRunOptions,
+  hooks: LabHooks = {},
+  limits: Partial<LabLimits> = {},
+): Promise<LabResult> {
   const L = { ...LAB_LIMITS, ...limits };
   if (o.size < 8) throw new EngineError('INVALID_INPUT', 'messages need at least 8 bytes for their header');
   const startedAt = Date.now();
@@ -53,8 +61,19 @@ export async function runLab(o: LabRunOptions, hooks: LabHooks = {}, limits: Par
   const udpTally = new Tally(o.count, o.size, sendTimes);
   const tcpTally = new Tally(o.count, o.size, sendTimes);
   const framer = new StreamFramer(tcpTally, o.size);
-  const impair = { lossPct: o.lossPct, dupPct: o.dupPct, reorderPct: o.reorderPct, delayMs: o.delayMs, jitterMs: o.jitterMs };
-  const relayCommon = { ...impair, bandwidthKbps: o.bandwidthKbps, maxQueueBytes: L.maxQueueBytes, reorderHoldMs: L.reorderHoldMs };
+  const impair = {
+    lossPct: o.lossPct,
+    dupPct: o.dupPct,
+    reorderPct: o.reorderPct,
+    delayMs: o.delayMs,
+    jitterMs: o.jitterMs,
+  };
+  const relayCommon = {
+    ...impair,
+    bandwidthKbps: o.bandwidthKbps,
+    maxQueueBytes: L.maxQueueBytes,
+    reorderHoldMs: L.reorderHoldMs,
+  };
 
   const closers: (() => Promise<unknown> | unknown)[] = [];
   const cleanup = async () => {
@@ -84,10 +103,20 @@ export async function runLab(o: LabRunOptions, hooks: LabHooks = {}, limits: Par
     });
 
     // Relays: separate seeds per protocol, so each path's decisions repeat independently.
-    const udpRelay = new UdpRelay({ ...relayCommon, seed: o.seed, target: { host: '127.0.0.1', port: udpRx.address().port } });
+    const udpRelay = new UdpRelay({
+      ...relayCommon,
+      seed: o.seed,
+      target: { host: '127.0.0.1', port: udpRx.address().port },
+    });
     const udpRelayPort = await udpRelay.start();
     closers.push(() => udpRelay.close());
-    const tcpRelay = new TcpRelay({ ...relayCommon, seed: (o.seed ^ 0x9e3779b9) >>> 0, mss: o.mss, rtoMs: o.rtoMs, target: { host: '127.0.0.1', port: tcpRxPort } });
+    const tcpRelay = new TcpRelay({
+      ...relayCommon,
+      seed: (o.seed ^ 0x9e3779b9) >>> 0,
+      mss: o.mss,
+      rtoMs: o.rtoMs,
+      target: { host: '127.0.0.1', port: tcpRxPort },
+    });
     const tcpRelayPort = await tcpRelay.start();
     closers.push(() => tcpRelay.close());
 
@@ -103,7 +132,9 @@ export async function runLab(o: LabRunOptions, hooks: LabHooks = {}, limits: Par
     });
     tcpTx.on('error', () => undefined);
     let tcpClosed = false;
-    const tcpClosedP = new Promise<number>((r) => tcpTx.once('close', () => ((tcpClosed = true), r(performance.now()))));
+    const tcpClosedP = new Promise<number>((r) =>
+      tcpTx.once('close', () => ((tcpClosed = true), r(performance.now()))),
+    );
 
     // Pacing: message i is due at start + i/rate; both protocols get it at the same moment. TCP stops
     // writing while write() reports a full buffer (flow control) and catches up on 'drain'.
@@ -131,7 +162,12 @@ export async function runLab(o: LabRunOptions, hooks: LabHooks = {}, limits: Par
       const now = performance.now();
       if (!force && now - lastProgress < L.progressEveryMs) return;
       lastProgress = now;
-      hooks.onProgress?.({ sent, total: o.count, tcpDelivered: tcpTally.delivered, udpDelivered: udpTally.delivered });
+      hooks.onProgress?.({
+        sent,
+        total: o.count,
+        tcpDelivered: tcpTally.delivered,
+        udpDelivered: udpTally.delivered,
+      });
     };
     const stop = () => hooks.cancelled?.() === true || performance.now() > deadline;
 
@@ -182,9 +218,35 @@ export async function runLab(o: LabRunOptions, hooks: LabHooks = {}, limits: Par
     tcp.senderBlockedMs = Math.round(senderBlockedMs * 1000) / 1000;
     tcp.retransmissions = tcpRelay.retransmissions;
     udp.lostInHost = Math.max(0, udp.lost - udp.relay.dropped - udp.relay.queueDropped);
-    const { count, size, rate, lossPct, dupPct, reorderPct, delayMs, jitterMs, bandwidthKbps, seed, mss, rtoMs } = o;
+    const {
+      count,
+      size,
+      rate,
+      lossPct,
+      dupPct,
+      reorderPct,
+      delayMs,
+      jitterMs,
+      bandwidthKbps,
+      seed,
+      mss,
+      rtoMs,
+    } = o;
     return {
-      options: { count, size, rate, lossPct, dupPct, reorderPct, delayMs, jitterMs, bandwidthKbps, seed, mss, rtoMs },
+      options: {
+        count,
+        size,
+        rate,
+        lossPct,
+        dupPct,
+        reorderPct,
+        delayMs,
+        jitterMs,
+        bandwidthKbps,
+        seed,
+        mss,
+        rtoMs,
+      },
       startedAt,
       durationMs: Math.round(performance.now() - start),
       timedOut,

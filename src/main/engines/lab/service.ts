@@ -1,6 +1,12 @@
 // The lab engine as the dispatcher sees it: one run at a time per app instance (a second is
 // LIMIT_EXCEEDED), progress as events, cancel returns the partial result through the pending run.
-import { LAB_DEFAULTS, LabRunInput, type LabEvent, type LabResult, type LabRunOptions } from '../../../shared/contract/lab';
+import {
+  LAB_DEFAULTS,
+  LabRunInput,
+  type LabEvent,
+  type LabResult,
+  type LabRunOptions,
+} from '../../../shared/contract/lab';
 import { TypedEmitter } from '../common/emitter';
 import { EngineError } from '../common/errors';
 import { IdSequence } from '../common/ids';
@@ -15,7 +21,11 @@ export class LabService extends TypedEmitter<LabEvent> {
   }
 
   async run(input: LabRunOptions): Promise<LabResult> {
-    if (this.running) throw new EngineError('LIMIT_EXCEEDED', `lab run ${this.running.session} is still going; cancel it or wait`);
+    if (this.running)
+      throw new EngineError(
+        'LIMIT_EXCEEDED',
+        `lab run ${this.running.session} is still going; cancel it or wait`,
+      );
     const session = this.ids.next();
     const state = { session, cancelled: false, done: Promise.resolve() as Promise<unknown> };
     this.running = state;

@@ -41,11 +41,18 @@ export class Tally {
     this.latency[seq] = now - (this.sendTimes[seq] as number);
   }
 
-  result(protocol: 'tcp' | 'udp', sent: number, start: number, relay: RelayStats, seriesPoints: number): ProtocolResult {
+  result(
+    protocol: 'tcp' | 'udp',
+    sent: number,
+    start: number,
+    relay: RelayStats,
+    seriesPoints: number,
+  ): ProtocolResult {
     const lat: number[] = [];
     for (const v of this.latency) if (!Number.isNaN(v)) lat.push(v);
     lat.sort((a, b) => a - b);
-    const q = (p: number) => (lat.length ? (lat[Math.min(lat.length - 1, Math.floor(p * lat.length))] as number) : 0);
+    const q = (p: number) =>
+      lat.length ? (lat[Math.min(lat.length - 1, Math.floor(p * lat.length))] as number) : 0;
     const round = (v: number) => Math.round(v * 1000) / 1000;
     const durationMs = this.lastDeliverAt > start ? this.lastDeliverAt - start : 0;
     return {
@@ -84,7 +91,11 @@ export class Tally {
         const v = this.latency[i] as number;
         if (!Number.isNaN(v) && !(v <= worst)) worst = v;
       }
-      if (!Number.isNaN(worst)) out.push({ t: Math.round(((this.sendTimes[b] as number) - start) * 10) / 10, ms: Math.round(worst * 100) / 100 });
+      if (!Number.isNaN(worst))
+        out.push({
+          t: Math.round(((this.sendTimes[b] as number) - start) * 10) / 10,
+          ms: Math.round(worst * 100) / 100,
+        });
     }
     return out;
   }

@@ -55,7 +55,10 @@ export class TcpRelay {
   constructor(private readonly o: TcpRelayOptions) {
     this.model = new Impairment(o, o.seed);
     this.link = new Link(o.bandwidthKbps, Infinity);
-    this.server = createServer({ pauseOnConnect: true, noDelay: true, allowHalfOpen: true }, (s) => void this.onConnection(s));
+    this.server = createServer(
+      { pauseOnConnect: true, noDelay: true, allowHalfOpen: true },
+      (s) => void this.onConnection(s),
+    );
   }
 
   async start(): Promise<number> {
@@ -85,7 +88,12 @@ export class TcpRelay {
     await sleep(this.o.delayMs); // SYN reaches the far side
     if (this.closed) return;
     // allowHalfOpen on both legs: the relay, not Node, decides when each FIN crosses.
-    const up = connect({ host: this.o.target.host, port: this.o.target.port, noDelay: true, allowHalfOpen: true });
+    const up = connect({
+      host: this.o.target.host,
+      port: this.o.target.port,
+      noDelay: true,
+      allowHalfOpen: true,
+    });
     this.up = up;
     try {
       await new Promise<void>((resolve, reject) => {
@@ -116,7 +124,8 @@ export class TcpRelay {
   }
 
   private onChunk(chunk: Buffer): void {
-    for (let off = 0; off < chunk.length; off += this.o.mss) this.onSegment(chunk.subarray(off, Math.min(off + this.o.mss, chunk.length)));
+    for (let off = 0; off < chunk.length; off += this.o.mss)
+      this.onSegment(chunk.subarray(off, Math.min(off + this.o.mss, chunk.length)));
     if (this.queuedBytes > this.o.maxQueueBytes) this.down?.pause();
     this.pump();
   }
@@ -149,7 +158,10 @@ export class TcpRelay {
     }
     if (d.reorder && !waiting && !d.drop) {
       this.stats.reordered += 1;
-      this.holdTimer = setTimeout(() => this.settle(seg, performance.now() + d.delayMs), this.o.reorderHoldMs);
+      this.holdTimer = setTimeout(
+        () => this.settle(seg, performance.now() + d.delayMs),
+        this.o.reorderHoldMs,
+      );
     } else {
       seg.deliverAt = Math.max(arrival, this.lastDeliverAt);
       this.lastDeliverAt = seg.deliverAt;

@@ -16,7 +16,11 @@ export interface UdpRelayOptions extends ImpairmentSettings {
 export class UdpRelay {
   readonly stats: RelayStats = { units: 0, dropped: 0, duplicated: 0, reordered: 0, queueDropped: 0 };
   // Large buffers (capped by the kernel's rmem_max) so the relay itself rarely loses what it did not decide to.
-  private readonly socket: Socket = createSocket({ type: 'udp4', recvBufferSize: 4 * 1024 * 1024, sendBufferSize: 4 * 1024 * 1024 });
+  private readonly socket: Socket = createSocket({
+    type: 'udp4',
+    recvBufferSize: 4 * 1024 * 1024,
+    sendBufferSize: 4 * 1024 * 1024,
+  });
   private readonly model: Impairment;
   private readonly link: Link;
   private held: Buffer[] = [];
@@ -28,7 +32,10 @@ export class UdpRelay {
   constructor(private readonly o: UdpRelayOptions) {
     this.model = new Impairment(o, o.seed);
     // The queue bound is expressed in time on the capped link: maxQueueBytes at the link's rate.
-    this.link = new Link(o.bandwidthKbps, o.bandwidthKbps > 0 ? (o.maxQueueBytes * 8) / o.bandwidthKbps : Infinity);
+    this.link = new Link(
+      o.bandwidthKbps,
+      o.bandwidthKbps > 0 ? (o.maxQueueBytes * 8) / o.bandwidthKbps : Infinity,
+    );
     this.socket.on('message', (msg) => this.onDatagram(msg));
   }
 

@@ -24,7 +24,7 @@ import type {
   LbSample,
   LbStrategy,
 } from '../../../shared/contract/lb';
-import { LB_DEFAULTS } from '../../../shared/contract/lb';
+import { LB_DEFAULTS } from '../../../shared/contract/lb-defaults';
 import type { ErrorCode } from '../../../shared/errors';
 import { TypedEmitter } from '../common/emitter';
 import { EngineError, toEngineError } from '../common/errors';
@@ -116,7 +116,10 @@ export class LoadBalancer extends TypedEmitter<LbEvent> {
   private lastTick = 0;
   private readonly history = new RingBuffer<LbSample>(LB_DEFAULTS.historySamples);
   /** Rate limiting of repetitive events: at most one per key per second, with a count. */
-  private readonly notices = new Map<string, { last: number; pending: number; make: (count: number) => LbEvent }>();
+  private readonly notices = new Map<
+    string,
+    { last: number; pending: number; make: (count: number) => LbEvent }
+  >();
   private tickTimer?: NodeJS.Timeout;
   private state: 'new' | 'starting' | 'running' | 'stopped' = 'new';
   private startPromise?: Promise<LbInfo>;
@@ -138,11 +141,20 @@ export class LoadBalancer extends TypedEmitter<LbEvent> {
     this.statsIntervalMs = options.statsIntervalMs ?? 1000;
     // pauseOnConnect: nothing is read from a client until its backend is connected, so a client that
     // waits (queue, slow connect) is held back by TCP flow control rather than by our memory.
-    this.server = createServer({ allowHalfOpen: true, pauseOnConnect: true, noDelay: true }, (s) => this.onClient(s));
+    this.server = createServer({ allowHalfOpen: true, pauseOnConnect: true, noDelay: true }, (s) =>
+      this.onClient(s),
+    );
     this.server.on('error', (err) => {
       if (this.state !== 'running') return;
       const e = toEngineError(err);
-      this.emit({ engine: 'lb', type: 'error', session: this.session, at: Date.now(), code: e.code, message: e.message });
+      this.emit({
+        engine: 'lb',
+        type: 'error',
+        session: this.session,
+        at: Date.now(),
+        code: e.code,
+        message: e.message,
+      });
     });
   }
 
@@ -204,9 +216,11 @@ export class LoadBalancer extends TypedEmitter<LbEvent> {
 
   async addBackend(cfg: LbBackendConfig, announce = true): Promise<LbBackendInfo> {
     if (this.state === 'stopped') throw new EngineError('NOT_FOUND', `balancer ${this.session} is stopped`);
-    if (this.backends.length >= LB_DEFAULTS.maxBackends) throw new EngineError('LIMIT_EXCEEDED', `at most ${LB_DEFAULTS.maxBackends} backends`);
+    if (this.backends.length >= LB_DEFAULTS.maxBackends)
+      throw new EngineError('LIMIT_EXCEEDED', `at most ${LB_DEFAULTS.maxBackends} backends`);
     const ringKey = `${cfg.host.toLowerCase()}:${cfg.port}`;
-    if (this.backends.some((b) => b.ringKey === ringKey)) throw new EngineError('LB_DUPLICATE_BACKEND', `${cfg.host}:${cfg.port} is already a backend`);
+    if (this.backends.some((b) => b.ringKey === ringKey))
+      throw new EngineError('LB_DUPLICATE_BACKEND', `${cfg.host}:${cfg.port} is already a backend`);
     let address = cfg.host;
     if (!isIP(cfg.host)) {
       try {
@@ -214,7 +228,8 @@ export class LoadBalancer extends TypedEmitter<LbEvent> {
       } catch (err) {
         throw toEngineError(err, `resolve backend ${cfg.host}`);
       }
-      if (this.backends.some((b) => b.ringKey === ringKey)) throw new EngineError('LB_DUPLICATE_BACKEND', `${cfg.host}:${cfg.port} is already a backend`);
+      if (this.backends.some((b) => b.ringKey === ringKey))
+        throw new EngineError('LB_DUPLICATE_BACKEND', `${cfg.host}:${cfg.port} is already a backend`);
     }
     const id = this.backendIds.next();
     const b: Backend = {
@@ -247,7 +262,14 @@ export class LoadBalancer extends TypedEmitter<LbEvent> {
     this.startHealthLoop(b);
     this.rebuild(true);
     const info = this.backendInfo(b);
-    if (announce) this.emit({ engine: 'lb', type: 'backend.added', session: this.session, at: Date.now(), backend: info });
+    if (announce)
+      this.emit({
+        engine: 'lb',
+        type: 'backend.added',
+        session: this.session,
+        at: Date.now(),
+        backend: info,
+      });
     this.drainQueue();
     return info;
   }
@@ -258,12 +280,23 @@ export class LoadBalancer extends TypedEmitter<LbEvent> {
     this.backends.splice(this.backends.indexOf(b), 1);
     b.loop?.stop();
     this.rebuild(true);
-    this.emit({ engine: 'lb', type: 'backend.removed', session: this.session, at: Date.now(), backendId: id, name: b.name, activeLeft: b.active });
+    this.emit({
+      engine: 'lb',
+      type: 'backend.removed',
+      session: this.session,
+      at: Date.now(),
+      backendId: id,
+      name: b.name,
+      activeLeft: b.active,
+    });
     this.rejectQueuedIfHopeless();
     return { activeLeft: b.active };
   }
 
-  updateBackend(id: string, patch: { name?: string; weight?: number; enabled?: boolean; drain?: boolean; maxConn?: number }): LbBackendInfo {
+  updateBackend(
+    id: string,
+    patch: { name?: string; weight?: number; enabled?: boolean; drain?: boolean; maxConn?: number },
+  ): LbBackendInfo {
     const b = this.requireBackend(id);
     if (patch.name !== undefined) b.name = patch.name;
     if (patch.enabled !== undefined) b.enabled = patch.enabled;
@@ -273,7 +306,13 @@ export class LoadBalancer extends TypedEmitter<LbEvent> {
     if (patch.weight !== undefined) b.weight = patch.weight;
     this.rebuild(weightChanged);
     const info = this.backendInfo(b);
-    this.emit({ engine: 'lb', type: 'backend.updated', session: this.session, at: Date.now(), backend: info });
+    this.emit({
+      engine: 'lb',
+      type: 'backend.updated',
+      session: this.session,
+      at: Date.now(),
+      backend: info,
+    });
     this.drainQueue();
     this.rejectQueuedIfHopeless();
     return info;
@@ -320,7 +359,15 @@ export class LoadBalancer extends TypedEmitter<LbEvent> {
       health: { ...this.health },
       limits: { ...this.limits },
       proxyProtocol: this.proxyProtocol,
-      backends: this.backends.map((b) => ({ name: b.name, host: b.host, port: b.port, weight: b.weight, enabled: b.enabled, drain: b.drain, maxConn: b.maxConn })),
+      backends: this.backends.map((b) => ({
+        name: b.name,
+        host: b.host,
+        port: b.port,
+        weight: b.weight,
+        enabled: b.enabled,
+        drain: b.drain,
+        maxConn: b.maxConn,
+      })),
     };
   }
 
@@ -369,7 +416,16 @@ export class LoadBalancer extends TypedEmitter<LbEvent> {
     b.lastCheck = r;
     if (!b.riseFall.record(r.ok, this.health.rise, this.health.fall)) return;
     this.rebuild(false);
-    this.emit({ engine: 'lb', type: 'backend.state', session: this.session, at: Date.now(), backendId: b.id, name: b.name, health: b.riseFall.health, check: r });
+    this.emit({
+      engine: 'lb',
+      type: 'backend.state',
+      session: this.session,
+      at: Date.now(),
+      backendId: b.id,
+      name: b.name,
+      health: b.riseFall.health,
+      check: r,
+    });
     if (b.riseFall.health === 'up') this.drainQueue();
     else this.rejectQueuedIfHopeless();
   }
@@ -392,7 +448,14 @@ export class LoadBalancer extends TypedEmitter<LbEvent> {
       client.destroy();
       return;
     }
-    const conn: Conn = { client, clientKey: client.remoteAddress ?? '', state: 'new', attempts: 0, seenIn: 0, seenOut: 0 };
+    const conn: Conn = {
+      client,
+      clientKey: client.remoteAddress ?? '',
+      state: 'new',
+      attempts: 0,
+      seenIn: 0,
+      seenOut: 0,
+    };
     this.conns.add(conn);
     this.total += 1;
     this.secConns += 1;
@@ -439,7 +502,15 @@ export class LoadBalancer extends TypedEmitter<LbEvent> {
     conn.state = 'closed';
     this.rejectedTotal += 1;
     conn.client.destroy();
-    this.notice(`reject:${reason}`, (count) => ({ engine: 'lb', type: 'rejected', session: this.session, at: Date.now(), reason, code, count }));
+    this.notice(`reject:${reason}`, (count) => ({
+      engine: 'lb',
+      type: 'rejected',
+      session: this.session,
+      at: Date.now(),
+      reason,
+      code,
+      count,
+    }));
   }
 
   private connectBackend(conn: Conn, b: Backend): void {
@@ -462,6 +533,7 @@ export class LoadBalancer extends TypedEmitter<LbEvent> {
       server.destroy();
       this.release(conn, b);
       this.onConnectFailed(conn, b, code);
+      this.drainQueue();
     };
     const onError = (err: Error) => failed(toEngineError(err).code);
     const timedOut = () => failed('TIMEOUT');
@@ -483,12 +555,22 @@ export class LoadBalancer extends TypedEmitter<LbEvent> {
     conn.backend = undefined;
     if (conn.client.destroyed) return this.finishConn(conn);
     (conn.tried ??= new Set()).add(b);
-    this.notice(`retry:${b.id}`, (count) => ({ engine: 'lb', type: 'retry', session: this.session, at: Date.now(), backendId: b.id, name: b.name, code, count }));
-    const cands = conn.attempts <= this.limits.retries && this.state === 'running' ? this.candidates(conn.tried) : [];
+    const cands =
+      conn.attempts <= this.limits.retries && this.state === 'running' ? this.candidates(conn.tried) : [];
     if (cands.length === 0) {
       this.reject(conn, 'connect-failed', code);
       return;
     }
+    this.notice(`retry:${b.id}`, (count) => ({
+      engine: 'lb',
+      type: 'retry',
+      session: this.session,
+      at: Date.now(),
+      backendId: b.id,
+      name: b.name,
+      code,
+      count,
+    }));
     this.connectBackend(conn, this.strategy.pick(cands, conn.clientKey) as Backend);
   }
 
@@ -652,10 +734,11 @@ export class LoadBalancer extends TypedEmitter<LbEvent> {
       rows.push(sampleBackend(b));
     }
     // Removed backends still carrying connections are counted in the totals, not as rows.
-    for (const c of this.conns) if (c.backend && !seen.has(c.backend)) {
-      seen.add(c.backend);
-      sampleBackend(c.backend);
-    }
+    for (const c of this.conns)
+      if (c.backend && !seen.has(c.backend)) {
+        seen.add(c.backend);
+        sampleBackend(c.backend);
+      }
     const sample: LbSample = {
       at: Date.now(),
       active: this.active,
@@ -672,6 +755,11 @@ export class LoadBalancer extends TypedEmitter<LbEvent> {
     this.history.push(sample);
     this.flushNotices();
     this.emit({ engine: 'lb', type: 'stats', session: this.session, at: sample.at, sample });
+  }
+
+  /** Client connections the balancer still tracks (queued, connecting, open or flushing). */
+  get trackedConnections(): number {
+    return this.conns.size;
   }
 
   /** Bytes currently queued in the proxy's socket write buffers (the slow-reader bound). */

@@ -53,7 +53,11 @@ export class DemoBackends extends TypedEmitter<LbEvent> {
           const b = this.create(i);
           this.backends.push(b);
           const port = this.options.basePort === 0 ? 0 : this.options.basePort + i;
-          if (port > 65535) throw new EngineError('PORT_OUT_OF_RANGE', `base port ${this.options.basePort} + ${i} is above 65535`);
+          if (port > 65535)
+            throw new EngineError(
+              'PORT_OUT_OF_RANGE',
+              `base port ${this.options.basePort} + ${i} is above 65535`,
+            );
           b.port = (await listen(b.server, port, this.options.host)).port;
           b.running = true;
         }
@@ -73,7 +77,10 @@ export class DemoBackends extends TypedEmitter<LbEvent> {
   }
 
   /** Stops or restarts one backend (same port) and changes its latency or failure rate, live. */
-  async set(index: number, patch: { running?: boolean; latencyMs?: number; failureRate?: number }): Promise<LbDemoBackendInfo> {
+  async set(
+    index: number,
+    patch: { running?: boolean; latencyMs?: number; failureRate?: number },
+  ): Promise<LbDemoBackendInfo> {
     const b = this.backends[index];
     if (!b) throw new EngineError('NOT_FOUND', `demo ${this.session} has no backend ${index}`);
     if (patch.latencyMs !== undefined) b.latencyMs = patch.latencyMs;

@@ -119,7 +119,10 @@ export class HealthLoop {
   }
 
   private async runOnce(): Promise<void> {
-    const r = this.health.type === 'http' ? await httpCheck(this.target, this.health) : await tcpCheck(this.target, this.health.timeoutMs);
+    const r =
+      this.health.type === 'http'
+        ? await httpCheck(this.target, this.health)
+        : await tcpCheck(this.target, this.health.timeoutMs);
     if (this.stopped) return;
     this.onResult(r);
     this.schedule(this.health.intervalMs);

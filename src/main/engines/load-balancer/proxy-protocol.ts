@@ -12,7 +12,9 @@ export interface ProxyAddresses {
 }
 
 /** The 12-byte signature that opens every v2 header. */
-export const PROXY_V2_SIGNATURE = Uint8Array.from([0x0d, 0x0a, 0x0d, 0x0a, 0x00, 0x0d, 0x0a, 0x51, 0x55, 0x49, 0x54, 0x0a]);
+export const PROXY_V2_SIGNATURE = Uint8Array.from([
+  0x0d, 0x0a, 0x0d, 0x0a, 0x00, 0x0d, 0x0a, 0x51, 0x55, 0x49, 0x54, 0x0a,
+]);
 
 /** `::ffff:1.2.3.4` (a v4 client on a dual-stack socket) is reported as plain IPv4, as HAProxy does. */
 function unmap(addr: string): string {
@@ -102,7 +104,8 @@ const V1_MAX = 107;
 export function parseProxyHeader(buf: Buffer): ParsedProxyHeader {
   if (buf.length >= 1 && buf[0] === 0x0d) {
     const sigLen = Math.min(buf.length, 12);
-    if (!buf.subarray(0, sigLen).equals(Buffer.from(PROXY_V2_SIGNATURE.subarray(0, sigLen)))) return { complete: false, needMore: false, error: 'bad v2 signature' };
+    if (!buf.subarray(0, sigLen).equals(Buffer.from(PROXY_V2_SIGNATURE.subarray(0, sigLen))))
+      return { complete: false, needMore: false, error: 'bad v2 signature' };
     if (buf.length < 16) return { complete: false, needMore: true };
     const len = buf.readUInt16BE(14);
     if (buf.length < 16 + len) return { complete: false, needMore: true };
@@ -117,8 +120,14 @@ export function parseProxyHeader(buf: Buffer): ParsedProxyHeader {
         destPort: buf.readUInt16BE(26),
       };
     } else if (fam === 0x21 && len >= 36) {
-      const v6 = (o: number) => Array.from({ length: 8 }, (_, i) => buf.readUInt16BE(o + i * 2).toString(16)).join(':');
-      addresses = { sourceAddress: v6(16), destAddress: v6(32), sourcePort: buf.readUInt16BE(48), destPort: buf.readUInt16BE(50) };
+      const v6 = (o: number) =>
+        Array.from({ length: 8 }, (_, i) => buf.readUInt16BE(o + i * 2).toString(16)).join(':');
+      addresses = {
+        sourceAddress: v6(16),
+        destAddress: v6(32),
+        sourcePort: buf.readUInt16BE(48),
+        destPort: buf.readUInt16BE(50),
+      };
     }
     return { complete: true, version: 2, addresses, headerLength: 16 + len };
   }
@@ -126,14 +135,23 @@ export function parseProxyHeader(buf: Buffer): ParsedProxyHeader {
   const head = buf.subarray(0, Math.min(buf.length, prefix.length)).toString('latin1');
   if (!prefix.startsWith(head)) return { complete: false, needMore: false, error: 'not a PROXY header' };
   const end = buf.indexOf('\r\n');
-  if (end < 0) return buf.length >= V1_MAX ? { complete: false, needMore: false, error: 'v1 header too long' } : { complete: false, needMore: true };
+  if (end < 0)
+    return buf.length >= V1_MAX
+      ? { complete: false, needMore: false, error: 'v1 header too long' }
+      : { complete: false, needMore: true };
   const parts = buf.subarray(0, end).toString('latin1').split(' ');
   if (parts[1] === 'UNKNOWN') return { complete: true, version: 1, addresses: null, headerLength: end + 2 };
-  if (parts.length !== 6 || (parts[1] !== 'TCP4' && parts[1] !== 'TCP6')) return { complete: false, needMore: false, error: 'malformed v1 header' };
+  if (parts.length !== 6 || (parts[1] !== 'TCP4' && parts[1] !== 'TCP6'))
+    return { complete: false, needMore: false, error: 'malformed v1 header' };
   return {
     complete: true,
     version: 1,
-    addresses: { sourceAddress: parts[2] as string, destAddress: parts[3] as string, sourcePort: Number(parts[4]), destPort: Number(parts[5]) },
+    addresses: {
+      sourceAddress: parts[2] as string,
+      destAddress: parts[3] as string,
+      sourcePort: Number(parts[4]),
+      destPort: Number(parts[5]),
+    },
     headerLength: end + 2,
   };
 }

@@ -1,7 +1,15 @@
 // The load-balancer engine as the dispatcher sees it: owns the balancers and demo-backend sets of one
 // app instance (no module-level state) and forwards their events. Method names equal the contract's.
 import type { z } from 'zod';
-import type { LbBackendInfo, LbDemoBackendInfo, LbDemoInfo, LbEvent, LbInfo, LbStats, lbContract } from '../../../shared/contract/lb';
+import type {
+  LbBackendInfo,
+  LbDemoBackendInfo,
+  LbDemoInfo,
+  LbEvent,
+  LbInfo,
+  LbStats,
+  lbContract,
+} from '../../../shared/contract/lb';
 import { LbConfigInput } from '../../../shared/contract/lb';
 import { TypedEmitter } from '../common/emitter';
 import { EngineError } from '../common/errors';
@@ -39,7 +47,10 @@ export class LbService extends TypedEmitter<LbEvent> {
   }
 
   list(): { balancers: LbInfo[]; demos: LbDemoInfo[] } {
-    return { balancers: [...this.balancers.values()].map((b) => b.info()), demos: [...this.demos.values()].map((d) => d.info()) };
+    return {
+      balancers: [...this.balancers.values()].map((b) => b.info()),
+      demos: [...this.demos.values()].map((d) => d.info()),
+    };
   }
 
   stats(input: In<'stats'>): LbStats {
@@ -77,7 +88,8 @@ export class LbService extends TypedEmitter<LbEvent> {
   }
 
   exportConfig(input: In<'exportConfig'>): ExportResult {
-    const config = input.session !== undefined ? this.lb(input.session).config() : LbConfigInput.parse(input.config);
+    const config =
+      input.session !== undefined ? this.lb(input.session).config() : LbConfigInput.parse(input.config);
     return exportConfig(config, input.format);
   }
 

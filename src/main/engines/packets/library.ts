@@ -44,7 +44,10 @@ export const PACKET_LIBRARY_DEFAULTS = {
 };
 
 /** Import entries may omit what the library fills in (id, timestamps). */
-const ImportEntry = PacketInput.extend({ createdAt: Packet.shape.createdAt.optional(), updatedAt: Packet.shape.updatedAt.optional() });
+const ImportEntry = PacketInput.extend({
+  createdAt: Packet.shape.createdAt.optional(),
+  updatedAt: Packet.shape.updatedAt.optional(),
+});
 function importSchema(max: number) {
   return PacketFile.extend({ packets: ImportEntry.array().max(max) });
 }
@@ -93,8 +96,15 @@ export class PacketLibrary extends TypedEmitter<PacketsEvent> {
     if (!existing && this.packets.length >= this.options.maxPackets) {
       throw new EngineError('LIMIT_EXCEEDED', `the library holds at most ${this.options.maxPackets} packets`);
     }
-    const packet: Packet = Packet.parse({ ...input, id: existing?.id ?? input.id ?? newId(), createdAt: existing?.createdAt ?? now, updatedAt: now });
-    const next = existing ? this.packets.map((p) => (p.id === packet.id ? packet : p)) : [...this.packets, packet];
+    const packet: Packet = Packet.parse({
+      ...input,
+      id: existing?.id ?? input.id ?? newId(),
+      createdAt: existing?.createdAt ?? now,
+      updatedAt: now,
+    });
+    const next = existing
+      ? this.packets.map((p) => (p.id === packet.id ? packet : p))
+      : [...this.packets, packet];
     this.commit(next);
     return { ...packet };
   }
@@ -121,7 +131,9 @@ export class PacketLibrary extends TypedEmitter<PacketsEvent> {
       throw new EngineError('INVALID_IMPORT', `not JSON: ${(err as Error).message}`);
     }
     // A bare array of packets is accepted too (hand-written files).
-    const parsed = importSchema(this.options.maxPackets).safeParse(Array.isArray(raw) ? { packets: raw } : raw);
+    const parsed = importSchema(this.options.maxPackets).safeParse(
+      Array.isArray(raw) ? { packets: raw } : raw,
+    );
     if (!parsed.success) {
       const detail = parsed.error.issues
         .slice(0, 5)
@@ -140,7 +152,12 @@ export class PacketLibrary extends TypedEmitter<PacketsEvent> {
         throw new EngineError('INVALID_IMPORT', `packets.${i} (${entry.name}): ${(err as Error).message}`);
       }
       const idx = entry.id ? base.findIndex((p) => p.id === entry.id) : -1;
-      const packet = Packet.parse({ ...entry, id: entry.id ?? newId(), createdAt: entry.createdAt ?? now, updatedAt: entry.updatedAt ?? now });
+      const packet = Packet.parse({
+        ...entry,
+        id: entry.id ?? newId(),
+        createdAt: entry.createdAt ?? now,
+        updatedAt: entry.updatedAt ?? now,
+      });
       if (idx >= 0) {
         base[idx] = packet;
         updated += 1;
@@ -149,15 +166,33 @@ export class PacketLibrary extends TypedEmitter<PacketsEvent> {
         added += 1;
       }
     }
-    if (base.length > this.options.maxPackets) throw new EngineError('INVALID_IMPORT', `the library would hold ${base.length} packets; the limit is ${this.options.maxPackets}`);
+    if (base.length > this.options.maxPackets)
+      throw new EngineError(
+        'INVALID_IMPORT',
+        `the library would hold ${base.length} packets; the limit is ${this.options.maxPackets}`,
+      );
     this.commit(base);
     return { added, updated, total: base.length };
   }
 
   send(input: In<'send'>): PacketJobInfo {
     const running = [...this.jobsById.values()].filter((j) => j.info.state === 'running').length;
-    if (running >= this.options.maxJobs) throw new EngineError('LIMIT_EXCEEDED', `at most ${this.options.maxJobs} send jobs run at once`);
-    let packet: Pick<Packet, 'name' | 'protocol' | 'host' | 'port' | 'payload' | 'encoding' | 'repeat' | 'intervalMs' | 'responseWaitMs' | 'tlsVerify' | 'servername'> & {
+    if (running >= this.options.maxJobs)
+      throw new EngineError('LIMIT_EXCEEDED', `at most ${this.options.maxJobs} send jobs run at once`);
+    let packet: Pick<
+      Packet,
+      | 'name'
+      | 'protocol'
+      | 'host'
+      | 'port'
+      | 'payload'
+      | 'encoding'
+      | 'repeat'
+      | 'intervalMs'
+      | 'responseWaitMs'
+      | 'tlsVerify'
+      | 'servername'
+    > & {
       id?: string;
     };
     if (input.id) {
@@ -221,15 +256,26 @@ export class PacketLibrary extends TypedEmitter<PacketsEvent> {
   private commit(next: Packet[]): void {
     this.store.save({ format: 'wirelab-packets', version: 1, packets: next });
     this.packets = next;
-    this.emit({ engine: 'packets', type: 'library.changed', session: 'library', at: Date.now(), count: next.length });
+    this.emit({
+      engine: 'packets',
+      type: 'library.changed',
+      session: 'library',
+      at: Date.now(),
+      count: next.length,
+    });
   }
 
   private prune(): void {
     const done = [...this.jobsById.values()].filter((j) => j.info.state !== 'running');
-    for (const j of done.slice(0, Math.max(0, done.length - this.options.keepFinishedJobs))) this.jobsById.delete(j.info.job);
+    for (const j of done.slice(0, Math.max(0, done.length - this.options.keepFinishedJobs)))
+      this.jobsById.delete(j.info.job);
   }
 
-  private async run(job: Job, packet: Parameters<typeof packetBytes>[0] & Omit<Packet, 'id' | 'createdAt' | 'updatedAt'>, intervalMs: number): Promise<void> {
+  private async run(
+    job: Job,
+    packet: Parameters<typeof packetBytes>[0] & Omit<Packet, 'id' | 'createdAt' | 'updatedAt'>,
+    intervalMs: number,
+  ): Promise<void> {
     await Promise.resolve(); // let send() return the job id before the first event
     const session = job.info.job;
     const to = formatPeer(packet.host, packet.port);
@@ -237,7 +283,15 @@ export class PacketLibrary extends TypedEmitter<PacketsEvent> {
     const fail = (index: number, err: unknown) => {
       const e = toEngineError(err);
       job.info.errors += 1;
-      this.emit({ engine: 'packets', type: 'job.error', session, at: Date.now(), index, code: e.code, message: e.message });
+      this.emit({
+        engine: 'packets',
+        type: 'job.error',
+        session,
+        at: Date.now(),
+        index,
+        code: e.code,
+        message: e.message,
+      });
     };
     try {
       sender = await openSender({
@@ -254,11 +308,27 @@ export class PacketLibrary extends TypedEmitter<PacketsEvent> {
           // 'sent' is reported once the bytes are handed to the socket (after connecting, for TCP/TLS).
           const answers = await sender.send(bytes, packet.responseWaitMs, () => {
             job.info.sent += 1;
-            this.emit({ engine: 'packets', type: 'job.sent', session, at: Date.now(), index: i, to, ...wireBytes(bytes, this.options.maxEventDataBytes) });
+            this.emit({
+              engine: 'packets',
+              type: 'job.sent',
+              session,
+              at: Date.now(),
+              index: i,
+              to,
+              ...wireBytes(bytes, this.options.maxEventDataBytes),
+            });
           });
           for (const a of answers) {
             job.info.responses += 1;
-            this.emit({ engine: 'packets', type: 'job.response', session, at: Date.now(), index: i, from: a.from, ...wireBytes(a.data, this.options.maxEventDataBytes) });
+            this.emit({
+              engine: 'packets',
+              type: 'job.response',
+              session,
+              at: Date.now(),
+              index: i,
+              from: a.from,
+              ...wireBytes(a.data, this.options.maxEventDataBytes),
+            });
           }
         } catch (err) {
           fail(i, err);

@@ -33,7 +33,8 @@ export function checkPemPair(certPem: string, keyPem: string): TlsCertSummary {
   }
   try {
     const key = createPrivateKey(keyPem);
-    if (!cert.checkPrivateKey(key)) throw new EngineError('INVALID_CERTIFICATE', 'the private key does not belong to the certificate');
+    if (!cert.checkPrivateKey(key))
+      throw new EngineError('INVALID_CERTIFICATE', 'the private key does not belong to the certificate');
   } catch (err) {
     if (err instanceof EngineError) throw err;
     throw new EngineError('INVALID_CERTIFICATE', `private key: ${(err as Error).message}`, { cause: err });
@@ -46,15 +47,26 @@ export async function serverIdentity(
   certDir: string,
 ): Promise<ServerIdentity> {
   if (choice.source === 'pem') {
-    return { certPem: choice.certPem, keyPem: choice.keyPem, source: 'pem', summary: checkPemPair(choice.certPem, choice.keyPem) };
+    return {
+      certPem: choice.certPem,
+      keyPem: choice.keyPem,
+      source: 'pem',
+      summary: checkPemPair(choice.certPem, choice.keyPem),
+    };
   }
   const app = await loadOrCreateAppCertificate(certDir);
-  return { certPem: app.certPem, keyPem: app.keyPem, source: 'app', summary: summarize(new X509Certificate(app.certPem)) };
+  return {
+    certPem: app.certPem,
+    keyPem: app.keyPem,
+    source: 'app',
+    summary: summarize(new X509Certificate(app.certPem)),
+  };
 }
 
 /** CA bundles are checked too, so "verify with this CA" fails on a typo, not on the handshake. */
 export function checkCaPem(ca: string): void {
-  if (!/-----BEGIN CERTIFICATE-----/.test(ca)) throw new EngineError('INVALID_CERTIFICATE', 'the CA text holds no PEM certificate');
+  if (!/-----BEGIN CERTIFICATE-----/.test(ca))
+    throw new EngineError('INVALID_CERTIFICATE', 'the CA text holds no PEM certificate');
   try {
     new X509Certificate(ca);
   } catch (err) {

@@ -38,7 +38,10 @@ export class TlsClient extends TypedEmitter<TlsSockEvent> {
   private bytesIn = 0;
   private bytesOut = 0;
   private readonly openedAt = Date.now();
-  private handshake: Pick<TlsClientInfo, 'handshakeMs' | 'tls' | 'authorized' | 'authorizationError' | 'peerCertificate'> = {};
+  private handshake: Pick<
+    TlsClientInfo,
+    'handshakeMs' | 'tls' | 'authorized' | 'authorizationError' | 'peerCertificate'
+  > = {};
   private connectPromise?: Promise<TlsClientInfo>;
   private closePromise?: Promise<void>;
 
@@ -116,7 +119,13 @@ export class TlsClient extends TypedEmitter<TlsSockEvent> {
       });
       socket.on('data', (chunk: Buffer) => {
         this.bytesIn += chunk.length;
-        this.emit({ engine: 'tlssock', type: 'client.data', session: this.session, at: Date.now(), ...wireBytes(chunk, this.options.maxEventDataBytes) });
+        this.emit({
+          engine: 'tlssock',
+          type: 'client.data',
+          session: this.session,
+          at: Date.now(),
+          ...wireBytes(chunk, this.options.maxEventDataBytes),
+        });
       });
       let lastError: EngineError | undefined;
       socket.on('error', (err) => {
@@ -124,7 +133,14 @@ export class TlsClient extends TypedEmitter<TlsSockEvent> {
         if (!settled) fail(lastError);
       });
       socket.on('close', () => {
-        if (!settled) fail(lastError ?? new EngineError('CONNECTION_RESET', `${host}:${port} closed the connection during the TLS handshake`));
+        if (!settled)
+          fail(
+            lastError ??
+              new EngineError(
+                'CONNECTION_RESET',
+                `${host}:${port} closed the connection during the TLS handshake`,
+              ),
+          );
         else if (this.state !== 'closed') this.setState('closed', lastError);
       });
     });
@@ -133,10 +149,17 @@ export class TlsClient extends TypedEmitter<TlsSockEvent> {
 
   send(bytes: Uint8Array): { bytes: number } {
     const s = this.socket;
-    if (!s || this.state !== 'open' || !s.writable) throw new EngineError('NOT_CONNECTED', `client ${this.session} is ${this.state}`);
+    if (!s || this.state !== 'open' || !s.writable)
+      throw new EngineError('NOT_CONNECTED', `client ${this.session} is ${this.state}`);
     s.write(bytes);
     this.bytesOut += bytes.length;
-    this.emit({ engine: 'tlssock', type: 'client.sent', session: this.session, at: Date.now(), ...wireBytes(bytes, this.options.maxEventDataBytes) });
+    this.emit({
+      engine: 'tlssock',
+      type: 'client.sent',
+      session: this.session,
+      at: Date.now(),
+      ...wireBytes(bytes, this.options.maxEventDataBytes),
+    });
     return { bytes: bytes.length };
   }
 

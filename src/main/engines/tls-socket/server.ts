@@ -2,9 +2,19 @@
 // one or all, kick) over TLS, plus auto-reply rules, the negotiated version/cipher/SNI/ALPN per client
 // and failed handshakes as events. Built from the same common pieces as the TCP server.
 import { createServer, type Server, type TLSSocket } from 'node:tls';
-import type { TlsServerClient, TlsServerInfo, TlsSessionInfo, TlsSockEvent } from '../../../shared/contract/tlssock';
+import type {
+  TlsServerClient,
+  TlsServerInfo,
+  TlsSessionInfo,
+  TlsSockEvent,
+} from '../../../shared/contract/tlssock';
 import { TLSSOCK_DEFAULTS } from '../../../shared/contract/tlssock';
-import { compileAutoReplies, findAutoReply, type AutoReplyRule, type CompiledRule } from '../../../shared/autoreply';
+import {
+  compileAutoReplies,
+  findAutoReply,
+  type AutoReplyRule,
+  type CompiledRule,
+} from '../../../shared/autoreply';
 import { wireBytes } from '../common/bytes';
 import { TypedEmitter } from '../common/emitter';
 import { EngineError } from '../common/errors';
@@ -48,7 +58,9 @@ export function sessionInfo(s: TLSSocket): TlsSessionInfo {
   const sni = (s as TLSSocket & { servername?: string | false }).servername;
   return {
     protocol: s.getProtocol() ?? null,
-    cipher: c ? { name: c.name, ...(c.standardName ? { standardName: c.standardName } : {}), version: c.version } : null,
+    cipher: c
+      ? { name: c.name, ...(c.standardName ? { standardName: c.standardName } : {}), version: c.version }
+      : null,
     alpn: typeof alpn === 'string' ? alpn : null,
     servername: typeof sni === 'string' ? sni : null,
   };
@@ -67,7 +79,10 @@ export class TlsServer extends TypedEmitter<TlsSockEvent> {
   private bound = { host: '', port: 0 };
   private startedAt = 0;
 
-  constructor(session: string, options: Partial<TlsServerOptions> & { port: number; identity: ServerIdentity }) {
+  constructor(
+    session: string,
+    options: Partial<TlsServerOptions> & { port: number; identity: ServerIdentity },
+  ) {
     super();
     this.session = session;
     this.options = { ...TLS_SERVER_DEFAULTS, ...options };
@@ -91,12 +106,27 @@ export class TlsServer extends TypedEmitter<TlsSockEvent> {
     this.server.on('tlsClientError', (err, socket) => {
       const e = tlsEngineError(err);
       const remote = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`;
-      this.emit({ engine: 'tlssock', type: 'server.handshakeFailed', session: this.session, at: Date.now(), remote, code: e.code, message: e.message });
+      this.emit({
+        engine: 'tlssock',
+        type: 'server.handshakeFailed',
+        session: this.session,
+        at: Date.now(),
+        remote,
+        code: e.code,
+        message: e.message,
+      });
     });
     this.server.on('error', (err) => {
       if (this.state !== 'listening') return;
       const e = tlsEngineError(err);
-      this.emit({ engine: 'tlssock', type: 'server.error', session: this.session, at: Date.now(), code: e.code, message: e.message });
+      this.emit({
+        engine: 'tlssock',
+        type: 'server.error',
+        session: this.session,
+        at: Date.now(),
+        code: e.code,
+        message: e.message,
+      });
     });
   }
 
@@ -138,7 +168,8 @@ export class TlsServer extends TypedEmitter<TlsSockEvent> {
   }
 
   send(bytes: Uint8Array, clientId?: string): { sentTo: number; bytes: number } {
-    if (this.state !== 'listening') throw new EngineError('NOT_FOUND', `server ${this.session} is not running`);
+    if (this.state !== 'listening')
+      throw new EngineError('NOT_FOUND', `server ${this.session} is not running`);
     const targets = clientId === undefined ? [...this.clients.values()] : [this.requireClient(clientId)];
     for (const c of targets) this.write(c, bytes);
     return { sentTo: targets.length, bytes: bytes.length };
@@ -163,7 +194,8 @@ export class TlsServer extends TypedEmitter<TlsSockEvent> {
         c.socket.destroy();
       }
       await Promise.all([closed, ...gone]);
-      if (wasRunning) this.emit({ engine: 'tlssock', type: 'server.stopped', session: this.session, at: Date.now() });
+      if (wasRunning)
+        this.emit({ engine: 'tlssock', type: 'server.stopped', session: this.session, at: Date.now() });
     })();
     return this.closePromise;
   }
@@ -222,13 +254,26 @@ export class TlsServer extends TypedEmitter<TlsSockEvent> {
       },
     };
     this.clients.set(clientId, entry);
-    this.emit({ engine: 'tlssock', type: 'server.clientConnected', session: this.session, at: Date.now(), client: { ...entry.info } });
+    this.emit({
+      engine: 'tlssock',
+      type: 'server.clientConnected',
+      session: this.session,
+      at: Date.now(),
+      client: { ...entry.info },
+    });
     if (this.options.welcome && this.options.welcome.length > 0) this.write(entry, this.options.welcome);
 
     let lastError: EngineError | undefined;
     socket.on('data', (chunk: Buffer) => {
       entry.info.bytesIn += chunk.length;
-      this.emit({ engine: 'tlssock', type: 'server.data', session: this.session, at: Date.now(), clientId, ...wireBytes(chunk, this.options.maxEventDataBytes) });
+      this.emit({
+        engine: 'tlssock',
+        type: 'server.data',
+        session: this.session,
+        at: Date.now(),
+        clientId,
+        ...wireBytes(chunk, this.options.maxEventDataBytes),
+      });
       // Rules see each received chunk: a small request usually arrives whole, a large one may not.
       const rule = this.rules.length ? findAutoReply(this.rules, chunk) : undefined;
       const answer = rule ? rule.reply : this.options.echo ? chunk : undefined;

@@ -1,7 +1,12 @@
 // The TLS socket engine as the dispatcher sees it: server and client sessions over TLS, mirroring the
 // TCP workbench method for method. The app certificate lives in the data directory it is given.
 import type { z } from 'zod';
-import type { TlsClientInfo, TlsServerInfo, TlsSockEvent, tlssockContract } from '../../../shared/contract/tlssock';
+import type {
+  TlsClientInfo,
+  TlsServerInfo,
+  TlsSockEvent,
+  tlssockContract,
+} from '../../../shared/contract/tlssock';
 import { loadOrCreateAppCertificate } from '../common/app-cert';
 import { TypedEmitter } from '../common/emitter';
 import { EngineError } from '../common/errors';
@@ -105,7 +110,10 @@ export class TlsSocketService extends TypedEmitter<TlsSockEvent> {
   }
 
   list(): { servers: TlsServerInfo[]; clients: TlsClientInfo[] } {
-    return { servers: [...this.servers.values()].map((s) => s.info()), clients: [...this.clients.values()].map((c) => c.info()) };
+    return {
+      servers: [...this.servers.values()].map((s) => s.info()),
+      clients: [...this.clients.values()].map((c) => c.info()),
+    };
   }
 
   async close(): Promise<void> {

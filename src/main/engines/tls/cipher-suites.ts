@@ -57,6 +57,7 @@ const OPENSSL_PREFIX: Record<string, string> = {
   DH_DSS: 'DH-DSS-',
   PSK: 'PSK-',
   DHE_PSK: 'DHE-PSK-',
+  PSK_DHE: 'DHE-PSK-',
   RSA_PSK: 'RSA-PSK-',
   ECDHE_PSK: 'ECDHE-PSK-',
   SRP_SHA: 'SRP-',
@@ -83,11 +84,12 @@ function opensslName(kxPart: string, cipher: string, mac: string, old: boolean):
     if (kxPart === 'DHE_RSA') return 'EDH-RSA-DES-CBC3-SHA';
     if (kxPart === 'DHE_DSS') return 'EDH-DSS-DES-CBC3-SHA';
     body = srp ? `3DES-EDE-CBC-${mac}` : psk ? `3DES-EDE-CBC-${mac}` : `DES-CBC3-${mac}`;
-  } else if (cipher === 'DES_CBC') {
+  } else if (cipher === 'DES_CBC' || cipher === 'DES40_CBC') {
     if (kxPart === 'DHE_RSA') return 'EDH-RSA-DES-CBC-SHA';
     if (kxPart === 'DHE_DSS') return 'EDH-DSS-DES-CBC-SHA';
     body = `DES-CBC-${mac}`;
-  } else if (cipher === 'RC4_128') body = `RC4-${mac}`;
+  } else if (cipher === 'RC4_128' || cipher === 'RC4_40' || cipher === 'RC4_56') body = `RC4-${mac}`;
+  else if (cipher === 'RC2_CBC_40') body = `RC2-CBC-${mac}`;
   else if (cipher === 'SEED_CBC') body = `SEED-${mac}`;
   else if (cipher === 'IDEA_CBC') body = `IDEA-CBC-${mac}`;
   else if (cipher === 'NULL') body = `NULL-${mac}`;
@@ -167,6 +169,8 @@ function parse(code: number, fullName: string): CipherSuite {
     tripleDes: cipher.startsWith('3DES'),
   };
   if (base.openssl && isExport) base.openssl = `EXP-${base.openssl}`;
+  // OpenSSL's one irregular family: ECDHE-RSA with ARIA-GCM drops the "RSA".
+  if (base.openssl?.startsWith('ECDHE-RSA-ARIA') && base.openssl.includes('-GCM-')) base.openssl = base.openssl.replace('ECDHE-RSA-', 'ECDHE-');
   if (base.openssl?.endsWith('-')) base.openssl = base.openssl.slice(0, -1);
   return { ...base, strength: classify(base) };
 }

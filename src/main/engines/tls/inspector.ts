@@ -172,7 +172,130 @@ export class TlsInspector extends TypedEmitter<TlsEvent> {
       starttlsMaxReplyBytes: o.starttlsMaxReplyBytes,
     };
     progress('handshake', `connecting to ${resolved.address}:${port}`);
-    const first = await connectTls(target, resolved.address, {}, signal);
+    const rt = await this.runtimeHandshake(input, target, resolved, sni, signal, progress);
+    const handshake = rt.handshake;
+
+    const budget = new HandshakeBudget(input.scanConcurrency, input.scanRatePerSecond, input.scanMaxHandshakes, signal);
+    const ctx: ProbeContext = {
+      target: { host: resolved.address, port, starttls: input.starttls, connectTimeoutMs: target.connectTimeoutMs, maxBytes: o.probeMaxBytes, starttlsMaxReplyBytes: o.starttlsMaxReplyBytes },
+      timeoutMs: input.probeTimeoutMs,
+      budget,
+      signal,
+    };
+    let wireChain: Uint8Array[] | undefined;
+    let scan: TlsReport['scan'];
+    if (input.scan) {
+      const s0 = performance.now();
+      progress('scan', 'versions and cipher suites');
+      const raw = await runScan(ctx, this.table(), { sni, onStep: (d) => progress('scan', d, budget.count) });
+      progress('weaknesses', 'checking known weaknesses', budget.count);
+      const weaknesses = await checkWeaknesses(ctx, raw, sni);
+      wireChain = raw.certificatesDer;
+      if (handshake.runtimeError) {
+        const best = [...raw.versions].reverse().find((v) => v.supported);
+        const first = best?.suites[0];
+        handshake.protocol = best?.version ?? (raw.sslv2Ciphers.length > 0 ? 'SSLv2' : 'none');
+        if (first) {
+          handshake.cipher = suiteInfo(first);
+          handshake.cipherOpenssl = first.openssl ?? first.name;
+        }
+      }
+      if (raw.clientCertificateRequested !== undefined) handshake.clientCertificateRequested = raw.clientCertificateRequested;
+      scan = {
+        versions: raw.versions.map((v) => ({ version: v.version, supported: v.supported, suites: v.suites.map((s) => suiteInfo(s) as NonNullable<ReturnType<typeof suiteInfo>>), serverPreference: v.serverPreference })),
+        sslv2Ciphers: raw.sslv2Ciphers,
+        groups: raw.groups,
+        groupsVersion: raw.groupsVersion,
+        dhPrimeBits: raw.dhPrimeBits,
+        weaknesses,
+        handshakes: budget.count,
+        durationMs: performance.now() - s0,
+      };
+    } else {
+      // One cleartext TLS ≤ 1.2 handshake shows the chain in wire order and whether a client certificate is asked for.
+      try {
+        const legacy = this.table().all.filter((s) => !s.tls13).map((s) => s.code);
+        const version = handshake.protocol === 'TLSv1' || handshake.protocol === 'TLSv1.1' || handshake.protocol === 'SSLv3' ? handshake.protocol : 'TLSv1.2';
+        const got = await withHello(ctx, { version, suites: legacy, sni }, 'done', (out) => {
+          if (out.kind !== 'hello') return undefined;
+          const cert = out.stream.message(HandshakeType.certificate);
+          return { chain: cert ? parseCertificateMessage(cert.body) : undefined, requested: out.stream.message(HandshakeType.certificateRequest) !== undefined };
+        });
+        wireChain = got?.chain;
+        if (got) handshake.clientCertificateRequested = got.requested;
+      } catch (err) {
+        if (signal.aborted) throw err;
+        // the runtime's chain below is the fallback
+      }
+    }
+
+    const wireOrderKnown = wireChain !== undefined && wireChain.length > 0;
+    let ders = (wireOrderKnown ? wireChain : rt.runtimeChain) ?? [];
+    if (!wireOrderKnown && ders.length > 1) {
+      // The runtime appends the root it found in the trust store; the server rarely sends it, so drop a
+      // trailing trust anchor (the report says the order was reconstructed).
+      const last = ders[ders.length - 1];
+      const lastFp = last ? describeCertificate(last).x509.fingerprint256 : '';
+      if (store.anchors.some((a) => a.cert.x509.fingerprint256 === lastFp)) ders = ders.slice(0, -1);
+    }
+    const parsed: ParsedCertificate[] = [];
+    for (const der of ders.slice(0, o.maxCertificates)) {
+      try {
+        parsed.push(describeCertificate(der));
+      } catch (err) {
+        throw new EngineError('TLS_ERROR', `the server sent a certificate that cannot be parsed: ${(err as Error).message}`);
+      }
+    }
+    const validation = { ...validateChain(parsed, store, { hostname: checkedName, expiryWarningDays: o.expiryWarningDays }), runtimeVerdict: rt.runtimeVerdict };
+    if (handshake.timings) handshake.timings.totalMs = performance.now() - t0;
+    const grade = computeGrade({ handshake, problems: validation.problems, scan });
+    const vulnerable = scan?.weaknesses.filter((w) => w.status === 'vulnerable').length ?? 0;
+    const report: TlsReport = {
+      id: `${started.toString(36)}-${session}`,
+      host,
+      port,
+      at: started,
+      durationMs: performance.now() - t0,
+      handshake,
+      certificates: parsed.map((p): TlsCertificateInfo => p.info),
+      wireOrderKnown,
+      validation,
+      scan,
+      grade,
+      problemCount: validation.problems.filter((p) => p.severity !== 'info').length + vulnerable,
+    };
+    progress('done', `grade ${grade.grade}`, budget.count);
+    if (!input.noHistory) this.store?.add(report);
+    return report;
+  }
+
+  /**
+   * The runtime's own handshake (and the resumption/HSTS connection). When the runtime's TLS library
+   * refuses a server that only speaks legacy TLS and a scan was asked for, the inspection goes on with
+   * the raw scan alone and says so in `runtimeError` instead of failing.
+   */
+  private async runtimeHandshake(
+    input: TlsInspectOptions,
+    target: HandshakeTarget,
+    resolved: { address: string; ms?: number },
+    sni: string | undefined,
+    signal: AbortSignal,
+    progress: (phase: 'http' | 'resumption', detail: string) => void,
+  ): Promise<{ handshake: TlsHandshake; runtimeChain: Uint8Array[]; runtimeVerdict: string }> {
+    const o = this.options;
+    const { host, port } = target;
+    let first: Awaited<ReturnType<typeof connectTls>>;
+    try {
+      first = await connectTls(target, resolved.address, {}, signal);
+    } catch (err) {
+      const e = handshakeError(err, `TLS handshake with ${host}:${port}`);
+      if (!input.scan || signal.aborted || (e.code !== 'TLS_NO_COMMON_PROTOCOL' && e.code !== 'TLS_ERROR')) throw e;
+      return {
+        handshake: { protocol: 'none', cipherOpenssl: '', sni, resolvedAddress: resolved.address, ocsp: { present: false }, runtimeError: `${e.code}: ${e.message}` },
+        runtimeChain: [],
+        runtimeVerdict: `handshake refused by the runtime: ${e.message}`,
+      };
+    }
     const socket = first.socket;
     let handshake: TlsHandshake;
     let runtimeChain: Uint8Array[];
@@ -231,90 +354,7 @@ export class TlsInspector extends TypedEmitter<TlsEvent> {
         if (handshake.hsts === undefined) handshake.hsts = { probed: true, error: `${e.code}: ${e.message}` };
       }
     }
-
-    const budget = new HandshakeBudget(input.scanConcurrency, input.scanRatePerSecond, input.scanMaxHandshakes, signal);
-    const ctx: ProbeContext = {
-      target: { host: resolved.address, port, starttls: input.starttls, connectTimeoutMs: target.connectTimeoutMs, maxBytes: o.probeMaxBytes, starttlsMaxReplyBytes: o.starttlsMaxReplyBytes },
-      timeoutMs: input.probeTimeoutMs,
-      budget,
-      signal,
-    };
-    let wireChain: Uint8Array[] | undefined;
-    let scan: TlsReport['scan'];
-    if (input.scan) {
-      const s0 = performance.now();
-      progress('scan', 'versions and cipher suites');
-      const raw = await runScan(ctx, this.table(), { sni, onStep: (d) => progress('scan', d, budget.count) });
-      progress('weaknesses', 'checking known weaknesses', budget.count);
-      const weaknesses = await checkWeaknesses(ctx, raw, sni);
-      wireChain = raw.certificatesDer;
-      if (raw.clientCertificateRequested !== undefined) handshake.clientCertificateRequested = raw.clientCertificateRequested;
-      scan = {
-        versions: raw.versions.map((v) => ({ version: v.version, supported: v.supported, suites: v.suites.map((s) => suiteInfo(s) as NonNullable<ReturnType<typeof suiteInfo>>), serverPreference: v.serverPreference })),
-        sslv2Ciphers: raw.sslv2Ciphers,
-        groups: raw.groups,
-        groupsVersion: raw.groupsVersion,
-        dhPrimeBits: raw.dhPrimeBits,
-        weaknesses,
-        handshakes: budget.count,
-        durationMs: performance.now() - s0,
-      };
-    } else {
-      // One cleartext TLS ≤ 1.2 handshake shows the chain in wire order and whether a client certificate is asked for.
-      try {
-        const legacy = this.table().all.filter((s) => !s.tls13).map((s) => s.code);
-        const version = handshake.protocol === 'TLSv1' || handshake.protocol === 'TLSv1.1' || handshake.protocol === 'SSLv3' ? handshake.protocol : 'TLSv1.2';
-        const got = await withHello(ctx, { version, suites: legacy, sni }, 'done', (out) => {
-          if (out.kind !== 'hello') return undefined;
-          const cert = out.stream.message(HandshakeType.certificate);
-          return { chain: cert ? parseCertificateMessage(cert.body) : undefined, requested: out.stream.message(HandshakeType.certificateRequest) !== undefined };
-        });
-        wireChain = got?.chain;
-        if (got) handshake.clientCertificateRequested = got.requested;
-      } catch (err) {
-        if (signal.aborted) throw err;
-        // the runtime's chain below is the fallback
-      }
-    }
-
-    const wireOrderKnown = wireChain !== undefined && wireChain.length > 0;
-    let ders = (wireOrderKnown ? wireChain : runtimeChain) ?? [];
-    if (!wireOrderKnown && ders.length > 1) {
-      // The runtime appends the root it found in the trust store; the server rarely sends it, so drop a
-      // trailing trust anchor (the report says the order was reconstructed).
-      const last = ders[ders.length - 1];
-      const lastFp = last ? describeCertificate(last).x509.fingerprint256 : '';
-      if (store.anchors.some((a) => a.cert.x509.fingerprint256 === lastFp)) ders = ders.slice(0, -1);
-    }
-    const parsed: ParsedCertificate[] = [];
-    for (const der of ders.slice(0, o.maxCertificates)) {
-      try {
-        parsed.push(describeCertificate(der));
-      } catch (err) {
-        throw new EngineError('TLS_ERROR', `the server sent a certificate that cannot be parsed: ${(err as Error).message}`);
-      }
-    }
-    const validation = { ...validateChain(parsed, store, { hostname: checkedName, expiryWarningDays: o.expiryWarningDays }), runtimeVerdict };
-    handshake.timings.totalMs = performance.now() - t0;
-    const grade = computeGrade({ handshake, problems: validation.problems, scan });
-    const vulnerable = scan?.weaknesses.filter((w) => w.status === 'vulnerable').length ?? 0;
-    const report: TlsReport = {
-      id: `${started.toString(36)}-${session}`,
-      host,
-      port,
-      at: started,
-      durationMs: performance.now() - t0,
-      handshake,
-      certificates: parsed.map((p): TlsCertificateInfo => p.info),
-      wireOrderKnown,
-      validation,
-      scan,
-      grade,
-      problemCount: validation.problems.filter((p) => p.severity !== 'info').length + vulnerable,
-    };
-    progress('done', `grade ${grade.grade}`, budget.count);
-    if (!input.noHistory) this.store?.add(report);
-    return report;
+    return { handshake, runtimeChain, runtimeVerdict };
   }
 
   async cancel(input: In<'cancel'>): Promise<{ cancelled: boolean }> {
@@ -345,6 +385,7 @@ export class TlsInspector extends TypedEmitter<TlsEvent> {
       resolved.address,
     );
     const socket = conn.socket;
+    const protocol = socket.getProtocol() ?? 'unknown';
     return new Promise((resolve) => {
       const chunks: Buffer[] = [];
       let size = 0;
@@ -358,7 +399,7 @@ export class TlsInspector extends TypedEmitter<TlsEvent> {
           response: Buffer.concat(chunks).toString('utf8'),
           responseBytes: size,
           truncated,
-          protocol: socket.getProtocol() ?? 'unknown',
+          protocol,
           durationMs: performance.now() - t0,
           closedBy,
         });

@@ -15,7 +15,8 @@ export function reportToMarkdown(r: TlsReport): string {
   if (h.keyExchange) out.push(`| Key exchange | ${h.keyExchange.type}${h.keyExchange.name ? ` ${h.keyExchange.name}` : ''}${h.keyExchange.bits ? ` (${h.keyExchange.bits} bits)` : ''} |`);
   out.push(`| ALPN | ${h.alpn ?? '—'} |`, `| SNI | ${h.sni ?? '(not sent)'} |`);
   const t = h.timings;
-  out.push(`| TlsTimings | ${t.dnsMs !== undefined ? `DNS ${t.dnsMs.toFixed(1)} ms, ` : ''}TCP ${t.connectMs.toFixed(1)} ms, ${t.starttlsMs !== undefined ? `STARTTLS ${t.starttlsMs.toFixed(1)} ms, ` : ''}TLS ${t.handshakeMs.toFixed(1)} ms |`);
+  if (t) out.push(`| Timings | ${t.dnsMs !== undefined ? `DNS ${t.dnsMs.toFixed(1)} ms, ` : ''}TCP ${t.connectMs.toFixed(1)} ms, ${t.starttlsMs !== undefined ? `STARTTLS ${t.starttlsMs.toFixed(1)} ms, ` : ''}TLS ${t.handshakeMs.toFixed(1)} ms |`);
+  if (h.runtimeError) out.push(`| Runtime handshake | refused: ${esc(h.runtimeError)} (facts from the raw scan) |`);
   out.push(`| OCSP stapling | ${h.ocsp.present ? `${h.ocsp.certStatus ?? h.ocsp.responseStatus ?? '?'}${h.ocsp.nextUpdate ? `, next update ${h.ocsp.nextUpdate}` : ''}` : 'no'} |`);
   if (h.resumption) out.push(`| Session resumption | ${h.resumption.tested ? (h.resumption.reused ? 'yes' : 'no') : 'not tested'}${h.resumption.ticketIssued ? ' (ticket issued)' : ''} |`);
   if (h.hsts) out.push(`| HSTS | ${h.hsts.header ? esc(h.hsts.header) : h.hsts.probed ? `none${h.hsts.error ? ` (${esc(h.hsts.error)})` : ''}` : 'not probed'} |`);

@@ -47,8 +47,15 @@ function readReply(socket: Socket, done: ReplyDone, opts: StartTlsOptions, what:
   });
 }
 
-/** SMTP/FTP multi-line reply: complete when a line starts with three digits and a space. */
-const numericDone: ReplyDone = (t) => /(^|\r?\n)\d{3} [^\n]*\r?\n$/.test(t);
+/**
+ * SMTP/FTP multi-line reply: complete when a line starts with three digits and a space — or as soon as a
+ * complete line is not a numeric reply at all, so a server speaking something else fails fast.
+ */
+const numericDone: ReplyDone = (t) => {
+  if (/(^|\r?\n)\d{3} [^\n]*\r?\n$/.test(t)) return true;
+  const lines = t.split('\n').slice(0, -1);
+  return lines.some((l) => !/^\d{3}[- ]/.test(l));
+};
 const lineDone: ReplyDone = (t) => t.endsWith('\n');
 
 function expectCode(reply: string, code: string, what: string): void {

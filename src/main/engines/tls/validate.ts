@@ -120,7 +120,7 @@ export function buildTrustStore(mozilla: ParsedCertificate[], system: { certs: P
     intermediates,
     stores: [
       { name: 'mozilla', count: mozilla.length, source: 'Mozilla CA bundle shipped with the runtime' },
-      ...(system ? [{ name: 'system' as const, count: system.certs.length, source: `${system.source}${systemAdded < system.certs.length ? ` (${systemAdded} not already in Mozilla's)` : ''}` }] : []),
+      ...(system ? [{ name: 'system' as const, count: system.certs.length, source: `${system.source}${systemAdded < system.certs.length ? `; ${systemAdded} beyond Mozilla's` : ''}` }] : []),
       { name: 'user', count: userAnchors + intermediates.length, source: intermediates.length > 0 ? `${userAnchors} roots, ${intermediates.length} intermediates` : `${userAnchors} roots` },
     ],
   };

@@ -33,7 +33,8 @@ export function isMulticastGroup(group: string): 4 | 6 | 0 {
 /** Throws INVALID_MULTICAST_GROUP / ADDRESS_FAMILY_MISMATCH unless `group` is a group of the socket's family. */
 export function checkGroup(group: string, family: UdpFamily): void {
   const v = isMulticastGroup(group);
-  if (v === 0) throw new EngineError('INVALID_MULTICAST_GROUP', `"${group}" is not a multicast group address`);
+  if (v === 0)
+    throw new EngineError('INVALID_MULTICAST_GROUP', `"${group}" is not a multicast group address`);
   if ((v === 4) !== (family === 'udp4')) {
     throw new EngineError('ADDRESS_FAMILY_MISMATCH', `group ${group} is IPv${v}, the socket is ${family}`);
   }
@@ -48,14 +49,19 @@ export function interfaceArg(iface: string, family: UdpFamily): string {
   if (family === 'udp4') {
     if (isIP(iface) !== 4) {
       const addr = networkInterfaces()[iface]?.find((a) => a.family === 'IPv4')?.address;
-      if (!addr) throw new EngineError('INVALID_INPUT', `interface "${iface}": give an IPv4 address of a local interface (or an interface name with one)`);
+      if (!addr)
+        throw new EngineError(
+          'INVALID_INPUT',
+          `interface "${iface}": give an IPv4 address of a local interface (or an interface name with one)`,
+        );
       return addr;
     }
     return iface;
   }
   if (isIP(iface) === 6) return iface;
   const name = iface.startsWith('%') ? iface.slice(1) : iface;
-  if (!networkInterfaces()[name]) throw new EngineError('INVALID_INPUT', `no network interface named "${name}"`);
+  if (!networkInterfaces()[name])
+    throw new EngineError('INVALID_INPUT', `no network interface named "${name}"`);
   return `::%${name}`;
 }
 
@@ -63,14 +69,20 @@ export function interfaceArg(iface: string, family: UdpFamily): string {
  * Where a datagram really goes: a udp6 socket reaches IPv4 hosts through IPv4-mapped addresses; a
  * udp4 socket cannot reach IPv6 at all.
  */
-export function destinationFor(host: string, family: UdpFamily, ipv6Only: boolean): { address: string; ipv4Path: boolean } {
+export function destinationFor(
+  host: string,
+  family: UdpFamily,
+  ipv6Only: boolean,
+): { address: string; ipv4Path: boolean } {
   const v = isIP(host);
   if (family === 'udp4') {
-    if (v === 6) throw new EngineError('ADDRESS_FAMILY_MISMATCH', `${host} is IPv6 and this socket is IPv4 (udp4)`);
+    if (v === 6)
+      throw new EngineError('ADDRESS_FAMILY_MISMATCH', `${host} is IPv6 and this socket is IPv4 (udp4)`);
     return { address: host, ipv4Path: true };
   }
   if (v === 4) {
-    if (ipv6Only) throw new EngineError('ADDRESS_FAMILY_MISMATCH', `${host} is IPv4 and this socket is IPv6-only`);
+    if (ipv6Only)
+      throw new EngineError('ADDRESS_FAMILY_MISMATCH', `${host} is IPv4 and this socket is IPv6-only`);
     return { address: `::ffff:${host}`, ipv4Path: true };
   }
   return { address: host, ipv4Path: v === 6 ? /^::ffff:\d/i.test(host) : false };

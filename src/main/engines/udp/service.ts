@@ -2,7 +2,12 @@
 // contract inputs into endpoint calls. Payload text (text, \XX escapes, hex) is decoded here, so the CLI
 // and the UI get the same INVALID_HEX / INVALID_ESCAPE errors.
 import type { z } from 'zod';
-import { UDP_DEFAULTS, type UdpEvent, type UdpSocketInfo, type udpContract } from '../../../shared/contract/udp';
+import {
+  UDP_DEFAULTS,
+  type UdpEvent,
+  type UdpSocketInfo,
+  type udpContract,
+} from '../../../shared/contract/udp';
 import { encodePayloadText, type PayloadTextEncoding } from '../../../shared/payload-text';
 import { TypedEmitter } from '../common/emitter';
 import { EngineError } from '../common/errors';
@@ -33,7 +38,8 @@ export class UdpService extends TypedEmitter<UdpEvent> {
   }
 
   async bind(input: In<'bind'>): Promise<UdpSocketInfo> {
-    if (this.sockets.size >= this.options.maxSockets) throw new EngineError('LIMIT_EXCEEDED', `maxSockets (${this.options.maxSockets}) reached`);
+    if (this.sockets.size >= this.options.maxSockets)
+      throw new EngineError('LIMIT_EXCEEDED', `maxSockets (${this.options.maxSockets}) reached`);
     const family = input.family ?? (await familyForHost(input.host));
     const session = this.ids.next();
     const endpoint = new UdpEndpoint(session, { ...input, family });

@@ -2,9 +2,22 @@
 // and answers by itself when asked (auto-reply rules, echo, or a fixed reply such as the seed's
 // "Message received"). It is a server and a client at once, as UDP itself makes no such distinction.
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
-import { UDP_DEFAULTS, type UdpEvent, type UdpFamily, type UdpMembership, type UdpPeer, type UdpSocketInfo } from '../../../shared/contract/udp';
-import { compileAutoReplies, findAutoReply, type AutoReplyRule, type CompiledRule } from '../../../shared/autoreply';
+import {
+  UDP_DEFAULTS,
+  type UdpEvent,
+  type UdpFamily,
+  type UdpMembership,
+  type UdpPeer,
+  type UdpSocketInfo,
+} from '../../../shared/contract/udp';
+import {
+  compileAutoReplies,
+  findAutoReply,
+  type AutoReplyRule,
+  type CompiledRule,
+} from '../../../shared/autoreply';
 import { encodePayloadText, type PayloadTextEncoding } from '../../../shared/payload-text';
+import type { WireBytes } from '../../../shared/contract/tcp';
 import { wireBytes } from '../common/bytes';
 import { TypedEmitter } from '../common/emitter';
 import { EngineError, toEngineError } from '../common/errors';
@@ -52,7 +65,15 @@ export const UDP_ENDPOINT_DEFAULTS: Omit<UdpEndpointOptions, 'port' | 'family'> 
 export type UdpOptionsPatch = Partial<
   Pick<
     UdpEndpointOptions,
-    'responder' | 'reply' | 'replyEncoding' | 'autoReplies' | 'broadcast' | 'ttl' | 'multicastTtl' | 'multicastLoopback' | 'multicastInterface'
+    | 'responder'
+    | 'reply'
+    | 'replyEncoding'
+    | 'autoReplies'
+    | 'broadcast'
+    | 'ttl'
+    | 'multicastTtl'
+    | 'multicastLoopback'
+    | 'multicastInterface'
   >
 >;
 
@@ -101,7 +122,14 @@ export class UdpEndpoint extends TypedEmitter<UdpEvent> {
     this.socket.on('error', (err) => {
       if (this.state !== 'bound') return; // bind errors are reported by start()
       const e = toEngineError(err);
-      this.emit({ engine: 'udp', type: 'error', session: this.session, at: Date.now(), code: e.code, message: e.message });
+      this.emit({
+        engine: 'udp',
+        type: 'error',
+        session: this.session,
+        at: Date.now(),
+        code: e.code,
+        message: e.message,
+      });
     });
   }
 
@@ -153,6 +181,7 @@ export class UdpEndpoint extends TypedEmitter<UdpEvent> {
       reply: o.reply,
       replyEncoding: o.replyEncoding,
       autoReplyRules: this.rules.length,
+      autoReplies: this.rules.map((r) => ({ ...r.rule })),
       broadcast: o.broadcast,
       multicastTtl: o.multicastTtl,
       multicastLoopback: o.multicastLoopback,
@@ -170,19 +199,25 @@ export class UdpEndpoint extends TypedEmitter<UdpEvent> {
 
   /** Answers the sender of datagram `seq`, or of the latest one. */
   async reply(bytes: Uint8Array, seq?: number): Promise<{ bytes: number; to: string }> {
-    const latest = this.senders[(this.sendersNext + this.senders.length - 1) % Math.max(1, this.senders.length)];
+    const latest =
+      this.senders[(this.sendersNext + this.senders.length - 1) % Math.max(1, this.senders.length)];
     const s = seq === undefined ? latest : this.senders.find((p) => p.seq === seq);
     if (!s) {
       throw new EngineError(
         'NOT_FOUND',
-        seq === undefined ? 'no datagram has arrived yet, so there is no one to reply to' : `datagram ${seq} is not among the last ${this.options.recentSenders}`,
+        seq === undefined
+          ? 'no datagram has arrived yet, so there is no one to reply to'
+          : `datagram ${seq} is not among the last ${this.options.recentSenders}`,
       );
     }
     return this.sendTo(bytes, s.address, s.port, false);
   }
 
   setOptions(patch: UdpOptionsPatch): UdpSocketInfo {
-    const next = { ...this.options, ...Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) } as UdpEndpointOptions;
+    const next = {
+      ...this.options,
+      ...Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)),
+    } as UdpEndpointOptions;
     // Everything is validated first; only then is anything changed, so a bad patch changes nothing.
     const replyBytes = encode(next.reply, next.replyEncoding);
     const rules = patch.autoReplies ? this.compile(patch.autoReplies) : this.rules;
@@ -205,8 +240,20 @@ export class UdpEndpoint extends TypedEmitter<UdpEvent> {
     } catch (err) {
       throw toEngineError(err, `join ${group}${ifArg ? ` on ${ifArg}` : ''}`);
     }
-    this.memberships.set(key, { group, ...(ifArg ? { interface: ifArg } : {}), ...(source ? { source } : {}) });
-    this.emit({ engine: 'udp', type: 'membership', session: this.session, at: Date.now(), group, joined: true, ...(ifArg ? { interface: ifArg } : {}) });
+    this.memberships.set(key, {
+      group,
+      ...(ifArg ? { interface: ifArg } : {}),
+      ...(source ? { source } : {}),
+    });
+    this.emit({
+      engine: 'udp',
+      type: 'membership',
+      session: this.session,
+      at: Date.now(),
+      group,
+      joined: true,
+      ...(ifArg ? { interface: ifArg } : {}),
+    });
     return this.info();
   }
 
@@ -215,7 +262,11 @@ export class UdpEndpoint extends TypedEmitter<UdpEvent> {
     checkGroup(group, this.options.family);
     const ifArg = iface === undefined ? undefined : interfaceArg(iface, this.options.family);
     const key = `${group}|${ifArg ?? ''}|${source ?? ''}`;
-    if (!this.memberships.has(key)) throw new EngineError('NOT_FOUND', `socket ${this.session} has not joined ${group}${ifArg ? ` on ${ifArg}` : ''}`);
+    if (!this.memberships.has(key))
+      throw new EngineError(
+        'NOT_FOUND',
+        `socket ${this.session} has not joined ${group}${ifArg ? ` on ${ifArg}` : ''}`,
+      );
     try {
       if (source) this.socket.dropSourceSpecificMembership(source, group, ifArg);
       else this.socket.dropMembership(group, ifArg);
@@ -223,7 +274,15 @@ export class UdpEndpoint extends TypedEmitter<UdpEvent> {
       throw toEngineError(err, `leave ${group}`);
     }
     this.memberships.delete(key);
-    this.emit({ engine: 'udp', type: 'membership', session: this.session, at: Date.now(), group, joined: false, ...(ifArg ? { interface: ifArg } : {}) });
+    this.emit({
+      engine: 'udp',
+      type: 'membership',
+      session: this.session,
+      at: Date.now(),
+      group,
+      joined: false,
+      ...(ifArg ? { interface: ifArg } : {}),
+    });
     return this.info();
   }
 
@@ -254,19 +313,29 @@ export class UdpEndpoint extends TypedEmitter<UdpEvent> {
   private applySocketOptions(o: UdpOptionsPatch): void {
     try {
       if (o.broadcast !== undefined) {
-        if (o.broadcast && this.options.family === 'udp6') throw new EngineError('NOT_SUPPORTED', 'IPv6 has no broadcast; use a multicast group such as ff02::1');
+        if (o.broadcast && this.options.family === 'udp6')
+          throw new EngineError(
+            'NOT_SUPPORTED',
+            'IPv6 has no broadcast; use a multicast group such as ff02::1',
+          );
         this.socket.setBroadcast(o.broadcast);
       }
       if (o.ttl !== undefined) this.socket.setTTL(o.ttl);
       if (o.multicastTtl !== undefined) this.socket.setMulticastTTL(o.multicastTtl);
       if (o.multicastLoopback !== undefined) this.socket.setMulticastLoopback(o.multicastLoopback);
-      if (o.multicastInterface !== undefined) this.socket.setMulticastInterface(interfaceArg(o.multicastInterface, this.options.family));
+      if (o.multicastInterface !== undefined)
+        this.socket.setMulticastInterface(interfaceArg(o.multicastInterface, this.options.family));
     } catch (err) {
       throw toEngineError(err, 'socket option');
     }
   }
 
-  private async sendTo(bytes: Uint8Array, host: string, port: number, auto: boolean): Promise<{ bytes: number; to: string }> {
+  private async sendTo(
+    bytes: Uint8Array,
+    host: string,
+    port: number,
+    auto: boolean,
+  ): Promise<{ bytes: number; to: string }> {
     this.requireBound();
     const dest = destinationFor(host, this.options.family, this.options.ipv6Only);
     checkSize(bytes.length, dest.ipv4Path);
@@ -275,9 +344,17 @@ export class UdpEndpoint extends TypedEmitter<UdpEvent> {
         const to = formatPeer(host, port);
         if (err) {
           const errno = (err as NodeJS.ErrnoException).code;
-          if (errno === 'EMSGSIZE') return reject(new EngineError('DATAGRAM_TOO_LARGE', `${bytes.length} bytes to ${to}: ${err.message}`));
+          if (errno === 'EMSGSIZE')
+            return reject(
+              new EngineError('DATAGRAM_TOO_LARGE', `${bytes.length} bytes to ${to}: ${err.message}`),
+            );
           if (errno === 'EACCES' && !this.options.broadcast) {
-            return reject(new EngineError('PERMISSION_DENIED', `${to}: sending to a broadcast address needs "broadcast" enabled on the socket (${err.message})`));
+            return reject(
+              new EngineError(
+                'PERMISSION_DENIED',
+                `${to}: sending to a broadcast address needs "broadcast" enabled on the socket (${err.message})`,
+              ),
+            );
           }
           return reject(toEngineError(err, `send to ${to}`));
         }
@@ -316,9 +393,11 @@ export class UdpEndpoint extends TypedEmitter<UdpEvent> {
     else if (this.options.responder === 'echo') [answer, answered] = [msg, 'echo'];
     else if (this.options.responder === 'reply') [answer, answered] = [this.replyBytes, 'reply'];
     // Never answer ourselves: a socket sending to its own address would otherwise loop forever.
-    if (answer && rinfo.port === this.bound.port && sameHost(rinfo.address, this.bound.address)) answer = undefined;
+    if (answer && rinfo.port === this.bound.port && sameHost(rinfo.address, this.bound.address))
+      answer = undefined;
     if (answer && !this.takeAnswerToken()) [answer, answered] = [undefined, 'rate-limited'];
 
+    const copy = wireBytes(msg, this.options.maxEventDataBytes);
     this.emit({
       engine: 'udp',
       type: 'datagram',
@@ -327,30 +406,46 @@ export class UdpEndpoint extends TypedEmitter<UdpEvent> {
       seq: this.seq,
       from,
       ...(answered ? { answered } : {}),
-      ...wireBytes(msg, this.options.maxEventDataBytes),
+      ...copy,
     });
-    if (answer) this.answer(answer, from);
+    // An echo's 'sent' event shares the received copy (events are never mutated), saving a copy per datagram.
+    if (answer) this.answer(answer, from, answered === 'echo' ? copy : undefined);
   }
 
   /**
    * The hot path of echo/auto-reply: the peer address comes from the kernel, so it needs no family or
    * name checks; only the size can be wrong (a rule's reply larger than the peer's protocol allows).
    */
-  private answer(bytes: Uint8Array, to: UdpPeer): void {
+  private answer(bytes: Uint8Array, to: UdpPeer, copy?: WireBytes): void {
     const fail = (err: unknown) => {
       const e = toEngineError(err);
-      this.emit({ engine: 'udp', type: 'error', session: this.session, at: Date.now(), code: e.code, message: `auto-answer to ${formatPeer(to.address, to.port)}: ${e.message}` });
+      this.emit({
+        engine: 'udp',
+        type: 'error',
+        session: this.session,
+        at: Date.now(),
+        code: e.code,
+        message: `auto-answer to ${formatPeer(to.address, to.port)}: ${e.message}`,
+      });
     };
     try {
       checkSize(bytes.length, to.family === 'IPv4' || to.address.startsWith('::ffff:'));
     } catch (err) {
       return fail(err);
     }
-    this.socket.send(bytes, to.port, to.address, (err) => {
-      if (err) return fail(err);
-      this.counters.datagramsOut += 1;
-      this.counters.bytesOut += bytes.length;
-      this.emit({ engine: 'udp', type: 'sent', session: this.session, at: Date.now(), to, auto: true, ...wireBytes(bytes, this.options.maxEventDataBytes) });
+    // No callback on purpose: without one Node tries a synchronous send first, which saves the echo a
+    // full event-loop turn per datagram. A failure then surfaces as the socket's 'error' event.
+    this.socket.send(bytes, to.port, to.address);
+    this.counters.datagramsOut += 1;
+    this.counters.bytesOut += bytes.length;
+    this.emit({
+      engine: 'udp',
+      type: 'sent',
+      session: this.session,
+      at: Date.now(),
+      to,
+      auto: true,
+      ...(copy ?? wireBytes(bytes, this.options.maxEventDataBytes)),
     });
   }
 

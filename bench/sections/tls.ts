@@ -1,0 +1,155 @@
+// Section `tls`: a full inspection with scan (versions, every suite per version, groups, weaknesses) of
+// a local node:tls server, against the same elimination scan done by a loop of `openssl s_client`
+// calls in the same run (one process and one complete handshake per step, as a shell script would).
+// Targets: faster than the openssl loop (ratio ≥ 1) and under 3 s.
+import { spawn, spawnSync } from 'node:child_process';
+import { createServer, type Server } from 'node:tls';
+import { buildCertificate } from '../../src/main/engines/common/x509-builder';
+import { listen, closeServer } from '../../src/main/engines/common/net';
+import { TlsInspector } from '../../src/main/engines/tls/inspector';
+import { TlsInspectInput } from '../../src/shared/contract/tls';
+import { record, type BenchRecord, type BenchSection } from '../types';
+
+const OPENSSL_STEP_TIMEOUT_MS = 5_000;
+/** Hard cap on s_client processes, so the reference cannot run past the section's time budget. */
+const OPENSSL_MAX_CALLS = 600;
+
+interface SClient {
+  ok: boolean;
+  protocol?: string;
+  cipher?: string;
+  group?: string;
+}
+
+function sClient(port: number, args: string[]): Promise<SClient> {
+  return new Promise((resolve) => {
+    const child = spawn('openssl', ['s_client', '-connect', `127.0.0.1:${port}`, '-servername', 'localhost', '-brief', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let text = '';
+    child.stdout.on('data', (d) => (text += d));
+    child.stderr.on('data', (d) => (text += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), OPENSSL_STEP_TIMEOUT_MS);
+    child.on('exit', () => {
+      clearTimeout(timer);
+      const protocol = /Protocol version: (\S+)/.exec(text)?.[1];
+      const cipher = /Ciphersuite: (\S+)/.exec(text)?.[1];
+      const group = /(?:Server Temp Key|Negotiated TLS1\.3 group): (?:ECDH, |DH, )?([^,\s]+)/.exec(text)?.[1];
+      resolve({ ok: protocol !== undefined && cipher !== undefined, protocol, cipher, group });
+    });
+  });
+}
+
+function opensslList(args: string[]): string[] {
+  const r = spawnSync('openssl', args, { encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim().split(/[:\n]/).filter(Boolean) : [];
+}
+
+/** The elimination scan, driven by openssl s_client: offer all, note the choice, remove it, repeat. */
+async function opensslScan(port: number): Promise<{ ms: number; calls: number; suites: Record<string, string[]>; groups: string[] }> {
+  const t0 = performance.now();
+  let calls = 0;
+  const legacy = opensslList(['ciphers', 'ALL:COMPLEMENTOFALL:@SECLEVEL=0']).filter((c) => !c.startsWith('TLS_'));
+  const tls13 = ['TLS_AES_128_GCM_SHA256', 'TLS_AES_256_GCM_SHA384', 'TLS_CHACHA20_POLY1305_SHA256', 'TLS_AES_128_CCM_SHA256', 'TLS_AES_128_CCM_8_SHA256'];
+  const suites: Record<string, string[]> = {};
+  for (const [flag, name] of [['-tls1', 'TLSv1'], ['-tls1_1', 'TLSv1.1'], ['-tls1_2', 'TLSv1.2']] as const) {
+    let remaining = [...legacy];
+    suites[name] = [];
+    while (remaining.length > 0 && calls < OPENSSL_MAX_CALLS) {
+      calls++;
+      const r = await sClient(port, [flag, '-cipher', `${remaining.join(':')}:@SECLEVEL=0`]);
+      if (!r.ok || !r.cipher || !remaining.includes(r.cipher)) break;
+      suites[name].push(r.cipher);
+      remaining = remaining.filter((c) => c !== r.cipher);
+    }
+  }
+  let remaining13 = [...tls13];
+  suites['TLSv1.3'] = [];
+  while (remaining13.length > 0 && calls < OPENSSL_MAX_CALLS) {
+    calls++;
+    const r = await sClient(port, ['-tls1_3', '-ciphersuites', remaining13.join(':')]);
+    if (!r.ok || !r.cipher || !remaining13.includes(r.cipher)) break;
+    suites['TLSv1.3'].push(r.cipher);
+    remaining13 = remaining13.filter((c) => c !== r.cipher);
+  }
+  let groups = ['X25519', 'P-256', 'P-384', 'P-521', 'X448', 'ffdhe2048', 'ffdhe3072', 'ffdhe4096', 'ffdhe6144', 'ffdhe8192'];
+  const found: string[] = [];
+  while (groups.length > 0 && calls < OPENSSL_MAX_CALLS) {
+    calls++;
+    const r = await sClient(port, ['-tls1_3', '-groups', groups.join(':')]);
+    const g = r.group === 'prime256v1' ? 'P-256' : r.group === 'secp384r1' ? 'P-384' : r.group === 'secp521r1' ? 'P-521' : r.group;
+    if (!r.ok || !g || !groups.includes(g)) break;
+    found.push(g);
+    groups = groups.filter((x) => x !== g);
+  }
+  return { ms: performance.now() - t0, calls, suites, groups: found };
+}
+
+async function server(): Promise<{ server: Server; port: number }> {
+  const root = buildCertificate({ commonName: 'Bench Root', ca: true });
+  const leaf = buildCertificate({ commonName: 'localhost', altNames: ['localhost', '127.0.0.1'], issuer: root, keySpec: 'ec-p256' });
+  const s = createServer({ cert: leaf.certPem + root.certPem, key: leaf.keyPem, minVersion: 'TLSv1.2' }, (sock) => sock.end());
+  s.on('tlsClientError', () => undefined);
+  const { port } = await listen(s, 0, '127.0.0.1');
+  return { server: s, port };
+}
+
+export const tlsSection: BenchSection = {
+  name: 'tls',
+  description: 'full TLS scan of a local server vs an openssl s_client elimination loop',
+  async run(log) {
+    const { server: s, port } = await server();
+    const out: BenchRecord[] = [];
+    try {
+      const inspector = new TlsInspector();
+      const input = TlsInspectInput.parse({ target: `localhost:${port}`, scan: true, http: 'never', resumption: false, noHistory: true, useSystemStore: false });
+      await inspector.inspect(input); // warm-up: trust store parse, JIT
+      const runs: Array<{ ms: number; handshakes: number; scanMs: number }> = [];
+      for (let i = 0; i < 3; i++) {
+        const t0 = performance.now();
+        const r = await inspector.inspect(input);
+        runs.push({ ms: performance.now() - t0, handshakes: r.scan?.handshakes ?? 0, scanMs: r.scan?.durationMs ?? 0 });
+      }
+      await inspector.close();
+      runs.sort((a, b) => a.ms - b.ms);
+      const median = runs[1] ?? runs[0]!;
+      log(`wirelab: full inspection + scan ${median.ms.toFixed(0)} ms (scan ${median.scanMs.toFixed(0)} ms), ${median.handshakes} handshakes`);
+
+      const hasOpenssl = spawnSync('openssl', ['version'], { encoding: 'utf8' }).status === 0;
+      let ref: Awaited<ReturnType<typeof opensslScan>> | undefined;
+      if (hasOpenssl) {
+        ref = await opensslScan(port);
+        log(`openssl s_client loop: ${ref.ms.toFixed(0)} ms, ${ref.calls} handshakes; TLSv1.2 ${ref.suites['TLSv1.2']?.length} suites, TLSv1.3 ${ref.suites['TLSv1.3']?.length}, groups ${ref.groups.length}`);
+      } else log('openssl not installed: no reference measured');
+      out.push(
+        record('tls', {
+          name: 'full scan wall time (ratio = openssl loop / wirelab, higher is better)',
+          value: median.ms,
+          unit: 'ms',
+          reference: ref ? 'openssl s_client elimination loop' : null,
+          referenceValue: ref ? ref.ms : null,
+          ratio: ref ? ref.ms / median.ms : null,
+          target: ref ? 1 : null,
+        }),
+        record('tls', {
+          name: 'full scan wall time against the 3 s budget (ratio = 3000 / wirelab)',
+          value: median.ms,
+          unit: 'ms',
+          reference: '3 s budget',
+          referenceValue: 3000,
+          ratio: 3000 / median.ms,
+          target: 1,
+        }),
+        record('tls', {
+          name: 'handshakes made by the scan',
+          value: median.handshakes,
+          unit: 'handshakes',
+          reference: ref ? 'openssl s_client calls' : null,
+          referenceValue: ref ? ref.calls : null,
+          target: null,
+        }),
+      );
+    } finally {
+      await closeServer(s);
+    }
+    return out;
+  },
+};

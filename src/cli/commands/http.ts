@@ -1,0 +1,390 @@
+// `wirelab http serve|request|load`: the mock server, the composer and load runs, headless.
+// Requests from the CLI keep no history and no cookies between runs (each run has its own jar); large
+// bodies are spooled to the system temp folder like the app spools them to its data directory.
+import { readFileSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import {
+  HTTP_CLIENT_DEFAULTS,
+  HttpRequestSpec,
+  type HttpBody,
+  type HttpResponse,
+} from '../../shared/contract/http-client';
+import { HTTP_SERVER_DEFAULTS, HttpRoute, HttpServerLimits } from '../../shared/contract/http-server';
+import { loadOrCreateAppCertificate } from '../../main/engines/common/app-cert';
+import { EngineError } from '../../main/engines/common/errors';
+import { sendComposed } from '../../main/engines/http-client/composer';
+import { CookieJar } from '../../main/engines/http-client/cookies';
+import { LoadRun } from '../../main/engines/http-client/load';
+import { jsonProblem } from '../../main/engines/http-client/body';
+import { HttpMockServer } from '../../main/engines/http-server/server';
+import { openDataDir } from '../../main/storage/data-dir';
+import { EXIT, UsageError, intArg, type Command } from '../framework';
+import { version } from '../version';
+
+function defaultCliDataDir(): string {
+  const base = process.env.XDG_DATA_HOME || join(homedir(), '.local', 'share');
+  return join(base, 'wirelab', 'cli');
+}
+
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+const list = (v: unknown): string[] =>
+  Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : typeof v === 'string' ? [v] : [];
+
+/** Reads a routes file: a JSON or YAML array of routes, or an object with a `routes` array. */
+export function loadRoutes(file: string): HttpRoute[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new EngineError('FILE_UNREADABLE', `${file}: ${(err as Error).message}`);
+  }
+  let doc: unknown;
+  try {
+    doc = /\.ya?ml$/i.test(file) ? parseYaml(text) : JSON.parse(text);
+  } catch (err) {
+    throw new EngineError(
+      /\.ya?ml$/i.test(file) ? 'IMPORT_FAILED' : 'INVALID_JSON',
+      `${file}: ${(err as Error).message.split('\n')[0]}`,
+    );
+  }
+  const arr = Array.isArray(doc)
+    ? doc
+    : doc && typeof doc === 'object'
+      ? (doc as { routes?: unknown }).routes
+      : undefined;
+  const parsed = z.array(HttpRoute).max(HTTP_SERVER_DEFAULTS.maxRoutes).safeParse(arr);
+  if (!parsed.success)
+    throw new EngineError(
+      'INVALID_INPUT',
+      `${file}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    );
+  return parsed.data;
+}
+
+function headerList(values: string[]): { name: string; value: string; enabled: boolean }[] {
+  return values.map((h) => {
+    const c = h.indexOf(':');
+    if (c <= 0)
+      throw new EngineError('INVALID_HEADER', `-H ${JSON.stringify(h)} needs the form "Name: value"`);
+    return { name: h.slice(0, c).trim(), value: h.slice(c + 1).trim(), enabled: true };
+  });
+}
+
+/** --data TEXT: JSON when it parses as JSON (and no other Content-Type is given), @FILE sends a file. */
+function bodyFrom(data: string | undefined, contentType: string | undefined): HttpBody {
+  if (data === undefined) return { type: 'none' };
+  if (data.startsWith('@'))
+    return {
+      type: 'binary',
+      file: resolve(data.slice(1)),
+      contentType: contentType ?? 'application/octet-stream',
+    };
+  if ((!contentType || contentType.includes('json')) && /^\s*[[{"]/.test(data)) {
+    const problem = jsonProblem(data);
+    if (problem) throw new EngineError('INVALID_JSON', `--data: ${problem}`);
+    return { type: 'json', text: data };
+  }
+  return { type: 'raw', text: data, contentType: contentType ?? 'text/plain; charset=utf-8' };
+}
+
+function specFrom(method: string, url: string, values: Record<string, unknown>): HttpRequestSpec {
+  const headers = headerList(list(values.header));
+  const ct = headers.find((h) => h.name.toLowerCase() === 'content-type')?.value;
+  const r = HttpRequestSpec.safeParse({
+    method,
+    url,
+    headers,
+    body: bodyFrom(str(values.data), ct),
+    options: {
+      timeoutMs: intArg(values.timeout, '--timeout', 1, 3_600_000),
+      followRedirects: values['no-follow'] !== true,
+      verifyTls: values.insecure !== true,
+      httpVersion: values.http2 === true ? '2' : values['http1.1'] === true ? '1.1' : 'auto',
+      caPem: str(values.cacert) ? readFileSync(str(values.cacert) as string, 'utf8') : undefined,
+    },
+  });
+  if (!r.success) {
+    const issue = r.error.issues[0];
+    const m = /^([A-Z_]+): (.*)$/.exec(issue?.message ?? '');
+    throw new EngineError(
+      m ? (m[1] as 'INVALID_URL') : 'INVALID_INPUT',
+      m?.[2] ?? `${issue?.path.join('.')}: ${issue?.message}`,
+    );
+  }
+  return r.data;
+}
+
+const ms = (n: number) => `${n.toFixed(1)} ms`;
+
+function waterfall(r: HttpResponse): string[] {
+  const t = r.timing;
+  const phases: [string, number][] = [
+    ['DNS lookup', t.dns],
+    ['TCP connect', t.connect],
+    ['TLS handshake', t.tls],
+    ['Request sent', t.send],
+    ['Waiting (TTFB)', t.ttfb],
+    ['Download', t.download],
+  ];
+  const total = Math.max(t.total, 0.001);
+  let at = 0;
+  const width = 40;
+  const lines = phases.map(([name, v]) => {
+    const start = Math.round((at / total) * width);
+    const len = Math.max(v > 0 ? 1 : 0, Math.round((v / total) * width));
+    at += v;
+    return `  ${name.padEnd(15)} ${' '.repeat(start)}${'█'.repeat(len).padEnd(width - start)} ${ms(v)}`;
+  });
+  lines.push(`  ${'Total'.padEnd(15)} ${' '.repeat(width)} ${ms(t.total)}`);
+  return lines;
+}
+
+export const httpServe: Command = {
+  path: ['http', 'serve'],
+  summary: 'Run the mock HTTP server (Hello World, demo API, routes, static, echo)',
+  usage: `wirelab http serve [--port N] [--host H] [--routes FILE] [--static DIR] [--listing] [--echo] [--cors]
+                   [--tls] [--no-demo] [--max-body BYTES] [--data-dir D] [--json]
+
+  --port N        port (default 8000; 0 picks a free one and prints it)
+  --host H        address to bind (default ${HTTP_SERVER_DEFAULTS.host})
+  --routes FILE   JSON or YAML array of routes: {method, path, status, headers, body, delayMs}
+                  path may use :params and *; body templates {{params.id}} {{query.x}} {{headers.h}}
+  --static DIR    serve a folder (index.html, MIME types, ranges); --listing shows folder contents
+  --echo          answer unmatched requests with the request as JSON
+  --cors          add CORS headers and answer preflights
+  --tls           HTTPS with the app certificate kept in --data-dir (default ${defaultCliDataDir()})
+  --no-demo       without the demo API (/users, /users/:id)
+  --max-body N    request body limit in bytes (default ${HTTP_SERVER_DEFAULTS.maxBodyBytes})
+Prints one line per request. Runs until Ctrl+C.`,
+  options: {
+    port: { type: 'string', default: '8000' },
+    host: { type: 'string', default: HTTP_SERVER_DEFAULTS.host },
+    routes: { type: 'string' },
+    static: { type: 'string' },
+    listing: { type: 'boolean', default: false },
+    echo: { type: 'boolean', default: false },
+    cors: { type: 'boolean', default: false },
+    tls: { type: 'boolean', default: false },
+    'no-demo': { type: 'boolean', default: false },
+    'max-body': { type: 'string' },
+    'data-dir': { type: 'string' },
+  },
+  async run({ values, positionals }, io) {
+    if (positionals.length) throw new UsageError(`unexpected argument ${positionals[0]}`);
+    const port = intArg(values.port, '--port', 0, 65535);
+    const routes = str(values.routes) ? loadRoutes(str(values.routes) as string) : [];
+    const limits = HttpServerLimits.parse(
+      str(values['max-body']) ? { maxBodyBytes: intArg(values['max-body'], '--max-body', 0, 1024 ** 3) } : {},
+    );
+    let tls: { certPem: string; keyPem: string; fingerprint256: string } | undefined;
+    if (values.tls === true) {
+      const dir = openDataDir(str(values['data-dir']) ?? defaultCliDataDir());
+      try {
+        tls = await loadOrCreateAppCertificate(dir.path);
+      } finally {
+        dir.release();
+      }
+    }
+    const server = new HttpMockServer('cli', {
+      host: String(values.host),
+      port,
+      tls,
+      routes,
+      staticDir: str(values.static) ? resolve(str(values.static) as string) : null,
+      staticListing: values.listing === true,
+      echo: values.echo === true,
+      cors: values.cors === true,
+      demoApi: values['no-demo'] !== true,
+      limits,
+    });
+    server.on((e) => {
+      if (e.type === 'request') {
+        const r = e.request;
+        io.out(
+          `${r.remoteAddress} ${r.method} ${r.url} -> ${r.status} ${r.responseBytes}B ${r.durationMs.toFixed(1)}ms (${r.handler})${r.code ? ` ${r.code}` : ''}`,
+          {
+            type: 'request',
+            ...r,
+            body: Buffer.from(r.body).toString('utf8'),
+          },
+        );
+      } else if (e.type === 'limit') io.err(`limit ${e.code}: ${e.message}`);
+      else if (e.type === 'error') io.err(`server error ${e.code}: ${e.message}`);
+    });
+    const info = await server.start();
+    io.out(`serving ${info.url}${tls ? ` (certificate SHA-256 ${tls.fingerprint256})` : ''}`, {
+      type: 'listening',
+      url: info.url,
+      port: info.port,
+      fingerprint256: tls?.fingerprint256,
+    });
+    await io.interrupted;
+    await server.close();
+    return EXIT.OK;
+  },
+};
+
+const requestOptions = {
+  header: { type: 'string', short: 'H', multiple: true },
+  data: { type: 'string', short: 'd' },
+  timing: { type: 'boolean', default: false },
+  include: { type: 'boolean', short: 'i', default: false },
+  'no-follow': { type: 'boolean', default: false },
+  insecure: { type: 'boolean', short: 'k', default: false },
+  cacert: { type: 'string' },
+  http2: { type: 'boolean', default: false },
+  'http1.1': { type: 'boolean', default: false },
+  timeout: { type: 'string', default: String(HTTP_CLIENT_DEFAULTS.timeoutMs) },
+  fail: { type: 'boolean', default: false },
+} as const;
+
+export const httpRequest: Command = {
+  path: ['http', 'request'],
+  summary: 'Send one HTTP request; print the response and its timing',
+  usage: `wirelab http request [METHOD] URL [-H 'Name: value']… [-d BODY|@FILE] [--timing] [-i] [--json]
+                     [--no-follow] [-k] [--cacert FILE] [--http2|--http1.1] [--timeout MS] [--fail]
+
+  METHOD          GET (default), POST, PUT, PATCH, DELETE, HEAD, OPTIONS or any token
+  -d BODY         request body: JSON when it looks like JSON (validated), else text; @FILE sends a file
+  --timing        print DNS / connect / TLS / send / wait / download as a waterfall
+  -i              print the response headers too
+  -k              do not verify the server certificate; --cacert FILE trusts an extra CA (PEM)
+  --fail          exit 1 when the status is 400 or more
+Proxies come from HTTP_PROXY / HTTPS_PROXY / NO_PROXY. Bodies over ${HTTP_CLIENT_DEFAULTS.previewBytes} bytes are
+saved to a temp file whose path is printed.`,
+  options: requestOptions,
+  async run({ values, positionals }, io) {
+    if (positionals.length < 1 || positionals.length > 2)
+      throw new UsageError('http request needs [METHOD] URL');
+    const [method, url] =
+      positionals.length === 2
+        ? [positionals[0] as string, positionals[1] as string]
+        : ['GET', positionals[0] as string];
+    const spec = specFrom(method, url, values);
+    const controller = new AbortController();
+    const timer = setTimeout(
+      () =>
+        controller.abort(
+          new EngineError('TIMEOUT', `no complete response within ${spec.options.timeoutMs} ms`),
+        ),
+      spec.options.timeoutMs,
+    );
+    void io.interrupted.then(() => controller.abort(new EngineError('CANCELLED', 'interrupted')));
+    let r: HttpResponse;
+    try {
+      r = await sendComposed(
+        spec,
+        `cli-${process.pid}`,
+        {
+          jar: new CookieJar(),
+          onCookiesChanged: () => undefined,
+          spoolDir: join(tmpdir(), 'wirelab-http-bodies'),
+          limits: {
+            previewBytes: HTTP_CLIENT_DEFAULTS.previewBytes,
+            maxBodyFileBytes: HTTP_CLIENT_DEFAULTS.maxBodyFileBytes,
+            maxSpooledBodies: HTTP_CLIENT_DEFAULTS.maxSpooledBodies,
+            maxResponseHeaderBytes: HTTP_CLIENT_DEFAULTS.maxResponseHeaderBytes,
+          },
+          userAgent: `Wirelab/${version}`,
+        },
+        controller.signal,
+      );
+    } catch (err) {
+      throw controller.signal.aborted ? (controller.signal.reason as Error) : err;
+    } finally {
+      clearTimeout(timer);
+    }
+    const bodyText = Buffer.from(r.body).toString('utf8');
+    if (io.json) {
+      io.out('', { type: 'response', ...r, body: bodyText });
+    } else {
+      for (const h of r.redirects) io.err(`> ${h.status} ${h.method} ${h.url} -> ${h.location}`);
+      if (values.include === true || values.timing === true) {
+        io.err(`HTTP/${r.httpVersion} ${r.status} ${r.statusText}`);
+        if (values.include === true) for (const [k, v] of r.headers) io.err(`${k}: ${v}`);
+      }
+      if (values.timing === true) {
+        for (const l of waterfall(r)) io.err(l);
+        io.err(
+          `  headers ${r.sizes.responseHeaders} B, body ${r.sizes.bodyWire} B on the wire, ${r.sizes.bodyDecoded} B decoded${r.contentEncoding ? ` (${r.contentEncoding})` : ''}`,
+        );
+      }
+      process.stdout.write(bodyText);
+      if (!bodyText.endsWith('\n') && bodyText.length) process.stdout.write('\n');
+      if (r.bodyFile)
+        io.err(
+          `body truncated at ${r.body.length} bytes; the whole ${r.sizes.bodyDecoded} bytes are in ${r.bodyFile}`,
+        );
+    }
+    return values.fail === true && r.status >= 400 ? EXIT.FAILED : EXIT.OK;
+  },
+};
+
+export const httpLoad: Command = {
+  path: ['http', 'load'],
+  summary: 'Send a request N times with concurrency C; print latency percentiles and req/s',
+  usage: `wirelab http load URL -n N -c C [-X METHOD] [-H 'Name: value']… [-d BODY] [--duration MS] [--http2] [-k] [--json]
+
+  -n N            requests in total (1..${HTTP_CLIENT_DEFAULTS.maxLoadRequests})
+  -c C            connections (HTTP/1.1) or concurrent streams (HTTP/2), 1..${HTTP_CLIENT_DEFAULTS.maxLoadConcurrency}
+  --duration MS   stop after this long even if not all were sent (default ${HTTP_CLIENT_DEFAULTS.maxLoadDurationMs})
+Prints progress every second and a summary with p50/p90/p99, status counts and requests per second.`,
+  options: {
+    n: { type: 'string', short: 'n', default: '100' },
+    c: { type: 'string', short: 'c', default: '10' },
+    method: { type: 'string', short: 'X', default: 'GET' },
+    duration: { type: 'string', default: String(HTTP_CLIENT_DEFAULTS.maxLoadDurationMs) },
+    ...requestOptions,
+  },
+  async run({ values, positionals }, io) {
+    if (positionals.length !== 1) throw new UsageError('http load needs exactly one URL');
+    const n = intArg(values.n, '-n', 1, HTTP_CLIENT_DEFAULTS.maxLoadRequests);
+    const c = intArg(values.c, '-c', 1, HTTP_CLIENT_DEFAULTS.maxLoadConcurrency);
+    const duration = intArg(values.duration, '--duration', 100, HTTP_CLIENT_DEFAULTS.maxLoadDurationMs);
+    const spec = specFrom(String(values.method), positionals[0] as string, values);
+    const run = new LoadRun('cli', spec, {
+      requests: n,
+      concurrency: c,
+      maxDurationMs: duration,
+      progressEveryMs: 1000,
+      userAgent: `Wirelab/${version}`,
+      onProgress: (s) => {
+        if (!io.json)
+          io.err(`  ${s.completed}/${n} done, ${s.errors} errors, ${s.requestsPerSecond.toFixed(0)} req/s`);
+      },
+    });
+    void io.interrupted.then(() => run.stop());
+    const s = await run.start();
+    if (io.json) io.out('', { type: 'summary', ...s });
+    else {
+      io.out(
+        `${s.completed} responses in ${(s.elapsedMs / 1000).toFixed(2)} s over HTTP/${s.httpVersion}: ${s.requestsPerSecond.toFixed(0)} req/s`,
+      );
+      io.out(
+        `latency  min ${ms(s.latency.min)}  p50 ${ms(s.latency.p50)}  p90 ${ms(s.latency.p90)}  p99 ${ms(s.latency.p99)}  max ${ms(s.latency.max)}`,
+      );
+      io.out(
+        `status   ${
+          Object.entries(s.statusCounts)
+            .map(([k, v]) => `${k}: ${v}`)
+            .join('  ') || '-'
+        }`,
+      );
+      if (s.errors)
+        io.out(
+          `errors   ${Object.entries(s.errorCodes)
+            .map(([k, v]) => `${k}: ${v}`)
+            .join('  ')}`,
+        );
+      const peak = Math.max(1, ...s.histogram.map((b) => b.count));
+      for (const b of s.histogram)
+        io.out(
+          `  ≤${String(b.le).padStart(6)} ms ${'▇'.repeat(Math.round((b.count / peak) * 40)).padEnd(40)} ${b.count}`,
+        );
+    }
+    return s.errors > 0 && s.completed === 0 ? EXIT.FAILED : EXIT.OK;
+  },
+};

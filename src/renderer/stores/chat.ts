@@ -1,0 +1,381 @@
+// LAN chat state in the renderer: hosted servers (server panel), joined chats with their conversations
+// (rooms and private), unread counts, typing indicators, file transfers, and servers found on the LAN.
+// Messages live in plain arrays marked raw; a `version` per conversation is what views watch.
+import { defineStore } from 'pinia';
+import { markRaw, reactive, ref, shallowRef } from 'vue';
+import type {
+  ChatClientInfo,
+  ChatEvent,
+  ChatMessage,
+  DiscoveredServer,
+  FileTransferInfo,
+  HostInfo,
+  RoomSummary,
+  WirelabEvent,
+} from '../../shared/contract';
+import { unwrap, useApi, useEventRouter } from '../api';
+import { useAppStore } from './app';
+
+/** Messages a conversation keeps in the renderer; older ones stay in the engine's history. */
+const KEEP = 2000;
+const TYPING_MS = 6000;
+
+export interface Conversation {
+  key: string;
+  room?: string;
+  peer?: string;
+  messages: ChatMessage[];
+  index: Map<string, number>;
+  version: number;
+  unread: number;
+  typing: Record<string, number>;
+}
+
+export interface ChatSession {
+  session: string;
+  info: ChatClientInfo;
+  conversations: Conversation[];
+  current: string;
+  members: Record<string, string[]>;
+  rooms: RoomSummary[];
+  transfers: FileTransferInfo[];
+  certWarning?: { fingerprint: string; previous?: string };
+  lastError?: string;
+}
+
+export function convKey(target: { room?: string; peer?: string }): string {
+  return target.room !== undefined ? `#${target.room}` : `@${target.peer ?? ''}`;
+}
+
+export const useChatStore = defineStore('chat', () => {
+  const api = useApi();
+  const app = useAppStore();
+  const hosts = ref<HostInfo[]>([]);
+  const sessions = shallowRef<ChatSession[]>([]);
+  const discovered = ref<DiscoveredServer[]>([]);
+  const discoveryEnabled = ref<boolean | undefined>(undefined);
+  const selected = ref<string>();
+  const notificationsWanted = ref(false);
+  const orphans = new Map<string, ChatEvent[]>();
+  let hostRefresh: ReturnType<typeof setTimeout> | undefined;
+
+  function sessionOf(id: string): ChatSession | undefined {
+    return sessions.value.find((s) => s.session === id);
+  }
+
+  function conversation(s: ChatSession, target: { room?: string; peer?: string }): Conversation {
+    const key = convKey(target);
+    let c = s.conversations.find((x) => x.key === key);
+    if (!c) {
+      s.conversations.push({
+        key,
+        room: target.room,
+        peer: target.peer,
+        messages: markRaw([]),
+        index: markRaw(new Map()),
+        version: 0,
+        unread: 0,
+        typing: {},
+      });
+      c = s.conversations.at(-1)!;
+    }
+    return c;
+  }
+
+  function upsert(c: Conversation, m: ChatMessage): boolean {
+    const at = c.index.get(m.id);
+    if (at !== undefined && c.messages[at]?.id === m.id) {
+      c.messages[at] = m;
+      c.version++;
+      return false;
+    }
+    c.index.set(m.id, c.messages.push(m) - 1);
+    if (c.messages.length > KEEP) {
+      c.messages.splice(0, c.messages.length - KEEP);
+      c.index.clear();
+      c.messages.forEach((x, i) => c.index.set(x.id, i));
+    }
+    c.version++;
+    return true;
+  }
+
+  function notify(s: ChatSession, m: ChatMessage): void {
+    if (
+      !notificationsWanted.value ||
+      typeof Notification === 'undefined' ||
+      Notification.permission !== 'granted'
+    )
+      return;
+    if (!document.hidden && document.hasFocus()) return;
+    // Notification text is plain text by definition: nothing here is interpreted as markup.
+    new Notification(
+      `${m.from}${m.room !== undefined ? ` in #${m.room}` : ' (private)'} — ${s.info.serverName ?? s.info.host}`,
+      { body: m.text.slice(0, 200), tag: s.session },
+    );
+  }
+
+  function addSession(info: ChatClientInfo, room: string): ChatSession {
+    const s = reactive({
+      session: info.session,
+      info,
+      conversations: [],
+      current: convKey({ room }),
+      members: {},
+      rooms: [],
+      transfers: [],
+    }) as ChatSession;
+    conversation(s, { room });
+    sessions.value = [...sessions.value, s];
+    selected.value = info.session;
+    const parked = orphans.get(info.session);
+    orphans.delete(info.session);
+    if (parked) apply(parked);
+    return sessionOf(info.session)!;
+  }
+
+  function scheduleHostRefresh(): void {
+    if (hostRefresh) return;
+    hostRefresh = setTimeout(() => {
+      hostRefresh = undefined;
+      void refresh().catch(() => undefined);
+    }, 250);
+  }
+
+  function apply(batch: WirelabEvent[]): void {
+    for (const ev of batch) {
+      if (ev.engine !== 'chat') continue;
+      const e: ChatEvent = ev;
+      if (e.type.startsWith('host.')) {
+        if (e.type === 'host.error') app.toast('error', `Chat server: ${e.code}`, e.message);
+        scheduleHostRefresh();
+        continue;
+      }
+      if (e.type === 'discovery.up') {
+        discovered.value = [...discovered.value.filter((d) => d.key !== e.server.key), e.server];
+        continue;
+      }
+      if (e.type === 'discovery.down') {
+        discovered.value = discovered.value.filter((d) => d.key !== e.server.key);
+        continue;
+      }
+      const s = sessionOf(e.session);
+      if (!s) {
+        const list = orphans.get(e.session) ?? [];
+        if (list.length < 500) list.push(e);
+        orphans.set(e.session, list);
+        if (orphans.size > 20) orphans.delete(orphans.keys().next().value as string);
+        continue;
+      }
+      switch (e.type) {
+        case 'client.state':
+          s.info = e.info;
+          if (e.code) s.lastError = `${e.code}: ${e.message ?? ''}`;
+          else if (e.state === 'open') s.lastError = undefined;
+          break;
+        case 'client.message': {
+          const m = e.message;
+          const c = conversation(s, { room: m.room, peer: m.peer });
+          const isNew = upsert(c, m);
+          if (isNew && m.status === 'received') {
+            delete c.typing[m.from];
+            const visible = selected.value === s.session && s.current === c.key && !document.hidden;
+            if (!visible) c.unread++;
+            notify(s, m);
+          }
+          break;
+        }
+        case 'client.presence':
+          s.members = { ...s.members, [e.room]: e.members };
+          break;
+        case 'client.typing': {
+          const c = conversation(s, e.room !== undefined ? { room: e.room } : { peer: e.from });
+          if (e.on) c.typing[e.from] = Date.now() + TYPING_MS;
+          else delete c.typing[e.from];
+          break;
+        }
+        case 'client.rooms':
+          s.rooms = e.rooms;
+          break;
+        case 'client.cert':
+          if (e.event === 'changed') s.certWarning = { fingerprint: e.fingerprint, previous: e.previous };
+          break;
+        case 'client.file': {
+          const i = s.transfers.findIndex((t) => t.fileId === e.transfer.fileId);
+          if (i >= 0) s.transfers[i] = e.transfer;
+          else s.transfers.push(e.transfer);
+          break;
+        }
+        case 'client.error':
+          s.lastError = `${e.code}: ${e.message}`;
+          break;
+        default:
+          break;
+      }
+    }
+  }
+
+  useEventRouter().on('chat', apply);
+
+  async function refresh(): Promise<void> {
+    const list = await unwrap(api.chat.list({}));
+    hosts.value = list.hosts;
+    for (const info of list.clients) {
+      const s = sessionOf(info.session);
+      if (s) s.info = info;
+      else {
+        const added = addSession(info, info.rooms[0] ?? 'lobby');
+        for (const room of info.rooms) await loadHistory(added, { room });
+      }
+    }
+  }
+
+  async function discover(): Promise<void> {
+    const r = await unwrap(api.chat.discover({}));
+    discoveryEnabled.value = r.enabled;
+    discovered.value = r.servers;
+  }
+
+  async function loadHistory(s: ChatSession, target: { room?: string; peer?: string }): Promise<void> {
+    const r = await unwrap(api.chat.messages({ session: s.session, ...target, limit: 500 }));
+    const c = conversation(s, target);
+    for (const m of r.messages) upsert(c, m);
+  }
+
+  async function host(input: {
+    name?: string;
+    port: number;
+    tls: boolean;
+    password?: string;
+    host: string;
+    discovery: boolean;
+  }): Promise<HostInfo> {
+    const info = await unwrap(
+      api.chat.hostStart({ ...input, name: input.name || undefined, password: input.password || undefined }),
+    );
+    hosts.value = [...hosts.value, info];
+    return info;
+  }
+  async function stopHost(session: string): Promise<void> {
+    await unwrap(api.chat.hostStop({ session }));
+    hosts.value = hosts.value.filter((h) => h.session !== session);
+  }
+  async function kick(session: string, nick: string): Promise<void> {
+    await unwrap(api.chat.hostKick({ session, nick }));
+    scheduleHostRefresh();
+  }
+
+  async function connect(input: {
+    host: string;
+    port: number;
+    nick: string;
+    room: string;
+    tls: boolean;
+    password?: string;
+    fingerprint?: string;
+  }): Promise<ChatSession> {
+    const info = await unwrap(api.chat.connect({ ...input, password: input.password || undefined }));
+    const s = sessionOf(info.session) ?? addSession(info, input.room);
+    await loadHistory(s, { room: input.room });
+    return s;
+  }
+  async function disconnect(session: string): Promise<void> {
+    await unwrap(api.chat.disconnect({ session }));
+    sessions.value = sessions.value.filter((s) => s.session !== session);
+    if (selected.value === session) selected.value = sessions.value.at(-1)?.session;
+  }
+  async function send(s: ChatSession, c: Conversation, text: string): Promise<void> {
+    await unwrap(
+      api.chat.send({
+        session: s.session,
+        ...(c.room !== undefined ? { room: c.room } : { to: c.peer }),
+        text,
+      }),
+    );
+  }
+  async function typing(s: ChatSession, c: Conversation, on: boolean): Promise<void> {
+    await unwrap(
+      api.chat.typing({
+        session: s.session,
+        ...(c.room !== undefined ? { room: c.room } : { to: c.peer }),
+        on,
+      }),
+    );
+  }
+  async function join(s: ChatSession, room: string): Promise<void> {
+    await unwrap(api.chat.join({ session: s.session, room }));
+    conversation(s, { room });
+    s.current = convKey({ room });
+  }
+  async function leave(s: ChatSession, room: string): Promise<void> {
+    await unwrap(api.chat.leave({ session: s.session, room }));
+    s.conversations = s.conversations.filter((c) => c.room !== room);
+    if (s.current === convKey({ room })) s.current = s.conversations[0]?.key ?? '';
+  }
+  async function listRooms(s: ChatSession): Promise<void> {
+    s.rooms = (await unwrap(api.chat.rooms({ session: s.session }))).rooms;
+  }
+  function openPrivate(s: ChatSession, peer: string): void {
+    conversation(s, { peer });
+    select(s, convKey({ peer }));
+    void loadHistory(s, { peer }).catch(() => undefined);
+  }
+  function select(s: ChatSession, key: string): void {
+    s.current = key;
+    const c = s.conversations.find((x) => x.key === key);
+    if (c) c.unread = 0;
+  }
+  async function offerFile(s: ChatSession, to: string, path: string): Promise<void> {
+    await unwrap(api.chat.fileOffer({ session: s.session, to, path }));
+  }
+  async function acceptFile(s: ChatSession, fileId: string, saveAs: string): Promise<void> {
+    await unwrap(api.chat.fileAccept({ session: s.session, fileId, saveAs }));
+  }
+  async function cancelFile(s: ChatSession, fileId: string): Promise<void> {
+    await unwrap(api.chat.fileCancel({ session: s.session, fileId }));
+  }
+  async function trust(s: ChatSession): Promise<void> {
+    if (!s.certWarning) return;
+    await unwrap(
+      api.chat.trustFingerprint({
+        host: s.info.host,
+        port: s.info.port,
+        fingerprint: s.certWarning.fingerprint,
+      }),
+    );
+    s.certWarning = undefined;
+  }
+  async function enableNotifications(): Promise<void> {
+    notificationsWanted.value = true;
+    if (typeof Notification !== 'undefined' && Notification.permission === 'default')
+      await Notification.requestPermission();
+  }
+
+  return {
+    hosts,
+    sessions,
+    discovered,
+    discoveryEnabled,
+    selected,
+    notificationsWanted,
+    refresh,
+    discover,
+    host,
+    stopHost,
+    kick,
+    connect,
+    disconnect,
+    send,
+    typing,
+    join,
+    leave,
+    listRooms,
+    openPrivate,
+    select,
+    offerFile,
+    acceptFile,
+    cancelFile,
+    trust,
+    enableNotifications,
+    loadHistory,
+  };
+});

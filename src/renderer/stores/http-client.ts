@@ -1,0 +1,263 @@
+// Composer state in the renderer: the request being edited (one reactive draft), the last response, the
+// history list, environments, cookies, collections and load runs. The request spec is the contract's
+// own shape, so what is edited is exactly what is sent, saved and exported.
+import { defineStore } from 'pinia';
+import { ref, shallowRef } from 'vue';
+import type {
+  HttpCodeLanguage,
+  HttpCollectionTree,
+  HttpCookie,
+  HttpEnvironments,
+  HttpHistoryEntry,
+  HttpLoadSummary,
+  HttpRequestSpecInput,
+  HttpResponse,
+  HttpImportedCollection,
+} from '../../shared/contract';
+import { unwrap, useApi, useEventRouter } from '../api';
+
+/** What the editor holds: the input shape with every part present. */
+export interface DraftRequest {
+  method: string;
+  url: string;
+  headers: { name: string; value: string; enabled: boolean }[];
+  body: NonNullable<HttpRequestSpecInput['body']>;
+  auth: NonNullable<HttpRequestSpecInput['auth']>;
+  options: {
+    timeoutMs: number;
+    followRedirects: boolean;
+    maxRedirects: number;
+    verifyTls: boolean;
+    httpVersion: 'auto' | '1.1' | '2';
+    useCookies: boolean;
+    proxy: string;
+    caPem?: string;
+  };
+}
+
+export function emptyDraft(): DraftRequest {
+  return {
+    method: 'GET',
+    url: '',
+    headers: [],
+    body: { type: 'none' },
+    auth: { type: 'none' },
+    options: {
+      timeoutMs: 30_000,
+      followRedirects: true,
+      maxRedirects: 10,
+      verifyTls: true,
+      httpVersion: 'auto',
+      useCookies: true,
+      proxy: 'env',
+    },
+  };
+}
+
+/** A draft from a stored spec (history, collections, imports): every field copied, nothing shared. */
+export function draftFrom(spec: HttpRequestSpecInput): DraftRequest {
+  const d = emptyDraft();
+  const o = spec.options ?? {};
+  return {
+    method: spec.method ?? 'GET',
+    url: spec.url,
+    headers: (spec.headers ?? []).map((h) => ({ name: h.name, value: h.value, enabled: h.enabled ?? true })),
+    body: structuredClone(spec.body ?? { type: 'none' }),
+    auth: structuredClone(spec.auth ?? { type: 'none' }),
+    options: {
+      timeoutMs: o.timeoutMs ?? d.options.timeoutMs,
+      followRedirects: o.followRedirects ?? true,
+      maxRedirects: o.maxRedirects ?? 10,
+      verifyTls: o.verifyTls ?? true,
+      httpVersion: o.httpVersion ?? 'auto',
+      useCookies: o.useCookies ?? true,
+      proxy: o.proxy ?? 'env',
+      caPem: o.caPem,
+    },
+  };
+}
+
+export function toSpec(d: DraftRequest): HttpRequestSpecInput {
+  return {
+    method: d.method,
+    url: d.url,
+    headers: d.headers.filter((h) => h.name.trim() !== ''),
+    body: d.body,
+    auth: d.auth,
+    options: { ...d.options, caPem: d.options.caPem?.trim() ? d.options.caPem : undefined },
+  };
+}
+
+export const useHttpClientStore = defineStore('http-client', () => {
+  const api = useApi();
+  const draft = ref<DraftRequest>(emptyDraft());
+  const response = shallowRef<HttpResponse>();
+  const sending = ref(false);
+  const sendError = ref<unknown>();
+  const history = shallowRef<HttpHistoryEntry[]>([]);
+  const historyTotal = ref(0);
+  const historySearch = ref('');
+  const environments = ref<HttpEnvironments>({ active: null, environments: [] });
+  const cookies = shallowRef<HttpCookie[]>([]);
+  const collections = shallowRef<HttpCollectionTree[]>([]);
+  const load = shallowRef<HttpLoadSummary>();
+  const loadSession = ref<string>();
+  let requestNo = 0;
+  let currentId: string | undefined;
+
+  useEventRouter().on('httpClient', (batch) => {
+    for (const e of batch) {
+      if (e.engine !== 'httpClient') continue;
+      if ((e.type === 'load.progress' || e.type === 'load.done') && e.session === loadSession.value)
+        load.value = e.summary;
+      else if (e.type === 'history.changed') void refreshHistory().catch(() => undefined);
+      else if (e.type === 'cookies.changed') void refreshCookies().catch(() => undefined);
+    }
+  });
+
+  async function send(): Promise<HttpResponse | undefined> {
+    sendError.value = undefined;
+    sending.value = true;
+    currentId = `ui-${Date.now().toString(36)}-${++requestNo}`;
+    try {
+      const r = await unwrap(api.httpClient.send({ id: currentId, request: toSpec(draft.value) }));
+      response.value = r;
+      return r;
+    } catch (err) {
+      sendError.value = err;
+      return undefined;
+    } finally {
+      sending.value = false;
+      currentId = undefined;
+    }
+  }
+
+  async function cancel(): Promise<void> {
+    if (currentId) await unwrap(api.httpClient.cancel({ id: currentId }));
+  }
+
+  async function refreshHistory(): Promise<void> {
+    const r = await unwrap(api.httpClient.historyList({ search: historySearch.value, limit: 200 }));
+    history.value = r.entries;
+    historyTotal.value = r.total;
+  }
+  async function deleteHistory(id: string): Promise<void> {
+    await unwrap(api.httpClient.historyDelete({ id }));
+  }
+  async function clearHistory(): Promise<void> {
+    await unwrap(api.httpClient.historyClear({}));
+  }
+
+  async function refreshEnvironments(): Promise<void> {
+    environments.value = await unwrap(api.httpClient.environmentsGet({}));
+  }
+  async function saveEnvironments(next: HttpEnvironments): Promise<void> {
+    environments.value = await unwrap(api.httpClient.environmentsSet(next));
+  }
+
+  async function refreshCookies(): Promise<void> {
+    cookies.value = (await unwrap(api.httpClient.cookiesList({}))).cookies;
+  }
+  async function setCookie(c: HttpCookie): Promise<void> {
+    cookies.value = (await unwrap(api.httpClient.cookieSet(c))).cookies;
+  }
+  async function deleteCookie(c: HttpCookie): Promise<void> {
+    cookies.value = (
+      await unwrap(api.httpClient.cookieDelete({ name: c.name, domain: c.domain, path: c.path }))
+    ).cookies;
+  }
+  async function clearCookies(): Promise<void> {
+    await unwrap(api.httpClient.cookiesClear({}));
+    cookies.value = [];
+  }
+
+  async function refreshCollections(): Promise<void> {
+    collections.value = (await unwrap(api.httpClient.collectionsList({}))).collections;
+  }
+  async function createCollection(name: string): Promise<HttpCollectionTree> {
+    const c = await unwrap(api.httpClient.collectionCreate({ name }));
+    await refreshCollections();
+    return c;
+  }
+  async function saveToCollection(collection: string, folder: string, name: string): Promise<string> {
+    const r = await unwrap(
+      api.httpClient.requestSave({ collection, folder, name, request: toSpec(draft.value) }),
+    );
+    await refreshCollections();
+    return r.path;
+  }
+  async function openSaved(collection: string, path: string): Promise<void> {
+    const saved = await unwrap(api.httpClient.requestGet({ collection, path }));
+    draft.value = draftFrom(saved.request);
+  }
+  async function deleteSaved(collection: string, path: string): Promise<void> {
+    await unwrap(api.httpClient.requestDelete({ collection, path }));
+    await refreshCollections();
+  }
+  async function deleteCollection(slug: string): Promise<void> {
+    await unwrap(api.httpClient.collectionDelete({ slug }));
+    await refreshCollections();
+  }
+
+  async function importCurl(text: string): Promise<string[]> {
+    const r = await unwrap(api.httpClient.importCurl({ text }));
+    draft.value = draftFrom(r.request);
+    return r.warnings;
+  }
+  async function exportCode(language: HttpCodeLanguage): Promise<string> {
+    return (await unwrap(api.httpClient.exportCode({ request: toSpec(draft.value), language }))).code;
+  }
+  async function importCollection(
+    format: 'openapi' | 'postman',
+    text: string,
+  ): Promise<HttpImportedCollection> {
+    const r = await unwrap(api.httpClient.importCollection({ format, text, save: true }));
+    await refreshCollections();
+    return r.collection;
+  }
+
+  async function startLoad(requests: number, concurrency: number): Promise<void> {
+    load.value = undefined;
+    const r = await unwrap(api.httpClient.loadStart({ request: toSpec(draft.value), requests, concurrency }));
+    loadSession.value = r.session;
+  }
+  async function stopLoad(): Promise<void> {
+    if (loadSession.value) load.value = await unwrap(api.httpClient.loadStop({ session: loadSession.value }));
+  }
+
+  return {
+    draft,
+    response,
+    sending,
+    sendError,
+    history,
+    historyTotal,
+    historySearch,
+    environments,
+    cookies,
+    collections,
+    load,
+    send,
+    cancel,
+    refreshHistory,
+    deleteHistory,
+    clearHistory,
+    refreshEnvironments,
+    saveEnvironments,
+    refreshCookies,
+    setCookie,
+    deleteCookie,
+    clearCookies,
+    refreshCollections,
+    createCollection,
+    saveToCollection,
+    openSaved,
+    deleteSaved,
+    deleteCollection,
+    importCurl,
+    exportCode,
+    importCollection,
+    startLoad,
+    stopLoad,
+  };
+});

@@ -1,0 +1,129 @@
+// Discovery end to end: two browser shells with mDNS on find each other's chat server in the page's LAN
+// list and chat. Multicast must never leave this machine, so the outer test creates a network namespace
+// (loopback with multicast, route 224.0.0.0/4 dev lo), runs this same spec inside it (`ip netns exec`,
+// shells and Chromium included), and deletes the namespace afterwards, also on failure. The inner test
+// runs only there.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test, expect, RENDERER_DIR } from './fixtures';
+import { startBrowserShell } from '../../src/server/browser-shell';
+
+const INNER = process.env.WIRELAB_CHAT_NETNS_INNER === '1';
+
+function netnsUnavailable(): string | undefined {
+  if (process.platform !== 'linux') return 'not Linux';
+  if (typeof process.getuid === 'function' && process.getuid() !== 0)
+    return 'not root (ip netns needs CAP_SYS_ADMIN)';
+  const r = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' });
+  if (r.error || r.status !== 0) return `ip netns unavailable: ${r.error?.message ?? r.stderr.trim()}`;
+  return undefined;
+}
+
+test('discovery: two shells in a network namespace find each other and chat (outer)', async () => {
+  test.skip(INNER, 'this is the inner run');
+  const why = netnsUnavailable();
+  if (why) console.warn(`[chat discovery e2e] skipped: ${why}`);
+  test.skip(why !== undefined, why ?? '');
+  test.setTimeout(180_000);
+  const ns = `wlchat-e2e-${process.pid % 100000}`;
+  try {
+    for (const args of [
+      ['netns', 'add', ns],
+      ['-n', ns, 'link', 'set', 'lo', 'up'],
+      ['-n', ns, 'link', 'set', 'lo', 'multicast', 'on'],
+      ['-n', ns, 'route', 'add', '224.0.0.0/4', 'dev', 'lo'],
+    ]) {
+      const r = spawnSync('ip', args, { encoding: 'utf8' });
+      expect(r.status, `ip ${args.join(' ')}: ${r.stderr}`).toBe(0);
+    }
+    const run = spawnSync(
+      'ip',
+      [
+        'netns',
+        'exec',
+        ns,
+        process.execPath,
+        'node_modules/@playwright/test/cli.js',
+        'test',
+        'tests/e2e/chat-discovery.spec.ts',
+        '--project',
+        'chromium',
+        '--reporter',
+        'line',
+        '--output',
+        join(tmpdir(), `${ns}-results`),
+      ],
+      {
+        encoding: 'utf8',
+        env: {
+          ...process.env,
+          WIRELAB_CHAT_NETNS_INNER: '1',
+          WIRELAB_NO_DISCOVERY: '0',
+          WIRELAB_CHAT_INTERFACE: 'lo',
+        },
+        timeout: 150_000,
+      },
+    );
+    const output = `${run.stdout}\n${run.stderr}`;
+    expect(run.status, output.slice(-4000)).toBe(0);
+    expect(output).toMatch(/1 passed/);
+  } finally {
+    spawnSync('ip', ['netns', 'del', ns]);
+    rmSync(join(tmpdir(), `${ns}-results`), { recursive: true, force: true });
+  }
+});
+
+test('discovery: two shells find each other and chat (inner, inside the namespace)', async ({ browser }) => {
+  test.skip(!INNER, 'runs only inside the network namespace made by the outer test');
+  const dirs = [
+    mkdtempSync(join(tmpdir(), 'wirelab-e2e-disc-')),
+    mkdtempSync(join(tmpdir(), 'wirelab-e2e-disc-')),
+  ];
+  const shells = await Promise.all(
+    dirs.map((d) =>
+      startBrowserShell({
+        port: 0,
+        dataDir: d,
+        rendererDir: RENDERER_DIR,
+        version: 'e2e',
+        chatDiscovery: true,
+      }),
+    ),
+  );
+  const [pa, pb] = [await browser.newPage(), await browser.newPage()];
+  try {
+    await pa.goto(shells[0]!.url);
+    await pb.goto(shells[1]!.url);
+    await pa.getByTestId('nav-chat').click();
+    await pa.getByTestId('chat-host-name').fill('Found on the LAN');
+    await pa.getByTestId('chat-host-tls').check();
+    await pa.getByTestId('chat-host-start').click();
+    await expect(pa.getByTestId('chat-host-address')).toHaveText(/:\d+$/);
+    await pa.getByTestId('chat-join-nick').fill('host-user');
+    await pa.getByTestId('chat-join').click();
+    await expect(pa.getByTestId('chat-state')).toHaveText('open');
+
+    // The other instance sees the server in its live list and joins it with one click.
+    await pb.getByTestId('nav-chat').click();
+    const found = pb.getByTestId('chat-found-Found on the LAN');
+    await expect(found).toBeVisible({ timeout: 20_000 });
+    await found.click();
+    await pb.getByTestId('chat-join-nick').fill('visitor');
+    await pb.getByTestId('chat-join').click();
+    await expect(pb.getByTestId('chat-state')).toHaveText('open');
+    await pb.getByTestId('chat-input').fill('found you through mDNS');
+    await pb.getByTestId('chat-input').press('Enter');
+    await expect(pa.getByTestId('chat-messages')).toContainText('found you through mDNS');
+
+    // Stopping the server withdraws it from the other's list.
+    await pa.getByTestId('chat-host-stop').click();
+    await expect(found).toHaveCount(0, { timeout: 15_000 });
+  } finally {
+    await pa.close();
+    await pb.close();
+    await Promise.all(shells.map((s) => s.close()));
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  }
+});

@@ -1,0 +1,113 @@
+// LAN chat end to end: two browser shells (two instances, own ports and data dirs) chat through a server
+// hosted by one of them; an HTML payload shows literally; the server panel kicks; a chat opens in its own
+// tab. Discovery is off in these shells (fixtures): they connect by address on 127.0.0.1.
+import type { Page } from '@playwright/test';
+import { rmSync } from 'node:fs';
+import { test, expect, startShell } from './fixtures';
+
+async function hostServer(app: Page, name: string): Promise<number> {
+  await app.getByTestId('nav-chat').click();
+  await app.getByTestId('chat-host-name').fill(name);
+  await app.getByTestId('chat-host-bind').fill('127.0.0.1');
+  await app.getByTestId('chat-host-start').click();
+  const address = app.getByTestId('chat-host-address');
+  await expect(address).toHaveText(/127\.0\.0\.1:\d+/);
+  return Number((await address.textContent())!.split(':')[1]);
+}
+
+async function join(page: Page, port: number, nick: string): Promise<void> {
+  await page.getByTestId('nav-chat').click();
+  await page.getByTestId('chat-join-host').fill('127.0.0.1');
+  await page.getByTestId('chat-join-port').fill(String(port));
+  await page.getByTestId('chat-join-nick').fill(nick);
+  await page.getByTestId('chat-join').click();
+  await expect(page.getByTestId('chat-state')).toHaveText('open');
+}
+
+async function say(page: Page, text: string): Promise<void> {
+  await page.getByTestId('chat-input').fill(text);
+  await page.getByTestId('chat-input').press('Enter');
+}
+
+test('two instances chat both ways; HTML shows as text; unread, typing, kick and stop from the server panel', async ({
+  app,
+  browser,
+}) => {
+  const port = await hostServer(app, 'E2E room');
+  await join(app, port, 'alice');
+
+  const other = await startShell();
+  const page2 = await browser.newPage();
+  try {
+    await page2.goto(other.shell.url);
+    await join(page2, port, 'bob');
+
+    await expect(app.getByTestId('chat-members')).toContainText('bob');
+    await say(app, 'Hello from alice');
+    await expect(page2.getByTestId('chat-messages')).toContainText('Hello from alice');
+    await say(page2, 'Hi alice, bob here');
+    await expect(app.getByTestId('chat-messages')).toContainText('Hi alice, bob here');
+
+    // Typing indicator.
+    await page2.getByTestId('chat-input').pressSequentially('typ');
+    await expect(app.getByTestId('chat-typing')).toContainText('bob is typing');
+    await page2.getByTestId('chat-input').fill('');
+
+    // Message text is always text: an HTML payload shows literally and never runs.
+    const payload = '<img src=x onerror="window.__chatXss=1"><b>bold?</b>';
+    await say(page2, payload);
+    const last = app.getByTestId('chat-message').last();
+    await expect(last).toContainText(payload);
+    await expect(app.getByTestId('chat-messages').locator('img, b')).toHaveCount(0);
+    expect(
+      await app.evaluate(() => (globalThis as unknown as { __chatXss?: number }).__chatXss),
+    ).toBeUndefined();
+
+    // Unread count on a conversation that is not shown: bob writes privately.
+    await page2.getByTestId('chat-pm-alice').click();
+    await say(page2, 'a private word');
+    await expect(app.getByTestId('chat-unread-@bob')).toHaveText('1');
+    await app.getByTestId('chat-conv-@bob').click();
+    await expect(app.getByTestId('chat-messages')).toContainText('a private word');
+    await expect(app.getByTestId('chat-unread-@bob')).toHaveCount(0);
+
+    // Server panel: both clients listed, history counted, kick bob.
+    await expect(app.getByTestId('chat-host-clients')).toContainText('alice');
+    await expect(app.getByTestId('chat-host-clients')).toContainText('bob');
+    await expect(app.getByTestId('chat-host-history')).toContainText(/history [1-9]\d* messages/);
+    await app.getByTestId('chat-kick-bob').click();
+    await expect(page2.getByTestId('chat-state')).toHaveText('closed');
+    await expect(page2.getByTestId('chat-last-error')).toContainText('CHAT_KICKED');
+
+    await app.getByTestId('chat-host-stop').click();
+    await expect(app.getByTestId('chat-state')).toHaveText(/reconnecting|closed/);
+  } finally {
+    await page2.close();
+    await other.shell.close();
+    rmSync(other.dataDir, { recursive: true, force: true });
+  }
+});
+
+test('a chat opens in its own tab; bad input shows its coded error', async ({ app, context }) => {
+  await app.getByTestId('nav-chat').click();
+  // Bad input: an invalid nickname and port are refused with their codes, the page keeps working.
+  await app.getByTestId('chat-join-port').fill('1');
+  await app.getByTestId('chat-join-nick').fill('no spaces please');
+  await app.getByTestId('chat-join').click();
+  await expect(app.getByTestId('chat-join-error')).toHaveAttribute('data-code', 'CHAT_NICK_INVALID');
+  await app.getByTestId('chat-host-port').fill('70000');
+  await app.getByTestId('chat-host-start').click();
+  await expect(app.getByTestId('chat-host-error')).toHaveAttribute('data-code', 'PORT_OUT_OF_RANGE');
+
+  await app.getByTestId('chat-host-port').fill('0');
+  const port = await hostServer(app, 'Tabbed');
+  await join(app, port, 'carol');
+  await say(app, 'visible in the other tab');
+  await expect(app.getByTestId('chat-message')).toContainText('visible in the other tab');
+  const [tab] = await Promise.all([context.waitForEvent('page'), app.getByTestId('chat-open-tab').click()]);
+  await tab.waitForLoadState();
+  await expect(tab.getByTestId('chat-messages')).toContainText('visible in the other tab');
+  await say(tab, 'sent from the tab');
+  await expect(app.getByTestId('chat-messages')).toContainText('sent from the tab');
+  await tab.close();
+});

@@ -1,0 +1,99 @@
+// The TLS inspector end to end: a real node:tls server with a fresh test PKI, inspected from the form;
+// the grade, the problems, the chain, the scan table and the weaknesses are on screen; the report is
+// exported; the history lists the host; a bad host gets its coded error.
+import { readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:tls';
+import { test, expect } from './fixtures';
+import { createTestPki } from '../helpers/pki';
+
+async function tlsServer(options: Parameters<typeof createServer>[0]): Promise<{ server: Server; port: number }> {
+  const server = createServer(options, (s) => {
+    s.on('error', () => undefined);
+    s.on('data', () => s.end('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok'));
+  });
+  server.on('tlsClientError', () => undefined);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, port: (server.address() as { port: number }).port };
+}
+
+test('inspect a local server: grade, problems, chain, scan table, weaknesses, export, history', async ({ app }) => {
+  const pki = createTestPki();
+  const { server, port } = await tlsServer({ cert: pki.chain(pki.wrongHost), key: pki.wrongHost.keyPem });
+  try {
+    await app.getByTestId('nav-tls').click();
+    await app.getByTestId('tls-target').fill(`localhost:${port}`);
+    await app.getByText('Options').click();
+    await app.getByTestId('tls-ca').fill(pki.root.certPem);
+    await app.getByTestId('tls-http').selectOption('never');
+    await expect(app.getByTestId('tls-scan')).toBeChecked();
+    await app.getByTestId('tls-inspect').click();
+
+    await expect(app.getByTestId('tls-grade')).toHaveText('T', { timeout: 20_000 });
+    await expect(app.getByTestId('tls-grade-card')).toContainText('A if the certificate were trusted');
+    await expect(app.getByTestId('tls-problems').locator('[data-code="name-mismatch"]')).toContainText('not valid for "localhost"');
+    await expect(app.getByTestId('tls-trusted')).toHaveText('not trusted');
+    await expect(app.getByTestId('tls-protocol')).toHaveText('TLSv1.3');
+    await expect(app.getByTestId('tls-waterfall')).toBeVisible();
+
+    await app.getByTestId('tls-tab-certificates').click();
+    await expect(app.getByTestId('tls-sent-0')).toContainText('wrong.example');
+    await expect(app.getByTestId('tls-path').locator('> li')).toHaveCount(3);
+    await app.getByTestId('tls-sent-0').locator('summary').click();
+    await expect(app.getByTestId('tls-sent-0')).toContainText('DNS:wrong.example');
+
+    await app.getByTestId('tls-tab-scan').click();
+    await expect(app.getByTestId('tls-scan-TLSv1.3')).toHaveAttribute('data-supported', 'true');
+    await expect(app.getByTestId('tls-scan-TLSv1.2')).toHaveAttribute('data-supported', 'true');
+    await expect(app.getByTestId('tls-scan-TLSv1')).toHaveAttribute('data-supported', 'false');
+    await expect(app.getByTestId('tls-scan-TLSv1.3')).toContainText('TLS_AES_256_GCM_SHA384');
+    await expect(app.getByTestId('tls-weakness-heartbleed')).toHaveAttribute('data-status', 'ok');
+    await expect(app.getByTestId('tls-weakness-fallback-scsv')).toHaveAttribute('data-status', 'ok');
+    await expect(app.getByTestId('tls-scan-stats')).toContainText('handshakes');
+
+    const download = app.waitForEvent('download');
+    await app.getByTestId('tls-export-markdown').click();
+    const md = await download;
+    expect(md.suggestedFilename()).toMatch(/^tls-localhost-\d+-.*\.md$/);
+    const text = readFileSync((await md.path())!, 'utf8');
+    expect(text).toContain(`# TLS report for localhost:${port}`);
+    expect(text).toContain('`name-mismatch`');
+
+    const jsonDownload = app.waitForEvent('download');
+    await app.getByTestId('tls-export-json').click();
+    const json = JSON.parse(readFileSync((await (await jsonDownload).path())!, 'utf8'));
+    expect(json.grade.grade).toBe('T');
+
+    await app.getByTestId('tls-tab-history').click();
+    await expect(app.getByTestId(`tls-history-localhost-${port}`)).toContainText('T');
+
+    await app.getByTestId('tls-tab-request').click();
+    await app.getByTestId('tls-request-send').click();
+    await expect(app.getByTestId('tls-request-response')).toContainText('HTTP/1.1 200 OK');
+  } finally {
+    server.close();
+    pki.cleanup();
+  }
+});
+
+test('bad input: an unresolvable host shows HOST_NOT_FOUND; a trusted server shows no problems', async ({ app }) => {
+  await app.getByTestId('nav-tls').click();
+  await app.getByTestId('tls-target').fill('no-such-host.invalid');
+  await app.getByTestId('tls-scan').uncheck();
+  await app.getByTestId('tls-inspect').click();
+  await expect(app.getByTestId('tls-error')).toHaveAttribute('data-code', 'HOST_NOT_FOUND');
+
+  const pki = createTestPki();
+  const { server, port } = await tlsServer({ cert: pki.chain(), key: pki.leaf.keyPem });
+  try {
+    await app.getByTestId('tls-target').fill(`localhost:${port}`);
+    await app.getByText('Options').click();
+    await app.getByTestId('tls-ca').fill(pki.root.certPem);
+    await app.getByTestId('tls-inspect').click();
+    await expect(app.getByTestId('tls-no-problems')).toBeVisible({ timeout: 15_000 });
+    await expect(app.getByTestId('tls-trusted')).toHaveText('trusted');
+    await expect(app.getByTestId('tls-error')).toHaveCount(0);
+  } finally {
+    server.close();
+    pki.cleanup();
+  }
+});

@@ -1,0 +1,79 @@
+// `wirelab tls inspect|request` as a user runs it: exit codes 0 / 3 / 1 / 2, --json, --out.
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createServer as createHttpServer } from 'node:http';
+import { listen, closeServer } from '../../../src/main/engines/common/net';
+import { createTestPki, type TestPki } from '../../helpers/pki';
+import { tlsServer } from './helpers';
+
+const ROOT = join(import.meta.dirname, '..', '..', '..');
+const children: ChildProcess[] = [];
+afterEach(() => {
+  for (const c of children.splice(0)) c.kill('SIGKILL');
+});
+let pki: TestPki;
+beforeAll(() => {
+  pki = createTestPki();
+});
+afterAll(() => pki.cleanup());
+
+function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/index.ts'), ...args], { cwd: ROOT, env: { ...process.env, WIRELAB_CLI_MAIN: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (err += d));
+  return new Promise((resolve) => child.on('exit', (code) => resolve({ code: code ?? -1, out, err })));
+}
+
+describe('wirelab tls', () => {
+  it('inspect: a clean server exits 0 and prints the Markdown report; --json is one report object; --out writes it', async () => {
+    const port = await tlsServer({ cert: pki.chain(), key: pki.leaf.keyPem });
+    const ca = pki.file('ca.pem', pki.root.certPem);
+    const human = await cli(['tls', 'inspect', `localhost:${port}`, '--ca', ca, '--no-system-store', '--http', 'never', '--no-resumption']);
+    expect(human.err).toBe('');
+    expect(human.code).toBe(0);
+    expect(human.out).toContain(`# TLS report for localhost:${port}`);
+    expect(human.out).toContain('Validation: trusted');
+    const out = pki.file('report.json', '');
+    const json = await cli(['tls', 'inspect', `localhost:${port}`, '--ca', ca, '--json', '--scan', '--out', out, '--http', 'never']);
+    expect(json.code).toBe(0);
+    const lines = json.out.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    const rec = JSON.parse(lines[0]!);
+    expect(rec.type).toBe('report');
+    expect(rec.scan.handshakes).toBeGreaterThan(10);
+    expect(JSON.parse(readFileSync(out, 'utf8')).id).toBe(rec.id);
+  });
+
+  it('inspect: problems found → exit 3', async () => {
+    const port = await tlsServer({ cert: pki.chain(pki.expired), key: pki.expired.keyPem });
+    const r = await cli(['tls', 'inspect', `localhost:${port}`, '--http', 'never', '--no-resumption']);
+    expect(r.code).toBe(3);
+    expect(r.out).toContain('`expired`');
+  });
+
+  it('inspect: not TLS → exit 1 with the code; bad usage → exit 2', async () => {
+    const http = createHttpServer((_q, s) => s.end('x'));
+    const { port } = await listen(http, 0, '127.0.0.1');
+    try {
+      const r = await cli(['tls', 'inspect', `127.0.0.1:${port}`]);
+      expect(r.code).toBe(1);
+      expect(r.err).toContain('NOT_TLS');
+    } finally {
+      await closeServer(http);
+    }
+    expect((await cli(['tls', 'inspect'])).code).toBe(2);
+    expect((await cli(['tls', 'inspect', 'localhost', '--starttls', 'gopher'])).code).toBe(2);
+  });
+
+  it('request: sends the default GET and prints the response', async () => {
+    const port = await tlsServer({ cert: pki.chain(), key: pki.leaf.keyPem }, (s) => s.on('data', (d) => s.end(`HTTP/1.1 200 OK\r\n\r\necho:${d.toString().split('\r\n')[0]}`)));
+    const r = await cli(['tls', 'request', `localhost:${port}`]);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('echo:GET / HTTP/1.1');
+  });
+});
