@@ -9,29 +9,16 @@ import vue from 'eslint-plugin-vue';
 import vueParser from 'vue-eslint-parser';
 import globals from 'globals';
 
-const nodeBuiltins = [
-  'node:*',
-  'fs',
-  'path',
-  'net',
-  'tls',
-  'dgram',
-  'http',
-  'https',
-  'http2',
-  'crypto',
-  'os',
-  'child_process',
-  'stream',
-  'util',
-  'events',
-  'url',
-  'zlib',
-  'dns',
-];
+// Bare builtin names are matched exactly (`paths`), so a module such as stores/tls.ts is not mistaken
+// for node's tls; `node:*` and the layer globs are gitignore-style patterns.
+const bareBuiltins = ['fs', 'path', 'net', 'tls', 'dgram', 'http', 'https', 'http2', 'crypto', 'os'];
+bareBuiltins.push('child_process', 'stream', 'util', 'events', 'url', 'zlib', 'dns');
+const nodeBuiltins = ['node:*', ...bareBuiltins.map((name) => ({ exact: name }))];
 
-function restrict(patterns, message) {
-  return { 'no-restricted-imports': ['error', { patterns: [{ group: patterns, message }] }] };
+function restrict(entries, message) {
+  const names = entries.filter((e) => typeof e === 'object').map((e) => ({ name: e.exact, message }));
+  const globs = entries.filter((e) => typeof e === 'string');
+  return { 'no-restricted-imports': ['error', { paths: names, patterns: [{ group: globs, message }] }] };
 }
 
 export default tseslint.config(

@@ -1,7 +1,7 @@
 // Section `http`: (1) the mock server's requests/s against a plain node:http server answering the same
 // body, both driven by autocannon in a child process (target ≥ 0.8); (2) the composer's load run against
 // autocannon, both driving the same plain node:http server that runs in its own process (target ≥ 0.8).
-// Runs alternate (reference, subject) for three rounds and the round with the median ratio is reported, so
+// Runs alternate (reference, subject) for five rounds and the round with the median ratio is reported, so
 // a burst of load from elsewhere on the machine skews one round, not the figure.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
@@ -11,8 +11,8 @@ import { LoadRun } from '../../src/main/engines/http-client/load';
 import { HttpRequestSpec } from '../../src/shared/contract/http-client';
 import { record, type BenchRecord, type BenchSection } from '../types';
 
-const SECONDS = 3;
-const ROUNDS = 3;
+const SECONDS = 2;
+const ROUNDS = 5;
 
 /** The round whose subject/reference ratio is the median. */
 function medianRound(refs: number[], subs: number[]): { ref: number; sub: number } {

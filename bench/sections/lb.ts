@@ -251,8 +251,16 @@ function transfer(port: number): Promise<number> {
   });
 }
 
-function best(rs: LoadResult[]): LoadResult {
-  return rs.reduce((a, b) => (b.rps > a.rps ? b : a));
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+
+/** Each figure's median over the rounds (errors: the total). */
+function medianOf(rs: LoadResult[]): LoadResult {
+  return {
+    rps: median(rs.map((r) => r.rps)),
+    p99Ms: median(rs.map((r) => r.p99Ms)),
+    cpuUsPerReq: median(rs.map((r) => r.cpuUsPerReq)),
+    errors: rs.reduce((a, r) => a + r.errors, 0),
+  };
 }
 
 async function haproxyStart(backends: number[], dir: string): Promise<Proc & { port: number }> {
@@ -315,8 +323,10 @@ export const lbSection: BenchSection = {
       log(`load generator: ${hasTool('wrk') ? 'wrk' : 'autocannon'}`);
       const results = new Map<string, LoadResult[]>();
       for (const c of candidates) await loadRun(c.port, c.pid, 1); // warm-up (JIT, connection setup)
+      // Rounds alternate the order (A-B-C, C-B-A, …) and figures are medians, so a noisy neighbour on the
+      // shared cores hurts every proxy alike instead of whichever ran at the wrong moment.
       for (let round = 0; round < ROUNDS; round++) {
-        for (const c of candidates) {
+        for (const c of round % 2 === 0 ? candidates : [...candidates].reverse()) {
           const r = await loadRun(c.port, c.pid, RUN_SECONDS);
           log(
             `${c.name.padEnd(8)} round ${round + 1}: ${r.rps.toFixed(0)} req/s, p99 ${r.p99Ms.toFixed(2)} ms, ${r.cpuUsPerReq.toFixed(1)} µs CPU/req, ${r.errors} errors`,
@@ -324,7 +334,7 @@ export const lbSection: BenchSection = {
           results.set(c.name, [...(results.get(c.name) ?? []), r]);
         }
       }
-      const w = best(results.get('wirelab') ?? []);
+      const w = medianOf(results.get('wirelab') ?? []);
       const refs = [
         { key: 'bare', label: 'bare node:net pipe proxy', target: 0.95 },
         { key: 'haproxy', label: 'HAProxy mode tcp nbthread 1', target: 0.8 },
@@ -332,7 +342,7 @@ export const lbSection: BenchSection = {
       for (const ref of refs) {
         const rr = results.get(ref.key);
         if (!rr) continue;
-        const b = best(rr);
+        const b = medianOf(rr);
         out.push(
           record('lb', {
             name: `req/s vs ${ref.key}`,
@@ -383,13 +393,14 @@ export const lbSection: BenchSection = {
       const bareT = await startRole('bare', [String(sinkPort)]);
       const wlT = await startRole('wirelab-tcpcheck', [String(sinkPort)]);
       procs.push(bareT.child, wlT.child);
-      const mb = { bare: 0, wirelab: 0 };
-      const cpu = { bare: Infinity, wirelab: Infinity };
-      for (let round = 0; round < 2; round++) {
-        for (const [name, proc] of [
-          ['bare', bareT],
-          ['wirelab', wlT],
-        ] as const) {
+      const mb = { bare: [] as number[], wirelab: [] as number[] };
+      const cpu = { bare: [] as number[], wirelab: [] as number[] };
+      const pair = [
+        ['bare', bareT],
+        ['wirelab', wlT],
+      ] as const;
+      for (let round = 0; round < 3; round++) {
+        for (const [name, proc] of round % 2 === 0 ? pair : [...pair].reverse()) {
           const pid = proc.child.pid as number;
           const c0 = cpuMicros(pid);
           const rate = await transfer(proc.info.port as number);
@@ -397,28 +408,28 @@ export const lbSection: BenchSection = {
           log(
             `1 GiB round ${round + 1}: ${name.padEnd(8)} ${rate.toFixed(0)} MB/s, proxy CPU ${used.toFixed(0)} ms`,
           );
-          mb[name] = Math.max(mb[name], rate);
-          cpu[name] = Math.min(cpu[name], used);
+          mb[name].push(rate);
+          cpu[name].push(used);
         }
       }
       out.push(
         record('lb', {
           name: '1 GiB transfer throughput',
-          value: mb.wirelab,
+          value: median(mb.wirelab),
           unit: 'MB/s',
           reference: 'bare node:net pipe proxy',
-          referenceValue: mb.bare,
+          referenceValue: median(mb.bare),
           target: 0.95,
         }),
       );
       out.push(
         record('lb', {
           name: '1 GiB transfer proxy CPU (ratio = ref/value)',
-          value: cpu.wirelab,
+          value: median(cpu.wirelab),
           unit: 'ms',
           reference: 'bare node:net pipe proxy',
-          referenceValue: cpu.bare,
-          ratio: cpu.bare / cpu.wirelab,
+          referenceValue: median(cpu.bare),
+          ratio: median(cpu.bare) / median(cpu.wirelab),
           target: null,
         }),
       );

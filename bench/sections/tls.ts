@@ -23,7 +23,11 @@ interface SClient {
 
 function sClient(port: number, args: string[]): Promise<SClient> {
   return new Promise((resolve) => {
-    const child = spawn('openssl', ['s_client', '-connect', `127.0.0.1:${port}`, '-servername', 'localhost', '-brief', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      'openssl',
+      ['s_client', '-connect', `127.0.0.1:${port}`, '-servername', 'localhost', '-brief', ...args],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let text = '';
     child.stdout.on('data', (d) => (text += d));
     child.stderr.on('data', (d) => (text += d));
@@ -44,13 +48,27 @@ function opensslList(args: string[]): string[] {
 }
 
 /** The elimination scan, driven by openssl s_client: offer all, note the choice, remove it, repeat. */
-async function opensslScan(port: number): Promise<{ ms: number; calls: number; suites: Record<string, string[]>; groups: string[] }> {
+async function opensslScan(
+  port: number,
+): Promise<{ ms: number; calls: number; suites: Record<string, string[]>; groups: string[] }> {
   const t0 = performance.now();
   let calls = 0;
-  const legacy = opensslList(['ciphers', 'ALL:COMPLEMENTOFALL:@SECLEVEL=0']).filter((c) => !c.startsWith('TLS_'));
-  const tls13 = ['TLS_AES_128_GCM_SHA256', 'TLS_AES_256_GCM_SHA384', 'TLS_CHACHA20_POLY1305_SHA256', 'TLS_AES_128_CCM_SHA256', 'TLS_AES_128_CCM_8_SHA256'];
+  const legacy = opensslList(['ciphers', 'ALL:COMPLEMENTOFALL:@SECLEVEL=0']).filter(
+    (c) => !c.startsWith('TLS_'),
+  );
+  const tls13 = [
+    'TLS_AES_128_GCM_SHA256',
+    'TLS_AES_256_GCM_SHA384',
+    'TLS_CHACHA20_POLY1305_SHA256',
+    'TLS_AES_128_CCM_SHA256',
+    'TLS_AES_128_CCM_8_SHA256',
+  ];
   const suites: Record<string, string[]> = {};
-  for (const [flag, name] of [['-tls1', 'TLSv1'], ['-tls1_1', 'TLSv1.1'], ['-tls1_2', 'TLSv1.2']] as const) {
+  for (const [flag, name] of [
+    ['-tls1', 'TLSv1'],
+    ['-tls1_1', 'TLSv1.1'],
+    ['-tls1_2', 'TLSv1.2'],
+  ] as const) {
     let remaining = [...legacy];
     suites[name] = [];
     while (remaining.length > 0 && calls < OPENSSL_MAX_CALLS) {
@@ -70,12 +88,30 @@ async function opensslScan(port: number): Promise<{ ms: number; calls: number; s
     suites['TLSv1.3'].push(r.cipher);
     remaining13 = remaining13.filter((c) => c !== r.cipher);
   }
-  let groups = ['X25519', 'P-256', 'P-384', 'P-521', 'X448', 'ffdhe2048', 'ffdhe3072', 'ffdhe4096', 'ffdhe6144', 'ffdhe8192'];
+  let groups = [
+    'X25519',
+    'P-256',
+    'P-384',
+    'P-521',
+    'X448',
+    'ffdhe2048',
+    'ffdhe3072',
+    'ffdhe4096',
+    'ffdhe6144',
+    'ffdhe8192',
+  ];
   const found: string[] = [];
   while (groups.length > 0 && calls < OPENSSL_MAX_CALLS) {
     calls++;
     const r = await sClient(port, ['-tls1_3', '-groups', groups.join(':')]);
-    const g = r.group === 'prime256v1' ? 'P-256' : r.group === 'secp384r1' ? 'P-384' : r.group === 'secp521r1' ? 'P-521' : r.group;
+    const g =
+      r.group === 'prime256v1'
+        ? 'P-256'
+        : r.group === 'secp384r1'
+          ? 'P-384'
+          : r.group === 'secp521r1'
+            ? 'P-521'
+            : r.group;
     if (!r.ok || !g || !groups.includes(g)) break;
     found.push(g);
     groups = groups.filter((x) => x !== g);
@@ -85,8 +121,16 @@ async function opensslScan(port: number): Promise<{ ms: number; calls: number; s
 
 async function server(): Promise<{ server: Server; port: number }> {
   const root = buildCertificate({ commonName: 'Bench Root', ca: true });
-  const leaf = buildCertificate({ commonName: 'localhost', altNames: ['localhost', '127.0.0.1'], issuer: root, keySpec: 'ec-p256' });
-  const s = createServer({ cert: leaf.certPem + root.certPem, key: leaf.keyPem, minVersion: 'TLSv1.2' }, (sock) => sock.end());
+  const leaf = buildCertificate({
+    commonName: 'localhost',
+    altNames: ['localhost', '127.0.0.1'],
+    issuer: root,
+    keySpec: 'ec-p256',
+  });
+  const s = createServer(
+    { cert: leaf.certPem + root.certPem, key: leaf.keyPem, minVersion: 'TLSv1.2' },
+    (sock) => sock.end(),
+  );
   s.on('tlsClientError', () => undefined);
   const { port } = await listen(s, 0, '127.0.0.1');
   return { server: s, port };
@@ -100,24 +144,39 @@ export const tlsSection: BenchSection = {
     const out: BenchRecord[] = [];
     try {
       const inspector = new TlsInspector();
-      const input = TlsInspectInput.parse({ target: `localhost:${port}`, scan: true, http: 'never', resumption: false, noHistory: true, useSystemStore: false });
+      const input = TlsInspectInput.parse({
+        target: `localhost:${port}`,
+        scan: true,
+        http: 'never',
+        resumption: false,
+        noHistory: true,
+        useSystemStore: false,
+      });
       await inspector.inspect(input); // warm-up: trust store parse, JIT
       const runs: Array<{ ms: number; handshakes: number; scanMs: number }> = [];
       for (let i = 0; i < 3; i++) {
         const t0 = performance.now();
         const r = await inspector.inspect(input);
-        runs.push({ ms: performance.now() - t0, handshakes: r.scan?.handshakes ?? 0, scanMs: r.scan?.durationMs ?? 0 });
+        runs.push({
+          ms: performance.now() - t0,
+          handshakes: r.scan?.handshakes ?? 0,
+          scanMs: r.scan?.durationMs ?? 0,
+        });
       }
       await inspector.close();
       runs.sort((a, b) => a.ms - b.ms);
       const median = runs[1] ?? runs[0]!;
-      log(`wirelab: full inspection + scan ${median.ms.toFixed(0)} ms (scan ${median.scanMs.toFixed(0)} ms), ${median.handshakes} handshakes`);
+      log(
+        `wirelab: full inspection + scan ${median.ms.toFixed(0)} ms (scan ${median.scanMs.toFixed(0)} ms), ${median.handshakes} handshakes`,
+      );
 
       const hasOpenssl = spawnSync('openssl', ['version'], { encoding: 'utf8' }).status === 0;
       let ref: Awaited<ReturnType<typeof opensslScan>> | undefined;
       if (hasOpenssl) {
         ref = await opensslScan(port);
-        log(`openssl s_client loop: ${ref.ms.toFixed(0)} ms, ${ref.calls} handshakes; TLSv1.2 ${ref.suites['TLSv1.2']?.length} suites, TLSv1.3 ${ref.suites['TLSv1.3']?.length}, groups ${ref.groups.length}`);
+        log(
+          `openssl s_client loop: ${ref.ms.toFixed(0)} ms, ${ref.calls} handshakes; TLSv1.2 ${ref.suites['TLSv1.2']?.length} suites, TLSv1.3 ${ref.suites['TLSv1.3']?.length}, groups ${ref.groups.length}`,
+        );
       } else log('openssl not installed: no reference measured');
       out.push(
         record('tls', {

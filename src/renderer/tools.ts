@@ -78,6 +78,17 @@ export const tools: ToolDef[] = [
     component: () => import('./pages/packets/PacketsPage.vue'),
   },
   {
+    id: 'tls-sockets',
+    title: 'TLS sockets',
+    path: '/tls-sockets',
+    layer: 6,
+    summary:
+      "A TLS server (the app's own certificate or a PEM pair) and client (verify on/off, custom CA, SNI) showing version and cipher.",
+    layerText:
+      'TLS sits between the application and TCP: after the TCP handshake, client and server agree on a version and cipher, the server proves its identity with a certificate the client may verify against trusted CAs and the name it asked for (SNI), and from then on every byte travels in encrypted, authenticated records.',
+    component: () => import('./pages/tlssock/TlsSocketsPage.vue'),
+  },
+  {
     id: 'lab',
     title: 'TCP vs UDP lab',
     path: '/lab',

@@ -72,6 +72,19 @@ test('mock route from the server UI, called from the composer: JSON tree, extrac
   await row.click();
   await expect(app.getByTestId('http-inspector-detail')).toContainText('User-Agent');
   await app.screenshot({ path: 'test-results/http-server-inspector.png', fullPage: true });
+
+  // A load run against the same route: progress ends in "done" with status counts and a histogram.
+  await app.getByTestId('nav-http-composer').click();
+  await app.getByTestId('http-side-tools').click();
+  await app.getByTestId('http-load-n').fill('100');
+  await app.getByTestId('http-load-c').fill('5');
+  await app.getByTestId('http-load-start').click();
+  await expect(app.getByTestId('http-load-state')).toHaveText('done');
+  await expect(app.getByTestId('http-load-summary')).toContainText('200: 100');
+  await expect(app.getByTestId('http-load-histogram')).toHaveAttribute('aria-label', /p50 [\d.]+/);
+  await app.getByTestId('http-code-generate').click();
+  await expect(app.getByTestId('http-code')).toContainText(`curl '${base}/api/people/7?city=London'`);
+  await app.screenshot({ path: 'test-results/http-composer-load.png', fullPage: true });
 });
 
 test('history is still there after the browser shell restarts on the same data directory', async ({

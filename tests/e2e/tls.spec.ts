@@ -6,7 +6,9 @@ import { createServer, type Server } from 'node:tls';
 import { test, expect } from './fixtures';
 import { createTestPki } from '../helpers/pki';
 
-async function tlsServer(options: Parameters<typeof createServer>[0]): Promise<{ server: Server; port: number }> {
+async function tlsServer(
+  options: Parameters<typeof createServer>[0],
+): Promise<{ server: Server; port: number }> {
   const server = createServer(options, (s) => {
     s.on('error', () => undefined);
     s.on('data', () => s.end('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok'));
@@ -16,7 +18,9 @@ async function tlsServer(options: Parameters<typeof createServer>[0]): Promise<{
   return { server, port: (server.address() as { port: number }).port };
 }
 
-test('inspect a local server: grade, problems, chain, scan table, weaknesses, export, history', async ({ app }) => {
+test('inspect a local server: grade, problems, chain, scan table, weaknesses, export, history', async ({
+  app,
+}) => {
   const pki = createTestPki();
   const { server, port } = await tlsServer({ cert: pki.chain(pki.wrongHost), key: pki.wrongHost.keyPem });
   try {
@@ -30,7 +34,9 @@ test('inspect a local server: grade, problems, chain, scan table, weaknesses, ex
 
     await expect(app.getByTestId('tls-grade')).toHaveText('T', { timeout: 20_000 });
     await expect(app.getByTestId('tls-grade-card')).toContainText('A if the certificate were trusted');
-    await expect(app.getByTestId('tls-problems').locator('[data-code="name-mismatch"]')).toContainText('not valid for "localhost"');
+    await expect(app.getByTestId('tls-problems').locator('[data-code="name-mismatch"]')).toContainText(
+      'not valid for "localhost"',
+    );
     await expect(app.getByTestId('tls-trusted')).toHaveText('not trusted');
     await expect(app.getByTestId('tls-protocol')).toHaveText('TLSv1.3');
     await expect(app.getByTestId('tls-waterfall')).toBeVisible();
@@ -75,7 +81,9 @@ test('inspect a local server: grade, problems, chain, scan table, weaknesses, ex
   }
 });
 
-test('bad input: an unresolvable host shows HOST_NOT_FOUND; a trusted server shows no problems', async ({ app }) => {
+test('bad input: an unresolvable host shows HOST_NOT_FOUND; a trusted server shows no problems', async ({
+  app,
+}) => {
   await app.getByTestId('nav-tls').click();
   await app.getByTestId('tls-target').fill('no-such-host.invalid');
   await app.getByTestId('tls-scan').uncheck();

@@ -3,7 +3,11 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildCertificate, type BuiltCertificate, type CertificateSpec } from '../../src/main/engines/common/x509-builder';
+import {
+  buildCertificate,
+  type BuiltCertificate,
+  type CertificateSpec,
+} from '../../src/main/engines/common/x509-builder';
 
 const DAY = 86_400_000;
 
@@ -45,17 +49,34 @@ export function leafSpec(issuer: BuiltCertificate, extra: Partial<CertificateSpe
 export function createTestPki(): TestPki {
   const dir = mkdtempSync(join(tmpdir(), 'wirelab-pki-'));
   const now = Date.now();
-  const root = buildCertificate({ commonName: 'Wirelab Test Root', organization: 'Wirelab Tests', ca: true, notAfter: new Date(now + 3650 * DAY) });
-  const intermediate = buildCertificate({ commonName: 'Wirelab Test Intermediate', organization: 'Wirelab Tests', ca: true, pathLength: 0, issuer: root });
+  const root = buildCertificate({
+    commonName: 'Wirelab Test Root',
+    organization: 'Wirelab Tests',
+    ca: true,
+    notAfter: new Date(now + 3650 * DAY),
+  });
+  const intermediate = buildCertificate({
+    commonName: 'Wirelab Test Intermediate',
+    organization: 'Wirelab Tests',
+    ca: true,
+    pathLength: 0,
+    issuer: root,
+  });
   const otherRoot = buildCertificate({ commonName: 'Unrelated Root', ca: true });
   const pki: TestPki = {
     root,
     intermediate,
     otherRoot,
     leaf: buildCertificate(leafSpec(intermediate)),
-    expired: buildCertificate(leafSpec(intermediate, { notBefore: new Date(now - 400 * DAY), notAfter: new Date(now - 2 * DAY) })),
-    notYetValid: buildCertificate(leafSpec(intermediate, { notBefore: new Date(now + 5 * DAY), notAfter: new Date(now + 400 * DAY) })),
-    wrongHost: buildCertificate(leafSpec(intermediate, { commonName: 'wrong.example', altNames: ['wrong.example'] })),
+    expired: buildCertificate(
+      leafSpec(intermediate, { notBefore: new Date(now - 400 * DAY), notAfter: new Date(now - 2 * DAY) }),
+    ),
+    notYetValid: buildCertificate(
+      leafSpec(intermediate, { notBefore: new Date(now + 5 * DAY), notAfter: new Date(now + 400 * DAY) }),
+    ),
+    wrongHost: buildCertificate(
+      leafSpec(intermediate, { commonName: 'wrong.example', altNames: ['wrong.example'] }),
+    ),
     selfSigned: buildCertificate({ commonName: 'localhost', altNames: ['localhost', '127.0.0.1'] }),
     expiringSoon: buildCertificate(leafSpec(intermediate, { notAfter: new Date(now + 10 * DAY) })),
     weak: buildCertificate(leafSpec(intermediate, { keySpec: 'rsa-1024', signatureHash: 'sha1' })),

@@ -53,23 +53,35 @@ Exit code 3 when a problem is found (certificate problems or vulnerable weakness
   async run({ values, positionals }, io) {
     if (positionals.length !== 1) throw new UsageError('tls inspect needs exactly one HOST[:PORT]');
     const starttls = values.starttls === undefined ? undefined : StartTlsProtocol.safeParse(values.starttls);
-    if (starttls && !starttls.success) throw new UsageError(`--starttls must be one of ${StartTlsProtocol.options.join(', ')}`);
-    if (!['auto', 'always', 'never'].includes(String(values.http))) throw new UsageError('--http must be auto, always or never');
+    if (starttls && !starttls.success)
+      throw new UsageError(`--starttls must be one of ${StartTlsProtocol.options.join(', ')}`);
+    if (!['auto', 'always', 'never'].includes(String(values.http)))
+      throw new UsageError('--http must be auto, always or never');
     const input = TlsInspectInput.parse({
       target: positionals[0],
       scan: values.scan === true,
       sni: typeof values.sni === 'string' ? values.sni : undefined,
       noSni: values['no-sni'] === true,
-      alpn: typeof values.alpn === 'string' ? values.alpn.split(',').map((s) => s.trim()).filter(Boolean) : undefined,
+      alpn:
+        typeof values.alpn === 'string'
+          ? values.alpn
+              .split(',')
+              .map((s) => s.trim())
+              .filter(Boolean)
+          : undefined,
       starttls: starttls?.data,
       caFiles: list(values.ca),
       useSystemStore: values['no-system-store'] !== true,
       http: values.http,
       resumption: values['no-resumption'] !== true,
       timeoutMs: values.timeout === undefined ? undefined : intArg(values.timeout, '--timeout', 100, 120_000),
-      scanConcurrency: values.concurrency === undefined ? undefined : intArg(values.concurrency, '--concurrency', 1, 64),
+      scanConcurrency:
+        values.concurrency === undefined ? undefined : intArg(values.concurrency, '--concurrency', 1, 64),
       scanRatePerSecond: values.rate === undefined ? undefined : intArg(values.rate, '--rate', 0, 10_000),
-      scanMaxHandshakes: values['max-handshakes'] === undefined ? undefined : intArg(values['max-handshakes'], '--max-handshakes', 10, 10_000),
+      scanMaxHandshakes:
+        values['max-handshakes'] === undefined
+          ? undefined
+          : intArg(values['max-handshakes'], '--max-handshakes', 10, 10_000),
       noHistory: true,
     });
     const inspector = new TlsInspector();
@@ -79,7 +91,11 @@ Exit code 3 when a problem is found (certificate problems or vulnerable weakness
     try {
       const report = await running;
       const markdown = reportToMarkdown(report);
-      if (typeof values.out === 'string') writeFileSync(values.out, values.out.endsWith('.json') ? `${JSON.stringify(report, null, 2)}\n` : markdown);
+      if (typeof values.out === 'string')
+        writeFileSync(
+          values.out,
+          values.out.endsWith('.json') ? `${JSON.stringify(report, null, 2)}\n` : markdown,
+        );
       io.out(markdown, { type: 'report', ...report });
       return report.problemCount > 0 ? EXIT.PROBLEMS : EXIT.OK;
     } finally {
@@ -103,9 +119,11 @@ The certificate is not verified (use tls inspect for that).`,
     'max-bytes': { type: 'string' },
   },
   async run({ values, positionals }, io) {
-    if (positionals.length < 1 || positionals.length > 2) throw new UsageError('tls request needs HOST[:PORT] and optional TEXT');
+    if (positionals.length < 1 || positionals.length > 2)
+      throw new UsageError('tls request needs HOST[:PORT] and optional TEXT');
     const starttls = values.starttls === undefined ? undefined : StartTlsProtocol.safeParse(values.starttls);
-    if (starttls && !starttls.success) throw new UsageError(`--starttls must be one of ${StartTlsProtocol.options.join(', ')}`);
+    if (starttls && !starttls.success)
+      throw new UsageError(`--starttls must be one of ${StartTlsProtocol.options.join(', ')}`);
     const inspector = new TlsInspector();
     try {
       const r = await inspector.request(
@@ -114,8 +132,12 @@ The certificate is not verified (use tls inspect for that).`,
           data: positionals[1]?.replace(/\\r/g, '\r').replace(/\\n/g, '\n'),
           sni: typeof values.sni === 'string' ? values.sni : undefined,
           starttls: starttls?.data,
-          timeoutMs: values.timeout === undefined ? undefined : intArg(values.timeout, '--timeout', 100, 120_000),
-          maxResponseBytes: values['max-bytes'] === undefined ? undefined : intArg(values['max-bytes'], '--max-bytes', 1, 64 * 1024 * 1024),
+          timeoutMs:
+            values.timeout === undefined ? undefined : intArg(values.timeout, '--timeout', 100, 120_000),
+          maxResponseBytes:
+            values['max-bytes'] === undefined
+              ? undefined
+              : intArg(values['max-bytes'], '--max-bytes', 1, 64 * 1024 * 1024),
         }),
       );
       io.out(r.response, { type: 'response', ...r });

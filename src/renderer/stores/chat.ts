@@ -202,7 +202,11 @@ export const useChatStore = defineStore('chat', () => {
         case 'client.file': {
           const i = s.transfers.findIndex((t) => t.fileId === e.transfer.fileId);
           if (i >= 0) s.transfers[i] = e.transfer;
-          else s.transfers.push(e.transfer);
+          else {
+            s.transfers.push(e.transfer);
+            if (e.transfer.direction === 'receive')
+              app.toast('info', `${e.transfer.peer} offers a file: ${e.transfer.name}`, 'Open "Files" in the chat to accept it.');
+          }
           break;
         }
         case 'client.error':

@@ -32,6 +32,8 @@ export interface DraftRequest {
     useCookies: boolean;
     proxy: string;
     caPem?: string;
+    clientCertPem?: string;
+    clientKeyPem?: string;
   };
 }
 
@@ -73,6 +75,8 @@ export function draftFrom(spec: HttpRequestSpecInput): DraftRequest {
       useCookies: o.useCookies ?? true,
       proxy: o.proxy ?? 'env',
       caPem: o.caPem,
+      clientCertPem: o.clientCertPem,
+      clientKeyPem: o.clientKeyPem,
     },
   };
 }
@@ -84,7 +88,12 @@ export function toSpec(d: DraftRequest): HttpRequestSpecInput {
     headers: d.headers.filter((h) => h.name.trim() !== ''),
     body: d.body,
     auth: d.auth,
-    options: { ...d.options, caPem: d.options.caPem?.trim() ? d.options.caPem : undefined },
+    options: {
+      ...d.options,
+      caPem: d.options.caPem?.trim() ? d.options.caPem : undefined,
+      clientCertPem: d.options.clientCertPem?.trim() ? d.options.clientCertPem : undefined,
+      clientKeyPem: d.options.clientKeyPem?.trim() ? d.options.clientKeyPem : undefined,
+    },
   };
 }
 

@@ -39,7 +39,8 @@ export const useTlsStore = defineStore('tls', () => {
     for (const e of batch) {
       if (e.engine !== 'tls' || e.session !== session.value) continue;
       const ev = e as TlsEvent;
-      if (ev.type === 'progress') progress.value = { phase: ev.phase, detail: ev.detail, handshakes: ev.handshakes };
+      if (ev.type === 'progress')
+        progress.value = { phase: ev.phase, detail: ev.detail, handshakes: ev.handshakes };
     }
   });
 
@@ -81,7 +82,9 @@ export const useTlsStore = defineStore('tls', () => {
     return removed;
   }
 
-  async function exportReport(format: 'json' | 'markdown'): Promise<{ text: string; fileName: string; mime: string }> {
+  async function exportReport(
+    format: 'json' | 'markdown',
+  ): Promise<{ text: string; fileName: string; mime: string }> {
     if (!report.value) throw new Error('no report');
     return unwrap(api.tls.exportReport({ report: report.value, format }));
   }
@@ -92,5 +95,18 @@ export const useTlsStore = defineStore('tls', () => {
     return r;
   }
 
-  return { report, running, progress, history, requestResult, inspect, cancel, loadHistory, openHistory, clearHistory, exportReport, request };
+  return {
+    report,
+    running,
+    progress,
+    history,
+    requestResult,
+    inspect,
+    cancel,
+    loadHistory,
+    openHistory,
+    clearHistory,
+    exportReport,
+    request,
+  };
 });

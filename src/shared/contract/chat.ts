@@ -45,6 +45,8 @@ export const CHAT_DEFAULTS = {
   /** Largest file offered through a server. */
   maxFileBytes: 2 * 1024 * 1024 * 1024,
   fileChunkBytes: 16 * 1024,
+  /** File offers one member may have open at once on a server. */
+  maxOpenTransfers: 20,
   /** Chunks a sender may have in flight before the receiver acknowledges. */
   fileWindowChunks: 16,
   reconnectMinMs: 200,

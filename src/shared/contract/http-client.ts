@@ -15,6 +15,8 @@ export const HTTP_CLIENT_DEFAULTS = {
   maxSpooledBodies: 20,
   /** History entries kept (oldest dropped). */
   maxHistory: 500,
+  /** A request body larger than this (as JSON text) is not stored in history; the entry says how large it was. */
+  maxHistoryBodyChars: 64 * 1024,
   /** Response header block accepted (bytes). */
   maxResponseHeaderBytes: 64 * 1024,
   maxCookies: 3000,
@@ -217,6 +219,8 @@ export const HttpHistoryEntry = z.object({
   bodyBytes: z.number().optional(),
   code: z.string().optional(),
   message: z.string().optional(),
+  /** Set when the body was too large to keep in history (its size in characters). */
+  bodyOmittedChars: z.number().optional(),
 });
 export type HttpHistoryEntry = z.infer<typeof HttpHistoryEntry>;
 

@@ -1,6 +1,7 @@
 // TCP workbench contract: servers (many clients each) and clients, several of each at once.
 import { z } from 'zod';
 import { method } from './define';
+import type { StreamClientEvent, StreamServerEvent } from './stream';
 import { destPort, empty, host, payload, payloadEncoding, port, sessionId, timeoutMs } from './common';
 
 /** Documented defaults of the TCP engine (docs/tcp.md). */
@@ -101,47 +102,6 @@ export const tcpContract = {
   list: method(empty(), z.object({ servers: z.array(TcpServerInfo), clients: z.array(TcpClientInfo) })),
 };
 
-/**
- * Bytes as carried in events: a copy of at most maxEventDataBytes, plus the true length. IPC clones
- * Uint8Array natively; the browser shell's socket turns it into base64 and back (see wire-json).
- */
-export interface WireBytes {
-  data: Uint8Array;
-  bytes: number;
-  truncated: boolean;
-}
+export type { WireBytes } from './stream';
 
-export type TcpEvent =
-  | {
-      engine: 'tcp';
-      type: 'server.clientConnected';
-      session: string;
-      at: number;
-      client: TcpServerClient;
-    }
-  | ({ engine: 'tcp'; type: 'server.data'; session: string; at: number; clientId: string } & WireBytes)
-  | ({ engine: 'tcp'; type: 'server.sent'; session: string; at: number; clientId: string } & WireBytes)
-  | {
-      engine: 'tcp';
-      type: 'server.clientClosed';
-      session: string;
-      at: number;
-      clientId: string;
-      reason: 'remote' | 'kicked' | 'server-stopped' | 'error' | 'limit';
-      code?: string;
-      message?: string;
-    }
-  | { engine: 'tcp'; type: 'server.stopped'; session: string; at: number }
-  | { engine: 'tcp'; type: 'server.error'; session: string; at: number; code: string; message: string }
-  | {
-      engine: 'tcp';
-      type: 'client.state';
-      session: string;
-      at: number;
-      state: TcpClientState;
-      code?: string;
-      message?: string;
-      info: TcpClientInfo;
-    }
-  | ({ engine: 'tcp'; type: 'client.data'; session: string; at: number } & WireBytes)
-  | ({ engine: 'tcp'; type: 'client.sent'; session: string; at: number } & WireBytes);
+export type TcpEvent = StreamServerEvent<'tcp', TcpServerClient> | StreamClientEvent<'tcp', TcpClientInfo>;

@@ -24,8 +24,10 @@ export const TLS_DEFAULTS = {
   maxCertificates: 16,
   /** Problems reported as "expiring soon" when fewer days than this are left. */
   expiryWarningDays: 30,
-  /** Wait for the HTTP answer (HSTS) and for a TLS 1.3 ticket, each. */
+  /** Wait for the HTTP answer (HSTS). */
   httpTimeoutMs: 3_000,
+  /** Wait for a TLS 1.3 session ticket after the handshake (they arrive after it). */
+  ticketWaitMs: 1_000,
   /** Bytes of an HTTP response head read for HSTS. */
   maxHttpHeadBytes: 64 * 1024,
   /** Raw request: cap on the response kept. */
@@ -157,7 +159,9 @@ export const TlsValidation = z.object({
   problems: z.array(TlsCertProblem),
   /** OpenSSL's own verdict on the same connection, for comparison. */
   runtimeVerdict: z.string().optional(),
-  trustStores: z.array(z.object({ name: z.enum(['mozilla', 'system', 'user']), count: z.number(), source: z.string() })),
+  trustStores: z.array(
+    z.object({ name: z.enum(['mozilla', 'system', 'user']), count: z.number(), source: z.string() }),
+  ),
 });
 export type TlsValidation = z.infer<typeof TlsValidation>;
 
@@ -198,7 +202,9 @@ export const TlsHandshake = z.object({
   protocol: z.string(),
   cipher: TlsSuiteInfo.optional(),
   cipherOpenssl: z.string(),
-  keyExchange: z.object({ type: z.string(), name: z.string().optional(), bits: z.number().optional() }).optional(),
+  keyExchange: z
+    .object({ type: z.string(), name: z.string().optional(), bits: z.number().optional() })
+    .optional(),
   alpn: z.string().optional(),
   sni: z.string().optional(),
   resolvedAddress: z.string(),
@@ -208,7 +214,13 @@ export const TlsHandshake = z.object({
   runtimeError: z.string().optional(),
   ocsp: TlsOcspStaple,
   resumption: z
-    .object({ tested: z.boolean(), ticketIssued: z.boolean(), reused: z.boolean(), ticketLifetimeSeconds: z.number().optional(), error: z.string().optional() })
+    .object({
+      tested: z.boolean(),
+      ticketIssued: z.boolean(),
+      reused: z.boolean(),
+      ticketLifetimeSeconds: z.number().optional(),
+      error: z.string().optional(),
+    })
     .optional(),
   hsts: z
     .object({
@@ -298,7 +310,12 @@ export const TlsRequestInput = z
     encoding: z.enum(['text', 'hex']).default('text'),
     alpn: z.array(z.string().min(1).max(255)).max(16).default([]),
     timeoutMs: z.number().int().min(100).max(120_000).default(TLS_DEFAULTS.requestTimeoutMs),
-    maxResponseBytes: z.number().int().min(1).max(64 * 1024 * 1024).default(TLS_DEFAULTS.requestMaxResponseBytes),
+    maxResponseBytes: z
+      .number()
+      .int()
+      .min(1)
+      .max(64 * 1024 * 1024)
+      .default(TLS_DEFAULTS.requestMaxResponseBytes),
   })
   .strict();
 
@@ -348,5 +365,14 @@ export type TlsEvent =
       handshakes: number;
       detail: string;
     }
-  | { engine: 'tls'; type: 'finished'; session: string; at: number; host: string; port: number; grade: string; problemCount: number }
+  | {
+      engine: 'tls';
+      type: 'finished';
+      session: string;
+      at: number;
+      host: string;
+      port: number;
+      grade: string;
+      problemCount: number;
+    }
   | { engine: 'tls'; type: 'failed'; session: string; at: number; code: string; message: string };

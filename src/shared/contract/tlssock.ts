@@ -5,7 +5,8 @@ import { z } from 'zod';
 import { coded, method } from './define';
 import { destPort, empty, host, payload, port, sessionId, timeoutMs } from './common';
 import { autoReplies, payloadTextEncoding } from './packets';
-import type { TcpServerClient, WireBytes } from './tcp';
+import type { TcpServerClient } from './tcp';
+import type { StreamClientEvent, StreamServerEvent } from './stream';
 
 /** Documented defaults of the TLS socket engine (docs/udp.md, "TLS sockets"). */
 export const TLSSOCK_DEFAULTS = {
@@ -163,25 +164,8 @@ export const tlssockContract = {
 };
 
 export type TlsSockEvent =
-  | {
-      engine: 'tlssock';
-      type: 'server.clientConnected';
-      session: string;
-      at: number;
-      client: TlsServerClient;
-    }
-  | ({ engine: 'tlssock'; type: 'server.data'; session: string; at: number; clientId: string } & WireBytes)
-  | ({ engine: 'tlssock'; type: 'server.sent'; session: string; at: number; clientId: string } & WireBytes)
-  | {
-      engine: 'tlssock';
-      type: 'server.clientClosed';
-      session: string;
-      at: number;
-      clientId: string;
-      reason: 'remote' | 'kicked' | 'server-stopped' | 'error' | 'limit';
-      code?: string;
-      message?: string;
-    }
+  | StreamServerEvent<'tlssock', TlsServerClient>
+  | StreamClientEvent<'tlssock', TlsClientInfo>
   | {
       engine: 'tlssock';
       type: 'server.handshakeFailed';
@@ -190,18 +174,4 @@ export type TlsSockEvent =
       remote: string;
       code: string;
       message: string;
-    }
-  | { engine: 'tlssock'; type: 'server.stopped'; session: string; at: number }
-  | { engine: 'tlssock'; type: 'server.error'; session: string; at: number; code: string; message: string }
-  | {
-      engine: 'tlssock';
-      type: 'client.state';
-      session: string;
-      at: number;
-      state: TlsClientState;
-      code?: string;
-      message?: string;
-      info: TlsClientInfo;
-    }
-  | ({ engine: 'tlssock'; type: 'client.data'; session: string; at: number } & WireBytes)
-  | ({ engine: 'tlssock'; type: 'client.sent'; session: string; at: number } & WireBytes);
+    };

@@ -122,6 +122,39 @@ describe('chat: two instances on a LAN (network namespaces)', () => {
         20_000,
         'beta → alpha',
       );
+      // `wirelab chat list` in beta's namespace sees both servers too (as avahi-browse would).
+      const cli = join(import.meta.dirname, '..', '..', '..', 'src', 'cli', 'index.ts');
+      const list = spawnSync(
+        'ip',
+        [
+          'netns',
+          'exec',
+          nsB,
+          process.execPath,
+          '--import',
+          'tsx',
+          cli,
+          'chat',
+          'list',
+          '--wait',
+          '4000',
+          '--interface',
+          `vcb${tag}`,
+          '--json',
+        ],
+        {
+          encoding: 'utf8',
+          env: { ...process.env, WIRELAB_CLI_MAIN: '1' },
+          timeout: 60_000,
+        },
+      );
+      expect(list.status, list.stderr).toBe(0);
+      const names = list.stdout
+        .split('\n')
+        .filter((l) => l.includes('"type":"server"'))
+        .map((l) => (JSON.parse(l) as { name: string }).name)
+        .sort();
+      expect(names).toEqual(['alpha', 'beta']);
       // Stopping alpha's server withdraws its announcement: beta sees it go.
       a.proc.stdin.write('stop\n');
       await a.waitFor((o) => o.type === 'stopped', 10_000, 'alpha stopped');

@@ -119,3 +119,41 @@ describe('chat file transfer', () => {
     });
   });
 });
+
+describe('chat file transfer: a sender that lies', () => {
+  it('data that does not match the offered SHA-256 is discarded with CHAT_FILE_CHECKSUM; nothing is saved', async () => {
+    const { port } = await startServer();
+    const dir = tempDir();
+    const b = await connectClient(port, 'bob');
+    const { rawConnect, collect } = await import('../../helpers/net');
+    const s = await rawConnect(port);
+    onTestFinished(() => {
+      s.destroy();
+    });
+    const r = collect(s);
+    const send = (o: unknown) => s.write(`${JSON.stringify(o)}\n`);
+    send({ t: 'hello', v: 1, nick: 'liar', identity: 'liar-identity-1234' });
+    await r.until((t) => t.includes('"welcome"'));
+    const honest = Buffer.from('hello');
+    send({
+      t: 'file.offer',
+      fileId: 'f-lie',
+      to: 'bob',
+      name: '../../etc/evil',
+      size: 5,
+      sha256: createHash('sha256').update(honest).digest('hex'),
+    });
+    await waitFor(() => transfer(b.events, 'offered'), 5000, 'offer');
+    // The offered name is only a suggestion: it never becomes a path.
+    expect(transfer(b.events, 'offered')?.name).toBe('evil');
+    const saveAs = join(dir, 'received.txt');
+    await b.client.files.accept('f-lie', saveAs);
+    await r.until((t) => t.includes('"file.accept"'));
+    send({ t: 'file.chunk', fileId: 'f-lie', offset: 0, data: Buffer.from('HELLO').toString('base64') });
+    await waitFor(() => transfer(b.events, 'failed'), 5000, 'checksum failure');
+    expect(transfer(b.events, 'failed')?.code).toBe('CHAT_FILE_CHECKSUM');
+    await r.until((t) => t.includes('"file.done"') && t.includes('"ok":false'));
+    expect(existsSync(saveAs)).toBe(false);
+    expect(existsSync(`${saveAs}.part`)).toBe(false);
+  });
+});

@@ -15,7 +15,9 @@ import {
   type HttpRequestSpecInput,
   type HttpResponse,
 } from '../../../src/shared/contract/http-client';
-import { HttpRoute } from '../../../src/shared/contract/http-server';
+import { HttpRoute, HttpServerLimits } from '../../../src/shared/contract/http-server';
+import { HttpServerService } from '../../../src/main/engines/http-server/service';
+import { loadOrCreateAppCertificate } from '../../../src/main/engines/common/app-cert';
 import { createServices } from '../../../src/main/services';
 import { makePki, startRawServer, startTestServer, type Pki, type TestServer } from './fixtures';
 
@@ -739,6 +741,18 @@ describe('composer: history, environments, collections', () => {
     const first = c2.historyList({ search: 'alpha', limit: 1 }).entries[0];
     c2.historyDelete({ id: first?.id ?? '' });
     expect(c2.historyList({ search: 'alpha', limit: 10 }).total).toBe(0);
+    // A large body is not kept in history (500 entries must stay small); the entry says how large it was.
+    await c2.send({
+      request: spec({
+        method: 'POST',
+        url: `${echoBase}/big`,
+        body: { type: 'raw', text: 'x'.repeat(100_000) },
+      }),
+      saveHistory: true,
+    });
+    const big = c2.historyList({ search: 'big', limit: 1 }).entries[0];
+    expect(big?.request.body).toEqual({ type: 'none' });
+    expect(big?.bodyOmittedChars).toBeGreaterThan(100_000);
     c2.historyClear();
     expect(client(dir).historyList({ search: '', limit: 10 }).total).toBe(0);
   });
@@ -959,3 +973,52 @@ function waitDone(c: HttpClientService, session: string) {
     });
   });
 }
+
+describe("composer against the app's own HTTPS server, and collection import", () => {
+  it('trusts the app certificate as a custom CA and reports TLS timing', async () => {
+    const dir = tmp();
+    const svc = new HttpServerService({ certificate: () => loadOrCreateAppCertificate(dir) });
+    cleanups.push(() => svc.close());
+    const info = await svc.start({
+      host: '127.0.0.1',
+      port: 0,
+      tls: true,
+      routes: [],
+      limits: HttpServerLimits.parse({}),
+    });
+    const cert = await loadOrCreateAppCertificate(dir);
+    const c = client();
+    const url = `https://localhost:${info.port}/users/2`;
+    await expect(c.send({ request: spec({ url }), saveHistory: false })).rejects.toMatchObject({
+      code: 'TLS_ERROR',
+    });
+    const r = await c.send({ request: spec({ url, options: { caPem: cert.certPem } }), saveHistory: false });
+    expect(r.status).toBe(200);
+    expect(json(r)).toMatchObject({ id: 2 });
+    expect(r.timing.tls).toBeGreaterThan(0);
+    expect(r.tlsProtocol).toBe('TLSv1.3');
+  });
+
+  it('imports a Postman collection into a new collection on disk; a broken one is IMPORT_FAILED', () => {
+    const c = client();
+    const text = JSON.stringify({
+      info: {
+        name: 'Imported',
+        schema: 'https://schema.getpostman.com/json/collection/v2.1.0/collection.json',
+      },
+      item: [
+        { name: 'Folder', item: [{ name: 'One', request: { method: 'GET', url: 'http://127.0.0.1/one' } }] },
+      ],
+    });
+    const r = c.importCollection({ format: 'postman', text, save: true });
+    expect(r.saved).toMatchObject({
+      name: 'Imported',
+      requests: [{ path: 'folder/one', name: 'One', method: 'GET' }],
+    });
+    expect(c.collectionsList().collections.map((x) => x.name)).toEqual(['Imported']);
+    expect(() => c.importCollection({ format: 'openapi', text: 'swagger: "2.0"', save: true })).toThrow(
+      expect.objectContaining({ code: 'IMPORT_FAILED' }),
+    );
+    expect(c.collectionsList().collections).toHaveLength(1);
+  });
+});

@@ -81,15 +81,13 @@ export async function startTestServer(): Promise<TestServer> {
       return res.writeHead(302, { location: `http://localhost:${port}/final` }).end();
     if (p === '/loop') return res.writeHead(302, { location: '/loop' }).end();
     if (p === '/final')
-      return res
-        .writeHead(200, { 'content-type': 'application/json' })
-        .end(
-          JSON.stringify({
-            method: req.method,
-            body: body.toString(),
-            auth: req.headers.authorization ?? null,
-          }),
-        );
+      return res.writeHead(200, { 'content-type': 'application/json' }).end(
+        JSON.stringify({
+          method: req.method,
+          body: body.toString(),
+          auth: req.headers.authorization ?? null,
+        }),
+      );
     if (p === '/set-cookie') {
       return res
         .writeHead(200, {

@@ -433,9 +433,8 @@ describe('HTTP mock server: limits', () => {
 
   it('answers oversized headers with 431', async () => {
     const { base } = await server({ limits: HttpServerLimits.parse({ maxHeaderBytes: 2048 }) });
-    const r = await get(`${base}/`, { headers: { 'x-big': 'a'.repeat(4000) } }).catch((e: Error) => e);
-    if (r instanceof Error) expect(r.message).toMatch(/socket hang up|ECONNRESET/);
-    else expect(r.status).toBe(431);
+    const r = await get(`${base}/`, { headers: { 'x-big': 'a'.repeat(4000) } });
+    expect(r.status).toBe(431);
   });
 
   it('answers a request that is not HTTP with 400 and stays up', async () => {

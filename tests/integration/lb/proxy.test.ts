@@ -461,6 +461,30 @@ describe('load balancer data path', () => {
     expect(info.connectP99Ms!).toBeGreaterThanOrEqual(info.connectP50Ms!);
   });
 
+  it('stop() closes the listener and every connection, and is idempotent', async () => {
+    const echo = await rawBackend((s) => s.pipe(s));
+    const { port, lb, events } = await startLb({
+      port: 0,
+      backends: [{ host: '127.0.0.1', port: echo.port }],
+    });
+    const socks = await Promise.all([rawConnect(port), rawConnect(port), rawConnect(port)]);
+    await waitFor(() => lb.info().active === 3);
+    const closed = socks.map((s) => new Promise((r) => s.once('close', r)));
+    for (const s of socks) s.resume();
+    const [n1, n2] = await Promise.all([lb.close(), lb.close()]);
+    expect(n1).toBe(3);
+    expect(n2).toBe(3);
+    await Promise.all(closed);
+    expect(lb.info().state).toBe('stopped');
+    expect(events.filter((e) => e.type === 'stopped')).toHaveLength(1);
+    await expect(readAll(port)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+    await expect(
+      lb.addBackend({ host: '127.0.0.1', port: 1, weight: 1, enabled: true, drain: false, maxConn: 0 }),
+    ).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+    });
+  });
+
   it('a client that resets is cleaned up and its backend connection closed', async () => {
     const echo = await rawBackend((s) => s.pipe(s));
     const { port, lb } = await startLb({ port: 0, backends: [{ host: '127.0.0.1', port: echo.port }] });

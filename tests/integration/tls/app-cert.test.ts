@@ -25,13 +25,22 @@ describe('app certificate', () => {
     const server = createServer({ cert: app.certPem, key: app.keyPem }, (s) => s.end('hi'));
     cleanups.push(() => closeServer(server));
     const { port } = await listen(server, 0, '127.0.0.1');
-    const peer = await new Promise<{ fp: string; authorized: boolean; protocol: string | null }>((resolve, reject) => {
-      const sock: TLSSocket = connect({ host: '127.0.0.1', port, ca: app.certPem, servername: 'localhost' }, () => {
-        resolve({ fp: sock.getPeerX509Certificate()?.fingerprint256 ?? '', authorized: sock.authorized, protocol: sock.getProtocol() });
-        sock.destroy();
-      });
-      sock.on('error', reject);
-    });
+    const peer = await new Promise<{ fp: string; authorized: boolean; protocol: string | null }>(
+      (resolve, reject) => {
+        const sock: TLSSocket = connect(
+          { host: '127.0.0.1', port, ca: app.certPem, servername: 'localhost' },
+          () => {
+            resolve({
+              fp: sock.getPeerX509Certificate()?.fingerprint256 ?? '',
+              authorized: sock.authorized,
+              protocol: sock.getProtocol(),
+            });
+            sock.destroy();
+          },
+        );
+        sock.on('error', reject);
+      },
+    );
     expect(peer.authorized).toBe(true);
     expect(peer.fp).toBe(app.fingerprint256);
     expect(app.fingerprint256).toBe(new X509Certificate(app.certPem).fingerprint256);
@@ -40,7 +49,10 @@ describe('app certificate', () => {
 
   it('is ECDSA P-256 with localhost, 127.0.0.1 and ::1 (plus extra names) and a 0600 key', async () => {
     const dir = tempDir();
-    const app = await loadOrCreateAppCertificate(dir, { commonName: 'wirelab-test', altNames: ['lab.example', '198.18.0.1'] });
+    const app = await loadOrCreateAppCertificate(dir, {
+      commonName: 'wirelab-test',
+      altNames: ['lab.example', '198.18.0.1'],
+    });
     const cert = new X509Certificate(app.certPem);
     expect(cert.publicKey.asymmetricKeyDetails?.namedCurve).toBe('prime256v1');
     expect(cert.subject).toContain('CN=wirelab-test');
@@ -68,7 +80,15 @@ describe('app certificate', () => {
     const aside = readdirSync(dir).filter((f) => f.includes('.corrupt-'));
     expect(aside.some((f) => f.startsWith('app-cert.pem.corrupt-'))).toBe(true);
     expect(aside.some((f) => f.startsWith('app-key.pem.corrupt-'))).toBe(true);
-    expect(readFileSync(join(dir, aside.find((f) => f.startsWith('app-cert'))!), 'utf8')).toBe('not a certificate');
+    expect(
+      readFileSync(
+        join(
+          dir,
+          aside.find((f) => f.startsWith('app-cert'))!,
+        ),
+        'utf8',
+      ),
+    ).toBe('not a certificate');
   });
 
   it('regenerates when the key does not belong to the certificate', async () => {
@@ -79,7 +99,11 @@ describe('app certificate', () => {
     writeFileSync(join(one, 'app-key.pem'), b.keyPem);
     const c = await loadOrCreateAppCertificate(one);
     expect(c.fingerprint256).not.toBe(a.fingerprint256);
-    expect(new X509Certificate(c.certPem).checkPrivateKey((await import('node:crypto')).createPrivateKey(c.keyPem))).toBe(true);
+    expect(
+      new X509Certificate(c.certPem).checkPrivateKey(
+        (await import('node:crypto')).createPrivateKey(c.keyPem),
+      ),
+    ).toBe(true);
   });
 
   it('regenerates when a requested name is not covered', async () => {

@@ -57,20 +57,28 @@ describe('TLS inspector: bad input gets a coded error, nothing crashes', () => {
   });
 
   it('a server that answers with random bytes → NOT_TLS', async () => {
-    const port = await rawServer((s) => s.once('data', () => s.end(Buffer.concat([Buffer.from([0x99, 0x42]), randomBytes(300)]))));
+    const port = await rawServer((s) =>
+      s.once('data', () => s.end(Buffer.concat([Buffer.from([0x99, 0x42]), randomBytes(300)]))),
+    );
     const i = inspector();
     expect(await codeOf(inspect(i, { target: `127.0.0.1:${port}` }))).toBe('NOT_TLS');
   });
 
   it('a server that stops in the middle of the handshake → TLS_HANDSHAKE_INCOMPLETE', async () => {
     // A ServerHello record header announcing 80 bytes, then 10 of them, then close.
-    const port = await rawServer((s) => s.once('data', () => s.end(Buffer.from([22, 3, 3, 0, 80, 2, 0, 0, 76, 3, 3, 1, 2, 3, 4]))));
-    expect(await codeOf(inspect(inspector(), { target: `127.0.0.1:${port}` }))).toBe('TLS_HANDSHAKE_INCOMPLETE');
+    const port = await rawServer((s) =>
+      s.once('data', () => s.end(Buffer.from([22, 3, 3, 0, 80, 2, 0, 0, 76, 3, 3, 1, 2, 3, 4]))),
+    );
+    expect(await codeOf(inspect(inspector(), { target: `127.0.0.1:${port}` }))).toBe(
+      'TLS_HANDSHAKE_INCOMPLETE',
+    );
   });
 
   it('a server that accepts and then says nothing → TIMEOUT within the budget', async () => {
     const port = await rawServer(() => undefined);
-    expect(await codeOf(inspect(inspector(), { target: `127.0.0.1:${port}`, timeoutMs: 300 }))).toBe('TIMEOUT');
+    expect(await codeOf(inspect(inspector(), { target: `127.0.0.1:${port}`, timeoutMs: 300 }))).toBe(
+      'TIMEOUT',
+    );
   });
 
   it('invalid CA files → INVALID_CA_FILE (missing, not PEM, broken PEM, too large) before any traffic', async () => {
@@ -81,7 +89,9 @@ describe('TLS inspector: bad input gets a coded error, nothing crashes', () => {
     const huge = pki.file('huge.pem', '');
     writeFileSync(huge, Buffer.alloc(5 * 1024 * 1024, 0x41));
     for (const file of ['/nonexistent/ca.pem', garbage, broken, huge]) {
-      expect(await codeOf(inspect(i, { target: `localhost:${port}`, caFiles: [file] }))).toBe('INVALID_CA_FILE');
+      expect(await codeOf(inspect(i, { target: `localhost:${port}`, caFiles: [file] }))).toBe(
+        'INVALID_CA_FILE',
+      );
     }
     expect(await codeOf(inspect(i, { target: `localhost:${port}`, caPem: 'nope' }))).toBe('INVALID_CA_FILE');
   });
@@ -89,8 +99,14 @@ describe('TLS inspector: bad input gets a coded error, nothing crashes', () => {
   it('a client certificate without its key, or a key that does not parse → INVALID_CERTIFICATE', async () => {
     const port = await tlsServer({ cert: pki.chain(), key: pki.leaf.keyPem });
     const i = inspector();
-    expect(await codeOf(inspect(i, { target: `localhost:${port}`, clientCertPem: pki.leaf.certPem }))).toBe('INVALID_CERTIFICATE');
-    expect(await codeOf(inspect(i, { target: `localhost:${port}`, clientCertPem: pki.leaf.certPem, clientKeyPem: 'garbage' }))).toBe('INVALID_CERTIFICATE');
+    expect(await codeOf(inspect(i, { target: `localhost:${port}`, clientCertPem: pki.leaf.certPem }))).toBe(
+      'INVALID_CERTIFICATE',
+    );
+    expect(
+      await codeOf(
+        inspect(i, { target: `localhost:${port}`, clientCertPem: pki.leaf.certPem, clientKeyPem: 'garbage' }),
+      ),
+    ).toBe('INVALID_CERTIFICATE');
   });
 
   it('schema: bad ports and targets are refused with codes', async () => {
@@ -102,7 +118,12 @@ describe('TLS inspector: bad input gets a coded error, nothing crashes', () => {
   it('cancel stops a running scan with CANCELLED', async () => {
     const port = await tlsServer({ cert: pki.chain(), key: pki.leaf.keyPem });
     const i = inspector();
-    const running = inspect(i, { target: `localhost:${port}`, scan: true, session: 'c1', scanRatePerSecond: 20 });
+    const running = inspect(i, {
+      target: `localhost:${port}`,
+      scan: true,
+      session: 'c1',
+      scanRatePerSecond: 20,
+    });
     await new Promise((r) => setTimeout(r, 150));
     expect(await i.cancel({ session: 'c1' })).toEqual({ cancelled: true });
     expect(await codeOf(running)).toBe('CANCELLED');

@@ -20,7 +20,11 @@ beforeAll(() => {
 afterAll(() => pki.cleanup());
 
 function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/index.ts'), ...args], { cwd: ROOT, env: { ...process.env, WIRELAB_CLI_MAIN: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/index.ts'), ...args], {
+    cwd: ROOT,
+    env: { ...process.env, WIRELAB_CLI_MAIN: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   children.push(child);
   let out = '';
   let err = '';
@@ -30,16 +34,43 @@ function cli(args: string[]): Promise<{ code: number; out: string; err: string }
 }
 
 describe('wirelab tls', () => {
-  it('inspect: a clean server exits 0 and prints the Markdown report; --json is one report object; --out writes it', async () => {
+  it('inspect: a clean server exits 0 and prints the Markdown report', async () => {
     const port = await tlsServer({ cert: pki.chain(), key: pki.leaf.keyPem });
     const ca = pki.file('ca.pem', pki.root.certPem);
-    const human = await cli(['tls', 'inspect', `localhost:${port}`, '--ca', ca, '--no-system-store', '--http', 'never', '--no-resumption']);
+    const human = await cli([
+      'tls',
+      'inspect',
+      `localhost:${port}`,
+      '--ca',
+      ca,
+      '--no-system-store',
+      '--http',
+      'never',
+      '--no-resumption',
+    ]);
     expect(human.err).toBe('');
     expect(human.code).toBe(0);
     expect(human.out).toContain(`# TLS report for localhost:${port}`);
     expect(human.out).toContain('Validation: trusted');
+  });
+
+  it('inspect --scan --json --out: one report object on stdout, the same report in the file', async () => {
+    const port = await tlsServer({ cert: pki.chain(), key: pki.leaf.keyPem });
+    const ca = pki.file('ca2.pem', pki.root.certPem);
     const out = pki.file('report.json', '');
-    const json = await cli(['tls', 'inspect', `localhost:${port}`, '--ca', ca, '--json', '--scan', '--out', out, '--http', 'never']);
+    const json = await cli([
+      'tls',
+      'inspect',
+      `localhost:${port}`,
+      '--ca',
+      ca,
+      '--json',
+      '--scan',
+      '--out',
+      out,
+      '--http',
+      'never',
+    ]);
     expect(json.code).toBe(0);
     const lines = json.out.trim().split('\n');
     expect(lines).toHaveLength(1);
@@ -56,7 +87,7 @@ describe('wirelab tls', () => {
     expect(r.out).toContain('`expired`');
   });
 
-  it('inspect: not TLS → exit 1 with the code; bad usage → exit 2', async () => {
+  it('inspect: not TLS → exit 1 with the code', async () => {
     const http = createHttpServer((_q, s) => s.end('x'));
     const { port } = await listen(http, 0, '127.0.0.1');
     try {
@@ -66,12 +97,17 @@ describe('wirelab tls', () => {
     } finally {
       await closeServer(http);
     }
+  });
+
+  it('inspect: bad usage → exit 2', async () => {
     expect((await cli(['tls', 'inspect'])).code).toBe(2);
     expect((await cli(['tls', 'inspect', 'localhost', '--starttls', 'gopher'])).code).toBe(2);
   });
 
   it('request: sends the default GET and prints the response', async () => {
-    const port = await tlsServer({ cert: pki.chain(), key: pki.leaf.keyPem }, (s) => s.on('data', (d) => s.end(`HTTP/1.1 200 OK\r\n\r\necho:${d.toString().split('\r\n')[0]}`)));
+    const port = await tlsServer({ cert: pki.chain(), key: pki.leaf.keyPem }, (s) =>
+      s.on('data', (d) => s.end(`HTTP/1.1 200 OK\r\n\r\necho:${d.toString().split('\r\n')[0]}`)),
+    );
     const r = await cli(['tls', 'request', `localhost:${port}`]);
     expect(r.code).toBe(0);
     expect(r.out).toContain('echo:GET / HTTP/1.1');

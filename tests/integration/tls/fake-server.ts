@@ -6,7 +6,13 @@ import { randomBytes } from 'node:crypto';
 import { listen, closeServer } from '../../../src/main/engines/common/net';
 
 type Version = 'SSLv3' | 'TLSv1' | 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3';
-const CODES: Record<Version, number> = { SSLv3: 0x0300, TLSv1: 0x0301, 'TLSv1.1': 0x0302, 'TLSv1.2': 0x0303, 'TLSv1.3': 0x0304 };
+const CODES: Record<Version, number> = {
+  SSLv3: 0x0300,
+  TLSv1: 0x0301,
+  'TLSv1.1': 0x0302,
+  'TLSv1.2': 0x0303,
+  'TLSv1.3': 0x0304,
+};
 
 export interface FakeConfig {
   versions: Version[];
@@ -33,7 +39,8 @@ export interface FakeServer {
 
 const u16 = (n: number) => [(n >> 8) & 0xff, n & 0xff];
 const u24 = (n: number) => [(n >> 16) & 0xff, (n >> 8) & 0xff, n & 0xff];
-const rec = (type: number, version: number, body: number[]) => Buffer.from([type, ...u16(version), ...u16(body.length), ...body]);
+const rec = (type: number, version: number, body: number[]) =>
+  Buffer.from([type, ...u16(version), ...u16(body.length), ...body]);
 const hs = (type: number, body: number[]) => [type, ...u24(body.length), ...body];
 const alert = (version: number, d: number) => rec(21, version, [2, d]);
 
@@ -80,13 +87,28 @@ function list16(buf: Buffer | undefined, skip: number): number[] {
 }
 
 function isEcdhe(code: number): boolean {
-  return (code >= 0xc006 && code <= 0xc014) || (code >= 0xc023 && code <= 0xc030 && [0xc023, 0xc024, 0xc027, 0xc028, 0xc02b, 0xc02c, 0xc02f, 0xc030].includes(code)) || code === 0xcca8 || code === 0xcca9;
+  return (
+    (code >= 0xc006 && code <= 0xc014) ||
+    (code >= 0xc023 &&
+      code <= 0xc030 &&
+      [0xc023, 0xc024, 0xc027, 0xc028, 0xc02b, 0xc02c, 0xc02f, 0xc030].includes(code)) ||
+    code === 0xcca8 ||
+    code === 0xcca9
+  );
 }
 function isDhe(code: number): boolean {
-  return [0x0011, 0x0012, 0x0013, 0x0014, 0x0015, 0x0016, 0x0032, 0x0033, 0x0038, 0x0039, 0x0067, 0x006b, 0x009e, 0x009f, 0xccaa].includes(code);
+  return [
+    0x0011, 0x0012, 0x0013, 0x0014, 0x0015, 0x0016, 0x0032, 0x0033, 0x0038, 0x0039, 0x0067, 0x006b, 0x009e,
+    0x009f, 0xccaa,
+  ].includes(code);
 }
 
-function answer(cfg: FakeConfig, socket: Socket, data: Buffer, state: { version: number; helloDone: boolean; ccsSeen: boolean }): void {
+function answer(
+  cfg: FakeConfig,
+  socket: Socket,
+  data: Buffer,
+  state: { version: number; helloDone: boolean; ccsSeen: boolean },
+): void {
   if (!state.helloDone) {
     if ((data[0] ?? 0) & 0x80 && data[2] === 1) {
       // SSLv2 CLIENT-HELLO
@@ -94,7 +116,19 @@ function answer(cfg: FakeConfig, socket: Socket, data: Buffer, state: { version:
       const cert = [...(cfg.certificates[0] ?? [])];
       const specs = cfg.sslv2.flatMap((c) => [(c >> 16) & 0xff, (c >> 8) & 0xff, c & 0xff]);
       const conn = [...randomBytes(16)];
-      const msg = [4, 0, 1, 0, 2, ...u16(cert.length), ...u16(specs.length), ...u16(conn.length), ...cert, ...specs, ...conn];
+      const msg = [
+        4,
+        0,
+        1,
+        0,
+        2,
+        ...u16(cert.length),
+        ...u16(specs.length),
+        ...u16(conn.length),
+        ...cert,
+        ...specs,
+        ...conn,
+      ];
       socket.end(Buffer.from([0x80 | (msg.length >> 8), msg.length & 0xff, ...msg]));
       return;
     }
@@ -105,14 +139,19 @@ function answer(cfg: FakeConfig, socket: Socket, data: Buffer, state: { version:
     const offers13 = sv.includes(0x0304);
     const serverMax = Math.max(...cfg.versions.map((v) => CODES[v]));
     const clientMax = offers13 ? 0x0304 : hello.version;
-    if (cfg.fallbackScsv && hello.suites.includes(0x5600) && clientMax < serverMax) return void socket.end(alert(hello.version, 86));
-    const candidates = cfg.versions.map((v) => CODES[v]).filter((c) => c <= clientMax && (c !== 0x0304 || offers13));
+    if (cfg.fallbackScsv && hello.suites.includes(0x5600) && clientMax < serverMax)
+      return void socket.end(alert(hello.version, 86));
+    const candidates = cfg.versions
+      .map((v) => CODES[v])
+      .filter((c) => c <= clientMax && (c !== 0x0304 || offers13));
     if (candidates.length === 0) return void socket.end(alert(Math.min(hello.version, 0x0303), 70));
     const version = Math.max(...candidates);
     state.version = version;
     const vname = (Object.keys(CODES) as Version[]).find((k) => CODES[k] === version) as Version;
     const mine = cfg.suites[vname] ?? [];
-    const suite = cfg.serverPreference ? mine.find((s) => hello.suites.includes(s)) : hello.suites.find((s) => mine.includes(s));
+    const suite = cfg.serverPreference
+      ? mine.find((s) => hello.suites.includes(s))
+      : hello.suites.find((s) => mine.includes(s));
     if (suite === undefined) return void socket.end(alert(version === 0x0304 ? 0x0303 : version, 40));
     const clientGroups = list16(hello.exts.get(10), 2);
     const group = (cfg.groups ?? []).find((g) => clientGroups.includes(g));
@@ -127,7 +166,14 @@ function answer(cfg: FakeConfig, socket: Socket, data: Buffer, state: { version:
     }
     const compression = cfg.compression && hello.compression.includes(1) && version !== 0x0304 ? 1 : 0;
     const legacy = version === 0x0304 ? 0x0303 : version;
-    const body = [...u16(legacy), ...randomBytes(32), 0, ...u16(suite), compression, ...(exts.length > 0 || version !== 0x0300 ? [...u16(exts.length), ...exts] : [])];
+    const body = [
+      ...u16(legacy),
+      ...randomBytes(32),
+      0,
+      ...u16(suite),
+      compression,
+      ...(exts.length > 0 || version !== 0x0300 ? [...u16(exts.length), ...exts] : []),
+    ];
     const msgs: number[] = [...hs(2, body)];
     if (version === 0x0304) {
       socket.write(rec(22, 0x0303, msgs));
@@ -137,21 +183,45 @@ function answer(cfg: FakeConfig, socket: Socket, data: Buffer, state: { version:
     }
     const certs = cfg.certificates.flatMap((c) => [...u24(c.length), ...c]);
     msgs.push(...hs(11, [...u24(certs.length), ...certs]));
-    if (isEcdhe(suite)) msgs.push(...hs(12, [3, ...u16(group ?? 0x17), 65, 4, ...randomBytes(64), ...u16(0x0403), ...u16(8), ...randomBytes(8)]));
+    if (isEcdhe(suite))
+      msgs.push(
+        ...hs(12, [
+          3,
+          ...u16(group ?? 0x17),
+          65,
+          4,
+          ...randomBytes(64),
+          ...u16(0x0403),
+          ...u16(8),
+          ...randomBytes(8),
+        ]),
+      );
     else if (isDhe(suite)) {
       const p = [...randomBytes((cfg.dhBits ?? 2048) / 8)];
       p[0] = (p[0] ?? 0) | 0x80;
-      msgs.push(...hs(12, [...u16(p.length), ...p, ...u16(1), 2, ...u16(p.length), ...randomBytes(p.length), ...u16(8), ...randomBytes(8)]));
+      msgs.push(
+        ...hs(12, [
+          ...u16(p.length),
+          ...p,
+          ...u16(1),
+          2,
+          ...u16(p.length),
+          ...randomBytes(p.length),
+          ...u16(8),
+          ...randomBytes(8),
+        ]),
+      );
     }
     msgs.push(...hs(14, []));
     socket.write(rec(22, version, msgs));
     return;
   }
   // After the first flight: heartbeat requests and early ChangeCipherSpec.
-  for (let o = 0; o + 5 <= data.length; ) {
+  for (let o = 0; o + 5 <= data.length;) {
     const type = data[o] ?? 0;
     const len = data.readUInt16BE(o + 3);
-    if (type === 24 && cfg.heartbeat === 'vulnerable') socket.write(rec(24, state.version, [2, 0x40, 0x00, ...randomBytes(0x4000)]));
+    if (type === 24 && cfg.heartbeat === 'vulnerable')
+      socket.write(rec(24, state.version, [2, 0x40, 0x00, ...randomBytes(0x4000)]));
     else if (type === 24) socket.end(alert(state.version, 10));
     else if (type === 20) {
       if (cfg.ccs === 'vulnerable') state.ccsSeen = true;

@@ -24,8 +24,19 @@ export function inspector(): TlsInspector {
   return i;
 }
 
-export function inspect(i: TlsInspector, input: Parameters<typeof TlsInspectInput.parse>[0]): Promise<TlsReport> {
-  return i.inspect(TlsInspectInput.parse({ resumption: false, http: 'never', useSystemStore: false, noHistory: true, ...(input as object) }));
+export function inspect(
+  i: TlsInspector,
+  input: Parameters<typeof TlsInspectInput.parse>[0],
+): Promise<TlsReport> {
+  return i.inspect(
+    TlsInspectInput.parse({
+      resumption: false,
+      http: 'never',
+      useSystemStore: false,
+      noHistory: true,
+      ...(input as object),
+    }),
+  );
 }
 
 export async function codeOf(p: Promise<unknown>): Promise<string> {

@@ -28,7 +28,10 @@ describe('TLS inspect: handshake and certificates', () => {
     expect(r.handshake.timings?.connectMs).toBeGreaterThan(0);
     expect(r.handshake.timings?.handshakeMs).toBeGreaterThan(0);
     expect(r.wireOrderKnown).toBe(true);
-    expect(r.certificates.map((c) => c.sha256)).toEqual([new X509Certificate(pki.leaf.certPem).fingerprint256, new X509Certificate(pki.intermediate.certPem).fingerprint256]);
+    expect(r.certificates.map((c) => c.sha256)).toEqual([
+      new X509Certificate(pki.leaf.certPem).fingerprint256,
+      new X509Certificate(pki.intermediate.certPem).fingerprint256,
+    ]);
     const leaf = r.certificates[0]!;
     expect(leaf).toMatchObject({
       commonName: 'localhost',
@@ -50,7 +53,11 @@ describe('TLS inspect: handshake and certificates', () => {
     expect(leaf.pem).toBe(pki.leaf.certPem);
     expect(r.validation.trusted).toBe(true);
     expect(r.validation.hostnameMatches).toBe(true);
-    expect(r.validation.path.map((l) => [l.source, l.sentIndex])).toEqual([['sent', 0], ['sent', 1], ['user', -1]]);
+    expect(r.validation.path.map((l) => [l.source, l.sentIndex])).toEqual([
+      ['sent', 0],
+      ['sent', 1],
+      ['user', -1],
+    ]);
     expect(r.validation.problems).toEqual([]);
     expect(r.validation.runtimeVerdict).toBe('authorized');
     expect(r.problemCount).toBe(0);
@@ -80,7 +87,14 @@ describe('TLS inspect: handshake and certificates', () => {
   });
 
   it('lists every problem at once: expired AND wrong host AND untrusted', async () => {
-    const bad = buildCertificate(leafSpec(pki.intermediate, { commonName: 'other.test', altNames: ['other.test'], notBefore: new Date(Date.now() - 90e8), notAfter: new Date(Date.now() - 86_400_000) }));
+    const bad = buildCertificate(
+      leafSpec(pki.intermediate, {
+        commonName: 'other.test',
+        altNames: ['other.test'],
+        notBefore: new Date(Date.now() - 90e8),
+        notAfter: new Date(Date.now() - 86_400_000),
+      }),
+    );
     const port = await tlsServer({ cert: bad.certPem, key: bad.keyPem });
     const r = await inspect(inspector(), { target: `localhost:${port}` });
     expect(problemCodes(r)).toEqual(['expired', 'name-mismatch', 'unknown-issuer']);
@@ -102,7 +116,10 @@ describe('TLS inspect: handshake and certificates', () => {
 
   it('missing intermediate: named when the CA files hold it, unknown issuer when they do not', async () => {
     const port = await tlsServer({ cert: pki.leaf.certPem, key: pki.leaf.keyPem });
-    const withIntermediate = await inspect(inspector(), { target: `localhost:${port}`, caPem: pki.root.certPem + pki.intermediate.certPem });
+    const withIntermediate = await inspect(inspector(), {
+      target: `localhost:${port}`,
+      caPem: pki.root.certPem + pki.intermediate.certPem,
+    });
     expect(problemCodes(withIntermediate)).toEqual(['missing-intermediate']);
     expect(withIntermediate.validation.path.map((l) => l.source)).toEqual(['sent', 'user', 'user']);
     const rootOnly = await inspect(inspector(), { target: `localhost:${port}`, caFiles: [rootFile] });
@@ -111,28 +128,53 @@ describe('TLS inspect: handshake and certificates', () => {
   });
 
   it('chain sent in the wrong order, and an unrelated extra certificate', async () => {
-    const port = await tlsServer({ cert: pki.leaf.certPem + pki.otherRoot.certPem + pki.intermediate.certPem, key: pki.leaf.keyPem });
+    const port = await tlsServer({
+      cert: pki.leaf.certPem + pki.otherRoot.certPem + pki.intermediate.certPem,
+      key: pki.leaf.keyPem,
+    });
     const r = await inspect(inspector(), { target: `localhost:${port}`, caFiles: [rootFile] });
-    expect(r.certificates.map((c) => c.commonName)).toEqual(['localhost', 'Unrelated Root', 'Wirelab Test Intermediate']);
+    expect(r.certificates.map((c) => c.commonName)).toEqual([
+      'localhost',
+      'Unrelated Root',
+      'Wirelab Test Intermediate',
+    ]);
     expect(problemCodes(r)).toEqual(['extra-certificate']);
     expect(r.validation.trusted).toBe(true);
-    const reversed = await tlsServer({ cert: pki.leaf.certPem + pki.root.certPem + pki.intermediate.certPem, key: pki.leaf.keyPem });
+    const reversed = await tlsServer({
+      cert: pki.leaf.certPem + pki.root.certPem + pki.intermediate.certPem,
+      key: pki.leaf.keyPem,
+    });
     const r2 = await inspect(inspector(), { target: `localhost:${reversed}`, caFiles: [rootFile] });
     expect(problemCodes(r2)).toEqual(['wrong-order']);
     expect(r2.validation.path.map((l) => l.sentIndex)).toEqual([0, 2, 1]);
   });
 
   it('weak key and weak signature (RSA-1024, SHA-1) are both reported', async () => {
-    const port = await tlsServer({ cert: pki.chain(pki.weak), key: pki.weak.keyPem, ciphers: 'DEFAULT:@SECLEVEL=0' });
+    const port = await tlsServer({
+      cert: pki.chain(pki.weak),
+      key: pki.weak.keyPem,
+      ciphers: 'DEFAULT:@SECLEVEL=0',
+    });
     const r = await inspect(inspector(), { target: `localhost:${port}`, caFiles: [rootFile] });
     expect(problemCodes(r)).toEqual(['weak-key', 'weak-signature']);
-    expect(r.certificates[0]).toMatchObject({ keyType: 'RSA', keyBits: 1024, signatureAlgorithm: 'ecdsa-with-SHA1' });
+    expect(r.certificates[0]).toMatchObject({
+      keyType: 'RSA',
+      keyBits: 1024,
+      signatureAlgorithm: 'ecdsa-with-SHA1',
+    });
     expect(r.grade.ignoringTrust).toBe('B');
   });
 
   it('SNI: sent by default for names, never for an IP, off on request', async () => {
     const seen: Array<string | false> = [];
-    const port = await tlsServer({ cert: pki.chain(), key: pki.leaf.keyPem, SNICallback: (name, cb) => { seen.push(name); cb(null); } });
+    const port = await tlsServer({
+      cert: pki.chain(),
+      key: pki.leaf.keyPem,
+      SNICallback: (name, cb) => {
+        seen.push(name);
+        cb(null);
+      },
+    });
     const i = inspector();
     await inspect(i, { target: `localhost:${port}` });
     await inspect(i, { target: `localhost:${port}`, noSni: true });
@@ -143,7 +185,11 @@ describe('TLS inspect: handshake and certificates', () => {
   });
 
   it('ALPN: h2 and http/1.1 are each reported as the server chose', async () => {
-    const h2 = await tlsServer({ cert: pki.chain(), key: pki.leaf.keyPem, ALPNProtocols: ['h2', 'http/1.1'] });
+    const h2 = await tlsServer({
+      cert: pki.chain(),
+      key: pki.leaf.keyPem,
+      ALPNProtocols: ['h2', 'http/1.1'],
+    });
     const h1 = await tlsServer({ cert: pki.chain(), key: pki.leaf.keyPem, ALPNProtocols: ['http/1.1'] });
     const i = inspector();
     expect((await inspect(i, { target: `localhost:${h2}` })).handshake.alpn).toBe('h2');
@@ -167,21 +213,58 @@ describe('TLS inspect: handshake and certificates', () => {
     expect(r13.validation.trusted).toBe(true);
   });
 
-  it('session resumption: reused with tickets, not reused when the server keeps no sessions', async () => {
+  it('session resumption: reused with tickets, reused with session ids, not reused when the server keeps no sessions', async () => {
     const yes = await tlsServer({ cert: pki.chain(), key: pki.leaf.keyPem });
-    const no = await tlsServer({ cert: pki.chain(), key: pki.leaf.keyPem, maxVersion: 'TLSv1.2', secureOptions: 0x4000 /* SSL_OP_NO_TICKET */, sessionTimeout: 0 });
+    const no = await tlsServer({
+      cert: pki.chain(),
+      key: pki.leaf.keyPem,
+      maxVersion: 'TLSv1.2',
+      secureOptions: 0x4000 /* SSL_OP_NO_TICKET */,
+      sessionTimeout: 0,
+    });
     const i = inspector();
-    expect((await inspect(i, { target: `localhost:${yes}`, resumption: true })).handshake.resumption).toMatchObject({ tested: true, ticketIssued: true, reused: true });
+    expect(
+      (await inspect(i, { target: `localhost:${yes}`, resumption: true })).handshake.resumption,
+    ).toMatchObject({ tested: true, ticketIssued: true, reused: true });
     const r = await inspect(i, { target: `localhost:${no}`, resumption: true });
-    expect(r.handshake.resumption?.reused).toBe(false);
+    expect(r.handshake.resumption).toMatchObject({ reused: false, ticketIssued: false });
+    // Session ids instead of tickets: node:tls servers keep them through the newSession/resumeSession events.
+    const cache = new Map<string, Buffer>();
+    const idServer = createServer(
+      { cert: pki.chain(), key: pki.leaf.keyPem, maxVersion: 'TLSv1.2', secureOptions: 0x4000 },
+      (sock) => sock.end(),
+    );
+    idServer.on('newSession', (id: Buffer, data: Buffer, cb: () => void) => {
+      cache.set(id.toString('hex'), data);
+      cb();
+    });
+    idServer.on('resumeSession', (id: Buffer, cb: (err: Error | null, data: Buffer | null) => void) =>
+      cb(null, cache.get(id.toString('hex')) ?? null),
+    );
+    idServer.on('tlsClientError', () => undefined);
+    const ids = (await listen(idServer, 0, '127.0.0.1')).port;
+    onTestFinished(() => closeServer(idServer));
+    expect(
+      (await inspect(i, { target: `localhost:${ids}`, resumption: true })).handshake.resumption,
+    ).toMatchObject({ reused: true, ticketIssued: false });
   });
 
   it('HSTS: header parsed from the HTTP answer', async () => {
     const port = await tlsServer({ cert: pki.chain(), key: pki.leaf.keyPem }, (s) =>
-      s.on('data', () => s.end('HTTP/1.1 200 OK\r\nStrict-Transport-Security: max-age=63072000; includeSubDomains; preload\r\nContent-Length: 0\r\n\r\n')),
+      s.on('data', () =>
+        s.end(
+          'HTTP/1.1 200 OK\r\nStrict-Transport-Security: max-age=63072000; includeSubDomains; preload\r\nContent-Length: 0\r\n\r\n',
+        ),
+      ),
     );
     const r = await inspect(inspector(), { target: `localhost:${port}`, http: 'always' });
-    expect(r.handshake.hsts).toMatchObject({ probed: true, status: 200, maxAgeSeconds: 63072000, includeSubDomains: true, preload: true });
+    expect(r.handshake.hsts).toMatchObject({
+      probed: true,
+      status: 200,
+      maxAgeSeconds: 63072000,
+      includeSubDomains: true,
+      preload: true,
+    });
     const none = await tlsServer({ cert: pki.chain(), key: pki.leaf.keyPem });
     const r2 = await inspect(inspector(), { target: `localhost:${none}`, http: 'always' });
     expect(r2.handshake.hsts).toMatchObject({ probed: true, status: 200 });
@@ -196,21 +279,46 @@ describe('TLS inspect: handshake and certificates', () => {
     expect(r0.handshake.ocsp.present).toBe(false);
     const stapling = await tlsServerWithOcsp(staple);
     const r = await inspect(inspector(), { target: `localhost:${stapling}`, caFiles: [rootFile] });
-    expect(r.handshake.ocsp).toMatchObject({ present: true, responseStatus: 'successful', certStatus: 'good', producedAt: produced.toISOString() });
+    expect(r.handshake.ocsp).toMatchObject({
+      present: true,
+      responseStatus: 'successful',
+      certStatus: 'good',
+      producedAt: produced.toISOString(),
+    });
     expect(r.handshake.ocsp.nextUpdate).toBeDefined();
-    const revoked = await tlsServerWithOcsp(buildOcspResponse(pki.leaf, pki.intermediate, 'revoked', produced));
-    expect((await inspect(inspector(), { target: `localhost:${revoked}` })).handshake.ocsp.certStatus).toBe('revoked');
+    const revoked = await tlsServerWithOcsp(
+      buildOcspResponse(pki.leaf, pki.intermediate, 'revoked', produced),
+    );
+    expect((await inspect(inspector(), { target: `localhost:${revoked}` })).handshake.ocsp.certStatus).toBe(
+      'revoked',
+    );
   });
 
   it('client certificate required: the request is seen; with a certificate the handshake completes', async () => {
-    const client = buildCertificate(leafSpec(pki.intermediate, { commonName: 'client', altNames: [], extendedKeyUsage: ['clientAuth'] }));
+    const client = buildCertificate(
+      leafSpec(pki.intermediate, { commonName: 'client', altNames: [], extendedKeyUsage: ['clientAuth'] }),
+    );
     let peer = '';
-    const port = await tlsServer({ cert: pki.chain(), key: pki.leaf.keyPem, requestCert: true, rejectUnauthorized: true, ca: [pki.root.certPem, pki.intermediate.certPem], maxVersion: 'TLSv1.2' }, (s) => {
-      peer = s.getPeerX509Certificate()?.subject ?? '';
-      s.end();
-    });
+    const port = await tlsServer(
+      {
+        cert: pki.chain(),
+        key: pki.leaf.keyPem,
+        requestCert: true,
+        rejectUnauthorized: true,
+        ca: [pki.root.certPem, pki.intermediate.certPem],
+        maxVersion: 'TLSv1.2',
+      },
+      (s) => {
+        peer = s.getPeerX509Certificate()?.subject ?? '';
+        s.end();
+      },
+    );
     const i = inspector();
-    const withCert = await inspect(i, { target: `localhost:${port}`, clientCertPem: client.certPem + pki.intermediate.certPem, clientKeyPem: client.keyPem });
+    const withCert = await inspect(i, {
+      target: `localhost:${port}`,
+      clientCertPem: client.certPem + pki.intermediate.certPem,
+      clientKeyPem: client.keyPem,
+    });
     expect(withCert.handshake.clientCertificateRequested).toBe(true);
     expect(peer).toContain('CN=client');
     expect(await codeOf(inspect(i, { target: `localhost:${port}` }))).toBe('TLS_ERROR');
@@ -220,7 +328,9 @@ describe('TLS inspect: handshake and certificates', () => {
 /** node:tls servers staple through the OCSPRequest event. */
 async function tlsServerWithOcsp(staple: Uint8Array): Promise<number> {
   const server = createServer({ cert: pki.chain(), key: pki.leaf.keyPem }, (s) => s.end());
-  server.on('OCSPRequest', (_cert: Buffer, _issuer: Buffer, cb: (err: Error | null, resp: Buffer) => void) => cb(null, Buffer.from(staple)));
+  server.on('OCSPRequest', (_cert: Buffer, _issuer: Buffer, cb: (err: Error | null, resp: Buffer) => void) =>
+    cb(null, Buffer.from(staple)),
+  );
   server.on('tlsClientError', () => undefined);
   const { port } = await listen(server, 0, '127.0.0.1');
   onTestFinished(() => closeServer(server));

@@ -20,22 +20,43 @@ import type { BuiltCertificate } from '../../../src/main/engines/common/x509-bui
 
 const ab = (b: Uint8Array) => b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
 
-export function buildOcspResponse(leaf: BuiltCertificate, issuer: BuiltCertificate, status: 'good' | 'revoked', producedAt: Date): Uint8Array {
+export function buildOcspResponse(
+  leaf: BuiltCertificate,
+  issuer: BuiltCertificate,
+  status: 'good' | 'revoked',
+  producedAt: Date,
+): Uint8Array {
   const leafX = new X509Certificate(leaf.certPem);
   const issuerSpki = issuer.key.publicKey.export({ type: 'spki', format: 'der' });
   // The key hash covers the BIT STRING contents: for P-256 that is the last 65 bytes of the SPKI.
   const keyBits = issuerSpki.subarray(issuerSpki.length - 65);
   const certID = new CertID({
     hashAlgorithm: new AlgorithmIdentifier({ algorithm: '1.3.14.3.2.26', parameters: null }),
-    issuerNameHash: new OctetString(createHash('sha1').update(new Uint8Array(AsnConvert.serialize(issuer.subjectName))).digest()),
+    issuerNameHash: new OctetString(
+      createHash('sha1')
+        .update(new Uint8Array(AsnConvert.serialize(issuer.subjectName)))
+        .digest(),
+    ),
     issuerKeyHash: new OctetString(createHash('sha1').update(keyBits).digest()),
     serialNumber: ab(Buffer.from(leafX.serialNumber, 'hex')),
   });
-  const certStatus = status === 'good' ? new CertStatus({ good: null }) : new CertStatus({ revoked: new RevokedInfo({ revocationTime: new Date(producedAt.getTime() - 3_600_000) }) });
+  const certStatus =
+    status === 'good'
+      ? new CertStatus({ good: null })
+      : new CertStatus({
+          revoked: new RevokedInfo({ revocationTime: new Date(producedAt.getTime() - 3_600_000) }),
+        });
   const data = new ResponseData({
     responderID: new ResponderID({ byKey: new OctetString(issuer.keyId) }),
     producedAt,
-    responses: [new SingleResponse({ certID, certStatus, thisUpdate: producedAt, nextUpdate: new Date(producedAt.getTime() + 7 * 86_400_000) })],
+    responses: [
+      new SingleResponse({
+        certID,
+        certStatus,
+        thisUpdate: producedAt,
+        nextUpdate: new Date(producedAt.getTime() + 7 * 86_400_000),
+      }),
+    ],
   });
   const tbs = new Uint8Array(AsnConvert.serialize(data));
   const basic = new BasicOCSPResponse({
@@ -45,7 +66,10 @@ export function buildOcspResponse(leaf: BuiltCertificate, issuer: BuiltCertifica
   });
   const resp = new OCSPResponse({
     responseStatus: OCSPResponseStatus.successful,
-    responseBytes: new ResponseBytes({ responseType: id_pkix_ocsp_basic, response: new OctetString(AsnConvert.serialize(basic)) }),
+    responseBytes: new ResponseBytes({
+      responseType: id_pkix_ocsp_basic,
+      response: new OctetString(AsnConvert.serialize(basic)),
+    }),
   });
   return new Uint8Array(AsnConvert.serialize(resp));
 }

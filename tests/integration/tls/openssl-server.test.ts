@@ -19,7 +19,11 @@ async function sServer(args: string[]): Promise<number> {
   const cert = pki.file(`s-cert-${Date.now()}.pem`, rsa.certPem);
   const chain = pki.file(`s-chain-${Date.now()}.pem`, pki.intermediate.certPem);
   const key = pki.file(`s-key-${Date.now()}.pem`, rsa.keyPem);
-  const child = spawn('openssl', ['s_server', '-accept', '127.0.0.1:0', '-cert', cert, '-cert_chain', chain, '-key', key, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(
+    'openssl',
+    ['s_server', '-accept', '127.0.0.1:0', '-cert', cert, '-cert_chain', chain, '-key', key, ...args],
+    { stdio: ['pipe', 'pipe', 'pipe'] },
+  );
   onTestFinished(() => {
     child.kill('SIGKILL');
   });
@@ -38,8 +42,18 @@ async function sServer(args: string[]): Promise<number> {
 
 describe.skipIf(!hasOpenssl)('scan of an openssl s_server (TLS 1.0/1.1 only)', () => {
   it('finds exactly TLS 1.0 and 1.1 with the two suites in server order, and grades them', async () => {
-    const port = await sServer(['-no_tls1_2', '-no_tls1_3', '-serverpref', '-cipher', 'AES256-SHA:AES128-SHA:@SECLEVEL=0']);
-    const r = await inspect(inspector(), { target: `localhost:${port}`, scan: true, caPem: pki.root.certPem });
+    const port = await sServer([
+      '-no_tls1_2',
+      '-no_tls1_3',
+      '-serverpref',
+      '-cipher',
+      'AES256-SHA:AES128-SHA:@SECLEVEL=0',
+    ]);
+    const r = await inspect(inspector(), {
+      target: `localhost:${port}`,
+      scan: true,
+      caPem: pki.root.certPem,
+    });
     const supported = r.scan!.versions.filter((v) => v.supported);
     expect(supported.map((v) => v.version)).toEqual(['TLSv1', 'TLSv1.1']);
     for (const v of supported) {
@@ -48,7 +62,15 @@ describe.skipIf(!hasOpenssl)('scan of an openssl s_server (TLS 1.0/1.1 only)', (
     }
     expect(r.handshake.protocol).toBe('TLSv1.1');
     const status = Object.fromEntries(r.scan!.weaknesses.map((w) => [w.id, w.status]));
-    expect(status).toMatchObject({ sweet32: 'ok', 'fallback-scsv': 'ok', heartbleed: 'ok', 'ccs-injection': 'ok', 'secure-renegotiation': 'ok', compression: 'ok', rc4: 'ok' });
+    expect(status).toMatchObject({
+      sweet32: 'ok',
+      'fallback-scsv': 'ok',
+      heartbleed: 'ok',
+      'ccs-injection': 'ok',
+      'secure-renegotiation': 'ok',
+      compression: 'ok',
+      rc4: 'ok',
+    });
     expect(r.grade.ignoringTrust).toBe('C');
     expect(r.validation.trusted).toBe(true);
   });

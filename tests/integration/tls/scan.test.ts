@@ -12,21 +12,39 @@ beforeAll(() => {
 afterAll(() => pki.cleanup());
 
 const supported = (r: TlsReport) => r.scan!.versions.filter((v) => v.supported).map((v) => v.version);
-const suitesOf = (r: TlsReport, v: string) => r.scan!.versions.find((x) => x.version === v)!.suites.map((s) => s.openssl ?? s.name);
+const suitesOf = (r: TlsReport, v: string) =>
+  r.scan!.versions.find((x) => x.version === v)!.suites.map((s) => s.openssl ?? s.name);
 const weakness = (r: TlsReport) => Object.fromEntries(r.scan!.weaknesses.map((w) => [w.id, w.status]));
 
 async function fake(cfg: Partial<FakeConfig>): Promise<number> {
-  const f = await startFakeTls({ versions: ['TLSv1.2'], suites: {}, serverPreference: true, renegotiationInfo: true, certificates: [pki.leaf.der, pki.intermediate.der], ...cfg });
+  const f = await startFakeTls({
+    versions: ['TLSv1.2'],
+    suites: {},
+    serverPreference: true,
+    renegotiationInfo: true,
+    certificates: [pki.leaf.der, pki.intermediate.der],
+    ...cfg,
+  });
   onTestFinished(() => f.close());
   return f.port;
 }
 
 describe('TLS scan against node:tls servers', () => {
   it('TLS 1.2 only, chosen suites, server preference on: exact suites in the server order', async () => {
-    const port = await tlsServer({ cert: pki.chain(), key: pki.leaf.keyPem, maxVersion: 'TLSv1.2', honorCipherOrder: true, ciphers: 'ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-ECDSA-AES128-SHA:ECDHE-ECDSA-CHACHA20-POLY1305' });
+    const port = await tlsServer({
+      cert: pki.chain(),
+      key: pki.leaf.keyPem,
+      maxVersion: 'TLSv1.2',
+      honorCipherOrder: true,
+      ciphers: 'ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-ECDSA-AES128-SHA:ECDHE-ECDSA-CHACHA20-POLY1305',
+    });
     const r = await inspect(inspector(), { target: `localhost:${port}`, scan: true });
     expect(supported(r)).toEqual(['TLSv1.2']);
-    expect(suitesOf(r, 'TLSv1.2')).toEqual(['ECDHE-ECDSA-AES256-GCM-SHA384', 'ECDHE-ECDSA-AES128-SHA', 'ECDHE-ECDSA-CHACHA20-POLY1305']);
+    expect(suitesOf(r, 'TLSv1.2')).toEqual([
+      'ECDHE-ECDSA-AES256-GCM-SHA384',
+      'ECDHE-ECDSA-AES128-SHA',
+      'ECDHE-ECDSA-CHACHA20-POLY1305',
+    ]);
     expect(r.scan!.versions.find((v) => v.version === 'TLSv1.2')!.serverPreference).toBe(true);
     expect(r.scan!.handshakes).toBeGreaterThan(8);
     expect(r.scan!.handshakes).toBeLessThan(60);
@@ -34,27 +52,58 @@ describe('TLS scan against node:tls servers', () => {
   });
 
   it('server preference off: same set, reported as following the client order', async () => {
-    const port = await tlsServer({ cert: pki.chain(), key: pki.leaf.keyPem, maxVersion: 'TLSv1.2', honorCipherOrder: false, ciphers: 'ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-ECDSA-AES128-SHA:ECDHE-ECDSA-CHACHA20-POLY1305' });
+    const port = await tlsServer({
+      cert: pki.chain(),
+      key: pki.leaf.keyPem,
+      maxVersion: 'TLSv1.2',
+      honorCipherOrder: false,
+      ciphers: 'ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-ECDSA-AES128-SHA:ECDHE-ECDSA-CHACHA20-POLY1305',
+    });
     const r = await inspect(inspector(), { target: `localhost:${port}`, scan: true });
-    expect(suitesOf(r, 'TLSv1.2').sort()).toEqual(['ECDHE-ECDSA-AES128-SHA', 'ECDHE-ECDSA-AES256-GCM-SHA384', 'ECDHE-ECDSA-CHACHA20-POLY1305']);
+    expect(suitesOf(r, 'TLSv1.2').sort()).toEqual([
+      'ECDHE-ECDSA-AES128-SHA',
+      'ECDHE-ECDSA-AES256-GCM-SHA384',
+      'ECDHE-ECDSA-CHACHA20-POLY1305',
+    ]);
     expect(r.scan!.versions.find((v) => v.version === 'TLSv1.2')!.serverPreference).toBe(false);
   });
 
   it('TLS 1.3 only: exact 1.3 suites and groups (in the server order), no legacy checks apply', async () => {
-    const port = await tlsServer({ cert: pki.chain(), key: pki.leaf.keyPem, minVersion: 'TLSv1.3', honorCipherOrder: true, ciphers: 'TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_GCM_SHA256', ecdhCurve: 'P-384:X25519' });
+    const port = await tlsServer({
+      cert: pki.chain(),
+      key: pki.leaf.keyPem,
+      minVersion: 'TLSv1.3',
+      honorCipherOrder: true,
+      ciphers: 'TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_GCM_SHA256',
+      ecdhCurve: 'P-384:X25519',
+    });
     const r = await inspect(inspector(), { target: `localhost:${port}`, scan: true });
     expect(supported(r)).toEqual(['TLSv1.3']);
     expect(suitesOf(r, 'TLSv1.3')).toEqual(['TLS_CHACHA20_POLY1305_SHA256', 'TLS_AES_128_GCM_SHA256']);
     expect(r.scan!.groups.map((g) => g.name)).toEqual(['secp384r1', 'x25519']);
     expect(r.scan!.groupsVersion).toBe('TLSv1.3');
     const w = weakness(r);
-    expect([w.heartbleed, w['ccs-injection'], w['secure-renegotiation'], w.compression, w['fallback-scsv']]).toEqual(['not-applicable', 'not-applicable', 'not-applicable', 'not-applicable', 'not-applicable']);
+    expect([
+      w.heartbleed,
+      w['ccs-injection'],
+      w['secure-renegotiation'],
+      w.compression,
+      w['fallback-scsv'],
+    ]).toEqual(['not-applicable', 'not-applicable', 'not-applicable', 'not-applicable', 'not-applicable']);
     expect(r.grade.ignoringTrust).toBe('A');
   });
 
   it('groups in TLS 1.2 come from the ServerKeyExchange; a DHE prime size is measured', async () => {
     const rsa = buildCertificate(leafSpec(pki.intermediate, { keySpec: 'rsa-2048' }));
-    const port = await tlsServer({ cert: rsa.certPem + pki.intermediate.certPem, key: rsa.keyPem, maxVersion: 'TLSv1.2', ciphers: 'ECDHE-RSA-AES128-GCM-SHA256:DHE-RSA-AES256-GCM-SHA384', dhparam: 'auto', ecdhCurve: 'P-256:P-521', honorCipherOrder: true });
+    const port = await tlsServer({
+      cert: rsa.certPem + pki.intermediate.certPem,
+      key: rsa.keyPem,
+      maxVersion: 'TLSv1.2',
+      ciphers: 'ECDHE-RSA-AES128-GCM-SHA256:DHE-RSA-AES256-GCM-SHA384',
+      dhparam: 'auto',
+      ecdhCurve: 'P-256:P-521',
+      honorCipherOrder: true,
+    });
     const r = await inspect(inspector(), { target: `localhost:${port}`, scan: true });
     expect(suitesOf(r, 'TLSv1.2')).toEqual(['ECDHE-RSA-AES128-GCM-SHA256', 'DHE-RSA-AES256-GCM-SHA384']);
     expect(r.scan!.groups.map((g) => g.name)).toEqual(['secp256r1', 'secp521r1']);
@@ -65,9 +114,18 @@ describe('TLS scan against node:tls servers', () => {
 
   it('a modern default server: no weakness, A+ with HSTS and TLS 1.3, the scan stays bounded', async () => {
     const port = await tlsServer({ cert: pki.chain(), key: pki.leaf.keyPem }, (s) =>
-      s.on('data', () => s.end('HTTP/1.1 200 OK\r\nStrict-Transport-Security: max-age=31536000\r\nContent-Length: 0\r\n\r\n')),
+      s.on('data', () =>
+        s.end('HTTP/1.1 200 OK\r\nStrict-Transport-Security: max-age=31536000\r\nContent-Length: 0\r\n\r\n'),
+      ),
     );
-    const r = await inspect(inspector(), { target: `localhost:${port}`, scan: true, http: 'always', caPem: pki.root.certPem, scanConcurrency: 2, scanRatePerSecond: 0 });
+    const r = await inspect(inspector(), {
+      target: `localhost:${port}`,
+      scan: true,
+      http: 'always',
+      caPem: pki.root.certPem,
+      scanConcurrency: 2,
+      scanRatePerSecond: 0,
+    });
     expect(Object.values(weakness(r)).filter((s) => s === 'vulnerable')).toEqual([]);
     expect(weakness(r)['fallback-scsv']).toBe('ok');
     expect(weakness(r)['secure-renegotiation']).toBe('ok');
@@ -77,7 +135,9 @@ describe('TLS scan against node:tls servers', () => {
 
   it('a handshake limit that is too small stops the scan with TLS_SCAN_LIMIT', async () => {
     const port = await tlsServer({ cert: pki.chain(), key: pki.leaf.keyPem });
-    await expect(inspect(inspector(), { target: `localhost:${port}`, scan: true, scanMaxHandshakes: 10 })).rejects.toMatchObject({ code: 'TLS_SCAN_LIMIT' });
+    await expect(
+      inspect(inspector(), { target: `localhost:${port}`, scan: true, scanMaxHandshakes: 10 }),
+    ).rejects.toMatchObject({ code: 'TLS_SCAN_LIMIT' });
   });
 });
 
@@ -95,14 +155,25 @@ describe('TLS scan against a scripted legacy server', () => {
       dhBits: 1024,
       sslv2: [0x010080, 0x020080],
     });
-    const r = await inspect(inspector(), { target: `localhost:${port}`, scan: true, caPem: pki.root.certPem });
+    const r = await inspect(inspector(), {
+      target: `localhost:${port}`,
+      scan: true,
+      caPem: pki.root.certPem,
+    });
     // OpenSSL 3 refuses this server itself: the report says so and takes the facts from the raw scan.
     expect(r.handshake.runtimeError).toMatch(/^TLS_/);
     expect(r.handshake.protocol).toBe('TLSv1');
     expect(r.handshake.cipher?.openssl).toBe('DHE-RSA-AES128-SHA');
     expect(supported(r)).toEqual(['SSLv3', 'TLSv1']);
     expect(suitesOf(r, 'SSLv3')).toEqual(['RC4-SHA', 'DES-CBC3-SHA', 'EXP-RC4-MD5']);
-    expect(suitesOf(r, 'TLSv1')).toEqual(['DHE-RSA-AES128-SHA', 'RC4-SHA', 'DES-CBC3-SHA', 'ADH-AES128-SHA', 'NULL-SHA', 'EXP-RC4-MD5']);
+    expect(suitesOf(r, 'TLSv1')).toEqual([
+      'DHE-RSA-AES128-SHA',
+      'RC4-SHA',
+      'DES-CBC3-SHA',
+      'ADH-AES128-SHA',
+      'NULL-SHA',
+      'EXP-RC4-MD5',
+    ]);
     expect(r.scan!.sslv2Ciphers).toEqual(['SSL_CK_RC4_128_WITH_MD5', 'SSL_CK_RC4_128_EXPORT40_WITH_MD5']);
     expect(r.scan!.dhPrimeBits).toBe(1024);
     expect(weakness(r)).toEqual({
@@ -128,7 +199,14 @@ describe('TLS scan against a scripted legacy server', () => {
     expect(r.validation.trusted).toBe(true);
     expect(r.grade.grade).toBe('F');
     expect(r.grade.reasons.filter((x) => x.cap === 'F').map((x) => x.reason)).toEqual(
-      expect.arrayContaining(['SSLv2 is supported', 'vulnerable to Heartbleed', 'vulnerable to CCS injection', 'export-grade suites are accepted', 'NULL-encryption suites are accepted', 'anonymous suites are accepted']),
+      expect.arrayContaining([
+        'SSLv2 is supported',
+        'vulnerable to Heartbleed',
+        'vulnerable to CCS injection',
+        'export-grade suites are accepted',
+        'NULL-encryption suites are accepted',
+        'anonymous suites are accepted',
+      ]),
     );
     expect(r.problemCount).toBe(13);
   });
@@ -142,12 +220,29 @@ describe('TLS scan against a scripted legacy server', () => {
       ccs: 'patched',
       fallbackScsv: true,
     });
-    const r = await inspect(inspector(), { target: `localhost:${port}`, scan: true, caPem: pki.root.certPem });
+    const r = await inspect(inspector(), {
+      target: `localhost:${port}`,
+      scan: true,
+      caPem: pki.root.certPem,
+    });
     expect(supported(r)).toEqual(['TLSv1', 'TLSv1.2']);
     expect(r.scan!.groups.map((g) => g.name)).toEqual(['secp256r1', 'x25519']);
     const w = weakness(r);
-    expect([w.heartbleed, w['ccs-injection'], w['fallback-scsv'], w['secure-renegotiation'], w.compression, w.sweet32]).toEqual(['ok', 'ok', 'ok', 'ok', 'ok', 'vulnerable']);
+    expect([
+      w.heartbleed,
+      w['ccs-injection'],
+      w['fallback-scsv'],
+      w['secure-renegotiation'],
+      w.compression,
+      w.sweet32,
+    ]).toEqual(['ok', 'ok', 'ok', 'ok', 'ok', 'vulnerable']);
     expect(r.grade.ignoringTrust).toBe('B');
-    expect(r.grade.reasons.map((x) => x.reason)).toEqual(expect.arrayContaining(['TLS 1.0 or 1.1 is supported', '64-bit block ciphers (3DES) are accepted', 'suites without forward secrecy are accepted']));
-});
+    expect(r.grade.reasons.map((x) => x.reason)).toEqual(
+      expect.arrayContaining([
+        'TLS 1.0 or 1.1 is supported',
+        '64-bit block ciphers (3DES) are accepted',
+        'suites without forward secrecy are accepted',
+      ]),
+    );
+  });
 });

@@ -36,8 +36,15 @@ describe('TLS inspector through the dispatcher', () => {
     onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     const first = services(dir).s;
     const events: string[] = [];
-    first.bus.subscribe((batch) => events.push(...batch.filter((e) => e.engine === 'tls').map((e) => e.type)));
-    const report = await call<TlsReport>(first, 'tls.inspect', { target: `localhost:${port}`, caPem: pki.root.certPem, http: 'never', scan: true });
+    first.bus.subscribe((batch) =>
+      events.push(...batch.filter((e) => e.engine === 'tls').map((e) => e.type)),
+    );
+    const report = await call<TlsReport>(first, 'tls.inspect', {
+      target: `localhost:${port}`,
+      caPem: pki.root.certPem,
+      http: 'never',
+      scan: true,
+    });
     await new Promise((r) => setTimeout(r, 120));
     expect(events).toContain('progress');
     expect(events[events.length - 1]).toBe('finished');
@@ -46,15 +53,28 @@ describe('TLS inspector through the dispatcher', () => {
     const again = services(dir).s;
     const { entries } = await call<{ entries: TlsHistoryEntry[] }>(again, 'tls.history', {});
     expect(entries).toHaveLength(1);
-    expect(entries[0]).toMatchObject({ id: report.id, host: 'localhost', port, grade: report.grade.grade, scanned: true, hasReport: true });
+    expect(entries[0]).toMatchObject({
+      id: report.id,
+      host: 'localhost',
+      port,
+      grade: report.grade.grade,
+      scanned: true,
+      hasReport: true,
+    });
     const stored = await call<TlsReport>(again, 'tls.historyReport', { id: report.id });
     expect(stored.certificates.map((c) => c.sha256)).toEqual(report.certificates.map((c) => c.sha256));
 
-    const json = await call<{ text: string; fileName: string; mime: string }>(again, 'tls.exportReport', { report: stored, format: 'json' });
+    const json = await call<{ text: string; fileName: string; mime: string }>(again, 'tls.exportReport', {
+      report: stored,
+      format: 'json',
+    });
     expect(json.mime).toBe('application/json');
     expect(json.fileName).toMatch(/^tls-localhost-\d+-.*\.json$/);
     expect(JSON.parse(json.text).id).toBe(report.id);
-    const md = await call<{ text: string; fileName: string }>(again, 'tls.exportReport', { report: stored, format: 'markdown' });
+    const md = await call<{ text: string; fileName: string }>(again, 'tls.exportReport', {
+      report: stored,
+      format: 'markdown',
+    });
     expect(md.fileName).toMatch(/\.md$/);
     expect(md.text).toContain(`# TLS report for localhost:${port}`);
     expect(md.text).toContain('## Scan (');
@@ -63,7 +83,9 @@ describe('TLS inspector through the dispatcher', () => {
 
     expect(await call(again, 'tls.historyClear', {})).toEqual({ removed: 1 });
     expect((await call<{ entries: unknown[] }>(again, 'tls.history', {})).entries).toEqual([]);
-    await expect(call(again, 'tls.historyReport', { id: report.id })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(call(again, 'tls.historyReport', { id: report.id })).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+    });
   });
 
   it('a corrupt history file is set aside and a fresh history starts', async () => {
@@ -80,7 +102,10 @@ describe('TLS inspector through the dispatcher', () => {
     onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     const i = new TlsInspector({ historyFile: join(dir, 'h.json'), historyEntries: 3, historyReports: 2 });
     const port = await tlsServer({ cert: pki.chain(), key: pki.leaf.keyPem });
-    for (let n = 0; n < 4; n++) await i.inspect(TlsInspectInput.parse({ target: `localhost:${port}`, http: 'never', resumption: false }));
+    for (let n = 0; n < 4; n++)
+      await i.inspect(
+        TlsInspectInput.parse({ target: `localhost:${port}`, http: 'never', resumption: false }),
+      );
     const { entries } = await i.history();
     expect(entries).toHaveLength(3);
     expect(entries.map((e) => e.hasReport)).toEqual([true, true, false]);
@@ -91,18 +116,37 @@ describe('TLS inspector through the dispatcher', () => {
       let got = '';
       sock.on('data', (d) => {
         got += d.toString();
-        if (got.includes('\r\n\r\n')) sock.end(`HTTP/1.1 200 OK\r\nContent-Length: ${got.length}\r\n\r\n${got}`);
+        if (got.includes('\r\n\r\n'))
+          sock.end(`HTTP/1.1 200 OK\r\nContent-Length: ${got.length}\r\n\r\n${got}`);
       });
     });
     const { s } = services();
-    const r = await call<{ response: string; sent: string; closedBy: string; truncated: boolean; protocol: string }>(s, 'tls.request', { target: `localhost:${port}` });
+    const r = await call<{
+      response: string;
+      sent: string;
+      closedBy: string;
+      truncated: boolean;
+      protocol: string;
+    }>(s, 'tls.request', { target: `localhost:${port}` });
     expect(r.sent).toBe('GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n');
     expect(r.response).toMatch(/^HTTP\/1\.1 200 OK/);
     expect(r.response).toContain('Host: localhost');
     expect(r.closedBy).toBe('server');
     expect(r.protocol).toBe('TLSv1.3');
-    const small = await call<{ response: string; truncated: boolean; closedBy: string; responseBytes: number }>(s, 'tls.request', { target: `localhost:${port}`, data: 'PING\r\n\r\n', maxResponseBytes: 10 });
-    expect(small).toMatchObject({ truncated: true, closedBy: 'limit', responseBytes: 10, response: 'HTTP/1.1 2' });
-    await expect(call(s, 'tls.request', { target: `localhost:${port}`, data: 'zz', encoding: 'hex' })).rejects.toMatchObject({ code: 'INVALID_HEX' });
+    const small = await call<{
+      response: string;
+      truncated: boolean;
+      closedBy: string;
+      responseBytes: number;
+    }>(s, 'tls.request', { target: `localhost:${port}`, data: 'PING\r\n\r\n', maxResponseBytes: 10 });
+    expect(small).toMatchObject({
+      truncated: true,
+      closedBy: 'limit',
+      responseBytes: 10,
+      response: 'HTTP/1.1 2',
+    });
+    await expect(
+      call(s, 'tls.request', { target: `localhost:${port}`, data: 'zz', encoding: 'hex' }),
+    ).rejects.toMatchObject({ code: 'INVALID_HEX' });
   });
 });

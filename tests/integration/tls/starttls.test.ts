@@ -44,7 +44,12 @@ async function responder(dialect: Dialect): Promise<{ port: number; upgrades: ()
       while ((nl = buf.indexOf('\r\n')) >= 0) {
         const line = buf.slice(0, nl);
         buf = buf.slice(nl + 2);
-        if (/^EHLO /i.test(line)) s.write(dialect === 'smtp' ? '250-mail.test\r\n250-PIPELINING\r\n250 STARTTLS\r\n' : '250-mail.test\r\n250 PIPELINING\r\n');
+        if (/^EHLO /i.test(line))
+          s.write(
+            dialect === 'smtp'
+              ? '250-mail.test\r\n250-PIPELINING\r\n250 STARTTLS\r\n'
+              : '250-mail.test\r\n250 PIPELINING\r\n',
+          );
         else if (line === 'STARTTLS' && dialect === 'smtp') {
           s.write('220 Go ahead\r\n');
           return upgrade();
@@ -72,30 +77,57 @@ async function responder(dialect: Dialect): Promise<{ port: number; upgrades: ()
 describe('STARTTLS', () => {
   it('SMTP: upgrades, inspects the certificate and keeps the plaintext transcript', async () => {
     const { port } = await responder('smtp');
-    const r = await inspect(inspector(), { target: `localhost:${port}`, starttls: 'smtp', caPem: pki.root.certPem });
+    const r = await inspect(inspector(), {
+      target: `localhost:${port}`,
+      starttls: 'smtp',
+      caPem: pki.root.certPem,
+    });
     expect(r.handshake.protocol).toBe('TLSv1.3');
     expect(r.validation.trusted).toBe(true);
     expect(r.handshake.timings?.starttlsMs).toBeGreaterThan(0);
-    expect(r.handshake.starttlsTranscript).toEqual(['< 220 mail.test ESMTP ready', '> EHLO wirelab.invalid', '< 250-mail.test', '< 250-PIPELINING', '< 250 STARTTLS', '> STARTTLS', '< 220 Go ahead']);
+    expect(r.handshake.starttlsTranscript).toEqual([
+      '< 220 mail.test ESMTP ready',
+      '> EHLO wirelab.invalid',
+      '< 250-mail.test',
+      '< 250-PIPELINING',
+      '< 250 STARTTLS',
+      '> STARTTLS',
+      '< 220 Go ahead',
+    ]);
   });
 
   it('SMTP: the scan runs the STARTTLS dialogue before every hand-built ClientHello', async () => {
     const { port, upgrades } = await responder('smtp');
-    const r = await inspect(inspector(), { target: `localhost:${port}`, starttls: 'smtp', scan: true, caPem: pki.root.certPem });
+    const r = await inspect(inspector(), {
+      target: `localhost:${port}`,
+      starttls: 'smtp',
+      scan: true,
+      caPem: pki.root.certPem,
+    });
     expect(r.scan!.versions.filter((v) => v.supported).map((v) => v.version)).toEqual(['TLSv1.2', 'TLSv1.3']);
     expect(upgrades()).toBeGreaterThan(r.scan!.handshakes - 1);
   });
 
   it.each(['imap', 'pop3', 'ftp'] as const)('%s: upgrades and inspects', async (proto) => {
     const { port } = await responder(proto);
-    const r = await inspect(inspector(), { target: `localhost:${port}`, starttls: proto, caPem: pki.root.certPem });
+    const r = await inspect(inspector(), {
+      target: `localhost:${port}`,
+      starttls: proto,
+      caPem: pki.root.certPem,
+    });
     expect(r.validation.trusted).toBe(true);
   });
 
   it('a server that does not offer STARTTLS → STARTTLS_UNSUPPORTED; a TLS port spoken to as SMTP → STARTTLS_FAILED or TIMEOUT', async () => {
     const { port } = await responder('smtp-no-starttls');
-    expect(await codeOf(inspect(inspector(), { target: `localhost:${port}`, starttls: 'smtp' }))).toBe('STARTTLS_UNSUPPORTED');
+    expect(await codeOf(inspect(inspector(), { target: `localhost:${port}`, starttls: 'smtp' }))).toBe(
+      'STARTTLS_UNSUPPORTED',
+    );
     const pop = await responder('pop3');
-    expect(await codeOf(inspect(inspector(), { target: `localhost:${pop.port}`, starttls: 'smtp', timeoutMs: 500 }))).toBe('STARTTLS_FAILED');
+    expect(
+      await codeOf(
+        inspect(inspector(), { target: `localhost:${pop.port}`, starttls: 'smtp', timeoutMs: 500 }),
+      ),
+    ).toBe('STARTTLS_FAILED');
   });
 });

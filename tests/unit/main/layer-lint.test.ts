@@ -38,3 +38,17 @@ describe('layer boundaries', () => {
     expect(await violations(path, code)).toHaveLength(0);
   });
 });
+
+describe('layer boundaries: exact builtin names', () => {
+  it('a renderer module named like a builtin is not mistaken for it', async () => {
+    expect(
+      await violations(
+        'src/renderer/x.ts',
+        "import { useTlsStore } from './stores/tls';\nexport const u = useTlsStore;\n",
+      ),
+    ).toHaveLength(0);
+    expect(
+      await violations('src/renderer/x.ts', "import { connect } from 'tls';\nexport const c = connect;\n"),
+    ).toHaveLength(1);
+  });
+});

@@ -5,10 +5,39 @@ import { parseHsts } from '../../../src/main/engines/tls/handshake';
 import { HandshakeBudget } from '../../../src/main/engines/tls/budget';
 import type { TlsHandshake, TlsScanResult, TlsWeakness } from '../../../src/shared/contract/tls';
 
-const strong = { code: 0x1301, hex: '0x1301', name: 'TLS_AES_128_GCM_SHA256', kx: 'ANY', auth: 'ANY', cipher: 'AES_128_GCM', bits: 128, strength: 'strong' as const, forwardSecret: true };
-const hs = (protocol: string, extra: Partial<TlsHandshake> = {}): TlsHandshake => ({ protocol, cipher: strong, cipherOpenssl: strong.name, resolvedAddress: '127.0.0.1', ocsp: { present: false }, ...extra });
-const w = (id: string, status: TlsWeakness['status'] = 'vulnerable'): TlsWeakness => ({ id, title: id, status, severity: 'high', explanation: '', detail: '', reference: '' });
-const scan = (versions: string[], weaknesses: TlsWeakness[] = [], extra: Partial<TlsScanResult> = {}): TlsScanResult => ({
+const strong = {
+  code: 0x1301,
+  hex: '0x1301',
+  name: 'TLS_AES_128_GCM_SHA256',
+  kx: 'ANY',
+  auth: 'ANY',
+  cipher: 'AES_128_GCM',
+  bits: 128,
+  strength: 'strong' as const,
+  forwardSecret: true,
+};
+const hs = (protocol: string, extra: Partial<TlsHandshake> = {}): TlsHandshake => ({
+  protocol,
+  cipher: strong,
+  cipherOpenssl: strong.name,
+  resolvedAddress: '127.0.0.1',
+  ocsp: { present: false },
+  ...extra,
+});
+const w = (id: string, status: TlsWeakness['status'] = 'vulnerable'): TlsWeakness => ({
+  id,
+  title: id,
+  status,
+  severity: 'high',
+  explanation: '',
+  detail: '',
+  reference: '',
+});
+const scan = (
+  versions: string[],
+  weaknesses: TlsWeakness[] = [],
+  extra: Partial<TlsScanResult> = {},
+): TlsScanResult => ({
   versions: versions.map((v) => ({ version: v as 'TLSv1.2', supported: true, suites: [strong] })),
   sslv2Ciphers: [],
   groups: [],
@@ -20,26 +49,54 @@ const scan = (versions: string[], weaknesses: TlsWeakness[] = [], extra: Partial
 
 describe('grade rubric', () => {
   it('handshake only: A at best, marked incomplete; old protocol caps at B', () => {
-    expect(computeGrade({ handshake: hs('TLSv1.3'), problems: [] })).toMatchObject({ grade: 'A', complete: false });
+    expect(computeGrade({ handshake: hs('TLSv1.3'), problems: [] })).toMatchObject({
+      grade: 'A',
+      complete: false,
+    });
     expect(computeGrade({ handshake: hs('TLSv1'), problems: [] }).grade).toBe('B');
   });
 
   it('A+ needs the scan, TLS 1.3 and HSTS of 180 days', () => {
     const hsts = { probed: true, maxAgeSeconds: 15_552_000 };
-    expect(computeGrade({ handshake: hs('TLSv1.3', { hsts }), problems: [], scan: scan(['TLSv1.2', 'TLSv1.3']) }).grade).toBe('A+');
-    expect(computeGrade({ handshake: hs('TLSv1.3', { hsts: { probed: true, maxAgeSeconds: 100 } }), problems: [], scan: scan(['TLSv1.2', 'TLSv1.3']) }).grade).toBe('A');
+    expect(
+      computeGrade({ handshake: hs('TLSv1.3', { hsts }), problems: [], scan: scan(['TLSv1.2', 'TLSv1.3']) })
+        .grade,
+    ).toBe('A+');
+    expect(
+      computeGrade({
+        handshake: hs('TLSv1.3', { hsts: { probed: true, maxAgeSeconds: 100 } }),
+        problems: [],
+        scan: scan(['TLSv1.2', 'TLSv1.3']),
+      }).grade,
+    ).toBe('A');
   });
 
   it('caps: the lowest applies and every reason is listed', () => {
-    const g = computeGrade({ handshake: hs('TLSv1.2'), problems: [], scan: scan(['SSLv3', 'TLSv1', 'TLSv1.2'], [w('sslv3'), w('rc4'), w('heartbleed')]) });
+    const g = computeGrade({
+      handshake: hs('TLSv1.2'),
+      problems: [],
+      scan: scan(['SSLv3', 'TLSv1', 'TLSv1.2'], [w('sslv3'), w('rc4'), w('heartbleed')]),
+    });
     expect(g.grade).toBe('F');
     expect(g.reasons.map((r) => r.cap)).toEqual(expect.arrayContaining(['F', 'C', 'C', 'B']));
-    expect(computeGrade({ handshake: hs('TLSv1.2'), problems: [], scan: scan(['TLSv1.2'], [w('fallback-scsv')]) }).grade).toBe('A-');
-    expect(computeGrade({ handshake: hs('TLSv1.2'), problems: [], scan: scan(['TLSv1.2'], [], { dhPrimeBits: 1024 }) }).grade).toBe('B');
+    expect(
+      computeGrade({ handshake: hs('TLSv1.2'), problems: [], scan: scan(['TLSv1.2'], [w('fallback-scsv')]) })
+        .grade,
+    ).toBe('A-');
+    expect(
+      computeGrade({
+        handshake: hs('TLSv1.2'),
+        problems: [],
+        scan: scan(['TLSv1.2'], [], { dhPrimeBits: 1024 }),
+      }).grade,
+    ).toBe('B');
   });
 
   it('trust problems give T with the grade the server would otherwise have', () => {
-    const g = computeGrade({ handshake: hs('TLSv1.3'), problems: [{ code: 'expired', severity: 'critical', message: 'expired' }] });
+    const g = computeGrade({
+      handshake: hs('TLSv1.3'),
+      problems: [{ code: 'expired', severity: 'critical', message: 'expired' }],
+    });
     expect(g).toMatchObject({ grade: 'T', ignoringTrust: 'A' });
     expect(g.reasons.at(-1)).toEqual({ cap: 'T', reason: 'expired' });
   });
@@ -51,14 +108,27 @@ describe('targets, HSTS, budget', () => {
     expect(parseTarget('example.com:8443', undefined, 443)).toEqual({ host: 'example.com', port: 8443 });
     expect(parseTarget('[::1]:9443', undefined, 443)).toEqual({ host: '::1', port: 9443 });
     expect(parseTarget('::1', undefined, 443)).toEqual({ host: '::1', port: 443 });
-    expect(parseTarget('https://example.com:444/path', undefined, 443)).toEqual({ host: 'example.com', port: 444 });
+    expect(parseTarget('https://example.com:444/path', undefined, 443)).toEqual({
+      host: 'example.com',
+      port: 444,
+    });
     expect(parseTarget('example.com:1', 25, 443)).toEqual({ host: 'example.com', port: 25 });
-    expect(() => parseTarget('example.com:0', undefined, 443)).toThrow(expect.objectContaining({ code: 'PORT_OUT_OF_RANGE' }));
+    expect(() => parseTarget('example.com:0', undefined, 443)).toThrow(
+      expect.objectContaining({ code: 'PORT_OUT_OF_RANGE' }),
+    );
   });
 
   it('parses HSTS directives', () => {
-    expect(parseHsts('max-age=31536000; includeSubDomains; preload')).toEqual({ maxAgeSeconds: 31536000, includeSubDomains: true, preload: true });
-    expect(parseHsts('max-age="600"')).toEqual({ maxAgeSeconds: 600, includeSubDomains: false, preload: false });
+    expect(parseHsts('max-age=31536000; includeSubDomains; preload')).toEqual({
+      maxAgeSeconds: 31536000,
+      includeSubDomains: true,
+      preload: true,
+    });
+    expect(parseHsts('max-age="600"')).toEqual({
+      maxAgeSeconds: 600,
+      includeSubDomains: false,
+      preload: false,
+    });
   });
 
   it('the handshake budget never exceeds its concurrency and counts every run', async () => {

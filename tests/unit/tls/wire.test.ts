@@ -19,7 +19,12 @@ function serverHello(random: number[], suite: number, exts: number[]): number[] 
 
 describe('ClientHello construction', () => {
   it('TLS 1.2: record/handshake framing, suites, SNI; read back by the same parser the scanner uses', () => {
-    const bytes = buildClientHello({ version: 'TLSv1.2', suites: [0xc02f, 0x009c], sni: 'example.test', heartbeat: true });
+    const bytes = buildClientHello({
+      version: 'TLSv1.2',
+      suites: [0xc02f, 0x009c],
+      sni: 'example.test',
+      heartbeat: true,
+    });
     const s = new ServerStream(1 << 16);
     s.push(bytes);
     expect(s.state).toBe('tls');
@@ -34,7 +39,9 @@ describe('ClientHello construction', () => {
   it('no SNI for an IP literal; TLS 1.3 carries supported_versions and a 32-byte x25519 share', () => {
     const ip = buildClientHello({ version: 'TLSv1.2', suites: [0xc02f], sni: '127.0.0.1' });
     expect(Buffer.from(ip).includes(Buffer.from('127.0.0.1'))).toBe(false);
-    const t13 = Buffer.from(buildClientHello({ version: 'TLSv1.3', suites: [0x1301], keyShareGroups: [0x001d] }));
+    const t13 = Buffer.from(
+      buildClientHello({ version: 'TLSv1.3', suites: [0x1301], keyShareGroups: [0x001d] }),
+    );
     expect(t13.includes(Buffer.from([0x00, 0x2b, 0x00, 0x03, 0x02, 0x03, 0x04]))).toBe(true);
     expect(t13.includes(Buffer.from([0x00, 0x1d, 0x00, 0x20]))).toBe(true);
   });
@@ -61,7 +68,18 @@ describe('server answers', () => {
   it('reassembles records fed one byte at a time and a message spanning two records', () => {
     const msg = serverHello(Array(32).fill(7), 0xc02f, [0xff, 0x01, 0, 1, 0]);
     const half = Math.floor(msg.length / 2);
-    const wire = [22, 3, 3, ...u16(half), ...msg.slice(0, half), 22, 3, 3, ...u16(msg.length - half), ...msg.slice(half)];
+    const wire = [
+      22,
+      3,
+      3,
+      ...u16(half),
+      ...msg.slice(0, half),
+      22,
+      3,
+      3,
+      ...u16(msg.length - half),
+      ...msg.slice(half),
+    ];
     const s = new ServerStream(1 << 16);
     for (const b of wire) s.push(Uint8Array.of(b));
     const sh = parseServerHello(s.message(2)!.body);
@@ -94,13 +112,22 @@ describe('server answers', () => {
   });
 
   it('ServerKeyExchange: ECDHE group, DHE prime size (leading zero ignored)', () => {
-    expect(parseServerKeyExchange(Uint8Array.of(3, 0, 0x17, 65), 'ECDHE')).toEqual({ kind: 'ecdhe', group: 0x17 });
+    expect(parseServerKeyExchange(Uint8Array.of(3, 0, 0x17, 65), 'ECDHE')).toEqual({
+      kind: 'ecdhe',
+      group: 0x17,
+    });
     const p = [0x00, 0x80, ...Array(127).fill(1)];
-    expect(parseServerKeyExchange(Uint8Array.from([...u16(p.length), ...p]), 'DHE')).toEqual({ kind: 'dhe', dhPrimeBits: 1024 });
+    expect(parseServerKeyExchange(Uint8Array.from([...u16(p.length), ...p]), 'DHE')).toEqual({
+      kind: 'dhe',
+      dhPrimeBits: 1024,
+    });
   });
 
   it('Certificate message splits into DER blobs', () => {
     const body = [0, 0, 10, 0, 0, 2, 0xa, 0xb, 0, 0, 2, 0xc, 0xd];
-    expect(parseCertificateMessage(Uint8Array.from(body)).map((c) => [...c])).toEqual([[0xa, 0xb], [0xc, 0xd]]);
+    expect(parseCertificateMessage(Uint8Array.from(body)).map((c) => [...c])).toEqual([
+      [0xa, 0xb],
+      [0xc, 0xd],
+    ]);
   });
 });

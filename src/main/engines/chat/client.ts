@@ -6,7 +6,6 @@
 import { connect as netConnect, isIP, type Socket } from 'node:net';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
 import {
   CHAT_DEFAULTS,
   type ChatClientInfo,
@@ -19,7 +18,8 @@ import {
 import { isErrorCode, type ErrorCode } from '../../../shared/errors';
 import { TypedEmitter } from '../common/emitter';
 import { EngineError, toEngineError } from '../common/errors';
-import { AppendLog, type FsyncPolicy } from './append-log';
+import type { FsyncPolicy } from './append-log';
+import { ClientStore, clientStorePath, type ClientRecord, type Outgoing } from './client-store';
 import { FileTransfers } from './file-transfer';
 import { LineFramer } from './framing';
 import {
@@ -76,23 +76,6 @@ export const CHAT_CLIENT_DEFAULTS = {
   clientKeep: CHAT_DEFAULTS.clientKeep,
 };
 
-interface Outgoing {
-  id: string;
-  room?: string;
-  to?: string;
-  text: string;
-  at: number;
-  /** Written on the current connection (reset on reconnect so it is resent). */
-  sent: boolean;
-}
-
-type ClientRecord =
-  | { k: 'out'; id: string; room?: string; to?: string; text: string; at: number }
-  | { k: 'ack'; id: string; room?: string; seq?: number; to?: string; pseq?: number; at: number }
-  | { k: 'fail'; id: string; code: string }
-  | ({ k: 'msg' } & Omit<WireRoomMessage, 't'>)
-  | ({ k: 'pm' } & Omit<WirePrivateMessage, 't'>);
-
 /** Codes after which retrying cannot help: the client stops instead of reconnecting. */
 const FATAL_CODES: ReadonlySet<string> = new Set([
   'CHAT_AUTH_FAILED',
@@ -111,14 +94,6 @@ const MESSAGE_REFUSALS: ReadonlySet<string> = new Set([
   'LIMIT_EXCEEDED',
   'CHAT_BAD_FRAME',
 ]);
-
-function safeName(s: string): string {
-  return s.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 80);
-}
-
-export function clientStorePath(baseDir: string, host: string, port: number, nick: string): string {
-  return join(baseDir, `${safeName(host)}-${port}`, `${safeName(nick)}.jsonl`);
-}
 
 export class ChatClient extends TypedEmitter<ChatEvent> {
   readonly session: string;
@@ -143,16 +118,11 @@ export class ChatClient extends TypedEmitter<ChatEvent> {
   private startPromise?: Promise<ChatClientInfo>;
   private startSettle?: { resolve: (i: ChatClientInfo) => void; reject: (e: EngineError) => void };
   private closePromise?: Promise<void>;
-  private readonly log?: AppendLog;
+  private readonly store: ClientStore;
   private readonly rooms = new Set<string>();
   private readonly members = new Map<string, string[]>();
-  private readonly lastSeq = new Map<string, number>();
   private readonly early = new Map<string, Map<number, WireRoomMessage>>();
   private readonly gapAsked = new Map<string, number>();
-  private inboxSeq = 0;
-  private readonly outbox = new Map<string, Outgoing>();
-  private readonly conversations = new Map<string, ChatMessage[]>();
-  private readonly byId = new Map<string, ChatMessage>();
   private roomsWaiters: ((r: RoomSummary[]) => void)[] = [];
   readonly files: FileTransfers;
 
@@ -164,15 +134,15 @@ export class ChatClient extends TypedEmitter<ChatEvent> {
     this.session = session;
     this.options = { ...CHAT_CLIENT_DEFAULTS, ...options };
     for (const r of this.options.rooms) this.rooms.add(r);
-    if (this.options.storeDir) {
-      this.log = new AppendLog(
-        clientStorePath(this.options.storeDir, this.options.host, this.options.port, this.options.nick),
-        {
-          fsync: this.options.fsync,
-          fsyncIntervalMs: this.options.fsyncIntervalMs,
-        },
-      );
-    }
+    this.store = new ClientStore({
+      path: this.options.storeDir
+        ? clientStorePath(this.options.storeDir, this.options.host, this.options.port, this.options.nick)
+        : undefined,
+      nick: this.options.nick,
+      fsync: this.options.fsync,
+      fsyncIntervalMs: this.options.fsyncIntervalMs,
+      keep: this.options.clientKeep,
+    });
     this.files = new FileTransfers({
       send: (f) => this.write(f),
       changed: (transfer: FileTransferInfo) => this.emitEvent({ type: 'client.file', transfer }),
@@ -197,7 +167,7 @@ export class ChatClient extends TypedEmitter<ChatEvent> {
       fingerprint: this.fingerprint,
       state: this.state,
       rooms: [...this.rooms],
-      pending: this.outbox.size,
+      pending: this.store.outbox.size,
       reconnects: this.reconnects,
       ...(this.lastCode ? { code: this.lastCode, message: this.lastMessage } : {}),
     };
@@ -208,7 +178,7 @@ export class ChatClient extends TypedEmitter<ChatEvent> {
     this.startPromise ??= new Promise<ChatClientInfo>((resolve, reject) => {
       this.startSettle = { resolve, reject };
       try {
-        this.log?.load((r) => this.replay(r as ClientRecord));
+        this.store.load();
       } catch (err) {
         reject(toEngineError(err));
         return;
@@ -232,7 +202,7 @@ export class ChatClient extends TypedEmitter<ChatEvent> {
         await gone;
       }
       await this.files.close();
-      this.log?.close();
+      this.store.close();
       this.setState('closed');
       this.startSettle?.reject(new EngineError('NOT_CONNECTED', 'closed before the server welcomed us'));
     })();
@@ -254,7 +224,7 @@ export class ChatClient extends TypedEmitter<ChatEvent> {
     const id = `${Date.now().toString(36)}-${randomBytes(6).toString('hex')}`;
     const at = Date.now();
     const o: Outgoing = { id, room: target.room, to: target.to, text, at, sent: false };
-    this.outbox.set(id, o);
+    this.store.outbox.set(id, o);
     this.record({ k: 'out', id, room: o.room, to: o.to, text, at });
     this.addMessage({ id, room: o.room, peer: o.to, from: this.options.nick, text, at, status: 'pending' });
     this.pump();
@@ -263,7 +233,7 @@ export class ChatClient extends TypedEmitter<ChatEvent> {
 
   join(room: string): void {
     this.rooms.add(room);
-    if (this.state === 'open') this.write({ t: 'join', room, after: this.lastSeq.get(room) });
+    if (this.state === 'open') this.write({ t: 'join', room, after: this.store.lastSeq.get(room) });
   }
 
   leave(room: string): void {
@@ -293,8 +263,7 @@ export class ChatClient extends TypedEmitter<ChatEvent> {
 
   /** Messages kept for a room or a private conversation, oldest first. */
   messages(target: { room?: string; peer?: string }, limit = 500): ChatMessage[] {
-    const key = target.room !== undefined ? `#${target.room}` : `@${target.peer ?? ''}`;
-    return (this.conversations.get(key) ?? []).slice(-limit).map((m) => ({ ...m }));
+    return this.store.messages(target, limit);
   }
 
   membersOf(room: string): string[] {
@@ -303,7 +272,7 @@ export class ChatClient extends TypedEmitter<ChatEvent> {
 
   /** Last room sequence number this client has, in order, for the room. */
   seqOf(room: string): number | undefined {
-    return this.lastSeq.get(room);
+    return this.store.lastSeq.get(room);
   }
 
   /** For tests and the "drop connection" tool: cut the socket as a network failure would. */
@@ -348,7 +317,7 @@ export class ChatClient extends TypedEmitter<ChatEvent> {
         nick: this.options.nick,
         identity: this.options.identity,
         password: this.options.password,
-        inboxAfter: this.inboxSeq,
+        inboxAfter: this.store.inboxSeq,
       });
     };
     socket.once(tls ? 'secureConnect' : 'connect', ready);
@@ -405,7 +374,7 @@ export class ChatClient extends TypedEmitter<ChatEvent> {
     clearInterval(this.pingTimer);
     clearTimeout(this.pumpTimer);
     this.files.onDisconnected();
-    for (const o of this.outbox.values()) o.sent = false;
+    for (const o of this.store.outbox.values()) o.sent = false;
     const wasOpen = this.state === 'open';
     if (failure && !this.fatalCode) {
       this.lastCode = failure.code;
@@ -426,7 +395,7 @@ export class ChatClient extends TypedEmitter<ChatEvent> {
       this.startSettle = undefined;
       this.userClosed = true;
       this.setState('closed');
-      this.log?.close();
+      this.store.close();
       settle.reject(
         failure ??
           new EngineError('CONNECTION_RESET', `${this.pinKey} closed the connection before welcoming us`),
@@ -483,16 +452,16 @@ export class ChatClient extends TypedEmitter<ChatEvent> {
           event: 'join',
           members: f.members,
         });
-        if (!this.lastSeq.has(f.room))
-          this.lastSeq.set(f.room, f.history.length ? f.history[0]!.seq - 1 : f.lastSeq);
+        if (!this.store.lastSeq.has(f.room))
+          this.store.lastSeq.set(f.room, f.history.length ? f.history[0]!.seq - 1 : f.lastSeq);
         for (const m of f.history) this.ingestRoom(m);
-        if (f.more) this.write({ t: 'history', room: f.room, after: this.lastSeq.get(f.room) });
+        if (f.more) this.write({ t: 'history', room: f.room, after: this.store.lastSeq.get(f.room) });
         return;
       }
       case 'history':
         for (const m of f.messages) this.ingestRoom(m);
         this.gapAsked.delete(f.room);
-        if (f.more) this.write({ t: 'history', room: f.room, after: this.lastSeq.get(f.room) });
+        if (f.more) this.write({ t: 'history', room: f.room, after: this.store.lastSeq.get(f.room) });
         else {
           this.checkEarly(f.room);
           this.skipUnfillableGap(f.room);
@@ -543,7 +512,7 @@ export class ChatClient extends TypedEmitter<ChatEvent> {
     this.lastCode = undefined;
     this.lastMessage = undefined;
     this.setState('open');
-    for (const room of this.rooms) this.writeNow({ t: 'join', room, after: this.lastSeq.get(room) });
+    for (const room of this.rooms) this.writeNow({ t: 'join', room, after: this.store.lastSeq.get(room) });
     this.files.onReconnected();
     this.pump();
     this.startPing();
@@ -553,9 +522,9 @@ export class ChatClient extends TypedEmitter<ChatEvent> {
   }
 
   private onAck(f: Extract<ServerFrame, { t: 'ack' }>): void {
-    const o = this.outbox.get(f.id);
+    const o = this.store.outbox.get(f.id);
     if (!o) return;
-    this.outbox.delete(f.id);
+    this.store.outbox.delete(f.id);
     this.record({ k: 'ack', id: f.id, room: f.room, seq: f.seq, to: f.to, pseq: f.pseq, at: f.at });
     if (f.room !== undefined && f.seq !== undefined) {
       this.ingestRoom(
@@ -571,8 +540,8 @@ export class ChatClient extends TypedEmitter<ChatEvent> {
   private onError(f: Extract<ServerFrame, { t: 'error' }>): void {
     const code = isErrorCode(f.code) ? f.code : 'INTERNAL';
     if (f.ref && this.files.onError(code, f.ref)) return;
-    if (f.ref && this.outbox.has(f.ref) && MESSAGE_REFUSALS.has(code)) {
-      this.outbox.delete(f.ref);
+    if (f.ref && this.store.outbox.has(f.ref) && MESSAGE_REFUSALS.has(code)) {
+      this.store.outbox.delete(f.ref);
       this.record({ k: 'fail', id: f.ref, code });
       this.updateMessage(f.ref, { status: 'failed', code });
     }
@@ -588,9 +557,9 @@ export class ChatClient extends TypedEmitter<ChatEvent> {
 
   /** Accepts room messages strictly in sequence: older ones are duplicates, later ones wait for the gap. */
   private ingestRoom(m: WireRoomMessage, own = false): void {
-    const last = this.lastSeq.get(m.room);
+    const last = this.store.lastSeq.get(m.room);
     if (last === undefined) {
-      this.lastSeq.set(m.room, m.seq - 1);
+      this.store.lastSeq.set(m.room, m.seq - 1);
       return this.ingestRoom(m, own);
     }
     if (m.seq <= last) {
@@ -619,14 +588,14 @@ export class ChatClient extends TypedEmitter<ChatEvent> {
     const waiting = this.early.get(room);
     if (!waiting || waiting.size === 0) return;
     const first = Math.min(...waiting.keys());
-    const last = this.lastSeq.get(room) ?? 0;
+    const last = this.store.lastSeq.get(room) ?? 0;
     if (first <= last + 1) return;
     this.emitEvent({
       type: 'client.error',
       code: 'LIMIT_EXCEEDED',
       message: `${first - last - 1} message(s) in #${room} (seq ${last + 1}–${first - 1}) are older than the server keeps`,
     });
-    this.lastSeq.set(room, first - 1);
+    this.store.lastSeq.set(room, first - 1);
     this.checkEarly(room);
   }
 
@@ -634,24 +603,24 @@ export class ChatClient extends TypedEmitter<ChatEvent> {
     const waiting = this.early.get(room);
     if (!waiting) return;
     for (;;) {
-      const next = waiting.get((this.lastSeq.get(room) ?? 0) + 1);
+      const next = waiting.get((this.store.lastSeq.get(room) ?? 0) + 1);
       if (!next) break;
       waiting.delete(next.seq);
       this.accept(next);
     }
-    for (const seq of waiting.keys()) if (seq <= (this.lastSeq.get(room) ?? 0)) waiting.delete(seq);
+    for (const seq of waiting.keys()) if (seq <= (this.store.lastSeq.get(room) ?? 0)) waiting.delete(seq);
     if (waiting.size === 0) this.early.delete(room);
   }
 
   private accept(m: WireRoomMessage): void {
-    this.lastSeq.set(m.room, m.seq);
+    this.store.lastSeq.set(m.room, m.seq);
     const mine = m.from === this.options.nick;
-    if (mine && this.outbox.has(m.id)) {
+    if (mine && this.store.outbox.has(m.id)) {
       // Our message, stored by the server but its ack lost with the connection: history is the ack.
-      this.outbox.delete(m.id);
+      this.store.outbox.delete(m.id);
       this.record({ k: 'ack', id: m.id, room: m.room, seq: m.seq, at: m.at });
     }
-    if (mine && this.byId.has(m.id)) {
+    if (mine && this.store.has(m.id)) {
       this.record({ k: 'msg', room: m.room, seq: m.seq, id: m.id, from: m.from, text: m.text, at: m.at });
       this.updateMessage(m.id, { status: 'sent', seq: m.seq, at: m.at });
       return;
@@ -669,12 +638,12 @@ export class ChatClient extends TypedEmitter<ChatEvent> {
   }
 
   private ingestPrivate(m: WirePrivateMessage): void {
-    if (m.pseq <= this.inboxSeq) return;
-    if (m.pseq > this.inboxSeq + 1) {
-      this.write({ t: 'inbox', after: this.inboxSeq });
+    if (m.pseq <= this.store.inboxSeq) return;
+    if (m.pseq > this.store.inboxSeq + 1) {
+      this.write({ t: 'inbox', after: this.store.inboxSeq });
       return;
     }
-    this.inboxSeq = m.pseq;
+    this.store.inboxSeq = m.pseq;
     this.record({ k: 'pm', pseq: m.pseq, id: m.id, from: m.from, to: m.to, text: m.text, at: m.at });
     this.addMessage({ id: m.id, peer: m.from, from: m.from, text: m.text, at: m.at, status: 'received' });
   }
@@ -686,7 +655,7 @@ export class ChatClient extends TypedEmitter<ChatEvent> {
     clearTimeout(this.pumpTimer);
     this.pumpTimer = undefined;
     if (this.state !== 'open' || !this.bucket) return;
-    for (const o of this.outbox.values()) {
+    for (const o of this.store.outbox.values()) {
       if (o.sent) continue;
       if (!this.bucket.take()) {
         this.pumpTimer = setTimeout(() => this.pump(), Math.max(1, this.bucket.msUntilToken()));
@@ -729,82 +698,17 @@ export class ChatClient extends TypedEmitter<ChatEvent> {
   // ---- local store ---------------------------------------------------------------------------------
 
   private record(r: ClientRecord): void {
-    this.log?.append(r);
+    this.store.record(r);
   }
 
-  private replay(r: ClientRecord): void {
-    switch (r.k) {
-      case 'out':
-        this.outbox.set(r.id, { id: r.id, room: r.room, to: r.to, text: r.text, at: r.at, sent: false });
-        this.addMessage(
-          {
-            id: r.id,
-            room: r.room,
-            peer: r.to,
-            from: this.options.nick,
-            text: r.text,
-            at: r.at,
-            status: 'pending',
-          },
-          false,
-        );
-        return;
-      case 'ack':
-        this.outbox.delete(r.id);
-        if (r.room !== undefined && r.seq !== undefined)
-          this.lastSeq.set(r.room, Math.max(this.lastSeq.get(r.room) ?? 0, r.seq));
-        this.updateMessage(r.id, { status: 'sent', seq: r.seq, at: r.at }, false);
-        return;
-      case 'fail':
-        this.outbox.delete(r.id);
-        this.updateMessage(r.id, { status: 'failed', code: r.code }, false);
-        return;
-      case 'msg':
-        this.lastSeq.set(r.room, Math.max(this.lastSeq.get(r.room) ?? 0, r.seq));
-        if (this.byId.has(r.id)) this.updateMessage(r.id, { status: 'sent', seq: r.seq }, false);
-        else
-          this.addMessage(
-            {
-              id: r.id,
-              room: r.room,
-              from: r.from,
-              text: r.text,
-              at: r.at,
-              seq: r.seq,
-              status: r.from === this.options.nick ? 'sent' : 'received',
-            },
-            false,
-          );
-        return;
-      case 'pm':
-        this.inboxSeq = Math.max(this.inboxSeq, r.pseq);
-        this.addMessage(
-          { id: r.id, peer: r.from, from: r.from, text: r.text, at: r.at, status: 'received' },
-          false,
-        );
-        return;
-      default:
-        return;
-    }
+  private addMessage(m: ChatMessage): void {
+    this.store.add(m);
+    this.emitEvent({ type: 'client.message', message: { ...m } });
   }
 
-  private addMessage(m: ChatMessage, notify = true): void {
-    const key = m.room !== undefined ? `#${m.room}` : `@${m.peer ?? ''}`;
-    let list = this.conversations.get(key);
-    if (!list) this.conversations.set(key, (list = []));
-    list.push(m);
-    this.byId.set(m.id, m);
-    if (list.length > this.options.clientKeep) {
-      for (const old of list.splice(0, list.length - this.options.clientKeep)) this.byId.delete(old.id);
-    }
-    if (notify) this.emitEvent({ type: 'client.message', message: { ...m } });
-  }
-
-  private updateMessage(id: string, patch: Partial<ChatMessage>, notify = true): void {
-    const m = this.byId.get(id);
-    if (!m) return;
-    Object.assign(m, patch);
-    if (notify) this.emitEvent({ type: 'client.message', message: { ...m } });
+  private updateMessage(id: string, patch: Partial<ChatMessage>): void {
+    const m = this.store.update(id, patch);
+    if (m) this.emitEvent({ type: 'client.message', message: m });
   }
 
   private setState(state: ChatClientState): void {

@@ -12,7 +12,9 @@ import { EngineError, toEngineError } from '../common/errors';
 import { IdSequence } from '../common/ids';
 import { closeServer, listen } from '../common/net';
 import type { FsyncPolicy } from './append-log';
+import { FileRelay } from './file-relay';
 import { LineFramer } from './framing';
+import { costsToken, firstNonSpace, looksLikeFrame, plainLine, plainText } from './plain-text';
 import {
   PROTOCOL_VERSION,
   encodeFrame,
@@ -53,6 +55,8 @@ export interface ChatServerOptions {
   fsyncIntervalMs: number;
   maxFileBytes: number;
   fileChunkBytes: number;
+  /** File offers one member may have open (offered or transferring) at once. */
+  maxOpenTransfers: number;
 }
 
 export const CHAT_SERVER_DEFAULTS: Omit<ChatServerOptions, 'port' | 'name'> = {
@@ -77,6 +81,7 @@ export const CHAT_SERVER_DEFAULTS: Omit<ChatServerOptions, 'port' | 'name'> = {
   fsyncIntervalMs: CHAT_DEFAULTS.fsyncIntervalMs,
   maxFileBytes: CHAT_DEFAULTS.maxFileBytes,
   fileChunkBytes: CHAT_DEFAULTS.fileChunkBytes,
+  maxOpenTransfers: CHAT_DEFAULTS.maxOpenTransfers,
 };
 
 type Mode = 'detect' | 'plain' | 'proto';
@@ -104,13 +109,6 @@ interface Conn {
   head: string;
 }
 
-interface Transfer {
-  fileId: string;
-  from: string;
-  to: string;
-  size: number;
-}
-
 const PLAIN_ID_PREFIX = 'plain-';
 
 export class ChatServer extends TypedEmitter<ChatEvent> {
@@ -122,7 +120,7 @@ export class ChatServer extends TypedEmitter<ChatEvent> {
   /** Online connections per room name. */
   private readonly online = new Map<string, Set<Conn>>();
   private readonly byNick = new Map<string, Conn>();
-  private readonly transfers = new Map<string, Transfer>();
+  private readonly relay: FileRelay<Conn>;
   private readonly connIds = new IdSequence('c');
   /** Ids for plain clients' messages: unique across restarts, since the history outlives the process. */
   private readonly plainIds = new IdSequence(`${PLAIN_ID_PREFIX}${Date.now().toString(36)}-`);
@@ -147,6 +145,15 @@ export class ChatServer extends TypedEmitter<ChatEvent> {
       inboxKeep: o.inboxKeep,
       dedupeKeep: Math.max(1000, o.historyKeep),
     });
+    this.relay = new FileRelay<Conn>(
+      {
+        byNick: (nick) => this.byNick.get(nick),
+        speaksProtocol: (c) => c.mode === 'proto',
+        socket: (c) => c.socket,
+        send: (c, frame) => this.sendChecked(c, frame),
+      },
+      { maxFileBytes: o.maxFileBytes, maxOpenTransfers: o.maxOpenTransfers },
+    );
     this.limits = {
       maxFrameBytes: o.maxFrameBytes,
       maxMessageChars: o.maxMessageChars,
@@ -634,7 +641,7 @@ export class ChatServer extends TypedEmitter<ChatEvent> {
       case 'ping':
         return this.send(conn, { t: 'pong', id: f.id, at: Date.now() });
       default:
-        return this.onFileFrame(conn, member, f);
+        return this.relay.handle(conn, member.nick, f);
     }
   }
 
@@ -705,102 +712,6 @@ export class ChatServer extends TypedEmitter<ChatEvent> {
       if (conn.mode === 'proto') this.send(conn, { t: 'ack', id: m.id, at: m.at, room: m.room, seq: m.seq });
       this.broadcast(room.name, m, conn);
     });
-  }
-
-  private onFileFrame(
-    conn: Conn,
-    member: MemberRecord,
-    f: Extract<ClientFrame, { t: `file.${string}` }>,
-  ): void {
-    if (f.t === 'file.offer') {
-      if (f.size > this.options.maxFileBytes) {
-        return this.send(conn, {
-          t: 'error',
-          code: 'CHAT_FILE_TOO_LARGE',
-          message: `${f.size} bytes > maxFileBytes ${this.options.maxFileBytes}`,
-          ref: f.fileId,
-        });
-      }
-      const existing = this.transfers.get(f.fileId);
-      if (existing && existing.from !== member.nick)
-        return this.send(conn, {
-          t: 'error',
-          code: 'INVALID_INPUT',
-          message: 'fileId in use',
-          ref: f.fileId,
-        });
-      const target = this.byNick.get(f.to);
-      if (!target || target.mode !== 'proto')
-        return this.send(conn, {
-          t: 'error',
-          code: 'CHAT_PEER_OFFLINE',
-          message: `${f.to} is not connected`,
-          ref: f.fileId,
-        });
-      this.transfers.set(f.fileId, { fileId: f.fileId, from: member.nick, to: f.to, size: f.size });
-      this.send(target, {
-        t: 'file.offer',
-        fileId: f.fileId,
-        from: member.nick,
-        name: f.name,
-        size: f.size,
-        sha256: f.sha256,
-      });
-      return;
-    }
-    const tr = this.transfers.get(f.fileId);
-    if (!tr || (tr.from !== member.nick && tr.to !== member.nick)) {
-      return this.send(conn, {
-        t: 'error',
-        code: 'NOT_FOUND',
-        message: `no transfer ${f.fileId}`,
-        ref: f.fileId,
-      });
-    }
-    const peerNick = tr.from === member.nick ? tr.to : tr.from;
-    const peer = this.byNick.get(peerNick);
-    if (!peer)
-      return this.send(conn, {
-        t: 'error',
-        code: 'CHAT_PEER_OFFLINE',
-        message: `${peerNick} is not connected`,
-        ref: f.fileId,
-      });
-    switch (f.t) {
-      case 'file.chunk': {
-        if (tr.from !== member.nick) return;
-        const writable = this.sendChecked(peer, {
-          t: 'file.chunk',
-          fileId: f.fileId,
-          from: member.nick,
-          offset: f.offset,
-          data: f.data,
-        });
-        // Relay backpressure: the sender waits while the receiver's socket is full.
-        if (!writable && !conn.socket.isPaused()) {
-          conn.socket.pause();
-          peer.socket.once('drain', () => conn.socket.resume());
-          peer.socket.once('close', () => conn.socket.resume());
-        }
-        return;
-      }
-      case 'file.accept':
-      case 'file.ack':
-        return void this.send(peer, { t: f.t, fileId: f.fileId, from: member.nick, offset: f.offset });
-      case 'file.cancel':
-        this.transfers.delete(f.fileId);
-        return void this.send(peer, {
-          t: 'file.cancel',
-          fileId: f.fileId,
-          from: member.nick,
-          reason: f.reason,
-        });
-      case 'file.done':
-        this.transfers.delete(f.fileId);
-        return void this.send(peer, { t: 'file.done', fileId: f.fileId, from: member.nick, ok: f.ok });
-      default:
-        return;
-    }
   }
 
   // ---- rooms -------------------------------------------------------------------------------------
@@ -958,36 +869,5 @@ export class ChatServer extends TypedEmitter<ChatEvent> {
       code: e.code,
       message: e.message,
     });
-  }
-}
-
-/** File data is paced by backpressure and acks, not by the frame rate limit. */
-function costsToken(line: string): boolean {
-  return !(line.startsWith('{"t":"file.chunk"') || line.startsWith('{"t":"file.ack"'));
-}
-
-function firstNonSpace(chunk: Buffer): number {
-  for (const b of chunk) if (b !== 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d) return b;
-  return -1;
-}
-
-/** A line that is a JSON object with a string "t" is someone speaking the protocol, however badly. */
-function looksLikeFrame(line: string): boolean {
-  return /^\s*\{\s*"t"\s*:/.test(line) || /^\s*\{\s*"?t?"?$/.test(line);
-}
-
-function plainText(text: string): string {
-  return text.replace(/\r?\n/g, '\n  ');
-}
-
-/** How a frame reads to a plain text client; null when it has nothing to show. */
-function plainLine(frame: ServerFrame): string | null {
-  switch (frame.t) {
-    case 'msg':
-      return `${frame.from}: ${plainText(frame.text)}\n`;
-    case 'presence':
-      return `* ${frame.nick} ${frame.event === 'join' ? 'joined' : 'left'} #${frame.room}\n`;
-    default:
-      return null;
   }
 }

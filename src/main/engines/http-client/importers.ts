@@ -262,13 +262,11 @@ export function importOpenApi(text: string): HttpImportedCollection {
 
 function kvList(v: Json | undefined): HttpKeyValue[] {
   if (!Array.isArray(v)) return [];
-  return v
-    .filter(isObj)
-    .map((e) => ({
-      name: scalarText(e.key ?? ''),
-      value: scalarText(e.value ?? ''),
-      enabled: e.disabled !== true,
-    }));
+  return v.filter(isObj).map((e) => ({
+    name: scalarText(e.key ?? ''),
+    value: scalarText(e.value ?? ''),
+    enabled: e.disabled !== true,
+  }));
 }
 
 function authParam(list: Json | undefined, key: string): string {

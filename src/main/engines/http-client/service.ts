@@ -11,6 +11,7 @@ import {
   type HttpClientEvent,
   type HttpCollectionTree,
   type HttpLoadSummary,
+  type HttpRequestSpec,
   type HttpResponse,
   type httpClientContract,
 } from '../../../shared/contract/http-client';
@@ -122,7 +123,7 @@ export class HttpClientService extends TypedEmitter<HttpClientEvent> {
         this.history.add({
           id,
           at,
-          request: input.request,
+          ...this.forHistory(input.request),
           status: res.status,
           httpVersion: res.httpVersion,
           durationMs: res.timing.total,
@@ -137,7 +138,7 @@ export class HttpClientService extends TypedEmitter<HttpClientEvent> {
         this.history.add({
           id,
           at,
-          request: input.request,
+          ...this.forHistory(input.request),
           code: e.code,
           message: e.message.slice(0, 500),
           durationMs: Date.now() - at,
@@ -149,6 +150,14 @@ export class HttpClientService extends TypedEmitter<HttpClientEvent> {
       clearTimeout(timer);
       this.inflight.delete(id);
     }
+  }
+
+  /** The request as history keeps it: bodies above maxHistoryBodyChars are left out (500 entries stay small). */
+  private forHistory(request: HttpRequestSpec): { request: HttpRequestSpec; bodyOmittedChars?: number } {
+    if (request.body.type === 'none' || request.body.type === 'binary') return { request };
+    const size = JSON.stringify(request.body).length;
+    if (size <= HTTP_CLIENT_DEFAULTS.maxHistoryBodyChars) return { request };
+    return { request: { ...request, body: { type: 'none' } }, bodyOmittedChars: size };
   }
 
   cancel(input: In<'cancel'>): { cancelled: boolean } {

@@ -331,7 +331,6 @@ export class HttpMockServer extends TypedEmitter<HttpServerEvent> {
       message: undefined as string | undefined,
     };
     res.once('close', () => {
-      const preview = Buffer.concat(rec.preview, rec.previewBytes);
       const request: InspectedRequest = {
         id: this.requestIds.next(),
         method,
@@ -340,7 +339,9 @@ export class HttpMockServer extends TypedEmitter<HttpServerEvent> {
         headers: headerPairs(req.rawHeaders),
         remoteAddress: req.socket.remoteAddress ?? '?',
         remotePort: req.socket.remotePort ?? 0,
-        body: new Uint8Array(preview),
+        body: rec.previewBytes
+          ? new Uint8Array(Buffer.concat(rec.preview, rec.previewBytes))
+          : new Uint8Array(0),
         bodyBytes: rec.bodyBytes,
         bodyTruncated: rec.bodyBytes > rec.previewBytes,
         status: res.statusCode,
@@ -385,6 +386,13 @@ export class HttpMockServer extends TypedEmitter<HttpServerEvent> {
       tooLarge(`declared body (${declared} bytes)`);
       return;
     }
+    const found = findRoute(this.compiled, method, rawPath);
+    // Only the handlers that use the body keep it; for the others it is counted (and previewed for the
+    // inspector) but not held, so many concurrent uploads to a static folder cost no memory.
+    const keepBody =
+      this.options.echo ||
+      (found !== undefined && found.route.body.includes('{{')) ||
+      (this.options.demoApi && rawPath.startsWith('/users'));
     let body: Buffer = Buffer.alloc(0);
     const hasBody = declared !== undefined ? declared > 0 : req.headers['transfer-encoding'] !== undefined;
     if (hasBody) {
@@ -397,7 +405,7 @@ export class HttpMockServer extends TypedEmitter<HttpServerEvent> {
             resolve(false);
             return;
           }
-          chunks.push(chunk);
+          if (keepBody) chunks.push(chunk);
           if (rec.previewBytes < limits.inspectorBodyBytes) {
             const take = chunk.subarray(0, limits.inspectorBodyBytes - rec.previewBytes);
             rec.preview.push(Buffer.from(take));
@@ -418,7 +426,7 @@ export class HttpMockServer extends TypedEmitter<HttpServerEvent> {
         }
         return;
       }
-      body = Buffer.concat(chunks, rec.bodyBytes);
+      if (keepBody) body = Buffer.concat(chunks, rec.bodyBytes);
     }
 
     if (cors && method === 'OPTIONS' && req.headers['access-control-request-method']) {
@@ -428,7 +436,6 @@ export class HttpMockServer extends TypedEmitter<HttpServerEvent> {
       return;
     }
 
-    const found = findRoute(this.compiled, method, rawPath);
     if (found) {
       rec.handler = 'route';
       rec.routeId = found.route.id;

@@ -9,8 +9,7 @@ import type {
 } from '../../../shared/contract/tlssock';
 import { loadOrCreateAppCertificate } from '../common/app-cert';
 import { TypedEmitter } from '../common/emitter';
-import { EngineError } from '../common/errors';
-import { IdSequence } from '../common/ids';
+import { StreamSessions } from '../common/stream-sessions';
 import { payloadBytes } from '../udp/service';
 import { serverIdentity } from './certs';
 import { TlsClient } from './client';
@@ -19,10 +18,10 @@ import { TlsServer } from './server';
 type In<K extends keyof typeof tlssockContract> = z.output<(typeof tlssockContract)[K]['input']>;
 
 export class TlsSocketService extends TypedEmitter<TlsSockEvent> {
-  private readonly servers = new Map<string, TlsServer>();
-  private readonly clients = new Map<string, TlsClient>();
-  private readonly serverIds = new IdSequence('tls-srv-');
-  private readonly clientIds = new IdSequence('tls-cli-');
+  private readonly sessions = new StreamSessions<TlsServerInfo, TlsClientInfo, TlsServer, TlsClient>(
+    'TLS',
+    'tls-',
+  );
 
   /** `certDir`: where the app certificate is made once and kept (the data directory). */
   constructor(private readonly certDir: string) {
@@ -32,76 +31,66 @@ export class TlsSocketService extends TypedEmitter<TlsSockEvent> {
   async serverStart(input: In<'serverStart'>): Promise<TlsServerInfo> {
     const welcome = input.welcome ? payloadBytes(input.welcome, input.welcomeEncoding) : undefined;
     const identity = await serverIdentity(input.certificate, this.certDir);
-    const session = this.serverIds.next();
-    const server = new TlsServer(session, {
-      host: input.host,
-      port: input.port,
-      identity,
-      welcome,
-      echo: input.echo,
-      autoReplies: input.autoReplies,
-      minVersion: input.minVersion,
-      alpn: input.alpn,
-      maxClients: input.maxClients,
-    });
-    server.on((e) => this.emit(e));
-    const info = await server.start();
-    this.servers.set(session, server);
-    return info;
+    return this.sessions.startServer(
+      (session) => {
+        const server = new TlsServer(session, {
+          host: input.host,
+          port: input.port,
+          identity,
+          welcome,
+          echo: input.echo,
+          autoReplies: input.autoReplies,
+          minVersion: input.minVersion,
+          alpn: input.alpn,
+          maxClients: input.maxClients,
+        });
+        server.on((e) => this.emit(e));
+        return server;
+      },
+      (server) => server.start(),
+    );
   }
 
-  async serverStop(input: In<'serverStop'>): Promise<{ closedClients: number }> {
-    const server = this.server(input.session);
-    const n = server.clientCount;
-    await server.close();
-    this.servers.delete(input.session);
-    return { closedClients: n };
+  serverStop(input: In<'serverStop'>): Promise<{ closedClients: number }> {
+    return this.sessions.stopServer(input.session);
   }
 
   serverSend(input: In<'serverSend'>): { sentTo: number; bytes: number } {
-    return this.server(input.session).send(payloadBytes(input.data, input.encoding), input.clientId);
+    return this.sessions.server(input.session).send(payloadBytes(input.data, input.encoding), input.clientId);
   }
 
   serverKick(input: In<'serverKick'>): Record<string, never> {
-    this.server(input.session).kick(input.clientId);
+    this.sessions.server(input.session).kick(input.clientId);
     return {};
   }
 
-  async clientConnect(input: In<'clientConnect'>): Promise<TlsClientInfo> {
-    const session = this.clientIds.next();
-    const client = new TlsClient(session, {
-      host: input.host,
-      port: input.port,
-      connectTimeoutMs: input.timeoutMs,
-      verify: input.verify,
-      ca: input.ca,
-      servername: input.servername,
-      alpn: input.alpn,
-      minVersion: input.minVersion,
+  clientConnect(input: In<'clientConnect'>): Promise<TlsClientInfo> {
+    return this.sessions.connect((session) => {
+      const client = new TlsClient(session, {
+        host: input.host,
+        port: input.port,
+        connectTimeoutMs: input.timeoutMs,
+        verify: input.verify,
+        ca: input.ca,
+        servername: input.servername,
+        alpn: input.alpn,
+        minVersion: input.minVersion,
+      });
+      client.on((e) => this.emit(e));
+      return client;
     });
-    client.on((e) => this.emit(e));
-    this.clients.set(session, client);
-    try {
-      return await client.start();
-    } catch (err) {
-      this.clients.delete(session);
-      throw err;
-    }
   }
 
   clientSend(input: In<'clientSend'>): { bytes: number } {
-    return this.client(input.session).send(payloadBytes(input.data, input.encoding));
+    return this.sessions.client(input.session).send(payloadBytes(input.data, input.encoding));
   }
 
-  async clientClose(input: In<'clientClose'>): Promise<Record<string, never>> {
-    await this.client(input.session).close();
-    return {};
+  clientClose(input: In<'clientClose'>): Promise<Record<string, never>> {
+    return this.sessions.closeClient(input.session);
   }
 
-  async clientRemove(input: In<'clientRemove'>): Promise<Record<string, never>> {
-    await this.client(input.session).close();
-    this.clients.delete(input.session);
-    return {};
+  clientRemove(input: In<'clientRemove'>): Promise<Record<string, never>> {
+    return this.sessions.removeClient(input.session);
   }
 
   async appCertificate(): Promise<{ certPem: string; fingerprint256: string }> {
@@ -110,28 +99,10 @@ export class TlsSocketService extends TypedEmitter<TlsSockEvent> {
   }
 
   list(): { servers: TlsServerInfo[]; clients: TlsClientInfo[] } {
-    return {
-      servers: [...this.servers.values()].map((s) => s.info()),
-      clients: [...this.clients.values()].map((c) => c.info()),
-    };
+    return this.sessions.list();
   }
 
-  async close(): Promise<void> {
-    await Promise.all([...this.servers.values()].map((s) => s.close()));
-    await Promise.all([...this.clients.values()].map((c) => c.close()));
-    this.servers.clear();
-    this.clients.clear();
-  }
-
-  private server(session: string): TlsServer {
-    const s = this.servers.get(session);
-    if (!s) throw new EngineError('NOT_FOUND', `no TLS server ${session}`);
-    return s;
-  }
-
-  private client(session: string): TlsClient {
-    const c = this.clients.get(session);
-    if (!c) throw new EngineError('NOT_FOUND', `no TLS client ${session}`);
-    return c;
+  close(): Promise<void> {
+    return this.sessions.close();
   }
 }

@@ -20,7 +20,8 @@ export class HandshakeBudget {
     await this.acquire();
     try {
       if (this.signal?.aborted) throw new EngineError('CANCELLED', 'scan cancelled');
-      if (this.count >= this.maxHandshakes) throw new EngineError('TLS_SCAN_LIMIT', `more than ${this.maxHandshakes} handshakes needed`);
+      if (this.count >= this.maxHandshakes)
+        throw new EngineError('TLS_SCAN_LIMIT', `more than ${this.maxHandshakes} handshakes needed`);
       this.count++;
       if (this.ratePerSecond > 0) {
         const now = Date.now();

@@ -60,7 +60,14 @@ const POLICY_NAMES: Record<string, string> = {
   '2.5.29.32.0': 'anyPolicy',
 };
 
-const CURVE_BITS: Record<string, number> = { prime256v1: 256, secp384r1: 384, secp521r1: 521, secp256k1: 256, secp224r1: 224, prime192v1: 192 };
+const CURVE_BITS: Record<string, number> = {
+  prime256v1: 256,
+  secp384r1: 384,
+  secp521r1: 521,
+  secp256k1: 256,
+  secp224r1: 224,
+  prime192v1: 192,
+};
 const SCT_LIST_OID = '1.3.6.1.4.1.11129.2.4.2';
 const DAY = 86_400_000;
 
@@ -132,7 +139,17 @@ export function describeCertificate(der: Uint8Array, now = Date.now()): ParsedCe
   };
 
   const san = parseExt(id_ce_subjectAltName, SubjectAlternativeName);
-  const subjectAltNames = (san ?? []).map((g) => (g.dNSName !== undefined ? `DNS:${g.dNSName}` : g.iPAddress !== undefined ? `IP:${g.iPAddress}` : g.rfc822Name ? `email:${g.rfc822Name}` : g.uniformResourceIdentifier ? `URI:${g.uniformResourceIdentifier}` : 'other'));
+  const subjectAltNames = (san ?? []).map((g) =>
+    g.dNSName !== undefined
+      ? `DNS:${g.dNSName}`
+      : g.iPAddress !== undefined
+        ? `IP:${g.iPAddress}`
+        : g.rfc822Name
+          ? `email:${g.rfc822Name}`
+          : g.uniformResourceIdentifier
+            ? `URI:${g.uniformResourceIdentifier}`
+            : 'other',
+  );
   const ku = parseExt(id_ce_keyUsage, KeyUsage);
   const eku = parseExt(id_ce_extKeyUsage, ExtendedKeyUsage);
   const bc = parseExt(id_ce_basicConstraints, BasicConstraints);
@@ -145,7 +162,9 @@ export function describeCertificate(der: Uint8Array, now = Date.now()): ParsedCe
   const details = key.asymmetricKeyDetails ?? {};
   const keyType = (key.asymmetricKeyType ?? 'unknown').toUpperCase();
   const curve = details.namedCurve;
-  const keyBits = details.modulusLength ?? (curve ? CURVE_BITS[curve] : keyType === 'ED25519' ? 256 : keyType === 'ED448' ? 456 : undefined);
+  const keyBits =
+    details.modulusLength ??
+    (curve ? CURVE_BITS[curve] : keyType === 'ED25519' ? 256 : keyType === 'ED448' ? 456 : undefined);
   const sigOid = asn.signatureAlgorithm.algorithm;
   const notAfter = new Date(x509.validTo);
   const cn = /(?:^|\n)CN=([^\n]*)/.exec(x509.subject)?.[1];
@@ -157,7 +176,11 @@ export function describeCertificate(der: Uint8Array, now = Date.now()): ParsedCe
       selfSigned = false;
     }
   }
-  const urls = (method: string) => (aia ?? []).filter((a) => a.accessMethod === method).map((a) => a.accessLocation.uniformResourceIdentifier ?? '').filter(Boolean);
+  const urls = (method: string) =>
+    (aia ?? [])
+      .filter((a) => a.accessMethod === method)
+      .map((a) => a.accessLocation.uniformResourceIdentifier ?? '')
+      .filter(Boolean);
   return {
     x509,
     der,
@@ -181,8 +204,14 @@ export function describeCertificate(der: Uint8Array, now = Date.now()): ParsedCe
       basicConstraints: bc ? { ca: bc.cA, pathLength: bc.pathLenConstraint } : undefined,
       ocspUrls: urls(id_ad_ocsp),
       caIssuerUrls: urls(id_ad_caIssuers),
-      crlUrls: (crl ?? []).flatMap((dp) => (dp.distributionPoint?.fullName ?? []).map((g) => g.uniformResourceIdentifier ?? '')).filter(Boolean),
-      policies: (policies ?? []).map((p) => (POLICY_NAMES[p.policyIdentifier] ? `${POLICY_NAMES[p.policyIdentifier]} (${p.policyIdentifier})` : p.policyIdentifier)),
+      crlUrls: (crl ?? [])
+        .flatMap((dp) => (dp.distributionPoint?.fullName ?? []).map((g) => g.uniformResourceIdentifier ?? ''))
+        .filter(Boolean),
+      policies: (policies ?? []).map((p) =>
+        POLICY_NAMES[p.policyIdentifier]
+          ? `${POLICY_NAMES[p.policyIdentifier]} (${p.policyIdentifier})`
+          : p.policyIdentifier,
+      ),
       sctCount: sct ? countScts(new Uint8Array(sct.extnValue.buffer)) : 0,
       selfSigned,
       pem: derToPem(der, 'CERTIFICATE'),
@@ -194,6 +223,7 @@ export function describeCertificate(der: Uint8Array, now = Date.now()): ParsedCe
 export function pemCertificates(text: string): Uint8Array[] {
   const out: Uint8Array[] = [];
   const re = /-----BEGIN CERTIFICATE-----([\s\S]*?)-----END CERTIFICATE-----/g;
-  for (let m = re.exec(text); m; m = re.exec(text)) out.push(new Uint8Array(Buffer.from((m[1] ?? '').replace(/\s+/g, ''), 'base64')));
+  for (let m = re.exec(text); m; m = re.exec(text))
+    out.push(new Uint8Array(Buffer.from((m[1] ?? '').replace(/\s+/g, ''), 'base64')));
   return out;
 }

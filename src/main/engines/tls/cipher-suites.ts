@@ -153,7 +153,11 @@ function parse(code: number, fullName: string): CipherSuite {
     code,
     hex,
     name: fullName,
-    openssl: tls13 ? (cipher === 'NULL' ? undefined : name) : opensslName(kxClean, cipher, mac === 'AEAD' ? '' : mac, old),
+    openssl: tls13
+      ? cipher === 'NULL'
+        ? undefined
+        : name
+      : opensslName(kxClean, cipher, mac === 'AEAD' ? '' : mac, old),
     kx,
     auth,
     cipher,
@@ -170,7 +174,8 @@ function parse(code: number, fullName: string): CipherSuite {
   };
   if (base.openssl && isExport) base.openssl = `EXP-${base.openssl}`;
   // OpenSSL's one irregular family: ECDHE-RSA with ARIA-GCM drops the "RSA".
-  if (base.openssl?.startsWith('ECDHE-RSA-ARIA') && base.openssl.includes('-GCM-')) base.openssl = base.openssl.replace('ECDHE-RSA-', 'ECDHE-');
+  if (base.openssl?.startsWith('ECDHE-RSA-ARIA') && base.openssl.includes('-GCM-'))
+    base.openssl = base.openssl.replace('ECDHE-RSA-', 'ECDHE-');
   if (base.openssl?.endsWith('-')) base.openssl = base.openssl.slice(0, -1);
   return { ...base, strength: classify(base) };
 }
@@ -205,7 +210,22 @@ export function buildSuiteTable(): SuiteTable {
 export function unknownSuite(code: number): CipherSuite {
   const hex = `0x${code.toString(16).toUpperCase().padStart(4, '0')}`;
   return {
-    code, hex, name: `UNKNOWN_${hex}`, kx: '?', auth: '?', cipher: '?', bits: 0, mac: '?', aead: false, forwardSecret: false,
-    tls13: false, export: false, anonymous: false, nullCipher: false, rc4: false, tripleDes: false, strength: 'weak',
+    code,
+    hex,
+    name: `UNKNOWN_${hex}`,
+    kx: '?',
+    auth: '?',
+    cipher: '?',
+    bits: 0,
+    mac: '?',
+    aead: false,
+    forwardSecret: false,
+    tls13: false,
+    export: false,
+    anonymous: false,
+    nullCipher: false,
+    rc4: false,
+    tripleDes: false,
+    strength: 'weak',
   };
 }

@@ -4,7 +4,13 @@
 // request when the HTTP probe is on.
 import { lookup } from 'node:dns/promises';
 import { isIP, type Socket } from 'node:net';
-import { connect as tlsConnect, createSecureContext, type ConnectionOptions, type SecureContext, type TLSSocket } from 'node:tls';
+import {
+  connect as tlsConnect,
+  createSecureContext,
+  type ConnectionOptions,
+  type SecureContext,
+  type TLSSocket,
+} from 'node:tls';
 import { EngineError, toEngineError } from '../common/errors';
 import { connectSocket } from './raw-connection';
 import { startTls, type StartTlsProtocol } from './starttls';
@@ -34,7 +40,8 @@ export interface Connected {
   transcript?: string[];
 }
 
-const NOT_TLS_CODES = /WRONG_VERSION_NUMBER|PACKET_LENGTH_TOO_LONG|UNKNOWN_PROTOCOL|HTTP_REQUEST|RECORD_LENGTH_MISMATCH|BAD_RECORD_TYPE|RECORD_LAYER_FAILURE|UNEXPECTED_RECORD|BAD_PACKET_LENGTH|ENCRYPTED_LENGTH_TOO_LONG/;
+const NOT_TLS_CODES =
+  /WRONG_VERSION_NUMBER|PACKET_LENGTH_TOO_LONG|UNKNOWN_PROTOCOL|HTTP_REQUEST|RECORD_LENGTH_MISMATCH|BAD_RECORD_TYPE|RECORD_LAYER_FAILURE|UNEXPECTED_RECORD|BAD_PACKET_LENGTH|ENCRYPTED_LENGTH_TOO_LONG/;
 
 /** Maps an error seen during a TLS handshake to a stable code. */
 export function handshakeError(err: unknown, where: string): EngineError {
@@ -42,25 +49,51 @@ export function handshakeError(err: unknown, where: string): EngineError {
   const e = err as NodeJS.ErrnoException;
   const code = e?.code ?? '';
   const message = `${where}: ${e?.message ?? String(err)}`;
-  if (NOT_TLS_CODES.test(code) || NOT_TLS_CODES.test(e?.message?.toUpperCase().replace(/ /g, '_') ?? '')) return new EngineError('NOT_TLS', message, { cause: err });
-  if (code === 'ECONNRESET' || code === 'EPIPE' || /disconnected before secure TLS connection/.test(e?.message ?? '')) return new EngineError('TLS_HANDSHAKE_INCOMPLETE', message, { cause: err });
-  if (/PROTOCOL_VERSION|UNSUPPORTED_PROTOCOL|NO_PROTOCOLS_AVAILABLE|NO_SHARED_CIPHER|NO_CIPHERS_AVAILABLE/.test(code)) return new EngineError('TLS_NO_COMMON_PROTOCOL', message, { cause: err });
-  if (/^ERR_OSSL_|^ERR_SSL_/.test(code) && /PEM|KEY_VALUES_MISMATCH|NO_START_LINE|BAD_BASE64|DECODER/.test(code)) return new EngineError('INVALID_CERTIFICATE', message, { cause: err });
+  if (NOT_TLS_CODES.test(code) || NOT_TLS_CODES.test(e?.message?.toUpperCase().replace(/ /g, '_') ?? ''))
+    return new EngineError('NOT_TLS', message, { cause: err });
+  if (
+    code === 'ECONNRESET' ||
+    code === 'EPIPE' ||
+    /disconnected before secure TLS connection/.test(e?.message ?? '')
+  )
+    return new EngineError('TLS_HANDSHAKE_INCOMPLETE', message, { cause: err });
+  if (
+    /PROTOCOL_VERSION|UNSUPPORTED_PROTOCOL|NO_PROTOCOLS_AVAILABLE|NO_SHARED_CIPHER|NO_CIPHERS_AVAILABLE/.test(
+      code,
+    )
+  )
+    return new EngineError('TLS_NO_COMMON_PROTOCOL', message, { cause: err });
+  if (
+    /^ERR_OSSL_|^ERR_SSL_/.test(code) &&
+    /PEM|KEY_VALUES_MISMATCH|NO_START_LINE|BAD_BASE64|DECODER/.test(code)
+  )
+    return new EngineError('INVALID_CERTIFICATE', message, { cause: err });
   const mapped = toEngineError(err, where);
-  return mapped.code === 'INTERNAL' && code.startsWith('ERR_') ? new EngineError('TLS_ERROR', message, { cause: err }) : mapped;
+  return mapped.code === 'INTERNAL' && code.startsWith('ERR_')
+    ? new EngineError('TLS_ERROR', message, { cause: err })
+    : mapped;
 }
 
 /** One context for all connections of an inspection: parsing ~150 roots per connection would dominate. */
 export function secureContextFor(ca: string[], certPem?: string, keyPem?: string): SecureContext {
-  if ((certPem === undefined) !== (keyPem === undefined)) throw new EngineError('INVALID_CERTIFICATE', 'a client certificate needs both the certificate and its private key');
+  if ((certPem === undefined) !== (keyPem === undefined))
+    throw new EngineError(
+      'INVALID_CERTIFICATE',
+      'a client certificate needs both the certificate and its private key',
+    );
   try {
     return createSecureContext({ ca, cert: certPem, key: keyPem, minVersion: 'TLSv1' });
   } catch (err) {
-    throw new EngineError('INVALID_CERTIFICATE', `client certificate: ${(err as Error).message}`, { cause: err });
+    throw new EngineError('INVALID_CERTIFICATE', `client certificate: ${(err as Error).message}`, {
+      cause: err,
+    });
   }
 }
 
-export async function resolveHost(host: string, timeoutMs: number): Promise<{ address: string; ms?: number }> {
+export async function resolveHost(
+  host: string,
+  timeoutMs: number,
+): Promise<{ address: string; ms?: number }> {
   if (isIP(host)) return { address: host };
   const t0 = performance.now();
   let timer: NodeJS.Timeout | undefined;
@@ -68,7 +101,10 @@ export async function resolveHost(host: string, timeoutMs: number): Promise<{ ad
     const r = await Promise.race([
       lookup(host),
       new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new EngineError('TIMEOUT', `resolving ${host}: no answer within ${timeoutMs} ms`)), timeoutMs);
+        timer = setTimeout(
+          () => reject(new EngineError('TIMEOUT', `resolving ${host}: no answer within ${timeoutMs} ms`)),
+          timeoutMs,
+        );
       }),
     ]);
     return { address: r.address, ms: performance.now() - t0 };
@@ -79,7 +115,12 @@ export async function resolveHost(host: string, timeoutMs: number): Promise<{ ad
   }
 }
 
-export async function connectTls(t: HandshakeTarget, address: string, extra: Partial<ConnectionOptions> = {}, signal?: AbortSignal): Promise<Connected> {
+export async function connectTls(
+  t: HandshakeTarget,
+  address: string,
+  extra: Partial<ConnectionOptions> = {},
+  signal?: AbortSignal,
+): Promise<Connected> {
   const t0 = performance.now();
   const raw: Socket = await connectSocket(address, t.port, t.connectTimeoutMs, signal);
   const connectMs = performance.now() - t0;
@@ -88,7 +129,13 @@ export async function connectTls(t: HandshakeTarget, address: string, extra: Par
   if (t.starttls) {
     const s0 = performance.now();
     try {
-      transcript = (await startTls(raw, t.starttls, { timeoutMs: t.timeoutMs, maxReplyBytes: t.starttlsMaxReplyBytes, clientName: 'wirelab.invalid' })).transcript;
+      transcript = (
+        await startTls(raw, t.starttls, {
+          timeoutMs: t.timeoutMs,
+          maxReplyBytes: t.starttlsMaxReplyBytes,
+          clientName: 'wirelab.invalid',
+        })
+      ).transcript;
     } catch (err) {
       raw.destroy();
       throw err;
@@ -120,7 +167,12 @@ export async function connectTls(t: HandshakeTarget, address: string, extra: Par
     const timer = setTimeout(() => {
       cleanup();
       socket.destroy();
-      reject(new EngineError('TIMEOUT', `TLS handshake with ${t.host}:${t.port}: not finished within ${t.timeoutMs} ms`));
+      reject(
+        new EngineError(
+          'TIMEOUT',
+          `TLS handshake with ${t.host}:${t.port}: not finished within ${t.timeoutMs} ms`,
+        ),
+      );
     }, t.timeoutMs);
     const onAbort = () => {
       cleanup();
@@ -145,7 +197,15 @@ export async function connectTls(t: HandshakeTarget, address: string, extra: Par
       socket.on('error', () => {
         // after the handshake, errors surface through the reads that wait for them
       });
-      resolve({ socket, address, connectMs, starttlsMs, handshakeMs: performance.now() - h0, ocsp, transcript });
+      resolve({
+        socket,
+        address,
+        connectMs,
+        starttlsMs,
+        handshakeMs: performance.now() - h0,
+        ocsp,
+        transcript,
+      });
     });
     socket.once('error', onError);
     signal?.addEventListener('abort', onAbort, { once: true });
@@ -159,7 +219,12 @@ export interface HttpHead {
 }
 
 /** Sends HEAD / and reads the response head (bounded) for the Strict-Transport-Security header. */
-export function httpHead(socket: TLSSocket, host: string, timeoutMs: number, maxBytes: number): Promise<HttpHead> {
+export function httpHead(
+  socket: TLSSocket,
+  host: string,
+  timeoutMs: number,
+  maxBytes: number,
+): Promise<HttpHead> {
   return new Promise((resolve) => {
     let buf = Buffer.alloc(0);
     const finish = (r: HttpHead) => {
@@ -180,18 +245,29 @@ export function httpHead(socket: TLSSocket, host: string, timeoutMs: number, max
     const onData = (chunk: Buffer) => {
       buf = Buffer.concat([buf, chunk]);
       if (buf.includes('\r\n\r\n')) finish(parse());
-      else if (buf.length > maxBytes) finish({ ...parse(), error: `response head longer than ${maxBytes} bytes` });
+      else if (buf.length > maxBytes)
+        finish({ ...parse(), error: `response head longer than ${maxBytes} bytes` });
     };
-    const onClose = () => finish(buf.length > 0 ? parse() : { error: 'the server closed the connection without an HTTP answer' });
-    const timer = setTimeout(() => finish(buf.length > 0 ? parse() : { error: `no HTTP answer within ${timeoutMs} ms` }), timeoutMs);
+    const onClose = () =>
+      finish(buf.length > 0 ? parse() : { error: 'the server closed the connection without an HTTP answer' });
+    const timer = setTimeout(
+      () => finish(buf.length > 0 ? parse() : { error: `no HTTP answer within ${timeoutMs} ms` }),
+      timeoutMs,
+    );
     socket.on('data', onData);
     socket.once('close', onClose);
     const hostHeader = isIP(host) === 6 ? `[${host}]` : host;
-    socket.write(`HEAD / HTTP/1.1\r\nHost: ${hostHeader}\r\nUser-Agent: Wirelab-TLS-Inspector\r\nAccept: */*\r\nConnection: close\r\n\r\n`);
+    socket.write(
+      `HEAD / HTTP/1.1\r\nHost: ${hostHeader}\r\nUser-Agent: Wirelab-TLS-Inspector\r\nAccept: */*\r\nConnection: close\r\n\r\n`,
+    );
   });
 }
 
-export function parseHsts(header: string | undefined): { maxAgeSeconds?: number; includeSubDomains?: boolean; preload?: boolean } {
+export function parseHsts(header: string | undefined): {
+  maxAgeSeconds?: number;
+  includeSubDomains?: boolean;
+  preload?: boolean;
+} {
   if (!header) return {};
   const maxAge = /max-age\s*=\s*"?(\d+)"?/i.exec(header);
   return {

@@ -48,7 +48,11 @@ export class TlsHistory {
     const keep = new Set(entries.slice(0, this.maxReports).map((e) => e.id));
     const reports: Record<string, TlsReport> = { [report.id]: report };
     for (const [id, r] of Object.entries(doc.reports)) if (keep.has(id) && id !== report.id) reports[id] = r;
-    const next = { version: 1 as const, entries: entries.map((e) => ({ ...e, hasReport: keep.has(e.id) })), reports };
+    const next = {
+      version: 1 as const,
+      entries: entries.map((e) => ({ ...e, hasReport: keep.has(e.id) })),
+      reports,
+    };
     this.file.save(next);
     this.doc = next;
   }

@@ -24,7 +24,16 @@ import { HandshakeBudget } from './budget';
 import { describeCertificate, type ParsedCertificate } from './certs';
 import { buildSuiteTable, type CipherSuite, type SuiteTable } from './cipher-suites';
 import { computeGrade } from './grade';
-import { connectTls, handshakeError, httpHead, parseHsts, resolveHost, secureContextFor, waitForSession, type HandshakeTarget } from './handshake';
+import {
+  connectTls,
+  handshakeError,
+  httpHead,
+  parseHsts,
+  resolveHost,
+  secureContextFor,
+  waitForSession,
+  type HandshakeTarget,
+} from './handshake';
 import { TlsHistory } from './history';
 import { parseOcspResponse } from './ocsp';
 import { withHello, type ProbeContext } from './probes';
@@ -47,6 +56,7 @@ export interface TlsInspectorOptions {
   maxCertificates: number;
   expiryWarningDays: number;
   httpTimeoutMs: number;
+  ticketWaitMs: number;
   maxHttpHeadBytes: number;
   maxCaFileBytes: number;
   starttlsMaxReplyBytes: number;
@@ -60,14 +70,22 @@ export const TLS_INSPECTOR_DEFAULTS: TlsInspectorOptions = {
   maxCertificates: TLS_DEFAULTS.maxCertificates,
   expiryWarningDays: TLS_DEFAULTS.expiryWarningDays,
   httpTimeoutMs: TLS_DEFAULTS.httpTimeoutMs,
+  ticketWaitMs: TLS_DEFAULTS.ticketWaitMs,
   maxHttpHeadBytes: TLS_DEFAULTS.maxHttpHeadBytes,
   maxCaFileBytes: TLS_DEFAULTS.maxCaFileBytes,
   starttlsMaxReplyBytes: TLS_DEFAULTS.starttlsMaxReplyBytes,
 };
 
 /** host, host:port, [v6], [v6]:port, bare v6. */
-export function parseTarget(target: string, port: number | undefined, fallbackPort: number): { host: string; port: number } {
-  const t = target.trim().replace(/^[a-z]+:\/\//i, '').replace(/\/.*$/, '');
+export function parseTarget(
+  target: string,
+  port: number | undefined,
+  fallbackPort: number,
+): { host: string; port: number } {
+  const t = target
+    .trim()
+    .replace(/^[a-z]+:\/\//i, '')
+    .replace(/\/.*$/, '');
   let host = t;
   let p: number | undefined;
   const bracket = /^\[([^\]]+)\](?::(\d+))?$/.exec(t);
@@ -82,12 +100,24 @@ export function parseTarget(target: string, port: number | undefined, fallbackPo
   }
   if (!host) throw new EngineError('INVALID_INPUT', 'host is required');
   const finalPort = port ?? p ?? fallbackPort;
-  if (!Number.isInteger(finalPort) || finalPort < 1 || finalPort > 65535) throw new EngineError('PORT_OUT_OF_RANGE', `port ${finalPort} is not 1..65535`);
+  if (!Number.isInteger(finalPort) || finalPort < 1 || finalPort > 65535)
+    throw new EngineError('PORT_OUT_OF_RANGE', `port ${finalPort} is not 1..65535`);
   return { host, port: finalPort };
 }
 
 function suiteInfo(s: CipherSuite): TlsReport['handshake']['cipher'] {
-  return { code: s.code, hex: s.hex, name: s.name, openssl: s.openssl, kx: s.kx, auth: s.auth, cipher: s.cipher, bits: s.bits, strength: s.strength, forwardSecret: s.forwardSecret };
+  return {
+    code: s.code,
+    hex: s.hex,
+    name: s.name,
+    openssl: s.openssl,
+    kx: s.kx,
+    auth: s.auth,
+    cipher: s.cipher,
+    bits: s.bits,
+    strength: s.strength,
+    forwardSecret: s.forwardSecret,
+  };
 }
 
 function peerChainFromRuntime(socket: TLSSocket): Uint8Array[] {
@@ -115,7 +145,9 @@ export class TlsInspector extends TypedEmitter<TlsEvent> {
   constructor(options: Partial<TlsInspectorOptions> = {}) {
     super();
     this.options = { ...TLS_INSPECTOR_DEFAULTS, ...options };
-    this.store = this.options.historyFile ? new TlsHistory(this.options.historyFile, this.options.historyEntries, this.options.historyReports) : undefined;
+    this.store = this.options.historyFile
+      ? new TlsHistory(this.options.historyFile, this.options.historyEntries, this.options.historyReports)
+      : undefined;
   }
 
   private table(): SuiteTable {
@@ -126,12 +158,22 @@ export class TlsInspector extends TypedEmitter<TlsEvent> {
   async inspect(input: TlsInspectOptions): Promise<TlsReport> {
     if (this.closed) throw new EngineError('NOT_SUPPORTED', 'the inspector is closed');
     const session = input.session ?? this.ids.next();
-    if (this.running.has(session)) throw new EngineError('INVALID_INPUT', `inspection ${session} is already running`);
+    if (this.running.has(session))
+      throw new EngineError('INVALID_INPUT', `inspection ${session} is already running`);
     const ac = new AbortController();
     this.running.set(session, ac);
     try {
       const report = await this.run(input, session, ac.signal);
-      this.emit({ engine: 'tls', type: 'finished', session, at: Date.now(), host: report.host, port: report.port, grade: report.grade.grade, problemCount: report.problemCount });
+      this.emit({
+        engine: 'tls',
+        type: 'finished',
+        session,
+        at: Date.now(),
+        host: report.host,
+        port: report.port,
+        grade: report.grade.grade,
+        problemCount: report.problemCount,
+      });
       return report;
     } catch (err) {
       const e = ac.signal.aborted ? new EngineError('CANCELLED', 'inspection cancelled') : toEngineError(err);
@@ -146,11 +188,18 @@ export class TlsInspector extends TypedEmitter<TlsEvent> {
     const o = this.options;
     const started = Date.now();
     const t0 = performance.now();
-    const { host, port } = parseTarget(input.target, input.port, input.starttls ? STARTTLS_DEFAULT_PORTS[input.starttls] : TLS_DEFAULTS.port);
+    const { host, port } = parseTarget(
+      input.target,
+      input.port,
+      input.starttls ? STARTTLS_DEFAULT_PORTS[input.starttls] : TLS_DEFAULTS.port,
+    );
     const sni = input.noSni ? undefined : input.sni || (isIP(host) ? undefined : host);
     const checkedName = input.sni || host;
-    const progress = (phase: Extract<TlsEvent, { type: 'progress' }>['phase'], detail: string, handshakes = 0) =>
-      this.emit({ engine: 'tls', type: 'progress', session, at: Date.now(), phase, handshakes, detail });
+    const progress = (
+      phase: Extract<TlsEvent, { type: 'progress' }>['phase'],
+      detail: string,
+      handshakes = 0,
+    ) => this.emit({ engine: 'tls', type: 'progress', session, at: Date.now(), phase, handshakes, detail });
 
     // Bad CA files fail before any traffic.
     const userCas = loadUserCas(input.caFiles, input.caPem, o.maxCaFileBytes);
@@ -166,7 +215,11 @@ export class TlsInspector extends TypedEmitter<TlsEvent> {
       servername: sni,
       alpn: input.alpn,
       starttls: input.starttls,
-      secureContext: secureContextFor([...tls.rootCertificates, ...userCas.map((c) => c.info.pem)], input.clientCertPem, input.clientKeyPem),
+      secureContext: secureContextFor(
+        [...tls.rootCertificates, ...userCas.map((c) => c.info.pem)],
+        input.clientCertPem,
+        input.clientKeyPem,
+      ),
       connectTimeoutMs: Math.min(o.connectTimeoutMs, input.timeoutMs),
       timeoutMs: input.timeoutMs,
       starttlsMaxReplyBytes: o.starttlsMaxReplyBytes,
@@ -175,9 +228,21 @@ export class TlsInspector extends TypedEmitter<TlsEvent> {
     const rt = await this.runtimeHandshake(input, target, resolved, sni, signal, progress);
     const handshake = rt.handshake;
 
-    const budget = new HandshakeBudget(input.scanConcurrency, input.scanRatePerSecond, input.scanMaxHandshakes, signal);
+    const budget = new HandshakeBudget(
+      input.scanConcurrency,
+      input.scanRatePerSecond,
+      input.scanMaxHandshakes,
+      signal,
+    );
     const ctx: ProbeContext = {
-      target: { host: resolved.address, port, starttls: input.starttls, connectTimeoutMs: target.connectTimeoutMs, maxBytes: o.probeMaxBytes, starttlsMaxReplyBytes: o.starttlsMaxReplyBytes },
+      target: {
+        host: resolved.address,
+        port,
+        starttls: input.starttls,
+        connectTimeoutMs: target.connectTimeoutMs,
+        maxBytes: o.probeMaxBytes,
+        starttlsMaxReplyBytes: o.starttlsMaxReplyBytes,
+      },
       timeoutMs: input.probeTimeoutMs,
       budget,
       signal,
@@ -200,9 +265,15 @@ export class TlsInspector extends TypedEmitter<TlsEvent> {
           handshake.cipherOpenssl = first.openssl ?? first.name;
         }
       }
-      if (raw.clientCertificateRequested !== undefined) handshake.clientCertificateRequested = raw.clientCertificateRequested;
+      if (raw.clientCertificateRequested !== undefined)
+        handshake.clientCertificateRequested = raw.clientCertificateRequested;
       scan = {
-        versions: raw.versions.map((v) => ({ version: v.version, supported: v.supported, suites: v.suites.map((s) => suiteInfo(s) as NonNullable<ReturnType<typeof suiteInfo>>), serverPreference: v.serverPreference })),
+        versions: raw.versions.map((v) => ({
+          version: v.version,
+          supported: v.supported,
+          suites: v.suites.map((s) => suiteInfo(s) as NonNullable<ReturnType<typeof suiteInfo>>),
+          serverPreference: v.serverPreference,
+        })),
         sslv2Ciphers: raw.sslv2Ciphers,
         groups: raw.groups,
         groupsVersion: raw.groupsVersion,
@@ -214,12 +285,20 @@ export class TlsInspector extends TypedEmitter<TlsEvent> {
     } else {
       // One cleartext TLS ≤ 1.2 handshake shows the chain in wire order and whether a client certificate is asked for.
       try {
-        const legacy = this.table().all.filter((s) => !s.tls13).map((s) => s.code);
-        const version = handshake.protocol === 'TLSv1' || handshake.protocol === 'TLSv1.1' || handshake.protocol === 'SSLv3' ? handshake.protocol : 'TLSv1.2';
+        const legacy = this.table()
+          .all.filter((s) => !s.tls13)
+          .map((s) => s.code);
+        const version =
+          handshake.protocol === 'TLSv1' || handshake.protocol === 'TLSv1.1' || handshake.protocol === 'SSLv3'
+            ? handshake.protocol
+            : 'TLSv1.2';
         const got = await withHello(ctx, { version, suites: legacy, sni }, 'done', (out) => {
           if (out.kind !== 'hello') return undefined;
           const cert = out.stream.message(HandshakeType.certificate);
-          return { chain: cert ? parseCertificateMessage(cert.body) : undefined, requested: out.stream.message(HandshakeType.certificateRequest) !== undefined };
+          return {
+            chain: cert ? parseCertificateMessage(cert.body) : undefined,
+            requested: out.stream.message(HandshakeType.certificateRequest) !== undefined,
+          };
         });
         wireChain = got?.chain;
         if (got) handshake.clientCertificateRequested = got.requested;
@@ -243,10 +322,16 @@ export class TlsInspector extends TypedEmitter<TlsEvent> {
       try {
         parsed.push(describeCertificate(der));
       } catch (err) {
-        throw new EngineError('TLS_ERROR', `the server sent a certificate that cannot be parsed: ${(err as Error).message}`);
+        throw new EngineError(
+          'TLS_ERROR',
+          `the server sent a certificate that cannot be parsed: ${(err as Error).message}`,
+        );
       }
     }
-    const validation = { ...validateChain(parsed, store, { hostname: checkedName, expiryWarningDays: o.expiryWarningDays }), runtimeVerdict: rt.runtimeVerdict };
+    const validation = {
+      ...validateChain(parsed, store, { hostname: checkedName, expiryWarningDays: o.expiryWarningDays }),
+      runtimeVerdict: rt.runtimeVerdict,
+    };
     if (handshake.timings) handshake.timings.totalMs = performance.now() - t0;
     const grade = computeGrade({ handshake, problems: validation.problems, scan });
     const vulnerable = scan?.weaknesses.filter((w) => w.status === 'vulnerable').length ?? 0;
@@ -289,9 +374,17 @@ export class TlsInspector extends TypedEmitter<TlsEvent> {
       first = await connectTls(target, resolved.address, {}, signal);
     } catch (err) {
       const e = handshakeError(err, `TLS handshake with ${host}:${port}`);
-      if (!input.scan || signal.aborted || (e.code !== 'TLS_NO_COMMON_PROTOCOL' && e.code !== 'TLS_ERROR')) throw e;
+      if (!input.scan || signal.aborted || (e.code !== 'TLS_NO_COMMON_PROTOCOL' && e.code !== 'TLS_ERROR'))
+        throw e;
       return {
-        handshake: { protocol: 'none', cipherOpenssl: '', sni, resolvedAddress: resolved.address, ocsp: { present: false }, runtimeError: `${e.code}: ${e.message}` },
+        handshake: {
+          protocol: 'none',
+          cipherOpenssl: '',
+          sni,
+          resolvedAddress: resolved.address,
+          ocsp: { present: false },
+          runtimeError: `${e.code}: ${e.message}`,
+        },
         runtimeChain: [],
         runtimeVerdict: `handshake refused by the runtime: ${e.message}`,
       };
@@ -301,34 +394,61 @@ export class TlsInspector extends TypedEmitter<TlsEvent> {
     let runtimeChain: Uint8Array[];
     let runtimeVerdict: string;
     let session1: Buffer | undefined;
+    let ticketIssued = false;
     try {
       const cipher = socket.getCipher();
-      const suite = this.table().byName(cipher.standardName ?? cipher.name) ?? this.table().byName(cipher.name);
+      const suite =
+        this.table().byName(cipher.standardName ?? cipher.name) ?? this.table().byName(cipher.name);
       const ek = socket.getEphemeralKeyInfo();
       const alpn = socket.alpnProtocol || undefined;
       runtimeChain = peerChainFromRuntime(socket);
-      runtimeVerdict = socket.authorized ? 'authorized' : String(socket.authorizationError ?? 'not authorized');
+      runtimeVerdict = socket.authorized
+        ? 'authorized'
+        : String(socket.authorizationError ?? 'not authorized');
       const leafSerial = runtimeChain[0] ? describeCertificate(runtimeChain[0]).info.serialNumber : undefined;
-      const ocsp = first.ocsp ? parseOcspResponse(new Uint8Array(first.ocsp), leafSerial) : { present: false };
-      const wantHttp = !input.starttls && (input.http === 'always' || (input.http === 'auto' && (port === 443 || port === 8443 || alpn === 'h2' || alpn === 'http/1.1')));
+      const ocsp = first.ocsp
+        ? parseOcspResponse(new Uint8Array(first.ocsp), leafSerial)
+        : { present: false };
+      const wantHttp =
+        !input.starttls &&
+        (input.http === 'always' ||
+          (input.http === 'auto' && (port === 443 || port === 8443 || alpn === 'h2' || alpn === 'http/1.1')));
       handshake = {
         protocol: socket.getProtocol() ?? 'unknown',
         cipher: suite ? suiteInfo(suite) : undefined,
         cipherOpenssl: cipher.name,
-        keyExchange: ek && 'type' in ek && ek.type ? { type: ek.type, name: ek.name, bits: ek.size } : undefined,
+        keyExchange:
+          ek && 'type' in ek && ek.type ? { type: ek.type, name: ek.name, bits: ek.size } : undefined,
         alpn,
         sni,
         resolvedAddress: resolved.address,
-        timings: { dnsMs: resolved.ms, connectMs: first.connectMs, starttlsMs: first.starttlsMs, handshakeMs: first.handshakeMs, totalMs: 0 },
+        timings: {
+          dnsMs: resolved.ms,
+          connectMs: first.connectMs,
+          starttlsMs: first.starttlsMs,
+          handshakeMs: first.handshakeMs,
+          totalMs: 0,
+        },
         ocsp,
         starttlsTranscript: first.transcript,
       };
       if (wantHttp && alpn !== 'h2') {
         progress('http', 'HEAD / for HSTS');
         const head = await httpHead(socket, host, o.httpTimeoutMs, o.maxHttpHeadBytes);
-        handshake.hsts = { probed: true, status: head.status, header: head.header, error: head.error, ...parseHsts(head.header) };
+        handshake.hsts = {
+          probed: true,
+          status: head.status,
+          header: head.header,
+          error: head.error,
+          ...parseHsts(head.header),
+        };
       } else if (!wantHttp) handshake.hsts = { probed: false };
-      if (input.resumption) session1 = await waitForSession(socket, o.httpTimeoutMs);
+      if (input.resumption) {
+        session1 = await waitForSession(socket, o.ticketWaitMs);
+        // TLS 1.3 resumes only from tickets; TLS 1.2 may use a ticket or a server-side session id.
+        ticketIssued =
+          socket.getProtocol() === 'TLSv1.3' ? session1 !== undefined : socket.getTLSTicket() !== undefined;
+      }
     } finally {
       socket.destroy();
     }
@@ -337,12 +457,24 @@ export class TlsInspector extends TypedEmitter<TlsEvent> {
       progress('resumption', session1 ? 'reconnecting with the session' : 'reconnecting');
       try {
         const needHttp = handshake.hsts === undefined;
-        const second = await connectTls(target, resolved.address, { session: session1, ...(needHttp ? { ALPNProtocols: ['http/1.1'] } : {}) }, signal);
+        const second = await connectTls(
+          target,
+          resolved.address,
+          { session: session1, ...(needHttp ? { ALPNProtocols: ['http/1.1'] } : {}) },
+          signal,
+        );
         try {
-          if (input.resumption) handshake.resumption = { tested: true, ticketIssued: session1 !== undefined, reused: second.socket.isSessionReused() };
+          if (input.resumption)
+            handshake.resumption = { tested: true, ticketIssued, reused: second.socket.isSessionReused() };
           if (needHttp) {
             const head = await httpHead(second.socket, host, o.httpTimeoutMs, o.maxHttpHeadBytes);
-            handshake.hsts = { probed: true, status: head.status, header: head.header, error: head.error, ...parseHsts(head.header) };
+            handshake.hsts = {
+              probed: true,
+              status: head.status,
+              header: head.header,
+              error: head.error,
+              ...parseHsts(head.header),
+            };
           }
         } finally {
           second.socket.destroy();
@@ -350,7 +482,13 @@ export class TlsInspector extends TypedEmitter<TlsEvent> {
       } catch (err) {
         if (signal.aborted) throw err;
         const e = handshakeError(err, 'second connection');
-        if (input.resumption) handshake.resumption = { tested: true, ticketIssued: session1 !== undefined, reused: false, error: `${e.code}: ${e.message}` };
+        if (input.resumption)
+          handshake.resumption = {
+            tested: true,
+            ticketIssued,
+            reused: false,
+            error: `${e.code}: ${e.message}`,
+          };
         if (handshake.hsts === undefined) handshake.hsts = { probed: true, error: `${e.code}: ${e.message}` };
       }
     }
@@ -364,7 +502,11 @@ export class TlsInspector extends TypedEmitter<TlsEvent> {
   }
 
   async request(input: In<'request'>): Promise<z.output<(typeof tlsContract)['request']['output']>> {
-    const { host, port } = parseTarget(input.target, input.port, input.starttls ? STARTTLS_DEFAULT_PORTS[input.starttls] : TLS_DEFAULTS.port);
+    const { host, port } = parseTarget(
+      input.target,
+      input.port,
+      input.starttls ? STARTTLS_DEFAULT_PORTS[input.starttls] : TLS_DEFAULTS.port,
+    );
     const hostHeader = isIP(host) === 6 ? `[${host}]` : host;
     const text = input.data ?? `GET / HTTP/1.1\r\nHost: ${hostHeader}\r\nConnection: close\r\n\r\n`;
     const encoded = encodePayload(text, input.encoding);
@@ -390,7 +532,10 @@ export class TlsInspector extends TypedEmitter<TlsEvent> {
       const chunks: Buffer[] = [];
       let size = 0;
       let truncated = false;
+      let finished = false;
       const finish = (closedBy: 'server' | 'timeout' | 'limit') => {
+        if (finished) return;
+        finished = true;
         clearTimeout(timer);
         socket.off('data', onData);
         socket.destroy();
@@ -427,7 +572,8 @@ export class TlsInspector extends TypedEmitter<TlsEvent> {
   async exportReport(input: In<'exportReport'>): Promise<{ text: string; fileName: string; mime: string }> {
     const r = input.report;
     const base = `tls-${r.host.replace(/[^a-z0-9.-]/gi, '_')}-${r.port}-${new Date(r.at).toISOString().slice(0, 19).replace(/[:T]/g, '-')}`;
-    if (input.format === 'json') return { text: `${JSON.stringify(r, null, 2)}\n`, fileName: `${base}.json`, mime: 'application/json' };
+    if (input.format === 'json')
+      return { text: `${JSON.stringify(r, null, 2)}\n`, fileName: `${base}.json`, mime: 'application/json' };
     return { text: reportToMarkdown(r), fileName: `${base}.md`, mime: 'text/markdown' };
   }
 

@@ -16,7 +16,10 @@ export interface OcspSummary {
 }
 
 function hex(buf: ArrayBuffer): string {
-  return Buffer.from(buf).toString('hex').toUpperCase().replace(/^(00)+(?=.)/, '');
+  return Buffer.from(buf)
+    .toString('hex')
+    .toUpperCase()
+    .replace(/^(00)+(?=.)/, '');
 }
 
 export function parseOcspResponse(der: Uint8Array, leafSerialHex?: string): OcspSummary {
@@ -24,13 +27,22 @@ export function parseOcspResponse(der: Uint8Array, leafSerialHex?: string): Ocsp
   try {
     const resp = AsnConvert.parse(der, OCSPResponse);
     const responseStatus = OCSPResponseStatus[resp.responseStatus] ?? String(resp.responseStatus);
-    if (resp.responseStatus !== OCSPResponseStatus.successful || !resp.responseBytes) return { present: true, responseStatus };
-    if (resp.responseBytes.responseType !== id_pkix_ocsp_basic) return { present: true, responseStatus, error: `response type ${resp.responseBytes.responseType}` };
+    if (resp.responseStatus !== OCSPResponseStatus.successful || !resp.responseBytes)
+      return { present: true, responseStatus };
+    if (resp.responseBytes.responseType !== id_pkix_ocsp_basic)
+      return { present: true, responseStatus, error: `response type ${resp.responseBytes.responseType}` };
     const basic = AsnConvert.parse(resp.responseBytes.response, BasicOCSPResponse);
     const data = basic.tbsResponseData;
     const wanted = leafSerialHex?.toUpperCase().replace(/^(00)+(?=.)/, '');
-    const single = data.responses.find((r) => !wanted || hex(r.certID.serialNumber) === wanted) ?? data.responses[0];
-    if (!single) return { present: true, responseStatus, producedAt: data.producedAt.toISOString(), error: 'no single response' };
+    const single =
+      data.responses.find((r) => !wanted || hex(r.certID.serialNumber) === wanted) ?? data.responses[0];
+    if (!single)
+      return {
+        present: true,
+        responseStatus,
+        producedAt: data.producedAt.toISOString(),
+        error: 'no single response',
+      };
     const st = single.certStatus;
     const certStatus = st.revoked ? 'revoked' : st.good !== undefined ? 'good' : 'unknown';
     return {
@@ -41,7 +53,10 @@ export function parseOcspResponse(der: Uint8Array, leafSerialHex?: string): Ocsp
       thisUpdate: single.thisUpdate.toISOString(),
       nextUpdate: single.nextUpdate?.toISOString(),
       revokedAt: st.revoked?.revocationTime.toISOString(),
-      error: wanted && hex(single.certID.serialNumber) !== wanted ? 'the stapled response is for another certificate' : undefined,
+      error:
+        wanted && hex(single.certID.serialNumber) !== wanted
+          ? 'the stapled response is for another certificate'
+          : undefined,
     };
   } catch (err) {
     return { present: true, error: `unreadable OCSP response: ${(err as Error).message}` };

@@ -51,7 +51,8 @@ export function classify(stream: ServerStream, waited: string): HelloOutcome {
     try {
       return { kind: 'hello', hello: parseServerHello(sh.body), stream };
     } catch (err) {
-      if (err instanceof WireFormatError) throw new EngineError('NOT_TLS', `malformed ServerHello: ${err.message}`);
+      if (err instanceof WireFormatError)
+        throw new EngineError('NOT_TLS', `malformed ServerHello: ${err.message}`);
       throw err;
     }
   }
@@ -75,8 +76,16 @@ export async function withHello<T>(
     try {
       conn.send(buildClientHello(spec));
       const waited = await conn.wait((s) => flightComplete(s, until), ctx.timeoutMs);
-      if (waited === 'not-tls') throw new EngineError('NOT_TLS', `${ctx.target.host}:${ctx.target.port} answered with bytes that are not TLS`);
-      if (waited === 'overflow') throw new EngineError('LIMIT_EXCEEDED', `server sent more than ${ctx.target.maxBytes} bytes in its first flight`);
+      if (waited === 'not-tls')
+        throw new EngineError(
+          'NOT_TLS',
+          `${ctx.target.host}:${ctx.target.port} answered with bytes that are not TLS`,
+        );
+      if (waited === 'overflow')
+        throw new EngineError(
+          'LIMIT_EXCEEDED',
+          `server sent more than ${ctx.target.maxBytes} bytes in its first flight`,
+        );
       return await then(classify(conn.stream, waited), conn);
     } finally {
       conn.close();
@@ -84,6 +93,10 @@ export async function withHello<T>(
   });
 }
 
-export function helloProbe(ctx: ProbeContext, spec: HelloSpec, until: ReadUntil = 'hello'): Promise<HelloOutcome> {
+export function helloProbe(
+  ctx: ProbeContext,
+  spec: HelloSpec,
+  until: ReadUntil = 'hello',
+): Promise<HelloOutcome> {
   return withHello(ctx, spec, until, (o) => o);
 }

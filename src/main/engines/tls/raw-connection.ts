@@ -22,7 +22,10 @@ export class RawConnection {
   private closed = false;
   private waiter: (() => void) | undefined;
 
-  private constructor(private readonly socket: Socket, maxBytes: number) {
+  private constructor(
+    private readonly socket: Socket,
+    maxBytes: number,
+  ) {
     this.stream = new ServerStream(maxBytes);
     socket.on('data', (chunk: Buffer) => {
       this.stream.push(chunk);
@@ -41,7 +44,11 @@ export class RawConnection {
     const socket = await connectSocket(target.host, target.port, target.connectTimeoutMs, signal);
     try {
       if (target.starttls) {
-        await startTls(socket, target.starttls, { timeoutMs: target.connectTimeoutMs, maxReplyBytes: target.starttlsMaxReplyBytes, clientName: 'wirelab.invalid' });
+        await startTls(socket, target.starttls, {
+          timeoutMs: target.connectTimeoutMs,
+          maxReplyBytes: target.starttlsMaxReplyBytes,
+          clientName: 'wirelab.invalid',
+        });
       }
     } catch (err) {
       socket.destroy();
@@ -89,7 +96,12 @@ export class RawConnection {
   }
 }
 
-export function connectSocket(host: string, port: number, timeoutMs: number, signal?: AbortSignal): Promise<Socket> {
+export function connectSocket(
+  host: string,
+  port: number,
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<Socket> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(new EngineError('CANCELLED', 'cancelled'));
     const socket = connect({ host, port });

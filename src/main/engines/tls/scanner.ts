@@ -51,12 +51,22 @@ function legacySuites(table: SuiteTable): number[] {
   return table.all.filter((s) => !s.tls13).map((s) => s.code);
 }
 
-async function eliminate(ctx: ProbeContext, table: SuiteTable, version: ScanVersion, sni: string | undefined): Promise<VersionResult> {
+async function eliminate(
+  ctx: ProbeContext,
+  table: SuiteTable,
+  version: ScanVersion,
+  sni: string | undefined,
+): Promise<VersionResult> {
   const tls13 = version === 'TLSv1.3';
   let remaining = tls13 ? table.all.filter((s) => s.tls13).map((s) => s.code) : legacySuites(table);
   const chosen: number[] = [];
   for (let i = 0; i < 400 && remaining.length > 0; i++) {
-    const outcome = await helloProbe(ctx, { version, suites: remaining, sni, keyShareGroups: [0x001d, 0x0017] });
+    const outcome = await helloProbe(ctx, {
+      version,
+      suites: remaining,
+      sni,
+      keyShareGroups: [0x001d, 0x0017],
+    });
     if (outcome.kind !== 'hello' || outcome.hello.negotiatedVersion !== VERSION_CODES[version]) break;
     const suite = outcome.hello.suite;
     if (!remaining.includes(suite)) break; // a server choosing what was not offered: stop, do not loop
@@ -77,7 +87,13 @@ async function scanGroups13(ctx: ProbeContext, sni: string | undefined): Promise
   let remaining = NAMED_GROUPS.map((g) => g.code);
   const found: number[] = [];
   for (let i = 0; i < NAMED_GROUPS.length && remaining.length > 0; i++) {
-    const o = await helloProbe(ctx, { version: 'TLSv1.3', suites: [0x1301, 0x1302, 0x1303, 0x1304, 0x1305], sni, groups: remaining, keyShareGroups: [] });
+    const o = await helloProbe(ctx, {
+      version: 'TLSv1.3',
+      suites: [0x1301, 0x1302, 0x1303, 0x1304, 0x1305],
+      sni,
+      groups: remaining,
+      keyShareGroups: [],
+    });
     const g = o.kind === 'hello' ? o.hello.keyShareGroup : undefined;
     if (g === undefined || !remaining.includes(g)) break;
     found.push(g);
@@ -86,7 +102,12 @@ async function scanGroups13(ctx: ProbeContext, sni: string | undefined): Promise
   return found;
 }
 
-async function scanGroups12(ctx: ProbeContext, version: ScanVersion, ecdheSuites: number[], sni: string | undefined): Promise<number[]> {
+async function scanGroups12(
+  ctx: ProbeContext,
+  version: ScanVersion,
+  ecdheSuites: number[],
+  sni: string | undefined,
+): Promise<number[]> {
   let remaining = NAMED_GROUPS.filter((g) => !g.pq && g.code < 0x0100).map((g) => g.code);
   const found: number[] = [];
   for (let i = 0; i < NAMED_GROUPS.length && remaining.length > 0; i++) {
@@ -107,10 +128,15 @@ async function probeSslv2(ctx: ProbeContext): Promise<string[]> {
     const conn = await RawConnection.open(ctx.target, ctx.signal);
     try {
       conn.send(buildSslv2ClientHello(SSLV2_CIPHER_SPECS.map((c) => c.code)));
-      await conn.wait((s) => s.sslv2 !== undefined || s.alerts.length > 0 || s.records.length > 0, ctx.timeoutMs);
+      await conn.wait(
+        (s) => s.sslv2 !== undefined || s.alerts.length > 0 || s.records.length > 0,
+        ctx.timeoutMs,
+      );
       const reply = conn.stream.sslv2;
       if (!reply) return [];
-      const names = reply.cipherSpecs.map((c) => SSLV2_CIPHER_SPECS.find((s) => s.code === c)?.name ?? `0x${c.toString(16)}`);
+      const names = reply.cipherSpecs.map(
+        (c) => SSLV2_CIPHER_SPECS.find((s) => s.code === c)?.name ?? `0x${c.toString(16)}`,
+      );
       return names.length > 0 ? names : ['(server hello without ciphers)'];
     } finally {
       conn.close();
@@ -130,7 +156,11 @@ export async function runScan(ctx: ProbeContext, table: SuiteTable, options: Sca
   const supported = versions.filter((v) => v.supported);
   if (supported.length === 0) {
     const v2 = await probeSslv2(ctx);
-    if (v2.length === 0) throw new EngineError('TLS_NO_COMMON_PROTOCOL', 'no protocol version from SSLv3 to TLS 1.3 was accepted');
+    if (v2.length === 0)
+      throw new EngineError(
+        'TLS_NO_COMMON_PROTOCOL',
+        'no protocol version from SSLv3 to TLS 1.3 was accepted',
+      );
     return { versions, sslv2Ciphers: v2, groups: [] };
   }
   const best12 = [...supported].reverse().find((v) => v.version !== 'TLSv1.3');
@@ -140,7 +170,11 @@ export async function runScan(ctx: ProbeContext, table: SuiteTable, options: Sca
 
   const [sslv2Ciphers, groupCodes, dhPrimeBits, chainProbe] = await Promise.all([
     probeSslv2(ctx),
-    tls13 ? scanGroups13(ctx, sni) : best12 && ecdhe.length > 0 ? scanGroups12(ctx, best12.version, ecdhe, sni) : Promise.resolve([]),
+    tls13
+      ? scanGroups13(ctx, sni)
+      : best12 && ecdhe.length > 0
+        ? scanGroups12(ctx, best12.version, ecdhe, sni)
+        : Promise.resolve([]),
     best12 && dhe.length > 0
       ? withHello(ctx, { version: best12.version, suites: dhe, sni }, 'done', (o) => {
           if (o.kind !== 'hello') return undefined;
@@ -149,18 +183,27 @@ export async function runScan(ctx: ProbeContext, table: SuiteTable, options: Sca
         })
       : Promise.resolve(undefined),
     best12
-      ? withHello(ctx, { version: best12.version, suites: best12.suites.map((s) => s.code), sni }, 'done', (o) => {
-          if (o.kind !== 'hello') return undefined;
-          const cert = o.stream.message(HandshakeType.certificate);
-          return { cert, requested: o.stream.message(HandshakeType.certificateRequest) !== undefined };
-        })
+      ? withHello(
+          ctx,
+          { version: best12.version, suites: best12.suites.map((s) => s.code), sni },
+          'done',
+          (o) => {
+            if (o.kind !== 'hello') return undefined;
+            const cert = o.stream.message(HandshakeType.certificate);
+            return { cert, requested: o.stream.message(HandshakeType.certificateRequest) !== undefined };
+          },
+        )
       : Promise.resolve(undefined),
   ]);
   options.onStep?.(`groups: ${groupCodes.length}`);
   return {
     versions,
     sslv2Ciphers,
-    groups: groupCodes.map((code) => ({ code, name: groupName(code), postQuantum: NAMED_GROUPS.find((g) => g.code === code)?.pq === true })),
+    groups: groupCodes.map((code) => ({
+      code,
+      name: groupName(code),
+      postQuantum: NAMED_GROUPS.find((g) => g.code === code)?.pq === true,
+    })),
     groupsVersion: tls13 ? 'TLSv1.3' : groupCodes.length > 0 ? best12?.version : undefined,
     dhPrimeBits,
     certificatesDer: chainProbe?.cert ? parseCertificateMessage(chainProbe.cert.body) : undefined,

@@ -6,7 +6,12 @@ import { EngineError } from '../common/errors';
 
 export type StartTlsProtocol = 'smtp' | 'imap' | 'pop3' | 'ftp';
 
-export const STARTTLS_DEFAULT_PORTS: Record<StartTlsProtocol, number> = { smtp: 25, imap: 143, pop3: 110, ftp: 21 };
+export const STARTTLS_DEFAULT_PORTS: Record<StartTlsProtocol, number> = {
+  smtp: 25,
+  imap: 143,
+  pop3: 110,
+  ftp: 21,
+};
 
 export interface StartTlsOptions {
   timeoutMs: number;
@@ -32,15 +37,37 @@ function readReply(socket: Socket, done: ReplyDone, opts: StartTlsOptions, what:
     };
     const onData = (chunk: Buffer) => {
       text += chunk.toString('latin1');
-      if (text.length > opts.maxReplyBytes) return fail(new EngineError('LIMIT_EXCEEDED', `STARTTLS ${what}: reply longer than ${opts.maxReplyBytes} bytes`));
+      if (text.length > opts.maxReplyBytes)
+        return fail(
+          new EngineError(
+            'LIMIT_EXCEEDED',
+            `STARTTLS ${what}: reply longer than ${opts.maxReplyBytes} bytes`,
+          ),
+        );
       if (done(text)) {
         cleanup();
         resolve(text);
       }
     };
-    const onClose = () => fail(new EngineError('STARTTLS_FAILED', `STARTTLS ${what}: server closed the connection; got ${JSON.stringify(text.slice(0, 200))}`));
-    const onError = (err: Error) => fail(new EngineError('CONNECTION_RESET', `STARTTLS ${what}: ${err.message}`));
-    const timer = setTimeout(() => fail(new EngineError('TIMEOUT', `STARTTLS ${what}: no complete reply within ${opts.timeoutMs} ms; got ${JSON.stringify(text.slice(0, 200))}`)), opts.timeoutMs);
+    const onClose = () =>
+      fail(
+        new EngineError(
+          'STARTTLS_FAILED',
+          `STARTTLS ${what}: server closed the connection; got ${JSON.stringify(text.slice(0, 200))}`,
+        ),
+      );
+    const onError = (err: Error) =>
+      fail(new EngineError('CONNECTION_RESET', `STARTTLS ${what}: ${err.message}`));
+    const timer = setTimeout(
+      () =>
+        fail(
+          new EngineError(
+            'TIMEOUT',
+            `STARTTLS ${what}: no complete reply within ${opts.timeoutMs} ms; got ${JSON.stringify(text.slice(0, 200))}`,
+          ),
+        ),
+      opts.timeoutMs,
+    );
     socket.on('data', onData);
     socket.once('close', onClose);
     socket.once('error', onError);
@@ -60,17 +87,30 @@ const lineDone: ReplyDone = (t) => t.endsWith('\n');
 
 function expectCode(reply: string, code: string, what: string): void {
   const last = reply.trimEnd().split(/\r?\n/).pop() ?? '';
-  if (!last.startsWith(code)) throw new EngineError('STARTTLS_FAILED', `${what}: expected ${code}, got ${JSON.stringify(last.slice(0, 200))}`);
+  if (!last.startsWith(code))
+    throw new EngineError(
+      'STARTTLS_FAILED',
+      `${what}: expected ${code}, got ${JSON.stringify(last.slice(0, 200))}`,
+    );
 }
 
-export async function startTls(socket: Socket, protocol: StartTlsProtocol, opts: StartTlsOptions): Promise<{ transcript: string[] }> {
+export async function startTls(
+  socket: Socket,
+  protocol: StartTlsProtocol,
+  opts: StartTlsOptions,
+): Promise<{ transcript: string[] }> {
   const transcript: string[] = [];
   const send = (line: string) => {
     transcript.push(`> ${line}`);
     socket.write(`${line}\r\n`);
   };
   const got = (reply: string) => {
-    transcript.push(...reply.trimEnd().split(/\r?\n/).map((l) => `< ${l}`));
+    transcript.push(
+      ...reply
+        .trimEnd()
+        .split(/\r?\n/)
+        .map((l) => `< ${l}`),
+    );
     return reply;
   };
   switch (protocol) {
@@ -79,32 +119,50 @@ export async function startTls(socket: Socket, protocol: StartTlsProtocol, opts:
       send(`EHLO ${opts.clientName}`);
       const ehlo = got(await readReply(socket, numericDone, opts, 'EHLO'));
       expectCode(ehlo, '250', 'SMTP EHLO');
-      if (!/^250[- ]STARTTLS\b/im.test(ehlo)) throw new EngineError('STARTTLS_UNSUPPORTED', 'the SMTP server does not offer STARTTLS in its EHLO reply');
+      if (!/^250[- ]STARTTLS\b/im.test(ehlo))
+        throw new EngineError(
+          'STARTTLS_UNSUPPORTED',
+          'the SMTP server does not offer STARTTLS in its EHLO reply',
+        );
       send('STARTTLS');
       expectCode(got(await readReply(socket, numericDone, opts, 'STARTTLS')), '220', 'SMTP STARTTLS');
       break;
     }
     case 'imap': {
       const greeting = got(await readReply(socket, lineDone, opts, 'greeting'));
-      if (!/^\* (OK|PREAUTH)/i.test(greeting)) throw new EngineError('STARTTLS_FAILED', `IMAP greeting: ${JSON.stringify(greeting.slice(0, 200))}`);
+      if (!/^\* (OK|PREAUTH)/i.test(greeting))
+        throw new EngineError('STARTTLS_FAILED', `IMAP greeting: ${JSON.stringify(greeting.slice(0, 200))}`);
       send('W1 STARTTLS');
       const reply = got(await readReply(socket, (t) => /(^|\n)W1 [^\n]*\n$/.test(t), opts, 'STARTTLS'));
-      if (!/(^|\n)W1 OK/i.test(reply)) throw new EngineError('STARTTLS_UNSUPPORTED', `IMAP STARTTLS refused: ${JSON.stringify(reply.trim().slice(0, 200))}`);
+      if (!/(^|\n)W1 OK/i.test(reply))
+        throw new EngineError(
+          'STARTTLS_UNSUPPORTED',
+          `IMAP STARTTLS refused: ${JSON.stringify(reply.trim().slice(0, 200))}`,
+        );
       break;
     }
     case 'pop3': {
       const greeting = got(await readReply(socket, lineDone, opts, 'greeting'));
-      if (!greeting.startsWith('+OK')) throw new EngineError('STARTTLS_FAILED', `POP3 greeting: ${JSON.stringify(greeting.slice(0, 200))}`);
+      if (!greeting.startsWith('+OK'))
+        throw new EngineError('STARTTLS_FAILED', `POP3 greeting: ${JSON.stringify(greeting.slice(0, 200))}`);
       send('STLS');
       const reply = got(await readReply(socket, lineDone, opts, 'STLS'));
-      if (!reply.startsWith('+OK')) throw new EngineError('STARTTLS_UNSUPPORTED', `POP3 STLS refused: ${JSON.stringify(reply.trim().slice(0, 200))}`);
+      if (!reply.startsWith('+OK'))
+        throw new EngineError(
+          'STARTTLS_UNSUPPORTED',
+          `POP3 STLS refused: ${JSON.stringify(reply.trim().slice(0, 200))}`,
+        );
       break;
     }
     case 'ftp': {
       expectCode(got(await readReply(socket, numericDone, opts, 'greeting')), '220', 'FTP greeting');
       send('AUTH TLS');
       const reply = got(await readReply(socket, numericDone, opts, 'AUTH TLS'));
-      if (!reply.trimEnd().split(/\r?\n/).pop()?.startsWith('234')) throw new EngineError('STARTTLS_UNSUPPORTED', `FTP AUTH TLS refused: ${JSON.stringify(reply.trim().slice(0, 200))}`);
+      if (!reply.trimEnd().split(/\r?\n/).pop()?.startsWith('234'))
+        throw new EngineError(
+          'STARTTLS_UNSUPPORTED',
+          `FTP AUTH TLS refused: ${JSON.stringify(reply.trim().slice(0, 200))}`,
+        );
       break;
     }
   }

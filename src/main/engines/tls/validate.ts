@@ -9,7 +9,13 @@ import { isIP } from 'node:net';
 import * as tls from 'node:tls';
 import type { TlsCertProblem, TlsValidation } from '../../../shared/contract/tls';
 import { EngineError } from '../common/errors';
-import { LazyCertificate, describeCertificate, pemCertificates, weakSignature, type ParsedCertificate } from './certs';
+import {
+  LazyCertificate,
+  describeCertificate,
+  pemCertificates,
+  weakSignature,
+  type ParsedCertificate,
+} from './certs';
 
 export type AnchorSource = 'mozilla' | 'system' | 'user';
 
@@ -26,7 +32,13 @@ export interface TrustStore {
 }
 
 /** Where Linux distributions and BSDs keep their bundle; the first that exists is used. */
-const SYSTEM_BUNDLES = ['/etc/ssl/certs/ca-certificates.crt', '/etc/pki/tls/certs/ca-bundle.crt', '/etc/ssl/ca-bundle.pem', '/etc/ssl/cert.pem', '/usr/local/etc/openssl/cert.pem'];
+const SYSTEM_BUNDLES = [
+  '/etc/ssl/certs/ca-certificates.crt',
+  '/etc/pki/tls/certs/ca-bundle.crt',
+  '/etc/ssl/ca-bundle.pem',
+  '/etc/ssl/cert.pem',
+  '/usr/local/etc/openssl/cert.pem',
+];
 const MAX_SYSTEM_BUNDLE_BYTES = 16 * 1024 * 1024;
 
 function parseMany(pems: readonly string[]): ParsedCertificate[] {
@@ -68,7 +80,11 @@ export function loadSystemRoots(): { certs: ParsedCertificate[]; source: string 
 }
 
 /** Reads user CA files; every failure is INVALID_CA_FILE naming the file. */
-export function loadUserCas(files: readonly string[], pem: string | undefined, maxBytes: number): ParsedCertificate[] {
+export function loadUserCas(
+  files: readonly string[],
+  pem: string | undefined,
+  maxBytes: number,
+): ParsedCertificate[] {
   const texts: Array<{ name: string; text: string }> = [];
   for (const file of files) {
     let size: number;
@@ -77,7 +93,11 @@ export function loadUserCas(files: readonly string[], pem: string | undefined, m
     } catch (err) {
       throw new EngineError('INVALID_CA_FILE', `${file}: ${(err as Error).message}`);
     }
-    if (size > maxBytes) throw new EngineError('INVALID_CA_FILE', `${file}: ${size} bytes, more than the ${maxBytes}-byte limit`);
+    if (size > maxBytes)
+      throw new EngineError(
+        'INVALID_CA_FILE',
+        `${file}: ${size} bytes, more than the ${maxBytes}-byte limit`,
+      );
     texts.push({ name: file, text: readFileSync(file, 'utf8') });
   }
   if (pem) texts.push({ name: 'pasted CA', text: pem });
@@ -89,14 +109,21 @@ export function loadUserCas(files: readonly string[], pem: string | undefined, m
       try {
         out.push(describeCertificate(der));
       } catch (err) {
-        throw new EngineError('INVALID_CA_FILE', `${name}: certificate ${i + 1} is not valid (${(err as Error).message})`);
+        throw new EngineError(
+          'INVALID_CA_FILE',
+          `${name}: certificate ${i + 1} is not valid (${(err as Error).message})`,
+        );
       }
     }
   }
   return out;
 }
 
-export function buildTrustStore(mozilla: ParsedCertificate[], system: { certs: ParsedCertificate[]; source: string } | undefined, user: ParsedCertificate[]): TrustStore {
+export function buildTrustStore(
+  mozilla: ParsedCertificate[],
+  system: { certs: ParsedCertificate[]; source: string } | undefined,
+  user: ParsedCertificate[],
+): TrustStore {
   const anchors: Anchor[] = mozilla.map((cert) => ({ cert, source: 'mozilla' as const }));
   const seen = new Set(mozilla.map((c) => c.x509.fingerprint256));
   let systemAdded = 0;
@@ -120,8 +147,23 @@ export function buildTrustStore(mozilla: ParsedCertificate[], system: { certs: P
     intermediates,
     stores: [
       { name: 'mozilla', count: mozilla.length, source: 'Mozilla CA bundle shipped with the runtime' },
-      ...(system ? [{ name: 'system' as const, count: system.certs.length, source: `${system.source}${systemAdded < system.certs.length ? `; ${systemAdded} beyond Mozilla's` : ''}` }] : []),
-      { name: 'user', count: userAnchors + intermediates.length, source: intermediates.length > 0 ? `${userAnchors} roots, ${intermediates.length} intermediates` : `${userAnchors} roots` },
+      ...(system
+        ? [
+            {
+              name: 'system' as const,
+              count: system.certs.length,
+              source: `${system.source}${systemAdded < system.certs.length ? `; ${systemAdded} beyond Mozilla's` : ''}`,
+            },
+          ]
+        : []),
+      {
+        name: 'user',
+        count: userAnchors + intermediates.length,
+        source:
+          intermediates.length > 0
+            ? `${userAnchors} roots, ${intermediates.length} intermediates`
+            : `${userAnchors} roots`,
+      },
     ],
   };
 }
@@ -145,14 +187,19 @@ export interface ValidateOptions {
 
 type Link = TlsValidation['path'][number];
 
-export function validateChain(sent: ParsedCertificate[], store: TrustStore, opts: ValidateOptions): Omit<TlsValidation, 'runtimeVerdict'> {
+export function validateChain(
+  sent: ParsedCertificate[],
+  store: TrustStore,
+  opts: ValidateOptions,
+): Omit<TlsValidation, 'runtimeVerdict'> {
   const now = opts.now ?? Date.now();
   const problems: TlsCertProblem[] = [];
   const path: Link[] = [];
   const leaf = sent[0];
   if (!leaf) throw new EngineError('TLS_ERROR', 'the server sent no certificate');
   const bySha = new Map(sent.map((c, i) => [c.x509.fingerprint256, i]));
-  const anchorOf = (c: ParsedCertificate) => store.anchors.find((a) => a.cert.x509.fingerprint256 === c.x509.fingerprint256);
+  const anchorOf = (c: ParsedCertificate) =>
+    store.anchors.find((a) => a.cert.x509.fingerprint256 === c.x509.fingerprint256);
   const used = new Set<number>([0]);
   path.push({ sentIndex: 0, source: 'sent', certificate: leaf.info });
   let trusted = false;
@@ -160,7 +207,11 @@ export function validateChain(sent: ParsedCertificate[], store: TrustStore, opts
   const maxPath = opts.maxPathLength ?? 10;
   for (let depth = 0; ; depth++) {
     if (depth >= maxPath) {
-      problems.push({ code: 'path-too-long', severity: 'high', message: `no trust anchor within ${maxPath} certificates` });
+      problems.push({
+        code: 'path-too-long',
+        severity: 'high',
+        message: `no trust anchor within ${maxPath} certificates`,
+      });
       break;
     }
     if (anchorOf(cur)) {
@@ -182,7 +233,12 @@ export function validateChain(sent: ParsedCertificate[], store: TrustStore, opts
       trusted = true;
       break;
     }
-    const fromSent = sent.findIndex((c, i) => !used.has(i) && i > 0 && issues(cur, c) === 'yes');
+    const fromSent = sent.findIndex((c, i) => {
+      if (used.has(i) || i === 0) return false;
+      const r = issues(cur, c);
+      if (r === 'name-only') badSignatureFrom = c.info.subject;
+      return r === 'yes';
+    });
     if (fromSent > 0) {
       const next = sent[fromSent];
       if (!next) break;
@@ -191,7 +247,9 @@ export function validateChain(sent: ParsedCertificate[], store: TrustStore, opts
       cur = next;
       continue;
     }
-    const fromUser = store.intermediates.find((c) => issues(cur, c) === 'yes' && !path.some((l) => l.certificate.sha256 === c.info.sha256));
+    const fromUser = store.intermediates.find(
+      (c) => issues(cur, c) === 'yes' && !path.some((l) => l.certificate.sha256 === c.info.sha256),
+    );
     if (fromUser) {
       problems.push({
         code: 'missing-intermediate',
@@ -204,12 +262,27 @@ export function validateChain(sent: ParsedCertificate[], store: TrustStore, opts
       continue;
     }
     if (badSignatureFrom) {
-      problems.push({ code: 'bad-signature', severity: 'critical', certIndex: path.length - 1, message: `"${cur.info.subject}" names "${badSignatureFrom}" as issuer but its signature does not verify with that key` });
+      problems.push({
+        code: 'bad-signature',
+        severity: 'critical',
+        certIndex: path.length - 1,
+        message: `"${cur.info.subject}" names "${badSignatureFrom}" as issuer but its signature does not verify with that key`,
+      });
     } else if (cur.info.selfSigned) {
       problems.push(
         path.length === 1
-          ? { code: 'self-signed', severity: 'critical', certIndex: 0, message: 'the certificate is self-signed and not in any trust store' }
-          : { code: 'untrusted-root', severity: 'critical', certIndex: path.length - 1, message: `the chain ends at "${cur.info.subject}", a root that is in no trust store` },
+          ? {
+              code: 'self-signed',
+              severity: 'critical',
+              certIndex: 0,
+              message: 'the certificate is self-signed and not in any trust store',
+            }
+          : {
+              code: 'untrusted-root',
+              severity: 'critical',
+              certIndex: path.length - 1,
+              message: `the chain ends at "${cur.info.subject}", a root that is in no trust store`,
+            },
       );
     } else {
       problems.push({
@@ -226,38 +299,110 @@ export function validateChain(sent: ParsedCertificate[], store: TrustStore, opts
   path.forEach((link, i) => {
     const c = link.certificate;
     const label = i === 0 ? 'the server certificate' : `"${c.subject}"`;
-    if (Date.parse(c.notAfter) < now) problems.push({ code: 'expired', severity: 'critical', certIndex: i, message: `${label} expired on ${c.notAfter.slice(0, 10)} (${-c.daysLeft} days ago)` });
-    else if (Date.parse(c.notBefore) > now) problems.push({ code: 'not-yet-valid', severity: 'critical', certIndex: i, message: `${label} is not valid before ${c.notBefore.slice(0, 10)}` });
-    else if (c.daysLeft < opts.expiryWarningDays) problems.push({ code: 'expiring-soon', severity: 'medium', certIndex: i, message: `${label} expires in ${c.daysLeft} days (${c.notAfter.slice(0, 10)})` });
-    const weakKey = (c.keyType === 'RSA' || c.keyType === 'RSA-PSS' || c.keyType === 'DSA') ? (c.keyBits ?? 0) < 2048 : c.keyType === 'EC' ? (c.keyBits ?? 0) < 256 : false;
-    if (weakKey) problems.push({ code: 'weak-key', severity: 'high', certIndex: i, message: `${label} has a ${c.keyBits}-bit ${c.keyType} key` });
+    if (Date.parse(c.notAfter) < now)
+      problems.push({
+        code: 'expired',
+        severity: 'critical',
+        certIndex: i,
+        message: `${label} expired on ${c.notAfter.slice(0, 10)} (${-c.daysLeft} days ago)`,
+      });
+    else if (Date.parse(c.notBefore) > now)
+      problems.push({
+        code: 'not-yet-valid',
+        severity: 'critical',
+        certIndex: i,
+        message: `${label} is not valid before ${c.notBefore.slice(0, 10)}`,
+      });
+    else if (c.daysLeft < opts.expiryWarningDays)
+      problems.push({
+        code: 'expiring-soon',
+        severity: 'medium',
+        certIndex: i,
+        message: `${label} expires in ${c.daysLeft} days (${c.notAfter.slice(0, 10)})`,
+      });
+    const weakKey =
+      c.keyType === 'RSA' || c.keyType === 'RSA-PSS' || c.keyType === 'DSA'
+        ? (c.keyBits ?? 0) < 2048
+        : c.keyType === 'EC'
+          ? (c.keyBits ?? 0) < 256
+          : false;
+    if (weakKey)
+      problems.push({
+        code: 'weak-key',
+        severity: 'high',
+        certIndex: i,
+        message: `${label} has a ${c.keyBits}-bit ${c.keyType} key`,
+      });
     const weakSig = weakSignature(c.signatureAlgorithm);
     // A trust anchor's own signature is never checked by anyone, so a SHA-1 self-signature on a root is harmless.
     if (weakSig && !(i === anchorIndex && c.selfSigned)) {
-      problems.push({ code: 'weak-signature', severity: 'high', certIndex: i, message: `${label} is signed with ${c.signatureAlgorithm} (${weakSig})` });
+      problems.push({
+        code: 'weak-signature',
+        severity: 'high',
+        certIndex: i,
+        message: `${label} is signed with ${c.signatureAlgorithm} (${weakSig})`,
+      });
     }
   });
 
   const hostname = opts.hostname;
-  const hostnameMatches = isIP(hostname) ? leaf.x509.checkIP(hostname) !== undefined : leaf.x509.checkHost(hostname, { subject: 'never' }) !== undefined;
+  const hostnameMatches = isIP(hostname)
+    ? leaf.x509.checkIP(hostname) !== undefined
+    : leaf.x509.checkHost(hostname, { subject: 'never' }) !== undefined;
   if (!hostnameMatches) {
-    const names = leaf.info.subjectAltNames.join(', ') || `no subjectAltName (CN=${leaf.info.commonName ?? '-'})`;
-    problems.push({ code: 'name-mismatch', severity: 'critical', certIndex: 0, message: `the certificate is not valid for "${hostname}"; it names ${names}` });
+    const names =
+      leaf.info.subjectAltNames.join(', ') || `no subjectAltName (CN=${leaf.info.commonName ?? '-'})`;
+    problems.push({
+      code: 'name-mismatch',
+      severity: 'critical',
+      certIndex: 0,
+      message: `the certificate is not valid for "${hostname}"; it names ${names}`,
+    });
   }
-  if (leaf.info.extendedKeyUsage.length > 0 && !leaf.info.extendedKeyUsage.some((u) => u === 'serverAuth' || u === 'anyExtendedKeyUsage')) {
-    problems.push({ code: 'not-server-auth', severity: 'high', certIndex: 0, message: `the certificate's extended key usage (${leaf.info.extendedKeyUsage.join(', ')}) does not allow TLS servers` });
+  if (
+    leaf.info.extendedKeyUsage.length > 0 &&
+    !leaf.info.extendedKeyUsage.some((u) => u === 'serverAuth' || u === 'anyExtendedKeyUsage')
+  ) {
+    problems.push({
+      code: 'not-server-auth',
+      severity: 'high',
+      certIndex: 0,
+      message: `the certificate's extended key usage (${leaf.info.extendedKeyUsage.join(', ')}) does not allow TLS servers`,
+    });
   }
   if (leaf.info.basicConstraints?.ca && !leaf.info.selfSigned) {
-    problems.push({ code: 'leaf-is-ca', severity: 'low', certIndex: 0, message: 'the server certificate is marked as a CA certificate' });
+    problems.push({
+      code: 'leaf-is-ca',
+      severity: 'low',
+      certIndex: 0,
+      message: 'the server certificate is marked as a CA certificate',
+    });
   }
   sent.forEach((c, i) => {
-    if (!used.has(i)) problems.push({ code: 'extra-certificate', severity: 'low', certIndex: i, message: `certificate ${i + 1} ("${c.info.subject}") is sent but not part of the chain` });
+    if (!used.has(i))
+      problems.push({
+        code: 'extra-certificate',
+        severity: 'low',
+        certIndex: i,
+        message: `certificate ${i + 1} ("${c.info.subject}") is sent but not part of the chain`,
+      });
   });
   const order = path.map((l) => l.sentIndex).filter((i) => i >= 0);
   if (order.some((v, i) => i > 0 && v < (order[i - 1] ?? 0))) {
-    problems.push({ code: 'wrong-order', severity: 'low', message: `the server sends the chain out of order (wire positions ${order.map((i) => i + 1).join(' → ')})` });
+    problems.push({
+      code: 'wrong-order',
+      severity: 'low',
+      message: `the server sends the chain out of order (wire positions ${order.map((i) => i + 1).join(' → ')})`,
+    });
   }
-  return { trusted: trusted && !problems.some((p) => p.severity === 'critical'), hostnameMatches, checkedName: hostname, path, problems, trustStores: store.stores };
+  return {
+    trusted: trusted && !problems.some((p) => p.severity === 'critical'),
+    hostnameMatches,
+    checkedName: hostname,
+    path,
+    problems,
+    trustStores: store.stores,
+  };
 }
 
 export function x509FromPem(pem: string): X509Certificate {

@@ -22,56 +22,64 @@ const DEFS = {
     id: 'heartbleed',
     title: 'Heartbleed (CVE-2014-0160)',
     severity: 'critical',
-    explanation: 'A heartbeat request claiming more data than it carries makes a vulnerable server echo back its own memory, including keys.',
+    explanation:
+      'A heartbeat request claiming more data than it carries makes a vulnerable server echo back its own memory, including keys.',
     reference: 'https://nvd.nist.gov/vuln/detail/CVE-2014-0160',
   },
   ccs: {
     id: 'ccs-injection',
     title: 'CCS injection (CVE-2014-0224)',
     severity: 'high',
-    explanation: 'A vulnerable server accepts ChangeCipherSpec too early, letting a man in the middle force weak, known keys.',
+    explanation:
+      'A vulnerable server accepts ChangeCipherSpec too early, letting a man in the middle force weak, known keys.',
     reference: 'https://nvd.nist.gov/vuln/detail/CVE-2014-0224',
   },
   renegotiation: {
     id: 'secure-renegotiation',
     title: 'Secure renegotiation (RFC 5746)',
     severity: 'medium',
-    explanation: 'Without the renegotiation_info extension an attacker can splice their own data in front of the client’s (CVE-2009-3555).',
+    explanation:
+      'Without the renegotiation_info extension an attacker can splice their own data in front of the client’s (CVE-2009-3555).',
     reference: 'https://www.rfc-editor.org/rfc/rfc5746',
   },
   compression: {
     id: 'compression',
     title: 'TLS compression (CRIME)',
     severity: 'high',
-    explanation: 'Compressing before encrypting leaks secrets such as cookies through the length of the ciphertext.',
+    explanation:
+      'Compressing before encrypting leaks secrets such as cookies through the length of the ciphertext.',
     reference: 'https://nvd.nist.gov/vuln/detail/CVE-2012-4929',
   },
   fallback: {
     id: 'fallback-scsv',
     title: 'TLS_FALLBACK_SCSV (downgrade protection)',
     severity: 'low',
-    explanation: 'A server that honours the fallback signal refuses a client’s retry at a lower version, stopping forced downgrades (POODLE-style).',
+    explanation:
+      'A server that honours the fallback signal refuses a client’s retry at a lower version, stopping forced downgrades (POODLE-style).',
     reference: 'https://www.rfc-editor.org/rfc/rfc7507',
   },
   rc4: {
     id: 'rc4',
     title: 'RC4 suites',
     severity: 'high',
-    explanation: 'RC4’s keystream biases let attackers recover plaintext that is sent repeatedly; RC4 is prohibited in TLS.',
+    explanation:
+      'RC4’s keystream biases let attackers recover plaintext that is sent repeatedly; RC4 is prohibited in TLS.',
     reference: 'https://www.rfc-editor.org/rfc/rfc7465',
   },
   sweet32: {
     id: 'sweet32',
     title: '3DES / 64-bit block ciphers (SWEET32)',
     severity: 'medium',
-    explanation: 'Block ciphers with 64-bit blocks collide after a few hundred GiB on one connection, revealing plaintext (CVE-2016-2183).',
+    explanation:
+      'Block ciphers with 64-bit blocks collide after a few hundred GiB on one connection, revealing plaintext (CVE-2016-2183).',
     reference: 'https://sweet32.info/',
   },
   export: {
     id: 'export',
     title: 'Export-grade suites (FREAK)',
     severity: 'critical',
-    explanation: 'Export suites use 40/56-bit keys or 512-bit key exchange that can be broken in hours (CVE-2015-0204).',
+    explanation:
+      'Export suites use 40/56-bit keys or 512-bit key exchange that can be broken in hours (CVE-2015-0204).',
     reference: 'https://nvd.nist.gov/vuln/detail/CVE-2015-0204',
   },
   nullCipher: {
@@ -85,28 +93,32 @@ const DEFS = {
     id: 'anonymous',
     title: 'Anonymous (unauthenticated) suites',
     severity: 'critical',
-    explanation: 'Anonymous Diffie-Hellman authenticates nobody, so any man in the middle can read and change the traffic.',
+    explanation:
+      'Anonymous Diffie-Hellman authenticates nobody, so any man in the middle can read and change the traffic.',
     reference: 'https://www.rfc-editor.org/rfc/rfc5246#appendix-A.5',
   },
   logjam: {
     id: 'weak-dh',
     title: 'Diffie-Hellman parameters under 2048 bits (Logjam)',
     severity: 'high',
-    explanation: 'Small or common DH primes can be precomputed against; 1024-bit groups are within reach of state-level attackers.',
+    explanation:
+      'Small or common DH primes can be precomputed against; 1024-bit groups are within reach of state-level attackers.',
     reference: 'https://weakdh.org/',
   },
   sslv2: {
     id: 'sslv2',
     title: 'SSLv2 (DROWN)',
     severity: 'critical',
-    explanation: 'SSLv2 is broken by design and lets attackers decrypt even TLS connections that share the key (CVE-2016-0800).',
+    explanation:
+      'SSLv2 is broken by design and lets attackers decrypt even TLS connections that share the key (CVE-2016-0800).',
     reference: 'https://www.rfc-editor.org/rfc/rfc6176',
   },
   sslv3: {
     id: 'sslv3',
     title: 'SSLv3 (POODLE)',
     severity: 'high',
-    explanation: 'SSLv3’s CBC padding is not authenticated, so a man in the middle can decrypt a byte at a time (CVE-2014-3566).',
+    explanation:
+      'SSLv3’s CBC padding is not authenticated, so a man in the middle can decrypt a byte at a time (CVE-2014-3566).',
     reference: 'https://www.rfc-editor.org/rfc/rfc7568',
   },
 } satisfies Record<string, Def>;
@@ -117,35 +129,59 @@ function make(def: Def, status: Status, detail: string): TlsWeakness {
 
 function suitesWhere(scan: RawScan, pred: (s: CipherSuite) => boolean): string[] {
   const out: string[] = [];
-  for (const v of scan.versions) for (const s of v.suites) if (pred(s)) out.push(`${v.version} ${s.openssl ?? s.name}`);
+  for (const v of scan.versions)
+    for (const s of v.suites) if (pred(s)) out.push(`${v.version} ${s.openssl ?? s.name}`);
   return out;
 }
 
 function suiteFamily(def: Def, scan: RawScan, pred: (s: CipherSuite) => boolean): TlsWeakness {
   const hits = suitesWhere(scan, pred);
-  return hits.length > 0 ? make(def, 'vulnerable', `accepted: ${hits.join(', ')}`) : make(def, 'ok', 'none accepted in any version');
+  return hits.length > 0
+    ? make(def, 'vulnerable', `accepted: ${hits.join(', ')}`)
+    : make(def, 'ok', 'none accepted in any version');
 }
 
 function alertName(d: number): string {
   return ALERT_NAMES[d] ?? `alert ${d}`;
 }
 
-async function heartbleed(ctx: ProbeContext, v: ScanVersion, suites: number[], sni?: string): Promise<TlsWeakness> {
+async function heartbleed(
+  ctx: ProbeContext,
+  v: ScanVersion,
+  suites: number[],
+  sni?: string,
+): Promise<TlsWeakness> {
   return withHello(ctx, { version: v, suites, sni, heartbeat: true }, 'done', async (o, conn) => {
     if (o.kind !== 'hello') return make(DEFS.heartbleed, 'unknown', `handshake refused (${o.kind})`);
-    if (!o.hello.extensions.has(Ext.heartbeat)) return make(DEFS.heartbleed, 'ok', 'the heartbeat extension is not negotiated');
+    if (!o.hello.extensions.has(Ext.heartbeat))
+      return make(DEFS.heartbleed, 'ok', 'the heartbeat extension is not negotiated');
     // type 1 (request), claimed payload length 0x4000, actual payload: none.
     conn.send(record(ContentType.heartbeat, VERSION_CODES[v], [1, 0x40, 0x00]));
     const outcome = await conn.wait((s) => s.heartbeats.length > 0 || s.alerts.length > 0, ctx.timeoutMs);
     const leaked = conn.stream.heartbeats.reduce((n, h) => n + h.length, 0);
-    if (leaked > 3) return make(DEFS.heartbleed, 'vulnerable', `the server answered a 3-byte heartbeat with ${leaked} bytes`);
-    return make(DEFS.heartbleed, 'ok', `heartbeat negotiated; the malformed request got ${outcome === 'timeout' ? 'no answer' : outcome === 'closed' ? 'the connection closed' : 'no leak'}`);
+    if (leaked > 3)
+      return make(
+        DEFS.heartbleed,
+        'vulnerable',
+        `the server answered a 3-byte heartbeat with ${leaked} bytes`,
+      );
+    return make(
+      DEFS.heartbleed,
+      'ok',
+      `heartbeat negotiated; the malformed request got ${outcome === 'timeout' ? 'no answer' : outcome === 'closed' ? 'the connection closed' : 'no leak'}`,
+    );
   });
 }
 
-async function ccsInjection(ctx: ProbeContext, v: ScanVersion, suites: number[], sni?: string): Promise<TlsWeakness> {
+async function ccsInjection(
+  ctx: ProbeContext,
+  v: ScanVersion,
+  suites: number[],
+  sni?: string,
+): Promise<TlsWeakness> {
   return withHello(ctx, { version: v, suites, sni }, 'done', async (o, conn) => {
-    if (o.kind !== 'hello' || !o.stream.message(HandshakeType.serverHelloDone)) return make(DEFS.ccs, 'unknown', `no complete first flight (${o.kind})`);
+    if (o.kind !== 'hello' || !o.stream.message(HandshakeType.serverHelloDone))
+      return make(DEFS.ccs, 'unknown', `no complete first flight (${o.kind})`);
     const before = conn.stream.alerts.length;
     conn.send(record(ContentType.changeCipherSpec, VERSION_CODES[v], [1]));
     let waited = await conn.wait((s) => s.alerts.length > before, ctx.timeoutMs / 2);
@@ -157,15 +193,26 @@ async function ccsInjection(ctx: ProbeContext, v: ScanVersion, suites: number[],
     }
     const alert = conn.stream.alerts[before];
     if (alert && (alert.description === 20 || alert.description === 21)) {
-      return make(DEFS.ccs, 'vulnerable', `the early ChangeCipherSpec was accepted (then ${alertName(alert.description)})`);
+      return make(
+        DEFS.ccs,
+        'vulnerable',
+        `the early ChangeCipherSpec was accepted (then ${alertName(alert.description)})`,
+      );
     }
-    if (alert) return make(DEFS.ccs, 'ok', `the early ChangeCipherSpec was refused (${alertName(alert.description)})`);
-    if (waited === 'closed') return make(DEFS.ccs, 'ok', 'the server closed the connection at the early ChangeCipherSpec');
+    if (alert)
+      return make(DEFS.ccs, 'ok', `the early ChangeCipherSpec was refused (${alertName(alert.description)})`);
+    if (waited === 'closed')
+      return make(DEFS.ccs, 'ok', 'the server closed the connection at the early ChangeCipherSpec');
     return make(DEFS.ccs, 'unknown', 'no answer to the early ChangeCipherSpec');
   });
 }
 
-async function renegotiation(ctx: ProbeContext, v: ScanVersion, suites: number[], sni?: string): Promise<TlsWeakness> {
+async function renegotiation(
+  ctx: ProbeContext,
+  v: ScanVersion,
+  suites: number[],
+  sni?: string,
+): Promise<TlsWeakness> {
   return withHello(ctx, { version: v, suites, sni, renegotiationInfo: true }, 'hello', (o) => {
     if (o.kind !== 'hello') return make(DEFS.renegotiation, 'unknown', `handshake refused (${o.kind})`);
     return o.hello.extensions.has(Ext.renegotiationInfo)
@@ -174,7 +221,12 @@ async function renegotiation(ctx: ProbeContext, v: ScanVersion, suites: number[]
   });
 }
 
-async function compression(ctx: ProbeContext, v: ScanVersion, suites: number[], sni?: string): Promise<TlsWeakness> {
+async function compression(
+  ctx: ProbeContext,
+  v: ScanVersion,
+  suites: number[],
+  sni?: string,
+): Promise<TlsWeakness> {
   return withHello(ctx, { version: v, suites, sni, compression: [1, 0] }, 'hello', (o) => {
     if (o.kind !== 'hello') return make(DEFS.compression, 'unknown', `handshake refused (${o.kind})`);
     return o.hello.compression === 1
@@ -185,22 +237,39 @@ async function compression(ctx: ProbeContext, v: ScanVersion, suites: number[], 
 
 async function fallback(ctx: ProbeContext, scan: RawScan, sni?: string): Promise<TlsWeakness> {
   const supported = scan.versions.filter((v) => v.supported);
-  if (supported.length < 2) return make(DEFS.fallback, 'not-applicable', 'only one protocol version is supported, so there is nothing to fall back to');
+  if (supported.length < 2)
+    return make(
+      DEFS.fallback,
+      'not-applicable',
+      'only one protocol version is supported, so there is nothing to fall back to',
+    );
   const lower = supported[supported.length - 2];
   if (!lower) return make(DEFS.fallback, 'not-applicable', 'no lower version');
   const suites = [...lower.suites.map((s) => s.code), SCSV_FALLBACK];
   return withHello(ctx, { version: lower.version, suites, sni }, 'hello', (o) => {
-    if (o.kind === 'alert' && o.alert.description === 86) return make(DEFS.fallback, 'ok', `a ${lower.version} retry with the signal was refused (inappropriate_fallback)`);
-    if (o.kind === 'hello') return make(DEFS.fallback, 'vulnerable', `a ${lower.version} retry with the signal was accepted`);
-    if (o.kind === 'alert') return make(DEFS.fallback, 'unknown', `the server answered ${alertName(o.alert.description)}`);
+    if (o.kind === 'alert' && o.alert.description === 86)
+      return make(
+        DEFS.fallback,
+        'ok',
+        `a ${lower.version} retry with the signal was refused (inappropriate_fallback)`,
+      );
+    if (o.kind === 'hello')
+      return make(DEFS.fallback, 'vulnerable', `a ${lower.version} retry with the signal was accepted`);
+    if (o.kind === 'alert')
+      return make(DEFS.fallback, 'unknown', `the server answered ${alertName(o.alert.description)}`);
     return make(DEFS.fallback, 'unknown', `no answer (${o.kind})`);
   });
 }
 
 /** Runs the weakness checks that need their own handshakes, and derives the suite-family ones from the scan. */
-export async function checkWeaknesses(ctx: ProbeContext, scan: RawScan, sni?: string): Promise<TlsWeakness[]> {
+export async function checkWeaknesses(
+  ctx: ProbeContext,
+  scan: RawScan,
+  sni?: string,
+): Promise<TlsWeakness[]> {
   const legacy = [...scan.versions].reverse().find((v) => v.supported && v.version !== 'TLSv1.3');
-  const na = (def: Def) => make(def, 'not-applicable', 'only TLS 1.3 is supported, which has no such mechanism');
+  const na = (def: Def) =>
+    make(def, 'not-applicable', 'only TLS 1.3 is supported, which has no such mechanism');
   let handshakeChecks: TlsWeakness[];
   if (legacy) {
     const suites = legacy.suites.map((s) => s.code);
@@ -221,9 +290,15 @@ export async function checkWeaknesses(ctx: ProbeContext, scan: RawScan, sni?: st
     scan.sslv2Ciphers.length > 0
       ? make(DEFS.sslv2, 'vulnerable', `SSLv2 server hello with ${scan.sslv2Ciphers.join(', ')}`)
       : make(DEFS.sslv2, 'ok', 'no SSLv2 server hello'),
-    sslv3?.supported ? make(DEFS.sslv3, 'vulnerable', `SSLv3 accepted with ${sslv3.suites.length} suites`) : make(DEFS.sslv3, 'ok', 'SSLv3 refused'),
+    sslv3?.supported
+      ? make(DEFS.sslv3, 'vulnerable', `SSLv3 accepted with ${sslv3.suites.length} suites`)
+      : make(DEFS.sslv3, 'ok', 'SSLv3 refused'),
     suiteFamily(DEFS.rc4, scan, (s) => s.rc4),
-    suiteFamily(DEFS.sweet32, scan, (s) => s.tripleDes || s.cipher.startsWith('IDEA') || s.cipher.startsWith('DES')),
+    suiteFamily(
+      DEFS.sweet32,
+      scan,
+      (s) => s.tripleDes || s.cipher.startsWith('IDEA') || s.cipher.startsWith('DES'),
+    ),
     suiteFamily(DEFS.export, scan, (s) => s.export),
     suiteFamily(DEFS.nullCipher, scan, (s) => s.nullCipher),
     suiteFamily(DEFS.anonymous, scan, (s) => s.anonymous),

@@ -5,7 +5,13 @@
 import { createECDH, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
 
-export const ContentType = { changeCipherSpec: 20, alert: 21, handshake: 22, applicationData: 23, heartbeat: 24 } as const;
+export const ContentType = {
+  changeCipherSpec: 20,
+  alert: 21,
+  handshake: 22,
+  applicationData: 23,
+  heartbeat: 24,
+} as const;
 export const HandshakeType = {
   clientHello: 1,
   serverHello: 2,
@@ -37,7 +43,7 @@ export const Ext = {
 export type ProtocolVersion = 'SSLv2' | 'SSLv3' | 'TLSv1' | 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3';
 export const VERSION_CODES: Record<Exclude<ProtocolVersion, 'SSLv2'>, number> = {
   SSLv3: 0x0300,
-  'TLSv1': 0x0301,
+  TLSv1: 0x0301,
   'TLSv1.1': 0x0302,
   'TLSv1.2': 0x0303,
   'TLSv1.3': 0x0304,
@@ -84,8 +90,8 @@ export function groupName(code: number): string {
 }
 
 const SIGNATURE_ALGORITHMS = [
-  0x0403, 0x0503, 0x0603, 0x0804, 0x0805, 0x0806, 0x0401, 0x0501, 0x0601, 0x0807, 0x0808, 0x0809, 0x080a, 0x080b, 0x0303,
-  0x0301, 0x0302, 0x0402, 0x0502, 0x0602, 0x0203, 0x0201, 0x0202,
+  0x0403, 0x0503, 0x0603, 0x0804, 0x0805, 0x0806, 0x0401, 0x0501, 0x0601, 0x0807, 0x0808, 0x0809, 0x080a,
+  0x080b, 0x0303, 0x0301, 0x0302, 0x0402, 0x0502, 0x0602, 0x0203, 0x0201, 0x0202,
 ];
 
 export interface HelloSpec {
@@ -131,7 +137,9 @@ export function keyShareFor(group: number): Uint8Array | undefined {
       const spki = pair.publicKey.export({ type: 'spki', format: 'der' });
       return new Uint8Array(spki.subarray(spki.length - (group === 0x001d ? 32 : 56)));
     }
-    const curve = ({ 0x0017: 'prime256v1', 0x0018: 'secp384r1', 0x0019: 'secp521r1' } as Record<number, string>)[group];
+    const curve = (
+      { 0x0017: 'prime256v1', 0x0018: 'secp384r1', 0x0019: 'secp521r1' } as Record<number, string>
+    )[group];
     if (curve) {
       const ecdh = createECDH(curve);
       return new Uint8Array(ecdh.generateKeys());
@@ -147,7 +155,8 @@ export function buildClientHello(spec: HelloSpec): Uint8Array {
   const legacy = tls13 ? 0x0303 : VERSION_CODES[spec.version];
   const sslv3 = spec.version === 'SSLv3';
   const suites = [...spec.suites];
-  if (sslv3 && spec.renegotiationInfo !== false && !suites.includes(SCSV_RENEGOTIATION)) suites.push(SCSV_RENEGOTIATION);
+  if (sslv3 && spec.renegotiationInfo !== false && !suites.includes(SCSV_RENEGOTIATION))
+    suites.push(SCSV_RENEGOTIATION);
   const body: number[] = [
     ...u16(legacy),
     ...randomBytes(32),
@@ -199,7 +208,16 @@ export function record(type: number, version: number, payload: number[] | Uint8A
 export function buildSslv2ClientHello(specs: readonly number[]): Uint8Array {
   const cipherSpecs = specs.flatMap((s) => [(s >> 16) & 0xff, (s >> 8) & 0xff, s & 0xff]);
   const challenge = [...randomBytes(16)];
-  const msg = [1, 0x00, 0x02, ...u16(cipherSpecs.length), ...u16(0), ...u16(challenge.length), ...cipherSpecs, ...challenge];
+  const msg = [
+    1,
+    0x00,
+    0x02,
+    ...u16(cipherSpecs.length),
+    ...u16(0),
+    ...u16(challenge.length),
+    ...cipherSpecs,
+    ...challenge,
+  ];
   return new Uint8Array([0x80 | ((msg.length >> 8) & 0x7f), msg.length & 0xff, ...msg]);
 }
 
@@ -244,12 +262,35 @@ export interface Alert {
 }
 
 export const ALERT_NAMES: Record<number, string> = {
-  0: 'close_notify', 10: 'unexpected_message', 20: 'bad_record_mac', 21: 'decryption_failed', 22: 'record_overflow',
-  30: 'decompression_failure', 40: 'handshake_failure', 41: 'no_certificate', 42: 'bad_certificate', 43: 'unsupported_certificate',
-  44: 'certificate_revoked', 45: 'certificate_expired', 46: 'certificate_unknown', 47: 'illegal_parameter', 48: 'unknown_ca',
-  49: 'access_denied', 50: 'decode_error', 51: 'decrypt_error', 70: 'protocol_version', 71: 'insufficient_security',
-  80: 'internal_error', 86: 'inappropriate_fallback', 90: 'user_canceled', 100: 'no_renegotiation', 109: 'missing_extension',
-  110: 'unsupported_extension', 112: 'unrecognized_name', 116: 'certificate_required', 120: 'no_application_protocol',
+  0: 'close_notify',
+  10: 'unexpected_message',
+  20: 'bad_record_mac',
+  21: 'decryption_failed',
+  22: 'record_overflow',
+  30: 'decompression_failure',
+  40: 'handshake_failure',
+  41: 'no_certificate',
+  42: 'bad_certificate',
+  43: 'unsupported_certificate',
+  44: 'certificate_revoked',
+  45: 'certificate_expired',
+  46: 'certificate_unknown',
+  47: 'illegal_parameter',
+  48: 'unknown_ca',
+  49: 'access_denied',
+  50: 'decode_error',
+  51: 'decrypt_error',
+  70: 'protocol_version',
+  71: 'insufficient_security',
+  80: 'internal_error',
+  86: 'inappropriate_fallback',
+  90: 'user_canceled',
+  100: 'no_renegotiation',
+  109: 'missing_extension',
+  110: 'unsupported_extension',
+  112: 'unrecognized_name',
+  116: 'certificate_required',
+  120: 'no_application_protocol',
 };
 
 function readU16(b: Uint8Array, o: number): number {
@@ -295,7 +336,17 @@ export function parseServerHello(body: Uint8Array): ParsedServerHello {
   const negotiatedVersion = sv && sv.length >= 2 ? readU16(sv, 0) : version;
   const ks = extensions.get(Ext.keyShare);
   const keyShareGroup = ks && ks.length >= 2 ? readU16(ks, 0) : undefined;
-  return { version, random, sessionId, suite, compression, extensions, helloRetryRequest, negotiatedVersion, keyShareGroup };
+  return {
+    version,
+    random,
+    sessionId,
+    suite,
+    compression,
+    extensions,
+    helloRetryRequest,
+    negotiatedVersion,
+    keyShareGroup,
+  };
 }
 
 /** Reads the group (ECDHE) or the prime size (DHE) out of a TLS ≤ 1.2 ServerKeyExchange. */
@@ -391,7 +442,8 @@ export class ServerStream {
       this.pending = b.subarray(5 + length);
       this.records.push({ type, version, length });
       if (type === ContentType.handshake && !this.ccsSeen) this.pushHandshake(payload);
-      else if (type === ContentType.alert && payload.length >= 2 && !this.ccsSeen) this.alerts.push({ level: payload[0] ?? 0, description: payload[1] ?? 0 });
+      else if (type === ContentType.alert && payload.length >= 2 && !this.ccsSeen)
+        this.alerts.push({ level: payload[0] ?? 0, description: payload[1] ?? 0 });
       else if (type === ContentType.heartbeat) this.heartbeats.push(new Uint8Array(payload));
       else if (type === ContentType.changeCipherSpec) this.ccsSeen = true;
       else this.encryptedSeen = true;
@@ -413,7 +465,8 @@ export class ServerStream {
     const cert = m.subarray(11, 11 + certLen);
     const specs = m.subarray(11 + certLen, 11 + certLen + specsLen);
     const cipherSpecs: number[] = [];
-    for (let i = 0; i + 3 <= specs.length; i += 3) cipherSpecs.push(((specs[i] ?? 0) << 16) | ((specs[i + 1] ?? 0) << 8) | (specs[i + 2] ?? 0));
+    for (let i = 0; i + 3 <= specs.length; i += 3)
+      cipherSpecs.push(((specs[i] ?? 0) << 16) | ((specs[i + 1] ?? 0) << 8) | (specs[i + 2] ?? 0));
     this.sslv2 = { version: readU16(m, 3), certificate: new Uint8Array(cert), cipherSpecs };
     this.pending = b.subarray(2 + len);
   }
@@ -423,7 +476,10 @@ export class ServerStream {
     while (this.hsBuffer.length >= 4) {
       const len = readU24(this.hsBuffer, 1);
       if (this.hsBuffer.length < 4 + len) return;
-      this.messages.push({ type: this.hsBuffer[0] ?? 0, body: new Uint8Array(this.hsBuffer.subarray(4, 4 + len)) });
+      this.messages.push({
+        type: this.hsBuffer[0] ?? 0,
+        body: new Uint8Array(this.hsBuffer.subarray(4, 4 + len)),
+      });
       this.hsBuffer = this.hsBuffer.subarray(4 + len);
     }
   }

@@ -1,0 +1,151 @@
+// What a chat client keeps, in memory and in its append-only log: the outbox of messages not yet
+// acknowledged, the last room sequence numbers and inbox sequence it has (its resume points), and the
+// conversations shown to the user. Replaying the log rebuilds all of it after a restart or a kill.
+// It knows nothing of sockets or of the protocol's ordering rules (client.ts decides what to record).
+import { join } from 'node:path';
+import type { ChatMessage } from '../../../shared/contract/chat';
+import { AppendLog, type FsyncPolicy, type LoadReport } from './append-log';
+import type { WirePrivateMessage, WireRoomMessage } from './protocol';
+
+export interface Outgoing {
+  id: string;
+  room?: string;
+  to?: string;
+  text: string;
+  at: number;
+  /** Written on the current connection (reset on reconnect so it is resent). */
+  sent: boolean;
+}
+
+export type ClientRecord =
+  | { k: 'out'; id: string; room?: string; to?: string; text: string; at: number }
+  | { k: 'ack'; id: string; room?: string; seq?: number; to?: string; pseq?: number; at: number }
+  | { k: 'fail'; id: string; code: string }
+  | ({ k: 'msg' } & Omit<WireRoomMessage, 't'>)
+  | ({ k: 'pm' } & Omit<WirePrivateMessage, 't'>);
+
+function safeName(s: string): string {
+  return s.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 80);
+}
+
+export function clientStorePath(baseDir: string, host: string, port: number, nick: string): string {
+  return join(baseDir, `${safeName(host)}-${port}`, `${safeName(nick)}.jsonl`);
+}
+
+export interface ClientStoreOptions {
+  /** Log file; undefined keeps everything in memory. */
+  path?: string;
+  nick: string;
+  fsync: FsyncPolicy;
+  fsyncIntervalMs: number;
+  /** Messages per conversation kept in memory. */
+  keep: number;
+}
+
+export class ClientStore {
+  readonly outbox = new Map<string, Outgoing>();
+  readonly lastSeq = new Map<string, number>();
+  inboxSeq = 0;
+  private readonly conversations = new Map<string, ChatMessage[]>();
+  private readonly byId = new Map<string, ChatMessage>();
+  private readonly log?: AppendLog;
+
+  constructor(private readonly options: ClientStoreOptions) {
+    if (options.path)
+      this.log = new AppendLog(options.path, {
+        fsync: options.fsync,
+        fsyncIntervalMs: options.fsyncIntervalMs,
+      });
+  }
+
+  load(): LoadReport | undefined {
+    return this.log?.load((r) => this.replay(r as ClientRecord));
+  }
+
+  record(r: ClientRecord): void {
+    this.log?.append(r);
+  }
+
+  close(): void {
+    this.log?.close();
+  }
+
+  has(id: string): boolean {
+    return this.byId.has(id);
+  }
+
+  add(m: ChatMessage): void {
+    const key = m.room !== undefined ? `#${m.room}` : `@${m.peer ?? ''}`;
+    let list = this.conversations.get(key);
+    if (!list) this.conversations.set(key, (list = []));
+    list.push(m);
+    this.byId.set(m.id, m);
+    if (list.length > this.options.keep) {
+      for (const old of list.splice(0, list.length - this.options.keep)) this.byId.delete(old.id);
+    }
+  }
+
+  /** Changes a kept message; returns a copy of the result, or undefined when it is not kept. */
+  update(id: string, patch: Partial<ChatMessage>): ChatMessage | undefined {
+    const m = this.byId.get(id);
+    if (!m) return undefined;
+    Object.assign(m, patch);
+    return { ...m };
+  }
+
+  messages(target: { room?: string; peer?: string }, limit: number): ChatMessage[] {
+    const key = target.room !== undefined ? `#${target.room}` : `@${target.peer ?? ''}`;
+    return (this.conversations.get(key) ?? []).slice(-limit).map((m) => ({ ...m }));
+  }
+
+  private advance(room: string, seq: number): void {
+    this.lastSeq.set(room, Math.max(this.lastSeq.get(room) ?? 0, seq));
+  }
+
+  private replay(r: ClientRecord): void {
+    const nick = this.options.nick;
+    switch (r.k) {
+      case 'out':
+        this.outbox.set(r.id, { id: r.id, room: r.room, to: r.to, text: r.text, at: r.at, sent: false });
+        this.add({
+          id: r.id,
+          room: r.room,
+          peer: r.to,
+          from: nick,
+          text: r.text,
+          at: r.at,
+          status: 'pending',
+        });
+        return;
+      case 'ack':
+        this.outbox.delete(r.id);
+        if (r.room !== undefined && r.seq !== undefined) this.advance(r.room, r.seq);
+        this.update(r.id, { status: 'sent', seq: r.seq, at: r.at });
+        return;
+      case 'fail':
+        this.outbox.delete(r.id);
+        this.update(r.id, { status: 'failed', code: r.code });
+        return;
+      case 'msg':
+        this.advance(r.room, r.seq);
+        if (this.byId.has(r.id)) this.update(r.id, { status: 'sent', seq: r.seq });
+        else
+          this.add({
+            id: r.id,
+            room: r.room,
+            from: r.from,
+            text: r.text,
+            at: r.at,
+            seq: r.seq,
+            status: r.from === nick ? 'sent' : 'received',
+          });
+        return;
+      case 'pm':
+        this.inboxSeq = Math.max(this.inboxSeq, r.pseq);
+        this.add({ id: r.id, peer: r.from, from: r.from, text: r.text, at: r.at, status: 'received' });
+        return;
+      default:
+        return;
+    }
+  }
+}

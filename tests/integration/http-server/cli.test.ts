@@ -1,0 +1,129 @@
+// `wirelab http serve|request|load` as a user runs them: real processes, real sockets, exit codes.
+import { afterEach, describe, expect, it } from 'vitest';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const ROOT = join(import.meta.dirname, '..', '..', '..');
+const children: ChildProcess[] = [];
+const dirs: string[] = [];
+afterEach(() => {
+  for (const c of children.splice(0)) c.kill('SIGKILL');
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+function cli(args: string[]) {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/index.ts'), ...args], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      WIRELAB_CLI_MAIN: '1',
+      HTTP_PROXY: '',
+      HTTPS_PROXY: '',
+      http_proxy: '',
+      https_proxy: '',
+    },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  const exit = new Promise<number>((r) => child.on('exit', (code) => r(code ?? -1)));
+  return { child, out: () => out, err: () => err, exit };
+}
+
+async function waitOut(c: ReturnType<typeof cli>, re: RegExp): Promise<RegExpMatchArray> {
+  for (let i = 0; i < 2000; i++) {
+    const m = re.exec(c.out());
+    if (m) return m;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error(`no ${re} in ${c.out()} / ${c.err()}`);
+}
+
+describe('wirelab http', () => {
+  it('serve --routes FILE, request --json and --timing, load --json, inspector lines', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wl-http-cli-'));
+    dirs.push(dir);
+    const routes = join(dir, 'routes.yaml');
+    writeFileSync(
+      routes,
+      '- method: GET\n  path: /hello/:name\n  body: \'{"hi": "{{params.name}}"}\'\n- path: /teapot\n  status: 418\n  body: short and stout\n',
+    );
+    const server = cli(['http', 'serve', '--port', '0', '--routes', routes, '--json']);
+    const m = await waitOut(server, /"type":"listening".*"url":"(http:\/\/127\.0\.0\.1:\d+)"/);
+    const base = m[1] as string;
+
+    const r = cli(['http', 'request', `${base}/hello/ada`, '--json']);
+    expect(await r.exit).toBe(0);
+    const res = JSON.parse(r.out()) as {
+      status: number;
+      body: string;
+      httpVersion: string;
+      timing: { total: number };
+    };
+    expect(res).toMatchObject({ status: 200, httpVersion: '1.1', body: '{"hi": "ada"}' });
+    expect(res.timing.total).toBeGreaterThan(0);
+    await waitOut(server, /"type":"request".*"url":"\/hello\/ada".*"status":200/);
+
+    const t = cli([
+      'http',
+      'request',
+      'POST',
+      `${base}/users`,
+      '-H',
+      'X-Test: 1',
+      '-d',
+      '{"name":"CLI"}',
+      '--timing',
+    ]);
+    expect(await t.exit).toBe(0);
+    expect(JSON.parse(t.out())).toMatchObject({ name: 'CLI', id: 11 });
+    expect(t.err()).toMatch(/HTTP\/1\.1 201/);
+    expect(t.err()).toMatch(/TCP connect/);
+    expect(t.err()).toMatch(/Waiting \(TTFB\)/);
+
+    const fail = cli(['http', 'request', `${base}/teapot`, '--fail']);
+    expect(await fail.exit).toBe(1);
+    expect(fail.out()).toContain('short and stout');
+
+    const l = cli(['http', 'load', `${base}/`, '-n', '200', '-c', '4', '--json']);
+    expect(await l.exit).toBe(0);
+    const s = JSON.parse(l.out().trim().split('\n').at(-1) as string) as {
+      completed: number;
+      statusCounts: Record<string, number>;
+    };
+    expect(s).toMatchObject({ completed: 200, statusCounts: { '200': 200 } });
+  });
+
+  it('bad input: invalid JSON data, malformed URL, unreadable routes file, bad route, refused connection', async () => {
+    const bad = cli(['http', 'request', 'POST', 'http://127.0.0.1:9/x', '-d', '{"a": }']);
+    expect(await bad.exit).toBe(1);
+    expect(bad.err()).toContain('INVALID_JSON');
+    const url = cli(['http', 'request', 'http://exa mple.test/']);
+    expect(await url.exit).toBe(1);
+    expect(url.err()).toContain('INVALID_URL');
+    const hdr = cli(['http', 'request', 'http://127.0.0.1:9/', '-H', 'no colon here']);
+    expect(await hdr.exit).toBe(1);
+    expect(hdr.err()).toContain('INVALID_HEADER');
+    const missing = cli(['http', 'serve', '--port', '0', '--routes', '/nonexistent/routes.json']);
+    expect(await missing.exit).toBe(1);
+    expect(missing.err()).toContain('FILE_UNREADABLE');
+    const dir = mkdtempSync(join(tmpdir(), 'wl-http-cli-'));
+    dirs.push(dir);
+    writeFileSync(join(dir, 'r.json'), '[{"path": "no-slash"}]');
+    const badRoute = cli(['http', 'serve', '--port', '0', '--routes', join(dir, 'r.json')]);
+    expect(await badRoute.exit).toBe(2);
+    expect(badRoute.err()).toContain('INVALID_INPUT');
+    writeFileSync(join(dir, 'broken.json'), '[{');
+    const broken = cli(['http', 'serve', '--port', '0', '--routes', join(dir, 'broken.json')]);
+    expect(await broken.exit).toBe(1);
+    expect(broken.err()).toContain('INVALID_JSON');
+    const refused = cli(['http', 'request', 'http://127.0.0.1:1/']);
+    expect(await refused.exit).toBe(1);
+    expect(refused.err()).toContain('CONNECTION_REFUSED');
+  });
+});
