@@ -63,9 +63,25 @@ export function createServices(options: ServicesOptions): Services {
   chat.on((e) => bus.publish(e));
   const httpServer = new HttpServerService({ certificate: () => loadOrCreateAppCertificate(dataDir.path) });
   httpServer.on((e) => bus.publish(e));
-  const httpClient = new HttpClientService({ dir: dataDir.file('http'), userAgent: `Wirelab/${options.version}`, onStorageProblem: (p) => app.problems.push(p) });
+  const httpClient = new HttpClientService({
+    dir: dataDir.file('http'),
+    userAgent: `Wirelab/${options.version}`,
+    onStorageProblem: (p) => app.problems.push(p),
+  });
   httpClient.on((e) => bus.publish(e));
-  const handlers: Handlers<typeof contract> = { app, tcp, udp, tlssock, packets, lab, lb, chat, httpServer, httpClient, tls };
+  const handlers: Handlers<typeof contract> = {
+    app,
+    tcp,
+    udp,
+    tlssock,
+    packets,
+    lab,
+    lb,
+    chat,
+    httpServer,
+    httpClient,
+    tls,
+  };
   const dispatcher = createDispatcher(contract, handlers);
   let closing: Promise<void> | undefined;
   return {

@@ -105,7 +105,8 @@ export const tools: ToolDef[] = [
     path: '/chat',
     layer: 7,
     shortcut: '9',
-    summary: 'Host or join a LAN chat: discovery, rooms, private messages, history, files, TLS — nothing lost.',
+    summary:
+      'Host or join a LAN chat: discovery, rooms, private messages, history, files, TLS — nothing lost.',
     layerText:
       'Chat is an application protocol on top of TCP: newline-delimited JSON frames, each message with an id the server acknowledges after storing it and a per-room sequence number, so a reconnecting client resends what was not acknowledged and fetches what it missed. Servers are found with DNS-SD over multicast DNS (UDP 5353 to 224.0.0.251), which only reaches the local link. With TLS the server proves the same certificate every time; the client pins its fingerprint.',
     component: () => import('./pages/chat/ChatPage.vue'),
@@ -127,7 +128,8 @@ export const tools: ToolDef[] = [
     path: '/tls',
     layer: 6,
     shortcut: '5',
-    summary: 'Inspect host:port: handshake, certificate chain with every problem, versions and suites, weaknesses, grade.',
+    summary:
+      'Inspect host:port: handshake, certificate chain with every problem, versions and suites, weaknesses, grade.',
     layerText:
       'TLS sits between the byte stream of layer 4 and the application: the handshake (hello messages, certificates, key exchange) agrees on a version, a cipher suite and keys, then every record is encrypted and authenticated. STARTTLS upgrades a plaintext session (layer 5) in place. The scan sends its own ClientHellos and reads only the cleartext answers, so it sees exactly what the server accepts.',
     component: () => import('./pages/tls/TlsPage.vue'),
@@ -138,7 +140,8 @@ export const tools: ToolDef[] = [
     path: '/http/server',
     layer: 7,
     shortcut: '3',
-    summary: 'A mock HTTP(S) server: "Hello, World!", a demo /users API, routes with templates, static folder, echo, CORS, request inspector.',
+    summary:
+      'A mock HTTP(S) server: "Hello, World!", a demo /users API, routes with templates, static folder, echo, CORS, request inspector.',
     layerText:
       'HTTP is a request/response protocol on top of a TCP (or TLS) connection: the client sends a request line, headers and an optional body; the server answers with a status line, headers and a body, and may keep the connection open for the next request. Everything the inspector shows — method, path, headers, body — is layer 7; the client address comes from layer 3/4.',
     component: () => import('./pages/http/HttpServerPage.vue'),
@@ -149,7 +152,8 @@ export const tools: ToolDef[] = [
     path: '/http/composer',
     layer: 7,
     shortcut: '4',
-    summary: 'Compose HTTP requests: bodies, auth, environments, collections, history, cookies, a timing waterfall, JSON extraction, imports, load runs.',
+    summary:
+      'Compose HTTP requests: bodies, auth, environments, collections, history, cookies, a timing waterfall, JSON extraction, imports, load runs.',
     layerText:
       'Sending a request walks down the stack: the host name is resolved (DNS), a TCP connection is made (layer 4), TLS is negotiated for https (layer 6, where ALPN also picks HTTP/2 or HTTP/1.1), then the request is written and the response read (layer 7). The waterfall shows how long each of those steps took.',
     component: () => import('./pages/http/HttpComposerPage.vue'),

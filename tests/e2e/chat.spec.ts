@@ -2,7 +2,8 @@
 // hosted by one of them; an HTML payload shows literally; the server panel kicks; a chat opens in its own
 // tab. Discovery is off in these shells (fixtures): they connect by address on 127.0.0.1.
 import type { Page } from '@playwright/test';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join as joinPath } from 'node:path';
 import { test, expect, startShell } from './fixtures';
 
 async function hostServer(app: Page, name: string): Promise<number> {
@@ -29,7 +30,7 @@ async function say(page: Page, text: string): Promise<void> {
   await page.getByTestId('chat-input').press('Enter');
 }
 
-test('two instances chat both ways; HTML shows as text; unread, typing, kick and stop from the server panel', async ({
+test('two instances chat both ways; HTML shows as text; unread, typing, a file, kick and stop from the server panel', async ({
   app,
   browser,
 }) => {
@@ -70,6 +71,23 @@ test('two instances chat both ways; HTML shows as text; unread, typing, kick and
     await app.getByTestId('chat-conv-@bob').click();
     await expect(app.getByTestId('chat-messages')).toContainText('a private word');
     await expect(app.getByTestId('chat-unread-@bob')).toHaveCount(0);
+
+    // File transfer: bob offers a file, alice chooses where to save it, SHA-256 checked, same bytes.
+    const src = joinPath(other.dataDir, 'notes.bin');
+    const data = Buffer.from(Array.from({ length: 200_000 }, (_, i) => i % 251));
+    writeFileSync(src, data);
+    await page2.locator('summary', { hasText: 'Files' }).click();
+    await page2.getByTestId('chat-file-to').fill('alice');
+    await page2.getByTestId('chat-file-path').fill(src);
+    await page2.getByTestId('chat-file-offer').click();
+    const saveAs = app.locator('[data-testid^="chat-file-saveas-"]');
+    await expect(saveAs).toBeVisible();
+    const dest = joinPath(other.dataDir, 'saved-by-alice.bin');
+    await saveAs.fill(dest);
+    await app.getByRole('button', { name: 'Accept' }).click();
+    await expect(app.locator('[data-testid^="chat-file-f-"]')).toContainText('done');
+    await expect(page2.locator('[data-testid^="chat-file-f-"]')).toContainText('done');
+    expect(readFileSync(dest).equals(data)).toBe(true);
 
     // Server panel: both clients listed, history counted, kick bob.
     await expect(app.getByTestId('chat-host-clients')).toContainText('alice');

@@ -205,7 +205,11 @@ export const useChatStore = defineStore('chat', () => {
           else {
             s.transfers.push(e.transfer);
             if (e.transfer.direction === 'receive')
-              app.toast('info', `${e.transfer.peer} offers a file: ${e.transfer.name}`, 'Open "Files" in the chat to accept it.');
+              app.toast(
+                'info',
+                `${e.transfer.peer} offers a file: ${e.transfer.name}`,
+                'Open "Files" in the chat to accept it.',
+              );
           }
           break;
         }

@@ -42,6 +42,8 @@ export const CHAT_DEFAULTS = {
   /** 'batch': acks after the OS has the bytes (survives a killed process), fsync every fsyncIntervalMs. */
   fsync: 'batch' as 'batch' | 'always' | 'never',
   fsyncIntervalMs: 200,
+  /** A server history log larger than this at start-up is compacted to what the server keeps (64 MiB). */
+  compactAboveBytes: 64 * 1024 * 1024,
   /** Largest file offered through a server. */
   maxFileBytes: 2 * 1024 * 1024 * 1024,
   fileChunkBytes: 16 * 1024,

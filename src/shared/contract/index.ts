@@ -40,7 +40,19 @@ export interface DroppedEvent {
   count: number;
 }
 
-export type WirelabEvent = AppEvent | TcpEvent | HttpServerEvent | HttpClientEvent | ChatEvent | LbEvent | UdpEvent | TlsSockEvent | PacketsEvent | LabEvent | TlsEvent | DroppedEvent;
+export type WirelabEvent =
+  | AppEvent
+  | TcpEvent
+  | HttpServerEvent
+  | HttpClientEvent
+  | ChatEvent
+  | LbEvent
+  | UdpEvent
+  | TlsSockEvent
+  | PacketsEvent
+  | LabEvent
+  | TlsEvent
+  | DroppedEvent;
 
 export type EventListener = (batch: WirelabEvent[]) => void;
 

@@ -565,6 +565,16 @@ describe('composer: TLS and HTTP/2', () => {
       saveHistory: false,
     });
     expect(insecure.status).toBe(200);
+    // PEM options that are not PEM, or a certificate without its key, are refused before connecting.
+    await expect(
+      c.send({ request: spec({ url, options: { caPem: 'not a pem' } }), saveHistory: false }),
+    ).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+    await expect(
+      c.send({
+        request: spec({ url, options: { caPem: pki.ca.certPem, clientCertPem: pki.client.certPem } }),
+        saveHistory: false,
+      }),
+    ).rejects.toMatchObject({ code: 'INVALID_INPUT' });
   });
 
   it('client certificate (mutual TLS) is presented when given', async () => {

@@ -13,6 +13,7 @@ import {
   mkdirSync,
   openSync,
   readFileSync,
+  renameSync,
   statSync,
   writeSync,
 } from 'node:fs';
@@ -142,6 +143,44 @@ export class AppendLog {
     const cbs = this.callbacks;
     this.callbacks = [];
     for (const cb of cbs) cb();
+  }
+
+  /**
+   * Replaces the file with `records` (what is still worth keeping), atomically: a temp file is written and
+   * synced, then renamed over the log, so a crash leaves the old log or the new one. Only between load()
+   * and the first append (the server compacts at start-up, before it accepts anyone).
+   */
+  rewrite(records: unknown[]): void {
+    if (this.pending.length > 0 || this.fd === undefined)
+      throw new EngineError('INTERNAL', 'rewrite only right after load');
+    const tmp = `${this.path}.compact-${process.pid}.tmp`;
+    try {
+      const fd = openSync(tmp, 'w', 0o600);
+      try {
+        let text = '';
+        for (const r of records) {
+          text += `${JSON.stringify(r)}\n`;
+          if (text.length > 1 << 20) {
+            writeSync(fd, text);
+            text = '';
+          }
+        }
+        if (text) writeSync(fd, text);
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+      closeSync(this.fd);
+      this.fd = undefined;
+      renameSync(tmp, this.path);
+      this.fd = openSync(this.path, 'a+', 0o600);
+      this.size = statSync(this.path).size;
+    } catch (err) {
+      if (this.fd === undefined) this.fd = openSync(this.path, 'a+', 0o600);
+      throw new EngineError('STORAGE_WRITE_FAILED', `${this.path}: ${(err as Error).message}`, {
+        cause: err,
+      });
+    }
   }
 
   close(): void {

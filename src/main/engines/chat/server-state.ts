@@ -14,6 +14,8 @@ export interface ServerStateOptions {
   inboxKeep: number;
   /** Message ids remembered per member for duplicate detection. */
   dedupeKeep: number;
+  /** At start-up a log larger than this is compacted (see compact()). */
+  compactAboveBytes: number;
 }
 
 export interface MemberRecord {
@@ -36,9 +38,11 @@ export interface RoomRecord {
 
 type LogRecord =
   | { k: 'user'; nick: string; identity: string }
-  | { k: 'room'; name: string }
+  | { k: 'room'; name: string; seq?: number }
   | ({ k: 'msg' } & Omit<WireRoomMessage, 't'>)
-  | ({ k: 'pm' } & Omit<WirePrivateMessage, 't'>);
+  | ({ k: 'pm' } & Omit<WirePrivateMessage, 't'>)
+  /** After compaction: the inbox sequence the kept private messages start after. */
+  | { k: 'inbox'; nick: string; pseq: number };
 
 export class ServerState {
   readonly members = new Map<string, MemberRecord>();
@@ -46,6 +50,8 @@ export class ServerState {
   private readonly log?: AppendLog;
   loadReport: LoadReport = { records: 0, skipped: 0, tornBytes: 0 };
   messageCount = 0;
+  /** Set when load() compacted the log: its size before and after. */
+  compacted?: { before: number; after: number };
 
   constructor(private readonly options: ServerStateOptions) {
     if (options.logPath)
@@ -58,6 +64,32 @@ export class ServerState {
   load(): void {
     if (!this.log) return;
     this.loadReport = this.log.load((r) => this.replay(r as LogRecord));
+    if (this.log.bytes > this.options.compactAboveBytes) this.compact();
+  }
+
+  /**
+   * Rewrites the log with what the server still uses - members, rooms (with the sequence number the kept
+   * history starts after), the last historyKeep messages per room and the inboxes - so it stops growing
+   * without bound. Older messages are dropped from disk as they already are from memory.
+   */
+  private compact(): void {
+    const records: LogRecord[] = [];
+    for (const m of this.members.values())
+      if (!m.guest) records.push({ k: 'user', nick: m.nick, identity: m.identity });
+    for (const r of this.rooms.values()) {
+      records.push({ k: 'room', name: r.name, seq: (r.history[0]?.seq ?? r.seq + 1) - 1 });
+      for (const m of r.history)
+        records.push({ k: 'msg', room: m.room, seq: m.seq, id: m.id, from: m.from, text: m.text, at: m.at });
+    }
+    for (const m of this.members.values()) {
+      if (m.guest || m.inbox.length === 0) continue;
+      records.push({ k: 'inbox', nick: m.nick, pseq: m.inbox[0]!.pseq - 1 });
+      for (const p of m.inbox)
+        records.push({ k: 'pm', pseq: p.pseq, id: p.id, from: p.from, to: p.to, text: p.text, at: p.at });
+    }
+    const before = this.log!.bytes;
+    this.log!.rewrite(records);
+    this.compacted = { before, after: this.log!.bytes };
   }
 
   get historyBytes(): number {
@@ -223,8 +255,19 @@ export class ServerState {
         break;
       case 'room':
         if (typeof r.name === 'string' && !this.rooms.has(r.name))
-          this.rooms.set(r.name, { name: r.name, seq: 0, history: [], total: 0 });
+          this.rooms.set(r.name, {
+            name: r.name,
+            seq: typeof r.seq === 'number' ? r.seq : 0,
+            history: [],
+            total: 0,
+          });
         break;
+      case 'inbox': {
+        const m = this.members.get(r.nick);
+        if (m && m.inbox.length === 0 && typeof r.pseq === 'number')
+          m.inboxSeq = Math.max(m.inboxSeq, r.pseq);
+        break;
+      }
       case 'msg': {
         const room = this.rooms.get(r.room) ?? { name: r.room, seq: 0, history: [], total: 0 };
         this.rooms.set(r.room, room);

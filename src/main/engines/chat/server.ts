@@ -57,6 +57,8 @@ export interface ChatServerOptions {
   fileChunkBytes: number;
   /** File offers one member may have open (offered or transferring) at once. */
   maxOpenTransfers: number;
+  /** A history log larger than this at start-up is compacted to what the server keeps. */
+  compactAboveBytes: number;
 }
 
 export const CHAT_SERVER_DEFAULTS: Omit<ChatServerOptions, 'port' | 'name'> = {
@@ -82,6 +84,7 @@ export const CHAT_SERVER_DEFAULTS: Omit<ChatServerOptions, 'port' | 'name'> = {
   maxFileBytes: CHAT_DEFAULTS.maxFileBytes,
   fileChunkBytes: CHAT_DEFAULTS.fileChunkBytes,
   maxOpenTransfers: CHAT_DEFAULTS.maxOpenTransfers,
+  compactAboveBytes: CHAT_DEFAULTS.compactAboveBytes,
 };
 
 type Mode = 'detect' | 'plain' | 'proto';
@@ -144,6 +147,7 @@ export class ChatServer extends TypedEmitter<ChatEvent> {
       historyKeep: o.historyKeep,
       inboxKeep: o.inboxKeep,
       dedupeKeep: Math.max(1000, o.historyKeep),
+      compactAboveBytes: o.compactAboveBytes,
     });
     this.relay = new FileRelay<Conn>(
       {
@@ -200,7 +204,7 @@ export class ChatServer extends TypedEmitter<ChatEvent> {
   }
 
   get loadReport() {
-    return this.state.loadReport;
+    return { ...this.state.loadReport, compacted: this.state.compacted };
   }
 
   info(discovery = false): HostInfo {

@@ -8,7 +8,15 @@ import { EngineError } from '../common/errors';
 import { prepareBody } from './body';
 import type { CookieJar } from './cookies';
 import { digestAuthorization, parseDigestChallenge } from './digest';
-import { applyAuth, enabledHeaders, hasHeader, parseUrl, removeHeader, setHeader } from './prepare';
+import {
+  applyAuth,
+  checkTlsOptions,
+  enabledHeaders,
+  hasHeader,
+  parseUrl,
+  removeHeader,
+  setHeader,
+} from './prepare';
 import { exchange } from './transport';
 
 export interface ComposerLimits {
@@ -49,6 +57,7 @@ export async function sendComposed(
 ): Promise<HttpResponse> {
   const o = spec.options;
   let url = parseUrl(spec.url);
+  checkTlsOptions(o);
   const baseHeaders = enabledHeaders(spec.headers);
   let auth = spec.auth;
   if ((url.username || url.password) && auth.type === 'none') {

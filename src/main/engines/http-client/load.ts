@@ -9,7 +9,7 @@ import { connect as tlsConnect, rootCertificates } from 'node:tls';
 import type { HttpLoadSummary, HttpRequestSpec } from '../../../shared/contract/http-client';
 import { EngineError, toEngineError } from '../common/errors';
 import { prepareBody } from './body';
-import { applyAuth, enabledHeaders, hasHeader, parseUrl } from './prepare';
+import { applyAuth, checkTlsOptions, enabledHeaders, hasHeader, parseUrl } from './prepare';
 
 export interface LoadRunOptions {
   requests: number;
@@ -305,6 +305,7 @@ export class LoadRun {
         'load runs do not answer Digest challenges; use basic or bearer auth',
       );
     const url = parseUrl(spec.url);
+    checkTlsOptions(spec.options);
     const headers = enabledHeaders(spec.headers);
     applyAuth(spec.auth, url, headers);
     const prepared = await prepareBody(spec.body);

@@ -2,7 +2,13 @@
 // header names and values validated, auth applied. Every failure is a coded EngineError raised before a
 // socket is opened, so a typo never reaches the network.
 import { randomInt, randomUUID } from 'node:crypto';
-import type { HttpAuth, HttpBody, HttpKeyValue, HttpRequestSpec } from '../../../shared/contract/http-client';
+import type {
+  HttpAuth,
+  HttpBody,
+  HttpKeyValue,
+  HttpRequestOptions,
+  HttpRequestSpec,
+} from '../../../shared/contract/http-client';
 import { EngineError } from '../common/errors';
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
@@ -162,5 +168,27 @@ export function applyAuth(auth: HttpAuth, url: URL, headers: [string, string][])
       break;
     default:
       break;
+  }
+}
+
+/** PEM options are checked before connecting: Node silently ignores a CA that is not PEM. */
+export function checkTlsOptions(o: HttpRequestOptions): void {
+  if (o.caPem !== undefined && !o.caPem.includes('-----BEGIN CERTIFICATE-----')) {
+    throw new EngineError(
+      'INVALID_INPUT',
+      'the extra CA is not a PEM certificate (-----BEGIN CERTIFICATE-----)',
+    );
+  }
+  if ((o.clientCertPem === undefined) !== (o.clientKeyPem === undefined)) {
+    throw new EngineError(
+      'INVALID_INPUT',
+      'a client certificate needs both the certificate and its private key',
+    );
+  }
+  if (o.clientCertPem !== undefined && !o.clientCertPem.includes('-----BEGIN CERTIFICATE-----')) {
+    throw new EngineError('INVALID_INPUT', 'the client certificate is not PEM (-----BEGIN CERTIFICATE-----)');
+  }
+  if (o.clientKeyPem !== undefined && !/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(o.clientKeyPem)) {
+    throw new EngineError('INVALID_INPUT', 'the client key is not a PEM private key');
   }
 }
