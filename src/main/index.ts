@@ -67,14 +67,12 @@ function onReady(): void {
   createWindow(services);
 }
 
-function createWindow(s: Services): void {
-  const win = new BrowserWindow(
-    mainWindowOptions(
-      join(import.meta.dirname, '..', 'preload', 'index.cjs'),
-      nativeTheme.shouldUseDarkColors,
-    ),
-  );
-  mainWindow = win;
+function preloadPath(): string {
+  return join(import.meta.dirname, '..', 'preload', 'index.cjs');
+}
+
+/** The guards every app window gets: no navigation, no webviews, window.open by policy, events. */
+function secureWindow(s: Services, win: BrowserWindow): void {
   forwardEvents(s, win.webContents);
   win.webContents.on('will-navigate', (event, url) => {
     if (!navigationAllowed(url)) event.preventDefault();
@@ -83,8 +81,21 @@ function createWindow(s: Services): void {
   win.webContents.setWindowOpenHandler(({ url }) => {
     const decision = windowOpenDecision(url);
     if (decision.openExternally) void shell.openExternal(url);
-    return { action: decision.action };
+    if (decision.action === 'deny') return { action: 'deny' };
+    // A chat in its own window: the same preload, sandbox and policies as the main window.
+    const options = mainWindowOptions(preloadPath(), nativeTheme.shouldUseDarkColors);
+    return {
+      action: 'allow',
+      overrideBrowserWindowOptions: { ...options, width: 620, height: 760, show: true },
+    };
   });
+  win.webContents.on('did-create-window', (child) => secureWindow(s, child));
+}
+
+function createWindow(s: Services): void {
+  const win = new BrowserWindow(mainWindowOptions(preloadPath(), nativeTheme.shouldUseDarkColors));
+  mainWindow = win;
+  secureWindow(s, win);
   win.once('ready-to-show', () => win.show());
   win.on('closed', () => (mainWindow = undefined));
   void win.loadURL(devServerUrl ?? APP_INDEX_URL);

@@ -61,6 +61,11 @@ export function createServices(options: ServicesOptions): Services {
     discoveryInterface: options.chatInterface ?? process.env.WIRELAB_CHAT_INTERFACE,
   });
   chat.on((e) => bus.publish(e));
+  // The app's LAN setting, applied now and whenever it changes.
+  void chat.setDiscoveryAllowed(app.getSettings().lanDiscovery);
+  app.on((e) => {
+    if (e.type === 'settings.changed') void chat.setDiscoveryAllowed(e.settings.lanDiscovery);
+  });
   const httpServer = new HttpServerService({ certificate: () => loadOrCreateAppCertificate(dataDir.path) });
   httpServer.on((e) => bus.publish(e));
   const httpClient = new HttpClientService({

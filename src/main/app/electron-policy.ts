@@ -31,9 +31,27 @@ export function navigationAllowed(_target: string): boolean {
   return false;
 }
 
-/** window.open / target=_blank: always denied in-app; http(s) links go to the system browser. */
-export function windowOpenDecision(url: string): { action: 'deny'; openExternally: boolean } {
+/**
+ * window.open / target=_blank: a chat may open in a window of its own (an app URL on the chat route);
+ * everything else is denied in-app, and http(s) links go to the system browser.
+ */
+export function windowOpenDecision(url: string): { action: 'allow' | 'deny'; openExternally: boolean } {
+  if (isChatWindowUrl(url)) return { action: 'allow', openExternally: false };
   return { action: 'deny', openExternally: isSafeExternalUrl(url) };
+}
+
+function isChatWindowUrl(raw: string): boolean {
+  try {
+    const url = new URL(raw);
+    return (
+      url.protocol === `${APP_SCHEME}:` &&
+      url.host === APP_HOST &&
+      url.pathname === '/index.html' &&
+      /^#\/chat(\?|$)/.test(url.hash)
+    );
+  } catch {
+    return false;
+  }
 }
 
 /** IPC is answered only for the app's own top-level frame (no parent), never for iframes. */

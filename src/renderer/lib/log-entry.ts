@@ -9,5 +9,7 @@ export interface LogEntry {
   /** True length of the data (may exceed data.length when truncated). */
   bytes?: number;
   truncated?: boolean;
+  /** Socket reads or writes merged into this row (stream engines coalesce within a few ms). */
+  reads?: number;
   text?: string;
 }

@@ -15,7 +15,7 @@ export const useAppStore = defineStore('app', () => {
   const api = useApi();
   const events = useEventRouter();
   const info = ref<AppInfo>();
-  const settings = ref<Settings>({ theme: 'system', logLimit: 10_000, textView: 'utf8' });
+  const settings = ref<Settings>({ theme: 'system', logLimit: 10_000, textView: 'utf8', lanDiscovery: true });
   const toasts = ref<Toast[]>([]);
   let toastId = 0;
 

@@ -54,6 +54,8 @@ export const useChatStore = defineStore('chat', () => {
   const sessions = shallowRef<ChatSession[]>([]);
   const discovered = ref<DiscoveredServer[]>([]);
   const discoveryEnabled = ref<boolean | undefined>(undefined);
+  /** Why discovery is off: the instance switch (--no-discovery) or the app's LAN setting. */
+  const discoveryOff = ref<'instance' | 'setting' | undefined>(undefined);
   const selected = ref<string>();
   const notificationsWanted = ref(false);
   const orphans = new Map<string, ChatEvent[]>();
@@ -240,6 +242,7 @@ export const useChatStore = defineStore('chat', () => {
   async function discover(): Promise<void> {
     const r = await unwrap(api.chat.discover({}));
     discoveryEnabled.value = r.enabled;
+    discoveryOff.value = r.off;
     discovered.value = r.servers;
   }
 
@@ -363,6 +366,7 @@ export const useChatStore = defineStore('chat', () => {
     sessions,
     discovered,
     discoveryEnabled,
+    discoveryOff,
     selected,
     notificationsWanted,
     refresh,

@@ -139,6 +139,7 @@ export const useTcpStore = defineStore('tcp', () => {
               data: e.data,
               bytes: e.bytes,
               truncated: e.truncated,
+              reads: e.reads,
             });
             break;
           }
@@ -195,6 +196,7 @@ export const useTcpStore = defineStore('tcp', () => {
               data: e.data,
               bytes: e.bytes,
               truncated: e.truncated,
+              reads: e.reads,
             });
             break;
         }

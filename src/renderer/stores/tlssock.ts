@@ -124,6 +124,7 @@ export const useTlsSockStore = defineStore('tlssock', () => {
             data: e.data,
             bytes: e.bytes,
             truncated: e.truncated,
+            reads: e.reads,
           });
           break;
         }
@@ -177,6 +178,7 @@ export const useTlsSockStore = defineStore('tlssock', () => {
             data: e.data,
             bytes: e.bytes,
             truncated: e.truncated,
+            reads: e.reads,
           });
           break;
         }

@@ -10,6 +10,8 @@ export const Settings = z.object({
   /** Rows kept per session log in the renderer and in the main-process event buffers. */
   logLimit: z.number().int().min(100).max(1_000_000).default(10_000),
   textView: z.enum(['utf8', 'latin1', 'hex']).default('utf8'),
+  /** Announce and browse chat servers on the LAN (mDNS). `--no-discovery` overrides it. */
+  lanDiscovery: z.boolean().default(true),
 });
 export type Settings = z.infer<typeof Settings>;
 

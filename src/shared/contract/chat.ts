@@ -255,7 +255,15 @@ export const chatContract = {
     z.object({ messages: z.array(ChatMessage) }),
   ),
   list: method(empty(), z.object({ hosts: z.array(HostInfo), clients: z.array(ChatClientInfo) })),
-  discover: method(empty(), z.object({ enabled: z.boolean(), servers: z.array(DiscoveredServer) })),
+  discover: method(
+    empty(),
+    z.object({
+      enabled: z.boolean(),
+      servers: z.array(DiscoveredServer),
+      /** Why discovery is off: the instance switch (--no-discovery) or the app's LAN setting. */
+      off: z.enum(['instance', 'setting']).optional(),
+    }),
+  ),
   /** Accepts a changed server certificate after the user checked it (re-pins the fingerprint). */
   trustFingerprint: method(
     z.object({ host: host(), port: destPort(), fingerprint: z.string().min(1).max(200) }).strict(),

@@ -9,7 +9,15 @@ export interface WireBytes {
   data: Uint8Array;
   bytes: number;
   truncated: boolean;
+  /** Stream engines merge reads within a short window (TCP keeps no boundaries): how many this holds. */
+  reads?: number;
 }
+
+/** Defaults shared by the stream engines (docs/tcp.md). */
+export const STREAM_DEFAULTS = {
+  /** Reads (or writes) of one peer within this many ms become one data event. 0 = one event per read. */
+  coalesceMs: 15,
+} as const;
 
 export type StreamState = 'connecting' | 'open' | 'closed';
 

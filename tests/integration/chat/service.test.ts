@@ -46,7 +46,10 @@ describe('chat service via the dispatcher', () => {
     });
     expect(existsSync(join(s.dataDir, 'chat', 'servers', 'Team_room', 'history.jsonl'))).toBe(true);
     expect(existsSync(join(s.dataDir, 'chat', 'clients', `127.0.0.1-${port}`, 'alice.jsonl'))).toBe(true);
-    expect(await s.call('discover', {})).toEqual({ ok: true, value: { enabled: false, servers: [] } });
+    expect(await s.call('discover', {})).toEqual({
+      ok: true,
+      value: { enabled: false, servers: [], off: 'instance' },
+    });
     const stop = await s.call('hostStop', {
       session: (host as { value: { session: string } }).value.session,
     });
@@ -109,5 +112,29 @@ describe('chat service via the dispatcher', () => {
     const again = new ChatService({ dataDir: dir, discovery: false });
     onTestFinished(() => again.close());
     expect(readFileSync(join(dir, 'chat', 'identity.json'), 'utf8')).toBe(id1);
+  });
+});
+
+describe('LAN discovery setting', () => {
+  it('the instance switch wins: discovery stays off and says why', async () => {
+    const { call } = setup();
+    expect(await call('discover', {})).toEqual({
+      ok: true,
+      value: { enabled: false, servers: [], off: 'instance' },
+    });
+  });
+
+  it('the app setting turns it off at run time: nothing announced, nothing browsed (no mDNS sent)', async () => {
+    const dataDir = tempDir();
+    // Instance allows discovery, the user's setting does not — applied before anything could start mDNS.
+    const chat = new ChatService({ dataDir, discovery: true });
+    onTestFinished(() => chat.close());
+    await chat.setDiscoveryAllowed(false);
+    expect(chat.discoveryEnabled).toBe(false);
+    expect(chat.discover()).toEqual({ enabled: false, servers: [], off: 'setting' });
+    const host = await chat.hostStart(
+      chatContract.hostStart.input.parse({ port: 0, name: 'quiet', discovery: true }),
+    );
+    expect(host.discovery).toBe(false);
   });
 });

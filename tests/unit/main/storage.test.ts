@@ -22,9 +22,9 @@ describe('JsonFile', () => {
   it('missing file → defaults; save then load round-trips; no temp files left', () => {
     const dir = tmp();
     const f = new JsonFile(join(dir, 'settings.json'), Settings, () => undefined);
-    expect(f.load()).toEqual({ theme: 'system', logLimit: 10_000, textView: 'utf8' });
-    f.save({ theme: 'dark', logLimit: 500, textView: 'hex' });
-    expect(f.load()).toEqual({ theme: 'dark', logLimit: 500, textView: 'hex' });
+    expect(f.load()).toEqual({ theme: 'system', logLimit: 10_000, textView: 'utf8', lanDiscovery: true });
+    f.save({ theme: 'dark', logLimit: 500, textView: 'hex', lanDiscovery: false });
+    expect(f.load()).toEqual({ theme: 'dark', logLimit: 500, textView: 'hex', lanDiscovery: false });
     expect(readdirSync(dir)).toEqual(['settings.json']);
   });
 

@@ -53,6 +53,8 @@ function slug(name: string): string {
 interface Hosted {
   server: ChatServer;
   dir: string;
+  /** What the host asked for, kept so the LAN setting can withdraw and later restore it. */
+  announce?: { name: string; interface?: string; tls?: { fingerprint256: string } };
   announcement?: { discovery: ChatDiscovery; key: string; own: boolean };
 }
 
@@ -85,8 +87,27 @@ export class ChatService extends TypedEmitter<ChatEvent> {
     this.pins = this.pinsFile.load().pins;
   }
 
+  /** The user's LAN setting; the instance switch (`options.discovery`) can only narrow it. */
+  private userAllowsDiscovery = true;
+
   get discoveryEnabled(): boolean {
-    return this.options.discovery;
+    return this.options.discovery && this.userAllowsDiscovery;
+  }
+
+  /**
+   * Applies the app's "LAN discovery" setting at run time: off withdraws every announcement and stops
+   * browsing; on restores the announcements hosts asked for. Never turns on what --no-discovery forbids.
+   */
+  async setDiscoveryAllowed(allowed: boolean): Promise<void> {
+    if (allowed === this.userAllowsDiscovery) return;
+    this.userAllowsDiscovery = allowed;
+    if (!allowed) {
+      await Promise.all([...this.hosts.values()].map((h) => this.withdraw(h)));
+      await this.discovery?.close();
+      this.discovery = undefined;
+    } else if (this.discoveryEnabled) {
+      for (const h of this.hosts.values()) if (h.announce) this.announce(h);
+    }
   }
 
   private pinStore(): PinStore {
@@ -115,9 +136,9 @@ export class ChatService extends TypedEmitter<ChatEvent> {
     const dir = join(this.options.dataDir, 'chat', 'servers', slug(name));
     if ([...this.hosts.values()].some((h) => h.dir === dir))
       throw new EngineError('INVALID_INPUT', `a chat server named "${name}" is already running here`);
-    // The instance switch (--no-discovery, tests) wins over a per-server request: it is a promise that
-    // no multicast leaves this instance.
-    const discovery = this.options.discovery && (input.discovery ?? true);
+    // The instance switch (--no-discovery, tests) and the LAN setting win over a per-server request:
+    // they are a promise that no multicast leaves this instance.
+    const wanted = input.discovery ?? true;
     const tls = input.tls ? await loadOrCreateAppCertificate(this.options.dataDir) : undefined;
     const session = this.hostIds.next();
     const server = new ChatServer(session, {
@@ -135,27 +156,22 @@ export class ChatService extends TypedEmitter<ChatEvent> {
     });
     server.on((e) => this.emit(e));
     await server.start();
-    const hosted: Hosted = { server, dir };
+    const hosted: Hosted = {
+      server,
+      dir,
+      ...(wanted ? { announce: { name, interface: input.interface, ...(tls ? { tls } : {}) } } : {}),
+    };
     this.hosts.set(session, hosted);
-    if (discovery) {
+    if (wanted && this.discoveryEnabled) {
       try {
-        // A server bound to another interface than the instance's gets its own mDNS socket there.
-        const own = input.interface !== undefined && input.interface !== this.options.discoveryInterface;
-        const d = own
-          ? new ChatDiscovery(session, { interface: input.interface, refreshMs: 5000 })
-          : this.disco();
-        if (own) d.on((e) => this.emit(e));
-        hosted.announcement = {
-          discovery: d,
-          own,
-          key: d.announce({ name, port: server.port, tls: Boolean(tls), fingerprint: tls?.fingerprint256 }),
-        };
+        this.announce(hosted);
       } catch (err) {
         await server.close();
         this.hosts.delete(session);
         throw err;
       }
     }
+    const discovery = Boolean(hosted.announcement);
     return server.info(discovery);
   }
 
@@ -242,9 +258,31 @@ export class ChatService extends TypedEmitter<ChatEvent> {
     };
   }
 
-  discover(): { enabled: boolean; servers: DiscoveredServer[] } {
-    if (!this.options.discovery) return { enabled: false, servers: [] };
+  discover(): { enabled: boolean; servers: DiscoveredServer[]; off?: 'instance' | 'setting' } {
+    if (!this.options.discovery) return { enabled: false, servers: [], off: 'instance' };
+    if (!this.userAllowsDiscovery) return { enabled: false, servers: [], off: 'setting' };
     return { enabled: true, servers: this.disco().browse() };
+  }
+
+  private announce(h: Hosted): void {
+    const a = h.announce;
+    if (!a || h.announcement) return;
+    // A server bound to another interface than the instance's gets its own mDNS socket there.
+    const own = a.interface !== undefined && a.interface !== this.options.discoveryInterface;
+    const d = own
+      ? new ChatDiscovery(h.server.session, { interface: a.interface, refreshMs: 5000 })
+      : this.disco();
+    if (own) d.on((e) => this.emit(e));
+    h.announcement = {
+      discovery: d,
+      own,
+      key: d.announce({
+        name: a.name,
+        port: h.server.port,
+        tls: Boolean(a.tls),
+        fingerprint: a.tls?.fingerprint256,
+      }),
+    };
   }
 
   trustFingerprint(input: In<'trustFingerprint'>): Record<string, never> {

@@ -2,8 +2,13 @@
 // state change. Plain TCP and TLS clients are this class with a different socket factory and ready
 // event; it knows nothing of TLS itself.
 import type { Socket } from 'node:net';
-import type { StreamClientEvent, StreamClientInfo, StreamState } from '../../../shared/contract/stream';
-import { wireBytes } from './bytes';
+import {
+  STREAM_DEFAULTS,
+  type StreamClientEvent,
+  type StreamClientInfo,
+  type StreamState,
+} from '../../../shared/contract/stream';
+import { DataCoalescer } from './coalescer';
 import { TypedEmitter } from './emitter';
 import { EngineError, toEngineError } from './errors';
 import type { DistributiveOmit } from './stream-server';
@@ -13,6 +18,8 @@ export interface StreamClientOptions {
   port: number;
   connectTimeoutMs: number;
   maxEventDataBytes: number;
+  /** Data within this window becomes one event (default STREAM_DEFAULTS.coalesceMs). */
+  coalesceMs?: number;
 }
 
 export interface StreamClientSetup<E extends string, I extends StreamClientInfo> {
@@ -45,12 +52,24 @@ export class StreamClient<
   private readonly openedAt = Date.now();
   private connectPromise?: Promise<I>;
   private closePromise?: Promise<void>;
+  private readonly data: DataCoalescer;
 
   constructor(session: string, options: StreamClientOptions, setup: StreamClientSetup<E, I>) {
     super();
     this.session = session;
     this.options = options;
     this.setup = setup;
+    this.data = new DataCoalescer(
+      { windowMs: options.coalesceMs ?? STREAM_DEFAULTS.coalesceMs, maxBytes: options.maxEventDataBytes },
+      (d) =>
+        this.emitEvent({
+          type: d.dir === 'in' ? 'client.data' : 'client.sent',
+          data: d.data,
+          bytes: d.bytes,
+          truncated: d.truncated,
+          reads: d.reads,
+        }),
+    );
   }
 
   info(): I {
@@ -99,7 +118,7 @@ export class StreamClient<
       });
       socket.on('data', (chunk: Buffer) => {
         this.bytesIn += chunk.length;
-        this.emitEvent({ type: 'client.data', ...wireBytes(chunk, this.options.maxEventDataBytes) });
+        this.data.push('in', this.session, chunk);
       });
       let lastError: EngineError | undefined;
       socket.on('error', (err) => {
@@ -128,7 +147,7 @@ export class StreamClient<
     }
     s.write(bytes);
     this.bytesOut += bytes.length;
-    this.emitEvent({ type: 'client.sent', ...wireBytes(bytes, this.options.maxEventDataBytes) });
+    this.data.push('out', this.session, bytes);
     return { bytes: bytes.length };
   }
 
@@ -152,6 +171,7 @@ export class StreamClient<
   }
 
   private emitEvent(e: DistributiveOmit<StreamClientEvent<E, I>, 'engine' | 'session' | 'at'>): void {
+    if (e.type === 'client.state') this.data.flush();
     this.emit({ engine: this.setup.engine, session: this.session, at: Date.now(), ...e } as unknown as Ev);
   }
 

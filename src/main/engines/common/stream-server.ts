@@ -2,8 +2,12 @@
 // answers, send to one or all, kick, stop. Plain TCP and TLS servers are this class with a different
 // listener factory and client description; it knows nothing of TLS itself.
 import type { Server, Socket } from 'node:net';
-import type { StreamServerClient, StreamServerEvent } from '../../../shared/contract/stream';
-import { wireBytes } from './bytes';
+import {
+  STREAM_DEFAULTS,
+  type StreamServerClient,
+  type StreamServerEvent,
+} from '../../../shared/contract/stream';
+import { DataCoalescer } from './coalescer';
 import { TypedEmitter } from './emitter';
 import { EngineError, toEngineError } from './errors';
 import { IdSequence } from './ids';
@@ -18,6 +22,8 @@ export interface StreamServerOptions {
   /** Connections beyond this are closed at once, with a 'limit' event. */
   maxClients: number;
   maxEventDataBytes: number;
+  /** Data of one client within this window becomes one event (default STREAM_DEFAULTS.coalesceMs). */
+  coalesceMs?: number;
 }
 
 export interface StreamServerSetup<E extends string, C extends StreamServerClient> {
@@ -63,12 +69,25 @@ export class StreamServer<
   private closePromise?: Promise<void>;
   private bound = { host: '', port: 0 };
   private startedAt = 0;
+  private readonly data: DataCoalescer;
 
   constructor(session: string, options: StreamServerOptions, setup: StreamServerSetup<E, C>) {
     super();
     this.session = session;
     this.options = options;
     this.setup = setup;
+    this.data = new DataCoalescer(
+      { windowMs: options.coalesceMs ?? STREAM_DEFAULTS.coalesceMs, maxBytes: options.maxEventDataBytes },
+      (d) =>
+        this.emitEvent({
+          type: d.dir === 'in' ? 'server.data' : 'server.sent',
+          clientId: d.peer,
+          data: d.data,
+          bytes: d.bytes,
+          truncated: d.truncated,
+          reads: d.reads,
+        }),
+    );
     this.server = setup.createServer((socket) => this.onClient(socket));
     this.server.on('error', (err) => {
       if (this.state !== 'listening') return; // listen errors are reported by start()
@@ -155,6 +174,8 @@ export class StreamServer<
 
   /** Emits one of the shared server events, tagged with this engine and session. */
   protected emitEvent(e: DistributiveOmit<StreamServerEvent<E, C>, 'engine' | 'session' | 'at'>): void {
+    // Pending data goes first, so the log keeps the order things happened in.
+    if (e.type !== 'server.data' && e.type !== 'server.sent') this.data.flush();
     // One cast, here: Ev is StreamServerEvent<E, C> or a union that contains it.
     this.emit({ engine: this.setup.engine, session: this.session, at: Date.now(), ...e } as unknown as Ev);
   }
@@ -170,11 +191,7 @@ export class StreamServer<
     if (c.socket.destroyed || !c.socket.writable) return true;
     const ok = c.socket.write(bytes);
     c.info.bytesOut += bytes.length;
-    this.emitEvent({
-      type: 'server.sent',
-      clientId: c.info.clientId,
-      ...wireBytes(bytes, this.options.maxEventDataBytes),
-    });
+    this.data.push('out', c.info.clientId, bytes);
     return ok;
   }
 
@@ -213,7 +230,7 @@ export class StreamServer<
     let lastError: EngineError | undefined;
     socket.on('data', (chunk: Buffer) => {
       entry.info.bytesIn += chunk.length;
-      this.emitEvent({ type: 'server.data', clientId, ...wireBytes(chunk, this.options.maxEventDataBytes) });
+      this.data.push('in', clientId, chunk);
       const answer = this.setup.answer?.(chunk) ?? (this.options.echo ? chunk : undefined);
       // Backpressure: a client that sends faster than it reads its answers is paused, not buffered.
       if (answer && !this.write(entry, answer)) {
