@@ -576,6 +576,10 @@ export class HttpMockServer extends TypedEmitter<HttpServerEvent> {
     res.writeHead(status, headers);
     const sent = method === 'HEAD' ? 0 : body.length;
     rec.responseBytes = sent;
-    res.end(method === 'HEAD' ? undefined : body);
+    if (method === 'HEAD') res.end();
+    // A small body as a latin1 string (byte for byte the same) lets Node send head and body in one
+    // write; a Buffer body makes it a writev of two, which cost about a quarter of the throughput.
+    else if (body.length <= 16 * 1024) res.end(body.toString('latin1'), 'latin1');
+    else res.end(body);
   }
 }
