@@ -31,6 +31,7 @@ export default tseslint.config(
       'playwright-report/**',
       'build/**',
       '.bench/**',
+      '.tmp/**',
     ],
   },
   js.configs.recommended,

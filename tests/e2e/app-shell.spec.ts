@@ -3,7 +3,9 @@
 import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createServer as createTlsServer } from 'node:tls';
 import { test, expect, startShell } from './fixtures';
+import { createTestPki } from '../helpers/pki';
 
 test('OSI map lists tools by layer and opens them', async ({ app }) => {
   await expect(app.getByTestId('osi-layer-4')).toContainText('Transport');
@@ -40,4 +42,26 @@ test('a corrupt settings file is reported and set aside; settings survive a rest
 test('a page without the token is refused and says so', async ({ page, shell }) => {
   await page.goto(`http://127.0.0.1:${shell.shell.port}/`);
   await expect(page.getByTestId('link-state')).toContainText('access token');
+});
+
+test('the OSI map draws the latest exchange on its layers', async ({ app }) => {
+  const pki = createTestPki();
+  const server = createTlsServer({ cert: pki.chain(pki.leaf), key: pki.leaf.keyPem }, (s) => s.end());
+  server.on('tlsClientError', () => undefined);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  try {
+    await expect(app.getByTestId('osi-exchanges')).toHaveCount(0);
+    await app.getByTestId('nav-tls').click();
+    await app.getByTestId('tls-target').fill(`localhost:${(server.address() as { port: number }).port}`);
+    await app.getByTestId('tls-scan').uncheck();
+    await app.getByTestId('tls-inspect').click();
+    await expect(app.getByTestId('tls-waterfall')).toBeVisible({ timeout: 20_000 });
+    await app.getByTestId('nav-home').click();
+    await expect(app.getByTestId('osi-exchange-tls')).toContainText('TLS inspection of localhost');
+    await expect(app.getByTestId('osi-waterfall-tls')).toBeVisible();
+    await expect(app.getByTestId('osi-layer-4-phases')).toContainText('TCP connect');
+    await expect(app.getByTestId('osi-layer-6-phases')).toContainText('TLS handshake');
+  } finally {
+    server.close();
+  }
 });
