@@ -19,6 +19,8 @@ const shell = await startBrowserShell({
   dataDir: dir,
   rendererDir: join(import.meta.dirname, '..', 'out', 'renderer'),
   version: 'dev',
+  // Never browse mDNS from a screenshot run (this machine's outside interface).
+  chatDiscovery: false,
 });
 const browser = await chromium.launch({
   executablePath: '/usr/bin/chromium',
