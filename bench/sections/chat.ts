@@ -8,7 +8,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { ChatServer } from '../../src/main/engines/chat/server';
 import { record, type BenchRecord, type BenchSection } from '../types';
 
@@ -251,7 +250,8 @@ async function idleMemory(
   kind: 'chat' | 'bare',
   dir: string,
 ): Promise<{ perClientBytes: number; rssPerClient: number }> {
-  const self = fileURLToPath(import.meta.url);
+  // The source file, also when the harness runs bundled (scripts/bench.mjs).
+  const self = join(process.cwd(), 'bench', 'sections', 'chat.ts');
   const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', self], {
     env: { ...process.env, WIRELAB_CHAT_BENCH_CHILD: kind, WIRELAB_CHAT_BENCH_DIR: dir },
     stdio: ['pipe', 'pipe', 'inherit'],

@@ -10,10 +10,10 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { createServer, connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { record, type BenchRecord, type BenchSection } from '../types';
 
-const SELF = fileURLToPath(import.meta.url);
+// The source file, also when the harness runs bundled (scripts/bench.mjs): helper roles run from it via tsx.
+const SELF = join(process.cwd(), 'bench', 'sections', 'lb.ts');
 const CONNECTIONS = 50;
 const RUN_SECONDS = 5;
 const ROUNDS = 3;

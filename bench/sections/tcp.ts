@@ -19,7 +19,7 @@ const SECONDS = 2;
 function blast(port: number, seconds = SECONDS, chunk = 65536): Promise<number> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [
-      join(import.meta.dirname, '..', 'load', 'tcp-blast.mjs'),
+      join(process.cwd(), 'bench', 'load', 'tcp-blast.mjs'),
       String(port),
       String(CONNS),
       String(seconds),
