@@ -33,6 +33,15 @@ export const useAppStore = defineStore('app', () => {
     else toast('error', 'Unexpected error', String(err));
   }
 
+  /** Runs a UI action and shows its error as a toast (the human sentence for its code). */
+  async function attempt(fn: () => Promise<unknown>): Promise<void> {
+    try {
+      await fn();
+    } catch (err) {
+      reportError(err);
+    }
+  }
+
   async function load(): Promise<void> {
     try {
       info.value = await unwrap(api.app.info({}));
@@ -74,5 +83,5 @@ export const useAppStore = defineStore('app', () => {
     else document.documentElement.setAttribute('data-theme', t);
   });
 
-  return { info, settings, toasts, toast, dismiss, reportError, load, update, openExternal };
+  return { info, settings, toasts, toast, dismiss, reportError, attempt, load, update, openExternal };
 });
