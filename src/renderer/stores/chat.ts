@@ -13,6 +13,7 @@ import type {
   RoomSummary,
   WirelabEvent,
 } from '../../shared/contract';
+import { EventParking } from '../lib/event-parking';
 import { unwrap, useApi, useEventRouter } from '../api';
 import { useAppStore } from './app';
 
@@ -58,7 +59,7 @@ export const useChatStore = defineStore('chat', () => {
   const discoveryOff = ref<'instance' | 'setting' | undefined>(undefined);
   const selected = ref<string>();
   const notificationsWanted = ref(false);
-  const orphans = new Map<string, ChatEvent[]>();
+  const parking = new EventParking<ChatEvent>(500, 20);
   let hostRefresh: ReturnType<typeof setTimeout> | undefined;
 
   function sessionOf(id: string): ChatSession | undefined {
@@ -129,9 +130,8 @@ export const useChatStore = defineStore('chat', () => {
     conversation(s, { room });
     sessions.value = [...sessions.value, s];
     selected.value = info.session;
-    const parked = orphans.get(info.session);
-    orphans.delete(info.session);
-    if (parked) apply(parked);
+    const parked = parking.take(info.session);
+    if (parked.length) apply(parked);
     return sessionOf(info.session)!;
   }
 
@@ -162,10 +162,7 @@ export const useChatStore = defineStore('chat', () => {
       }
       const s = sessionOf(e.session);
       if (!s) {
-        const list = orphans.get(e.session) ?? [];
-        if (list.length < 500) list.push(e);
-        orphans.set(e.session, list);
-        if (orphans.size > 20) orphans.delete(orphans.keys().next().value as string);
+        parking.park(e);
         continue;
       }
       switch (e.type) {

@@ -5,6 +5,7 @@ import { defineStore } from 'pinia';
 import { markRaw, reactive, shallowRef } from 'vue';
 import type { HttpRouteInput, HttpServerInfo, InspectedRequest, WirelabEvent } from '../../shared/contract';
 import { unwrap, useApi, useEventRouter } from '../api';
+import { EventParking } from '../lib/event-parking';
 import { BoundedLog } from '../lib/bounded-log';
 import { useAppStore } from './app';
 
@@ -38,7 +39,7 @@ export const useHttpServerStore = defineStore('http-server', () => {
   const app = useAppStore();
   const servers = shallowRef<MockServerSession[]>([]);
   let entryId = 0;
-  const orphans = new Map<string, WirelabEvent[]>();
+  const parking = new EventParking<WirelabEvent>(500, 20);
 
   const find = (session: string) => servers.value.find((s) => s.session === session);
 
@@ -51,11 +52,8 @@ export const useHttpServerStore = defineStore('http-server', () => {
       running: info.state === 'listening',
     }) as MockServerSession;
     servers.value = [...servers.value, s];
-    const parked = orphans.get(info.session);
-    if (parked) {
-      orphans.delete(info.session);
-      apply(parked);
-    }
+    const parked = parking.take(info.session);
+    if (parked.length) apply(parked);
     return find(info.session)!;
   }
 
@@ -65,10 +63,7 @@ export const useHttpServerStore = defineStore('http-server', () => {
       const s = find(e.session);
       if (!s) {
         // Events can overtake the start() reply; keep a bounded few for replay.
-        const list = orphans.get(e.session) ?? [];
-        if (list.length < 500) list.push(e);
-        orphans.set(e.session, list);
-        if (orphans.size > 20) orphans.delete(orphans.keys().next().value as string);
+        parking.park(e);
         continue;
       }
       touched.add(s);

@@ -20,6 +20,7 @@ import type {
 } from '../../shared/contract';
 import { LB_DEFAULTS } from '../../shared/contract';
 import { unwrap, useApi, useEventRouter } from '../api';
+import { EventParking } from '../lib/event-parking';
 import { BoundedLog } from '../lib/bounded-log';
 import type { LogEntry } from '../lib/log-entry';
 import { useAppStore } from './app';
@@ -41,13 +42,8 @@ export const useLbStore = defineStore('lb', () => {
   const demos = shallowRef<LbDemoInfo[]>([]);
   let entryId = 0;
   // Events may overtake the reply that creates their session; they wait here, bounded.
-  const orphans = new Map<string, WirelabEvent[]>();
-  function park(e: WirelabEvent): void {
-    const list = orphans.get(e.session) ?? [];
-    if (list.length < 200) list.push(e);
-    orphans.set(e.session, list);
-    if (orphans.size > 20) orphans.delete(orphans.keys().next().value as string);
-  }
+  const parking = new EventParking<WirelabEvent>(200, 20);
+  const park = (e: WirelabEvent) => parking.park(e);
 
   const balancerOf = (session: string) => balancers.value.find((b) => b.session === session);
 
@@ -63,11 +59,8 @@ export const useLbStore = defineStore('lb', () => {
       version: 0,
     }) as BalancerSession;
     balancers.value = [...balancers.value, b];
-    const parked = orphans.get(info.session);
-    if (parked) {
-      orphans.delete(info.session);
-      apply(parked);
-    }
+    const parked = parking.take(info.session);
+    if (parked.length) apply(parked);
     return balancerOf(info.session)!;
   }
 

@@ -12,6 +12,7 @@ import type {
 } from '../../shared/contract';
 import type { PayloadEncoding } from '../../shared/encoding';
 import { unwrap, useApi, useEventRouter } from '../api';
+import { EventParking } from '../lib/event-parking';
 import { BoundedLog } from '../lib/bounded-log';
 import type { LogEntry } from '../lib/log-entry';
 import { useAppStore } from './app';
@@ -46,20 +47,11 @@ export const useTcpStore = defineStore('tcp', () => {
   let entryId = 0;
   // Events can overtake the reply that creates their session (a welcome message arrives in the same
   // instant the connect call resolves). They wait here, bounded, and are replayed when it appears.
-  const orphans = new Map<string, WirelabEvent[]>();
-  const MAX_ORPHANS = 1000;
-  function park(e: WirelabEvent): void {
-    const list = orphans.get(e.session) ?? [];
-    if (list.length < MAX_ORPHANS) list.push(e);
-    orphans.set(e.session, list);
-    if (orphans.size > 50) orphans.delete(orphans.keys().next().value as string);
-  }
+  const parking = new EventParking<WirelabEvent>();
+  const park = (e: WirelabEvent) => parking.park(e);
   function replay(session: string): void {
-    const list = orphans.get(session);
-    if (list) {
-      orphans.delete(session);
-      apply(list);
-    }
+    const list = parking.take(session);
+    if (list.length) apply(list);
   }
 
   const newLog = () => markRaw(new BoundedLog<LogEntry>(app.settings.logLimit));

@@ -14,6 +14,7 @@ import type { z } from 'zod';
 import type { TlsServerStartInput, tlssockContract } from '../../shared/contract/tlssock';
 import type { PayloadTextEncoding } from '../../shared/payload-text';
 import { unwrap, useApi, useEventRouter } from '../api';
+import { EventParking } from '../lib/event-parking';
 import { BoundedLog } from '../lib/bounded-log';
 import type { LogEntry } from '../lib/log-entry';
 import { useAppStore } from './app';
@@ -43,17 +44,14 @@ export const useTlsSockStore = defineStore('tlssock', () => {
   const servers = shallowRef<TlsServerSession[]>([]);
   const clients = shallowRef<TlsClientSession[]>([]);
   let entryId = 0;
-  const orphans = new Map<string, WirelabEvent[]>();
+  const parking = new EventParking<WirelabEvent>();
   const newLog = () => markRaw(new BoundedLog<LogEntry>(app.settings.logLimit));
   const serverOf = (s: string) => servers.value.find((x) => x.session === s);
   const clientOf = (s: string) => clients.value.find((x) => x.session === s);
 
   function replay(session: string): void {
-    const list = orphans.get(session);
-    if (list) {
-      orphans.delete(session);
-      apply(list);
-    }
+    const list = parking.take(session);
+    if (list.length) apply(list);
   }
   function addServer(info: TlsServerInfo): TlsServerSession {
     const s = reactive({
@@ -80,10 +78,7 @@ export const useTlsSockStore = defineStore('tlssock', () => {
     for (const ev of batch) {
       const target = serverOf(ev.session) ?? clientOf(ev.session);
       if (!target) {
-        const list = orphans.get(ev.session) ?? [];
-        if (list.length < 1000) list.push(ev);
-        orphans.set(ev.session, list);
-        if (orphans.size > 50) orphans.delete(orphans.keys().next().value as string);
+        parking.park(ev);
         continue;
       }
       touched.add(target);

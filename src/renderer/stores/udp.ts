@@ -6,6 +6,7 @@ import { markRaw, reactive, shallowRef } from 'vue';
 import type { UdpBindInput, UdpEvent, UdpSocketInfo, WirelabEvent } from '../../shared/contract';
 import type { PayloadTextEncoding } from '../../shared/payload-text';
 import { unwrap, useApi, useEventRouter } from '../api';
+import { EventParking } from '../lib/event-parking';
 import { BoundedLog } from '../lib/bounded-log';
 import type { LogEntry } from '../lib/log-entry';
 import { useAppStore } from './app';
@@ -32,8 +33,7 @@ export const useUdpStore = defineStore('udp', () => {
   const app = useAppStore();
   const sockets = shallowRef<UdpSession[]>([]);
   let entryId = 0;
-  const orphans = new Map<string, WirelabEvent[]>();
-  const MAX_ORPHANS = 1000;
+  const parking = new EventParking<WirelabEvent>();
 
   function socketOf(session: string): UdpSession | undefined {
     return sockets.value.find((s) => s.session === session);
@@ -48,11 +48,8 @@ export const useUdpStore = defineStore('udp', () => {
       open: true,
     }) as UdpSession;
     sockets.value = [...sockets.value, s];
-    const parked = orphans.get(info.session);
-    if (parked) {
-      orphans.delete(info.session);
-      apply(parked);
-    }
+    const parked = parking.take(info.session);
+    if (parked.length) apply(parked);
     return socketOf(info.session)!;
   }
 
@@ -62,10 +59,7 @@ export const useUdpStore = defineStore('udp', () => {
       const s = socketOf(ev.session);
       if (!s) {
         // Events can overtake the bind reply; they wait here, bounded.
-        const list = orphans.get(ev.session) ?? [];
-        if (list.length < MAX_ORPHANS) list.push(ev);
-        orphans.set(ev.session, list);
-        if (orphans.size > 50) orphans.delete(orphans.keys().next().value as string);
+        parking.park(ev);
         continue;
       }
       touched.add(s);
