@@ -87,8 +87,10 @@ test('live changes: strategy, weight, drain, export; bad input shows coded error
   const port = await startDemoAndBalancer(app);
   await app.getByTestId('lb-strategy').selectOption('wrr');
   await app.getByTestId('lb-weight-backend-1').fill('4');
+  // The table re-renders on each one-second sample; what the user typed must survive it.
+  await app.waitForTimeout(1300);
+  await expect(app.getByTestId('lb-weight-backend-1')).toHaveValue('4');
   await app.getByTestId('lb-weight-backend-1').press('Enter');
-  await app.getByTestId('lb-weight-backend-1').blur();
   await expect(app.getByTestId('log')).toContainText('backend backend-1: weight 4');
   await app.getByTestId('lb-drain-backend-3').check();
   await expect(app.getByTestId('lb-backend-state-backend-3')).toHaveText('backend-3 drain');
