@@ -4,7 +4,19 @@ import { fromBase64, toBase64 } from './encoding';
 
 /** `encode` lets Node callers pass a native base64 encoder (Buffer), which is several times faster. */
 export function wireStringify(value: unknown, encode: (bytes: Uint8Array) => string = toBase64): string {
-  return JSON.stringify(value, (_key, v: unknown) => (v instanceof Uint8Array ? { $b64: encode(v) } : v));
+  return JSON.stringify(value, function (this: unknown, key: string, v: unknown) {
+    const raw = rawValue(this, key, v);
+    return raw instanceof Uint8Array ? { $b64: encode(raw) } : v;
+  });
+}
+
+/**
+ * The value before `toJSON`: JSON.stringify calls a value's toJSON before the replacer sees it, and
+ * Node's Buffer (a Uint8Array) has one that turns it into {type, data: [...]}. Reading the holder
+ * keeps a Buffer that reaches a transport binary instead of silently becoming a number array.
+ */
+function rawValue(holder: unknown, key: string, v: unknown): unknown {
+  return holder !== null && typeof holder === 'object' ? (holder as Record<string, unknown>)[key] : v;
 }
 
 export function wireParse(text: string): unknown {
@@ -24,9 +36,10 @@ export function wireParse(text: string): unknown {
  */
 export function wireEncodeBinary(value: unknown): Uint8Array {
   const bins: Uint8Array[] = [];
-  const body = JSON.stringify(value, (_key, v: unknown) => {
-    if (v instanceof Uint8Array) {
-      bins.push(v);
+  const body = JSON.stringify(value, function (this: unknown, key: string, v: unknown) {
+    const raw = rawValue(this, key, v);
+    if (raw instanceof Uint8Array) {
+      bins.push(raw);
       return { $bin: bins.length - 1 };
     }
     return v;

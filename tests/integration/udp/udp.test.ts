@@ -95,6 +95,38 @@ describe('UDP engine: answers', () => {
     expect(peer.got.map((g) => g.text).sort()).toEqual(['one', 'three', 'two']);
   });
 
+  it('an echo is reported in causal order: the datagram, then its answer with the same bytes', async () => {
+    const { s, events } = endpoint({ port: 0, family: 'udp4', responder: 'echo' });
+    const { port } = await s.start();
+    const peer = await raw('udp4', '127.0.0.1');
+    for (const m of ['a', 'bb']) peer.sock.send(m, port, '127.0.0.1');
+    await waitFor(() => events.filter((e) => e.type === 'sent').length === 2);
+    const seen = events.map((e) =>
+      e.type === 'datagram' || e.type === 'sent' ? `${e.type}:${text(e)}` : e.type,
+    );
+    expect(seen).toEqual(['datagram:a', 'sent:a', 'datagram:bb', 'sent:bb']);
+    const sent = events.filter((e): e is Extract<UdpEvent, { type: 'sent' }> => e.type === 'sent');
+    expect(sent.every((e) => e.auto && e.to.port === peer.port)).toBe(true);
+  });
+
+  it('node:dgram gives each datagram its own exactly-sized memory (the engine keeps it without a copy)', async () => {
+    // The engine's events hold received bytes as they are when this holds; if a Node upgrade ever
+    // hands out views into a shared receive buffer, this fails and the engine copies instead.
+    const sizes: [number, number, number][] = [];
+    const sock = createSocket('udp4');
+    cleanups.push(() => new Promise<void>((r) => sock.close(() => r())));
+    sock.on('message', (m) => sizes.push([m.length, m.byteOffset, m.buffer.byteLength]));
+    await new Promise<void>((r) => sock.bind(0, '127.0.0.1', () => r()));
+    const peer = await raw('udp4', '127.0.0.1');
+    for (const n of [1, 64, 1500]) peer.sock.send(Buffer.alloc(n, 1), sock.address().port, '127.0.0.1');
+    await waitFor(() => sizes.length === 3);
+    expect(sizes.sort((a, b) => a[0] - b[0])).toEqual([
+      [1, 0, 1],
+      [64, 0, 64],
+      [1500, 0, 1500],
+    ]);
+  });
+
   it('auto-reply rules answer before the responder; the first matching rule wins', async () => {
     const { s, events } = endpoint({
       port: 0,

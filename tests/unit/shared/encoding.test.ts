@@ -88,4 +88,16 @@ describe('binary wire frames', () => {
     // Payload bytes appear raw at the end of the frame.
     expect([...frame.subarray(frame.length - 3)]).toEqual([1, 2, 3]);
   });
+  it('a Node Buffer stays bytes in both encodings (its toJSON would turn it into a number array)', async () => {
+    const { wireEncodeBinary, wireDecodeBinary } = await import('../../../src/shared/wire-json');
+    const v = { data: Buffer.from('hi'), nested: [Buffer.from([0xff])] };
+    const a = wireDecodeBinary(wireEncodeBinary(v)) as { data: Uint8Array; nested: Uint8Array[] };
+    expect(a.data).toBeInstanceOf(Uint8Array);
+    expect([...a.data]).toEqual([0x68, 0x69]);
+    expect([...a.nested[0]!]).toEqual([0xff]);
+    const b = wireParse(wireStringify(v)) as { data: Uint8Array };
+    expect(b.data).toBeInstanceOf(Uint8Array);
+    expect([...b.data]).toEqual([0x68, 0x69]);
+    expect([...(wireParse(wireStringify(Buffer.from([7]))) as Uint8Array)]).toEqual([7]);
+  });
 });

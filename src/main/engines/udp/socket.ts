@@ -376,12 +376,13 @@ export class UdpEndpoint extends TypedEmitter<UdpEvent> {
 
   private onMessage(msg: Buffer, rinfo: RemoteInfo): void {
     if (this.state !== 'bound') return;
-    this.seq += 1;
+    const at = Date.now();
+    const seq = (this.seq += 1);
     this.counters.datagramsIn += 1;
     this.counters.bytesIn += msg.length;
     const from = peer(rinfo);
     // A ring: the oldest sender is overwritten once `recentSenders` are kept.
-    const entry = { ...from, seq: this.seq };
+    const entry = { address: from.address, port: from.port, family: from.family, seq };
     if (this.senders.length < this.options.recentSenders) this.senders.push(entry);
     else this.senders[this.sendersNext] = entry;
     this.sendersNext = (this.sendersNext + 1) % this.options.recentSenders;
@@ -397,56 +398,75 @@ export class UdpEndpoint extends TypedEmitter<UdpEvent> {
       answer = undefined;
     if (answer && !this.takeAnswerToken()) [answer, answered] = [undefined, 'rate-limited'];
 
-    const copy = wireBytes(msg, this.options.maxEventDataBytes);
-    this.emit({
+    // The answer leaves before any bookkeeping: the peer is waiting on the wire, the log is not.
+    // The events still come in causal order (datagram, then its answer or the answer's failure).
+    const failure = answer ? this.answer(answer, from) : undefined;
+    const data = this.eventBytes(msg);
+    const event: Extract<UdpEvent, { type: 'datagram' }> = {
       engine: 'udp',
       type: 'datagram',
       session: this.session,
-      at: Date.now(),
-      seq: this.seq,
+      at,
+      seq,
       from,
-      ...(answered ? { answered } : {}),
-      ...copy,
+      ...data,
+    };
+    if (answered) event.answered = answered;
+    this.emit(event);
+    if (!answer) return;
+    if (failure) {
+      this.emit({
+        engine: 'udp',
+        type: 'error',
+        session: this.session,
+        at,
+        code: failure.code,
+        message: `auto-answer to ${formatPeer(from.address, from.port)}: ${failure.message}`,
+      });
+      return;
+    }
+    this.emit({
+      engine: 'udp',
+      type: 'sent',
+      session: this.session,
+      at,
+      to: from,
+      auto: true,
+      // An echo's 'sent' event shares the received bytes (events are never mutated).
+      ...(answered === 'echo' ? data : this.eventBytes(answer)),
     });
-    // An echo's 'sent' event shares the received copy (events are never mutated), saving a copy per datagram.
-    if (answer) this.answer(answer, from, answered === 'echo' ? copy : undefined);
   }
 
   /**
    * The hot path of echo/auto-reply: the peer address comes from the kernel, so it needs no family or
    * name checks; only the size can be wrong (a rule's reply larger than the peer's protocol allows).
+   * Returns the failure instead of emitting it, so the caller can keep the events in order.
    */
-  private answer(bytes: Uint8Array, to: UdpPeer, copy?: WireBytes): void {
-    const fail = (err: unknown) => {
-      const e = toEngineError(err);
-      this.emit({
-        engine: 'udp',
-        type: 'error',
-        session: this.session,
-        at: Date.now(),
-        code: e.code,
-        message: `auto-answer to ${formatPeer(to.address, to.port)}: ${e.message}`,
-      });
-    };
+  private answer(bytes: Uint8Array, to: UdpPeer): EngineError | undefined {
     try {
       checkSize(bytes.length, to.family === 'IPv4' || to.address.startsWith('::ffff:'));
     } catch (err) {
-      return fail(err);
+      return toEngineError(err);
     }
     // No callback on purpose: without one Node tries a synchronous send first, which saves the echo a
     // full event-loop turn per datagram. A failure then surfaces as the socket's 'error' event.
     this.socket.send(bytes, to.port, to.address);
     this.counters.datagramsOut += 1;
     this.counters.bytesOut += bytes.length;
-    this.emit({
-      engine: 'udp',
-      type: 'sent',
-      session: this.session,
-      at: Date.now(),
-      to,
-      auto: true,
-      ...(copy ?? wireBytes(bytes, this.options.maxEventDataBytes)),
-    });
+    return undefined;
+  }
+
+  /**
+   * Bytes for an event. node:dgram gives every datagram its own exactly-sized memory (a test guards
+   * this), and the answers are never mutated after they are compiled, so such bytes travel as they are;
+   * anything that is a view into a larger buffer, or longer than the event limit, is copied.
+   */
+  private eventBytes(bytes: Uint8Array): WireBytes {
+    const own = bytes.byteOffset === 0 && bytes.buffer.byteLength === bytes.length;
+    // A plain Uint8Array view, not the Buffer itself: events are the same shape whatever made them.
+    if (own && bytes.length <= this.options.maxEventDataBytes)
+      return { data: new Uint8Array(bytes.buffer, 0, bytes.length), bytes: bytes.length, truncated: false };
+    return wireBytes(bytes, this.options.maxEventDataBytes);
   }
 
   private takeAnswerToken(): boolean {
