@@ -14,6 +14,8 @@ interface Job {
   /** Leave the joined group again before reporting ready (nothing should arrive). */
   leaveAgain?: boolean;
   send?: { host: string; port: number; text: string; times?: number };
+  /** After `send`: change the multicast TTL on the live socket and send `text` once more. */
+  then?: { multicastTtl: number; text: string };
   /** Receiver: exit after this many datagrams or `timeoutMs`. */
   expect?: number;
   timeoutMs?: number;
@@ -51,6 +53,10 @@ async function main(): Promise<void> {
       const r = await ep.send(Buffer.from(job.send.text), job.send.host, job.send.port);
       out({ sent: r });
       await new Promise((r2) => setTimeout(r2, 50));
+    }
+    if (job.then) {
+      ep.setOptions({ multicastTtl: job.then.multicastTtl });
+      out({ sent: await ep.send(Buffer.from(job.then.text), job.send.host, job.send.port) });
     }
   } else await done;
   await ep.close();

@@ -11,6 +11,7 @@ const NS_B = `wl7b-${tag}`;
 const IF_A = `w7a${tag}`;
 const IF_B = `w7b${tag}`;
 const PEER = fileURLToPath(new URL('./netns-peer.ts', import.meta.url));
+const TTL_PROBE = fileURLToPath(new URL('./ttl-probe.py', import.meta.url));
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
 function sh(args: string[]): string {
@@ -74,21 +75,34 @@ afterAll(teardown);
 interface Line {
   ready?: number;
   datagram?: string;
+  /** From the TTL probe: the TTL or hop limit the datagram arrived with. */
+  ttl?: number;
   from?: { address: string; port: number; family: string };
   sent?: unknown;
   error?: string;
   message?: string;
 }
 
-function peer(
+type Running = { lines: Line[]; ready: Promise<number>; exited: Promise<number> };
+
+/** An app UDP endpoint in `ns`, configured by `job` (see netns-peer.ts). */
+function peer(ns: string, job: Record<string, unknown>): Running {
+  return inNamespace(ns, [process.execPath, '--import', 'tsx', PEER, JSON.stringify(job)]);
+}
+
+/** A plain receiver in `ns` that joins `group` and reports each datagram's TTL / hop limit. */
+function ttlProbe(
   ns: string,
-  job: Record<string, unknown>,
-): { lines: Line[]; ready: Promise<number>; exited: Promise<number> } {
-  const child = spawn(
-    'ip',
-    ['netns', 'exec', ns, process.execPath, '--import', 'tsx', PEER, JSON.stringify(job)],
-    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+  family: 'udp4' | 'udp6',
+  group: string,
+  where: string,
+  expect: number,
+): Running {
+  return inNamespace(ns, ['python3', TTL_PROBE, family, group, where, String(expect), '8000']);
+}
+
+function inNamespace(ns: string, cmd: string[]): Running {
+  const child = spawn('ip', ['netns', 'exec', ns, ...cmd], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   const lines: Line[] = [];
   let buf = '';
   let stderr = '';
@@ -233,4 +247,31 @@ describe.skipIf(skipReason !== undefined)('UDP broadcast and multicast between t
     expect(got).toMatchObject({ datagram: 'v6 group', from: { family: 'IPv6' } });
     expect(got?.from?.address).toMatch(/^fe80::/);
   });
+
+  for (const [family, group, rxWhere, txIface] of [
+    ['udp4', '239.7.7.10', '198.18.7.2', '198.18.7.1'],
+    ['udp6', 'ff12::10', IF_B, IF_A],
+  ] as const) {
+    const what = family === 'udp4' ? 'TTL' : 'hop limit';
+    it(`the multicast ${what} set in the app is the one on the wire, and changing it on a live socket takes effect (${family})`, async () => {
+      const rx = ttlProbe(NS_B, family, group, rxWhere, 2);
+      const port = await rx.ready;
+      const tx = peer(NS_A, {
+        family,
+        host: family === 'udp4' ? '0.0.0.0' : '::',
+        port: 0,
+        multicastInterface: txIface,
+        multicastTtl: 7,
+        send: { host: group, port, text: 'first' },
+        then: { multicastTtl: 42, text: 'second' },
+      });
+      expect(await tx.exited).toBe(0);
+      await rx.exited;
+      // One hop on the veth pair and no router between: the receiver sees exactly what was set.
+      expect(rx.lines.filter((l) => l.datagram)).toEqual([
+        { datagram: 'first', ttl: 7 },
+        { datagram: 'second', ttl: 42 },
+      ]);
+    });
+  }
 });
