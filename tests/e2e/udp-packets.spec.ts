@@ -1,5 +1,5 @@
-// Packet library end to end: save a UDP packet, send it and resend it (the {{counter}} macro counts),
-// it survives a reload; export downloads JSON, an unreadable import is refused with its code.
+// Packet library end to end: save a UDP packet, send it and resend it (its {{counter}} carries on),
+// it and its counter survive a reload, the counter resets; export downloads JSON, an unreadable import is refused with its code.
 import { createSocket, type Socket } from 'node:dgram';
 import { readFileSync } from 'node:fs';
 import { test, expect } from './fixtures';
@@ -32,15 +32,23 @@ test('save a packet, send it, resend it; it is still there after a reload', asyn
     await row.getByRole('button', { name: 'Send' }).click();
     const log = app.getByTestId('log');
     await expect(log).toContainText('echo: Hello #1!');
+    // A saved packet's {{counter}} carries on from one send to the next.
     await row.getByRole('button', { name: 'Send' }).click();
-    await expect(log).toContainText('echo: Hello #1!');
-    await expect.poll(() => srv.got).toEqual(['Hello #1!', 'Hello #1!']);
+    await expect(log).toContainText('echo: Hello #2!');
+    await expect.poll(() => srv.got).toEqual(['Hello #1!', 'Hello #2!']);
     await expect(log).toContainText(`127.0.0.1:${srv.port}`);
+    await expect(row.getByTestId(/^packets-counter-/)).toHaveText('2');
     await app.screenshot({ path: 'test-results/packets-page.png', fullPage: true });
 
+    // ... also across a reload, until it is reset.
     await app.reload();
     await app.getByTestId('nav-packets').click();
-    await expect(app.locator('[data-testid^="packets-row-"]', { hasText: 'hello udp' })).toBeVisible();
+    const again = app.locator('[data-testid^="packets-row-"]', { hasText: 'hello udp' });
+    await expect(again.getByTestId(/^packets-counter-/)).toHaveText('2');
+    await again.getByRole('button', { name: 'Reset the counter of hello udp' }).click();
+    await expect(again.getByTestId(/^packets-counter-/)).toHaveText('0');
+    await again.getByRole('button', { name: 'Send' }).click();
+    await expect.poll(() => srv.got).toEqual(['Hello #1!', 'Hello #2!', 'Hello #1!']);
   } finally {
     srv.sock.close();
   }

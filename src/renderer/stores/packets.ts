@@ -43,7 +43,7 @@ export const usePacketsStore = defineStore('packets', () => {
             id: ++entryId,
             at: e.at,
             dir: 'out',
-            peer: `${e.session} #${e.index} → ${e.to}`,
+            peer: `${e.session} #${e.index} (counter ${e.counter}) → ${e.to}`,
             data: e.data,
             bytes: e.bytes,
             truncated: e.truncated,
@@ -105,6 +105,10 @@ export const usePacketsStore = defineStore('packets', () => {
     upsertJob(info);
     return info;
   }
+  async function resetCounter(id: string): Promise<void> {
+    await unwrap(api.packets.resetCounter({ id }));
+    await refresh();
+  }
   async function cancel(job: string): Promise<void> {
     upsertJob(await unwrap(api.packets.cancel({ job })));
   }
@@ -133,6 +137,7 @@ export const usePacketsStore = defineStore('packets', () => {
     save,
     remove,
     send,
+    resetCounter,
     cancel,
     exportJson,
     importJson,

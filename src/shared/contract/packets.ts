@@ -69,10 +69,19 @@ const packetFields = {
   servername: z.string().max(253).optional(),
 };
 
-export const PacketInput = z.object({ id: z.string().min(1).max(64).optional(), ...packetFields }).strict();
+/**
+ * {{counter}} of a saved packet carries on from send to send (and across restarts): this is the last
+ * value sent, so the next send uses counter + 1. Unsaved packets count 1, 2, … per send job.
+ */
+const packetCounter = () => z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+
+export const PacketInput = z
+  .object({ id: z.string().min(1).max(64).optional(), ...packetFields, counter: packetCounter().optional() })
+  .strict();
 export const Packet = z.object({
   id: z.string().min(1).max(64),
   ...packetFields,
+  counter: packetCounter().default(0),
   createdAt: z.number(),
   updatedAt: z.number(),
 });
@@ -133,6 +142,11 @@ export const packetsContract = {
       .strict(),
     PacketJobInfo,
   ),
+  /** Sets a saved packet's {{counter}} (to 0 by default, so the next send is 1 again). */
+  resetCounter: method(
+    z.object({ id: z.string().min(1), value: packetCounter().default(0) }).strict(),
+    Packet,
+  ),
   cancel: method(z.object({ job: z.string().min(1) }).strict(), PacketJobInfo),
   jobs: method(empty(), z.object({ jobs: z.array(PacketJobInfo) })),
 };
@@ -144,6 +158,8 @@ export type PacketsEvent =
       session: string;
       at: number;
       index: number;
+      /** The {{counter}} value this send used. */
+      counter: number;
       to: string;
     } & WireBytes)
   | ({

@@ -167,6 +167,65 @@ describe('packet library: sending', () => {
     expect(events.at(-1)).toMatchObject({ type: 'job.done' });
   });
 
+  it('{{counter}} of a saved packet carries on across jobs and restarts; reset; unsaved packets count per job', async () => {
+    const srv = new UdpEndpoint('s', { port: 0, family: 'udp4', responder: 'echo' });
+    cleanups.push(() => srv.close());
+    const got: string[] = [];
+    srv.on((e) => e.type === 'datagram' && got.push(text(e)));
+    const { port } = await srv.start();
+    const a = lib();
+    const saved = a.lib.save(udpPacket(port, { repeat: 2, intervalMs: 0, payload: '{{counter}}' }));
+    expect(saved.counter).toBe(0);
+    await a.lib.waitForJob(a.lib.send({ id: saved.id }).job);
+    await a.lib.waitForJob(a.lib.send({ id: saved.id, repeat: 1 }).job);
+    await waitFor(() => got.length === 3);
+    expect(got).toEqual(['1', '2', '3']);
+    const sent = a.events.filter(
+      (e): e is Extract<PacketsEvent, { type: 'job.sent' }> => e.type === 'job.sent',
+    );
+    expect(sent.map((e) => [e.index, e.counter])).toEqual([
+      [1, 1],
+      [2, 2],
+      [1, 3],
+    ]);
+    expect(a.lib.list().packets[0]?.counter).toBe(3);
+    // Editing the packet keeps its counter; two jobs at once never reuse a value.
+    a.lib.save({ ...udpPacket(port, { repeat: 3, intervalMs: 1, payload: '{{counter}}' }), id: saved.id });
+    const j1 = a.lib.send({ id: saved.id });
+    const j2 = a.lib.send({ id: saved.id });
+    await Promise.all([a.lib.waitForJob(j1.job), a.lib.waitForJob(j2.job)]);
+    await waitFor(() => got.length === 9);
+    expect(
+      got
+        .slice(3)
+        .map(Number)
+        .sort((x, y) => x - y),
+    ).toEqual([4, 5, 6, 7, 8, 9]);
+    await a.lib.close();
+
+    // The file holds the counter: a restarted library carries on from it.
+    const b = lib(a.dir);
+    expect(b.lib.list().packets[0]?.counter).toBe(9);
+    expect(JSON.parse(b.lib.exportJson({}).text).packets[0].counter).toBe(9);
+    expect(b.lib.resetCounter({ id: saved.id, value: 0 }).counter).toBe(0);
+    await b.lib.waitForJob(b.lib.send({ id: saved.id, repeat: 1 }).job);
+    await waitFor(() => got.length === 10);
+    expect(got[9]).toBe('1');
+    expect(() => b.lib.resetCounter({ id: 'p-000000000000', value: 0 })).toThrow(
+      expect.objectContaining({ code: 'NOT_FOUND' }),
+    );
+
+    // An unsaved packet counts 1, 2, … in each job.
+    await b.lib.waitForJob(
+      b.lib.send({ packet: udpPacket(port, { repeat: 2, payload: 'u{{counter}}' }) }).job,
+    );
+    await b.lib.waitForJob(
+      b.lib.send({ packet: udpPacket(port, { repeat: 1, payload: 'u{{counter}}' }) }).job,
+    );
+    await waitFor(() => got.length === 13);
+    expect(got.slice(10)).toEqual(['u1', 'u2', 'u1']);
+  });
+
   it('TCP: one connection per send, answer captured; refused connections are errors, not sends', async () => {
     const srv = new TcpServer('t', { port: 0, echo: true });
     cleanups.push(() => srv.close());

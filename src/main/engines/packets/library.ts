@@ -76,6 +76,11 @@ export class PacketLibrary extends TypedEmitter<PacketsEvent> {
   private packets: Packet[];
   private readonly jobsById = new Map<string, Job>();
   private readonly jobIds = new IdSequence('job-');
+  /**
+   * Live {{counter}} values of saved packets, ahead of `packets` while jobs run: sends bump them in
+   * memory, and they reach the file once per job (or save/reset), not once per datagram.
+   */
+  private readonly counters = new Map<string, number>();
   readonly problems: StorageProblem[] = [];
 
   constructor(options: Partial<PacketLibraryOptions> & { file: string }) {
@@ -86,7 +91,7 @@ export class PacketLibrary extends TypedEmitter<PacketsEvent> {
   }
 
   list(): { packets: Packet[] } {
-    return { packets: this.packets.map((p) => ({ ...p })) };
+    return { packets: this.withCounters(this.packets) };
   }
 
   save(input: In<'save'>): Packet {
@@ -96,12 +101,15 @@ export class PacketLibrary extends TypedEmitter<PacketsEvent> {
     if (!existing && this.packets.length >= this.options.maxPackets) {
       throw new EngineError('LIMIT_EXCEEDED', `the library holds at most ${this.options.maxPackets} packets`);
     }
+    const id = existing?.id ?? input.id ?? newId();
     const packet: Packet = Packet.parse({
       ...input,
-      id: existing?.id ?? input.id ?? newId(),
+      id,
+      counter: input.counter ?? this.counterOf(existing),
       createdAt: existing?.createdAt ?? now,
       updatedAt: now,
     });
+    this.counters.set(id, packet.counter);
     const next = existing
       ? this.packets.map((p) => (p.id === packet.id ? packet : p))
       : [...this.packets, packet];
@@ -109,15 +117,25 @@ export class PacketLibrary extends TypedEmitter<PacketsEvent> {
     return { ...packet };
   }
 
+  resetCounter(input: In<'resetCounter'>): Packet {
+    const p = this.packets.find((x) => x.id === input.id);
+    if (!p) throw new EngineError('NOT_FOUND', `no saved packet ${input.id}`);
+    this.counters.set(p.id, input.value);
+    this.commit(this.packets);
+    return { ...p, counter: input.value };
+  }
+
   remove(input: In<'remove'>): { removed: boolean } {
     const next = this.packets.filter((p) => p.id !== input.id);
     if (next.length === this.packets.length) return { removed: false };
+    this.counters.delete(input.id);
     this.commit(next);
     return { removed: true };
   }
 
   exportJson(input: In<'exportJson'>): { text: string; count: number } {
-    const chosen = input.ids ? this.packets.filter((p) => input.ids?.includes(p.id)) : this.packets;
+    const all = this.withCounters(this.packets);
+    const chosen = input.ids ? all.filter((p) => input.ids?.includes(p.id)) : all;
     const doc: PacketFile = { format: 'wirelab-packets', version: 1, packets: chosen };
     return { text: `${JSON.stringify(doc, null, 2)}\n`, count: chosen.length };
   }
@@ -155,6 +173,7 @@ export class PacketLibrary extends TypedEmitter<PacketsEvent> {
       const packet = Packet.parse({
         ...entry,
         id: entry.id ?? newId(),
+        counter: entry.counter ?? this.counterOf(idx >= 0 ? base[idx] : undefined),
         createdAt: entry.createdAt ?? now,
         updatedAt: entry.updatedAt ?? now,
       });
@@ -171,6 +190,7 @@ export class PacketLibrary extends TypedEmitter<PacketsEvent> {
         'INVALID_IMPORT',
         `the library would hold ${base.length} packets; the limit is ${this.options.maxPackets}`,
       );
+    this.counters.clear();
     this.commit(base);
     return { added, updated, total: base.length };
   }
@@ -195,11 +215,13 @@ export class PacketLibrary extends TypedEmitter<PacketsEvent> {
     > & {
       id?: string;
     };
+    let savedId: string | undefined;
     if (input.id) {
       const p = this.packets.find((x) => x.id === input.id);
       if (!p) throw new EngineError('NOT_FOUND', `no saved packet ${input.id}`);
       packet = p;
-    } else if (input.packet) packet = input.packet as PacketIn;
+      savedId = p.id;
+    } else if (input.packet) packet = { ...(input.packet as PacketIn), id: undefined };
     else throw new EngineError('INVALID_INPUT', 'give the id of a saved packet or a packet');
     packetBytes(packet, 1);
     const total = input.repeat ?? packet.repeat;
@@ -218,7 +240,7 @@ export class PacketLibrary extends TypedEmitter<PacketsEvent> {
       state: 'running',
     };
     const job: Job = { info, cancelled: false, finished: Promise.resolve() };
-    job.finished = this.run(job, packet, intervalMs);
+    job.finished = this.run(job, packet, intervalMs, savedId);
     this.jobsById.set(info.job, job);
     this.prune();
     return { ...info };
@@ -253,7 +275,16 @@ export class PacketLibrary extends TypedEmitter<PacketsEvent> {
     await Promise.all([...this.jobsById.values()].map((j) => j.finished));
   }
 
+  private counterOf(p: Packet | undefined): number {
+    return p ? (this.counters.get(p.id) ?? p.counter) : 0;
+  }
+
+  private withCounters(list: Packet[]): Packet[] {
+    return list.map((p) => ({ ...p, counter: this.counterOf(p) }));
+  }
+
   private commit(next: Packet[]): void {
+    next = this.withCounters(next);
     this.store.save({ format: 'wirelab-packets', version: 1, packets: next });
     this.packets = next;
     this.emit({
@@ -273,8 +304,9 @@ export class PacketLibrary extends TypedEmitter<PacketsEvent> {
 
   private async run(
     job: Job,
-    packet: Parameters<typeof packetBytes>[0] & Omit<Packet, 'id' | 'createdAt' | 'updatedAt'>,
+    packet: Parameters<typeof packetBytes>[0] & Omit<Packet, 'id' | 'counter' | 'createdAt' | 'updatedAt'>,
     intervalMs: number,
+    savedId: string | undefined,
   ): Promise<void> {
     await Promise.resolve(); // let send() return the job id before the first event
     const session = job.info.job;
@@ -304,7 +336,9 @@ export class PacketLibrary extends TypedEmitter<PacketsEvent> {
       });
       for (let i = 1; i <= job.info.total && !job.cancelled; i++) {
         try {
-          const bytes = packetBytes(packet, i);
+          // Taken when the send happens, so two jobs of one packet never use the same value.
+          const counter = savedId ? this.bumpCounter(savedId) : i;
+          const bytes = packetBytes(packet, counter);
           // 'sent' is reported once the bytes are handed to the socket (after connecting, for TCP/TLS).
           const answers = await sender.send(bytes, packet.responseWaitMs, () => {
             job.info.sent += 1;
@@ -314,6 +348,7 @@ export class PacketLibrary extends TypedEmitter<PacketsEvent> {
               session,
               at: Date.now(),
               index: i,
+              counter,
               to,
               ...wireBytes(bytes, this.options.maxEventDataBytes),
             });
@@ -339,9 +374,24 @@ export class PacketLibrary extends TypedEmitter<PacketsEvent> {
       fail(0, err);
     } finally {
       await sender?.close().catch(() => undefined);
+      // The counter reaches the file once per job; a packet deleted meanwhile is not brought back.
+      const saved = savedId ? this.packets.find((p) => p.id === savedId) : undefined;
+      if (saved && saved.counter !== this.counterOf(saved)) {
+        try {
+          this.commit(this.packets);
+        } catch (err) {
+          fail(0, err);
+        }
+      }
       job.info.state = job.cancelled ? 'cancelled' : 'done';
       this.emit({ engine: 'packets', type: 'job.done', session, at: Date.now(), info: { ...job.info } });
     }
+  }
+
+  private bumpCounter(id: string): number {
+    const next = this.counterOf(this.packets.find((p) => p.id === id)) + 1;
+    this.counters.set(id, next);
+    return next;
   }
 
   private sleep(job: Job, ms: number): Promise<void> {
