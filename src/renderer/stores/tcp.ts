@@ -11,16 +11,15 @@ import type {
   WirelabEvent,
 } from '../../shared/contract';
 import type { PayloadEncoding } from '../../shared/encoding';
+import type { StreamClientEvent, StreamServerEvent } from '../../shared/contract/stream';
 import { unwrap, useApi, useEventRouter } from '../api';
 import { EventParking } from '../lib/event-parking';
 import { BoundedLog } from '../lib/bounded-log';
 import type { LogEntry } from '../lib/log-entry';
+import { applyClientEvent, applyServerEvent, type StreamClientRow } from '../lib/stream-sessions';
 import { useAppStore } from './app';
 
-export interface ClientRow extends TcpServerClient {
-  open: boolean;
-  closedReason?: string;
-}
+export type ClientRow = StreamClientRow<TcpServerClient>;
 
 export interface ServerSession {
   session: string;
@@ -98,101 +97,18 @@ export const useTcpStore = defineStore('tcp', () => {
       }
       if (ev.engine !== 'tcp') continue;
       const e: TcpEvent = ev;
-      if (e.type.startsWith('server.')) {
-        const s = serverOf(e.session);
-        if (!s) {
-          park(e);
-          continue;
-        }
-        touched.add(s);
-        switch (e.type) {
-          case 'server.clientConnected':
-            s.clients.push({ ...e.client, open: true });
-            s.log.push({
-              id: ++entryId,
-              at: e.at,
-              dir: 'info',
-              peer: e.client.clientId,
-              text: `connected from ${e.client.remoteAddress}:${e.client.remotePort}`,
-            });
-            break;
-          case 'server.data':
-          case 'server.sent': {
-            const c = s.clients.find((x) => x.clientId === e.clientId);
-            if (c) {
-              if (e.type === 'server.data') c.bytesIn += e.bytes;
-              else c.bytesOut += e.bytes;
-            }
-            s.log.push({
-              id: ++entryId,
-              at: e.at,
-              dir: e.type === 'server.data' ? 'in' : 'out',
-              peer: e.clientId,
-              data: e.data,
-              bytes: e.bytes,
-              truncated: e.truncated,
-              reads: e.reads,
-            });
-            break;
-          }
-          case 'server.clientClosed': {
-            const c = s.clients.find((x) => x.clientId === e.clientId);
-            if (c) {
-              c.open = false;
-              c.closedReason = e.reason;
-            }
-            s.log.push({
-              id: ++entryId,
-              at: e.at,
-              dir: e.reason === 'error' || e.reason === 'limit' ? 'error' : 'info',
-              peer: e.clientId,
-              text: `closed (${e.reason})${e.message ? `: ${e.message}` : ''}`,
-            });
-            break;
-          }
-          case 'server.stopped':
-            s.running = false;
-            s.info = { ...s.info, state: 'stopped' };
-            s.log.push({ id: ++entryId, at: e.at, dir: 'info', text: 'server stopped' });
-            break;
-          case 'server.error':
-            s.log.push({ id: ++entryId, at: e.at, dir: 'error', text: `${e.code}: ${e.message}` });
-            break;
-        }
-      } else {
-        const c = clientOf(e.session);
-        if (!c) {
-          park(e);
-          continue;
-        }
-        touched.add(c);
-        switch (e.type) {
-          case 'client.state':
-            c.info = e.info;
-            if (e.code) c.error = `${e.code}: ${e.message ?? ''}`;
-            c.log.push({
-              id: ++entryId,
-              at: e.at,
-              dir: e.code ? 'error' : 'info',
-              text: `${e.state}${e.code ? ` — ${e.code}: ${e.message}` : ''}`,
-            });
-            break;
-          case 'client.data':
-          case 'client.sent':
-            if (e.type === 'client.data') c.info.bytesIn += e.bytes;
-            else c.info.bytesOut += e.bytes;
-            c.log.push({
-              id: ++entryId,
-              at: e.at,
-              dir: e.type === 'client.data' ? 'in' : 'out',
-              data: e.data,
-              bytes: e.bytes,
-              truncated: e.truncated,
-              reads: e.reads,
-            });
-            break;
-        }
+      const target = e.type.startsWith('server.') ? serverOf(e.session) : clientOf(e.session);
+      if (!target) {
+        park(e);
+        continue;
       }
+      touched.add(target);
+      if (e.type.startsWith('server.')) {
+        const s = target as ServerSession;
+        applyServerEvent(s, e as StreamServerEvent<'tcp', TcpServerClient>, ++entryId);
+        if (e.type === 'server.stopped') s.info = { ...s.info, state: 'stopped' };
+      } else
+        applyClientEvent(target as ClientSession, e as StreamClientEvent<'tcp', TcpClientInfo>, ++entryId);
     }
     for (const t of touched) t.version++;
   }

@@ -11,16 +11,25 @@ import type {
   WirelabEvent,
 } from '../../shared/contract';
 import type { z } from 'zod';
+import type { StreamClientEvent, StreamServerEvent } from '../../shared/contract/stream';
 import type { TlsServerStartInput, tlssockContract } from '../../shared/contract/tlssock';
 import type { PayloadTextEncoding } from '../../shared/payload-text';
 import { unwrap, useApi, useEventRouter } from '../api';
 import { EventParking } from '../lib/event-parking';
 import { BoundedLog } from '../lib/bounded-log';
 import type { LogEntry } from '../lib/log-entry';
+import { applyClientEvent, applyServerEvent, type StreamClientRow } from '../lib/stream-sessions';
 import { useAppStore } from './app';
 
-export interface TlsClientRow extends TlsServerClient {
-  open: boolean;
+export type TlsClientRow = StreamClientRow<TlsServerClient>;
+
+/** What TLS adds to the plain wording: the negotiated version, cipher, SNI and ALPN. */
+function describeConnected(c: TlsServerClient): string {
+  const t = c.tls;
+  return `connected from ${c.remoteAddress}:${c.remotePort} — ${t.protocol ?? '?'} ${t.cipher?.name ?? ''}${t.servername ? `, SNI ${t.servername}` : ''}${t.alpn ? `, ALPN ${t.alpn}` : ''}`;
+}
+function describeState(state: string, info: TlsClientInfo): string {
+  return `${state}${state === 'open' && info.tls ? ` — ${info.tls.protocol} ${info.tls.cipher?.name ?? ''}` : ''}`;
 }
 export interface TlsServerSession {
   session: string;
@@ -35,6 +44,7 @@ export interface TlsClientSession {
   info: TlsClientInfo;
   log: BoundedLog<LogEntry>;
   version: number;
+  error?: string;
 }
 type ConnectInput = z.input<(typeof tlssockContract)['clientConnect']['input']>;
 
@@ -89,94 +99,22 @@ export const useTlsSockStore = defineStore('tlssock', () => {
       if (ev.engine !== 'tlssock') continue;
       const e: TlsSockEvent = ev;
       const id = ++entryId;
-      switch (e.type) {
-        case 'server.clientConnected': {
-          const s = target as TlsServerSession;
-          s.clients.push({ ...e.client, open: true });
-          const t = e.client.tls;
-          s.log.push({
-            id,
-            at: e.at,
-            dir: 'info',
-            peer: e.client.clientId,
-            text: `connected from ${e.client.remoteAddress}:${e.client.remotePort} — ${t.protocol ?? '?'} ${t.cipher?.name ?? ''}${t.servername ? `, SNI ${t.servername}` : ''}${t.alpn ? `, ALPN ${t.alpn}` : ''}`,
-          });
-          break;
-        }
-        case 'server.data':
-        case 'server.sent': {
-          const s = target as TlsServerSession;
-          const c = s.clients.find((x) => x.clientId === e.clientId);
-          if (c) {
-            if (e.type === 'server.data') c.bytesIn += e.bytes;
-            else c.bytesOut += e.bytes;
-          }
-          s.log.push({
-            id,
-            at: e.at,
-            dir: e.type === 'server.data' ? 'in' : 'out',
-            peer: e.clientId,
-            data: e.data,
-            bytes: e.bytes,
-            truncated: e.truncated,
-            reads: e.reads,
-          });
-          break;
-        }
-        case 'server.clientClosed': {
-          const s = target as TlsServerSession;
-          const c = s.clients.find((x) => x.clientId === e.clientId);
-          if (c) c.open = false;
-          s.log.push({
-            id,
-            at: e.at,
-            dir: e.reason === 'error' || e.reason === 'limit' ? 'error' : 'info',
-            peer: e.clientId,
-            text: `closed (${e.reason})${e.message ? `: ${e.message}` : ''}`,
-          });
-          break;
-        }
-        case 'server.handshakeFailed':
-          target.log.push({
-            id,
-            at: e.at,
-            dir: 'error',
-            peer: e.remote,
-            text: `handshake failed — ${e.code}: ${e.message}`,
-          });
-          break;
-        case 'server.stopped':
-          (target as TlsServerSession).running = false;
-          target.log.push({ id, at: e.at, dir: 'info', text: 'server stopped' });
-          break;
-        case 'server.error':
-          target.log.push({ id, at: e.at, dir: 'error', text: `${e.code}: ${e.message}` });
-          break;
-        case 'client.state':
-          (target as TlsClientSession).info = e.info;
-          target.log.push({
-            id,
-            at: e.at,
-            dir: e.code ? 'error' : 'info',
-            text: `${e.state}${e.state === 'open' && e.info.tls ? ` — ${e.info.tls.protocol} ${e.info.tls.cipher?.name ?? ''}` : ''}${e.code ? ` — ${e.code}: ${e.message}` : ''}`,
-          });
-          break;
-        case 'client.data':
-        case 'client.sent': {
-          const c = target as TlsClientSession;
-          if (e.type === 'client.data') c.info.bytesIn += e.bytes;
-          else c.info.bytesOut += e.bytes;
-          c.log.push({
-            id,
-            at: e.at,
-            dir: e.type === 'client.data' ? 'in' : 'out',
-            data: e.data,
-            bytes: e.bytes,
-            truncated: e.truncated,
-            reads: e.reads,
-          });
-          break;
-        }
+      if (e.type === 'server.handshakeFailed') {
+        target.log.push({
+          id,
+          at: e.at,
+          dir: 'error',
+          peer: e.remote,
+          text: `handshake failed — ${e.code}: ${e.message}`,
+        });
+      } else if (e.type.startsWith('server.')) {
+        applyServerEvent(target as TlsServerSession, e as StreamServerEvent<'tlssock', TlsServerClient>, id, {
+          connected: describeConnected,
+        });
+      } else {
+        applyClientEvent(target as TlsClientSession, e as StreamClientEvent<'tlssock', TlsClientInfo>, id, {
+          state: describeState,
+        });
       }
     }
     for (const t of touched) t.version++;
