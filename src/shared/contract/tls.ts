@@ -129,6 +129,10 @@ export const TlsCertProblemCode = z.enum([
   'not-server-auth',
   'leaf-is-ca',
   'path-too-long',
+  /** The stapled OCSP response, validly signed, says the certificate is revoked. */
+  'revoked',
+  /** The stapled OCSP response cannot be relied on (bad signature, another certificate, stale). */
+  'ocsp-staple-invalid',
 ]);
 export type TlsCertProblemCode = z.infer<typeof TlsCertProblemCode>;
 
@@ -195,6 +199,11 @@ export const TlsOcspStaple = z.object({
   thisUpdate: z.string().optional(),
   nextUpdate: z.string().optional(),
   revokedAt: z.string().optional(),
+  /** valid: signed by the issuer or a responder it authorized; invalid: not; unverifiable: no issuer to check. */
+  signature: z.enum(['valid', 'invalid', 'unverifiable']).optional(),
+  signedBy: z.string().optional(),
+  /** Why the staple should not be relied on. */
+  problems: z.array(z.string()).optional(),
   error: z.string().optional(),
 });
 

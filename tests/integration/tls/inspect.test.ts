@@ -286,12 +286,34 @@ describe('TLS inspect: handshake and certificates', () => {
       producedAt: produced.toISOString(),
     });
     expect(r.handshake.ocsp.nextUpdate).toBeDefined();
+    expect(r.handshake.ocsp).toMatchObject({
+      signature: 'valid',
+      signedBy: 'issuer CN=Wirelab Test Intermediate',
+    });
+    expect(r.validation.problems.map((p) => p.code)).not.toContain('ocsp-staple-invalid');
+    // A validly signed "revoked" is a trust problem: grade T.
     const revoked = await tlsServerWithOcsp(
       buildOcspResponse(pki.leaf, pki.intermediate, 'revoked', produced),
     );
-    expect((await inspect(inspector(), { target: `localhost:${revoked}` })).handshake.ocsp.certStatus).toBe(
-      'revoked',
+    const rr = await inspect(inspector(), { target: `localhost:${revoked}`, caFiles: [rootFile] });
+    expect(rr.handshake.ocsp.certStatus).toBe('revoked');
+    expect(rr.validation.problems).toContainEqual(
+      expect.objectContaining({ code: 'revoked', severity: 'critical' }),
     );
+    expect(rr.grade.grade).toBe('T');
+    // A forged staple (signed by a key that is not the issuer's) is flagged, and its "revoked" not believed.
+    const forged = await tlsServerWithOcsp(
+      buildOcspResponse(pki.leaf, pki.intermediate, 'revoked', produced, {
+        signer: pki.otherRoot,
+        certs: [],
+      }),
+    );
+    const rf = await inspect(inspector(), { target: `localhost:${forged}`, caFiles: [rootFile] });
+    expect(rf.handshake.ocsp.signature).toBe('invalid');
+    const codes = rf.validation.problems.map((p) => p.code);
+    expect(codes).toContain('ocsp-staple-invalid');
+    expect(codes).not.toContain('revoked');
+    expect(rf.grade.grade).not.toBe('T');
   });
 
   it('client certificate required: the request is seen; with a certificate the handshake completes', async () => {

@@ -46,6 +46,7 @@ import {
   id_ce_keyUsage,
   id_ce_subjectAltName,
   id_ce_subjectKeyIdentifier,
+  id_kp_OCSPSigning,
   id_kp_clientAuth,
   id_kp_serverAuth,
   id_pe_authorityInfoAccess,
@@ -85,7 +86,7 @@ export interface CertificateSpec {
   altNames?: string[];
   ca?: boolean;
   pathLength?: number;
-  extendedKeyUsage?: Array<'serverAuth' | 'clientAuth'>;
+  extendedKeyUsage?: Array<'serverAuth' | 'clientAuth' | 'ocspSigning'>;
   signatureHash?: SignatureHash;
   ocspUrl?: string;
   caIssuersUrl?: string;
@@ -179,7 +180,7 @@ export function buildCertificate(spec: CertificateSpec): BuiltCertificate {
   exts.push(extension(id_ce_keyUsage, true, new KeyUsage(usage)));
   if (!spec.ca) {
     const ekus = (spec.extendedKeyUsage ?? ['serverAuth', 'clientAuth']).map((u) =>
-      u === 'serverAuth' ? id_kp_serverAuth : id_kp_clientAuth,
+      u === 'serverAuth' ? id_kp_serverAuth : u === 'clientAuth' ? id_kp_clientAuth : id_kp_OCSPSigning,
     );
     exts.push(extension(id_ce_extKeyUsage, false, new ExtendedKeyUsage(ekus)));
   }

@@ -8,6 +8,7 @@ import type { TLSSocket } from 'node:tls';
 import type { z } from 'zod';
 import {
   TLS_DEFAULTS,
+  type TlsCertProblem,
   type TlsCertificateInfo,
   type TlsHandshake,
   type TlsHistoryEntry,
@@ -130,6 +131,30 @@ function peerChainFromRuntime(socket: TLSSocket): Uint8Array[] {
     cur = cur.issuerCertificate;
   }
   return out;
+}
+
+/** What a stapled OCSP response means for trust: revoked (when validly signed) or not to be relied on. */
+function ocspProblems(o: TlsHandshake['ocsp']): TlsCertProblem[] {
+  if (!o.present) return [];
+  if (o.signature === 'valid' && o.certStatus === 'revoked' && !o.problems?.length)
+    return [
+      {
+        code: 'revoked',
+        severity: 'critical',
+        certIndex: 0,
+        message: `the stapled OCSP response says the certificate was revoked${o.revokedAt ? ` at ${o.revokedAt}` : ''}`,
+      },
+    ];
+  if (o.signature === 'invalid' || o.problems?.length)
+    return [
+      {
+        code: 'ocsp-staple-invalid',
+        severity: 'medium',
+        certIndex: 0,
+        message: `the stapled OCSP response cannot be relied on: ${(o.problems ?? []).join('; ') || o.signature}`,
+      },
+    ];
+  return [];
 }
 
 export class TlsInspector extends TypedEmitter<TlsEvent> {
@@ -332,6 +357,7 @@ export class TlsInspector extends TypedEmitter<TlsEvent> {
       ...validateChain(parsed, store, { hostname: checkedName, expiryWarningDays: o.expiryWarningDays }),
       runtimeVerdict: rt.runtimeVerdict,
     };
+    validation.problems.push(...ocspProblems(handshake.ocsp));
     if (handshake.timings) handshake.timings.totalMs = performance.now() - t0;
     const grade = computeGrade({ handshake, problems: validation.problems, scan });
     const vulnerable = scan?.weaknesses.filter((w) => w.status === 'vulnerable').length ?? 0;
@@ -406,8 +432,9 @@ export class TlsInspector extends TypedEmitter<TlsEvent> {
         ? 'authorized'
         : String(socket.authorizationError ?? 'not authorized');
       const leafSerial = runtimeChain[0] ? describeCertificate(runtimeChain[0]).info.serialNumber : undefined;
+      // The issuer as the server sent it: a staple is judged only against what this handshake showed.
       const ocsp = first.ocsp
-        ? parseOcspResponse(new Uint8Array(first.ocsp), leafSerial)
+        ? parseOcspResponse(new Uint8Array(first.ocsp), leafSerial, runtimeChain[1])
         : { present: false };
       const wantHttp =
         !input.starttls &&

@@ -32,7 +32,7 @@ export function reportToMarkdown(r: TlsReport): string {
   if (h.runtimeError)
     out.push(`| Runtime handshake | refused: ${esc(h.runtimeError)} (facts from the raw scan) |`);
   out.push(
-    `| OCSP stapling | ${h.ocsp.present ? `${h.ocsp.certStatus ?? h.ocsp.responseStatus ?? '?'}${h.ocsp.nextUpdate ? `, next update ${h.ocsp.nextUpdate}` : ''}` : 'no'} |`,
+    `| OCSP stapling | ${h.ocsp.present ? `${h.ocsp.certStatus ?? h.ocsp.responseStatus ?? '?'}${h.ocsp.signature ? `, signature ${h.ocsp.signature}${h.ocsp.signedBy ? ` (${h.ocsp.signedBy})` : ''}` : ''}${h.ocsp.nextUpdate ? `, next update ${h.ocsp.nextUpdate}` : ''}${h.ocsp.problems?.length ? `; ${h.ocsp.problems.join('; ')}` : ''}` : 'no'} |`,
   );
   if (h.resumption)
     out.push(
