@@ -108,6 +108,7 @@ async function roleWirelab(backends: number[], check: 'http' | 'tcp'): Promise<v
       maxConn: LB_DEFAULTS.maxConn,
       connectTimeoutMs: LB_DEFAULTS.connectTimeoutMs,
       idleTimeoutMs: LB_DEFAULTS.idleTimeoutMs,
+      halfClosedTimeoutMs: LB_DEFAULTS.halfClosedTimeoutMs,
       queueSize: LB_DEFAULTS.queueSize,
       queueTimeoutMs: LB_DEFAULTS.queueTimeoutMs,
       retries: LB_DEFAULTS.retries,

@@ -30,6 +30,7 @@ const configOptions = {
   'max-conn': { type: 'string' },
   'connect-timeout': { type: 'string' },
   'idle-timeout': { type: 'string' },
+  'half-closed-timeout': { type: 'string' },
   retries: { type: 'string' },
 } as const;
 
@@ -43,7 +44,8 @@ const configUsage = `  BACKEND             HOST:PORT[@WEIGHT], IPv6 as [ADDR]:PO
   --rise N / --fall N successes to come up / failures to go down (default ${LB_DEFAULTS.health.rise} / ${LB_DEFAULTS.health.fall})
   --proxy-protocol V  off | v1 | v2 (default off)
   --max-conn N        connections at once (default ${LB_DEFAULTS.maxConn})
-  --connect-timeout MS, --idle-timeout MS, --retries N  (defaults ${LB_DEFAULTS.connectTimeoutMs}, ${LB_DEFAULTS.idleTimeoutMs}, ${LB_DEFAULTS.retries})`;
+  --connect-timeout MS, --idle-timeout MS, --retries N  (defaults ${LB_DEFAULTS.connectTimeoutMs}, ${LB_DEFAULTS.idleTimeoutMs}, ${LB_DEFAULTS.retries})
+  --half-closed-timeout MS  after a FIN, silence this long closes the connection (default ${LB_DEFAULTS.halfClosedTimeoutMs})`;
 
 type Values = Record<string, string | boolean | string[] | boolean[] | undefined>;
 
@@ -78,6 +80,7 @@ export function configFromArgs(values: Values, backendWords: string[]): LbConfig
     maxConn: num(values, 'max-conn', 1, 1_000_000),
     connectTimeoutMs: num(values, 'connect-timeout', 10, 600_000),
     idleTimeoutMs: num(values, 'idle-timeout', 100, 86_400_000),
+    halfClosedTimeoutMs: num(values, 'half-closed-timeout', 100, 86_400_000),
     retries: num(values, 'retries', 0, 10),
   };
   const strip = (o: Record<string, unknown>) =>

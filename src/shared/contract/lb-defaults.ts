@@ -13,6 +13,12 @@ export const LB_DEFAULTS = {
   connectTimeoutMs: 5_000,
   /** A connection with no traffic in either direction for this long is closed (`timeout client/server`). */
   idleTimeoutMs: 300_000,
+  /**
+   * Once one side has half-closed (sent FIN), silence for this long closes the connection
+   * (HAProxy `timeout client-fin` / `server-fin`): a peer that never closes its half cannot hold a slot
+   * for the whole idle timeout.
+   */
+  halfClosedTimeoutMs: 30_000,
   /** Clients waiting for a free slot when every backend (or the overall cap) is full. */
   queueSize: 1_000,
   /** How long a client may wait in the queue before it is closed (HAProxy `timeout queue`). */

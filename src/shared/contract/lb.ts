@@ -116,6 +116,7 @@ export const LbLimitsInput = z
     maxConn: z.number().int().min(1).max(1_000_000).default(LB_DEFAULTS.maxConn),
     connectTimeoutMs: z.number().int().min(10).max(600_000).default(LB_DEFAULTS.connectTimeoutMs),
     idleTimeoutMs: z.number().int().min(100).max(86_400_000).default(LB_DEFAULTS.idleTimeoutMs),
+    halfClosedTimeoutMs: z.number().int().min(100).max(86_400_000).default(LB_DEFAULTS.halfClosedTimeoutMs),
     queueSize: z.number().int().min(0).max(100_000).default(LB_DEFAULTS.queueSize),
     queueTimeoutMs: z.number().int().min(10).max(600_000).default(LB_DEFAULTS.queueTimeoutMs),
     retries: z.number().int().min(0).max(10).default(LB_DEFAULTS.retries),

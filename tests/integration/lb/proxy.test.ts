@@ -379,6 +379,29 @@ describe('load balancer data path', () => {
     await waitFor(() => lb.info().active === 0);
   });
 
+  it('half-close is honoured, and a half-closed connection left silent closes after halfClosedTimeoutMs', async () => {
+    // The backend answers after the client's FIN (half-close works), then keeps its side open forever.
+    const lingering = await rawBackend((s) => {
+      let got = '';
+      s.on('data', (d: Buffer) => (got += d.toString()));
+      s.on('end', () => s.write(`got ${got}`));
+    });
+    const { port, lb } = await startLb({
+      port: 0,
+      backends: [{ host: '127.0.0.1', port: lingering.port }],
+      limits: { idleTimeoutMs: 60_000, halfClosedTimeoutMs: 300 },
+    });
+    const c = await rawConnect(port);
+    let answer = '';
+    c.on('data', (d: Buffer) => (answer += d.toString()));
+    c.end('request');
+    await waitFor(() => answer === 'got request');
+    // The idle timeout is a minute: only the half-closed timeout can close it this soon.
+    await new Promise((r) => c.once('close', r));
+    await waitFor(() => lb.info().active === 0);
+    expect(lb.config().limits.halfClosedTimeoutMs).toBe(300);
+  });
+
   it('drain, disable, weight and remove apply live without dropping established connections', async () => {
     const echoA = await rawBackend((s) => s.pipe(s));
     const echoB = await rawBackend((s) => s.pipe(s));

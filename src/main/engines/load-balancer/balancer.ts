@@ -594,6 +594,14 @@ export class LoadBalancer extends TypedEmitter<LbEvent> {
     // One timer per connection: activity in either direction touches the client socket (reads from it,
     // writes to it), so its idle timer covers both directions.
     client.setTimeout(this.limits.idleTimeoutMs);
+    // After a FIN from either side only the other direction can still carry bytes; the same timer then
+    // runs on the shorter half-closed timeout. Both values are the ones this connection started with.
+    const halfClosedMs = Math.min(this.limits.halfClosedTimeoutMs, this.limits.idleTimeoutMs);
+    const halfClosed = () => {
+      if (!client.destroyed) client.setTimeout(halfClosedMs);
+    };
+    client.once('end', halfClosed);
+    server.once('end', halfClosed);
     server.on('error', (err) => {
       b.errors += 1;
       // A reset from the backend is passed on as a reset, so the client sees what a direct client would.
@@ -656,7 +664,7 @@ export class LoadBalancer extends TypedEmitter<LbEvent> {
       this.reject(conn, 'queue-timeout', 'LB_QUEUE_TIMEOUT');
       return;
     }
-    // Idle for idleTimeoutMs in both directions.
+    // Idle for idleTimeoutMs in both directions, or halfClosedTimeoutMs after a FIN.
     conn.client.destroy();
     conn.server?.destroy();
   }

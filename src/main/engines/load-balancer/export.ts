@@ -81,6 +81,8 @@ export function exportHaproxy(config: LbConfig): ExportResult {
     `    timeout connect ${limits.connectTimeoutMs}ms`,
     `    timeout client ${limits.idleTimeoutMs}ms`,
     `    timeout server ${limits.idleTimeoutMs}ms`,
+    `    timeout client-fin ${limits.halfClosedTimeoutMs}ms`,
+    `    timeout server-fin ${limits.halfClosedTimeoutMs}ms`,
     `    timeout queue ${limits.queueTimeoutMs}ms`,
     `    retries ${limits.retries}`,
     '    option redispatch',
