@@ -100,6 +100,16 @@ test('bad input: port out of range, malformed hex, invalid group, oversized data
   await app.getByTestId('udp-join').click();
   await expect(app.getByTestId('udp-group-error')).toHaveAttribute('data-code', 'INVALID_MULTICAST_GROUP');
 
+  // The TTL is a live setting: a value out of range is refused and the old one stays; a good one sticks.
+  const ttl = app.getByTestId('udp-mttl');
+  await ttl.fill('300');
+  await ttl.press('Enter');
+  await expect(app.getByTestId('toast').last()).toContainText(/255|TTL|ttl/);
+  await expect(ttl).toHaveValue('1');
+  await ttl.fill('9');
+  await ttl.press('Enter');
+  await expect(ttl).toHaveValue('9');
+
   await app.getByTestId('udp-payload').fill('still works');
   await app.getByTestId('udp-send').click();
   // Sent to itself: one row out, one row in, and no echo (a socket never answers its own datagrams).
