@@ -40,7 +40,8 @@ export function leafSpec(issuer: BuiltCertificate, extra: Partial<CertificateSpe
     altNames: ['localhost', '127.0.0.1', '::1'],
     issuer,
     ocspUrl: 'http://ocsp.wirelab.test/',
-    caIssuersUrl: 'http://ca.wirelab.test/intermediate.cer',
+    // Loopback on the discard port: an inspection that follows it (AIA) never leaves the machine.
+    caIssuersUrl: 'http://127.0.0.1:9/wirelab-test/intermediate.cer',
     crlUrl: 'http://crl.wirelab.test/intermediate.crl',
     ...extra,
   };

@@ -15,7 +15,7 @@ export const tlsInspect: Command = {
   path: ['tls', 'inspect'],
   summary: 'Inspect a TLS server: handshake, chain, problems, scan, grade',
   usage: `wirelab tls inspect HOST[:PORT] [--scan] [--sni NAME | --no-sni] [--alpn LIST] [--starttls PROTO]
-                    [--ca FILE]... [--no-system-store] [--http auto|always|never] [--no-resumption]
+                    [--ca FILE]... [--no-system-store] [--no-aia] [--http auto|always|never] [--no-resumption]
                     [--timeout MS] [--concurrency N] [--rate N] [--max-handshakes N] [--out FILE] [--json]
 
   HOST[:PORT]        host name or address; port ${TLS_DEFAULTS.port} (or the STARTTLS protocol's port)
@@ -26,6 +26,7 @@ export const tlsInspect: Command = {
   --starttls PROTO   smtp, imap, pop3 or ftp
   --ca FILE          extra CA certificates (PEM); repeat for more files
   --no-system-store  validate against the Mozilla roots and --ca only
+  --no-aia           do not download an intermediate the server did not send (from its AIA URL)
   --http MODE        HSTS probe: auto (port 443/8443 or HTTP ALPN), always, never (default auto)
   --no-resumption    skip the session-resumption reconnect
   --timeout MS       handshake budget (default ${TLS_DEFAULTS.timeoutMs})
@@ -42,6 +43,7 @@ Exit code 3 when a problem is found (certificate problems or vulnerable weakness
     starttls: { type: 'string' },
     ca: { type: 'string', multiple: true },
     'no-system-store': { type: 'boolean', default: false },
+    'no-aia': { type: 'boolean', default: false },
     http: { type: 'string', default: 'auto' },
     'no-resumption': { type: 'boolean', default: false },
     timeout: { type: 'string' },
@@ -72,6 +74,7 @@ Exit code 3 when a problem is found (certificate problems or vulnerable weakness
       starttls: starttls?.data,
       caFiles: list(values.ca),
       useSystemStore: values['no-system-store'] !== true,
+      fetchIssuers: values['no-aia'] !== true,
       http: values.http,
       resumption: values['no-resumption'] !== true,
       timeoutMs: values.timeout === undefined ? undefined : intArg(values.timeout, '--timeout', 100, 120_000),

@@ -38,6 +38,10 @@ export const TLS_DEFAULTS = {
   /** STARTTLS: cap on one plaintext reply. */
   starttlsMaxReplyBytes: 64 * 1024,
   /** Hosts kept in the history list; the full report is kept for the newest historyReports of them. */
+  /** A missing intermediate's download from its AIA URL: time, size and count per inspection. */
+  aiaTimeoutMs: 3_000,
+  aiaMaxBytes: 64 * 1024,
+  aiaMaxFetches: 3,
   historyEntries: 200,
   historyReports: 20,
   defaultAlpn: ['h2', 'http/1.1'] as string[],
@@ -64,6 +68,8 @@ export const TlsInspectInput = z
     caFiles: z.array(z.string().min(1).max(4096)).max(16).default([]),
     caPem: pem().optional(),
     useSystemStore: z.boolean().default(true),
+    /** Download an intermediate the server did not send from its AIA URL (http), as browsers do. */
+    fetchIssuers: z.boolean().default(true),
     clientCertPem: pem().optional(),
     clientKeyPem: pem().optional(),
     /** Probe HTTP for HSTS: auto = when the port is 443/8443 or ALPN chose an HTTP protocol. */
@@ -151,7 +157,8 @@ export type TlsCertProblem = z.infer<typeof TlsCertProblem>;
 export const TlsChainLink = z.object({
   /** Index into `certificates` (as sent), or -1 when it came from a trust store or a CA file. */
   sentIndex: z.number(),
-  source: z.enum(['sent', 'mozilla', 'system', 'user']),
+  /** aia: downloaded from the certificate's "CA Issuers" URL because the server did not send it. */
+  source: z.enum(['sent', 'mozilla', 'system', 'user', 'aia']),
   certificate: TlsCertificateInfo,
 });
 
@@ -166,6 +173,8 @@ export const TlsValidation = z.object({
   trustStores: z.array(
     z.object({ name: z.enum(['mozilla', 'system', 'user']), count: z.number(), source: z.string() }),
   ),
+  /** Downloads of missing issuers from AIA URLs, in order (none when the chain was complete). */
+  aiaFetches: z.array(z.object({ url: z.string(), ok: z.boolean(), message: z.string() })).optional(),
 });
 export type TlsValidation = z.infer<typeof TlsValidation>;
 

@@ -57,6 +57,8 @@ export function computeGrade({ handshake, problems, scan }: GradeInput): TlsGrad
     cap('B', `the negotiated suite ${c.openssl ?? c.name} has no forward secrecy`);
   if (problems.some((p) => p.code === 'weak-key' || p.code === 'weak-signature'))
     cap('B', 'weak certificate key or signature');
+  if (problems.some((p) => p.code === 'missing-intermediate'))
+    cap('B', 'the chain is incomplete: the server does not send an intermediate certificate');
 
   let letter: Letter = 'A';
   for (const r of reasons)

@@ -37,6 +37,7 @@ import {
 } from './handshake';
 import { TlsHistory } from './history';
 import { parseOcspResponse } from './ocsp';
+import { fetchMissingIssuers } from './aia';
 import { withHello, type ProbeContext } from './probes';
 import { reportToMarkdown } from './report-markdown';
 import { runScan } from './scanner';
@@ -61,6 +62,9 @@ export interface TlsInspectorOptions {
   maxHttpHeadBytes: number;
   maxCaFileBytes: number;
   starttlsMaxReplyBytes: number;
+  aiaTimeoutMs: number;
+  aiaMaxBytes: number;
+  aiaMaxFetches: number;
 }
 
 export const TLS_INSPECTOR_DEFAULTS: TlsInspectorOptions = {
@@ -75,6 +79,9 @@ export const TLS_INSPECTOR_DEFAULTS: TlsInspectorOptions = {
   maxHttpHeadBytes: TLS_DEFAULTS.maxHttpHeadBytes,
   maxCaFileBytes: TLS_DEFAULTS.maxCaFileBytes,
   starttlsMaxReplyBytes: TLS_DEFAULTS.starttlsMaxReplyBytes,
+  aiaTimeoutMs: TLS_DEFAULTS.aiaTimeoutMs,
+  aiaMaxBytes: TLS_DEFAULTS.aiaMaxBytes,
+  aiaMaxFetches: TLS_DEFAULTS.aiaMaxFetches,
 };
 
 /** host, host:port, [v6], [v6]:port, bare v6. */
@@ -353,9 +360,22 @@ export class TlsInspector extends TypedEmitter<TlsEvent> {
         );
       }
     }
+    const aia = input.fetchIssuers
+      ? await fetchMissingIssuers(parsed, store, {
+          timeoutMs: o.aiaTimeoutMs,
+          maxBytes: o.aiaMaxBytes,
+          maxFetches: o.aiaMaxFetches,
+          signal,
+        })
+      : undefined;
+    if (aia?.certs.length) {
+      const urls = aia.fetches.filter((f) => f.ok).map((f) => f.url);
+      store.fetched = aia.certs.map((cert, i) => ({ cert, url: urls[i] ?? '' }));
+    }
     const validation = {
       ...validateChain(parsed, store, { hostname: checkedName, expiryWarningDays: o.expiryWarningDays }),
       runtimeVerdict: rt.runtimeVerdict,
+      ...(aia?.fetches.length ? { aiaFetches: aia.fetches } : {}),
     };
     validation.problems.push(...ocspProblems(handshake.ocsp));
     if (handshake.timings) handshake.timings.totalMs = performance.now() - t0;

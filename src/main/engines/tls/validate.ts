@@ -1,8 +1,8 @@
 // Path building and validation done here rather than by the TLS library, because the library stops at
 // the first error and the report must list every problem: expired AND wrong name AND missing
 // intermediate. Trust anchors: the Mozilla bundle Node ships (tls.rootCertificates), the operating
-// system's store where one can be found, and CA files the user adds. It does not fetch anything (no
-// AIA chasing, no CRL/OCSP requests): it works offline and says so when a chain cannot be completed.
+// system's store where one can be found, and CA files the user adds. It fetches nothing itself: issuers
+// downloaded from AIA URLs (aia.ts) come in through the store, and are never trusted by themselves.
 import { X509Certificate } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { isIP } from 'node:net';
@@ -28,6 +28,8 @@ export interface TrustStore {
   anchors: Anchor[];
   /** Non-self-signed CA certificates from user files: used to build paths, never trusted by themselves. */
   intermediates: ParsedCertificate[];
+  /** Issuers downloaded from AIA "CA Issuers" URLs: like intermediates, used to build paths only. */
+  fetched?: { cert: ParsedCertificate; url: string }[];
   stores: TlsValidation['trustStores'];
 }
 
@@ -259,6 +261,20 @@ export function validateChain(
       });
       path.push({ sentIndex: -1, source: 'user', certificate: fromUser.info });
       cur = fromUser;
+      continue;
+    }
+    const fromAia = store.fetched?.find(
+      (f) => issues(cur, f.cert) === 'yes' && !path.some((l) => l.certificate.sha256 === f.cert.info.sha256),
+    );
+    if (fromAia) {
+      problems.push({
+        code: 'missing-intermediate',
+        severity: 'high',
+        certIndex: path.length,
+        message: `the server did not send "${fromAia.cert.info.subject}"; it was downloaded from ${fromAia.url} (as some browsers do), but clients that do not download it cannot build the chain`,
+      });
+      path.push({ sentIndex: -1, source: 'aia', certificate: fromAia.cert.info });
+      cur = fromAia.cert;
       continue;
     }
     if (badSignatureFrom) {
