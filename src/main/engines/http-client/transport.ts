@@ -2,7 +2,7 @@
 // (with ALPN deciding HTTP/2 or HTTP/1.1), request sent, first response byte, body downloaded. The
 // connection is opened here (not by an Agent) precisely so that each phase can be observed, and closed
 // after the exchange. It knows nothing of redirects, cookies, auth challenges or history.
-import { lookup } from 'node:dns/promises';
+import { lookup } from '../common/resolve';
 import { request as httpRequest, type IncomingMessage, type ClientRequest } from 'node:http';
 import {
   connect as h2connect,

@@ -6,7 +6,7 @@
 // Deliberately not known here: how the configuration was typed (the contract validated it), how
 // events are shown (they are emitted), and what the backends speak (bytes are never inspected).
 import { createServer, connect, type Server, type Socket } from 'node:net';
-import { lookup } from 'node:dns/promises';
+import { lookup } from '../common/resolve';
 import { isIP } from 'node:net';
 import type {
   LbBackendConfig,

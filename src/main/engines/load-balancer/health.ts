@@ -6,6 +6,7 @@ import { connect } from 'node:net';
 import { request } from 'node:http';
 import type { LbCheckResult, LbHealthConfig } from '../../../shared/contract/lb';
 import { toEngineError } from '../common/errors';
+import { connectLookup } from '../common/resolve';
 
 /** HAProxy's rise/fall counter for one backend. Backends start up, as HAProxy's do. */
 export class RiseFall {
@@ -46,7 +47,7 @@ export interface CheckTarget {
 export function tcpCheck(target: CheckTarget, timeoutMs: number): Promise<LbCheckResult> {
   const started = performance.now();
   return new Promise((resolve) => {
-    const socket = connect({ host: target.host, port: target.port });
+    const socket = connect({ host: target.host, port: target.port, lookup: connectLookup });
     const done = (ok: boolean, detail: string) => {
       clearTimeout(timer);
       socket.destroy();
@@ -72,6 +73,7 @@ export function httpCheck(target: CheckTarget, health: LbHealthConfig): Promise<
     const req = request({
       host: target.host,
       port: target.port,
+      lookup: connectLookup,
       path: health.path,
       method: 'GET',
       agent: false,

@@ -3,6 +3,7 @@ import { connect } from 'node:net';
 import type { TcpClientInfo, TcpEvent } from '../../../shared/contract/tcp';
 import { TCP_DEFAULTS } from '../../../shared/contract/tcp';
 import { StreamClient, type StreamClientOptions } from '../common/stream-client';
+import { connectLookup } from '../common/resolve';
 
 export type TcpClientOptions = StreamClientOptions;
 
@@ -16,7 +17,7 @@ export class TcpClient extends StreamClient<'tcp', TcpClientInfo, TcpEvent> {
     const opts = { ...TCP_CLIENT_DEFAULTS, ...options };
     super(session, opts, {
       engine: 'tcp',
-      open: () => connect({ host: opts.host, port: opts.port }),
+      open: () => connect({ host: opts.host, port: opts.port, lookup: connectLookup }),
       readyEvent: 'connect',
       describe: (base) => base,
       what: 'no connection',

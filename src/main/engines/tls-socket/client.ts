@@ -6,6 +6,7 @@ import { isIP } from 'node:net';
 import type { TlsClientInfo, TlsSockEvent } from '../../../shared/contract/tlssock';
 import { TLSSOCK_DEFAULTS } from '../../../shared/contract/tlssock';
 import { StreamClient } from '../common/stream-client';
+import { connectLookup } from '../common/resolve';
 import { checkCaPem, summarize, tlsEngineError } from './certs';
 import { sessionInfo } from './server';
 
@@ -49,6 +50,7 @@ export class TlsClient extends StreamClient<'tlssock', TlsClientInfo, TlsSockEve
         return connect({
           host,
           port,
+          lookup: connectLookup,
           rejectUnauthorized: verify,
           minVersion,
           ...(servername ? { servername } : {}),

@@ -2,7 +2,7 @@
 // a normal client negotiates, with timings, ALPN, stapled OCSP, session resumption and HSTS. It does
 // not judge certificates (validate.ts) and never sends data the user did not ask for, except one HEAD
 // request when the HTTP probe is on.
-import { lookup } from 'node:dns/promises';
+import { lookup } from '../common/resolve';
 import { isIP, type Socket } from 'node:net';
 import {
   connect as tlsConnect,

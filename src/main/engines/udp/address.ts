@@ -1,7 +1,7 @@
 // Address rules of the UDP engine: which socket family a host needs, what counts as a multicast group,
 // how an interface choice is spelled for each family, and the largest payload toward a destination.
 // Pure except for DNS lookups and the list of local interfaces; knows nothing of sessions or events.
-import { lookup } from 'node:dns/promises';
+import { lookup } from '../common/resolve';
 import { isIP } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { UDP_DEFAULTS, type UdpFamily } from '../../../shared/contract/udp';
