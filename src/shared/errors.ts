@@ -24,7 +24,7 @@ export const errorSentences = {
   CONNECTION_RESET: 'The other side reset the connection.',
   NETWORK_UNREACHABLE: 'The network or host is unreachable from this machine.',
   TIMEOUT: 'The operation timed out.',
-  NOT_CONNECTED: 'The socket is not connected, so nothing can be sent.',
+  NOT_CONNECTED: 'Not connected: nothing can be sent or fetched until the connection is back.',
   INVALID_HEX: 'The hex text is not valid: use pairs of hex digits (0-9, a-f), spaces allowed.',
   INVALID_ESCAPE: 'The text has an invalid escape: use \\XX with two hex digits.',
   TLS_ERROR: 'The TLS handshake failed.',

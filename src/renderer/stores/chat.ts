@@ -19,6 +19,13 @@ import { useAppStore } from './app';
 
 /** Messages a conversation keeps in the renderer; older ones stay in the engine's history. */
 const KEEP = 2000;
+/**
+ * "Load earlier messages" raises a conversation's cap by what the user loaded (so new messages do not
+ * trim it away at once), up to this; at this many messages no older ones are loaded.
+ */
+export const KEEP_MAX = 20_000;
+/** Messages per "Load earlier messages" page. */
+const OLDER_PAGE = 100;
 const TYPING_MS = 6000;
 
 export interface Conversation {
@@ -30,6 +37,13 @@ export interface Conversation {
   version: number;
   unread: number;
   typing: Record<string, number>;
+  /** Messages kept before the oldest are trimmed: KEEP, raised by older pages loaded (up to KEEP_MAX). */
+  keep: number;
+  /** A "Load earlier messages" request is running. */
+  loadingOlder: boolean;
+  olderError?: unknown;
+  /** The server has nothing older than this sequence number (learnt from an answer with more=false). */
+  historyStart?: number;
 }
 
 export interface ChatSession {
@@ -46,6 +60,25 @@ export interface ChatSession {
 
 export function convKey(target: { room?: string; peer?: string }): string {
   return target.room !== undefined ? `#${target.room}` : `@${target.peer ?? ''}`;
+}
+
+/** Lowest sequence number a conversation shows (own messages still pending have none). */
+export function oldestSeq(c: Conversation): number | undefined {
+  let min: number | undefined;
+  for (const m of c.messages) if (m.seq !== undefined && (min === undefined || m.seq < min)) min = m.seq;
+  return min;
+}
+
+/**
+ * What the top of a room conversation shows: a "Load earlier messages" button, the beginning of the room,
+ * the renderer's cap reached, or nothing (a private conversation, or nothing numbered yet).
+ */
+export function historyEdge(c: Conversation): 'more' | 'start' | 'cap' | undefined {
+  if (c.room === undefined) return undefined;
+  const first = oldestSeq(c);
+  if (first === undefined) return undefined;
+  if (first <= 1 || (c.historyStart !== undefined && first <= c.historyStart)) return 'start';
+  return c.messages.length >= KEEP_MAX ? 'cap' : 'more';
 }
 
 export const useChatStore = defineStore('chat', () => {
@@ -79,6 +112,8 @@ export const useChatStore = defineStore('chat', () => {
         version: 0,
         unread: 0,
         typing: {},
+        keep: KEEP,
+        loadingOlder: false,
       });
       c = s.conversations.at(-1)!;
     }
@@ -93,13 +128,36 @@ export const useChatStore = defineStore('chat', () => {
       return false;
     }
     c.index.set(m.id, c.messages.push(m) - 1);
-    if (c.messages.length > KEEP) {
-      c.messages.splice(0, c.messages.length - KEEP);
-      c.index.clear();
-      c.messages.forEach((x, i) => c.index.set(x.id, i));
+    if (c.messages.length > c.keep) {
+      c.messages.splice(0, c.messages.length - c.keep);
+      reindex(c);
     }
     c.version++;
     return true;
+  }
+
+  function reindex(c: Conversation): void {
+    c.index.clear();
+    c.messages.forEach((x, i) => c.index.set(x.id, i));
+  }
+
+  /**
+   * Puts an older page in front of a conversation, leaving out what it already shows (by id and by seq).
+   * `before` runs only when the list is about to change. Returns how many were added.
+   */
+  function prepend(c: Conversation, page: ChatMessage[], before?: () => void): number {
+    const seqs = new Set<number>();
+    for (const m of c.messages) if (m.seq !== undefined) seqs.add(m.seq);
+    let fresh = page.filter((m) => !c.index.has(m.id) && (m.seq === undefined || !seqs.has(m.seq)));
+    const space = KEEP_MAX - c.messages.length;
+    if (fresh.length > space) fresh = space > 0 ? fresh.slice(-space) : [];
+    if (fresh.length === 0) return 0;
+    before?.();
+    c.messages.unshift(...fresh);
+    c.keep = Math.min(KEEP_MAX, c.keep + fresh.length);
+    reindex(c);
+    c.version++;
+    return fresh.length;
   }
 
   function notify(s: ChatSession, m: ChatMessage): void {
@@ -241,6 +299,29 @@ export const useChatStore = defineStore('chat', () => {
     discoveryEnabled.value = r.enabled;
     discoveryOff.value = r.off;
     discovered.value = r.servers;
+  }
+
+  /**
+   * "Load earlier messages" of a room: the page before its oldest message, from the server (memory or
+   * log), put in front. `beforePrepend` runs right before the list changes (the view keeps its scroll
+   * position). Errors are kept on the conversation for the view to show.
+   */
+  async function loadOlder(s: ChatSession, c: Conversation, beforePrepend?: () => void): Promise<void> {
+    const first = oldestSeq(c);
+    if (c.room === undefined || c.loadingOlder || first === undefined || first <= 1) return;
+    c.loadingOlder = true;
+    c.olderError = undefined;
+    try {
+      const r = await unwrap(
+        api.chat.olderMessages({ session: s.session, room: c.room, before: first, limit: OLDER_PAGE }),
+      );
+      prepend(c, r.messages, beforePrepend);
+      if (!r.more) c.historyStart = r.messages[0]?.seq ?? first;
+    } catch (err) {
+      c.olderError = typeof err === 'object' && err !== null ? markRaw(err) : err;
+    } finally {
+      c.loadingOlder = false;
+    }
   }
 
   async function loadHistory(s: ChatSession, target: { room?: string; peer?: string }): Promise<void> {
@@ -386,5 +467,6 @@ export const useChatStore = defineStore('chat', () => {
     trust,
     enableNotifications,
     loadHistory,
+    loadOlder,
   };
 });

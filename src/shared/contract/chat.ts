@@ -20,6 +20,18 @@ export const CHAT_DEFAULTS = {
   historyKeep: 5000,
   /** Messages returned by one history / catch-up request at most; the client asks again for more. */
   maxBatch: 500,
+  /** "Load earlier messages": messages per page the UI asks for (olderMessages `limit` default). */
+  olderPage: 100,
+  /** Server log index for older history: an entry (seq → byte offset) every this many messages of a room, */
+  historyIndexStride: 128,
+  /** or sooner when the room's previous entry is this many log bytes back (bounds one stretch to scan). */
+  historyIndexBytes: 1024 * 1024,
+  /** Log bytes one older-history request reads at most before it answers with what it found. */
+  historyScanBytes: 16 * 1024 * 1024,
+  /** Bytes per read() while scanning the server log for older history. */
+  historyReadChunkBytes: 256 * 1024,
+  /** Older-history requests of one connection waiting for the disk; more are refused (CHAT_RATE_LIMITED). */
+  historyQueuedRequests: 4,
   /** Private messages kept per member for offline delivery. */
   inboxKeep: 1000,
   maxClients: 1000,
@@ -58,6 +70,8 @@ export const CHAT_DEFAULTS = {
   /** Messages per conversation a client keeps in memory (all stay in its log on disk). */
   clientKeep: 5000,
   connectTimeoutMs: 10_000,
+  /** A client request answered by the server (older history) fails with TIMEOUT after this long. */
+  requestTimeoutMs: 10_000,
   /** Discovery: service type announced and browsed with DNS-SD over mDNS. */
   serviceType: 'wirelab-chat',
 } as const;
@@ -253,6 +267,27 @@ export const chatContract = {
       })
       .strict(),
     z.object({ messages: z.array(ChatMessage) }),
+  ),
+  /**
+   * "Load earlier messages": the room messages right before sequence number `before`, fetched from the
+   * server (which serves them from memory or its log), oldest first and contiguous. `more`: the server has
+   * still older ones. Not added to the client's kept conversation; the caller shows them.
+   */
+  olderMessages: method(
+    z
+      .object({
+        session: sessionId(),
+        room: roomName(),
+        before: z.number().int().min(1, coded('INVALID_INPUT', 'before is a sequence number (1 or more)')),
+        limit: z
+          .number()
+          .int()
+          .min(1, coded('INVALID_INPUT', 'limit is at least 1'))
+          .max(CHAT_DEFAULTS.maxBatch, coded('LIMIT_EXCEEDED', `limit is at most ${CHAT_DEFAULTS.maxBatch}`))
+          .default(CHAT_DEFAULTS.olderPage),
+      })
+      .strict(),
+    z.object({ messages: z.array(ChatMessage), more: z.boolean() }),
   ),
   list: method(empty(), z.object({ hosts: z.array(HostInfo), clients: z.array(ChatClientInfo) })),
   discover: method(

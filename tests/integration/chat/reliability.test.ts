@@ -179,6 +179,34 @@ describe('chat: long absences', () => {
   });
 });
 
+describe('chat: long absences with a server log', () => {
+  it('catch-up past what the server keeps in memory is read from its log: every message, in order, no gap', async () => {
+    const { port } = await startServer({
+      dataDir: tempDir(),
+      historyKeep: 5,
+      historyIndexStride: 4,
+      maxBatch: 7,
+      rateLimitPerSec: 1000,
+      rateLimitBurst: 1000,
+    });
+    const store = tempDir();
+    const b1 = await connectClient(port, 'bob', { storeDir: store });
+    const a = await connectClient(port, 'alice');
+    a.client.send({ room: 'lobby' }, 'first');
+    await waitFor(() => received(b1.events).length === 1);
+    await b1.client.close();
+    const away = Array.from({ length: 40 }, (_, i) => `while away ${i}`);
+    for (const t of away) a.client.send({ room: 'lobby' }, t);
+    await waitFor(() => a.client.info().pending === 0, 10_000, 'acks');
+    const b2 = await connectClient(port, 'bob', { storeDir: store });
+    await waitFor(() => received(b2.events).length === 40, 10_000, 'all 40 from memory and the log');
+    expect(receivedRaw(b2.events)).toEqual(away);
+    expect(b2.events.some((e) => e.type === 'client.error')).toBe(false);
+    a.client.send({ room: 'lobby' }, 'live again');
+    await waitFor(() => receivedRaw(b2.events).includes('live again'), 5000, 'live delivery');
+  });
+});
+
 describe('chat: history on disk', () => {
   it('survives restarting both the server and the client; messages sent while offline are delivered later', async () => {
     const serverDir = tempDir();

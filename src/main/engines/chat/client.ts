@@ -18,6 +18,7 @@ import {
 import { isErrorCode, type ErrorCode } from '../../../shared/errors';
 import { TypedEmitter } from '../common/emitter';
 import { EngineError, toEngineError } from '../common/errors';
+import { connectLookup } from '../common/resolve';
 import type { FsyncPolicy } from './append-log';
 import { ClientStore, clientStorePath, type ClientRecord, type Outgoing } from './client-store';
 import { FileTransfers } from './file-transfer';
@@ -61,6 +62,20 @@ export interface ChatClientOptions {
   pingIntervalMs: number;
   maxFrameBytes: number;
   clientKeep: number;
+  /** A request the server answers (older history) fails with TIMEOUT after this long. */
+  requestTimeoutMs: number;
+}
+
+export interface OlderPage {
+  messages: ChatMessage[];
+  more: boolean;
+}
+
+interface OlderRequest {
+  room: string;
+  resolve: (page: OlderPage) => void;
+  reject: (err: EngineError) => void;
+  timer: NodeJS.Timeout;
 }
 
 export const CHAT_CLIENT_DEFAULTS = {
@@ -74,6 +89,7 @@ export const CHAT_CLIENT_DEFAULTS = {
   pingIntervalMs: CHAT_DEFAULTS.pingIntervalMs,
   maxFrameBytes: CHAT_DEFAULTS.maxFrameBytes,
   clientKeep: CHAT_DEFAULTS.clientKeep,
+  requestTimeoutMs: CHAT_DEFAULTS.requestTimeoutMs,
 };
 
 /** Codes after which retrying cannot help: the client stops instead of reconnecting. */
@@ -124,6 +140,9 @@ export class ChatClient extends TypedEmitter<ChatEvent> {
   private readonly early = new Map<string, Map<number, WireRoomMessage>>();
   private readonly gapAsked = new Map<string, number>();
   private roomsWaiters: ((r: RoomSummary[]) => void)[] = [];
+  /** "Load earlier messages" requests waiting for their answer, by the `ref` sent with them. */
+  private readonly olderRequests = new Map<string, OlderRequest>();
+  private olderIds = 0;
   readonly files: FileTransfers;
 
   constructor(
@@ -203,6 +222,7 @@ export class ChatClient extends TypedEmitter<ChatEvent> {
       }
       await this.files.close();
       this.store.close();
+      this.rejectOlder('closed');
       this.setState('closed');
       this.startSettle?.reject(new EngineError('NOT_CONNECTED', 'closed before the server welcomed us'));
     })();
@@ -261,6 +281,29 @@ export class ChatClient extends TypedEmitter<ChatEvent> {
     });
   }
 
+  /**
+   * "Load earlier messages": asks the server for up to `limit` room messages right before sequence number
+   * `before` (it reads them from its log when they are older than it keeps in memory). They are older than
+   * anything this client shows, so they are returned to the caller, not added to the live conversation.
+   */
+  older(room: string, before: number, limit: number): Promise<OlderPage> {
+    if (this.state !== 'open' || this.userClosed)
+      return Promise.reject(new EngineError('NOT_CONNECTED', `chat ${this.session} is not connected`));
+    if (!Number.isInteger(before) || before < 1 || !Number.isInteger(limit) || limit < 1)
+      return Promise.reject(new EngineError('INVALID_INPUT', 'before and limit are positive integers'));
+    const ref = `older-${++this.olderIds}`;
+    const ms = this.options.requestTimeoutMs;
+    return new Promise<OlderPage>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.olderRequests.delete(ref);
+        reject(new EngineError('TIMEOUT', `no answer to the history request for #${room} within ${ms} ms`));
+      }, ms);
+      timer.unref();
+      this.olderRequests.set(ref, { room, resolve, reject, timer });
+      this.write({ t: 'history', room, before, limit, ref });
+    });
+  }
+
   /** Messages kept for a room or a private conversation, oldest first. */
   messages(target: { room?: string; peer?: string }, limit = 500): ChatMessage[] {
     return this.store.messages(target, limit);
@@ -290,12 +333,13 @@ export class ChatClient extends TypedEmitter<ChatEvent> {
       socket = tlsConnect({
         host,
         port,
+        lookup: connectLookup,
         rejectUnauthorized: false,
         servername: isIP(host) ? undefined : host,
         minVersion: 'TLSv1.2',
       });
     } else {
-      socket = netConnect({ host, port, noDelay: true });
+      socket = netConnect({ host, port, noDelay: true, lookup: connectLookup });
     }
     this.socket = socket;
     this.framer = new LineFramer(this.options.maxFrameBytes);
@@ -371,6 +415,8 @@ export class ChatClient extends TypedEmitter<ChatEvent> {
   }
 
   private onDisconnected(failure: EngineError | undefined): void {
+    // The server answers on the connection it was asked on: those answers will not come.
+    this.rejectOlder('the connection was lost before the server answered');
     clearInterval(this.pingTimer);
     clearTimeout(this.pumpTimer);
     this.files.onDisconnected();
@@ -459,6 +505,8 @@ export class ChatClient extends TypedEmitter<ChatEvent> {
         return;
       }
       case 'history':
+        // An answer with a ref is an "older messages" page: not part of the live, in-order stream.
+        if (f.ref !== undefined) return this.onOlder(f);
         for (const m of f.messages) this.ingestRoom(m);
         this.gapAsked.delete(f.room);
         if (f.more) this.write({ t: 'history', room: f.room, after: this.store.lastSeq.get(f.room) });
@@ -537,8 +585,44 @@ export class ChatClient extends TypedEmitter<ChatEvent> {
     this.emitEvent({ type: 'client.ack', id: f.id, seq: f.seq, room: f.room });
   }
 
+  private onOlder(f: Extract<ServerFrame, { t: 'history' }>): void {
+    const req = this.olderRequests.get(f.ref!);
+    if (!req) return; // timed out meanwhile
+    this.olderRequests.delete(f.ref!);
+    clearTimeout(req.timer);
+    const nick = this.options.nick;
+    const list: unknown = f.messages;
+    const messages = (Array.isArray(list) ? (list as WireRoomMessage[]) : [])
+      .filter((m) => m && m.room === req.room && Number.isInteger(m.seq) && typeof m.text === 'string')
+      .map((m): ChatMessage => ({
+        id: String(m.id),
+        room: m.room,
+        from: String(m.from),
+        text: m.text,
+        at: Number(m.at),
+        seq: m.seq,
+        status: m.from === nick ? 'sent' : 'received',
+      }));
+    req.resolve({ messages, more: f.more === true });
+  }
+
+  private rejectOlder(why: string): void {
+    for (const [ref, req] of this.olderRequests) {
+      clearTimeout(req.timer);
+      this.olderRequests.delete(ref);
+      req.reject(new EngineError('NOT_CONNECTED', why));
+    }
+  }
+
   private onError(f: Extract<ServerFrame, { t: 'error' }>): void {
     const code = isErrorCode(f.code) ? f.code : 'INTERNAL';
+    const older = f.ref !== undefined ? this.olderRequests.get(f.ref) : undefined;
+    if (older) {
+      this.olderRequests.delete(f.ref!);
+      clearTimeout(older.timer);
+      older.reject(new EngineError(code, f.message));
+      return;
+    }
     if (f.ref && this.files.onError(code, f.ref)) return;
     if (f.ref && this.store.outbox.has(f.ref) && MESSAGE_REFUSALS.has(code)) {
       this.store.outbox.delete(f.ref);

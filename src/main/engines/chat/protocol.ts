@@ -53,6 +53,8 @@ export const ClientFrame = z.discriminatedUnion('t', [
     after: seq.optional(),
     before: seq.optional(),
     limit: z.number().int().min(1).optional(),
+    /** Request id, echoed in the answer: marks an "older messages" request the client matches itself. */
+    ref: z.string().min(1).max(64).optional(),
   }),
   z.object({ t: z.literal('inbox'), after: seq }),
   z.object({ t: z.literal('ping'), id: z.string().max(64).optional() }),
@@ -145,7 +147,7 @@ export type ServerFrame =
   | { t: 'typing'; room?: string; from: string; on: boolean }
   | { t: 'rooms'; rooms: { name: string; members: number; lastSeq: number }[] }
   | { t: 'who'; room: string; members: string[] }
-  | { t: 'history'; room: string; messages: WireRoomMessage[]; more: boolean }
+  | { t: 'history'; room: string; messages: WireRoomMessage[]; more: boolean; ref?: string }
   | { t: 'inbox'; messages: WirePrivateMessage[]; more: boolean }
   | { t: 'pong'; id?: string; at: number }
   | { t: 'file.offer'; fileId: string; from: string; name: string; size: number; sha256: string }

@@ -2,6 +2,9 @@
 // recent history, private-message inboxes for offline delivery, and the message ids already seen (to drop
 // resent duplicates). Everything that must survive a restart goes through the append log first.
 // It knows nothing of sockets: the server asks it to record things and gets back what to send.
+// Memory holds the last historyKeep messages of a room; older ones are found in the log through a sparse
+// per-room index of (seq, byte offset) entries and read back asynchronously (roomMessagesBefore).
+import { CHAT_DEFAULTS } from '../../../shared/contract/chat';
 import type { WirePrivateMessage, WireRoomMessage } from './protocol';
 import { AppendLog, type FsyncPolicy, type LoadReport } from './append-log';
 
@@ -16,7 +19,32 @@ export interface ServerStateOptions {
   dedupeKeep: number;
   /** At start-up a log larger than this is compacted (see compact()). */
   compactAboveBytes: number;
+  /** Index entry every this many messages of a room (default CHAT_DEFAULTS.historyIndexStride). */
+  historyIndexStride?: number;
+  /** ...or when the room's last entry is this many log bytes back (CHAT_DEFAULTS.historyIndexBytes). */
+  historyIndexBytes?: number;
+  /** Log bytes one roomMessagesBefore() reads at most (CHAT_DEFAULTS.historyScanBytes). */
+  historyScanBytes?: number;
+  /** Bytes per read() of such a scan (CHAT_DEFAULTS.historyReadChunkBytes). */
+  historyReadChunkBytes?: number;
 }
+
+/**
+ * Where a room's messages are in the log. Entries are added in log order, so both seq and offset ascend.
+ * Invariant (from the byte rule): a message with seq s lies less than `historyIndexBytes` after the last
+ * entry with seq <= s, so reading one stretch between entries costs a bounded number of bytes.
+ */
+interface RoomIndex {
+  entries: { seq: number; offset: number }[];
+  /** Oldest sequence number of the room still stored (in the log, or in memory after compaction). */
+  first: number;
+}
+
+/**
+ * A record's line is at most one message of maxMessageChars (JSON-escaped) plus a few fields: far below
+ * this. Only matters for a damaged log, where it bounds how far a stretch is read past its expected end.
+ */
+const RECORD_SLACK_BYTES = 1024 * 1024;
 
 export interface MemberRecord {
   nick: string;
@@ -43,17 +71,30 @@ type LogRecord =
   | ({ k: 'pm' } & Omit<WirePrivateMessage, 't'>)
   /** After compaction: the inbox sequence the kept private messages start after. */
   | { k: 'inbox'; nick: string; pseq: number };
+type MsgRecord = Extract<LogRecord, { k: 'msg' }>;
 
 export class ServerState {
   readonly members = new Map<string, MemberRecord>();
   readonly rooms = new Map<string, RoomRecord>();
   private readonly log?: AppendLog;
+  private readonly index = new Map<string, RoomIndex>();
+  private readonly indexStride: number;
+  private readonly indexBytes: number;
+  private readonly scanBytes: number;
+  private readonly readChunkBytes: number;
   loadReport: LoadReport = { records: 0, skipped: 0, tornBytes: 0 };
   messageCount = 0;
   /** Set when load() compacted the log: its size before and after. */
   compacted?: { before: number; after: number };
 
   constructor(private readonly options: ServerStateOptions) {
+    this.indexStride = Math.max(1, options.historyIndexStride ?? CHAT_DEFAULTS.historyIndexStride);
+    this.indexBytes = Math.max(1, options.historyIndexBytes ?? CHAT_DEFAULTS.historyIndexBytes);
+    this.scanBytes = Math.max(1, options.historyScanBytes ?? CHAT_DEFAULTS.historyScanBytes);
+    this.readChunkBytes = Math.max(
+      1024,
+      options.historyReadChunkBytes ?? CHAT_DEFAULTS.historyReadChunkBytes,
+    );
     if (options.logPath)
       this.log = new AppendLog(options.logPath, {
         fsync: options.fsync,
@@ -63,7 +104,7 @@ export class ServerState {
 
   load(): void {
     if (!this.log) return;
-    this.loadReport = this.log.load((r) => this.replay(r as LogRecord));
+    this.loadReport = this.log.load((r, offset) => this.replay(r as LogRecord, offset));
     if (this.log.bytes > this.options.compactAboveBytes) this.compact();
   }
 
@@ -88,8 +129,13 @@ export class ServerState {
         records.push({ k: 'pm', pseq: p.pseq, id: p.id, from: p.from, to: p.to, text: p.text, at: p.at });
     }
     const before = this.log!.bytes;
-    this.log!.rewrite(records);
+    const offsets = this.log!.rewrite(records);
     this.compacted = { before, after: this.log!.bytes };
+    // Every offset changed, and the log now holds only what memory holds: index the new file from scratch.
+    this.index.clear();
+    records.forEach((r, i) => {
+      if (r.k === 'msg') this.track(r.room, r.seq, offsets[i]!);
+    });
   }
 
   get historyBytes(): number {
@@ -100,10 +146,11 @@ export class ServerState {
     this.log?.close();
   }
 
-  /** Runs `after` once everything recorded so far is written (at once without a log). */
-  private persist(record: LogRecord, after: () => void): void {
-    if (this.log) this.log.append(record, after);
-    else queueMicrotask(after);
+  /** Runs `after` once everything recorded so far is written (at once without a log); returns the offset. */
+  private persist(record: LogRecord, after: () => void): number | undefined {
+    if (this.log) return this.log.append(record, after);
+    queueMicrotask(after);
+    return undefined;
   }
 
   /** Runs `after` once everything recorded so far is written, so a reply never overtakes an earlier ack. */
@@ -158,7 +205,11 @@ export class ServerState {
     };
     this.applyRoomMessage(room, m);
     this.remember(from, id, { room: room.name, seq: m.seq, at: m.at });
-    this.persist({ k: 'msg', room: m.room, seq: m.seq, id, from: m.from, text, at: m.at }, () => after(m));
+    const offset = this.persist(
+      { k: 'msg', room: m.room, seq: m.seq, id, from: m.from, text, at: m.at },
+      () => after(m),
+    );
+    if (offset !== undefined) this.track(m.room, m.seq, offset);
   }
 
   addPrivateMessage(
@@ -197,6 +248,131 @@ export class ServerState {
     return { messages: all.slice(0, limit), more: all.length > limit };
   }
 
+  /** Whether a catch-up after `after` needs messages older than memory holds (and the log may have them). */
+  catchUpNeedsLog(room: RoomRecord, after: number): boolean {
+    const memFirst = room.history[0]?.seq ?? room.seq + 1;
+    return this.log !== undefined && after + 1 < memFirst && memFirst > this.oldestSeq(room);
+  }
+
+  /**
+   * Catch-up beyond memory: messages after `after`, ascending and contiguous from after + 1, read from the
+   * log up to where memory starts (the caller asks again from the last one). What the log cannot give
+   * contiguously (damaged, or compacted away) is left out, and the client reports that gap once.
+   */
+  async roomMessagesAfterFromLog(
+    room: RoomRecord,
+    after: number,
+    limit: number,
+    before = Number.POSITIVE_INFINITY,
+  ): Promise<{ messages: WireRoomMessage[]; more: boolean }> {
+    const memFirst = room.history[0]?.seq ?? room.seq + 1;
+    const lo = Math.max(after + 1, this.oldestSeq(room));
+    const hi = Math.min(lo + limit - 1, memFirst - 1, before - 1);
+    if (!this.log || hi < lo) return this.roomMessagesAfter(room, after, limit, before);
+    const disk = await this.readRoomRange(room.name, lo, hi);
+    // Only a run that starts right after `after` is of use to a client that accepts strictly in order.
+    const usable = disk.messages[0]?.seq === lo ? disk.messages : [];
+    if (usable.length === 0) return this.roomMessagesAfter(room, after, limit, before);
+    const last = usable.at(-1)!.seq;
+    return { messages: usable, more: last < Math.min(room.seq, before - 1) };
+  }
+
+  /** Oldest sequence number of the room the server can still serve (room.seq + 1 when it has none). */
+  oldestSeq(room: RoomRecord): number {
+    if (this.log) return this.index.get(room.name)?.first ?? room.history[0]?.seq ?? room.seq + 1;
+    return room.history[0]?.seq ?? room.seq + 1;
+  }
+
+  /**
+   * "Load earlier messages": up to `limit` messages immediately before `before`, ascending and contiguous,
+   * from memory when it has them, else from the log (seek through the index, scan forward). `more`: older
+   * ones still exist. A request reads at most historyScanBytes of log (plus one stretch); when that is hit
+   * it answers with the part right before `before` it has and more=true, so the caller can page on.
+   */
+  async roomMessagesBefore(
+    room: RoomRecord,
+    before: number,
+    limit: number,
+  ): Promise<{ messages: WireRoomMessage[]; more: boolean }> {
+    const end = Math.min(before - 1, room.seq);
+    const oldest = this.oldestSeq(room);
+    if (limit < 1 || end < oldest) return { messages: [], more: false };
+    const start = Math.max(oldest, end - limit + 1);
+    // Taken now, before any await: memory moves on while the log is read.
+    const h = room.history;
+    const memFirst = h[0]?.seq ?? room.seq + 1;
+    const memFrom = Math.max(start, memFirst);
+    const fromMemory = memFrom <= end ? h.slice(memFrom - memFirst, end - memFirst + 1) : [];
+    if (start >= memFirst || !this.log)
+      return { messages: fromMemory, more: (fromMemory[0]?.seq ?? oldest) > oldest };
+    const disk = await this.readRoomRange(room.name, start, Math.min(end, memFirst - 1));
+    const messages = [...disk.messages, ...fromMemory];
+    if (disk.broken || messages.length === 0) return { messages, more: false };
+    return { messages, more: messages[0]!.seq > oldest };
+  }
+
+  /**
+   * Reads messages lo..hi of a room from the log, newest stretch first (stretch = from one index entry to
+   * the next), so whatever it returns ends at hi. Stops starting stretches once historyScanBytes are read.
+   * `broken`: the log did not hold what the index says (damaged or replaced underneath): give up quietly.
+   */
+  private async readRoomRange(
+    name: string,
+    lo: number,
+    hi: number,
+  ): Promise<{ messages: WireRoomMessage[]; broken: boolean }> {
+    const log = this.log!;
+    const entries = this.index.get(name)?.entries ?? [];
+    // Only msg records of this room contain this (JSON.stringify writes no spaces, and a quote inside a
+    // text is escaped, so a message cannot forge it); it lets the scan skip other rooms without parsing.
+    const needle = Buffer.from(`"room":${JSON.stringify(name)},`);
+    const stretches: WireRoomMessage[][] = [];
+    let k = lastEntryAtOrBefore(entries, hi);
+    let cur = hi;
+    let spent = 0;
+    while (cur >= lo) {
+      if (k < 0) return { messages: stretches.reverse().flat(), broken: true };
+      if (spent >= this.scanBytes) break;
+      const entry = entries[k]!;
+      const from = Math.max(lo, entry.seq);
+      // Everything of this stretch lies before the next entry, and within indexBytes of this one.
+      const next = entries[k + 1];
+      const limitAt = Math.min(
+        next ? next.offset : Number.POSITIVE_INFINITY,
+        entry.offset + this.indexBytes + RECORD_SLACK_BYTES,
+      );
+      const found: WireRoomMessage[] = [];
+      let expect = entry.seq;
+      const r = await log.readFrom(
+        entry.offset,
+        { maxBytes: Math.max(1, limitAt - entry.offset), chunkBytes: this.readChunkBytes, contains: needle },
+        (rec) => {
+          const m = rec as Partial<MsgRecord>;
+          // Following the chain seq by seq in log order skips anything a damaged stretch left behind.
+          if (m.k !== 'msg' || m.room !== name || m.seq !== expect) return true;
+          if (expect >= from)
+            found.push({
+              t: 'msg',
+              room: name,
+              seq: m.seq,
+              id: String(m.id),
+              from: String(m.from),
+              text: String(m.text),
+              at: Number(m.at),
+            });
+          expect += 1;
+          return expect <= cur;
+        },
+      );
+      spent += r.bytesRead;
+      if (expect <= cur) return { messages: stretches.reverse().flat(), broken: true };
+      stretches.push(found);
+      cur = from - 1;
+      k -= 1;
+    }
+    return { messages: stretches.reverse().flat(), broken: false };
+  }
+
   lastRoomMessages(room: RoomRecord, n: number): WireRoomMessage[] {
     return n > 0 ? room.history.slice(-n) : [];
   }
@@ -222,6 +398,15 @@ export class ServerState {
     }
   }
 
+  /** Adds a message's log offset to its room's index when the stride or the byte distance says so. */
+  private track(room: string, seq: number, offset: number): void {
+    let ix = this.index.get(room);
+    if (!ix) this.index.set(room, (ix = { entries: [], first: seq }));
+    const last = ix.entries.at(-1);
+    if (!last || seq - last.seq >= this.indexStride || offset - last.offset >= this.indexBytes)
+      ix.entries.push({ seq, offset });
+  }
+
   private applyRoomMessage(room: RoomRecord, m: WireRoomMessage): void {
     room.seq = m.seq;
     room.total += 1;
@@ -239,7 +424,7 @@ export class ServerState {
     this.messageCount += 1;
   }
 
-  private replay(r: LogRecord): void {
+  private replay(r: LogRecord, offset: number): void {
     switch (r.k) {
       case 'user':
         if (typeof r.nick === 'string' && typeof r.identity === 'string' && !this.members.has(r.nick)) {
@@ -281,6 +466,7 @@ export class ServerState {
           text: r.text,
           at: r.at,
         });
+        this.track(r.room, r.seq, offset);
         const from = this.members.get(r.from);
         if (from) this.remember(from, r.id, { room: r.room, seq: r.seq, at: r.at });
         break;
@@ -305,4 +491,19 @@ export class ServerState {
         break;
     }
   }
+}
+
+/** Index of the last entry with seq <= `seq`, or -1 (binary search: entries ascend). */
+function lastEntryAtOrBefore(entries: { seq: number }[], seq: number): number {
+  let lo = 0;
+  let hi = entries.length - 1;
+  let found = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (entries[mid]!.seq <= seq) {
+      found = mid;
+      lo = mid + 1;
+    } else hi = mid - 1;
+  }
+  return found;
 }

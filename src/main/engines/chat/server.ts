@@ -22,6 +22,7 @@ import {
   type ClientFrame,
   type ServerFrame,
   type WireLimits,
+  type WireRoomMessage,
 } from './protocol';
 import { ServerState, type MemberRecord, type RoomRecord } from './server-state';
 import { TokenBucket } from './token-bucket';
@@ -59,6 +60,16 @@ export interface ChatServerOptions {
   maxOpenTransfers: number;
   /** A history log larger than this at start-up is compacted to what the server keeps. */
   compactAboveBytes: number;
+  /** Older history on disk: index entry every this many messages of a room... */
+  historyIndexStride: number;
+  /** ...or when the room's previous entry is this many log bytes back. */
+  historyIndexBytes: number;
+  /** Log bytes one older-history request reads at most. */
+  historyScanBytes: number;
+  /** Bytes per read() of such a scan. */
+  historyReadChunkBytes: number;
+  /** Older-history requests of one connection waiting for the disk; beyond, CHAT_RATE_LIMITED. */
+  historyQueuedRequests: number;
 }
 
 export const CHAT_SERVER_DEFAULTS: Omit<ChatServerOptions, 'port' | 'name'> = {
@@ -85,6 +96,11 @@ export const CHAT_SERVER_DEFAULTS: Omit<ChatServerOptions, 'port' | 'name'> = {
   fileChunkBytes: CHAT_DEFAULTS.fileChunkBytes,
   maxOpenTransfers: CHAT_DEFAULTS.maxOpenTransfers,
   compactAboveBytes: CHAT_DEFAULTS.compactAboveBytes,
+  historyIndexStride: CHAT_DEFAULTS.historyIndexStride,
+  historyIndexBytes: CHAT_DEFAULTS.historyIndexBytes,
+  historyScanBytes: CHAT_DEFAULTS.historyScanBytes,
+  historyReadChunkBytes: CHAT_DEFAULTS.historyReadChunkBytes,
+  historyQueuedRequests: CHAT_DEFAULTS.historyQueuedRequests,
 };
 
 type Mode = 'detect' | 'plain' | 'proto';
@@ -110,9 +126,14 @@ interface Conn {
   closing: boolean;
   /** The first bytes of an undecided connection: a protocol client's hello may arrive in pieces. */
   head: string;
+  /** Older-history requests are answered one after another (each may read the log): the tail of that chain. */
+  older: Promise<void>;
+  olderQueued: number;
 }
 
 const PLAIN_ID_PREFIX = 'plain-';
+/** `,"messages":[]` (or `history`) plus the newline: what a frame adds around its list of messages. */
+const FRAME_ARRAY_OVERHEAD = 16;
 
 export class ChatServer extends TypedEmitter<ChatEvent> {
   readonly session: string;
@@ -148,6 +169,10 @@ export class ChatServer extends TypedEmitter<ChatEvent> {
       inboxKeep: o.inboxKeep,
       dedupeKeep: Math.max(1000, o.historyKeep),
       compactAboveBytes: o.compactAboveBytes,
+      historyIndexStride: o.historyIndexStride,
+      historyIndexBytes: o.historyIndexBytes,
+      historyScanBytes: o.historyScanBytes,
+      historyReadChunkBytes: o.historyReadChunkBytes,
     });
     this.relay = new FileRelay<Conn>(
       {
@@ -283,6 +308,8 @@ export class ChatServer extends TypedEmitter<ChatEvent> {
       connectedAt: Date.now(),
       closing: false,
       head: '',
+      older: Promise.resolve(),
+      olderQueued: 0,
     };
     socket.on('error', () => {
       conn.closeReason ??= 'error';
@@ -626,19 +653,32 @@ export class ChatServer extends TypedEmitter<ChatEvent> {
         return;
       case 'history': {
         const room = this.state.room(f.room);
-        if (!room) return this.send(conn, { t: 'history', room: f.room, messages: [], more: false });
+        const ref = f.ref !== undefined ? { ref: f.ref } : {};
+        if (!room) return this.send(conn, { t: 'history', room: f.room, messages: [], more: false, ...ref });
         const limit = Math.min(f.limit ?? this.options.maxBatch, this.options.maxBatch);
-        if (f.after === undefined && f.before !== undefined) {
-          const older = room.history.filter((m) => m.seq < f.before!);
-          return this.send(conn, {
-            t: 'history',
-            room: f.room,
-            messages: older.slice(-limit),
-            more: older.length > limit,
-          });
-        }
+        if (f.after === undefined && f.before !== undefined)
+          return this.sendFromLog(conn, room, 'newest', f.ref, () =>
+            this.state.roomMessagesBefore(room, f.before!, limit),
+          );
+        // Catch-up (or a gap) reaching back past memory: read from the log, in order from after + 1.
+        if (this.state.catchUpNeedsLog(room, f.after ?? 0))
+          return this.sendFromLog(conn, room, 'oldest', f.ref, () =>
+            this.state.roomMessagesAfterFromLog(room, f.after ?? 0, limit, f.before),
+          );
         const r = this.state.roomMessagesAfter(room, f.after ?? 0, limit, f.before);
-        return this.send(conn, { t: 'history', room: f.room, ...r });
+        const fit = this.fitMessages(r.messages, 'oldest', {
+          t: 'history',
+          room: f.room,
+          more: true,
+          ...ref,
+        });
+        return this.send(conn, {
+          t: 'history',
+          room: f.room,
+          messages: fit.messages,
+          more: r.more || fit.cut,
+          ...ref,
+        });
       }
       case 'inbox':
         return this.sendInbox(conn, f.after);
@@ -747,13 +787,21 @@ export class ChatServer extends TypedEmitter<ChatEvent> {
         after === undefined
           ? { messages: this.state.lastRoomMessages(room, this.options.historyOnJoin), more: false }
           : this.state.roomMessagesAfter(room, after, this.options.maxBatch);
+      // Catch-up keeps its oldest part (the client asks for the rest); recent history on join its newest.
+      const fit = this.fitMessages(h.messages, after === undefined ? 'newest' : 'oldest', {
+        t: 'joined',
+        room: room.name,
+        members,
+        lastSeq: room.seq,
+        more: true,
+      });
       this.send(conn, {
         t: 'joined',
         room: room.name,
         members,
-        history: h.messages,
+        history: fit.messages,
         lastSeq: room.seq,
-        more: h.more,
+        more: h.more || (after !== undefined && fit.cut),
       });
     }
     if (!already) {
@@ -764,6 +812,81 @@ export class ChatServer extends TypedEmitter<ChatEvent> {
       );
       this.emitClient(conn, 'updated');
     }
+  }
+
+  /**
+   * A history answer that may read the log ("load earlier messages", or catch-up past memory) is sent
+   * asynchronously — possibly after answers to later frames (the client matches older pages by `ref`,
+   * and takes catch-up by sequence number). One connection's such requests run one at a time and only
+   * a few may wait, so a client cannot make the server scan its log in parallel without bound.
+   */
+  private sendFromLog(
+    conn: Conn,
+    room: RoomRecord,
+    keep: 'oldest' | 'newest',
+    ref: string | undefined,
+    read: () => Promise<{ messages: WireRoomMessage[]; more: boolean }>,
+  ): void {
+    const refField = ref !== undefined ? { ref } : {};
+    if (conn.olderQueued >= this.options.historyQueuedRequests) {
+      this.send(conn, {
+        t: 'error',
+        code: 'CHAT_RATE_LIMITED',
+        message: `${conn.olderQueued} history requests already waiting`,
+        ...refField,
+      });
+      return;
+    }
+    conn.olderQueued += 1;
+    conn.older = conn.older.then(async () => {
+      try {
+        if (conn.closing || conn.socket.destroyed) return;
+        const r = await read();
+        const fit = this.fitMessages(r.messages, keep, {
+          t: 'history',
+          room: room.name,
+          more: true,
+          ...refField,
+        });
+        this.send(conn, {
+          t: 'history',
+          room: room.name,
+          messages: fit.messages,
+          more: r.more || fit.cut,
+          ...refField,
+        });
+      } catch (err) {
+        const e = toEngineError(err);
+        this.send(conn, { t: 'error', code: e.code, message: e.message, ...refField });
+      } finally {
+        conn.olderQueued -= 1;
+      }
+    });
+  }
+
+  /**
+   * Keeps as many messages as fit in one frame of maxFrameBytes (what clients accept), from the end that
+   * matters: the oldest for catch-up (the client asks again after the last), the newest for older history
+   * (the client asks again before the first). `cut`: some were left out. `rest`: the frame's other fields.
+   */
+  private fitMessages(
+    messages: WireRoomMessage[],
+    keep: 'oldest' | 'newest',
+    rest: Record<string, unknown>,
+  ): { messages: WireRoomMessage[]; cut: boolean } {
+    // The other fields, the array's key and brackets, and the newline.
+    let size = Buffer.byteLength(JSON.stringify(rest)) + FRAME_ARRAY_OVERHEAD;
+    let n = 0;
+    for (; n < messages.length; n++) {
+      const m = messages[keep === 'oldest' ? n : messages.length - 1 - n]!;
+      size += Buffer.byteLength(JSON.stringify(m)) + 1;
+      if (size > this.options.maxFrameBytes) break;
+    }
+    if (n === messages.length) return { messages, cut: false };
+    return {
+      messages: keep === 'oldest' ? messages.slice(0, n) : messages.slice(messages.length - n),
+      cut: true,
+    };
   }
 
   private memberNicks(room: string): string[] {

@@ -23,7 +23,7 @@ import { TypedEmitter } from '../common/emitter';
 import { EngineError } from '../common/errors';
 import { IdSequence } from '../common/ids';
 import { JsonFile } from '../../storage/json-file';
-import { ChatClient, type PinStore } from './client';
+import { ChatClient, type OlderPage, type PinStore } from './client';
 import { ChatDiscovery } from './discovery';
 import { ChatServer } from './server';
 
@@ -249,6 +249,10 @@ export class ChatService extends TypedEmitter<ChatEvent> {
     return {
       messages: this.client(input.session).messages({ room: input.room, peer: input.peer }, input.limit),
     };
+  }
+
+  olderMessages(input: In<'olderMessages'>): Promise<OlderPage> {
+    return this.client(input.session).older(input.room, input.before, input.limit);
   }
 
   list(): { hosts: HostInfo[]; clients: ChatClientInfo[] } {

@@ -1,0 +1,99 @@
+// "Load earlier messages" end to end: a chat server (engine, in the test process, on 127.0.0.1) with a
+// 180-message room whose older part is on its disk log only; the browser shell joins, shows the last 50,
+// and pages back with the button until "Beginning of #lobby", keeping the reader's place.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ChatClient } from '../../src/main/engines/chat/client';
+import { ChatServer } from '../../src/main/engines/chat/server';
+import { test, expect } from './fixtures';
+
+const N = 180;
+const line = (i: number) =>
+  i === 2 ? '<img src=x onerror="window.__olderXss=1"><b>history line 2</b>' : `history line ${i}`;
+
+test('Load earlier messages pages a room back to its beginning', async ({ app }, testInfo) => {
+  const dir = mkdtempSync(join(tmpdir(), 'wirelab-e2e-history-'));
+  // historyKeep 60: the pages before seq 121 come from the server's log, not its memory.
+  const options = {
+    name: 'History',
+    host: '127.0.0.1',
+    dataDir: dir,
+    historyKeep: 60,
+    historyIndexStride: 16,
+    rateLimitPerSec: 10_000,
+    rateLimitBurst: 1_000,
+  };
+  let server = new ChatServer('e2e-history', { ...options, port: 0 });
+  try {
+    const { port } = await server.start();
+    const poster = new ChatClient('poster', {
+      host: '127.0.0.1',
+      port,
+      nick: 'poster',
+      identity: 'poster-identity-e2e',
+    });
+    await poster.start();
+    for (let i = 1; i <= N; i++) poster.send({ room: 'lobby' }, line(i));
+    await expect.poll(() => poster.info().pending, { timeout: 20_000 }).toBe(0);
+    await poster.close();
+
+    await app.getByTestId('nav-chat').click();
+    await app.getByTestId('chat-join-host').fill('127.0.0.1');
+    await app.getByTestId('chat-join-port').fill(String(port));
+    await app.getByTestId('chat-join-nick').fill('reader');
+    await app.getByTestId('chat-join').click();
+    await expect(app.getByTestId('chat-state')).toHaveText('open');
+
+    const messages = app.getByTestId('chat-message');
+    const earlier = app.getByTestId('chat-load-earlier');
+    await expect(messages).toHaveCount(50);
+    await expect(messages.first()).toContainText('history line 131');
+    await expect(earlier).toHaveText('Load earlier messages');
+    await expect(app.getByTestId('chat-history-start')).toHaveCount(0);
+    await earlier.scrollIntoViewIfNeeded();
+    await app.getByTestId('chat-messages').screenshot({ path: testInfo.outputPath('1-button.png') });
+
+    await earlier.click();
+    await expect(messages).toHaveCount(150);
+    await expect(messages.first()).toContainText('history line 31');
+    // The message that was at the top is still in view: the older page went in above it.
+    await expect(app.getByText('history line 131', { exact: true })).toBeInViewport();
+    await expect(app.getByText('history line 31', { exact: true })).not.toBeInViewport();
+    await app.getByTestId('chat-messages').screenshot({ path: testInfo.outputPath('2-after-one-page.png') });
+
+    // Offline: the click shows the coded error; back online, the next click loads and clears it.
+    await server.close();
+    await expect(app.getByTestId('chat-state')).toHaveText(/reconnecting|connecting/);
+    await earlier.click();
+    await expect(app.getByTestId('chat-load-earlier-error')).toHaveAttribute('data-code', 'NOT_CONNECTED');
+    await expect(messages).toHaveCount(150);
+    await app.getByTestId('chat-messages').screenshot({ path: testInfo.outputPath('3-offline-error.png') });
+    server = new ChatServer('e2e-history', { ...options, port });
+    await server.start();
+    await expect(app.getByTestId('chat-state')).toHaveText('open', { timeout: 20_000 });
+
+    await earlier.click();
+    await expect(messages).toHaveCount(N);
+    await expect(app.getByTestId('chat-history-start')).toHaveText('Beginning of #lobby');
+    await expect(earlier).toHaveCount(0);
+    await expect(app.getByTestId('chat-load-earlier-error')).toHaveCount(0);
+    await app.getByTestId('chat-history-start').scrollIntoViewIfNeeded();
+    await expect(app.getByText('history line 1', { exact: true })).toBeVisible();
+    await app.getByTestId('chat-messages').screenshot({ path: testInfo.outputPath('4-beginning.png') });
+
+    // Every message once, in order; an HTML payload among the older ones shows as text.
+    const texts = await messages.allInnerTexts();
+    expect(texts.map((t) => /history line (\d+)/.exec(t)?.[1]).map(Number)).toEqual(
+      Array.from({ length: N }, (_, i) => i + 1),
+    );
+    await expect(messages.nth(1)).toContainText('<img src=x onerror=');
+    await expect(app.getByTestId('chat-messages').locator('img, b')).toHaveCount(0);
+    expect(
+      await app.evaluate(() => (globalThis as unknown as { __olderXss?: number }).__olderXss),
+    ).toBeUndefined();
+  } finally {
+    await server.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
