@@ -72,6 +72,44 @@ test('two instances chat both ways; HTML shows as text; unread, typing, a file, 
     await expect(app.getByTestId('chat-messages')).toContainText('a private word');
     await expect(app.getByTestId('chat-unread-@bob')).toHaveCount(0);
 
+    // And on a room that is not shown: alice reads @bob, bob writes in #lobby.
+    await page2.getByTestId('chat-conv-#lobby').click();
+    await say(page2, 'back in the lobby');
+    await expect(app.getByTestId('chat-unread-#lobby')).toHaveText('1');
+    await say(page2, 'still here');
+    await expect(app.getByTestId('chat-unread-#lobby')).toHaveText('2');
+    await app.getByTestId('chat-conv-#lobby').click();
+    await expect(app.getByTestId('chat-messages')).toContainText('still here');
+    await expect(app.getByTestId('chat-unread-#lobby')).toHaveCount(0);
+
+    // Notifications: with the app in the background, a message raises one, as plain text. The page's
+    // Notification is a recorder (headless Chromium shows none) and the page reports itself hidden.
+    await app.evaluate(() => {
+      const w = globalThis as unknown as {
+        __notes: { title: string; body: string }[];
+        Notification: unknown;
+      };
+      w.__notes = [];
+      w.Notification = class {
+        static permission = 'granted';
+        static requestPermission = () => Promise.resolve('granted');
+        constructor(title: string, opts: { body: string }) {
+          w.__notes.push({ title, body: opts.body });
+        }
+      };
+    });
+    await app.getByTestId('chat-notify').click();
+    await app.evaluate(() =>
+      Object.defineProperty(document, 'hidden', { configurable: true, get: () => true }),
+    );
+    await say(page2, '<i>ping</i> while you are away');
+    await expect
+      .poll(() => app.evaluate(() => (globalThis as unknown as { __notes: unknown[] }).__notes))
+      .toEqual([{ title: 'bob in #lobby — E2E room', body: '<i>ping</i> while you are away' }]);
+    await app.evaluate(() =>
+      Object.defineProperty(document, 'hidden', { configurable: true, get: () => false }),
+    );
+
     // File transfer: bob offers a file, alice chooses where to save it, SHA-256 checked, same bytes.
     const src = joinPath(other.dataDir, 'notes.bin');
     const data = Buffer.from(Array.from({ length: 200_000 }, (_, i) => i % 251));
