@@ -25,6 +25,12 @@ async function join(page: Page, port: number, nick: string): Promise<void> {
   await expect(page.getByTestId('chat-state')).toHaveText('open');
 }
 
+/** Runs in the page: it reports itself hidden (in the background) or visible to the app. */
+function setHidden(hidden: boolean): void {
+  const doc = (globalThis as unknown as { document: object }).document;
+  Object.defineProperty(doc, 'hidden', { configurable: true, get: () => hidden });
+}
+
 async function say(page: Page, text: string): Promise<void> {
   await page.getByTestId('chat-input').fill(text);
   await page.getByTestId('chat-input').press('Enter');
@@ -99,16 +105,12 @@ test('two instances chat both ways; HTML shows as text; unread, typing, a file, 
       };
     });
     await app.getByTestId('chat-notify').click();
-    await app.evaluate(() =>
-      Object.defineProperty(document, 'hidden', { configurable: true, get: () => true }),
-    );
+    await app.evaluate(setHidden, true);
     await say(page2, '<i>ping</i> while you are away');
     await expect
       .poll(() => app.evaluate(() => (globalThis as unknown as { __notes: unknown[] }).__notes))
       .toEqual([{ title: 'bob in #lobby — E2E room', body: '<i>ping</i> while you are away' }]);
-    await app.evaluate(() =>
-      Object.defineProperty(document, 'hidden', { configurable: true, get: () => false }),
-    );
+    await app.evaluate(setHidden, false);
 
     // File transfer: bob offers a file, alice chooses where to save it, SHA-256 checked, same bytes.
     const src = joinPath(other.dataDir, 'notes.bin');

@@ -1,8 +1,10 @@
 // The HTTP tools end to end: a mock route defined in the server UI is called from the composer; the JSON
 // tree, the extraction panel and the timing waterfall show the answer; the inspector saw the request;
-// history survives a restart of the browser shell on the same data directory; bad input is coded.
+// history survives a restart of the browser shell on the same data directory; bad input is coded; an HTTPS
+// mock started with HTTP/2 answers an h2 client and its inspector shows the version.
 import { test, expect, startShell } from './fixtures';
 import type { Page } from '@playwright/test';
+import { connect as h2connect, type ClientHttp2Session } from 'node:http2';
 
 async function startMockServer(app: Page): Promise<string> {
   await app.getByTestId('nav-http-server').click();
@@ -85,6 +87,69 @@ test('mock route from the server UI, called from the composer: JSON tree, extrac
   await app.getByTestId('http-code-generate').click();
   await expect(app.getByTestId('http-code')).toContainText(`curl '${base}/api/people/7?city=London'`);
   await app.screenshot({ path: 'test-results/http-composer-load.png', fullPage: true });
+});
+
+/** One GET over HTTP/2; the app certificate is self-signed, so its fingerprint is checked instead. */
+function h2Get(url: string, path: string): Promise<{ status: number; body: string; fingerprint: string }> {
+  return new Promise((resolve, reject) => {
+    const c: ClientHttp2Session = h2connect(url, { rejectUnauthorized: false, ALPNProtocols: ['h2'] });
+    c.once('error', reject);
+    const req = c.request({ ':path': path, 'x-from': 'e2e' });
+    let status = 0;
+    let body = '';
+    req.on('response', (h) => (status = Number(h[':status'])));
+    req.on('data', (d: Buffer) => (body += d.toString()));
+    req.on('end', () => {
+      const fingerprint =
+        c.socket && 'getPeerCertificate' in c.socket ? c.socket.getPeerCertificate().fingerprint256 : '';
+      c.close();
+      resolve({ status, body, fingerprint });
+    });
+    req.on('error', (err) => {
+      c.destroy();
+      reject(err);
+    });
+  });
+}
+
+test('HTTPS mock with HTTP/2 from the UI: an h2 client gets its answer; the inspector shows version 2.0', async ({
+  app,
+}) => {
+  await app.getByTestId('nav-http-server').click();
+  const h2 = app.getByTestId('http-server-h2');
+  // HTTP/2 is only offered over TLS.
+  await expect(h2).toBeDisabled();
+  await app.getByTestId('http-server-tls').check();
+  await expect(h2).toBeEnabled();
+  await expect(h2).toBeChecked();
+  await app.getByTestId('http-server-port').fill('0');
+  await app.getByTestId('http-route-add').click();
+  await app.getByTestId('http-route-path-0').fill('/h2/:name');
+  await app.getByTestId('http-route-headers-0').fill('X-Mock: yes\nConnection: close');
+  await app.getByTestId('http-route-body-0').fill('{"hello": "{{params.name}}"}');
+  await app.screenshot({ path: 'test-results/http-server-h2-option.png', fullPage: true });
+  await app.getByTestId('http-server-start').click();
+  const urlEl = app.getByTestId('http-server-url');
+  await expect(urlEl).toHaveText(/^https:\/\/127\.0\.0\.1:\d+$/);
+  await expect(app.getByTestId('http-server-protocols')).toHaveText('h2 + http/1.1');
+  const url = (await urlEl.textContent())!.trim();
+  const shown = (await app.getByTestId('http-server-fingerprint').textContent())!;
+
+  const r = await h2Get(url, '/h2/ada');
+  expect(r.status).toBe(200);
+  expect(JSON.parse(r.body)).toEqual({ hello: 'ada' });
+  expect(shown).toContain(r.fingerprint);
+
+  const row = app.getByTestId('http-inspector-row').first();
+  await expect(row).toContainText('/h2/ada');
+  await expect(row.getByTestId('http-inspector-version')).toHaveText('2.0');
+  await row.click();
+  const detail = app.getByTestId('http-inspector-detail');
+  await expect(detail).toContainText('GET /h2/ada HTTP/2.0');
+  await expect(detail).toContainText(':authority');
+  await expect(detail).toContainText('x-from');
+  await expect(app.getByTestId('http-inspector-dropped')).toContainText('Connection');
+  await app.screenshot({ path: 'test-results/http-server-h2.png', fullPage: true });
 });
 
 test('history is still there after the browser shell restarts on the same data directory', async ({

@@ -146,7 +146,7 @@ export const httpServe: Command = {
   path: ['http', 'serve'],
   summary: 'Run the mock HTTP server (Hello World, demo API, routes, static, echo)',
   usage: `wirelab http serve [--port N] [--host H] [--routes FILE] [--static DIR] [--listing] [--echo] [--cors]
-                   [--tls] [--no-demo] [--max-body BYTES] [--data-dir D] [--json]
+                   [--tls [--no-h2]] [--no-demo] [--max-body BYTES] [--data-dir D] [--json]
 
   --port N        port (default 8000; 0 picks a free one and prints it)
   --host H        address to bind (default ${HTTP_SERVER_DEFAULTS.host})
@@ -155,7 +155,9 @@ export const httpServe: Command = {
   --static DIR    serve a folder (index.html, MIME types, ranges); --listing shows folder contents
   --echo          answer unmatched requests with the request as JSON
   --cors          add CORS headers and answer preflights
-  --tls           HTTPS with the app certificate kept in --data-dir (default ${defaultCliDataDir()})
+  --tls           HTTPS with the app certificate kept in --data-dir (default ${defaultCliDataDir()});
+                  offers HTTP/2 and HTTP/1.1 on the one port (ALPN h2, http/1.1)
+  --no-h2         with --tls, HTTP/1.1 only
   --no-demo       without the demo API (/users, /users/:id)
   --max-body N    request body limit in bytes (default ${HTTP_SERVER_DEFAULTS.maxBodyBytes})
 Prints one line per request. Runs until Ctrl+C.`,
@@ -168,12 +170,15 @@ Prints one line per request. Runs until Ctrl+C.`,
     echo: { type: 'boolean', default: false },
     cors: { type: 'boolean', default: false },
     tls: { type: 'boolean', default: false },
+    'no-h2': { type: 'boolean', default: false },
     'no-demo': { type: 'boolean', default: false },
     'max-body': { type: 'string' },
     'data-dir': { type: 'string' },
   },
   async run({ values, positionals }, io) {
     if (positionals.length) throw new UsageError(`unexpected argument ${positionals[0]}`);
+    if (values['no-h2'] === true && values.tls !== true)
+      throw new UsageError('--no-h2 needs --tls (cleartext is HTTP/1.1 only)');
     const port = intArg(values.port, '--port', 0, 65535);
     const routes = str(values.routes) ? loadRoutes(str(values.routes) as string) : [];
     const limits = HttpServerLimits.parse(
@@ -192,6 +197,7 @@ Prints one line per request. Runs until Ctrl+C.`,
       host: String(values.host),
       port,
       tls,
+      http2: values['no-h2'] !== true,
       routes,
       staticDir: str(values.static) ? resolve(str(values.static) as string) : null,
       staticListing: values.listing === true,
@@ -215,12 +221,16 @@ Prints one line per request. Runs until Ctrl+C.`,
       else if (e.type === 'error') io.err(`server error ${e.code}: ${e.message}`);
     });
     const info = await server.start();
-    io.out(`serving ${info.url}${tls ? ` (certificate SHA-256 ${tls.fingerprint256})` : ''}`, {
-      type: 'listening',
-      url: info.url,
-      port: info.port,
-      fingerprint256: tls?.fingerprint256,
-    });
+    io.out(
+      `serving ${info.url} (${info.protocols.join(', ')})${tls ? ` (certificate SHA-256 ${tls.fingerprint256})` : ''}`,
+      {
+        type: 'listening',
+        url: info.url,
+        port: info.port,
+        protocols: info.protocols,
+        fingerprint256: tls?.fingerprint256,
+      },
+    );
     await io.interrupted;
     await server.close();
     return EXIT.OK;

@@ -25,6 +25,8 @@ export interface MockServerStart {
   host: string;
   port: number;
   tls: boolean;
+  /** With tls: h2 and HTTP/1.1 by ALPN. Ignored without tls (the engine refuses h2 over cleartext). */
+  http2: boolean;
   routes: HttpRouteInput[];
   staticDir?: string;
   staticListing: boolean;
@@ -109,6 +111,7 @@ export const useHttpServerStore = defineStore('http-server', () => {
         host: input.host,
         port: input.port,
         tls: input.tls,
+        http2: input.tls && input.http2,
         routes: input.routes,
         staticDir: input.staticDir || undefined,
         staticListing: input.staticListing,

@@ -16,8 +16,12 @@ export const HTTP_SERVER_DEFAULTS = {
   maxBodyBytes: 10 * 1024 * 1024,
   /** Bytes of the request header block (Node's maxHeaderSize); larger gets 431. */
   maxHeaderBytes: 16 * 1024,
-  /** Open connections; more are dropped at accept and reported as a `limit` event. */
+  /** Open connections (TCP; on HTTP/2 one connection is one session); more are dropped at accept and
+   * reported as a `limit` event. */
   maxConnections: 1000,
+  /** HTTP/2 streams one session may have open at once (SETTINGS_MAX_CONCURRENT_STREAMS), as nginx and h2o;
+   * a client that opens more has them refused (REFUSED_STREAM). */
+  maxConcurrentStreams: 100,
   /** Request body bytes copied into one inspector event; the rest is counted, not shipped. */
   inspectorBodyBytes: 16 * 1024,
   maxRoutes: 500,
@@ -106,6 +110,12 @@ export const HttpServerLimits = z
       .max(1024 * 1024)
       .default(HTTP_SERVER_DEFAULTS.maxHeaderBytes),
     maxConnections: z.number().int().min(1).max(100_000).default(HTTP_SERVER_DEFAULTS.maxConnections),
+    maxConcurrentStreams: z
+      .number()
+      .int()
+      .min(1)
+      .max(10_000)
+      .default(HTTP_SERVER_DEFAULTS.maxConcurrentStreams),
     inspectorBodyBytes: z
       .number()
       .int()
@@ -149,11 +159,21 @@ export const HttpServerStartInput = z
     port: port(),
     /** Serve HTTPS with the app's own certificate (made on first use in the data directory). */
     tls: z.boolean().default(false),
+    /**
+     * With `tls`: one port offers HTTP/2 and HTTP/1.1, chosen by ALPN (`h2`, `http/1.1`). Absent → on
+     * whenever `tls` is on (clients expect an HTTPS server to speak h2). Cleartext is HTTP/1.1 only (no h2c),
+     * so `http2: true` without `tls` is refused rather than silently ignored.
+     */
+    http2: z.boolean().optional(),
     routes: routes().default([]),
     ...ModeFields,
     limits: HttpServerLimits.default(HttpServerLimits.parse({})),
   })
-  .strict();
+  .strict()
+  .refine(
+    (s) => !(s.http2 === true && !s.tls),
+    coded('INVALID_INPUT', 'http2 needs tls: cleartext HTTP/2 (h2c) is not offered'),
+  );
 export type HttpServerStartInput = z.output<typeof HttpServerStartInput>;
 
 export const HttpServerInfo = z.object({
@@ -162,6 +182,9 @@ export const HttpServerInfo = z.object({
   port: z.number(),
   url: z.string(),
   tls: z.boolean(),
+  http2: z.boolean(),
+  /** ALPN protocols offered, preferred first: `['h2', 'http/1.1']` with http2, else `['http/1.1']`. */
+  protocols: z.array(z.string()),
   fingerprint256: z.string().optional(),
   state: z.enum(['listening', 'stopped']),
   startedAt: z.number(),
@@ -188,8 +211,12 @@ export interface InspectedRequest {
   id: string;
   method: string;
   url: string;
+  /** `1.1`, `1.0` or `2.0`. */
   httpVersion: string;
-  /** In arrival order, names as sent. */
+  /**
+   * In arrival order, names as sent. On HTTP/2 the pseudo-headers (`:method`, `:path`, `:authority`,
+   * `:scheme`) come first, as on the wire, and names are lower case (HTTP/2 requires it).
+   */
   headers: [string, string][];
   remoteAddress: string;
   remotePort: number;
@@ -201,6 +228,8 @@ export interface InspectedRequest {
   handler: HttpServerHandler;
   routeId?: string;
   responseBytes: number;
+  /** Response header names a route set that HTTP/2 forbids (connection-specific, e.g. `connection`), not sent. */
+  droppedHeaders?: string[];
   startedAt: number;
   /** Milliseconds from the request's arrival to the end of the response. */
   durationMs: number;

@@ -99,6 +99,31 @@ describe('wirelab http', () => {
     expect(s).toMatchObject({ completed: 200, statusCounts: { '200': 200 } });
   });
 
+  it('serve --tls offers h2 and HTTP/1.1 by ALPN (the composer picks h2); --no-h2 keeps it to HTTP/1.1', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wl-http-cli-'));
+    dirs.push(dir);
+    const h2 = cli(['http', 'serve', '--port', '0', '--tls', '--data-dir', dir, '--json']);
+    const m = await waitOut(h2, /"type":"listening".*"url":"(https:\/\/127\.0\.0\.1:\d+)"/);
+    expect(h2.out()).toContain('"protocols":["h2","http/1.1"]');
+    const r = cli(['http', 'request', `${m[1]}/users/1`, '-k', '--json']);
+    expect(await r.exit).toBe(0);
+    expect(JSON.parse(r.out())).toMatchObject({ status: 200, httpVersion: '2' });
+    await waitOut(h2, /"type":"request".*"url":"\/users\/1".*"httpVersion":"2\.0"/);
+    h2.child.kill('SIGINT');
+    expect(await h2.exit).toBe(0);
+
+    const h1 = cli(['http', 'serve', '--port', '0', '--tls', '--no-h2', '--data-dir', dir, '--json']);
+    const m1 = await waitOut(h1, /"type":"listening".*"url":"(https:\/\/127\.0\.0\.1:\d+)"/);
+    expect(h1.out()).toContain('"protocols":["http/1.1"]');
+    const r1 = cli(['http', 'request', `${m1[1]}/users/1`, '-k', '--json']);
+    expect(await r1.exit).toBe(0);
+    expect(JSON.parse(r1.out())).toMatchObject({ status: 200, httpVersion: '1.1' });
+
+    const bad = cli(['http', 'serve', '--port', '0', '--no-h2']);
+    expect(await bad.exit).toBe(2);
+    expect(bad.err()).toContain('--no-h2 needs --tls');
+  });
+
   it('bad input: invalid JSON data, malformed URL, unreadable routes file, bad route, refused connection', async () => {
     const bad = cli(['http', 'request', 'POST', 'http://127.0.0.1:9/x', '-d', '{"a": }']);
     expect(await bad.exit).toBe(1);

@@ -1,14 +1,24 @@
 // One mock HTTP(S) server session: user routes, then echo, then the static folder, then the demo API, then
 // the "Hello, World!" page, then 404. Every request is reported once, when its response ends, as an
-// inspector event. Limits (timeouts, header and body size, connections) are options with documented
-// defaults and are enforced by Node's parser or before a byte is buffered. It knows nothing of the UI.
+// inspector event. Limits (timeouts, header and body size, connections, HTTP/2 streams) are options with
+// documented defaults and are enforced by Node's parsers or before a byte is buffered. With TLS and
+// `http2`, one port serves h2 and HTTP/1.1 (by ALPN) through the same handler. It knows nothing of the UI.
 import {
   createServer as createHttpServer,
   type IncomingMessage,
   type Server,
   type ServerResponse,
 } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
+import {
+  constants as h2constants,
+  createSecureServer,
+  Http2ServerRequest,
+  type Http2SecureServer,
+  type Http2ServerResponse,
+  type ServerHttp2Session,
+  type ServerHttp2Stream,
+} from 'node:http2';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import { realpath, stat } from 'node:fs/promises';
 import type { Socket } from 'node:net';
 import {
@@ -25,6 +35,7 @@ import { EngineError, toEngineError } from '../common/errors';
 import { IdSequence } from '../common/ids';
 import { closeServer, listen } from '../common/net';
 import { demoApi } from './demo-api';
+import { h2Headers, type MockRequest, type MockResponse } from './exchange';
 import { compileRoute, findRoute, type CompiledRoute } from './router';
 import { serveStatic } from './static-files';
 import { hasPlaceholders, renderTemplate } from './template';
@@ -33,6 +44,8 @@ export interface HttpMockServerOptions {
   host: string;
   port: number;
   tls?: { certPem: string; keyPem: string; fingerprint256?: string };
+  /** With `tls`: HTTP/2 and HTTP/1.1 on one port by ALPN. Ignored without `tls` (cleartext is HTTP/1.1). */
+  http2: boolean;
   routes: HttpRoute[];
   staticDir: string | null;
   staticListing: boolean;
@@ -46,6 +59,7 @@ export interface HttpMockServerOptions {
 
 export const HTTP_MOCK_SERVER_DEFAULTS: Omit<HttpMockServerOptions, 'port'> = {
   host: HTTP_SERVER_DEFAULTS.host,
+  http2: false,
   routes: [],
   staticDir: null,
   staticListing: false,
@@ -96,13 +110,36 @@ function isUtf8(bytes: Uint8Array): boolean {
   }
 }
 
+/** Where a request came from and, on HTTP/2, the stream it is on (the socket is the session's, shared). */
+interface Peer {
+  remoteAddress: string;
+  remotePort: number;
+  stream?: ServerHttp2Stream;
+  /** HTTP/1.x only: the connection, closed after a 413 so the unread body is not parsed as a request. */
+  socket?: Socket;
+}
+
+/**
+ * Ends an HTTP/2 stream whose request body is still arriving, once the response is out. RST_STREAM with
+ * NO_ERROR is how RFC 9113 §8.1 lets a server stop an upload without error; node does the same (after
+ * 'finish', on the next turn) for streams whose body was never read, so the response's last DATA frame
+ * goes first.
+ */
+function closeStreamAfterResponse(stream: ServerHttp2Stream): void {
+  const close = () => setImmediate(() => stream.close(h2constants.NGHTTP2_NO_ERROR));
+  if (stream.writableFinished) close();
+  else stream.once('finish', close);
+}
+
 export class HttpMockServer extends TypedEmitter<HttpServerEvent> {
   readonly session: string;
   private readonly options: HttpMockServerOptions;
-  private readonly server: Server;
+  private readonly server: Server | HttpsServer | Http2SecureServer;
+  private readonly h2: boolean;
   private compiled: CompiledRoute[] = [];
   private staticRoot: string | null = null;
   private readonly sockets = new Set<Socket>();
+  private readonly h2Sessions = new Set<ServerHttp2Session>();
   private readonly requestIds = new IdSequence('r');
   private state: 'new' | 'starting' | 'listening' | 'stopped' = 'new';
   private startPromise?: Promise<HttpServerInfo>;
@@ -127,15 +164,67 @@ export class HttpMockServer extends TypedEmitter<HttpServerEvent> {
       connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(l.headersTimeoutMs / 4))),
       noDelay: true,
     };
-    const handler = (req: IncomingMessage, res: ServerResponse) => {
-      this.handle(req, res).catch((err: unknown) => this.failResponse(res, err));
+    // An allowHTTP1 server hands HTTP/1.1 connections node:http's IncomingMessage/ServerResponse and h2
+    // streams the compatibility API's objects; both meet MockRequest/MockResponse.
+    const handler = (
+      req: IncomingMessage | Http2ServerRequest,
+      res: ServerResponse | Http2ServerResponse,
+    ) => {
+      const peer: Peer =
+        req instanceof Http2ServerRequest
+          ? {
+              remoteAddress: req.stream.session?.socket?.remoteAddress ?? '?',
+              remotePort: req.stream.session?.socket?.remotePort ?? 0,
+              stream: req.stream,
+            }
+          : {
+              remoteAddress: req.socket.remoteAddress ?? '?',
+              remotePort: req.socket.remotePort ?? 0,
+              socket: req.socket,
+            };
+      this.handle(req, res, peer).catch((err: unknown) => this.failResponse(res, err));
     };
-    this.server = this.options.tls
-      ? createHttpsServer(
-          { ...serverOptions, cert: this.options.tls.certPem, key: this.options.tls.keyPem },
-          handler,
-        )
-      : createHttpServer(serverOptions, handler);
+    const tls = this.options.tls;
+    this.h2 = Boolean(tls && this.options.http2);
+    if (tls && this.options.http2) {
+      const h2 = createSecureServer(
+        {
+          cert: tls.certPem,
+          key: tls.keyPem,
+          // Node sets ALPNProtocols to ['h2', 'http/1.1'] from this (an explicit list would be overwritten).
+          allowHTTP1: true,
+          handshakeTimeout: l.headersTimeoutMs,
+          noDelay: true,
+          settings: {
+            maxConcurrentStreams: l.maxConcurrentStreams,
+            // nghttp2 resets a stream whose decoded header list passes this, before the handler runs.
+            maxHeaderListSize: l.maxHeaderBytes,
+          },
+          // HTTP/1's parser allows 2000 header lines; node's h2 default (128) would refuse requests HTTP/1.1
+          // accepts. maxHeaderListSize is the real bound.
+          maxHeaderListPairs: 2000,
+        },
+        handler,
+      );
+      // The HTTP/1.1 side of an allowHTTP1 server is node:http's connection handler, which reads these off
+      // the server object (they are not createSecureServer options); without them it would use 60 s / 5 min
+      // timeouts, no keep-alive timeout and no Host check.
+      Object.assign(h2, {
+        headersTimeout: l.headersTimeoutMs,
+        requestTimeout: l.requestTimeoutMs,
+        keepAliveTimeout: l.keepAliveTimeoutMs,
+        maxHeaderSize: l.maxHeaderBytes,
+        connectionsCheckingInterval: serverOptions.connectionsCheckingInterval,
+        requireHostHeader: true,
+      });
+      h2.on('session', (session: ServerHttp2Session) => this.onSession(session));
+      this.server = h2;
+    } else if (tls) {
+      this.server = createHttpsServer(
+        { ...serverOptions, handshakeTimeout: l.headersTimeoutMs, cert: tls.certPem, key: tls.keyPem },
+        handler,
+      );
+    } else this.server = createHttpServer(serverOptions, handler);
     this.server.maxConnections = l.maxConnections;
     this.server.on('connection', (s: Socket) => {
       this.sockets.add(s);
@@ -200,6 +289,8 @@ export class HttpMockServer extends TypedEmitter<HttpServerEvent> {
       port: this.bound.port,
       url: `${o.tls ? 'https' : 'http'}://${urlHost}:${this.bound.port}`,
       tls: Boolean(o.tls),
+      http2: this.h2,
+      protocols: this.h2 ? ['h2', 'http/1.1'] : ['http/1.1'],
       fingerprint256: o.tls?.fingerprint256,
       state: this.state === 'listening' ? 'listening' : 'stopped',
       startedAt: this.startedAt,
@@ -239,7 +330,10 @@ export class HttpMockServer extends TypedEmitter<HttpServerEvent> {
       if (this.startPromise) await this.startPromise.catch(() => undefined);
       this.state = 'stopped';
       const closed = closeServer(this.server);
-      this.server.closeAllConnections();
+      // An http2 server has no closeAllConnections(); its h2 sessions are destroyed one by one (their
+      // streams with them), its HTTP/1.1 connections with the sockets below.
+      if ('closeAllConnections' in this.server) this.server.closeAllConnections();
+      for (const s of this.h2Sessions) s.destroy();
       for (const s of this.sockets) s.destroy();
       await closed;
       if (wasRunning)
@@ -248,10 +342,78 @@ export class HttpMockServer extends TypedEmitter<HttpServerEvent> {
     return this.closePromise;
   }
 
+  /**
+   * HTTP/2 has no parser-level headers timeout: a session must bring its first complete request within
+   * headersTimeoutMs, and a session with no open stream is ended (GOAWAY) after keepAliveTimeoutMs — which
+   * also ends a header block trickled on an otherwise idle session, since node creates a stream only once
+   * its headers are complete.
+   */
+  private onSession(session: ServerHttp2Session): void {
+    const l = this.options.limits;
+    this.h2Sessions.add(session);
+    const remoteAddress = session.socket?.remoteAddress;
+    let open = 0;
+    let served = 0;
+    let timer: NodeJS.Timeout | undefined;
+    const arm = () => {
+      clearTimeout(timer);
+      const first = served === 0;
+      timer = setTimeout(
+        () => {
+          if (first)
+            this.emit({
+              engine: 'httpServer',
+              type: 'limit',
+              session: this.session,
+              at: Date.now(),
+              code: 'TIMEOUT',
+              message: `HTTP/2 session sent no complete request within headersTimeoutMs (${l.headersTimeoutMs} ms); closed`,
+              remoteAddress,
+            });
+          // destroy(), not close(): both send GOAWAY, but a graceful close only half-closes the socket and
+          // then waits for the peer — which a client holding the connection open never does.
+          session.destroy();
+        },
+        first ? l.headersTimeoutMs : l.keepAliveTimeoutMs,
+      );
+      timer.unref();
+    };
+    arm();
+    session.on('stream', (stream: ServerHttp2Stream) => {
+      served += 1;
+      open += 1;
+      clearTimeout(timer);
+      stream.once('close', () => {
+        open -= 1;
+        if (open === 0 && !session.closed && !session.destroyed) arm();
+      });
+    });
+    session.once('close', () => {
+      clearTimeout(timer);
+      this.h2Sessions.delete(session);
+    });
+    // Session errors (a peer's protocol error, a reset socket) end only that session; the server emits
+    // 'sessionError' for them, which needs no listener.
+  }
+
   private onClientError(err: NodeJS.ErrnoException, socket: Socket): void {
     const code = err.code ?? '';
     let status = 400;
     let errCode = 'HTTP_PROTOCOL_ERROR';
+    if (code === 'ERR_TLS_HANDSHAKE_TIMEOUT') {
+      // Nothing can be answered on a socket without a TLS session.
+      this.emit({
+        engine: 'httpServer',
+        type: 'limit',
+        session: this.session,
+        at: Date.now(),
+        code: 'TIMEOUT',
+        message: `TLS handshake not complete within headersTimeoutMs (${this.options.limits.headersTimeoutMs} ms)`,
+        remoteAddress: socket.remoteAddress,
+      });
+      socket.destroy();
+      return;
+    }
     if (code === 'ERR_HTTP_REQUEST_TIMEOUT') {
       status = 408;
       errCode = 'TIMEOUT';
@@ -283,19 +445,25 @@ export class HttpMockServer extends TypedEmitter<HttpServerEvent> {
     socket.destroySoon();
   }
 
-  private failResponse(res: ServerResponse, err: unknown): void {
+  private failResponse(res: MockResponse, err: unknown): void {
     const e = toEngineError(err);
     if (!res.headersSent) {
       const body = `Internal error: ${e.code}\n`;
-      res.writeHead(500, {
-        'content-type': 'text/plain; charset=utf-8',
-        'content-length': Buffer.byteLength(body),
-      });
-      res.end(body);
-    } else res.destroy();
+      try {
+        res.writeHead(500, {
+          'content-type': 'text/plain; charset=utf-8',
+          'content-length': Buffer.byteLength(body),
+        });
+        res.end(body);
+        return;
+      } catch {
+        // node:http2 keeps headers a failed writeHead set, so a second one can throw too; reset the stream.
+      }
+    }
+    res.destroy();
   }
 
-  private corsHeaders(req: IncomingMessage): Record<string, string> {
+  private corsHeaders(req: MockRequest): Record<string, string> {
     const origin = req.headers.origin;
     const h: Record<string, string> = {
       'access-control-allow-origin': origin ?? '*',
@@ -311,7 +479,7 @@ export class HttpMockServer extends TypedEmitter<HttpServerEvent> {
     return h;
   }
 
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  private async handle(req: MockRequest, res: MockResponse, peer: Peer): Promise<void> {
     this.requestCount += 1;
     const t0 = performance.now();
     const startedAt = Date.now();
@@ -329,6 +497,7 @@ export class HttpMockServer extends TypedEmitter<HttpServerEvent> {
       responseBytes: 0,
       code: undefined as string | undefined,
       message: undefined as string | undefined,
+      dropped: [] as string[],
     };
     res.once('close', () => {
       const request: InspectedRequest = {
@@ -337,8 +506,8 @@ export class HttpMockServer extends TypedEmitter<HttpServerEvent> {
         url: rawUrl,
         httpVersion: req.httpVersion,
         headers: headerPairs(req.rawHeaders),
-        remoteAddress: req.socket.remoteAddress ?? '?',
-        remotePort: req.socket.remotePort ?? 0,
+        remoteAddress: peer.remoteAddress,
+        remotePort: peer.remotePort,
         body: rec.previewBytes
           ? new Uint8Array(Buffer.concat(rec.preview, rec.previewBytes))
           : new Uint8Array(0),
@@ -351,6 +520,7 @@ export class HttpMockServer extends TypedEmitter<HttpServerEvent> {
         startedAt,
         durationMs: performance.now() - t0,
       };
+      if (rec.dropped.length) request.droppedHeaders = rec.dropped;
       if (rec.code) {
         request.code = rec.code;
         request.message = rec.message;
@@ -360,6 +530,27 @@ export class HttpMockServer extends TypedEmitter<HttpServerEvent> {
       }
       this.emit({ engine: 'httpServer', type: 'request', session: this.session, at: Date.now(), request });
     });
+
+    if (peer.stream) {
+      // nghttp2 enforces maxHeaderListSize only once the client has acknowledged our SETTINGS; until then
+      // its own 64 KiB default applies, so a list between the two is refused here, as HTTP/1's parser would.
+      // Counted as RFC 9113 §6.5.2 does: name + value + 32 per field.
+      let size = 0;
+      for (let i = 0; i + 1 < req.rawHeaders.length; i += 2)
+        size +=
+          Buffer.byteLength(req.rawHeaders[i] ?? '') + Buffer.byteLength(req.rawHeaders[i + 1] ?? '') + 32;
+      if (size > limits.maxHeaderBytes) {
+        rec.handler = 'limit';
+        rec.code = 'LIMIT_EXCEEDED';
+        rec.message = `header list (${size} bytes) exceeds maxHeaderBytes (${limits.maxHeaderBytes})`;
+        const text = 'Request Header Fields Too Large\n';
+        rec.responseBytes = text.length;
+        res.writeHead(431, { 'content-type': 'text/plain; charset=utf-8', 'content-length': text.length });
+        res.end(text);
+        if (!peer.stream.endAfterHeaders) closeStreamAfterResponse(peer.stream);
+        return;
+      }
+    }
 
     const cors = this.options.cors ? this.corsHeaders(req) : undefined;
     if (cors) for (const [k, v] of Object.entries(cors)) res.setHeader(k, v);
@@ -374,12 +565,17 @@ export class HttpMockServer extends TypedEmitter<HttpServerEvent> {
       const text = `Payload Too Large: ${what} exceeds ${limits.maxBodyBytes} bytes\n`;
       rec.responseBytes = Buffer.byteLength(text);
       if (!res.headersSent) {
+        const { stream, socket } = peer;
         res.writeHead(413, {
           'content-type': 'text/plain; charset=utf-8',
           'content-length': rec.responseBytes,
-          connection: 'close',
+          // On HTTP/2 only this stream ends (the session is shared); `connection` is forbidden there.
+          ...(stream ? {} : { connection: 'close' }),
         });
-        res.end(text, () => req.socket.destroySoon());
+        if (stream) {
+          res.end(text);
+          closeStreamAfterResponse(stream);
+        } else res.end(text, () => socket?.destroySoon());
       }
     };
     if (declared !== undefined && declared > limits.maxBodyBytes) {
@@ -394,15 +590,34 @@ export class HttpMockServer extends TypedEmitter<HttpServerEvent> {
       (found !== undefined && found.route.body.includes('{{')) ||
       (this.options.demoApi && rawPath.startsWith('/users'));
     let body: Buffer = Buffer.alloc(0);
-    const hasBody = declared !== undefined ? declared > 0 : req.headers['transfer-encoding'] !== undefined;
+    // HTTP/2 frames bodies itself: there is one unless END_STREAM came with the headers.
+    const hasBody =
+      declared !== undefined
+        ? declared > 0
+        : peer.stream
+          ? !peer.stream.endAfterHeaders
+          : req.headers['transfer-encoding'] !== undefined;
     if (hasBody) {
       const chunks: Buffer[] = [];
+      let timedOut = false;
       const ok = await new Promise<boolean>((resolve) => {
+        // HTTP/1's requestTimeout is node's parser's; an h2 stream gets the same bound here.
+        const timer = peer.stream
+          ? setTimeout(() => {
+              timedOut = true;
+              req.pause();
+              resolve(false);
+            }, limits.requestTimeoutMs)
+          : undefined;
+        const done = (v: boolean) => {
+          clearTimeout(timer);
+          resolve(v);
+        };
         req.on('data', (chunk: Buffer) => {
           rec.bodyBytes += chunk.length;
           if (rec.bodyBytes > limits.maxBodyBytes) {
             req.pause();
-            resolve(false);
+            done(false);
             return;
           }
           if (keepBody) chunks.push(chunk);
@@ -412,14 +627,31 @@ export class HttpMockServer extends TypedEmitter<HttpServerEvent> {
             rec.previewBytes += take.length;
           }
         });
-        req.once('end', () => resolve(true));
-        req.once('error', () => resolve(false));
-        req.once('close', () => resolve(req.complete));
+        req.once('end', () => done(true));
+        req.once('error', () => done(false));
+        // node:http2's compatibility request ends its stream even when the client reset it ('aborted'
+        // comes first), and reports `complete` for a closed stream either way.
+        req.once('aborted', () => done(false));
+        req.once('close', () => done(peer.stream ? req.readableEnded : req.complete));
       });
       if (!ok) {
         if (rec.bodyBytes > limits.maxBodyBytes)
           tooLarge(`streamed body (more than ${limits.maxBodyBytes} bytes)`);
-        else {
+        else if (timedOut) {
+          rec.handler = 'limit';
+          rec.code = 'TIMEOUT';
+          rec.message = `request body not received within requestTimeoutMs (${limits.requestTimeoutMs} ms)`;
+          const text = 'Request Timeout\n';
+          rec.responseBytes = text.length;
+          if (!res.headersSent && !res.destroyed) {
+            res.writeHead(408, {
+              'content-type': 'text/plain; charset=utf-8',
+              'content-length': text.length,
+            });
+            res.end(text);
+            if (peer.stream) closeStreamAfterResponse(peer.stream);
+          }
+        } else {
           rec.code = 'RESPONSE_INCOMPLETE';
           rec.message = 'request body ended early';
           res.destroy();
@@ -454,7 +686,11 @@ export class HttpMockServer extends TypedEmitter<HttpServerEvent> {
         ? renderTemplate(r.body, {
             params: found.params,
             query: new URLSearchParams(qi < 0 ? '' : rawUrl.slice(qi + 1)),
-            headers: req.headers,
+            // HTTP/2 carries the host as :authority; {{headers.host}} means the same on both.
+            headers:
+              peer.stream && req.headers.host === undefined
+                ? { ...req.headers, host: req.headers[':authority'] }
+                : req.headers,
             method,
             path: rawPath,
             body: body.toString('utf8'),
@@ -470,7 +706,11 @@ export class HttpMockServer extends TypedEmitter<HttpServerEvent> {
       }
       if (!lower.has('content-length') && !lower.has('transfer-encoding'))
         headers['content-length'] = out.length;
-      this.reply(res, r.status, headers, out, rec, method);
+      if (peer.stream) {
+        const safe = h2Headers(headers);
+        rec.dropped = safe.dropped;
+        this.reply(res, r.status, safe.headers, out, rec, method);
+      } else this.reply(res, r.status, headers, out, rec, method);
       return;
     }
 
@@ -493,8 +733,8 @@ export class HttpMockServer extends TypedEmitter<HttpServerEvent> {
         body: utf8 ? body.toString('utf8') : body.toString('base64'),
         bodyEncoding: utf8 ? 'utf8' : 'base64',
         bodyBytes: body.length,
-        remoteAddress: req.socket.remoteAddress,
-        remotePort: req.socket.remotePort,
+        remoteAddress: peer.remoteAddress,
+        remotePort: peer.remotePort,
         tls: Boolean(this.options.tls),
       };
       const out = Buffer.from(`${JSON.stringify(echo, null, 2)}\n`);
@@ -565,7 +805,7 @@ export class HttpMockServer extends TypedEmitter<HttpServerEvent> {
   }
 
   private reply(
-    res: ServerResponse,
+    res: MockResponse,
     status: number,
     headers: Record<string, string | number>,
     body: Buffer,

@@ -54,6 +54,8 @@ export class HttpServerService extends TypedEmitter<HttpServerEvent> {
       host: input.host,
       port: input.port,
       tls,
+      // The contract's default: an HTTPS mock speaks h2 unless told not to.
+      http2: input.http2 ?? input.tls,
       limits: input.limits,
       routes: p.routes ?? [],
       staticDir: p.staticDir ?? null,

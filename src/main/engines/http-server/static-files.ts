@@ -4,9 +4,9 @@
 // refuses symlinks that point out of the folder. This module knows nothing of routes or the inspector.
 import { createReadStream } from 'node:fs';
 import { opendir, realpath, stat } from 'node:fs/promises';
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import type { MockRequest, MockResponse } from './exchange';
 import { mimeType } from './mime';
 
 export interface StaticOptions {
@@ -22,7 +22,7 @@ const MAX_LISTING_ENTRIES = 2000;
 export type StaticResult = { status: number; bytes: number };
 
 function send(
-  res: ServerResponse,
+  res: MockResponse,
   status: number,
   text: string,
   extra: Record<string, string> = {},
@@ -71,8 +71,8 @@ export function parseRange(
 }
 
 export async function serveStatic(
-  req: IncomingMessage,
-  res: ServerResponse,
+  req: MockRequest,
+  res: MockResponse,
   rawPath: string,
   opts: StaticOptions,
 ): Promise<StaticResult> {
@@ -161,7 +161,7 @@ export async function serveStatic(
 }
 
 async function listing(
-  res: ServerResponse,
+  res: MockResponse,
   dir: string,
   rawPath: string,
   head: boolean,
