@@ -124,7 +124,9 @@ describe('TLS inspect: handshake and certificates', () => {
     expect(withIntermediate.validation.path.map((l) => l.source)).toEqual(['sent', 'user', 'user']);
     const rootOnly = await inspect(inspector(), { target: `localhost:${port}`, caFiles: [rootFile] });
     expect(problemCodes(rootOnly)).toEqual(['unknown-issuer']);
-    expect(rootOnly.validation.problems[0]?.message).toContain('http://127.0.0.1:9/wirelab-test/intermediate.cer');
+    expect(rootOnly.validation.problems[0]?.message).toContain(
+      'http://127.0.0.1:9/wirelab-test/intermediate.cer',
+    );
   });
 
   it('chain sent in the wrong order, and an unrelated extra certificate', async () => {
