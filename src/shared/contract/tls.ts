@@ -248,6 +248,8 @@ export const TlsHandshake = z.object({
       maxAgeSeconds: z.number().optional(),
       includeSubDomains: z.boolean().optional(),
       preload: z.boolean().optional(),
+      /** Content-Encoding of `/` when gzip, deflate and br are accepted (BREACH). */
+      contentEncoding: z.string().optional(),
       error: z.string().optional(),
     })
     .optional(),

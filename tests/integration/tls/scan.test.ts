@@ -112,6 +112,27 @@ describe('TLS scan against node:tls servers', () => {
     expect(weakness(r)['weak-dh']).toBe('ok');
   });
 
+  it('BREACH: a server that compresses "/" for a client accepting gzip is flagged', async () => {
+    let acceptEncoding = '';
+    const port = await tlsServer({ cert: pki.chain(), key: pki.leaf.keyPem }, (s) =>
+      s.on('data', (d: Buffer) => {
+        acceptEncoding = /accept-encoding:\s*([^\r\n]*)/i.exec(d.toString())?.[1] ?? '';
+        s.end('HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: 20\r\n\r\n');
+      }),
+    );
+    const r = await inspect(inspector(), {
+      target: `localhost:${port}`,
+      scan: true,
+      http: 'always',
+      caPem: pki.root.certPem,
+      scanRatePerSecond: 0,
+    });
+    expect(acceptEncoding).toBe('gzip, deflate, br');
+    expect(r.handshake.hsts?.contentEncoding).toBe('gzip');
+    const w = r.scan!.weaknesses.find((x) => x.id === 'breach');
+    expect(w).toMatchObject({ status: 'vulnerable', detail: expect.stringContaining('gzip') });
+  });
+
   it('a modern default server: no weakness, A+ with HSTS and TLS 1.3, the scan stays bounded', async () => {
     const port = await tlsServer({ cert: pki.chain(), key: pki.leaf.keyPem }, (s) =>
       s.on('data', () =>
@@ -128,6 +149,9 @@ describe('TLS scan against node:tls servers', () => {
     });
     expect(Object.values(weakness(r)).filter((s) => s === 'vulnerable')).toEqual([]);
     expect(weakness(r)['fallback-scsv']).toBe('ok');
+    expect(weakness(r).beast).toBe('ok');
+    // The HTTP probe accepted compression and got an uncompressed answer.
+    expect(weakness(r).breach).toBe('ok');
     expect(weakness(r)['secure-renegotiation']).toBe('ok');
     expect(r.grade.grade).toBe('A+');
     expect(r.problemCount).toBe(0);
@@ -189,6 +213,8 @@ describe('TLS scan against a scripted legacy server', () => {
       export: 'vulnerable',
       'null-cipher': 'vulnerable',
       anonymous: 'vulnerable',
+      beast: 'vulnerable',
+      breach: 'not-applicable',
       'weak-dh': 'vulnerable',
     });
     for (const w of r.scan!.weaknesses) {
@@ -208,7 +234,7 @@ describe('TLS scan against a scripted legacy server', () => {
         'anonymous suites are accepted',
       ]),
     );
-    expect(r.problemCount).toBe(13);
+    expect(r.problemCount).toBe(14); // every weakness above that is vulnerable
   });
 
   it('a patched legacy server: heartbeat, early CCS and fallback all handled → only TLS 1.0 and 3DES cost grades', async () => {

@@ -215,10 +215,12 @@ export async function connectTls(
 export interface HttpHead {
   status?: number;
   header?: string;
+  /** Content-Encoding of the answer to a request that accepts gzip, deflate and br (BREACH). */
+  contentEncoding?: string;
   error?: string;
 }
 
-/** Sends HEAD / and reads the response head (bounded) for the Strict-Transport-Security header. */
+/** Sends HEAD / and reads the response head (bounded): Strict-Transport-Security, and whether it is compressed. */
 export function httpHead(
   socket: TLSSocket,
   host: string,
@@ -240,7 +242,12 @@ export function httpHead(
       const m = /^HTTP\/\d(?:\.\d)? (\d{3})/.exec(head);
       if (!m) return { error: `not an HTTP response: ${JSON.stringify(head.slice(0, 60))}` };
       const hsts = /(?:^|\r\n)strict-transport-security:[ \t]*([^\r\n]*)/i.exec(head);
-      return { status: Number(m[1]), header: hsts?.[1]?.trim() };
+      const enc = /(?:^|\r\n)content-encoding:[ \t]*([^\r\n]*)/i.exec(head)?.[1]?.trim();
+      return {
+        status: Number(m[1]),
+        header: hsts?.[1]?.trim(),
+        ...(enc && enc.toLowerCase() !== 'identity' ? { contentEncoding: enc } : {}),
+      };
     };
     const onData = (chunk: Buffer) => {
       buf = Buffer.concat([buf, chunk]);
@@ -258,7 +265,7 @@ export function httpHead(
     socket.once('close', onClose);
     const hostHeader = isIP(host) === 6 ? `[${host}]` : host;
     socket.write(
-      `HEAD / HTTP/1.1\r\nHost: ${hostHeader}\r\nUser-Agent: Wirelab-TLS-Inspector\r\nAccept: */*\r\nConnection: close\r\n\r\n`,
+      `HEAD / HTTP/1.1\r\nHost: ${hostHeader}\r\nUser-Agent: Wirelab-TLS-Inspector\r\nAccept: */*\r\nAccept-Encoding: gzip, deflate, br\r\nConnection: close\r\n\r\n`,
     );
   });
 }

@@ -286,7 +286,7 @@ export class TlsInspector extends TypedEmitter<TlsEvent> {
       progress('scan', 'versions and cipher suites');
       const raw = await runScan(ctx, this.table(), { sni, onStep: (d) => progress('scan', d, budget.count) });
       progress('weaknesses', 'checking known weaknesses', budget.count);
-      const weaknesses = await checkWeaknesses(ctx, raw, sni);
+      const weaknesses = await checkWeaknesses(ctx, raw, sni, handshake.hsts);
       wireChain = raw.certificatesDer;
       if (handshake.runtimeError) {
         const best = [...raw.versions].reverse().find((v) => v.supported);
@@ -486,6 +486,7 @@ export class TlsInspector extends TypedEmitter<TlsEvent> {
           probed: true,
           status: head.status,
           header: head.header,
+          contentEncoding: head.contentEncoding,
           error: head.error,
           ...parseHsts(head.header),
         };

@@ -113,6 +113,22 @@ const DEFS = {
       'SSLv2 is broken by design and lets attackers decrypt even TLS connections that share the key (CVE-2016-0800).',
     reference: 'https://www.rfc-editor.org/rfc/rfc6176',
   },
+  beast: {
+    id: 'beast',
+    title: 'BEAST (CBC in TLS 1.0 / SSLv3)',
+    severity: 'low',
+    explanation:
+      'With CBC suites in TLS 1.0 or SSLv3 the next record’s IV is known in advance, letting an attacker who can inject plaintext guess secrets (CVE-2011-3389); browsers mitigate it by splitting records, other clients may not.',
+    reference: 'https://nvd.nist.gov/vuln/detail/CVE-2011-3389',
+  },
+  breach: {
+    id: 'breach',
+    title: 'HTTP compression (BREACH)',
+    severity: 'medium',
+    explanation:
+      'A compressed HTTPS response that reflects attacker input next to a secret (a CSRF token) leaks the secret through its length (CVE-2013-3587). Only "/" is tested: pages with secrets matter.',
+    reference: 'https://nvd.nist.gov/vuln/detail/CVE-2013-3587',
+  },
   sslv3: {
     id: 'sslv3',
     title: 'SSLv3 (POODLE)',
@@ -266,6 +282,7 @@ export async function checkWeaknesses(
   ctx: ProbeContext,
   scan: RawScan,
   sni?: string,
+  http?: { probed: boolean; status?: number; contentEncoding?: string; error?: string },
 ): Promise<TlsWeakness[]> {
   const legacy = [...scan.versions].reverse().find((v) => v.supported && v.version !== 'TLSv1.3');
   const na = (def: Def) =>
@@ -302,10 +319,42 @@ export async function checkWeaknesses(
     suiteFamily(DEFS.export, scan, (s) => s.export),
     suiteFamily(DEFS.nullCipher, scan, (s) => s.nullCipher),
     suiteFamily(DEFS.anonymous, scan, (s) => s.anonymous),
+    beast(scan),
+    breach(http),
     dh === undefined
       ? make(DEFS.logjam, 'not-applicable', 'no DHE suite accepted')
       : dh < 2048
         ? make(DEFS.logjam, 'vulnerable', `the server's DH prime has ${dh} bits`)
         : make(DEFS.logjam, 'ok', `the server's DH prime has ${dh} bits`),
   ];
+}
+
+/** Only TLS 1.0 and SSLv3 have the predictable CBC IV; RC4 and NULL suites are other findings. */
+function beast(scan: RawScan): TlsWeakness {
+  const old = scan.versions.filter((v) => v.supported && (v.version === 'TLSv1' || v.version === 'SSLv3'));
+  if (old.length === 0) return make(DEFS.beast, 'ok', 'TLS 1.0 and SSLv3 are refused');
+  const hits = old.flatMap((v) =>
+    v.suites.filter((s) => s.cipher.includes('CBC')).map((s) => `${v.version} ${s.openssl ?? s.name}`),
+  );
+  return hits.length > 0
+    ? make(
+        DEFS.beast,
+        'vulnerable',
+        `CBC suites in ${old.map((v) => v.version).join('/')}: ${hits.join(', ')}`,
+      )
+    : make(DEFS.beast, 'ok', `${old.map((v) => v.version).join('/')} accepted, but with no CBC suite`);
+}
+
+function breach(http?: {
+  probed: boolean;
+  status?: number;
+  contentEncoding?: string;
+  error?: string;
+}): TlsWeakness {
+  if (!http?.probed)
+    return make(DEFS.breach, 'not-applicable', 'no HTTP probe (not an HTTP port, or turned off)');
+  if (http.status === undefined) return make(DEFS.breach, 'unknown', http.error ?? 'no HTTP answer');
+  return http.contentEncoding
+    ? make(DEFS.breach, 'vulnerable', `"/" is sent compressed (Content-Encoding: ${http.contentEncoding})`)
+    : make(DEFS.breach, 'ok', '"/" is not compressed although gzip, deflate and br were accepted');
 }
