@@ -2,8 +2,10 @@
 // acknowledged, the last room sequence numbers and inbox sequence it has (its resume points), and the
 // conversations shown to the user. Replaying the log rebuilds all of it after a restart or a kill.
 // It knows nothing of sockets or of the protocol's ordering rules (client.ts decides what to record).
+// A log larger than `compactAboveBytes` at load is rewritten with only what the client still uses: the
+// resume points, the outbox and the last `keep` messages of each conversation — the same state, replayed.
 import { join } from 'node:path';
-import type { ChatMessage } from '../../../shared/contract/chat';
+import { CHAT_DEFAULTS, type ChatMessage } from '../../../shared/contract/chat';
 import { AppendLog, type FsyncPolicy, type LoadReport } from './append-log';
 import type { WirePrivateMessage, WireRoomMessage } from './protocol';
 
@@ -22,7 +24,10 @@ export type ClientRecord =
   | { k: 'ack'; id: string; room?: string; seq?: number; to?: string; pseq?: number; at: number }
   | { k: 'fail'; id: string; code: string }
   | ({ k: 'msg' } & Omit<WireRoomMessage, 't'>)
-  | ({ k: 'pm' } & Omit<WirePrivateMessage, 't'>);
+  | ({ k: 'pm' } & Omit<WirePrivateMessage, 't'>)
+  /** After compaction: resume points whose messages may no longer be in the log. */
+  | { k: 'seq'; room: string; seq: number }
+  | { k: 'inbox'; pseq: number };
 
 function safeName(s: string): string {
   return s.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 80);
@@ -40,6 +45,8 @@ export interface ClientStoreOptions {
   fsyncIntervalMs: number;
   /** Messages per conversation kept in memory. */
   keep: number;
+  /** A log larger than this at load is compacted (default CHAT_DEFAULTS.compactAboveBytes). */
+  compactAboveBytes?: number;
 }
 
 export class ClientStore {
@@ -58,8 +65,50 @@ export class ClientStore {
       });
   }
 
+  /** Set when load() compacted the log: its size before and after. */
+  compacted?: { before: number; after: number };
+
   load(): LoadReport | undefined {
-    return this.log?.load((r) => this.replay(r as ClientRecord));
+    if (!this.log) return undefined;
+    const report = this.log.load((r) => this.replay(r as ClientRecord));
+    if (this.log.bytes > (this.options.compactAboveBytes ?? CHAT_DEFAULTS.compactAboveBytes)) this.compact();
+    return report;
+  }
+
+  /**
+   * Rewrites the log (atomically, see AppendLog.rewrite) with records that replay to the state now in
+   * memory: room sequence numbers and the inbox sequence first, then each conversation's kept messages
+   * in order, each as the record that produces its status (an own private message as out + ack).
+   */
+  private compact(): void {
+    const nick = this.options.nick;
+    const records: ClientRecord[] = [];
+    for (const [room, seq] of this.lastSeq) records.push({ k: 'seq', room, seq });
+    if (this.inboxSeq > 0) records.push({ k: 'inbox', pseq: this.inboxSeq });
+    for (const list of this.conversations.values()) {
+      for (const m of list) {
+        const to = m.room === undefined ? m.peer : undefined;
+        if (m.status === 'pending' || m.status === 'failed' || (m.from === nick && m.room === undefined)) {
+          records.push({ k: 'out', id: m.id, room: m.room, to, text: m.text, at: m.at });
+          if (m.status === 'failed') records.push({ k: 'fail', id: m.id, code: m.code ?? 'INTERNAL' });
+          else if (m.status === 'sent') records.push({ k: 'ack', id: m.id, to, at: m.at });
+        } else if (m.room !== undefined && m.seq !== undefined)
+          records.push({
+            k: 'msg',
+            room: m.room,
+            seq: m.seq,
+            id: m.id,
+            from: m.from,
+            text: m.text,
+            at: m.at,
+          });
+        else if (m.room === undefined)
+          records.push({ k: 'pm', pseq: 0, id: m.id, from: m.from, to: nick, text: m.text, at: m.at });
+      }
+    }
+    const before = this.log!.bytes;
+    this.log!.rewrite(records);
+    this.compacted = { before, after: this.log!.bytes };
   }
 
   record(r: ClientRecord): void {
@@ -139,6 +188,12 @@ export class ClientStore {
             seq: r.seq,
             status: r.from === nick ? 'sent' : 'received',
           });
+        return;
+      case 'seq':
+        this.advance(r.room, r.seq);
+        return;
+      case 'inbox':
+        this.inboxSeq = Math.max(this.inboxSeq, r.pseq);
         return;
       case 'pm':
         this.inboxSeq = Math.max(this.inboxSeq, r.pseq);

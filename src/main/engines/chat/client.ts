@@ -62,6 +62,8 @@ export interface ChatClientOptions {
   pingIntervalMs: number;
   maxFrameBytes: number;
   clientKeep: number;
+  /** This client's log, when larger than this at start, is compacted to what the client keeps. */
+  compactAboveBytes: number;
   /** A request the server answers (older history) fails with TIMEOUT after this long. */
   requestTimeoutMs: number;
 }
@@ -89,6 +91,7 @@ export const CHAT_CLIENT_DEFAULTS = {
   pingIntervalMs: CHAT_DEFAULTS.pingIntervalMs,
   maxFrameBytes: CHAT_DEFAULTS.maxFrameBytes,
   clientKeep: CHAT_DEFAULTS.clientKeep,
+  compactAboveBytes: CHAT_DEFAULTS.compactAboveBytes,
   requestTimeoutMs: CHAT_DEFAULTS.requestTimeoutMs,
 };
 
@@ -161,6 +164,7 @@ export class ChatClient extends TypedEmitter<ChatEvent> {
       fsync: this.options.fsync,
       fsyncIntervalMs: this.options.fsyncIntervalMs,
       keep: this.options.clientKeep,
+      compactAboveBytes: this.options.compactAboveBytes,
     });
     this.files = new FileTransfers({
       send: (f) => this.write(f),
