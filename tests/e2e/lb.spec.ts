@@ -122,3 +122,35 @@ test('live changes: strategy, weight, drain, export; bad input shows coded error
     blocker.close();
   }
 });
+
+test('under load: 6,000 short connections in a few seconds; the page stays live and every connection is counted', async ({
+  app,
+}) => {
+  const port = await startDemoAndBalancer(app);
+  await expect(app.getByTestId('lb-backend-state-backend-3')).toHaveText('backend-3 up');
+  // Bounded in count (6,000) and time (the test's timeout): 40 workers, one HTTP request per connection.
+  const TOTAL = 6000;
+  let next = 0;
+  let ok = 0;
+  const started = Date.now();
+  const worker = async () => {
+    while (next < TOTAL && Date.now() - started < 40_000) {
+      next += 1;
+      if ((await get(port)).startsWith('backend-')) ok += 1;
+    }
+  };
+  const load = Promise.all(Array.from({ length: 40 }, worker));
+  // While the load runs the page keeps answering: the rate shows up, and a control still works.
+  await expect(app.getByTestId('lb-now')).toContainText(/now: [1-9]\d* conn\/s/, { timeout: 20_000 });
+  await app.getByTestId('lb-window').selectOption('60');
+  await expect(app.getByTestId('lb-window')).toHaveValue('60');
+  await load;
+  expect(ok).toBe(TOTAL);
+  await expect(app.getByTestId('lb-totals')).toContainText(`total ${TOTAL}`);
+  const perBackend = () =>
+    Promise.all(
+      [1, 2, 3].map(async (n) => Number(await app.getByTestId(`lb-total-backend-${n}`).textContent())),
+    );
+  await expect.poll(async () => (await perBackend()).reduce((a, b) => a + b, 0)).toBe(TOTAL);
+  await app.screenshot({ path: 'test-results/lb-under-load.png' });
+});
