@@ -51,10 +51,12 @@ test('Load earlier messages pages a room back to its beginning', async ({ app },
     await expect(messages.first()).toContainText('history line 131');
     await expect(earlier).toHaveText('Load earlier messages');
     await expect(app.getByTestId('chat-history-start')).toHaveCount(0);
-    await earlier.scrollIntoViewIfNeeded();
     await app.getByTestId('chat-messages').screenshot({ path: testInfo.outputPath('1-button.png') });
 
-    await earlier.click();
+    // Scrolling to the top loads the previous page by itself.
+    await app.getByTestId('chat-messages').evaluate((el) => {
+      el.scrollTop = 0;
+    });
     await expect(messages).toHaveCount(150);
     await expect(messages.first()).toContainText('history line 31');
     // The message that was at the top is still in view: the older page went in above it.
