@@ -2,7 +2,7 @@
 // small DH primes, Heartbleed, CCS injection, compression, no renegotiation_info. It only ever speaks the
 // cleartext first flight (plus a heartbeat echo or alert), which is all the scanner reads.
 import { createServer, type Server, type Socket } from 'node:net';
-import { randomBytes } from 'node:crypto';
+import { constants, privateDecrypt, randomBytes } from 'node:crypto';
 import { listen, closeServer } from '../../../src/main/engines/common/net';
 
 type Version = 'SSLv3' | 'TLSv1' | 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3';
@@ -29,6 +29,12 @@ export interface FakeConfig {
   groups?: number[];
   sslv2?: number[];
   certificates: Uint8Array[];
+  /**
+   * RSA key exchange: the private key of certificates[0]. 'oracle' answers a premaster secret whose
+   * padding does not start 00 02 at once with decrypt_error (a Bleichenbacher oracle); 'constant' treats
+   * every ClientKeyExchange alike, as a patched server does.
+   */
+  rsa?: { keyPem: string; behaviour: 'oracle' | 'constant' };
 }
 
 export interface FakeServer {
@@ -107,7 +113,7 @@ function answer(
   cfg: FakeConfig,
   socket: Socket,
   data: Buffer,
-  state: { version: number; helloDone: boolean; ccsSeen: boolean },
+  state: { version: number; helloDone: boolean; ccsSeen: boolean; keyExchanged?: boolean },
 ): void {
   if (!state.helloDone) {
     if ((data[0] ?? 0) & 0x80 && data[2] === 1) {
@@ -216,11 +222,21 @@ function answer(
     socket.write(rec(22, version, msgs));
     return;
   }
-  // After the first flight: heartbeat requests and early ChangeCipherSpec.
+  // After the first flight: heartbeat requests, early ChangeCipherSpec, and an RSA key exchange.
   for (let o = 0; o + 5 <= data.length;) {
     const type = data[o] ?? 0;
     const len = data.readUInt16BE(o + 3);
-    if (type === 24 && cfg.heartbeat === 'vulnerable')
+    if (type === 22 && data[o + 5] === 16 && cfg.rsa && !state.keyExchanged) {
+      // ClientKeyExchange: u24 length, then (TLS) u16 length + ciphertext.
+      const ct = data.subarray(o + 5 + 4 + 2, o + 5 + len);
+      const block = privateDecrypt({ key: cfg.rsa.keyPem, padding: constants.RSA_NO_PADDING }, ct);
+      if (cfg.rsa.behaviour === 'oracle' && (block[0] !== 0 || block[1] !== 2))
+        return void socket.end(alert(state.version, 51));
+      state.keyExchanged = true;
+    } else if (type === 20 && state.keyExchanged) {
+      // A ChangeCipherSpec after the key exchange is in order; the "Finished" after it cannot be read.
+    } else if (type === 22 && state.keyExchanged) return void socket.end(alert(state.version, 20));
+    else if (type === 24 && cfg.heartbeat === 'vulnerable')
       socket.write(rec(24, state.version, [2, 0x40, 0x00, ...randomBytes(0x4000)]));
     else if (type === 24) socket.end(alert(state.version, 10));
     else if (type === 20) {

@@ -215,6 +215,8 @@ describe('TLS scan against a scripted legacy server', () => {
       anonymous: 'vulnerable',
       beast: 'vulnerable',
       breach: 'not-applicable',
+      // RSA key exchange suites, but the scripted server's certificate key is ECDSA.
+      robot: 'not-applicable',
       'weak-dh': 'vulnerable',
     });
     for (const w of r.scan!.weaknesses) {
@@ -270,5 +272,66 @@ describe('TLS scan against a scripted legacy server', () => {
         'suites without forward secrecy are accepted',
       ]),
     );
+  });
+});
+
+describe('ROBOT: an RSA padding oracle, found by its different answers', () => {
+  const rsaLeaf = () => buildCertificate(leafSpec(pki.intermediate, { keySpec: 'rsa-2048' }));
+
+  it('a server that refuses bad padding at once (before Finished) is an oracle: vulnerable, grade F', async () => {
+    const leaf = rsaLeaf();
+    const port = await fake({
+      suites: { 'TLSv1.2': [0x009c, 0x002f] },
+      certificates: [leaf.der, pki.intermediate.der],
+      rsa: { keyPem: leaf.keyPem, behaviour: 'oracle' },
+    });
+    const r = await inspect(inspector(), {
+      target: `localhost:${port}`,
+      scan: true,
+      caPem: pki.root.certPem,
+    });
+    const w = r.scan!.weaknesses.find((x) => x.id === 'robot')!;
+    expect(w.status).toBe('vulnerable');
+    expect(w.detail).toContain('well-formed: alert bad_record_mac');
+    expect(w.detail).toContain('wrong first bytes: alert decrypt_error');
+    expect(r.grade.grade).toBe('F');
+    expect(r.grade.reasons.map((x) => x.reason)).toContain('vulnerable to ROBOT (an RSA padding oracle)');
+  });
+
+  it('a server that answers every premaster secret alike is not: ok', async () => {
+    const leaf = rsaLeaf();
+    const port = await fake({
+      suites: { 'TLSv1.2': [0x009c, 0x002f] },
+      certificates: [leaf.der, pki.intermediate.der],
+      rsa: { keyPem: leaf.keyPem, behaviour: 'constant' },
+    });
+    const r = await inspect(inspector(), {
+      target: `localhost:${port}`,
+      scan: true,
+      caPem: pki.root.certPem,
+    });
+    expect(r.scan!.weaknesses.find((x) => x.id === 'robot')).toMatchObject({
+      status: 'ok',
+      detail: expect.stringContaining('the same answer (alert bad_record_mac)'),
+    });
+  });
+
+  it('OpenSSL with RSA key exchange: ok; an ECDSA-only server: not applicable', async () => {
+    const leaf = rsaLeaf();
+    const port = await tlsServer({
+      cert: leaf.certPem + pki.intermediate.certPem,
+      key: leaf.keyPem,
+      maxVersion: 'TLSv1.2',
+      ciphers: 'AES128-GCM-SHA256:AES256-SHA',
+    });
+    const r = await inspect(inspector(), {
+      target: `localhost:${port}`,
+      scan: true,
+      caPem: pki.root.certPem,
+    });
+    expect(r.scan!.weaknesses.find((x) => x.id === 'robot')?.status).toBe('ok');
+    const ec = await tlsServer({ cert: pki.chain(), key: pki.leaf.keyPem });
+    const r2 = await inspect(inspector(), { target: `localhost:${ec}`, scan: true, caPem: pki.root.certPem });
+    expect(r2.scan!.weaknesses.find((x) => x.id === 'robot')?.status).toBe('not-applicable');
   });
 });

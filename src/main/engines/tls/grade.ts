@@ -26,6 +26,7 @@ export function computeGrade({ handshake, problems, scan }: GradeInput): TlsGrad
     if (vulnerable('sslv2')) cap('F', 'SSLv2 is supported');
     if (vulnerable('heartbleed')) cap('F', 'vulnerable to Heartbleed');
     if (vulnerable('ccs-injection')) cap('F', 'vulnerable to CCS injection');
+    if (vulnerable('robot')) cap('F', 'vulnerable to ROBOT (an RSA padding oracle)');
     if (vulnerable('export')) cap('F', 'export-grade suites are accepted');
     if (vulnerable('null-cipher')) cap('F', 'NULL-encryption suites are accepted');
     if (vulnerable('anonymous')) cap('F', 'anonymous suites are accepted');

@@ -4,6 +4,7 @@
 import type { TlsWeakness } from '../../../shared/contract/tls';
 import type { CipherSuite } from './cipher-suites';
 import { withHello, type ProbeContext } from './probes';
+import { robotCheck } from './robot';
 import type { RawScan, ScanVersion } from './scanner';
 import { ContentType, Ext, SCSV_FALLBACK, VERSION_CODES, ALERT_NAMES, HandshakeType, record } from './wire';
 
@@ -304,6 +305,7 @@ export async function checkWeaknesses(
   return [
     ...handshakeChecks,
     await fallback(ctx, scan, sni),
+    await robotCheck(ctx, scan, sni),
     scan.sslv2Ciphers.length > 0
       ? make(DEFS.sslv2, 'vulnerable', `SSLv2 server hello with ${scan.sslv2Ciphers.join(', ')}`)
       : make(DEFS.sslv2, 'ok', 'no SSLv2 server hello'),

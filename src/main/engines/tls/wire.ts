@@ -21,6 +21,7 @@ export const HandshakeType = {
   serverKeyExchange: 12,
   certificateRequest: 13,
   serverHelloDone: 14,
+  clientKeyExchange: 16,
   certificateStatus: 22,
 } as const;
 export const Ext = {
