@@ -25,6 +25,22 @@ export interface StreamClientView<I extends StreamClientInfo> {
   error?: string;
 }
 
+/** A server session's starting state, from what the engine reports when it starts (or is listed). */
+export function newServerView<C extends StreamServerClient, I extends { clients: C[]; state: string }>(
+  session: string,
+  info: I,
+  log: BoundedLog<LogEntry>,
+): StreamServerView<C> & { session: string; info: I; version: number } {
+  return {
+    session,
+    info,
+    clients: info.clients.map((c) => ({ ...c, open: true })),
+    log,
+    version: 0,
+    running: info.state === 'listening',
+  };
+}
+
 /** Engine-specific wording; the defaults are what plain TCP says. */
 export interface StreamWording<C, I> {
   connected?: (client: C) => string;

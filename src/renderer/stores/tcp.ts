@@ -16,7 +16,12 @@ import { unwrap, useApi, useEventRouter } from '../api';
 import { EventParking } from '../lib/event-parking';
 import { BoundedLog } from '../lib/bounded-log';
 import type { LogEntry } from '../lib/log-entry';
-import { applyClientEvent, applyServerEvent, type StreamClientRow } from '../lib/stream-sessions';
+import {
+  applyClientEvent,
+  applyServerEvent,
+  newServerView,
+  type StreamClientRow,
+} from '../lib/stream-sessions';
 import { useAppStore } from './app';
 
 export type ClientRow = StreamClientRow<TcpServerClient>;
@@ -63,14 +68,7 @@ export const useTcpStore = defineStore('tcp', () => {
   }
 
   function addServer(info: TcpServerInfo): ServerSession {
-    const s = reactive({
-      session: info.session,
-      info,
-      clients: info.clients.map((c) => ({ ...c, open: true })),
-      log: newLog(),
-      version: 0,
-      running: info.state === 'listening',
-    }) as ServerSession;
+    const s = reactive(newServerView(info.session, info, newLog())) as ServerSession;
     servers.value = [...servers.value, s];
     replay(info.session);
     return serverOf(info.session)!;

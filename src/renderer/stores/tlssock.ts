@@ -18,7 +18,12 @@ import { unwrap, useApi, useEventRouter } from '../api';
 import { EventParking } from '../lib/event-parking';
 import { BoundedLog } from '../lib/bounded-log';
 import type { LogEntry } from '../lib/log-entry';
-import { applyClientEvent, applyServerEvent, type StreamClientRow } from '../lib/stream-sessions';
+import {
+  applyClientEvent,
+  applyServerEvent,
+  newServerView,
+  type StreamClientRow,
+} from '../lib/stream-sessions';
 import { useAppStore } from './app';
 
 export type TlsClientRow = StreamClientRow<TlsServerClient>;
@@ -64,14 +69,7 @@ export const useTlsSockStore = defineStore('tlssock', () => {
     if (list.length) apply(list);
   }
   function addServer(info: TlsServerInfo): TlsServerSession {
-    const s = reactive({
-      session: info.session,
-      info,
-      clients: info.clients.map((c) => ({ ...c, open: true })),
-      log: newLog(),
-      version: 0,
-      running: info.state === 'listening',
-    }) as TlsServerSession;
+    const s = reactive(newServerView(info.session, info, newLog())) as TlsServerSession;
     servers.value = [...servers.value, s];
     replay(info.session);
     return serverOf(info.session)!;

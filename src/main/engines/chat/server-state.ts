@@ -242,16 +242,15 @@ export class ServerState {
   ): { messages: WireRoomMessage[]; more: boolean } {
     const h = room.history;
     // Sequence numbers in memory are contiguous, so the index is computed, not searched.
-    const first = h.length ? h[0]!.seq : room.seq + 1;
-    const from = Math.max(0, after + 1 - first);
+    const from = Math.max(0, after + 1 - memFirst(room));
     const all = h.slice(from).filter((m) => m.seq < before);
     return { messages: all.slice(0, limit), more: all.length > limit };
   }
 
   /** Whether a catch-up after `after` needs messages older than memory holds (and the log may have them). */
   catchUpNeedsLog(room: RoomRecord, after: number): boolean {
-    const memFirst = room.history[0]?.seq ?? room.seq + 1;
-    return this.log !== undefined && after + 1 < memFirst && memFirst > this.oldestSeq(room);
+    const first = memFirst(room);
+    return this.log !== undefined && after + 1 < first && first > this.oldestSeq(room);
   }
 
   /**
@@ -265,9 +264,8 @@ export class ServerState {
     limit: number,
     before = Number.POSITIVE_INFINITY,
   ): Promise<{ messages: WireRoomMessage[]; more: boolean }> {
-    const memFirst = room.history[0]?.seq ?? room.seq + 1;
     const lo = Math.max(after + 1, this.oldestSeq(room));
-    const hi = Math.min(lo + limit - 1, memFirst - 1, before - 1);
+    const hi = Math.min(lo + limit - 1, memFirst(room) - 1, before - 1);
     if (!this.log || hi < lo) return this.roomMessagesAfter(room, after, limit, before);
     const disk = await this.readRoomRange(room.name, lo, hi);
     // Only a run that starts right after `after` is of use to a client that accepts strictly in order.
@@ -279,8 +277,8 @@ export class ServerState {
 
   /** Oldest sequence number of the room the server can still serve (room.seq + 1 when it has none). */
   oldestSeq(room: RoomRecord): number {
-    if (this.log) return this.index.get(room.name)?.first ?? room.history[0]?.seq ?? room.seq + 1;
-    return room.history[0]?.seq ?? room.seq + 1;
+    const indexed = this.log ? this.index.get(room.name)?.first : undefined;
+    return indexed ?? memFirst(room);
   }
 
   /**
@@ -300,12 +298,12 @@ export class ServerState {
     const start = Math.max(oldest, end - limit + 1);
     // Taken now, before any await: memory moves on while the log is read.
     const h = room.history;
-    const memFirst = h[0]?.seq ?? room.seq + 1;
-    const memFrom = Math.max(start, memFirst);
-    const fromMemory = memFrom <= end ? h.slice(memFrom - memFirst, end - memFirst + 1) : [];
-    if (start >= memFirst || !this.log)
+    const first = memFirst(room);
+    const memFrom = Math.max(start, first);
+    const fromMemory = memFrom <= end ? h.slice(memFrom - first, end - first + 1) : [];
+    if (start >= first || !this.log)
       return { messages: fromMemory, more: (fromMemory[0]?.seq ?? oldest) > oldest };
-    const disk = await this.readRoomRange(room.name, start, Math.min(end, memFirst - 1));
+    const disk = await this.readRoomRange(room.name, start, Math.min(end, first - 1));
     const messages = [...disk.messages, ...fromMemory];
     if (disk.broken || messages.length === 0) return { messages, more: false };
     return { messages, more: messages[0]!.seq > oldest };
@@ -491,6 +489,11 @@ export class ServerState {
         break;
     }
   }
+}
+
+/** The oldest sequence number held in memory (room.seq + 1 when none is): memory is contiguous up to room.seq. */
+function memFirst(room: RoomRecord): number {
+  return room.history[0]?.seq ?? room.seq + 1;
 }
 
 /** Index of the last entry with seq <= `seq`, or -1 (binary search: entries ascend). */

@@ -7,7 +7,8 @@
 import { request } from 'node:http';
 import { EngineError } from '../common/errors';
 import { describeCertificate, pemCertificates, type ParsedCertificate } from './certs';
-import type { TrustStore } from './validate';
+import { children, readTlv } from './der';
+import { issues, type TrustStore } from './validate';
 
 export interface AiaOptions {
   timeoutMs: number;
@@ -31,15 +32,6 @@ export interface AiaResult {
 /** At most this many redirects per download (http → http only). */
 const MAX_REDIRECTS = 2;
 
-function issuedBy(child: ParsedCertificate, parent: ParsedCertificate): boolean {
-  if (child.x509.issuer !== parent.x509.subject) return false;
-  try {
-    return child.x509.checkIssued(parent.x509) && child.x509.verify(parent.x509.publicKey);
-  } catch {
-    return false;
-  }
-}
-
 /**
  * Downloads what is missing above the end of `sent`'s chain. Returns nothing when the chain already
  * reaches a certificate the store knows (anchors, the user's intermediates) or a sent one issues it.
@@ -59,8 +51,10 @@ export async function fetchMissingIssuers(
   let cur = leaf;
   for (let depth = 0; depth < 10; depth++) {
     if (isAnchor(cur) || cur.info.selfSigned) return out;
-    if (known.some((k) => issuedBy(cur, k))) return out;
-    const next = [...sent, ...out.certs].find((c) => !seen.has(c.x509.fingerprint256) && issuedBy(cur, c));
+    if (known.some((k) => issues(cur, k) === 'yes')) return out;
+    const next = [...sent, ...out.certs].find(
+      (c) => !seen.has(c.x509.fingerprint256) && issues(cur, c) === 'yes',
+    );
     if (next) {
       seen.add(next.x509.fingerprint256);
       cur = next;
@@ -80,7 +74,7 @@ export async function fetchMissingIssuers(
     let found: ParsedCertificate | undefined;
     try {
       const certs = parseIssuerBody(await download(url, opts));
-      found = certs.find((c) => issuedBy(cur, c));
+      found = certs.find((c) => issues(cur, c) === 'yes');
       out.fetches.push(
         found
           ? { url, ok: true, message: found.info.subject }
@@ -169,41 +163,6 @@ export function parseIssuerBody(body: Uint8Array): ParsedCertificate[] {
     if (ders.length === 0) throw new EngineError('TLS_ERROR', 'neither a certificate nor a PKCS#7 bundle');
     return ders.map((d) => describeCertificate(d));
   }
-}
-
-interface Tlv {
-  tag: number;
-  /** Start of the whole element and of its contents, end of both. */
-  start: number;
-  body: number;
-  end: number;
-}
-
-function readTlv(der: Uint8Array, at: number): Tlv {
-  const tag = der[at];
-  const first = der[at + 1];
-  if (tag === undefined || first === undefined) throw new Error('truncated');
-  let len = first;
-  let body = at + 2;
-  if (first & 0x80) {
-    const n = first & 0x7f;
-    if (n === 0 || n > 4) throw new Error('unsupported length');
-    len = 0;
-    for (let i = 0; i < n; i++) len = len * 256 + (der[body + i] ?? 0);
-    body += n;
-  }
-  if (body + len > der.length) throw new Error('truncated');
-  return { tag, start: at, body, end: body + len };
-}
-
-function children(der: Uint8Array, parent: Tlv): Tlv[] {
-  const out: Tlv[] = [];
-  for (let at = parent.body; at < parent.end;) {
-    const t = readTlv(der, at);
-    out.push(t);
-    at = t.end;
-  }
-  return out;
 }
 
 const SIGNED_DATA_OID = Uint8Array.from([0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x02]);

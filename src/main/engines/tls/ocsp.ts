@@ -6,6 +6,7 @@ import { X509Certificate, createHash, verify } from 'node:crypto';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { SubjectPublicKeyInfo } from '@peculiar/asn1-x509';
 import { BasicOCSPResponse, OCSPResponse, OCSPResponseStatus, id_pkix_ocsp_basic } from '@peculiar/asn1-ocsp';
+import { readTlv } from './der';
 
 export interface OcspSummary {
   present: boolean;
@@ -51,21 +52,8 @@ const SKEW_MS = 5 * 60_000;
  * the signature covers those bytes as sent, which re-encoding a parsed structure need not reproduce.
  */
 function firstElement(der: Uint8Array): Uint8Array {
-  const header = (at: number): { len: number; start: number } => {
-    const first = der[at + 1];
-    if (first === undefined) throw new Error('truncated DER');
-    if (first < 0x80) return { len: first, start: at + 2 };
-    const n = first & 0x7f;
-    if (n === 0 || n > 4) throw new Error('unsupported DER length');
-    let len = 0;
-    for (let i = 0; i < n; i++) len = len * 256 + (der[at + 2 + i] ?? 0);
-    return { len, start: at + 2 + n };
-  };
-  const outer = header(0);
-  const inner = header(outer.start);
-  const end = inner.start + inner.len;
-  if (end > der.length) throw new Error('truncated DER');
-  return der.subarray(outer.start, end);
+  const first = readTlv(der, readTlv(der, 0).body);
+  return der.subarray(first.start, first.end);
 }
 
 function subjectCn(c: X509Certificate): string {

@@ -170,7 +170,8 @@ export function buildTrustStore(
   };
 }
 
-function issues(child: ParsedCertificate, parent: ParsedCertificate): 'yes' | 'name-only' | 'no' {
+/** 'yes': `parent` issued `child` and its signature verifies; 'name-only': the names match, the signature does not. */
+export function issues(child: ParsedCertificate, parent: ParsedCertificate): 'yes' | 'name-only' | 'no' {
   if (child.x509.issuer !== parent.x509.subject) return 'no';
   try {
     if (!child.x509.checkIssued(parent.x509)) return 'no';
