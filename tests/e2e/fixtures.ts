@@ -11,7 +11,14 @@ export interface ShellHandle {
   dataDir: string;
 }
 
-export const RENDERER_DIR = join(import.meta.dirname, '..', '..', 'out', 'renderer');
+// WIRELAB_OUT_DIR lets parallel builds (`electron-vite build --outDir DIR`) each test their own output.
+export const RENDERER_DIR = join(
+  import.meta.dirname,
+  '..',
+  '..',
+  process.env.WIRELAB_OUT_DIR ?? 'out',
+  'renderer',
+);
 
 export async function startShell(dataDir?: string): Promise<ShellHandle> {
   const dir = dataDir ?? mkdtempSync(join(tmpdir(), 'wirelab-e2e-'));
