@@ -4,47 +4,39 @@
 // instance, lazily). No module-level state.
 import { isIP } from 'node:net';
 import * as tls from 'node:tls';
-import type { TLSSocket } from 'node:tls';
 import type { z } from 'zod';
 import {
   TLS_DEFAULTS,
-  type TlsCertProblem,
   type TlsCertificateInfo,
-  type TlsHandshake,
   type TlsHistoryEntry,
   type TlsEvent,
   type TlsInspectOptions,
   type TlsReport,
   type tlsContract,
 } from '../../../shared/contract/tls';
-import { encodePayload } from '../../../shared/encoding';
 import { TypedEmitter } from '../common/emitter';
 import { EngineError, toEngineError } from '../common/errors';
 import { IdSequence } from '../common/ids';
 import { HandshakeBudget } from './budget';
 import { describeCertificate, type ParsedCertificate } from './certs';
-import { buildSuiteTable, type CipherSuite, type SuiteTable } from './cipher-suites';
+import { buildSuiteTable, type SuiteTable } from './cipher-suites';
 import { computeGrade } from './grade';
-import {
-  connectTls,
-  handshakeError,
-  httpHead,
-  parseHsts,
-  resolveHost,
-  secureContextFor,
-  waitForSession,
-  type HandshakeTarget,
-} from './handshake';
+import { resolveHost, secureContextFor, type HandshakeTarget } from './handshake';
 import { TlsHistory } from './history';
-import { parseOcspResponse } from './ocsp';
 import { fetchMissingIssuers } from './aia';
 import { withHello, type ProbeContext } from './probes';
 import { reportToMarkdown } from './report-markdown';
+import { ocspProblems, suiteInfo } from './report-parts';
+import { sendRequest } from './request';
+import { runtimeHandshake } from './runtime';
 import { runScan } from './scanner';
 import { STARTTLS_DEFAULT_PORTS } from './starttls';
+import { parseTarget } from './target';
 import { buildTrustStore, loadMozillaRoots, loadSystemRoots, loadUserCas, validateChain } from './validate';
 import { HandshakeType, parseCertificateMessage } from './wire';
 import { checkWeaknesses } from './weaknesses';
+
+export { parseTarget } from './target';
 
 type In<K extends keyof typeof tlsContract> = z.output<(typeof tlsContract)[K]['input']>;
 
@@ -83,86 +75,6 @@ export const TLS_INSPECTOR_DEFAULTS: TlsInspectorOptions = {
   aiaMaxBytes: TLS_DEFAULTS.aiaMaxBytes,
   aiaMaxFetches: TLS_DEFAULTS.aiaMaxFetches,
 };
-
-/** host, host:port, [v6], [v6]:port, bare v6. */
-export function parseTarget(
-  target: string,
-  port: number | undefined,
-  fallbackPort: number,
-): { host: string; port: number } {
-  const t = target
-    .trim()
-    .replace(/^[a-z]+:\/\//i, '')
-    .replace(/\/.*$/, '');
-  let host = t;
-  let p: number | undefined;
-  const bracket = /^\[([^\]]+)\](?::(\d+))?$/.exec(t);
-  if (bracket) {
-    host = bracket[1] ?? '';
-    p = bracket[2] ? Number(bracket[2]) : undefined;
-  } else if ((t.match(/:/g) ?? []).length === 1) {
-    const [h, ps] = t.split(':');
-    host = h ?? '';
-    if (!/^\d+$/.test(ps ?? '')) throw new EngineError('PORT_OUT_OF_RANGE', `"${ps}" is not a port`);
-    p = Number(ps);
-  }
-  if (!host) throw new EngineError('INVALID_INPUT', 'host is required');
-  const finalPort = port ?? p ?? fallbackPort;
-  if (!Number.isInteger(finalPort) || finalPort < 1 || finalPort > 65535)
-    throw new EngineError('PORT_OUT_OF_RANGE', `port ${finalPort} is not 1..65535`);
-  return { host, port: finalPort };
-}
-
-function suiteInfo(s: CipherSuite): TlsReport['handshake']['cipher'] {
-  return {
-    code: s.code,
-    hex: s.hex,
-    name: s.name,
-    openssl: s.openssl,
-    kx: s.kx,
-    auth: s.auth,
-    cipher: s.cipher,
-    bits: s.bits,
-    strength: s.strength,
-    forwardSecret: s.forwardSecret,
-  };
-}
-
-function peerChainFromRuntime(socket: TLSSocket): Uint8Array[] {
-  const out: Uint8Array[] = [];
-  const seen = new Set<string>();
-  let cur = socket.getPeerCertificate(true) as tls.DetailedPeerCertificate | undefined;
-  while (cur && cur.raw && !seen.has(cur.fingerprint256)) {
-    seen.add(cur.fingerprint256);
-    out.push(new Uint8Array(cur.raw));
-    cur = cur.issuerCertificate;
-  }
-  return out;
-}
-
-/** What a stapled OCSP response means for trust: revoked (when validly signed) or not to be relied on. */
-function ocspProblems(o: TlsHandshake['ocsp']): TlsCertProblem[] {
-  if (!o.present) return [];
-  if (o.signature === 'valid' && o.certStatus === 'revoked' && !o.problems?.length)
-    return [
-      {
-        code: 'revoked',
-        severity: 'critical',
-        certIndex: 0,
-        message: `the stapled OCSP response says the certificate was revoked${o.revokedAt ? ` at ${o.revokedAt}` : ''}`,
-      },
-    ];
-  if (o.signature === 'invalid' || o.problems?.length)
-    return [
-      {
-        code: 'ocsp-staple-invalid',
-        severity: 'medium',
-        certIndex: 0,
-        message: `the stapled OCSP response cannot be relied on: ${(o.problems ?? []).join('; ') || o.signature}`,
-      },
-    ];
-  return [];
-}
 
 export class TlsInspector extends TypedEmitter<TlsEvent> {
   private readonly options: TlsInspectorOptions;
@@ -257,7 +169,15 @@ export class TlsInspector extends TypedEmitter<TlsEvent> {
       starttlsMaxReplyBytes: o.starttlsMaxReplyBytes,
     };
     progress('handshake', `connecting to ${resolved.address}:${port}`);
-    const rt = await this.runtimeHandshake(input, target, resolved, sni, signal, progress);
+    const rt = await runtimeHandshake(
+      { options: o, table: this.table() },
+      input,
+      target,
+      resolved,
+      sni,
+      signal,
+      progress,
+    );
     const handshake = rt.handshake;
 
     const budget = new HandshakeBudget(
@@ -400,149 +320,6 @@ export class TlsInspector extends TypedEmitter<TlsEvent> {
     return report;
   }
 
-  /**
-   * The runtime's own handshake (and the resumption/HSTS connection). When the runtime's TLS library
-   * refuses a server that only speaks legacy TLS and a scan was asked for, the inspection goes on with
-   * the raw scan alone and says so in `runtimeError` instead of failing.
-   */
-  private async runtimeHandshake(
-    input: TlsInspectOptions,
-    target: HandshakeTarget,
-    resolved: { address: string; ms?: number },
-    sni: string | undefined,
-    signal: AbortSignal,
-    progress: (phase: 'http' | 'resumption', detail: string) => void,
-  ): Promise<{ handshake: TlsHandshake; runtimeChain: Uint8Array[]; runtimeVerdict: string }> {
-    const o = this.options;
-    const { host, port } = target;
-    let first: Awaited<ReturnType<typeof connectTls>>;
-    try {
-      first = await connectTls(target, resolved.address, {}, signal);
-    } catch (err) {
-      const e = handshakeError(err, `TLS handshake with ${host}:${port}`);
-      if (!input.scan || signal.aborted || (e.code !== 'TLS_NO_COMMON_PROTOCOL' && e.code !== 'TLS_ERROR'))
-        throw e;
-      return {
-        handshake: {
-          protocol: 'none',
-          cipherOpenssl: '',
-          sni,
-          resolvedAddress: resolved.address,
-          ocsp: { present: false },
-          runtimeError: `${e.code}: ${e.message}`,
-        },
-        runtimeChain: [],
-        runtimeVerdict: `handshake refused by the runtime: ${e.message}`,
-      };
-    }
-    const socket = first.socket;
-    let handshake: TlsHandshake;
-    let runtimeChain: Uint8Array[];
-    let runtimeVerdict: string;
-    let session1: Buffer | undefined;
-    let ticketIssued = false;
-    try {
-      const cipher = socket.getCipher();
-      const suite =
-        this.table().byName(cipher.standardName ?? cipher.name) ?? this.table().byName(cipher.name);
-      const ek = socket.getEphemeralKeyInfo();
-      const alpn = socket.alpnProtocol || undefined;
-      runtimeChain = peerChainFromRuntime(socket);
-      runtimeVerdict = socket.authorized
-        ? 'authorized'
-        : String(socket.authorizationError ?? 'not authorized');
-      const leafSerial = runtimeChain[0] ? describeCertificate(runtimeChain[0]).info.serialNumber : undefined;
-      // The issuer as the server sent it: a staple is judged only against what this handshake showed.
-      const ocsp = first.ocsp
-        ? parseOcspResponse(new Uint8Array(first.ocsp), leafSerial, runtimeChain[1])
-        : { present: false };
-      const wantHttp =
-        !input.starttls &&
-        (input.http === 'always' ||
-          (input.http === 'auto' && (port === 443 || port === 8443 || alpn === 'h2' || alpn === 'http/1.1')));
-      handshake = {
-        protocol: socket.getProtocol() ?? 'unknown',
-        cipher: suite ? suiteInfo(suite) : undefined,
-        cipherOpenssl: cipher.name,
-        keyExchange:
-          ek && 'type' in ek && ek.type ? { type: ek.type, name: ek.name, bits: ek.size } : undefined,
-        alpn,
-        sni,
-        resolvedAddress: resolved.address,
-        timings: {
-          dnsMs: resolved.ms,
-          connectMs: first.connectMs,
-          starttlsMs: first.starttlsMs,
-          handshakeMs: first.handshakeMs,
-          totalMs: 0,
-        },
-        ocsp,
-        starttlsTranscript: first.transcript,
-      };
-      if (wantHttp && alpn !== 'h2') {
-        progress('http', 'HEAD / for HSTS');
-        const head = await httpHead(socket, host, o.httpTimeoutMs, o.maxHttpHeadBytes);
-        handshake.hsts = {
-          probed: true,
-          status: head.status,
-          header: head.header,
-          contentEncoding: head.contentEncoding,
-          error: head.error,
-          ...parseHsts(head.header),
-        };
-      } else if (!wantHttp) handshake.hsts = { probed: false };
-      if (input.resumption) {
-        session1 = await waitForSession(socket, o.ticketWaitMs);
-        // TLS 1.3 resumes only from tickets; TLS 1.2 may use a ticket or a server-side session id.
-        ticketIssued =
-          socket.getProtocol() === 'TLSv1.3' ? session1 !== undefined : socket.getTLSTicket() !== undefined;
-      }
-    } finally {
-      socket.destroy();
-    }
-
-    if (input.resumption || handshake.hsts === undefined) {
-      progress('resumption', session1 ? 'reconnecting with the session' : 'reconnecting');
-      try {
-        const needHttp = handshake.hsts === undefined;
-        const second = await connectTls(
-          target,
-          resolved.address,
-          { session: session1, ...(needHttp ? { ALPNProtocols: ['http/1.1'] } : {}) },
-          signal,
-        );
-        try {
-          if (input.resumption)
-            handshake.resumption = { tested: true, ticketIssued, reused: second.socket.isSessionReused() };
-          if (needHttp) {
-            const head = await httpHead(second.socket, host, o.httpTimeoutMs, o.maxHttpHeadBytes);
-            handshake.hsts = {
-              probed: true,
-              status: head.status,
-              header: head.header,
-              error: head.error,
-              ...parseHsts(head.header),
-            };
-          }
-        } finally {
-          second.socket.destroy();
-        }
-      } catch (err) {
-        if (signal.aborted) throw err;
-        const e = handshakeError(err, 'second connection');
-        if (input.resumption)
-          handshake.resumption = {
-            tested: true,
-            ticketIssued,
-            reused: false,
-            error: `${e.code}: ${e.message}`,
-          };
-        if (handshake.hsts === undefined) handshake.hsts = { probed: true, error: `${e.code}: ${e.message}` };
-      }
-    }
-    return { handshake, runtimeChain, runtimeVerdict };
-  }
-
   async cancel(input: In<'cancel'>): Promise<{ cancelled: boolean }> {
     const ac = this.running.get(input.session);
     ac?.abort();
@@ -550,71 +327,7 @@ export class TlsInspector extends TypedEmitter<TlsEvent> {
   }
 
   async request(input: In<'request'>): Promise<z.output<(typeof tlsContract)['request']['output']>> {
-    const { host, port } = parseTarget(
-      input.target,
-      input.port,
-      input.starttls ? STARTTLS_DEFAULT_PORTS[input.starttls] : TLS_DEFAULTS.port,
-    );
-    const hostHeader = isIP(host) === 6 ? `[${host}]` : host;
-    const text = input.data ?? `GET / HTTP/1.1\r\nHost: ${hostHeader}\r\nConnection: close\r\n\r\n`;
-    const encoded = encodePayload(text, input.encoding);
-    if (!encoded.ok) throw new EngineError(encoded.error.code, encoded.error.message);
-    const t0 = performance.now();
-    const resolved = await resolveHost(host, this.options.connectTimeoutMs);
-    const conn = await connectTls(
-      {
-        host,
-        port,
-        servername: input.noSni ? undefined : input.sni || (isIP(host) ? undefined : host),
-        alpn: input.alpn,
-        starttls: input.starttls,
-        connectTimeoutMs: Math.min(this.options.connectTimeoutMs, input.timeoutMs),
-        timeoutMs: input.timeoutMs,
-        starttlsMaxReplyBytes: this.options.starttlsMaxReplyBytes,
-      },
-      resolved.address,
-    );
-    const socket = conn.socket;
-    const protocol = socket.getProtocol() ?? 'unknown';
-    return new Promise((resolve) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      let truncated = false;
-      let finished = false;
-      const finish = (closedBy: 'server' | 'timeout' | 'limit') => {
-        if (finished) return;
-        finished = true;
-        clearTimeout(timer);
-        socket.off('data', onData);
-        socket.destroy();
-        resolve({
-          sent: Buffer.from(encoded.bytes).toString('utf8'),
-          response: Buffer.concat(chunks).toString('utf8'),
-          responseBytes: size,
-          truncated,
-          protocol,
-          durationMs: performance.now() - t0,
-          closedBy,
-        });
-      };
-      const onData = (chunk: Buffer) => {
-        const room = input.maxResponseBytes - size;
-        if (chunk.length > room) {
-          chunks.push(chunk.subarray(0, room));
-          size += room;
-          truncated = true;
-          finish('limit');
-          return;
-        }
-        chunks.push(chunk);
-        size += chunk.length;
-      };
-      const timer = setTimeout(() => finish('timeout'), input.timeoutMs);
-      socket.on('data', onData);
-      socket.once('end', () => finish('server'));
-      socket.once('close', () => finish('server'));
-      socket.write(encoded.bytes);
-    });
+    return sendRequest(this.options, input);
   }
 
   async exportReport(input: In<'exportReport'>): Promise<{ text: string; fileName: string; mime: string }> {
