@@ -13,6 +13,8 @@ export const errorSentences = {
   STORAGE_CORRUPT: 'A saved file could not be read; it was set aside and a fresh one started.',
   STORAGE_WRITE_FAILED: 'Wirelab could not save to its data directory.',
   DATA_DIR_LOCKED: 'Another Wirelab instance is already using this data directory.',
+  ENGINE_HOST_DOWN:
+    'The engine process stopped and is being restarted; try again in a moment (your sessions are restored).',
   NOT_SUPPORTED: 'This is not supported here.',
   // network
   PORT_OUT_OF_RANGE: 'The port must be a whole number from 0 to 65535 (0 picks a free port).',

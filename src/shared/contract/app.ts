@@ -43,4 +43,9 @@ export type AppEvent =
       file: string;
       movedTo: string;
       message: string;
-    };
+    }
+  /**
+   * The engine host process died and a new one answers calls again (its engines start empty): the
+   * renderer re-applies its workspace. `restarts` counts replacements since the shell started.
+   */
+  | { engine: 'app'; type: 'host.restarted'; session: 'app'; at: number; restarts: number };
