@@ -62,7 +62,7 @@ export function matchPath(compiled: CompiledRoute, rawPath: string): Record<stri
 }
 
 export function findRoute(
-  routes: CompiledRoute[],
+  routes: readonly CompiledRoute[],
   method: string,
   rawPath: string,
 ): { route: HttpRoute; params: Record<string, string> } | undefined {
