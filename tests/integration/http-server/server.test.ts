@@ -346,6 +346,69 @@ describe('HTTP mock server: static folder', () => {
     expect((await get(`${base}/link-in.txt`)).body.toString()).toBe('0123456789');
   });
 
+  it('a static miss falls through to the demo API and the hello page', async () => {
+    const base0 = tmp();
+    writeFileSync(join(base0, 'only.txt'), 'file');
+    const { base, events } = await server({ staticDir: base0 });
+    const user = await get(`${base}/users/1`);
+    expect(user.status).toBe(200);
+    expect(JSON.parse(user.body.toString())).toMatchObject({ id: 1 });
+    await waitFor(() => lastRequest(events)?.url === '/users/1');
+    expect(lastRequest(events)?.handler).toBe('demo');
+    const hello = await get(`${base}/`);
+    expect(hello.status).toBe(200);
+    expect(hello.body.toString()).toBe('Hello, World!');
+    expect((await get(`${base}/only.txt`)).body.toString()).toBe('file');
+    const miss = await get(`${base}/nothing-here`);
+    expect(miss.status).toBe(404);
+    await waitFor(() => lastRequest(events)?.url === '/nothing-here');
+    expect(lastRequest(events)?.handler).toBe('not-found');
+  });
+
+  it('logs what the folder served: handler, status and bytes for 200, 206, 403 and listings', async () => {
+    const { root } = site();
+    const { base, events } = await server({ staticDir: root, staticListing: true });
+    const seen = async (path: string, headers?: Record<string, string>) => {
+      await get(`${base}/`, { path, headers });
+      await waitFor(
+        () => lastRequest(events)?.url === path && events.filter((e) => e.type === 'request').length > 0,
+      );
+      const r = lastRequest(events);
+      return { handler: r?.handler, status: r?.status, bytes: r?.responseBytes };
+    };
+    expect(await seen('/sub/file.txt')).toEqual({ handler: 'static', status: 200, bytes: 10 });
+    expect(await seen('/data.json', { range: 'bytes=0-2' })).toEqual({
+      handler: 'static',
+      status: 206,
+      bytes: 3,
+    });
+    const forbidden = await seen('/link-out.txt');
+    expect(forbidden).toMatchObject({ handler: 'static', status: 403 });
+    expect(forbidden.bytes).toBeGreaterThan(0);
+    const list = await get(`${base}/sub/`);
+    await waitFor(() => lastRequest(events)?.url === '/sub/');
+    expect(lastRequest(events)).toMatchObject({
+      handler: 'static',
+      status: 200,
+      responseBytes: list.body.length,
+    });
+  });
+
+  it('a folder named like a host is not an open redirect: GET //evil.example → Location /evil.example/', async () => {
+    const root = tmp();
+    mkdirSync(join(root, 'evil.example'));
+    mkdirSync(join(root, 'a b'));
+    const { base } = await server({ staticDir: root });
+    for (const path of ['//evil.example', '///evil.example', '/./evil.example']) {
+      const r = await get(`${base}/`, { path });
+      if (r.status === 301) expect(r.headers.location, path).toBe('/evil.example/');
+      expect(String(r.headers.location ?? ''), path).not.toMatch(/^\/\//);
+    }
+    const enc = await get(`${base}/`, { path: '/a%20b?x=1' });
+    expect(enc.status).toBe(301);
+    expect(enc.headers.location).toBe('/a%20b/?x=1');
+  });
+
   it('a static folder that does not exist is FILE_UNREADABLE at start', async () => {
     const s = new HttpMockServer('t', { port: 0, staticDir: join(tmp(), 'nope') });
     cleanups.push(() => s.close());

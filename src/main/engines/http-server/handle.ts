@@ -19,7 +19,7 @@ import {
   replyText,
 } from './responses';
 import { findRoute, type CompiledRoute } from './router';
-import { serveStatic } from './static-files';
+import { serveStatic, STATIC_MISS } from './static-files';
 
 const HELLO_BYTES = Buffer.from(HELLO_WORLD_BODY);
 
@@ -120,16 +120,13 @@ export async function handleRequest(
   if (o.echo) return serveEcho(req, res, peer, rec, line, body, Boolean(o.tls));
 
   if (ctx.staticRoot) {
-    const r = await serveStatic(req, res, rawPath, {
-      root: ctx.staticRoot,
-      index: o.staticIndex,
-      listing: o.staticListing,
-    });
-    if (r.status !== 404 || !(o.demoApi || o.helloWorld) || res.headersSent) {
-      rec.handler = 'static';
-      rec.responseBytes = r.bytes;
-      return;
-    }
+    // The record is marked before the folder answers: the inspector entry is taken when the response
+    // closes, which can come before this function resumes.
+    rec.handler = 'static';
+    const opts = { root: ctx.staticRoot, index: o.staticIndex, listing: o.staticListing };
+    const r = await serveStatic(req, res, rawPath, opts, rec);
+    if (r !== STATIC_MISS) return;
+    rec.handler = 'not-found';
   }
 
   if (o.demoApi) {

@@ -1,7 +1,10 @@
 // Static folder mode. The request path is split at `/` BEFORE percent-decoding, each segment decoded on
 // its own and refused if it is `.`/`..` or contains a slash, backslash or NUL — so `%2e%2e`, `%2f` and
 // `..%5c` never climb. The resolved file's realpath must still lie inside the root's realpath, which
-// refuses symlinks that point out of the folder. This module knows nothing of routes or the inspector.
+// refuses symlinks that point out of the folder. A path that names nothing here is a miss and is not
+// answered, so the caller can fall through to its next handler. Redirects are built from the cleaned
+// segments, never from the raw path (`//evil.example` must not become a protocol-relative Location).
+// This module knows nothing of routes or the inspector.
 import { createReadStream } from 'node:fs';
 import { opendir, realpath, stat } from 'node:fs/promises';
 import { join, sep } from 'node:path';
@@ -21,13 +24,28 @@ const MAX_LISTING_ENTRIES = 2000;
 
 export type StaticResult = { status: number; bytes: number };
 
+/** Filled in before the response is written, so a log entry taken when the response closes is complete. */
+export interface StaticNote {
+  responseBytes: number;
+}
+
+/** Nothing in the folder answers this path (not found, or a folder with no index and listing off). */
+export const STATIC_MISS = 'miss';
+
+function noted(note: StaticNote, status: number, bytes: number): StaticResult {
+  note.responseBytes = bytes;
+  return { status, bytes };
+}
+
 function send(
   res: MockResponse,
+  note: StaticNote,
   status: number,
   text: string,
   extra: Record<string, string> = {},
 ): StaticResult {
   const body = Buffer.from(text);
+  noted(note, status, body.length);
   res.writeHead(status, {
     'content-type': 'text/plain; charset=utf-8',
     'content-length': body.length,
@@ -75,10 +93,11 @@ export async function serveStatic(
   res: MockResponse,
   rawPath: string,
   opts: StaticOptions,
-): Promise<StaticResult> {
+  note: StaticNote = { responseBytes: 0 },
+): Promise<StaticResult | typeof STATIC_MISS> {
   const method = req.method ?? 'GET';
   if (method !== 'GET' && method !== 'HEAD')
-    return send(res, 405, 'Method Not Allowed\n', { allow: 'GET, HEAD' });
+    return send(res, note, 405, 'Method Not Allowed\n', { allow: 'GET, HEAD' });
   const segments: string[] = [];
   for (const raw of rawPath.split('/')) {
     if (raw === '') continue;
@@ -86,25 +105,27 @@ export async function serveStatic(
     try {
       seg = decodeURIComponent(raw);
     } catch {
-      return send(res, 400, 'Bad Request: malformed percent-encoding\n');
+      return send(res, note, 400, 'Bad Request: malformed percent-encoding\n');
     }
     if (seg === '.' || seg === '..' || /[/\\\0]/.test(seg))
-      return send(res, 403, 'Forbidden: path leaves the served folder\n');
+      return send(res, note, 403, 'Forbidden: path leaves the served folder\n');
     segments.push(seg);
   }
   let target: string;
   try {
     target = await realpath(join(opts.root, ...segments));
   } catch {
-    return send(res, 404, 'Not Found\n');
+    return STATIC_MISS;
   }
-  if (!inside(opts.root, target)) return send(res, 403, 'Forbidden: path leaves the served folder\n');
+  if (!inside(opts.root, target)) return send(res, note, 403, 'Forbidden: path leaves the served folder\n');
   let st = await stat(target).catch(() => undefined);
-  if (!st) return send(res, 404, 'Not Found\n');
+  if (!st) return STATIC_MISS;
   if (st.isDirectory()) {
     if (!rawPath.endsWith('/')) {
       const q = req.url?.includes('?') ? req.url.slice(req.url.indexOf('?')) : '';
-      res.writeHead(301, { location: `${rawPath}/${q}`, 'content-length': 0 });
+      const clean = segments.map((seg) => encodeURIComponent(seg)).join('/');
+      noted(note, 301, 0);
+      res.writeHead(301, { location: `/${clean}/${q}`, 'content-length': 0 });
       res.end();
       return { status: 301, bytes: 0 };
     }
@@ -115,12 +136,12 @@ export async function serveStatic(
       target = indexPath;
       st = indexStat;
     } else if (opts.listing) {
-      return listing(res, target, rawPath, method === 'HEAD');
+      return listing(res, note, target, rawPath, method === 'HEAD');
     } else {
-      return send(res, 404, 'Not Found (directory listing is off)\n');
+      return STATIC_MISS;
     }
   }
-  if (!st.isFile()) return send(res, 403, 'Forbidden: not a regular file\n');
+  if (!st.isFile()) return send(res, note, 403, 'Forbidden: not a regular file\n');
 
   const etag = `W/"${st.size.toString(16)}-${Math.floor(st.mtimeMs).toString(16)}"`;
   const headers: Record<string, string | number> = {
@@ -131,6 +152,7 @@ export async function serveStatic(
     'x-content-type-options': 'nosniff',
   };
   if (req.headers['if-none-match'] === etag) {
+    noted(note, 304, 0);
     res.writeHead(304, headers);
     res.end();
     return { status: 304, bytes: 0 };
@@ -140,6 +162,7 @@ export async function serveStatic(
       ? undefined
       : parseRange(req.headers.range, st.size);
   if (range === 'unsatisfiable') {
+    noted(note, 416, 0);
     res.writeHead(416, { 'content-range': `bytes */${st.size}`, 'content-length': 0 });
     res.end();
     return { status: 416, bytes: 0 };
@@ -150,6 +173,7 @@ export async function serveStatic(
   const status = range ? 206 : 200;
   if (range) headers['content-range'] = `bytes ${start}-${end}/${st.size}`;
   headers['content-length'] = length;
+  noted(note, status, method === 'HEAD' ? 0 : length);
   res.writeHead(status, headers);
   if (method === 'HEAD' || length === 0) {
     res.end();
@@ -162,6 +186,7 @@ export async function serveStatic(
 
 async function listing(
   res: MockResponse,
+  note: StaticNote,
   dir: string,
   rawPath: string,
   head: boolean,
@@ -183,6 +208,7 @@ async function listing(
   const title = `Index of ${escapeHtml(decodeURIComponent(rawPath))}`;
   const html = `<!doctype html><meta charset="utf-8"><title>${title}</title><h1>${title}</h1><ul>${rawPath !== '/' ? '<li><a href="../">../</a></li>' : ''}${rows.join('')}</ul>${more ? `<p>${more} more entries not shown</p>` : ''}\n`;
   const body = Buffer.from(html);
+  noted(note, 200, head ? 0 : body.length);
   res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-length': body.length });
   res.end(head ? undefined : body);
   return { status: 200, bytes: head ? 0 : body.length };
