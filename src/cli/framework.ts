@@ -6,6 +6,7 @@ import type { ParseArgsConfig } from 'node:util';
 import { errorSentence, isErrorCode } from '../shared/errors';
 import { wireStringify } from '../shared/wire-json';
 import { EngineError, toEngineError } from '../main/engines/common/errors';
+import { isInputError } from './client';
 
 export const EXIT = { OK: 0, FAILED: 1, USAGE: 2, PROBLEMS: 3, INTERRUPTED: 130 } as const;
 
@@ -15,6 +16,15 @@ export interface Io {
   err(message: string): void;
   /** Resolves when the user presses Ctrl+C (or the process gets SIGTERM). */
   interrupted: Promise<void>;
+  stdin: NodeJS.ReadableStream;
+  /** Raw standard output, for bytes that must arrive unchanged (bodies, exported files). */
+  stdout: NodeJS.WritableStream;
+}
+
+/** Where a run of the CLI reads and writes: the process's streams, or a test's. */
+export interface CliStreams {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
   stdin: NodeJS.ReadableStream;
 }
 
@@ -45,37 +55,51 @@ export function intArg(value: unknown, name: string, min: number, max: number): 
   return n;
 }
 
-export function makeIo(json: boolean, interrupted: Promise<void>): Io {
+export function makeIo(json: boolean, interrupted: Promise<void>, streams: CliStreams): Io {
   return {
     json,
     interrupted,
-    stdin: process.stdin,
+    stdin: streams.stdin,
+    stdout: streams.stdout,
     out(human, record) {
       if (json) {
-        if (record) process.stdout.write(`${wireStringify(record)}\n`);
-      } else process.stdout.write(`${human}\n`);
+        if (record) streams.stdout.write(`${wireStringify(record)}\n`);
+      } else streams.stdout.write(`${human}\n`);
     },
     err(message) {
-      process.stderr.write(`${message}\n`);
+      streams.stderr.write(`${message}\n`);
     },
   };
 }
 
-export function reportError(err: unknown, json: boolean): number {
+/** Prints a coded error and picks the exit status: 2 for bad input (as the dispatcher refused it), else 1. */
+export function reportError(err: unknown, json: boolean, streams: CliStreams): number {
   if (err instanceof UsageError) {
-    process.stderr.write(`wirelab: ${err.message}\n`);
+    streams.stderr.write(`wirelab: ${err.message}\n`);
     return EXIT.USAGE;
   }
   const e = toEngineError(err);
-  if (json) process.stdout.write(`${JSON.stringify({ type: 'error', code: e.code, message: e.message })}\n`);
+  if (json) streams.stdout.write(`${JSON.stringify({ type: 'error', code: e.code, message: e.message })}\n`);
   const sentence = isErrorCode(e.code) ? errorSentence(e.code) : '';
-  process.stderr.write(`wirelab: ${e.code}: ${sentence} (${e.message})\n`);
-  return e.code === 'INVALID_INPUT' || e.code === 'PORT_OUT_OF_RANGE' || e.code === 'INVALID_HEX'
-    ? EXIT.USAGE
-    : EXIT.FAILED;
+  streams.stderr.write(`wirelab: ${e.code}: ${sentence} (${e.message})\n`);
+  return isInputError(e) ? EXIT.USAGE : EXIT.FAILED;
 }
 
 export const commonOptions = {
   json: { type: 'boolean', default: false },
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
+
+/**
+ * A number for a contract field, taken from a command-line word. Range and kind are the schema's to
+ * check (so the CLI answers with the UI's codes); a word that is not a plain number becomes NaN, which
+ * every numeric schema refuses.
+ */
+export function numArg(value: unknown): number {
+  return typeof value === 'string' && /^\s*-?\d+(\.\d+)?\s*$/.test(value) ? Number(value) : NaN;
+}
+
+/** Like numArg, for options that may be left out: undefined lets the contract's default apply. */
+export function optNum(value: unknown): number | undefined {
+  return value === undefined ? undefined : numArg(value);
+}

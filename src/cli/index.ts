@@ -2,7 +2,15 @@
 // runs it; --help at any level prints usage. See docs/cli.md for exit codes.
 import { parseArgs } from 'node:util';
 import { commands } from './commands';
-import { EXIT, UsageError, commonOptions, makeIo, reportError, type Command } from './framework';
+import {
+  EXIT,
+  UsageError,
+  commonOptions,
+  makeIo,
+  reportError,
+  type CliStreams,
+  type Command,
+} from './framework';
 import { version } from './version';
 
 function topHelp(): string {
@@ -28,13 +36,23 @@ function topHelp(): string {
   return lines.join('\n');
 }
 
-export async function main(argv: string[]): Promise<number> {
+export interface RunOptions extends CliStreams {
+  /** Resolves when the run should stop as if Ctrl+C was pressed. */
+  interrupted: Promise<void>;
+}
+
+/**
+ * Runs one `wirelab` command line in this process and resolves with its exit status. The program
+ * (bin/wirelab.mjs) passes the process's streams and signals; tests pass their own streams.
+ */
+export async function runCli(argv: string[], o: RunOptions): Promise<number> {
+  const streams: CliStreams = { stdout: o.stdout, stderr: o.stderr, stdin: o.stdin };
   if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
-    process.stdout.write(`${topHelp()}\n`);
+    o.stdout.write(`${topHelp()}\n`);
     return argv.length === 0 ? EXIT.USAGE : EXIT.OK;
   }
   if (argv[0] === '--version' || argv[0] === '-v') {
-    process.stdout.write(`${version}\n`);
+    o.stdout.write(`${version}\n`);
     return EXIT.OK;
   }
   const matches = commands
@@ -44,12 +62,10 @@ export async function main(argv: string[]): Promise<number> {
   if (!cmd) {
     const group = commands.filter((c) => c.path[0] === argv[0]);
     if (group.length && (argv[1] === undefined || argv[1] === '--help' || argv[1] === '-h')) {
-      process.stdout.write(
-        `${group.map((c) => `  ${c.path.join(' ').padEnd(22)} ${c.summary}`).join('\n')}\n`,
-      );
+      o.stdout.write(`${group.map((c) => `  ${c.path.join(' ').padEnd(22)} ${c.summary}`).join('\n')}\n`);
       return argv[1] ? EXIT.OK : EXIT.USAGE;
     }
-    process.stderr.write(`wirelab: unknown command "${argv.slice(0, 2).join(' ')}" — see wirelab --help\n`);
+    o.stderr.write(`wirelab: unknown command "${argv.slice(0, 2).join(' ')}" — see wirelab --help\n`);
     return EXIT.USAGE;
   }
   const rest = argv.slice(cmd.path.length);
@@ -64,25 +80,37 @@ export async function main(argv: string[]): Promise<number> {
       allowNegative: false,
     });
   } catch (err) {
-    process.stderr.write(`wirelab: ${(err as Error).message}\n\n${cmd.usage}\n`);
+    o.stderr.write(`wirelab: ${(err as Error).message}\n\n${cmd.usage}\n`);
     return EXIT.USAGE;
   }
   if (parsed.values.help) {
-    process.stdout.write(`${cmd.summary}\n\n${cmd.usage}\n`);
+    o.stdout.write(`${cmd.summary}\n\n${cmd.usage}\n`);
     return EXIT.OK;
   }
+  try {
+    return await cmd.run(parsed as never, makeIo(json, o.interrupted, streams));
+  } catch (err) {
+    if (err instanceof UsageError) {
+      o.stderr.write(`wirelab: ${err.message}\n\n${cmd.usage}\n`);
+      return EXIT.USAGE;
+    }
+    return reportError(err, json, streams);
+  }
+}
+
+/** The program: the process's streams; Ctrl+C or SIGTERM interrupts the command. */
+export async function main(argv: string[]): Promise<number> {
   let onSignal = () => {};
   const interrupted = new Promise<void>((resolve) => (onSignal = resolve));
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
-    return await cmd.run(parsed as never, makeIo(json, interrupted));
-  } catch (err) {
-    if (err instanceof UsageError) {
-      process.stderr.write(`wirelab: ${err.message}\n\n${cmd.usage}\n`);
-      return EXIT.USAGE;
-    }
-    return reportError(err, json);
+    return await runCli(argv, {
+      stdout: process.stdout,
+      stderr: process.stderr,
+      stdin: process.stdin,
+      interrupted,
+    });
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

@@ -1,39 +1,27 @@
 // `wirelab chat host|list|join`: the LAN chat headless — host a server, list servers found on the LAN,
-// join one and chat from the terminal (stdin lines are sent, messages printed).
+// join one and chat from the terminal (stdin lines are sent, messages printed). Host and join go through
+// the dispatcher (src/cli/client.ts); `chat list` browses mDNS itself, so it needs no data dir and runs
+// beside a `chat host` that holds one.
 import { createInterface } from 'node:readline';
-import { homedir } from 'node:os';
-import { join } from 'node:path';
-import { CHAT_DEFAULTS, type ChatEvent, type DiscoveredServer } from '../../shared/contract/chat';
-import { ChatService } from '../../main/engines/chat/service';
+import { CHAT_DEFAULTS, type DiscoveredServer } from '../../shared/contract/chat';
+import type { WirelabEvent } from '../../shared/contract';
 import { ChatDiscovery } from '../../main/engines/chat/discovery';
 import { EngineError } from '../../main/engines/common/errors';
-import { openDataDir } from '../../main/storage/data-dir';
-import { EXIT, UsageError, intArg, type Command, type Io } from '../framework';
-
-function defaultCliDataDir(): string {
-  const base = process.env.XDG_DATA_HOME || join(homedir(), '.local', 'share');
-  return join(base, 'wirelab', 'cli');
-}
+import { defaultCliDataDir, openClient } from '../client';
+import { EXIT, UsageError, intArg, numArg, type Command, type Io } from '../framework';
+import { reportDropped } from './tcp';
 
 function str(v: unknown): string | undefined {
   return typeof v === 'string' ? v : undefined;
 }
 
-/** Opens the data dir (locked, like the app) and a ChatService over it. */
-function service(values: Record<string, unknown>, discovery: boolean) {
-  const dataDir = openDataDir(str(values['data-dir']) ?? defaultCliDataDir());
-  const chat = new ChatService({
-    dataDir: dataDir.path,
-    discovery,
-    discoveryInterface: str(values.interface),
+/** The chat engine behind the dispatcher, over the data dir (locked, like the app's). */
+function chatClient(values: Record<string, unknown>, discovery: boolean) {
+  return openClient(['chat'], {
+    dataDir: str(values['data-dir']),
+    chatDiscovery: discovery,
+    chatInterface: str(values.interface),
   });
-  return {
-    chat,
-    async close() {
-      await chat.close();
-      dataDir.release();
-    },
-  };
 }
 
 function time(at: number): string {
@@ -49,6 +37,7 @@ export const chatHost: Command = {
   --port N        port to listen on (default 0 = any free port, printed)
   --name NAME     name shown to others (default "Wirelab chat XXXX")
   --host H        address to bind (default ${CHAT_DEFAULTS.hostBind}: every interface)
+  --max-clients N members at once (default ${CHAT_DEFAULTS.maxClients})
   --tls           TLS with this data dir's self-signed certificate (fingerprint printed and announced)
   --password P    members must give this password
   --no-discovery  do not announce on the LAN
@@ -58,7 +47,8 @@ Plain text clients work too: nc HOST PORT. Runs until Ctrl+C.`,
   options: {
     port: { type: 'string', default: '0' },
     name: { type: 'string' },
-    host: { type: 'string', default: CHAT_DEFAULTS.hostBind },
+    host: { type: 'string' },
+    'max-clients': { type: 'string' },
     tls: { type: 'boolean', default: false },
     password: { type: 'string' },
     'no-discovery': { type: 'boolean', default: false },
@@ -67,11 +57,13 @@ Plain text clients work too: nc HOST PORT. Runs until Ctrl+C.`,
   },
   async run({ values, positionals }, io) {
     if (positionals.length) throw new UsageError(`unexpected argument ${positionals[0]}`);
-    const port = intArg(values.port, '--port', 0, 65535);
     const discovery = values['no-discovery'] !== true;
-    const svc = service(values, discovery);
+    const client = chatClient(values, discovery);
     try {
-      svc.chat.on((e) => {
+      const { api, must } = client;
+      client.onEvent((e) => {
+        reportDropped(e, io);
+        if (e.engine !== 'chat') return;
         if (e.type === 'host.client' && e.event !== 'updated') {
           io.out(
             `${time(e.at)} ${e.event === 'connected' ? '+' : '-'} ${e.client.nick} ${e.client.address}${e.client.plain ? ' (plain text)' : ''}${e.reason ? ` (${e.reason})` : ''}`,
@@ -79,19 +71,18 @@ Plain text clients work too: nc HOST PORT. Runs until Ctrl+C.`,
           );
         } else if (e.type === 'host.error') io.err(`chat: ${e.code}: ${e.message}`);
       });
-      const info = await svc.chat.hostStart({
-        name: str(values.name),
-        host: String(values.host),
-        port,
-        tls: values.tls === true,
-        password: str(values.password),
-        discovery,
-        interface: str(values.interface),
-        maxClients: CHAT_DEFAULTS.maxClients,
-        historyOnJoin: CHAT_DEFAULTS.historyOnJoin,
-        rateLimitPerSec: CHAT_DEFAULTS.rateLimitPerSec,
-        maxFileBytes: CHAT_DEFAULTS.maxFileBytes,
-      });
+      const info = await must(
+        api.chat.hostStart({
+          name: str(values.name),
+          host: str(values.host),
+          port: numArg(values.port),
+          tls: values.tls === true,
+          password: str(values.password),
+          discovery,
+          interface: str(values.interface),
+          ...(values['max-clients'] !== undefined ? { maxClients: numArg(values['max-clients']) } : {}),
+        }),
+      );
       io.out(
         `chat "${info.name}" listening on ${info.host}:${info.port}${info.tls ? ` (TLS, fingerprint ${info.fingerprint})` : ''}${info.discovery ? ', announced on the LAN' : ', discovery off'}`,
         {
@@ -105,9 +96,10 @@ Plain text clients work too: nc HOST PORT. Runs until Ctrl+C.`,
         },
       );
       await io.interrupted;
+      client.flush();
       return EXIT.OK;
     } finally {
-      await svc.close();
+      await client.close();
     }
   },
 };
@@ -157,7 +149,9 @@ export const chatList: Command = {
   },
 };
 
-function printEvent(e: ChatEvent, io: Io, nick: string): void {
+function printEvent(e: WirelabEvent, io: Io, nick: string): void {
+  reportDropped(e, io);
+  if (e.engine !== 'chat') return;
   switch (e.type) {
     case 'client.message': {
       const m = e.message;
@@ -232,7 +226,7 @@ History and unsent messages are kept in the data dir and resent after a reconnec
     const m = /^\[?([^\]]+?)\]?:(\d+)$/.exec(target);
     if (m) {
       host = m[1]!;
-      port = intArg(m[2], 'PORT', 1, 65535);
+      port = numArg(m[2]);
     } else {
       if (values['no-discovery'] === true)
         throw new UsageError(`"${target}" is not HOST:PORT and discovery is off`);
@@ -248,18 +242,13 @@ History and unsent messages are kept in the data dir and resent after a reconnec
     const fallbackNick = (process.env.USER ?? '').replace(/[^A-Za-z0-9_.-]/g, '').slice(0, 32);
     const nick = str(values.nick) ?? (fallbackNick.length > 0 ? fallbackNick : 'me');
     const room = String(values.room);
-    const svc = service(values, false);
+    const client = chatClient(values, false);
     try {
-      svc.chat.on((e) => printEvent(e, io, nick));
-      const info = await svc.chat.connect({
-        host,
-        port,
-        nick,
-        room,
-        tls,
-        password: str(values.password),
-        fingerprint,
-      });
+      const { api, must } = client;
+      client.onEvent((e) => printEvent(e, io, nick));
+      const info = await must(
+        api.chat.connect({ host, port, nick, room, tls, password: str(values.password), fingerprint }),
+      );
       io.out(`joined ${info.serverName ?? ''} ${host}:${port} as ${nick} in #${room}`, {
         type: 'joined',
         ...info,
@@ -268,48 +257,47 @@ History and unsent messages are kept in the data dir and resent after a reconnec
       let current = room;
       const rl = createInterface({ input: io.stdin });
       const done = new Promise<void>((resolve) => rl.once('close', resolve));
-      rl.on('line', (line) => {
-        try {
-          const cmd = /^\/(\w+)\s*(.*)$/.exec(line);
-          if (!cmd) {
-            if (line.trim()) svc.chat.send({ session, room: current, text: line });
-            return;
-          }
-          const [, name, rest = ''] = cmd;
-          if (name === 'msg') {
-            const pm = /^(\S+)\s+(.+)$/.exec(rest);
-            if (!pm) return io.err('usage: /msg NICK TEXT');
-            svc.chat.send({ session, to: pm[1]!, text: pm[2]! });
-          } else if (name === 'join' && rest) {
-            svc.chat.join({ session, room: rest.trim() });
-            current = rest.trim();
-          } else if (name === 'leave' && rest) svc.chat.leave({ session, room: rest.trim() });
-          else if (name === 'rooms')
-            void svc.chat.rooms({ session }).catch((err: unknown) => io.err(String(err)));
-          else if (name === 'quit') rl.close();
-          else io.err(`unknown command /${name}`);
-        } catch (err) {
+      // Calls answer in order; a refused line (too long, unknown room…) is reported, the session goes on.
+      const report = (call: Promise<unknown>) =>
+        void call.catch((err: unknown) => {
           const e = err instanceof EngineError ? err : new EngineError('INTERNAL', String(err));
           io.err(`chat: ${e.code}: ${e.message}`);
+        });
+      rl.on('line', (line) => {
+        const cmd = /^\/(\w+)\s*(.*)$/.exec(line);
+        if (!cmd) {
+          if (line.trim()) report(must(api.chat.send({ session, room: current, text: line })));
+          return;
         }
+        const [, name, rest = ''] = cmd;
+        if (name === 'msg') {
+          const pm = /^(\S+)\s+(.+)$/.exec(rest);
+          if (!pm) return io.err('usage: /msg NICK TEXT');
+          report(must(api.chat.send({ session, to: pm[1]!, text: pm[2]! })));
+        } else if (name === 'join' && rest) {
+          const room = rest.trim();
+          report(must(api.chat.join({ session, room })).then(() => (current = room)));
+        } else if (name === 'leave' && rest) report(must(api.chat.leave({ session, room: rest.trim() })));
+        else if (name === 'rooms') report(must(api.chat.rooms({ session })));
+        else if (name === 'quit') rl.close();
+        else io.err(`unknown command /${name}`);
       });
       await Promise.race([done, io.interrupted]);
       rl.close();
       // Stdin ended (a script piping lines): wait for the server to acknowledge what was sent.
       const deadline = Date.now() + 10_000;
-      while (
-        Date.now() < deadline &&
-        (svc.chat.list().clients[0]?.pending ?? 0) > 0 &&
-        svc.chat.list().clients[0]?.state !== 'closed'
-      ) {
+      const me = async () => (await must(api.chat.list({}))).clients[0];
+      for (let c = await me(); Date.now() < deadline && (c?.pending ?? 0) > 0 && c?.state !== 'closed';) {
         await Promise.race([new Promise((r) => setTimeout(r, 50)), io.interrupted]);
+        c = await me();
       }
-      const left = svc.chat.list().clients[0]?.pending ?? 0;
+      const left = (await me())?.pending ?? 0;
+      client.flush();
       if (left > 0)
         io.err(`chat: ${left} message(s) not acknowledged yet; they are kept and resent next time`);
       return left > 0 ? EXIT.FAILED : EXIT.OK;
     } finally {
-      await svc.close();
+      await client.close();
     }
   },
 };

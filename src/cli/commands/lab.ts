@@ -3,13 +3,11 @@
 import {
   LAB_DEFAULTS,
   LAB_EXPLANATIONS,
-  LabRunInput,
   type LabMetric,
   type ProtocolResult,
 } from '../../shared/contract/lab';
-import { zodErrorToInfo } from '../../shared/contract/define';
 import { EngineError } from '../../main/engines/common/errors';
-import { runLab } from '../../main/engines/lab/run';
+import { openClient } from '../client';
 import { EXIT, type Command } from '../framework';
 
 function num(v: unknown, name: string): number | undefined {
@@ -105,37 +103,39 @@ Everything runs on 127.0.0.1. --json prints one object with both columns.`,
       seed: num(values.seed, '--seed'),
       rtoMs: num(values.rto, '--rto'),
     };
-    const parsed = LabRunInput.safeParse(
-      Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined)),
-    );
-    if (!parsed.success) {
-      const e = zodErrorToInfo(parsed.error);
-      throw new EngineError(e.code, e.message);
-    }
-    const o = parsed.data;
-    if (!io.json)
-      io.out(
-        `running ${o.count} messages of ${o.size} B at ${o.rate}/s, loss ${o.lossPct} %, dup ${o.dupPct} %, reorder ${o.reorderPct} %, delay ${o.delayMs}±${o.jitterMs} ms, seed ${o.seed} …`,
-      );
-    let cancelled = false;
-    void io.interrupted.then(() => (cancelled = true));
-    const r = await runLab(o, { cancelled: () => cancelled });
-    if (io.json) {
-      io.out('', { type: 'result', ...r, explanations: LAB_EXPLANATIONS });
+    // The run goes through the dispatcher: the UI's schema fills in the defaults and checks the ranges.
+    const client = openClient(['lab']);
+    try {
+      const { api, must } = client;
+      const o = (await must(api.lab.defaults({}))).defaults;
+      Object.assign(o, Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined)));
+      client.check('lab.run', o);
+      if (!io.json)
+        io.out(
+          `running ${o.count} messages of ${o.size} B at ${o.rate}/s, loss ${o.lossPct} %, dup ${o.dupPct} %, reorder ${o.reorderPct} %, delay ${o.delayMs}±${o.jitterMs} ms, seed ${o.seed} …`,
+        );
+      const run = must(api.lab.run(o));
+      void io.interrupted.then(() => api.lab.cancel({}));
+      const r = await run;
+      if (io.json) {
+        io.out('', { type: 'result', ...r, explanations: LAB_EXPLANATIONS });
+        return EXIT.OK;
+      }
+      const table = rows(r.tcp, r.udp);
+      const w = Math.max(...table.map((x) => x[1].length), 10);
+      io.out(`\n${''.padEnd(40)} ${'TCP'.padEnd(w)}  UDP`);
+      for (const [label, t, u] of table) io.out(`${label.padEnd(40)} ${t.padEnd(w)}  ${u}`);
+      io.out("\nWhat the numbers show (the seed's differences):");
+      const seen = new Set<LabMetric>();
+      for (const [, , , m] of table) {
+        if (!m || seen.has(m)) continue;
+        seen.add(m);
+        io.out(`  ${m} — ${LAB_EXPLANATIONS[m].difference}: ${LAB_EXPLANATIONS[m].text}`);
+      }
+      if (r.timedOut) io.out('\n(the run hit its time limit; the figures are partial)');
       return EXIT.OK;
+    } finally {
+      await client.close();
     }
-    const table = rows(r.tcp, r.udp);
-    const w = Math.max(...table.map((x) => x[1].length), 10);
-    io.out(`\n${''.padEnd(40)} ${'TCP'.padEnd(w)}  UDP`);
-    for (const [label, t, u] of table) io.out(`${label.padEnd(40)} ${t.padEnd(w)}  ${u}`);
-    io.out("\nWhat the numbers show (the seed's differences):");
-    const seen = new Set<LabMetric>();
-    for (const [, , , m] of table) {
-      if (!m || seen.has(m)) continue;
-      seen.add(m);
-      io.out(`  ${m} — ${LAB_EXPLANATIONS[m].difference}: ${LAB_EXPLANATIONS[m].text}`);
-    }
-    if (r.timedOut) io.out('\n(the run hit its time limit; the figures are partial)');
-    return EXIT.OK;
   },
 };

@@ -1,32 +1,29 @@
 // `wirelab lb …`: the load balancer headless — run one, start demo backends, export a configuration.
-// Options map one to one onto the contract's LbConfigInput, so the CLI gets the UI's validation and codes.
+// Options map one to one onto the contract's LbConfigInput and every call goes through the dispatcher
+// (src/cli/client.ts), so the CLI gets the UI's validation, defaults and codes.
 import {
   LB_DEFAULTS,
-  LbConfigInput,
-  LbDemoStartInput,
-  LbStrategy,
+  type LbStrategy,
   parseBackendSpec,
-  type LbConfig,
-  type LbEvent,
+  type LbConfigInput,
   type LbSample,
 } from '../../shared/contract/lb';
-import { zodErrorToInfo } from '../../shared/contract/define';
-import { LoadBalancer } from '../../main/engines/load-balancer/balancer';
-import { DemoBackends } from '../../main/engines/load-balancer/demo-backends';
-import { exportConfig } from '../../main/engines/load-balancer/export';
+import type { z } from 'zod';
 import { EngineError } from '../../main/engines/common/errors';
-import { EXIT, UsageError, intArg, type Command } from '../framework';
+import { openClient } from '../client';
+import { EXIT, UsageError, numArg, optNum, type Command } from '../framework';
+import { reportDropped } from './tcp';
 
 const configOptions = {
   port: { type: 'string' },
-  host: { type: 'string', default: LB_DEFAULTS.listenHost },
-  strategy: { type: 'string', default: LB_DEFAULTS.strategy },
+  host: { type: 'string' },
+  strategy: { type: 'string' },
   check: { type: 'string' },
   interval: { type: 'string' },
   'check-timeout': { type: 'string' },
   rise: { type: 'string' },
   fall: { type: 'string' },
-  'proxy-protocol': { type: 'string', default: 'off' },
+  'proxy-protocol': { type: 'string' },
   'max-conn': { type: 'string' },
   'connect-timeout': { type: 'string' },
   'idle-timeout': { type: 'string' },
@@ -49,17 +46,12 @@ const configUsage = `  BACKEND             HOST:PORT[@WEIGHT], IPv6 as [ADDR]:PO
 
 type Values = Record<string, string | boolean | string[] | boolean[] | undefined>;
 
-function num(values: Values, name: string, min: number, max: number): number | undefined {
-  const v = values[name];
-  return v === undefined ? undefined : intArg(v, `--${name}`, min, max);
-}
-
-/** Builds and validates a balancer configuration from CLI words; errors carry the contract's codes. */
-export function configFromArgs(values: Values, backendWords: string[]): LbConfig {
+/**
+ * Builds the contract's balancer configuration from CLI words. Only the words are parsed here (numbers,
+ * HOST:PORT@WEIGHT, --check); ranges, defaults and codes are the schema's, checked by the dispatcher.
+ */
+export function configFromArgs(values: Values, backendWords: string[]): z.input<typeof LbConfigInput> {
   if (values.port === undefined) throw new UsageError('--port is required (0 picks a free port)');
-  const port = intArg(values.port, '--port', 0, 65535);
-  const strategy = LbStrategy.safeParse(values.strategy);
-  if (!strategy.success) throw new UsageError(`--strategy must be one of ${LbStrategy.options.join(', ')}`);
   const backends = backendWords.map((w) => {
     const r = parseBackendSpec(w);
     if (!r.ok) throw new EngineError(r.code, r.message);
@@ -71,34 +63,30 @@ export function configFromArgs(values: Values, backendWords: string[]): LbConfig
   else if (check?.startsWith('http:')) health = { type: 'http', path: check.slice(5) || '/' };
   else if (check === 'http') health = { type: 'http' };
   else if (check !== undefined) throw new UsageError('--check must be tcp or http:PATH');
-  const interval = num(values, 'interval', 100, 3_600_000);
-  const checkTimeout = num(values, 'check-timeout', 10, 600_000);
-  const rise = num(values, 'rise', 1, 100);
-  const fall = num(values, 'fall', 1, 100);
-  Object.assign(health, { intervalMs: interval, timeoutMs: checkTimeout, rise, fall });
+  Object.assign(health, {
+    intervalMs: optNum(values.interval),
+    timeoutMs: optNum(values['check-timeout']),
+    rise: optNum(values.rise),
+    fall: optNum(values.fall),
+  });
   const limits = {
-    maxConn: num(values, 'max-conn', 1, 1_000_000),
-    connectTimeoutMs: num(values, 'connect-timeout', 10, 600_000),
-    idleTimeoutMs: num(values, 'idle-timeout', 100, 86_400_000),
-    halfClosedTimeoutMs: num(values, 'half-closed-timeout', 100, 86_400_000),
-    retries: num(values, 'retries', 0, 10),
+    maxConn: optNum(values['max-conn']),
+    connectTimeoutMs: optNum(values['connect-timeout']),
+    idleTimeoutMs: optNum(values['idle-timeout']),
+    halfClosedTimeoutMs: optNum(values['half-closed-timeout']),
+    retries: optNum(values.retries),
   };
   const strip = (o: Record<string, unknown>) =>
     Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
-  const parsed = LbConfigInput.safeParse({
-    host: values.host,
-    port,
-    strategy: strategy.data,
+  return {
+    host: typeof values.host === 'string' ? values.host : undefined,
+    port: numArg(values.port),
+    strategy: values.strategy as z.input<typeof LbStrategy> | undefined,
     backends,
-    health: strip(health),
+    health: strip(health) as z.input<typeof LbConfigInput>['health'],
     limits: strip(limits),
-    proxyProtocol: values['proxy-protocol'],
-  });
-  if (!parsed.success) {
-    const e = zodErrorToInfo(parsed.error);
-    throw new EngineError(e.code, e.message);
-  }
-  return parsed.data;
+    proxyProtocol: values['proxy-protocol'] as z.input<typeof LbConfigInput>['proxyProtocol'],
+  };
 }
 
 function human(bytes: number): string {
@@ -126,9 +114,12 @@ See also: wirelab lb demo-backends, wirelab lb export.`,
   async run({ values, positionals }, io) {
     if (positionals.length === 0) throw new UsageError('give at least one BACKEND (HOST:PORT)');
     const config = configFromArgs(values, positionals);
-    const lb = new LoadBalancer('cli', config);
+    const client = openClient(['lb']);
+    const { api, must } = client;
     let lastActive = -1;
-    lb.on((e: LbEvent) => {
+    client.onEvent((e) => {
+      reportDropped(e, io);
+      if (e.engine !== 'lb') return;
       switch (e.type) {
         case 'stats':
           if (io.json) io.out('', { type: 'stats', ...e.sample });
@@ -166,21 +157,26 @@ See also: wirelab lb demo-backends, wirelab lb export.`,
           break;
       }
     });
-    const info = await lb.start();
-    io.out(
-      `balancing ${info.host}:${info.port} → ${info.backends.map((b) => `${b.name}@${b.weight}`).join(', ')} (${info.strategy}, checks ${info.health.type})`,
-      {
-        type: 'listening',
-        host: info.host,
-        port: info.port,
-        strategy: info.strategy,
-        backends: info.backends.map((b) => ({ id: b.id, host: b.host, port: b.port, weight: b.weight })),
-      },
-    );
-    await io.interrupted;
-    const closed = await lb.close();
-    io.out(`stopped (${closed} connections closed)`, { type: 'stopped', closedConnections: closed });
-    return EXIT.OK;
+    try {
+      const info = await must(api.lb.start(config));
+      io.out(
+        `balancing ${info.host}:${info.port} → ${info.backends.map((b) => `${b.name}@${b.weight}`).join(', ')} (${info.strategy}, checks ${info.health.type})`,
+        {
+          type: 'listening',
+          host: info.host,
+          port: info.port,
+          strategy: info.strategy,
+          backends: info.backends.map((b) => ({ id: b.id, host: b.host, port: b.port, weight: b.weight })),
+        },
+      );
+      await io.interrupted;
+      const { closedConnections } = await must(api.lb.stop({ session: info.session }));
+      client.flush();
+      io.out(`stopped (${closedConnections} connections closed)`, { type: 'stopped', closedConnections });
+      return EXIT.OK;
+    } finally {
+      await client.close();
+    }
   },
 };
 
@@ -196,36 +192,39 @@ export const lbDemoBackends: Command = {
   --failure-rate F   share of requests answered 503, 0..1 (default 0)
 Each answers every request with its name in the X-Backend header and the body. Runs until Ctrl+C.`,
   options: {
-    'base-port': { type: 'string', default: '0' },
-    host: { type: 'string', default: LB_DEFAULTS.demo.host },
-    latency: { type: 'string', default: '0' },
-    'failure-rate': { type: 'string', default: '0' },
+    'base-port': { type: 'string' },
+    host: { type: 'string' },
+    latency: { type: 'string' },
+    'failure-rate': { type: 'string' },
   },
   async run({ values, positionals }, io) {
     if (positionals.length !== 1) throw new UsageError('lb demo-backends needs exactly one N');
-    const count = intArg(positionals[0], 'N', 1, LB_DEFAULTS.demo.maxCount);
-    const rate = Number(values['failure-rate']);
-    if (!Number.isFinite(rate) || rate < 0 || rate > 1) throw new UsageError('--failure-rate must be 0..1');
-    const opts = LbDemoStartInput.parse({
-      count,
-      host: values.host,
-      basePort: intArg(values['base-port'], '--base-port', 0, 65535),
-      latencyMs: intArg(values.latency, '--latency', 0, 60_000),
-      failureRate: rate,
-    });
-    const demo = new DemoBackends('cli', opts);
-    const info = await demo.start();
-    for (const b of info.backends)
-      io.out(`${b.name} on http://${b.host}:${b.port}/`, {
-        type: 'backend',
-        name: b.name,
-        host: b.host,
-        port: b.port,
-      });
-    io.out(`backends: ${info.backends.map((b) => `${b.host}:${b.port}`).join(' ')}`);
-    await io.interrupted;
-    await demo.close();
-    return EXIT.OK;
+    const client = openClient(['lb']);
+    const { api, must } = client;
+    try {
+      const info = await must(
+        api.lb.demoStart({
+          count: numArg(positionals[0]),
+          host: typeof values.host === 'string' ? values.host : undefined,
+          basePort: optNum(values['base-port']),
+          latencyMs: optNum(values.latency),
+          failureRate: optNum(values['failure-rate']),
+        }),
+      );
+      for (const b of info.backends)
+        io.out(`${b.name} on http://${b.host}:${b.port}/`, {
+          type: 'backend',
+          name: b.name,
+          host: b.host,
+          port: b.port,
+        });
+      io.out(`backends: ${info.backends.map((b) => `${b.host}:${b.port}`).join(' ')}`);
+      await io.interrupted;
+      await must(api.lb.demoStop({ session: info.session }));
+      return EXIT.OK;
+    } finally {
+      await client.close();
+    }
   },
 };
 
@@ -242,13 +241,20 @@ cannot express are listed as warnings on standard error and as comments in the f
     const [format, ...backends] = positionals;
     if (format !== 'haproxy' && format !== 'nginx')
       throw new UsageError('lb export needs haproxy or nginx first');
-    const r = exportConfig(configFromArgs(values, backends), format);
-    if (io.json) io.out('', { type: 'export', format: r.format, text: r.text, warnings: r.warnings });
-    else {
-      process.stdout.write(r.text);
-      for (const w of r.warnings) io.err(`note: ${w}`);
+    const client = openClient(['lb']);
+    try {
+      const r = await client.must(
+        client.api.lb.exportConfig({ format, config: configFromArgs(values, backends) }),
+      );
+      if (io.json) io.out('', { type: 'export', format: r.format, text: r.text, warnings: r.warnings });
+      else {
+        io.stdout.write(r.text);
+        for (const w of r.warnings) io.err(`note: ${w}`);
+      }
+      return EXIT.OK;
+    } finally {
+      await client.close();
     }
-    return EXIT.OK;
   },
 };
 

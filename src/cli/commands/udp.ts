@@ -1,14 +1,25 @@
 // `wirelab udp listen|send`: the UDP engine headless — the seed's UDP server and client, plus what
-// Packet Sender users script: echo, fixed replies, multicast groups, \XX escapes, hex.
+// Packet Sender users script: echo, fixed replies, multicast groups, \XX escapes, hex, files, stdin.
+// Every call goes through the dispatcher (src/cli/client.ts): the UI's schema, limits and error codes.
+import { isIP } from 'node:net';
 import { decodeBytes } from '../../shared/encoding';
-import { UDP_DEFAULTS } from '../../shared/contract/udp';
+import { UDP_DEFAULTS, type UdpFamily } from '../../shared/contract/udp';
 import { familyForHost, formatPeer } from '../../main/engines/udp/address';
-import { UdpEndpoint } from '../../main/engines/udp/socket';
-import { payloadBytes } from '../../main/engines/udp/service';
-import { EXIT, UsageError, intArg, type Command } from '../framework';
+import { openClient } from '../client';
+import { readPayload } from '../payload-source';
+import { EXIT, UsageError, intArg, numArg, optNum, type Command } from '../framework';
+import { reportDropped } from './tcp';
 
 function show(data: Uint8Array, hex: boolean): string {
   return decodeBytes(data, hex ? 'hex' : 'utf8');
+}
+
+/** The family to send from: the --bind address's or the destination's. Names that do not resolve fall
+ *  back to IPv4, so the send itself reports HOST_NOT_FOUND (or the schema refuses the host). */
+async function sendFamily(host: string): Promise<UdpFamily> {
+  if (isIP(host)) return isIP(host) === 6 ? 'udp6' : 'udp4';
+  if (host.trim() === '' || host.length > 253) return 'udp4';
+  return familyForHost(host).catch(() => 'udp4' as const);
 }
 
 export const udpListen: Command = {
@@ -26,7 +37,7 @@ export const udpListen: Command = {
   --hex           print datagrams as hex
 Runs until Ctrl+C.`,
   options: {
-    host: { type: 'string', default: UDP_DEFAULTS.host },
+    host: { type: 'string' },
     echo: { type: 'boolean', default: false },
     reply: { type: 'string' },
     join: { type: 'string', multiple: true },
@@ -38,44 +49,50 @@ Runs until Ctrl+C.`,
     if (positionals.length !== 1) throw new UsageError('udp listen needs exactly one PORT');
     if (values.echo === true && typeof values.reply === 'string')
       throw new UsageError('give --echo or --reply, not both');
-    const port = intArg(positionals[0], 'PORT', 0, 65535);
-    const host = String(values.host);
-    const ep = new UdpEndpoint('cli', {
-      host,
-      port,
-      family: await familyForHost(host),
-      reuseAddr: values.reuse === true,
-      responder: values.echo === true ? 'echo' : typeof values.reply === 'string' ? 'reply' : 'off',
-      ...(typeof values.reply === 'string' ? { reply: values.reply, replyEncoding: 'escaped' as const } : {}),
-    });
-    ep.on((e) => {
-      if (e.type === 'datagram') {
-        const from = formatPeer(e.from.address, e.from.port);
-        io.out(
-          `< ${from} ${e.bytes} B${e.answered ? ` (${e.answered})` : ''}: ${show(e.data, values.hex === true)}`,
-          {
-            type: 'datagram',
-            seq: e.seq,
-            from: e.from,
-            bytes: e.bytes,
-            truncated: e.truncated,
-            answered: e.answered ?? null,
-            text: decodeBytes(e.data, 'utf8'),
-            hex: decodeBytes(e.data, 'hex'),
-          },
-        );
-      } else if (e.type === 'error') io.err(`udp error ${e.code}: ${e.message}`);
-      else if (e.type === 'membership')
-        io.out(`${e.joined ? 'joined' : 'left'} ${e.group}${e.interface ? ` on ${e.interface}` : ''}`, {
-          type: 'membership',
-          group: e.group,
-          joined: e.joined,
-        });
-    });
-    const info = await ep.start();
+    const client = openClient(['udp']);
     try {
+      const { api, must } = client;
+      client.onEvent((e) => {
+        reportDropped(e, io);
+        if (e.engine !== 'udp') return;
+        if (e.type === 'datagram') {
+          const from = formatPeer(e.from.address, e.from.port);
+          io.out(
+            `< ${from} ${e.bytes} B${e.answered ? ` (${e.answered})` : ''}: ${show(e.data, values.hex === true)}`,
+            {
+              type: 'datagram',
+              seq: e.seq,
+              from: e.from,
+              bytes: e.bytes,
+              truncated: e.truncated,
+              answered: e.answered ?? null,
+              text: decodeBytes(e.data, 'utf8'),
+              hex: decodeBytes(e.data, 'hex'),
+            },
+          );
+        } else if (e.type === 'error') io.err(`udp error ${e.code}: ${e.message}`);
+        else if (e.type === 'membership')
+          io.out(`${e.joined ? 'joined' : 'left'} ${e.group}${e.interface ? ` on ${e.interface}` : ''}`, {
+            type: 'membership',
+            group: e.group,
+            joined: e.joined,
+          });
+      });
+      const info = await must(
+        api.udp.bind({
+          host: typeof values.host === 'string' ? values.host : undefined,
+          port: numArg(positionals[0]),
+          reuseAddr: values.reuse === true,
+          responder: values.echo === true ? 'echo' : typeof values.reply === 'string' ? 'reply' : 'off',
+          ...(typeof values.reply === 'string'
+            ? { reply: values.reply, replyEncoding: 'escaped' as const }
+            : {}),
+        }),
+      );
       const groups = Array.isArray(values.join) ? (values.join as string[]) : [];
-      for (const g of groups) ep.join(g, typeof values.iface === 'string' ? values.iface : undefined);
+      const iface = typeof values.iface === 'string' ? values.iface : undefined;
+      for (const group of groups)
+        await must(api.udp.join({ session: info.session, group, ...(iface ? { interface: iface } : {}) }));
       io.out(`listening on ${formatPeer(info.host, info.port)} (${info.family})`, {
         type: 'listening',
         host: info.host,
@@ -83,8 +100,9 @@ Runs until Ctrl+C.`,
         family: info.family,
       });
       await io.interrupted;
+      client.flush();
     } finally {
-      await ep.close();
+      await client.close();
     }
     return EXIT.OK;
   },
@@ -93,60 +111,66 @@ Runs until Ctrl+C.`,
 export const udpSend: Command = {
   path: ['udp', 'send'],
   summary: 'Send one datagram (text or hex) and print the answers',
-  usage: `wirelab udp send HOST PORT [TEXT | --hex HEX] [--wait MS] [--bind H] [--broadcast] [--ttl N] [--json]
+  usage: `wirelab udp send HOST PORT [TEXT | - | --hex HEX | --file F] [--wait MS] [--bind H] [--broadcast] [--ttl N] [--json]
 
   TEXT            text to send; \\XX escapes (and \\n \\r \\t) are turned into bytes
+  -               send standard input, byte for byte
   --hex HEX       bytes to send as hex, e.g. "48 65 6c 6c 6f"
+  --file F        send the file's bytes as they are
   --wait MS       how long to wait for answers (default 1000; 0 = do not wait)
   --bind H        local address to send from (default: any address of the destination's family)
   --broadcast     allow sending to a broadcast address (SO_BROADCAST)
   --ttl N         multicast TTL / IPv6 hop limit for multicast destinations (default ${UDP_DEFAULTS.multicastTtl})
+One datagram holds at most ${UDP_DEFAULTS.maxPayloadIPv4} bytes over IPv4 (DATAGRAM_TOO_LARGE).
 Exits 0 once sent (answers or not), 1 on a network error, 2 on bad input.`,
   options: {
     hex: { type: 'string' },
+    file: { type: 'string' },
     wait: { type: 'string', default: '1000' },
     bind: { type: 'string' },
     broadcast: { type: 'boolean', default: false },
-    ttl: { type: 'string', default: String(UDP_DEFAULTS.multicastTtl) },
+    ttl: { type: 'string' },
   },
   async run({ values, positionals }, io) {
     if (positionals.length < 2 || positionals.length > 3)
-      throw new UsageError('udp send needs HOST PORT [TEXT]');
-    if (positionals.length === 3 && typeof values.hex === 'string')
-      throw new UsageError('give TEXT or --hex, not both');
+      throw new UsageError('udp send needs HOST PORT [TEXT | -]');
     const [host, portText, text] = positionals as [string, string, string | undefined];
-    const port = intArg(portText, 'PORT', 1, 65535);
     const wait = intArg(values.wait, '--wait', 0, 3_600_000);
-    const ttl = intArg(values.ttl, '--ttl', 0, 255);
-    const payload =
-      typeof values.hex === 'string' ? payloadBytes(values.hex, 'hex') : payloadBytes(text ?? '', 'escaped');
-    const family = await familyForHost(typeof values.bind === 'string' ? values.bind : host);
-    const bindHost = typeof values.bind === 'string' ? values.bind : family === 'udp6' ? '::' : '0.0.0.0';
-    const ep = new UdpEndpoint('cli', {
-      host: bindHost,
-      port: 0,
-      family,
-      broadcast: values.broadcast === true,
-      multicastTtl: ttl,
-    });
-    let answers = 0;
-    ep.on((e) => {
-      if (e.type !== 'datagram') return;
-      answers += 1;
-      io.out(
-        `< ${formatPeer(e.from.address, e.from.port)} ${e.bytes} B: ${show(e.data, typeof values.hex === 'string')}`,
-        {
-          type: 'datagram',
-          from: e.from,
-          bytes: e.bytes,
-          text: decodeBytes(e.data, 'utf8'),
-          hex: decodeBytes(e.data, 'hex'),
-        },
-      );
-    });
-    const info = await ep.start();
+    const payload = (await readPayload(
+      { text, hex: values.hex, file: values.file, stdin: io.stdin },
+      'escaped' as const,
+    )) ?? { data: '', encoding: 'text' as const };
+    const bind = typeof values.bind === 'string' ? values.bind : undefined;
+    const family = await sendFamily(bind ?? host);
+    const client = openClient(['udp']);
     try {
-      const r = await ep.send(payload, host, port);
+      const { api, must } = client;
+      let answers = 0;
+      client.onEvent((e) => {
+        reportDropped(e, io);
+        if (e.engine !== 'udp' || e.type !== 'datagram') return;
+        answers += 1;
+        io.out(
+          `< ${formatPeer(e.from.address, e.from.port)} ${e.bytes} B: ${show(e.data, typeof values.hex === 'string')}`,
+          {
+            type: 'datagram',
+            from: e.from,
+            bytes: e.bytes,
+            text: decodeBytes(e.data, 'utf8'),
+            hex: decodeBytes(e.data, 'hex'),
+          },
+        );
+      });
+      const info = await must(
+        api.udp.bind({
+          host: bind ?? (family === 'udp6' ? '::' : '0.0.0.0'),
+          port: 0,
+          family,
+          broadcast: values.broadcast === true,
+          multicastTtl: optNum(values.ttl),
+        }),
+      );
+      const r = await must(api.udp.send({ session: info.session, host, port: numArg(portText), ...payload }));
       io.out(`sent ${r.bytes} B from ${formatPeer(info.host, info.port)} to ${r.to}`, {
         type: 'sent',
         bytes: r.bytes,
@@ -154,9 +178,10 @@ Exits 0 once sent (answers or not), 1 on a network error, 2 on bad input.`,
         localPort: info.port,
       });
       if (wait > 0) await Promise.race([new Promise((res) => setTimeout(res, wait)), io.interrupted]);
+      client.flush();
       if (!io.json) io.out(`${answers} answer${answers === 1 ? '' : 's'}`);
     } finally {
-      await ep.close();
+      await client.close();
     }
     return EXIT.OK;
   },

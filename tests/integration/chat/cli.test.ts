@@ -1,31 +1,14 @@
 // The `wirelab chat` commands as a user runs them: host, then two joins — one piping lines in, one printing
 // what arrives as JSON — and usage errors with their exit codes.
-import { describe, expect, it, onTestFinished } from 'vitest';
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
+import { startCli } from '../../helpers/cli';
 import { tempDir } from './helpers';
 
-const CLI = join(import.meta.dirname, '..', '..', '..', 'src', 'cli', 'index.ts');
-
-function wirelab(args: string[]): {
-  proc: ChildProcessWithoutNullStreams;
-  out: () => string;
-  err: () => string;
-  exited: Promise<number>;
-} {
-  const proc = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
-    env: { ...process.env, WIRELAB_CLI_MAIN: '1' },
-    stdio: 'pipe',
-  });
-  let out = '';
-  let err = '';
-  proc.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  proc.stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const exited = new Promise<number>((r) => proc.once('exit', (code) => r(code ?? -1)));
-  onTestFinished(() => {
-    proc.kill('SIGKILL');
-  });
-  return { proc, out: () => out, err: () => err, exited };
+/** The command run in process (tests/helpers/cli.ts), under the names this file uses. */
+function wirelab(args: string[]) {
+  const run = startCli(['chat', ...args]);
+  return { ...run, exited: run.exit };
 }
 
 async function until(pred: () => boolean, ms: number, what: string, detail: () => string): Promise<void> {
@@ -40,7 +23,6 @@ describe('wirelab chat (CLI)', () => {
   it('host, join with piped lines, a JSON listener receives room and private messages', async () => {
     const dir = tempDir();
     const host = wirelab([
-      'chat',
       'host',
       '--host',
       '127.0.0.1',
@@ -55,7 +37,7 @@ describe('wirelab chat (CLI)', () => {
     ]);
     await until(
       () => host.out().includes('"listening"'),
-      30_000,
+      10_000,
       'host listening',
       () => host.out() + host.err(),
     );
@@ -69,7 +51,6 @@ describe('wirelab chat (CLI)', () => {
     ).port;
 
     const bob = wirelab([
-      'chat',
       'join',
       `127.0.0.1:${port}`,
       '--nick',
@@ -80,21 +61,13 @@ describe('wirelab chat (CLI)', () => {
     ]);
     await until(
       () => bob.out().includes('"joined"'),
-      30_000,
+      10_000,
       'bob joined',
       () => bob.out() + bob.err(),
     );
 
-    const alice = wirelab([
-      'chat',
-      'join',
-      `127.0.0.1:${port}`,
-      '--nick',
-      'alice',
-      '--data-dir',
-      join(dir, 'a'),
-    ]);
-    alice.proc.stdin.end('hello from the CLI\n/msg bob just for you\n');
+    const alice = wirelab(['join', `127.0.0.1:${port}`, '--nick', 'alice', '--data-dir', join(dir, 'a')]);
+    alice.stdin.end('hello from the CLI\n/msg bob just for you\n');
     expect(await alice.exited).toBe(0);
 
     await until(
@@ -112,27 +85,18 @@ describe('wirelab chat (CLI)', () => {
       expect.objectContaining({ from: 'alice', text: 'hello from the CLI', room: 'lobby' }),
       expect.objectContaining({ from: 'alice', text: 'just for you', peer: 'alice' }),
     ]);
-    bob.proc.stdin.end();
+    bob.stdin.end();
     expect(await bob.exited).toBe(0);
-    host.proc.kill('SIGINT');
+    host.interrupt();
     expect(await host.exited).toBe(0);
     expect(host.out()).toContain('"type":"connected"');
-  }, 90_000);
+  });
 
   it('usage errors exit 2; an unreachable server exits 1 with its code', async () => {
-    const bad = wirelab(['chat', 'join', 'not-an-address', '--no-discovery']);
+    const bad = wirelab(['join', 'not-an-address', '--no-discovery']);
     expect(await bad.exited).toBe(2);
-    const refused = wirelab([
-      'chat',
-      'join',
-      '127.0.0.1:1',
-      '--nick',
-      'x',
-      '--data-dir',
-      tempDir(),
-      '--json',
-    ]);
+    const refused = wirelab(['join', '127.0.0.1:1', '--nick', 'x', '--data-dir', tempDir(), '--json']);
     expect(await refused.exited).toBe(1);
     expect(refused.out()).toContain('CONNECTION_REFUSED');
-  }, 60_000);
+  });
 });

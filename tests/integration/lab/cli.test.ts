@@ -9,6 +9,7 @@ function run(argv: string[]) {
     json: argv.includes('--json'),
     interrupted: new Promise(() => undefined),
     stdin: process.stdin,
+    stdout: process.stdout,
     out: (human, record) => lines.push({ human, record }),
     err: (m) => lines.push({ human: `ERR ${m}` }),
   };

@@ -1,131 +1,87 @@
-// The `wirelab lb` commands, run in-process with a captured Io.
+// The `wirelab lb` commands, run in process (tests/helpers/cli.ts) over real sockets.
 import { describe, expect, it } from 'vitest';
-import { parseArgs } from 'node:util';
-import { lbDemoBackends, lbExport, lbRun, configFromArgs } from '../../../src/cli/commands/lb';
-import { commonOptions, type Command, type Io } from '../../../src/cli/framework';
-import { EngineError } from '../../../src/main/engines/common/errors';
-import { httpGet, sleep } from './helpers';
-
-function run(cmd: Command, argv: string[], stopAfter: Promise<unknown> | null) {
-  const lines: { human: string; record?: Record<string, unknown> }[] = [];
-  let interrupt = () => {};
-  const interrupted = new Promise<void>((r) => (interrupt = r));
-  const json = argv.includes('--json');
-  const io: Io = {
-    json,
-    interrupted,
-    stdin: process.stdin,
-    out: (human, record) => lines.push({ human, record }),
-    err: (m) => lines.push({ human: `ERR ${m}` }),
-  };
-  const parsed = parseArgs({
-    args: argv,
-    options: { ...commonOptions, ...cmd.options },
-    allowPositionals: true,
-    strict: true,
-  });
-  const done = cmd.run(parsed as never, io);
-  if (stopAfter) void stopAfter.then(() => interrupt());
-  else interrupt();
-  return { lines, done, interrupt };
-}
-
-const waitLine = async (
-  lines: { human: string; record?: Record<string, unknown> }[],
-  pred: (l: { human: string; record?: Record<string, unknown> }) => boolean,
-) => {
-  for (let i = 0; i < 300; i++) {
-    const l = lines.find(pred);
-    if (l) return l;
-    await sleep(20);
-  }
-  throw new Error(`no line; got ${JSON.stringify(lines).slice(0, 500)}`);
-};
+import { cli, jsonLines, startCli } from '../../helpers/cli';
+import { httpGet } from './helpers';
 
 describe('wirelab lb CLI', () => {
   it('demo-backends + lb --json: balances, and prints one stats object a second', async () => {
-    const demo = run(lbDemoBackends, ['3', '--json'], new Promise(() => undefined));
-    const backends = [];
-    for (let i = 0; i < 3; i++)
-      backends.push(await waitLine(demo.lines, (l) => l.record?.name === `backend-${i + 1}`));
-    const words = backends.map((b) => `127.0.0.1:${String(b.record!.port)}`);
-    const lb = run(
-      lbRun,
-      ['--port', '0', '--strategy', 'rr', '--check', 'http:/', '--interval', '200', '--json', ...words],
-      new Promise(() => undefined),
-    );
-    const listening = await waitLine(lb.lines, (l) => l.record?.type === 'listening');
-    const port = listening.record!.port as number;
+    const demo = startCli(['lb', 'demo-backends', '3', '--json']);
+    await demo.waitOut(/"name":"backend-3"/);
+    const words = jsonLines(demo.out())
+      .filter((l) => l.type === 'backend')
+      .map((b) => `127.0.0.1:${String(b.port)}`);
+    expect(words).toHaveLength(3);
+    const lb = startCli([
+      'lb',
+      '--port',
+      '0',
+      '--strategy',
+      'rr',
+      '--check',
+      'http:/',
+      '--interval',
+      '200',
+      '--json',
+      ...words,
+    ]);
+    const port = Number((await lb.waitOut(/"type":"listening".*?"port":(\d+)/))[1]);
     const seen = [];
     for (let i = 0; i < 3; i++) seen.push((await httpGet(port)).backend);
     expect(seen).toEqual(['backend-1', 'backend-2', 'backend-3']);
-    const stats = await waitLine(
-      lb.lines,
-      (l) => l.record?.type === 'stats' && (l.record.connsPerSec as number) > 0,
-    );
-    expect(stats.record!.backends).toHaveLength(3);
+    await lb.waitOut(/"type":"stats".*"connsPerSec":[1-9]/);
+    const stats = jsonLines(lb.out()).find((l) => l.type === 'stats' && (l.connsPerSec as number) > 0);
+    expect(stats!.backends).toHaveLength(3);
     lb.interrupt();
-    expect(await lb.done).toBe(0);
+    expect(await lb.exit).toBe(0);
     demo.interrupt();
-    expect(await demo.done).toBe(0);
+    expect(await demo.exit).toBe(0);
   });
 
   it('export prints a configuration HAProxy and nginx understand', async () => {
-    const h = run(
-      lbExport,
-      [
-        'haproxy',
-        '--port',
-        '8080',
-        '--strategy',
-        'hash',
-        '--check',
-        'tcp',
-        '--json',
-        '127.0.0.1:9001@2',
-        '[::1]:9002',
-      ],
-      null,
-    );
-    expect(await h.done).toBe(0);
-    const rec = h.lines[0]!.record!;
+    const h = await cli([
+      'lb',
+      'export',
+      'haproxy',
+      '--port',
+      '8080',
+      '--strategy',
+      'hash',
+      '--check',
+      'tcp',
+      '--json',
+      '127.0.0.1:9001@2',
+      '[::1]:9002',
+    ]);
+    expect(h.code).toBe(0);
+    const rec = jsonLines(h.out)[0]!;
     expect(rec.format).toBe('haproxy');
     expect(rec.text).toContain('balance source');
     expect(rec.text).toContain('server srv_127.0.0.1_9001 127.0.0.1:9001 weight 2 check');
-    const n = run(lbExport, ['nginx', '--port', '8080', '--json', '127.0.0.1:9001'], null);
-    expect(await n.done).toBe(0);
-    expect(n.lines[0]!.record!.text).toContain('listen 127.0.0.1:8080;');
+    const n = await cli(['lb', 'export', 'nginx', '--port', '8080', '127.0.0.1:9001']);
+    expect(n.code).toBe(0);
+    expect(n.out).toContain('listen 127.0.0.1:8080;');
   });
 
-  it('bad backends, weights and strategies give coded errors', () => {
-    const code = (fn: () => unknown) => {
-      try {
-        fn();
-        return 'OK';
-      } catch (e) {
-        return e instanceof EngineError ? e.code : (e as Error).constructor.name;
-      }
-    };
-    expect(code(() => configFromArgs({ port: '0', strategy: 'rr' }, ['nohostport']))).toBe(
-      'LB_INVALID_BACKEND',
-    );
-    expect(code(() => configFromArgs({ port: '0', strategy: 'rr' }, ['127.0.0.1:80@999']))).toBe(
-      'LB_WEIGHT_OUT_OF_RANGE',
-    );
-    expect(code(() => configFromArgs({ port: '0', strategy: 'rr' }, ['127.0.0.1:99999']))).toBe(
-      'PORT_OUT_OF_RANGE',
-    );
-    expect(code(() => configFromArgs({ port: '70000', strategy: 'rr' }, ['127.0.0.1:80']))).toBe(
-      'PORT_OUT_OF_RANGE',
-    );
-    expect(code(() => configFromArgs({ port: '0', strategy: 'fastest' }, ['127.0.0.1:80']))).toBe(
-      'UsageError',
-    );
-    expect(code(() => configFromArgs({ port: '0', strategy: 'rr', check: 'udp' }, ['127.0.0.1:80']))).toBe(
-      'UsageError',
-    );
-    expect(
-      code(() => configFromArgs({ port: '0', strategy: 'rr', 'proxy-protocol': 'v3' }, ['127.0.0.1:80'])),
-    ).toBe('INVALID_INPUT');
+  it('bad backends, weights, ports, strategies and limits: the contract codes, exit 2', async () => {
+    const cases: [string[], string][] = [
+      [['nohostport'], 'LB_INVALID_BACKEND'],
+      [['127.0.0.1:80@999'], 'LB_WEIGHT_OUT_OF_RANGE'],
+      [['127.0.0.1:99999'], 'PORT_OUT_OF_RANGE'],
+      [['--port', '70000', '127.0.0.1:80'], 'PORT_OUT_OF_RANGE'],
+      [['--strategy', 'fastest', '127.0.0.1:80'], 'INVALID_INPUT'],
+      [['--proxy-protocol', 'v3', '127.0.0.1:80'], 'INVALID_INPUT'],
+      [['--max-conn', '0', '127.0.0.1:80'], 'INVALID_INPUT'],
+      [['--retries', 'many', '127.0.0.1:80'], 'INVALID_INPUT'],
+    ];
+    for (const [words, code] of cases) {
+      const argv = ['lb', 'export', 'haproxy', ...(words[0] === '--port' ? [] : ['--port', '0']), ...words];
+      const r = await cli(argv);
+      expect({ argv, code: r.code, coded: r.err.includes(code) }).toEqual({ argv, code: 2, coded: true });
+    }
+    const check = await cli(['lb', 'export', 'haproxy', '--port', '0', '--check', 'udp', '127.0.0.1:80']);
+    expect(check.code).toBe(2);
+    const many = await cli(['lb', 'demo-backends', '99']);
+    expect(many.code).toBe(2);
+    expect(many.err).toContain('LIMIT_EXCEEDED');
   });
 });

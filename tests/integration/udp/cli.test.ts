@@ -1,91 +1,91 @@
-// `wirelab udp listen|send` in-process with a captured Io, plus the exit codes of bad input in a child.
-import { describe, expect, it } from 'vitest';
-import { execFile } from 'node:child_process';
-import { parseArgs } from 'node:util';
-import { fileURLToPath } from 'node:url';
-import { udpListen, udpSend } from '../../../src/cli/commands/udp';
-import { commonOptions, type Command, type Io } from '../../../src/cli/framework';
-import { waitFor } from '../../helpers/net';
+// `wirelab udp listen|send` run in process (tests/helpers/cli.ts) over real sockets: replies, echo,
+// payloads from a file and stdin, and the exit codes of bad input.
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { createSocket } from 'node:dgram';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { cli, jsonLines, startCli } from '../../helpers/cli';
 
-type Line = { human: string; record?: Record<string, unknown> };
-
-function run(cmd: Command, argv: string[]) {
-  const lines: Line[] = [];
-  let interrupt = () => {};
-  const interrupted = new Promise<void>((r) => (interrupt = r));
-  const io: Io = {
-    json: argv.includes('--json'),
-    interrupted,
-    stdin: process.stdin,
-    out: (human, record) => lines.push({ human, record }),
-    err: (m) => lines.push({ human: `ERR ${m}` }),
-  };
-  const parsed = parseArgs({
-    args: argv,
-    options: { ...commonOptions, ...cmd.options },
-    allowPositionals: true,
-    strict: true,
-  });
-  const done = cmd.run(parsed as never, io);
-  return { lines, done, interrupt };
-}
-
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ['--import', 'tsx', 'src/cli/index.ts', ...args],
-      { cwd: ROOT, env: { ...process.env, WIRELAB_CLI_MAIN: '1' } },
-      (err, stdout, stderr) =>
-        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
+/** A UDP socket that records the first datagram it receives. */
+async function sink(): Promise<{ port: number; first: Promise<Buffer> }> {
+  const s = createSocket('udp4');
+  onTestFinished(() => new Promise<void>((r) => s.close(() => r())));
+  const first = new Promise<Buffer>((r) => s.once('message', (m) => r(m)));
+  await new Promise<void>((r) => s.bind(0, '127.0.0.1', r));
+  return { port: s.address().port, first };
 }
 
 describe('wirelab udp CLI', () => {
   it('listen --reply answers the seed\'s "Hello, UDP Server!" with "Message received" (IPv4 and IPv6)', async () => {
     for (const host of ['127.0.0.1', '::1']) {
-      const srv = run(udpListen, ['0', '--host', host, '--reply', 'Message received', '--json']);
-      const listening = await waitFor(() => srv.lines.find((l) => l.record?.type === 'listening'));
-      const port = String(listening.record!.port);
-      const c = run(udpSend, [host, port, 'Hello, UDP Server!', '--wait', '300', '--json']);
-      await c.done;
-      expect(c.lines.find((l) => l.record?.type === 'sent')?.record).toMatchObject({ bytes: 18 });
-      expect(c.lines.find((l) => l.record?.type === 'datagram')?.record).toMatchObject({
-        text: 'Message received',
+      const srv = startCli(['udp', 'listen', '0', '--host', host, '--reply', 'Message received', '--json']);
+      const port = (await srv.waitOut(/"type":"listening".*"port":(\d+)/))[1]!;
+      const c = await cli(['udp', 'send', host, port, 'Hello, UDP Server!', '--wait', '300', '--json']);
+      expect(c.code).toBe(0);
+      const lines = jsonLines(c.out);
+      expect(lines.find((l) => l.type === 'sent')).toMatchObject({ bytes: 18 });
+      expect(lines.find((l) => l.type === 'datagram')).toMatchObject({ text: 'Message received' });
+      await srv.waitOut(/"type":"datagram"/);
+      expect(jsonLines(srv.out()).find((l) => l.type === 'datagram')).toMatchObject({
+        text: 'Hello, UDP Server!',
+        answered: 'reply',
+        bytes: 18,
       });
-      const got = await waitFor(() => srv.lines.find((l) => l.record?.type === 'datagram'));
-      expect(got.record).toMatchObject({ text: 'Hello, UDP Server!', answered: 'reply', bytes: 18 });
       srv.interrupt();
-      expect(await srv.done).toBe(0);
+      expect(await srv.exit).toBe(0);
     }
   });
 
   it('listen --echo and send --hex: bytes come back unchanged', async () => {
-    const srv = run(udpListen, ['0', '--echo']);
-    const listening = await waitFor(() => srv.lines.find((l) => l.human.startsWith('listening on')));
-    const port = /:(\d+) /.exec(listening.human)![1]!;
-    const c = run(udpSend, ['127.0.0.1', port, '--hex', 'de ad be ef', '--wait', '300']);
-    await c.done;
-    expect(c.lines.some((l) => /4 B: de ad be ef/.test(l.human))).toBe(true);
-    expect(c.lines.at(-1)?.human).toBe('1 answer');
-    srv.interrupt();
-    await srv.done;
+    const srv = startCli(['udp', 'listen', '0', '--echo']);
+    const port = (await srv.waitOut(/listening on 127\.0\.0\.1:(\d+) /))[1]!;
+    const c = await cli(['udp', 'send', '127.0.0.1', port, '--hex', 'de ad be ef', '--wait', '300']);
+    expect(c.out).toMatch(/4 B: de ad be ef/);
+    expect(c.out.trim().split('\n').at(-1)).toBe('1 answer');
   });
 
-  it('bad input exits 2 with the code: malformed hex, port out of range, invalid group', async () => {
-    const hex = await cli(['udp', 'send', '127.0.0.1', '9', '--hex', 'xyz', '--wait', '0']);
-    expect(hex.code).toBe(2);
-    expect(hex.stderr).toContain('INVALID_HEX');
-    const port = await cli(['udp', 'send', '127.0.0.1', '70000', 'x']);
-    expect(port.code).toBe(2);
-    expect(port.stderr).toContain('PORT_OUT_OF_RANGE');
-    const group = await cli(['udp', 'listen', '0', '--join', '10.0.0.1']);
-    expect(group.code).toBe(1);
-    expect(group.stderr).toContain('INVALID_MULTICAST_GROUP');
-    const big = await cli(['udp', 'send', '127.0.0.1', '9', 'A'.repeat(65_508), '--wait', '0']);
-    expect(big.code).toBe(1);
-    expect(big.stderr).toContain('DATAGRAM_TOO_LARGE');
-  }, 60_000);
+  it('send --file and -: one datagram with the exact bytes', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wirelab-udp-cli-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    const bytes = Buffer.from([0, 1, 2, 0xff, 0xfe, 0x5c, 0x71, 10]);
+    writeFileSync(join(dir, 'd'), bytes);
+    const a = await sink();
+    const f = await cli([
+      'udp',
+      'send',
+      '127.0.0.1',
+      String(a.port),
+      '--file',
+      join(dir, 'd'),
+      '--wait',
+      '0',
+    ]);
+    expect(f.code).toBe(0);
+    expect((await a.first).equals(bytes)).toBe(true);
+    // Stdin is sent as it is: a backslash is a byte, not the start of an escape.
+    const b = await sink();
+    const s = await cli(['udp', 'send', '127.0.0.1', String(b.port), '-', '--wait', '0'], { input: 'a\\qb' });
+    expect(s.code).toBe(0);
+    expect((await b.first).toString()).toBe('a\\qb');
+  });
+
+  it('bad input exits 2 with the code: bad escape, malformed hex, port, group, TTL, datagram too large', async () => {
+    const cases: [string[], string][] = [
+      [['udp', 'send', '127.0.0.1', '9', 'bad\\q', '--wait', '0'], 'INVALID_ESCAPE'],
+      [['udp', 'send', '127.0.0.1', '9', '--hex', 'xyz', '--wait', '0'], 'INVALID_HEX'],
+      [['udp', 'send', '127.0.0.1', '70000', 'x'], 'PORT_OUT_OF_RANGE'],
+      [['udp', 'send', '127.0.0.1', '9', 'x', '--ttl', '300', '--wait', '0'], 'INVALID_INPUT'],
+      [['udp', 'listen', '0', '--join', '10.0.0.1'], 'INVALID_MULTICAST_GROUP'],
+      [['udp', 'send', '127.0.0.1', '9', 'A'.repeat(65_508), '--wait', '0'], 'DATAGRAM_TOO_LARGE'],
+    ];
+    for (const [argv, code] of cases) {
+      const r = await cli(argv);
+      expect({ argv: argv.join(' ').slice(0, 60), code: r.code, err: r.err.includes(code) }).toEqual({
+        argv: argv.join(' ').slice(0, 60),
+        code: 2,
+        err: true,
+      });
+    }
+  });
 });
