@@ -1,7 +1,9 @@
 // `wirelab http serve|request|load`: the mock server, the composer and load runs, headless.
 // Requests from the CLI keep no history and no cookies between runs (each run has its own jar); large
 // bodies are spooled to the system temp folder like the app spools them to its data directory.
-import { readFileSync } from 'node:fs';
+import { createReadStream, readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { pipeline } from 'node:stream/promises';
 import { homedir, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
@@ -20,8 +22,9 @@ import { CookieJar } from '../../main/engines/http-client/cookies';
 import { LoadRun } from '../../main/engines/http-client/load';
 import { jsonProblem } from '../../main/engines/http-client/body';
 import { HttpMockServer } from '../../main/engines/http-server/server';
+import { clearSpool } from '../../main/engines/http-client/spool';
 import { openDataDir } from '../../main/storage/data-dir';
-import { EXIT, UsageError, intArg, type Command } from '../framework';
+import { EXIT, UsageError, intArg, type Command, type Io } from '../framework';
 import { version } from '../version';
 
 function defaultCliDataDir(): string {
@@ -263,8 +266,8 @@ export const httpRequest: Command = {
   -i              print the response headers too
   -k              do not verify the server certificate; --cacert FILE trusts an extra CA (PEM)
   --fail          exit 1 when the status is 400 or more
-Proxies come from HTTP_PROXY / HTTPS_PROXY / NO_PROXY. Bodies over ${HTTP_CLIENT_DEFAULTS.previewBytes} bytes are
-saved to a temp file whose path is printed.`,
+Proxies come from HTTP_PROXY / HTTPS_PROXY / NO_PROXY. The body goes to stdout byte for byte (nothing
+appended); with --json it is {"$b64": …} plus bodyText when it is UTF-8.`,
   options: requestOptions,
   async run({ values, positionals }, io) {
     if (positionals.length < 1 || positionals.length > 2)
@@ -283,55 +286,100 @@ saved to a temp file whose path is printed.`,
       spec.options.timeoutMs,
     );
     void io.interrupted.then(() => controller.abort(new EngineError('CANCELLED', 'interrupted')));
-    let r: HttpResponse;
+    // Large bodies are spooled to a folder of this run, removed when the body has been written out.
+    const spoolDir = await cliSpoolDir();
     try {
-      r = await sendComposed(
-        spec,
-        `cli-${process.pid}`,
-        {
-          jar: new CookieJar(),
-          onCookiesChanged: () => undefined,
-          spoolDir: join(tmpdir(), 'wirelab-http-bodies'),
-          limits: {
-            previewBytes: HTTP_CLIENT_DEFAULTS.previewBytes,
-            maxBodyFileBytes: HTTP_CLIENT_DEFAULTS.maxBodyFileBytes,
-            maxSpooledBodies: HTTP_CLIENT_DEFAULTS.maxSpooledBodies,
-            maxResponseHeaderBytes: HTTP_CLIENT_DEFAULTS.maxResponseHeaderBytes,
-          },
-          userAgent: `Wirelab/${version}`,
-        },
-        controller.signal,
-      );
-    } catch (err) {
-      throw controller.signal.aborted ? (controller.signal.reason as Error) : err;
+      return await printResponse(await sendOne(spec, spoolDir, controller), values, io);
     } finally {
       clearTimeout(timer);
+      await rm(spoolDir, { recursive: true, force: true });
     }
-    const bodyText = Buffer.from(r.body).toString('utf8');
-    if (io.json) {
-      io.out('', { type: 'response', ...r, body: bodyText });
-    } else {
-      for (const h of r.redirects) io.err(`> ${h.status} ${h.method} ${h.url} -> ${h.location}`);
-      if (values.include === true || values.timing === true) {
-        io.err(`HTTP/${r.httpVersion} ${r.status} ${r.statusText}`);
-        if (values.include === true) for (const [k, v] of r.headers) io.err(`${k}: ${v}`);
-      }
-      if (values.timing === true) {
-        for (const l of waterfall(r)) io.err(l);
-        io.err(
-          `  headers ${r.sizes.responseHeaders} B, body ${r.sizes.bodyWire} B on the wire, ${r.sizes.bodyDecoded} B decoded${r.contentEncoding ? ` (${r.contentEncoding})` : ''}`,
-        );
-      }
-      process.stdout.write(bodyText);
-      if (!bodyText.endsWith('\n') && bodyText.length) process.stdout.write('\n');
-      if (r.bodyFile)
-        io.err(
-          `body truncated at ${r.body.length} bytes; the whole ${r.sizes.bodyDecoded} bytes are in ${r.bodyFile}`,
-        );
-    }
-    return values.fail === true && r.status >= 400 ? EXIT.FAILED : EXIT.OK;
   },
 };
+
+async function sendOne(
+  spec: HttpRequestSpec,
+  spoolDir: string,
+  controller: AbortController,
+): Promise<HttpResponse> {
+  try {
+    return await sendComposed(
+      spec,
+      `cli-${process.pid}`,
+      {
+        jar: new CookieJar(),
+        onCookiesChanged: () => undefined,
+        spoolDir,
+        limits: {
+          previewBytes: HTTP_CLIENT_DEFAULTS.previewBytes,
+          maxBodyFileBytes: HTTP_CLIENT_DEFAULTS.maxBodyFileBytes,
+          maxSpooledBodies: HTTP_CLIENT_DEFAULTS.maxSpooledBodies,
+          maxResponseHeaderBytes: HTTP_CLIENT_DEFAULTS.maxResponseHeaderBytes,
+        },
+        userAgent: `Wirelab/${version}`,
+      },
+      controller.signal,
+    );
+  } catch (err) {
+    throw controller.signal.aborted ? (controller.signal.reason as Error) : err;
+  }
+}
+
+/** A fresh spool folder for this run; leftovers of runs that were killed (and of older versions) go first. */
+async function cliSpoolDir(): Promise<string> {
+  const base = tmpdir();
+  clearSpool(join(base, 'wirelab-http-bodies'));
+  return mkdtemp(join(base, 'wirelab-http-'));
+}
+
+function isUtf8(bytes: Uint8Array): boolean {
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Stdout gets the body byte for byte (the whole body, from its spool file when it was large), nothing added. */
+async function printResponse(
+  r: HttpResponse,
+  values: Record<string, string | boolean | string[] | boolean[] | undefined>,
+  io: Io,
+): Promise<number> {
+  if (io.json) {
+    // The body as {"$b64": …} (exact bytes); `bodyText` too when it is UTF-8. The spool file is removed
+    // with this run, so a truncated body says so instead of naming the file.
+    const { bodyFile, ...rest } = r;
+    const record: Record<string, unknown> = { type: 'response', ...rest };
+    if (isUtf8(r.body)) record.bodyText = Buffer.from(r.body).toString('utf8');
+    io.out('', record);
+    if (bodyFile)
+      io.err(`body truncated at ${r.body.length} of ${r.sizes.bodyDecoded} bytes in --json output`);
+  } else {
+    for (const h of r.redirects) io.err(`> ${h.status} ${h.method} ${h.url} -> ${h.location}`);
+    if (values.include === true || values.timing === true) {
+      io.err(`HTTP/${r.httpVersion} ${r.status} ${r.statusText}`);
+      if (values.include === true) for (const [k, v] of r.headers) io.err(`${k}: ${v}`);
+    }
+    if (values.timing === true) {
+      for (const l of waterfall(r)) io.err(l);
+      io.err(
+        `  headers ${r.sizes.responseHeaders} B, body ${r.sizes.bodyWire} B on the wire, ${r.sizes.bodyDecoded} B decoded${r.contentEncoding ? ` (${r.contentEncoding})` : ''}`,
+      );
+    }
+    if (r.bodyFile) await pipeline(createReadStream(r.bodyFile), io.stdout, { end: false });
+    else await writeAll(io.stdout, Buffer.from(r.body.buffer, r.body.byteOffset, r.body.byteLength));
+  }
+  return values.fail === true && r.status >= 400 ? EXIT.FAILED : EXIT.OK;
+}
+
+function writeAll(out: NodeJS.WritableStream, bytes: Buffer): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (bytes.length === 0) return resolve();
+    out.write(bytes, (err) => (err ? reject(err) : resolve()));
+  });
+}
 
 export const httpLoad: Command = {
   path: ['http', 'load'],

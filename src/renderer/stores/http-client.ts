@@ -124,12 +124,20 @@ export const useHttpClientStore = defineStore('http-client', () => {
     }
   });
 
+  /** Forgets the shown response; its spooled body file (a large body) is deleted by the engine. */
+  function dropResponse(): void {
+    const old = response.value;
+    response.value = undefined;
+    if (old?.bodyFile) void api.httpClient.releaseBody({ id: old.id }).catch(() => undefined);
+  }
+
   async function send(): Promise<HttpResponse | undefined> {
     sendError.value = undefined;
     sending.value = true;
     currentId = `ui-${Date.now().toString(36)}-${++requestNo}`;
     try {
       const r = await unwrap(api.httpClient.send({ id: currentId, request: toSpec(draft.value) }));
+      dropResponse();
       response.value = r;
       return r;
     } catch (err) {

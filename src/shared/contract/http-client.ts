@@ -334,6 +334,11 @@ export const httpClientContract = {
     HttpResponse,
   ),
   cancel: method(z.object({ id: z.string().min(1).max(64) }).strict(), z.object({ cancelled: z.boolean() })),
+  /** Drops a response's spooled body file (the UI replaced or closed the response). */
+  releaseBody: method(
+    z.object({ id: z.string().min(1).max(64) }).strict(),
+    z.object({ released: z.boolean() }),
+  ),
   historyList: method(
     z
       .object({

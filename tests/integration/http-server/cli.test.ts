@@ -61,11 +61,11 @@ describe('wirelab http', () => {
     expect(await r.exit).toBe(0);
     const res = JSON.parse(r.out()) as {
       status: number;
-      body: string;
+      bodyText: string;
       httpVersion: string;
       timing: { total: number };
     };
-    expect(res).toMatchObject({ status: 200, httpVersion: '1.1', body: '{"hi": "ada"}' });
+    expect(res).toMatchObject({ status: 200, httpVersion: '1.1', bodyText: '{"hi": "ada"}' });
     expect(res.timing.total).toBeGreaterThan(0);
     await waitOut(server, /"type":"request".*"url":"\/hello\/ada".*"status":200/);
 

@@ -1,8 +1,6 @@
 // One composer request end to end: prepare (URL, headers, body, auth), then exchanges on fresh
 // connections, following redirects (the chain is reported), answering one Digest challenge and keeping
 // cookies in the jar. The caller supplies an AbortSignal whose reason (TIMEOUT or CANCELLED) is the error.
-import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import type { HttpRequestSpec, HttpResponse } from '../../../shared/contract/http-client';
 import { EngineError } from '../common/errors';
 import { prepareBody } from './body';
@@ -17,6 +15,7 @@ import {
   removeHeader,
   setHeader,
 } from './prepare';
+import { removeSpooled, spoolFile } from './spool';
 import { exchange } from './transport';
 
 export interface ComposerLimits {
@@ -36,18 +35,6 @@ export interface ComposerDeps {
 }
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
-
-function pruneSpool(dir: string, keep: number): void {
-  try {
-    const files = readdirSync(dir)
-      .filter((f) => f.endsWith('.body'))
-      .map((f) => ({ f, t: statSync(join(dir, f)).mtimeMs }))
-      .sort((a, b) => b.t - a.t);
-    for (const { f } of files.slice(keep)) rmSync(join(dir, f), { force: true });
-  } catch {
-    // A missing folder has nothing to prune.
-  }
-}
 
 export async function sendComposed(
   spec: HttpRequestSpec,
@@ -103,11 +90,7 @@ export async function sendComposed(
           previewBytes: deps.limits.previewBytes,
           maxBodyFileBytes: deps.limits.maxBodyFileBytes,
           maxResponseHeaderBytes: deps.limits.maxResponseHeaderBytes,
-          spoolPath: () => {
-            mkdirSync(deps.spoolDir, { recursive: true });
-            pruneSpool(deps.spoolDir, deps.limits.maxSpooledBodies - 1);
-            return join(deps.spoolDir, `${id.replace(/[^A-Za-z0-9_-]/g, '_')}-${Date.now()}-${hopNo}.body`);
-          },
+          spoolPath: () => spoolFile(deps.spoolDir, deps.limits.maxSpooledBodies, id, hopNo),
         },
       },
       signal,
@@ -122,6 +105,8 @@ export async function sendComposed(
       const ch = parseDigestChallenge(header('www-authenticate'));
       if (ch) {
         digestTried = true;
+        // The challenge's body is never shown: its spooled copy goes now.
+        removeSpooled(r.body.file);
         setHeader(
           baseHeaders,
           'Authorization',
@@ -156,6 +141,7 @@ export async function sendComposed(
       if (next.protocol !== 'http:' && next.protocol !== 'https:')
         throw new EngineError('HTTP_PROTOCOL_ERROR', `redirect to unsupported scheme ${next.protocol}`);
       redirects.push({ method, url: url.href, status: r.status, location });
+      removeSpooled(r.body.file);
       if (
         (r.status === 303 && method !== 'HEAD') ||
         ((r.status === 301 || r.status === 302) && method === 'POST')

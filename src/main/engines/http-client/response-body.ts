@@ -3,6 +3,7 @@
 // response costs the preview's memory, not 100 MB. Writes to the file honour backpressure: the socket is
 // read only as fast as the disk takes it.
 import { createWriteStream, type WriteStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { Transform, Writable, type Readable, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createBrotliDecompress, createGunzip, createInflate, createInflateRaw } from 'node:zlib';
@@ -23,15 +24,20 @@ export interface ReceivedBody {
   decodedBytes: number;
 }
 
-/** zlib for `deflate` bodies with a zlib header, raw inflate for the (common) servers that omit it. */
-class DeflateAuto extends Transform {
+/**
+ * Creates its decoder on the first body byte. An empty body (HEAD, 204, 304, or a `Content-Length: 0` with
+ * `Content-Encoding: gzip`) is then nothing to decode, as curl treats it, instead of "unexpected end of
+ * file". For `deflate` the first bytes also tell a zlib stream from the (common) raw one.
+ */
+class LazyDecoder extends Transform {
   private inner?: Transform;
+  constructor(private readonly make: (first: Buffer) => Transform) {
+    super();
+  }
   override _transform(chunk: Buffer, _e: BufferEncoding, cb: TransformCallback): void {
+    if (chunk.length === 0) return cb();
     if (!this.inner) {
-      const b0 = chunk[0] ?? 0;
-      const b1 = chunk[1] ?? 0;
-      const zlibHeader = (b0 & 0x0f) === 8 && ((b0 << 8) | b1) % 31 === 0;
-      this.inner = zlibHeader ? createInflate() : createInflateRaw();
+      this.inner = this.make(chunk);
       this.inner.on('data', (d: Buffer) => this.push(d));
       this.inner.on('error', (err) => this.destroy(err));
     }
@@ -46,11 +52,18 @@ class DeflateAuto extends Transform {
   }
 }
 
+function deflateFor(first: Buffer): Transform {
+  const b0 = first[0] ?? 0;
+  const b1 = first[1] ?? 0;
+  const zlibHeader = (b0 & 0x0f) === 8 && ((b0 << 8) | b1) % 31 === 0;
+  return zlibHeader ? createInflate() : createInflateRaw();
+}
+
 export function decoderFor(encoding: string | undefined): Transform | undefined {
   const e = (encoding ?? '').trim().toLowerCase();
-  if (e === 'gzip' || e === 'x-gzip') return createGunzip();
-  if (e === 'br') return createBrotliDecompress();
-  if (e === 'deflate') return new DeflateAuto();
+  if (e === 'gzip' || e === 'x-gzip') return new LazyDecoder(() => createGunzip());
+  if (e === 'br') return new LazyDecoder(() => createBrotliDecompress());
+  if (e === 'deflate') return new LazyDecoder(deflateFor);
   return undefined;
 }
 
@@ -116,8 +129,20 @@ class BodySink extends Writable {
   }
 
   override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
-    this.out?.destroy();
-    cb(err);
+    const out = this.out;
+    const file = this.file;
+    if (!out || !file || !err) return cb(err);
+    // A body that failed half-way is of no use to anyone: its file goes with it.
+    const remove = () =>
+      void rm(file, { force: true }).then(
+        () => cb(err),
+        () => cb(err),
+      );
+    if (out.closed) remove();
+    else {
+      out.once('close', remove);
+      out.destroy();
+    }
   }
 }
 

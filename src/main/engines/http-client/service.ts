@@ -29,6 +29,7 @@ import { HistoryStore } from './history';
 import { importOpenApi, importPostman } from './importers';
 import { LoadRun } from './load';
 import { applyVariables, parseUrl, type Variables } from './prepare';
+import { clearSpool, removeSpooled } from './spool';
 
 type In<K extends keyof typeof httpClientContract> = z.output<(typeof httpClientContract)[K]['input']>;
 
@@ -52,6 +53,9 @@ export class HttpClientService extends TypedEmitter<HttpClientEvent> {
   private readonly collections: CollectionStore;
   private readonly inflight = new Map<string, AbortController>();
   private readonly runs = new Map<string, LoadRun>();
+  /** Response id → its spooled body file, until the response is released. */
+  private readonly spooled = new Map<string, string>();
+  private readonly spoolDir: string;
   private readonly ids = new IdSequence('req-');
   private readonly runIds = new IdSequence('load-');
   private readonly limits: ComposerLimits;
@@ -77,6 +81,17 @@ export class HttpClientService extends TypedEmitter<HttpClientEvent> {
     this.cookieFile = new JsonFile(join(opts.dir, 'cookies.json'), CookieFile, problem);
     this.jar = new CookieJar(this.cookieFile.load().cookies, l.maxCookies ?? HTTP_CLIENT_DEFAULTS.maxCookies);
     this.collections = new CollectionStore(join(opts.dir, 'collections'));
+    this.spoolDir = join(opts.dir, 'bodies');
+    // Bodies from an earlier run are referred to by nothing (responses are not persisted).
+    clearSpool(this.spoolDir);
+  }
+
+  releaseBody(input: In<'releaseBody'>): { released: boolean } {
+    const file = this.spooled.get(input.id);
+    if (file === undefined) return { released: false };
+    this.spooled.delete(input.id);
+    removeSpooled(file);
+    return { released: true };
   }
 
   private variables(name: string | undefined): Variables {
@@ -113,12 +128,17 @@ export class HttpClientService extends TypedEmitter<HttpClientEvent> {
         {
           jar: this.jar,
           onCookiesChanged: () => this.saveCookies(),
-          spoolDir: join(this.opts.dir, 'bodies'),
+          spoolDir: this.spoolDir,
           limits: this.limits,
           userAgent: this.userAgent,
         },
         controller.signal,
       );
+      if (res.bodyFile) {
+        // A resent id replaces its response: the old body file goes.
+        removeSpooled(this.spooled.get(id));
+        this.spooled.set(id, res.bodyFile);
+      }
       if (input.saveHistory) {
         this.history.add({
           id,
@@ -323,5 +343,7 @@ export class HttpClientService extends TypedEmitter<HttpClientEvent> {
     for (const c of this.inflight.values()) c.abort(new EngineError('CANCELLED', 'the app is closing'));
     await Promise.all([...this.runs.values()].map((r) => r.stop().catch(() => undefined)));
     this.runs.clear();
+    for (const file of this.spooled.values()) removeSpooled(file);
+    this.spooled.clear();
   }
 }
