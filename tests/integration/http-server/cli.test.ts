@@ -1,47 +1,33 @@
-// `wirelab http serve|request|load` as a user runs them: real processes, real sockets, exit codes.
-import { afterEach, describe, expect, it } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
+// `wirelab http serve|request|load` as a user runs them (in process, tests/helpers/cli.ts): real sockets,
+// exit codes.
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { startCli } from '../../helpers/cli';
 
-const ROOT = join(import.meta.dirname, '..', '..', '..');
-const children: ChildProcess[] = [];
 const dirs: string[] = [];
 afterEach(() => {
-  for (const c of children.splice(0)) c.kill('SIGKILL');
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
-function cli(args: string[]) {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/index.ts'), ...args], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      WIRELAB_CLI_MAIN: '1',
-      HTTP_PROXY: '',
-      HTTPS_PROXY: '',
-      http_proxy: '',
-      https_proxy: '',
-    },
-    stdio: ['pipe', 'pipe', 'pipe'],
+// Requests go straight to 127.0.0.1 whatever proxy the machine has configured.
+const PROXY_VARS = ['HTTP_PROXY', 'HTTPS_PROXY', 'http_proxy', 'https_proxy'] as const;
+const savedProxy = PROXY_VARS.map((k) => process.env[k]);
+beforeAll(() => {
+  for (const k of PROXY_VARS) delete process.env[k];
+});
+afterAll(() => {
+  PROXY_VARS.forEach((k, i) => {
+    if (savedProxy[i] !== undefined) process.env[k] = savedProxy[i];
   });
-  children.push(child);
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const exit = new Promise<number>((r) => child.on('exit', (code) => r(code ?? -1)));
-  return { child, out: () => out, err: () => err, exit };
-}
+});
+
+/** The command run in process (tests/helpers/cli.ts). */
+const cli = (args: string[]) => startCli(args);
 
 async function waitOut(c: ReturnType<typeof cli>, re: RegExp): Promise<RegExpMatchArray> {
-  for (let i = 0; i < 2000; i++) {
-    const m = re.exec(c.out());
-    if (m) return m;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error(`no ${re} in ${c.out()} / ${c.err()}`);
+  return c.waitOut(re, 20_000);
 }
 
 describe('wirelab http', () => {
@@ -109,7 +95,7 @@ describe('wirelab http', () => {
     expect(await r.exit).toBe(0);
     expect(JSON.parse(r.out())).toMatchObject({ status: 200, httpVersion: '2' });
     await waitOut(h2, /"type":"request".*"url":"\/users\/1".*"httpVersion":"2\.0"/);
-    h2.child.kill('SIGINT');
+    h2.interrupt();
     expect(await h2.exit).toBe(0);
 
     const h1 = cli(['http', 'serve', '--port', '0', '--tls', '--no-h2', '--data-dir', dir, '--json']);
@@ -124,15 +110,15 @@ describe('wirelab http', () => {
     expect(bad.err()).toContain('--no-h2 needs --tls');
   });
 
-  it('bad input: invalid JSON data, malformed URL, unreadable routes file, bad route, refused connection', async () => {
+  it('bad input exits 2 (invalid JSON data, malformed URL, bad header, bad route); unreadable file or refused connection 1', async () => {
     const bad = cli(['http', 'request', 'POST', 'http://127.0.0.1:9/x', '-d', '{"a": }']);
-    expect(await bad.exit).toBe(1);
+    expect(await bad.exit).toBe(2);
     expect(bad.err()).toContain('INVALID_JSON');
     const url = cli(['http', 'request', 'http://exa mple.test/']);
-    expect(await url.exit).toBe(1);
+    expect(await url.exit).toBe(2);
     expect(url.err()).toContain('INVALID_URL');
     const hdr = cli(['http', 'request', 'http://127.0.0.1:9/', '-H', 'no colon here']);
-    expect(await hdr.exit).toBe(1);
+    expect(await hdr.exit).toBe(2);
     expect(hdr.err()).toContain('INVALID_HEADER');
     const missing = cli(['http', 'serve', '--port', '0', '--routes', '/nonexistent/routes.json']);
     expect(await missing.exit).toBe(1);
@@ -145,7 +131,7 @@ describe('wirelab http', () => {
     expect(badRoute.err()).toContain('INVALID_INPUT');
     writeFileSync(join(dir, 'broken.json'), '[{');
     const broken = cli(['http', 'serve', '--port', '0', '--routes', join(dir, 'broken.json')]);
-    expect(await broken.exit).toBe(1);
+    expect(await broken.exit).toBe(2);
     expect(broken.err()).toContain('INVALID_JSON');
     const refused = cli(['http', 'request', 'http://127.0.0.1:1/']);
     expect(await refused.exit).toBe(1);
