@@ -1,37 +1,18 @@
-// `wirelab tls inspect|request` as a user runs it: exit codes 0 / 3 / 1 / 2, --json, --out.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
+// `wirelab tls inspect|request` as a user runs it (in process, tests/helpers/cli.ts): exit codes
+// 0 / 3 / 1 / 2, --json, --out.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { createServer as createHttpServer } from 'node:http';
 import { listen, closeServer } from '../../../src/main/engines/common/net';
+import { cli } from '../../helpers/cli';
 import { createTestPki, type TestPki } from '../../helpers/pki';
 import { tlsServer } from './helpers';
 
-const ROOT = join(import.meta.dirname, '..', '..', '..');
-const children: ChildProcess[] = [];
-afterEach(() => {
-  for (const c of children.splice(0)) c.kill('SIGKILL');
-});
 let pki: TestPki;
 beforeAll(() => {
   pki = createTestPki();
 });
 afterAll(() => pki.cleanup());
-
-function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/index.ts'), ...args], {
-    cwd: ROOT,
-    env: { ...process.env, WIRELAB_CLI_MAIN: '1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  let out = '';
-  let err = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (err += d));
-  return new Promise((resolve) => child.on('exit', (code) => resolve({ code: code ?? -1, out, err })));
-}
 
 describe('wirelab tls', () => {
   it('inspect: a clean server exits 0 and prints the Markdown report', async () => {
