@@ -105,3 +105,36 @@ test('bad input: an unresolvable host shows HOST_NOT_FOUND; a trusted server sho
     pki.cleanup();
   }
 });
+
+test('a failed inspection leaves no report of the previous host; the form survives leaving the page', async ({
+  app,
+}) => {
+  const pki = createTestPki();
+  const { server, port } = await tlsServer({ cert: pki.chain(), key: pki.leaf.keyPem });
+  try {
+    await app.getByTestId('nav-tls').click();
+    await app.getByTestId('tls-target').fill(`localhost:${port}`);
+    await app.getByTestId('tls-scan').uncheck();
+    await app.getByText('Options').click();
+    await app.getByTestId('tls-ca').fill(pki.root.certPem);
+    await app.getByTestId('tls-inspect').click();
+    await expect(app.getByTestId('tls-trusted')).toHaveText('trusted', { timeout: 15_000 });
+
+    // Another tool and back: the form and the report are as they were.
+    await app.getByTestId('nav-tcp-server').click();
+    await app.getByTestId('nav-tls').click();
+    await expect(app.getByTestId('tls-target')).toHaveValue(`localhost:${port}`);
+    await expect(app.getByTestId('tls-scan')).not.toBeChecked();
+    await expect(app.getByTestId('tls-trusted')).toHaveText('trusted');
+
+    await app.getByTestId('tls-target').fill('no-such-host.invalid');
+    await app.getByTestId('tls-inspect').click();
+    await expect(app.getByTestId('tls-error')).toHaveAttribute('data-code', 'HOST_NOT_FOUND');
+    await expect(app.getByTestId('tls-trusted')).toHaveCount(0);
+    await expect(app.getByTestId('tls-grade')).toHaveCount(0);
+    await expect(app.getByText('No report yet')).toBeVisible();
+  } finally {
+    server.close();
+    pki.cleanup();
+  }
+});

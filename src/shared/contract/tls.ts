@@ -283,7 +283,19 @@ export const TlsScanResult = z.object({
   sslv2Ciphers: z.array(z.string()),
   groups: z.array(z.object({ code: z.number(), name: z.string(), postQuantum: z.boolean() })),
   groupsVersion: z.string().optional(),
+  /** The weakest DH prime over every DH family accepted (DHE_RSA, DHE_DSS, anonymous DH). */
   dhPrimeBits: z.number().optional(),
+  /** The prime each DH family got, measured by its own handshake. */
+  dhGroups: z
+    .array(
+      z.object({
+        family: z.enum(['DHE_RSA', 'DHE_DSS', 'DH_anon']),
+        version: TlsProtocolVersion,
+        suite: z.string(),
+        primeBits: z.number(),
+      }),
+    )
+    .optional(),
   weaknesses: z.array(TlsWeakness),
   handshakes: z.number(),
   durationMs: z.number(),

@@ -78,6 +78,10 @@ describe('TLS inspector through the dispatcher', () => {
     expect(md.fileName).toMatch(/\.md$/);
     expect(md.text).toContain(`# TLS report for localhost:${port}`);
     expect(md.text).toContain('## Scan (');
+    // Headings speak to people: no type names ("## TlsGrade:").
+    expect(md.text).toMatch(/^## Grade: [A-FT][+-]?/m);
+    expect(md.text).toMatch(/^## Validation: (trusted|NOT trusted) for localhost$/m);
+    expect(md.text).not.toMatch(/^#+ Tls[A-Z]/m);
     expect(md.text).toContain('TLS_FALLBACK_SCSV');
     expect(md.text).toContain(report.certificates[0]!.sha256);
 

@@ -230,6 +230,7 @@ export class TlsInspector extends TypedEmitter<TlsEvent> {
         groups: raw.groups,
         groupsVersion: raw.groupsVersion,
         dhPrimeBits: raw.dhPrimeBits,
+        dhGroups: raw.dhGroups,
         weaknesses,
         handshakes: budget.count,
         durationMs: performance.now() - s0,

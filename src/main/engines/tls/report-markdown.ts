@@ -9,7 +9,7 @@ export function reportToMarkdown(r: TlsReport): string {
   out.push(`# TLS report for ${r.host}:${r.port}`, '');
   out.push(`Inspected ${new Date(r.at).toISOString()} in ${Math.round(r.durationMs)} ms by Wirelab.`, '');
   out.push(
-    `## TlsGrade: ${r.grade.grade}${r.grade.grade === 'T' ? ` (${r.grade.ignoringTrust} if trusted)` : ''}${r.grade.complete ? '' : ' (handshake only, no scan)'}`,
+    `## Grade: ${r.grade.grade}${r.grade.grade === 'T' ? ` (${r.grade.ignoringTrust} if trusted)` : ''}${r.grade.complete ? '' : ' (handshake only, no scan)'}`,
     '',
   );
   for (const reason of r.grade.reasons) out.push(`- **${reason.cap}** — ${reason.reason}`);
@@ -51,7 +51,7 @@ export function reportToMarkdown(r: TlsReport): string {
   });
   out.push(
     '',
-    `## TlsValidation: ${r.validation.trusted ? 'trusted' : 'NOT trusted'} for ${r.validation.checkedName}`,
+    `## Validation: ${r.validation.trusted ? 'trusted' : 'NOT trusted'} for ${r.validation.checkedName}`,
     '',
   );
   r.validation.path.forEach((l, i) =>

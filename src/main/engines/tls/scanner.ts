@@ -35,10 +35,20 @@ export interface RawScan {
   sslv2Ciphers: string[];
   groups: Array<{ code: number; name: string; postQuantum: boolean }>;
   groupsVersion?: ScanVersion;
+  /** The weakest DH prime over every DH family the server accepts (see dhGroups). */
   dhPrimeBits?: number;
+  dhGroups?: DhGroup[];
   /** The wire-order certificate chain and whether a CertificateRequest came (from a TLS ≤ 1.2 probe). */
   certificatesDer?: Uint8Array[];
   clientCertificateRequested?: boolean;
+}
+
+/** The DH prime one family of suites gets (a server may use another group for anonymous DH). */
+export interface DhGroup {
+  family: 'DHE_RSA' | 'DHE_DSS' | 'DH_anon';
+  version: ScanVersion;
+  suite: string;
+  primeBits: number;
 }
 
 export interface ScanOptions {
@@ -123,6 +133,54 @@ async function scanGroups12(
   return found;
 }
 
+function dhFamily(s: CipherSuite): DhGroup['family'] | undefined {
+  if (s.kx === 'DHE' && s.auth === 'RSA') return 'DHE_RSA';
+  if (s.kx === 'DHE' && s.auth === 'DSS') return 'DHE_DSS';
+  if (s.kx === 'DH' && s.anonymous) return 'DH_anon';
+  return undefined;
+}
+
+/**
+ * One handshake per DH family, at the highest version that accepts it: OpenSSL's automatic DH sizes the
+ * prime by the certificate's key for DHE_RSA/DHE_DSS but by the cipher for anonymous DH, so one server
+ * can give 2048 bits to DHE-RSA and 1024 to ADH.
+ */
+async function measureDhGroups(
+  ctx: ProbeContext,
+  table: SuiteTable,
+  versions: VersionResult[],
+  sni: string | undefined,
+): Promise<DhGroup[]> {
+  const families = new Map<DhGroup['family'], { version: ScanVersion; suites: number[] }>();
+  for (const v of [...versions].reverse()) {
+    if (!v.supported || v.version === 'TLSv1.3') continue;
+    for (const s of v.suites) {
+      const family = dhFamily(s);
+      if (!family) continue;
+      const entry: { version: ScanVersion; suites: number[] } = families.get(family) ?? {
+        version: v.version,
+        suites: [],
+      };
+      if (entry.version !== v.version) continue;
+      entry.suites.push(s.code);
+      families.set(family, entry);
+    }
+  }
+  const measured = await Promise.all(
+    [...families].map(([family, { version, suites }]) =>
+      withHello(ctx, { version, suites, sni }, 'done', (o): DhGroup | undefined => {
+        if (o.kind !== 'hello') return undefined;
+        const ske = o.stream.message(HandshakeType.serverKeyExchange);
+        const bits = ske ? parseServerKeyExchange(ske.body, 'DHE').dhPrimeBits : undefined;
+        if (bits === undefined) return undefined;
+        const suite = table.byCode(o.hello.suite) ?? unknownSuite(o.hello.suite);
+        return { family, version, suite: suite.openssl ?? suite.name, primeBits: bits };
+      }),
+    ),
+  );
+  return measured.filter((g): g is DhGroup => g !== undefined);
+}
+
 async function probeSslv2(ctx: ProbeContext): Promise<string[]> {
   return ctx.budget.run(async () => {
     const conn = await RawConnection.open(ctx.target, ctx.signal);
@@ -166,22 +224,15 @@ export async function runScan(ctx: ProbeContext, table: SuiteTable, options: Sca
   const best12 = [...supported].reverse().find((v) => v.version !== 'TLSv1.3');
   const tls13 = supported.find((v) => v.version === 'TLSv1.3');
   const ecdhe = best12?.suites.filter((s) => s.kx === 'ECDHE').map((s) => s.code) ?? [];
-  const dhe = best12?.suites.filter((s) => s.kx === 'DHE').map((s) => s.code) ?? [];
 
-  const [sslv2Ciphers, groupCodes, dhPrimeBits, chainProbe] = await Promise.all([
+  const [sslv2Ciphers, groupCodes, dhGroups, chainProbe] = await Promise.all([
     probeSslv2(ctx),
     tls13
       ? scanGroups13(ctx, sni)
       : best12 && ecdhe.length > 0
         ? scanGroups12(ctx, best12.version, ecdhe, sni)
         : Promise.resolve([]),
-    best12 && dhe.length > 0
-      ? withHello(ctx, { version: best12.version, suites: dhe, sni }, 'done', (o) => {
-          if (o.kind !== 'hello') return undefined;
-          const ske = o.stream.message(HandshakeType.serverKeyExchange);
-          return ske ? parseServerKeyExchange(ske.body, 'DHE').dhPrimeBits : undefined;
-        })
-      : Promise.resolve(undefined),
+    measureDhGroups(ctx, table, versions, sni),
     best12
       ? withHello(
           ctx,
@@ -205,7 +256,8 @@ export async function runScan(ctx: ProbeContext, table: SuiteTable, options: Sca
       postQuantum: NAMED_GROUPS.find((g) => g.code === code)?.pq === true,
     })),
     groupsVersion: tls13 ? 'TLSv1.3' : groupCodes.length > 0 ? best12?.version : undefined,
-    dhPrimeBits,
+    dhPrimeBits: dhGroups.length > 0 ? Math.min(...dhGroups.map((g) => g.primeBits)) : undefined,
+    dhGroups,
     certificatesDer: chainProbe?.cert ? parseCertificateMessage(chainProbe.cert.body) : undefined,
     clientCertificateRequested: chainProbe?.requested,
   };

@@ -351,13 +351,14 @@ export function validateChain(
         message: `${label} has a ${c.keyBits}-bit ${c.keyType} key`,
       });
     const weakSig = weakSignature(c.signatureAlgorithm);
-    // A trust anchor's own signature is never checked by anyone, so a SHA-1 self-signature on a root is harmless.
-    if (weakSig && !(i === anchorIndex && c.selfSigned)) {
+    // Nobody checks a trust anchor's own signature, so SHA-1 on a root is harmless. Anywhere else OpenSSL 3
+    // (verify error 68), curl and every current browser refuse the chain: a trust failure, not a style point.
+    if (weakSig && i !== anchorIndex) {
       problems.push({
         code: 'weak-signature',
-        severity: 'high',
+        severity: 'critical',
         certIndex: i,
-        message: `${label} is signed with ${c.signatureAlgorithm} (${weakSig})`,
+        message: `${label} is signed with ${c.signatureAlgorithm} (${weakSig}); OpenSSL 3, curl and current browsers refuse such a chain`,
       });
     }
   });
@@ -387,13 +388,26 @@ export function validateChain(
       message: `the certificate's extended key usage (${leaf.info.extendedKeyUsage.join(', ')}) does not allow TLS servers`,
     });
   }
-  if (leaf.info.basicConstraints?.ca && !leaf.info.selfSigned) {
-    problems.push({
-      code: 'leaf-is-ca',
-      severity: 'low',
-      certIndex: 0,
-      message: 'the server certificate is marked as a CA certificate',
-    });
+  if (leaf.info.basicConstraints?.ca) {
+    // Firefox refuses a CA certificate used as a server certificate; one issued by another CA also means
+    // the server holds a key that can sign certificates for any name.
+    problems.push(
+      leaf.info.selfSigned
+        ? {
+            code: 'leaf-is-ca',
+            severity: 'low',
+            certIndex: 0,
+            message:
+              'the self-signed server certificate is also a CA (basicConstraints CA:TRUE): whoever trusts it to reach this server trusts everything its key signs',
+          }
+        : {
+            code: 'leaf-is-ca',
+            severity: 'high',
+            certIndex: 0,
+            message:
+              'the server certificate is a CA certificate (basicConstraints CA:TRUE): its key can issue certificates for any name, and Firefox refuses it (MOZILLA_PKIX_ERROR_CA_CERT_USED_AS_END_ENTITY)',
+          },
+    );
   }
   sent.forEach((c, i) => {
     if (!used.has(i))

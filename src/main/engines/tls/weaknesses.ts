@@ -301,7 +301,6 @@ export async function checkWeaknesses(
     handshakeChecks = [na(DEFS.heartbleed), na(DEFS.ccs), na(DEFS.renegotiation), na(DEFS.compression)];
   }
   const sslv3 = scan.versions.find((v) => v.version === 'SSLv3');
-  const dh = scan.dhPrimeBits;
   return [
     ...handshakeChecks,
     await fallback(ctx, scan, sni),
@@ -323,12 +322,19 @@ export async function checkWeaknesses(
     suiteFamily(DEFS.anonymous, scan, (s) => s.anonymous),
     beast(scan),
     breach(http),
-    dh === undefined
-      ? make(DEFS.logjam, 'not-applicable', 'no DHE suite accepted')
-      : dh < 2048
-        ? make(DEFS.logjam, 'vulnerable', `the server's DH prime has ${dh} bits`)
-        : make(DEFS.logjam, 'ok', `the server's DH prime has ${dh} bits`),
+    logjam(scan),
   ];
+}
+
+/** Judged on the weakest prime of any DH family: an attacker picks the family that is easiest to break. */
+function logjam(scan: RawScan): TlsWeakness {
+  const dh = scan.dhPrimeBits;
+  if (dh === undefined) return make(DEFS.logjam, 'not-applicable', 'no DHE or anonymous DH suite accepted');
+  const each = (scan.dhGroups ?? [])
+    .map((g) => `${g.family} ${g.primeBits} bits (${g.suite}, ${g.version})`)
+    .join('; ');
+  const detail = `weakest DH prime ${dh} bits${each ? `: ${each}` : ''}`;
+  return make(DEFS.logjam, dh < 2048 ? 'vulnerable' : 'ok', detail);
 }
 
 /** Only TLS 1.0 and SSLv3 have the predictable CBC IV; RC4 and NULL suites are other findings. */

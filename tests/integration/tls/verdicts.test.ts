@@ -1,0 +1,97 @@
+// Verdicts that used to be wrong, each against a server built here: a SHA-1-signed leaf or intermediate
+// is a trust failure (as OpenSSL 3, curl and browsers decide) with the runtime's reason in words; the DH
+// prime is measured per DH family, so anonymous DH with a 1024-bit prime is not hidden behind DHE-RSA's
+// 2048; a server certificate with CA:TRUE is flagged.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildCertificate } from '../../../src/main/engines/common/x509-builder';
+import { createTestPki, leafSpec, type TestPki } from '../../helpers/pki';
+import { inspect, inspector, tlsServer } from './helpers';
+import { hasOpenssl, opensslServer } from './openssl';
+
+let pki: TestPki;
+beforeAll(() => {
+  pki = createTestPki();
+});
+afterAll(() => pki.cleanup());
+
+const problem = (r: Awaited<ReturnType<typeof inspect>>, code: string) =>
+  r.validation.problems.find((p) => p.code === code);
+
+describe('SHA-1 signatures', () => {
+  it('a SHA-1-signed leaf is a critical problem: grade T, not trusted, the runtime reason in words', async () => {
+    const leaf = buildCertificate(leafSpec(pki.intermediate, { signatureHash: 'sha1' }));
+    const port = await tlsServer({
+      cert: pki.chain(leaf),
+      key: leaf.keyPem,
+      ciphers: 'DEFAULT:@SECLEVEL=0',
+    });
+    const r = await inspect(inspector(), { target: `localhost:${port}`, caPem: pki.root.certPem });
+    expect(problem(r, 'weak-signature')).toMatchObject({ severity: 'critical', certIndex: 0 });
+    expect(r.validation.trusted).toBe(false);
+    expect(r.grade.grade).toBe('T');
+    expect(r.validation.runtimeVerdict).toMatch(/^not authorized: .*(too weak|digest)/i);
+    expect(r.validation.runtimeVerdict).not.toMatch(/UNSPECIFIED/);
+  });
+
+  it('a SHA-1-signed intermediate is critical too; a SHA-1 self-signature on the trust anchor is not', async () => {
+    const root = buildCertificate({ commonName: 'SHA-1 Root', ca: true, signatureHash: 'sha1' });
+    const inter = buildCertificate({
+      commonName: 'SHA-1 Intermediate',
+      ca: true,
+      issuer: root,
+      signatureHash: 'sha1',
+    });
+    const leaf = buildCertificate(leafSpec(inter));
+    const port = await tlsServer({
+      cert: leaf.certPem + inter.certPem,
+      key: leaf.keyPem,
+      ciphers: 'DEFAULT:@SECLEVEL=0',
+    });
+    const r = await inspect(inspector(), { target: `localhost:${port}`, caPem: root.certPem });
+    const weak = r.validation.problems.filter((p) => p.code === 'weak-signature');
+    expect(weak.map((p) => [p.certIndex, p.severity])).toEqual([[1, 'critical']]);
+    expect(r.validation.path.map((l) => l.source)).toEqual(['sent', 'sent', 'user']);
+    expect(r.grade.grade).toBe('T');
+  });
+});
+
+describe.skipIf(!hasOpenssl)('DH groups per family', () => {
+  it('anonymous DH with a 1024-bit prime is reported as 1024 (Logjam) although DHE-RSA gets 2048', async () => {
+    // OpenSSL's automatic DH sizes DHE-RSA by the RSA-2048 key (2048 bits) but ADH by the cipher (1024).
+    const port = await opensslServer(pki, [
+      '-no_tls1_3',
+      '-cipher',
+      'DHE-RSA-AES128-SHA:ADH-AES128-SHA:@SECLEVEL=0',
+    ]);
+    const r = await inspect(inspector(), {
+      target: `localhost:${port}`,
+      scan: true,
+      caPem: pki.root.certPem,
+    });
+    const groups = Object.fromEntries((r.scan!.dhGroups ?? []).map((g) => [g.family, g.primeBits]));
+    expect(groups).toEqual({ DHE_RSA: 2048, DH_anon: 1024 });
+    expect(r.scan!.dhPrimeBits).toBe(1024);
+    const logjam = r.scan!.weaknesses.find((w) => w.id === 'weak-dh');
+    expect(logjam?.status).toBe('vulnerable');
+    expect(logjam?.detail).toMatch(/DH_anon 1024 bits \(ADH-AES128-SHA/);
+    expect(r.grade.reasons.map((x) => x.reason)).toContain('DH prime of 1024 bits (under 2048)');
+  });
+});
+
+describe('CA:TRUE on the server certificate', () => {
+  it('an issued leaf with CA:TRUE is a high problem', async () => {
+    const leaf = buildCertificate(leafSpec(pki.intermediate, { ca: true }));
+    const port = await tlsServer({ cert: pki.chain(leaf), key: leaf.keyPem });
+    const r = await inspect(inspector(), { target: `localhost:${port}`, caPem: pki.root.certPem });
+    expect(problem(r, 'leaf-is-ca')).toMatchObject({ severity: 'high', certIndex: 0 });
+    expect(r.problemCount).toBeGreaterThan(0);
+  });
+
+  it('a self-signed server certificate with CA:TRUE (openssl req -x509 makes these) is flagged too', async () => {
+    const cert = buildCertificate({ commonName: 'localhost', altNames: ['localhost'], ca: true });
+    const port = await tlsServer({ cert: cert.certPem, key: cert.keyPem });
+    const r = await inspect(inspector(), { target: `localhost:${port}` });
+    expect(problem(r, 'leaf-is-ca')?.severity).toBe('low');
+    expect(problem(r, 'self-signed')?.severity).toBe('critical');
+  });
+});
