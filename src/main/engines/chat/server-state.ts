@@ -7,6 +7,7 @@
 import { CHAT_DEFAULTS } from '../../../shared/contract/chat';
 import type { WirePrivateMessage, WireRoomMessage } from './protocol';
 import { AppendLog, type FsyncPolicy, type LoadReport } from './append-log';
+import { addIndexEntry, lastEntryAtOrBefore, type RoomIndex } from './history-index';
 
 export interface ServerStateOptions {
   /** Where the log lives; undefined keeps everything in memory (tests, benchmarks of the bare engine). */
@@ -27,17 +28,6 @@ export interface ServerStateOptions {
   historyScanBytes?: number;
   /** Bytes per read() of such a scan (CHAT_DEFAULTS.historyReadChunkBytes). */
   historyReadChunkBytes?: number;
-}
-
-/**
- * Where a room's messages are in the log. Entries are added in log order, so both seq and offset ascend.
- * Invariant (from the byte rule): a message with seq s lies less than `historyIndexBytes` after the last
- * entry with seq <= s, so reading one stretch between entries costs a bounded number of bytes.
- */
-interface RoomIndex {
-  entries: { seq: number; offset: number }[];
-  /** Oldest sequence number of the room still stored (in the log, or in memory after compaction). */
-  first: number;
 }
 
 /**
@@ -400,9 +390,7 @@ export class ServerState {
   private track(room: string, seq: number, offset: number): void {
     let ix = this.index.get(room);
     if (!ix) this.index.set(room, (ix = { entries: [], first: seq }));
-    const last = ix.entries.at(-1);
-    if (!last || seq - last.seq >= this.indexStride || offset - last.offset >= this.indexBytes)
-      ix.entries.push({ seq, offset });
+    addIndexEntry(ix, seq, offset, this.indexStride, this.indexBytes);
   }
 
   private applyRoomMessage(room: RoomRecord, m: WireRoomMessage): void {
@@ -494,19 +482,4 @@ export class ServerState {
 /** The oldest sequence number held in memory (room.seq + 1 when none is): memory is contiguous up to room.seq. */
 function memFirst(room: RoomRecord): number {
   return room.history[0]?.seq ?? room.seq + 1;
-}
-
-/** Index of the last entry with seq <= `seq`, or -1 (binary search: entries ascend). */
-function lastEntryAtOrBefore(entries: { seq: number }[], seq: number): number {
-  let lo = 0;
-  let hi = entries.length - 1;
-  let found = -1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    if (entries[mid]!.seq <= seq) {
-      found = mid;
-      lo = mid + 1;
-    } else hi = mid - 1;
-  }
-  return found;
 }
