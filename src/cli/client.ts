@@ -22,6 +22,7 @@ import { UdpService } from '../main/engines/udp/service';
 import { LabService } from '../main/engines/lab/service';
 import { LbService } from '../main/engines/load-balancer/service';
 import { ChatService } from '../main/engines/chat/service';
+import { TlsInspector } from '../main/engines/tls/inspector';
 import { openDataDir, type DataDir } from '../main/storage/data-dir';
 
 /** Error codes that always mean "the input was wrong", even when an engine (not the schema) noticed. */
@@ -95,6 +96,11 @@ const factories: Factories = {
   },
   lb: () => {
     const e = new LbService();
+    return { handler: e, close: () => e.close() };
+  },
+  // No history file: a CLI inspection is printed, not kept (inputs also say noHistory).
+  tls: () => {
+    const e = new TlsInspector();
     return { handler: e, close: () => e.close() };
   },
   chat: (ctx, o) => {
