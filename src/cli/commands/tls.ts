@@ -1,10 +1,19 @@
-// `wirelab tls inspect|request`: the TLS inspector headless — the same report as the app, printed as
-// Markdown (or one JSON object with --json), exit code 3 when the inspection found problems.
+// `wirelab tls inspect|request`: the TLS inspector headless — the same report as the app, printed as an
+// aligned, sectioned layout (coloured on a terminal) or one JSON object with --json; exit code 3 when
+// the inspection found problems.
 import { writeFileSync } from 'node:fs';
-import { TLS_DEFAULTS, TlsInspectInput, TlsRequestInput, StartTlsProtocol } from '../../shared/contract/tls';
-import { TlsInspector } from '../../main/engines/tls/inspector';
+import { TLS_DEFAULTS, StartTlsProtocol } from '../../shared/contract/tls';
 import { reportToMarkdown } from '../../main/engines/tls/report-markdown';
-import { EXIT, UsageError, intArg, type Command } from '../framework';
+import { reportToText } from '../../main/engines/tls/report-text';
+import { openClient } from '../client';
+import { EXIT, UsageError, optNum, type Command } from '../framework';
+
+/** Colour only on a terminal; NO_COLOR (any non-empty value) wins, FORCE_COLOR forces it. */
+export function wantColor(stream: NodeJS.WritableStream, env: NodeJS.ProcessEnv = process.env): boolean {
+  if (env.NO_COLOR) return false;
+  if (env.FORCE_COLOR && env.FORCE_COLOR !== '0') return true;
+  return (stream as { isTTY?: boolean }).isTTY === true && env.TERM !== 'dumb';
+}
 
 function list(v: unknown): string[] {
   if (Array.isArray(v)) return v.map(String);
@@ -59,50 +68,46 @@ Exit code 3 when a problem is found (certificate problems or vulnerable weakness
       throw new UsageError(`--starttls must be one of ${StartTlsProtocol.options.join(', ')}`);
     if (!['auto', 'always', 'never'].includes(String(values.http)))
       throw new UsageError('--http must be auto, always or never');
-    const input = TlsInspectInput.parse({
-      target: positionals[0],
-      scan: values.scan === true,
-      sni: typeof values.sni === 'string' ? values.sni : undefined,
-      noSni: values['no-sni'] === true,
-      alpn:
-        typeof values.alpn === 'string'
-          ? values.alpn
-              .split(',')
-              .map((s) => s.trim())
-              .filter(Boolean)
-          : undefined,
-      starttls: starttls?.data,
-      caFiles: list(values.ca),
-      useSystemStore: values['no-system-store'] !== true,
-      fetchIssuers: values['no-aia'] !== true,
-      http: values.http,
-      resumption: values['no-resumption'] !== true,
-      timeoutMs: values.timeout === undefined ? undefined : intArg(values.timeout, '--timeout', 100, 120_000),
-      scanConcurrency:
-        values.concurrency === undefined ? undefined : intArg(values.concurrency, '--concurrency', 1, 64),
-      scanRatePerSecond: values.rate === undefined ? undefined : intArg(values.rate, '--rate', 0, 10_000),
-      scanMaxHandshakes:
-        values['max-handshakes'] === undefined
-          ? undefined
-          : intArg(values['max-handshakes'], '--max-handshakes', 10, 10_000),
-      noHistory: true,
-    });
-    const inspector = new TlsInspector();
-    const running = inspector.inspect(input);
-    const interrupted = io.interrupted.then(() => inspector.close());
-    void interrupted;
+    // Through the dispatcher (src/cli/client.ts): the contract's schema checks ranges and fills defaults.
+    const client = openClient(['tls']);
+    const running = client.must(
+      client.api.tls.inspect({
+        target: positionals[0],
+        scan: values.scan === true,
+        sni: typeof values.sni === 'string' ? values.sni : undefined,
+        noSni: values['no-sni'] === true,
+        alpn:
+          typeof values.alpn === 'string'
+            ? values.alpn
+                .split(',')
+                .map((s) => s.trim())
+                .filter(Boolean)
+            : undefined,
+        starttls: starttls?.data,
+        caFiles: list(values.ca),
+        useSystemStore: values['no-system-store'] !== true,
+        fetchIssuers: values['no-aia'] !== true,
+        http: values.http,
+        resumption: values['no-resumption'] !== true,
+        timeoutMs: optNum(values.timeout),
+        scanConcurrency: optNum(values.concurrency),
+        scanRatePerSecond: optNum(values.rate),
+        scanMaxHandshakes: optNum(values['max-handshakes']),
+        noHistory: true,
+      }),
+    );
+    void io.interrupted.then(() => client.close());
     try {
       const report = await running;
-      const markdown = reportToMarkdown(report);
       if (typeof values.out === 'string')
         writeFileSync(
           values.out,
-          values.out.endsWith('.json') ? `${JSON.stringify(report, null, 2)}\n` : markdown,
+          values.out.endsWith('.json') ? `${JSON.stringify(report, null, 2)}\n` : reportToMarkdown(report),
         );
-      io.out(markdown, { type: 'report', ...report });
+      io.out(reportToText(report, { color: wantColor(io.stdout) }).trimEnd(), { type: 'report', ...report });
       return report.problemCount > 0 ? EXIT.PROBLEMS : EXIT.OK;
     } finally {
-      await inspector.close();
+      await client.close();
     }
   },
 };
@@ -127,26 +132,22 @@ The certificate is not verified (use tls inspect for that).`,
     const starttls = values.starttls === undefined ? undefined : StartTlsProtocol.safeParse(values.starttls);
     if (starttls && !starttls.success)
       throw new UsageError(`--starttls must be one of ${StartTlsProtocol.options.join(', ')}`);
-    const inspector = new TlsInspector();
+    const client = openClient(['tls']);
     try {
-      const r = await inspector.request(
-        TlsRequestInput.parse({
+      const r = await client.must(
+        client.api.tls.request({
           target: positionals[0],
           data: positionals[1]?.replace(/\\r/g, '\r').replace(/\\n/g, '\n'),
           sni: typeof values.sni === 'string' ? values.sni : undefined,
           starttls: starttls?.data,
-          timeoutMs:
-            values.timeout === undefined ? undefined : intArg(values.timeout, '--timeout', 100, 120_000),
-          maxResponseBytes:
-            values['max-bytes'] === undefined
-              ? undefined
-              : intArg(values['max-bytes'], '--max-bytes', 1, 64 * 1024 * 1024),
+          timeoutMs: optNum(values.timeout),
+          maxResponseBytes: optNum(values['max-bytes']),
         }),
       );
       io.out(r.response, { type: 'response', ...r });
       return EXIT.OK;
     } finally {
-      await inspector.close();
+      await client.close();
     }
   },
 };

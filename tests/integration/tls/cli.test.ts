@@ -15,7 +15,7 @@ beforeAll(() => {
 afterAll(() => pki.cleanup());
 
 describe('wirelab tls', () => {
-  it('inspect: a clean server exits 0 and prints the Markdown report', async () => {
+  it('inspect: a clean server exits 0 and prints the aligned report, without colour when not a terminal', async () => {
     const port = await tlsServer({ cert: pki.chain(), key: pki.leaf.keyPem });
     const ca = pki.file('ca.pem', pki.root.certPem);
     const human = await cli([
@@ -31,8 +31,10 @@ describe('wirelab tls', () => {
     ]);
     expect(human.err).toBe('');
     expect(human.code).toBe(0);
-    expect(human.out).toContain(`# TLS report for localhost:${port}`);
-    expect(human.out).toContain('Validation: trusted');
+    expect(human.out).toContain(`TLS report for localhost:${port}`);
+    expect(human.out).toMatch(/^ {3}Chain of trust {8}trusted {2}for localhost$/m);
+    expect(human.out).not.toContain('\x1b[');
+    expect(human.out).not.toMatch(/^#|\|---/m);
   });
 
   it('inspect --scan --json --out: one report object on stdout, the same report in the file', async () => {
@@ -65,7 +67,7 @@ describe('wirelab tls', () => {
     const port = await tlsServer({ cert: pki.chain(pki.expired), key: pki.expired.keyPem });
     const r = await cli(['tls', 'inspect', `localhost:${port}`, '--http', 'never', '--no-resumption']);
     expect(r.code).toBe(3);
-    expect(r.out).toContain('`expired`');
+    expect(r.out).toMatch(/^ {3}critical expired +the server certificate expired on/m);
   });
 
   it('inspect: not TLS → exit 1 with the code', async () => {
