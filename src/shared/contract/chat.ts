@@ -172,6 +172,8 @@ export const ChatClientInfo = z.object({
   fingerprint: z.string().optional(),
   state: ChatClientState,
   rooms: z.array(z.string()),
+  /** Members of the private conversations this client keeps (so a restarted UI can list them). */
+  peers: z.array(z.string()).default([]),
   /** Messages written but not yet acknowledged by the server (resent after a reconnect). */
   pending: z.number(),
   reconnects: z.number(),
@@ -243,6 +245,11 @@ export const chatContract = {
         password: z.string().min(1).max(256).optional(),
         /** Expected certificate fingerprint (e.g. from discovery); a mismatch is CHAT_CERT_CHANGED. */
         fingerprint: z.string().max(200).optional(),
+        /**
+         * Keep trying from the first attempt and answer at once (state "connecting"), as a LAN messenger
+         * rejoins at start-up; by default the first failure is reported (a typo in the address).
+         */
+        keepTrying: z.boolean().optional(),
       })
       .strict(),
     ChatClientInfo,
@@ -264,9 +271,12 @@ export const chatContract = {
         room: roomName().optional(),
         peer: nick().optional(),
         limit: z.number().int().min(1).max(10_000).default(500),
+        /** Only messages before this message id (an older page of the conversation). */
+        beforeId: z.string().min(1).max(64).optional(),
       })
       .strict(),
-    z.object({ messages: z.array(ChatMessage) }),
+    /** `more`: the client's log holds still older messages of the conversation. */
+    z.object({ messages: z.array(ChatMessage), more: z.boolean().default(false) }),
   ),
   /**
    * "Load earlier messages": the room messages right before sequence number `before`, fetched from the

@@ -29,12 +29,37 @@ export type ClientRecord =
   | { k: 'seq'; room: string; seq: number }
   | { k: 'inbox'; pseq: number };
 
+function convKey(target: { room?: string; peer?: string }): string {
+  return target.room !== undefined ? `#${target.room}` : `@${target.peer ?? ''}`;
+}
+
 function safeName(s: string): string {
   return s.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 80);
 }
 
 export function clientStorePath(baseDir: string, host: string, port: number, nick: string): string {
   return join(baseDir, `${safeName(host)}-${port}`, `${safeName(nick)}.jsonl`);
+}
+
+/** The store of a chat client, at its place under `storeDir` (in memory without one). */
+export function clientStoreFor(o: {
+  storeDir?: string;
+  host: string;
+  port: number;
+  nick: string;
+  fsync: FsyncPolicy;
+  fsyncIntervalMs: number;
+  clientKeep: number;
+  compactAboveBytes: number;
+}): ClientStore {
+  return new ClientStore({
+    path: o.storeDir ? clientStorePath(o.storeDir, o.host, o.port, o.nick) : undefined,
+    nick: o.nick,
+    fsync: o.fsync,
+    fsyncIntervalMs: o.fsyncIntervalMs,
+    keep: o.clientKeep,
+    compactAboveBytes: o.compactAboveBytes,
+  });
 }
 
 export interface ClientStoreOptions {
@@ -124,14 +149,26 @@ export class ClientStore {
   }
 
   add(m: ChatMessage): void {
-    const key = m.room !== undefined ? `#${m.room}` : `@${m.peer ?? ''}`;
+    const key = convKey(m);
     let list = this.conversations.get(key);
     if (!list) this.conversations.set(key, (list = []));
     list.push(m);
     this.byId.set(m.id, m);
     if (list.length > this.options.keep) {
       for (const old of list.splice(0, list.length - this.options.keep)) this.byId.delete(old.id);
+      this.trimmed.add(key);
     }
+  }
+
+  /** Conversations whose older messages are only in the log (trimmed from memory). */
+  private readonly trimmed = new Set<string>();
+
+  /** The members this client has private conversations with. */
+  peers(): string[] {
+    const out: string[] = [];
+    for (const [key, list] of this.conversations)
+      if (key.startsWith('@') && list.length) out.push(key.slice(1));
+    return out;
   }
 
   /** Changes a kept message; returns a copy of the result, or undefined when it is not kept. */
@@ -143,8 +180,85 @@ export class ClientStore {
   }
 
   messages(target: { room?: string; peer?: string }, limit: number): ChatMessage[] {
-    const key = target.room !== undefined ? `#${target.room}` : `@${target.peer ?? ''}`;
-    return (this.conversations.get(key) ?? []).slice(-limit).map((m) => ({ ...m }));
+    return (this.conversations.get(convKey(target)) ?? []).slice(-limit).map((m) => ({ ...m }));
+  }
+
+  /**
+   * An older page of a conversation: up to `limit` messages right before message `beforeId`, oldest
+   * first, from memory and — past what memory keeps — from the log (scanned forward, at most
+   * `scanBytes`). `more`: still older ones exist.
+   */
+  async older(
+    target: { room?: string; peer?: string },
+    beforeId: string,
+    limit: number,
+    scanBytes: number,
+  ): Promise<{ messages: ChatMessage[]; more: boolean }> {
+    const key = convKey(target);
+    const list = this.conversations.get(key) ?? [];
+    const at = list.findIndex((m) => m.id === beforeId);
+    if (at > 0) {
+      const from = Math.max(0, at - limit);
+      const page = list.slice(from, at).map((m) => ({ ...m }));
+      return { messages: page, more: from > 0 || this.trimmed.has(key) };
+    }
+    if (!this.trimmed.has(key) || !this.log) return { messages: [], more: false };
+    return this.olderFromLog(key, beforeId, limit, scanBytes);
+  }
+
+  private async olderFromLog(
+    key: string,
+    beforeId: string,
+    limit: number,
+    scanBytes: number,
+  ): Promise<{ messages: ChatMessage[]; more: boolean }> {
+    const nick = this.options.nick;
+    // A window of the last limit+1 matches: one more than a page tells whether there are more.
+    const found: ChatMessage[] = [];
+    const seen = new Set<string>();
+    const failed = new Map<string, string>();
+    let reached = false;
+    const peer = key.slice(1);
+    const room = key.startsWith('#') ? peer : undefined;
+    await this.log!.readFrom(
+      0,
+      { maxBytes: scanBytes, chunkBytes: 256 * 1024, contains: Buffer.from(JSON.stringify(peer)) },
+      (rec) => {
+        const r = rec as ClientRecord;
+        if ('id' in r && r.id === beforeId) {
+          reached = true;
+          return false;
+        }
+        let m: ChatMessage | undefined;
+        if (r.k === 'pm' && room === undefined && r.from === peer)
+          m = { id: r.id, peer, from: r.from, text: r.text, at: r.at, status: 'received' };
+        else if (r.k === 'out' && room === undefined && r.to === peer)
+          m = { id: r.id, peer, from: nick, text: r.text, at: r.at, status: 'sent' };
+        else if (r.k === 'msg' && r.room === room)
+          m = {
+            id: r.id,
+            room,
+            from: r.from,
+            text: r.text,
+            at: r.at,
+            seq: r.seq,
+            status: r.from === nick ? 'sent' : 'received',
+          };
+        else if (r.k === 'fail') failed.set(r.id, r.code);
+        if (m && !seen.has(m.id)) {
+          seen.add(m.id);
+          found.push(m);
+          if (found.length > limit + 1) found.shift();
+        }
+        return true;
+      },
+    );
+    if (!reached) return { messages: [], more: false };
+    for (const m of found) {
+      const code = failed.get(m.id);
+      if (code) Object.assign(m, { status: 'failed', code });
+    }
+    return { messages: found.slice(-limit), more: found.length > limit };
   }
 
   private advance(room: string, seq: number): void {

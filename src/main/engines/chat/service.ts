@@ -200,6 +200,7 @@ export class ChatService extends TypedEmitter<ChatEvent> {
       password: input.password,
       tls: input.tls,
       expectedFingerprint: input.fingerprint,
+      keepTrying: input.keepTrying === true,
       pins: this.pinStore(),
       storeDir: join(this.options.dataDir, 'chat', 'clients'),
     });
@@ -243,12 +244,15 @@ export class ChatService extends TypedEmitter<ChatEvent> {
     return {};
   }
 
-  messages(input: In<'messages'>): { messages: ReturnType<ChatClient['messages']> } {
+  async messages(input: In<'messages'>): Promise<OlderPage> {
     if ((input.room === undefined) === (input.peer === undefined))
       throw new EngineError('INVALID_INPUT', 'give exactly one of room or peer');
-    return {
-      messages: this.client(input.session).messages({ room: input.room, peer: input.peer }, input.limit),
-    };
+    const client = this.client(input.session);
+    const target = { room: input.room, peer: input.peer };
+    // An older page comes from the client's own memory and log, oldest first.
+    if (input.beforeId !== undefined) return client.olderLocal(target, input.beforeId, input.limit);
+    const messages = client.messages(target, input.limit);
+    return { messages, more: messages.length >= input.limit };
   }
 
   olderMessages(input: In<'olderMessages'>): Promise<OlderPage> {
