@@ -17,6 +17,7 @@ import { HttpServerService } from './engines/http-server/service';
 import { HttpClientService } from './engines/http-client/service';
 import { loadOrCreateAppCertificate } from './engines/common/app-cert';
 import { openDataDir, type DataDir } from './storage/data-dir';
+import { WorkspaceService } from './workspace/service';
 
 export interface ServicesOptions extends ShellHooks {
   dataDir: string;
@@ -25,6 +26,8 @@ export interface ServicesOptions extends ShellHooks {
   chatDiscovery?: boolean;
   /** Interface name or IPv4 address chat discovery uses; default all. */
   chatInterface?: string;
+  /** Start the flagged servers and rejoin the chats saved in workspace.json (default true). */
+  restoreWorkspace?: boolean;
 }
 
 export interface Services {
@@ -32,6 +35,9 @@ export interface Services {
   bus: EventBus;
   dataDir: DataDir;
   app: AppService;
+  workspace: WorkspaceService;
+  /** The workspace restore started with the services; resolves when every session has been tried. */
+  restored: Promise<unknown>;
   close(): Promise<void>;
 }
 
@@ -74,6 +80,11 @@ export function createServices(options: ServicesOptions): Services {
     onStorageProblem: (p) => app.problems.push(p),
   });
   httpClient.on((e) => bus.publish(e));
+  const workspace = new WorkspaceService({
+    file: dataDir.file('workspace.json'),
+    onProblem: (n) => app.problems.push({ file: n.file, movedTo: n.movedTo, message: n.message }),
+  });
+  workspace.on((e) => bus.publish(e));
   const handlers: Handlers<typeof contract> = {
     app,
     tcp,
@@ -86,16 +97,23 @@ export function createServices(options: ServicesOptions): Services {
     httpServer,
     httpClient,
     tls,
+    workspace,
   };
-  const dispatcher = createDispatcher(contract, handlers);
+  // Wrapped so the workspace sees every start, change and join, whichever front end made the call.
+  const dispatcher = workspace.track(createDispatcher(contract, handlers));
+  const restored =
+    options.restoreWorkspace === false ? Promise.resolve() : workspace.restore().catch(() => undefined);
   let closing: Promise<void> | undefined;
   return {
     dispatcher,
     bus,
     dataDir,
     app,
+    workspace,
+    restored,
     close() {
       closing ??= (async () => {
+        await restored;
         await tcp.close();
         await chat.close();
         await httpServer.close();

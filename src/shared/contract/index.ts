@@ -10,6 +10,7 @@ import { tlssockContract, type TlsSockEvent } from './tlssock';
 import { packetsContract, type PacketsEvent } from './packets';
 import { labContract, type LabEvent } from './lab';
 import { tlsContract, type TlsEvent } from './tls';
+import { workspaceContract, type WorkspaceEvent } from './workspace';
 import type { ContractApi } from './define';
 
 export const contract = {
@@ -24,6 +25,7 @@ export const contract = {
   packets: packetsContract,
   lab: labContract,
   tls: tlsContract,
+  workspace: workspaceContract,
 };
 
 export type Contract = typeof contract;
@@ -52,6 +54,7 @@ export type WirelabEvent =
   | PacketsEvent
   | LabEvent
   | TlsEvent
+  | WorkspaceEvent
   | DroppedEvent;
 
 export type EventListener = (batch: WirelabEvent[]) => void;
@@ -79,3 +82,4 @@ export * from './tlssock';
 export * from './packets';
 export * from './lab';
 export * from './tls';
+export * from './workspace';
