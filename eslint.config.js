@@ -1,4 +1,4 @@
-// Lint, including the layer boundaries of DEVELOPERS.md (after vscode's code-layering rules):
+// Lint, including the layer boundaries described in docs/architecture.md (after vscode's code-layering rules):
 //   src/shared   imports nothing runtime-specific (no node:, electron, DOM-only code, no other layer)
 //   src/main/engines never imports electron (runs and is tested under plain Node)
 //   src/renderer never imports main, server, cli or node:; only shared and its own files
