@@ -30,6 +30,7 @@ export interface DraftRequest {
     verifyTls: boolean;
     httpVersion: 'auto' | '1.1' | '2';
     useCookies: boolean;
+    reuseConnections: boolean;
     proxy: string;
     caPem?: string;
     clientCertPem?: string;
@@ -51,6 +52,7 @@ export function emptyDraft(): DraftRequest {
       verifyTls: true,
       httpVersion: 'auto',
       useCookies: true,
+      reuseConnections: true,
       proxy: 'env',
     },
   };
@@ -73,6 +75,7 @@ export function draftFrom(spec: HttpRequestSpecInput): DraftRequest {
       verifyTls: o.verifyTls ?? true,
       httpVersion: o.httpVersion ?? 'auto',
       useCookies: o.useCookies ?? true,
+      reuseConnections: o.reuseConnections ?? true,
       proxy: o.proxy ?? 'env',
       caPem: o.caPem,
       clientCertPem: o.clientCertPem,
@@ -123,6 +126,11 @@ export const useHttpClientStore = defineStore('http-client', () => {
       else if (e.type === 'cookies.changed') void refreshCookies().catch(() => undefined);
     }
   });
+
+  /** Closes every kept connection; the next request to each origin connects (and is timed) afresh. */
+  async function closeConnections(): Promise<number> {
+    return (await unwrap(api.httpClient.connectionsClose({}))).closed;
+  }
 
   /** Forgets the shown response; its spooled body file (a large body) is deleted by the engine. */
   function dropResponse(): void {
@@ -256,6 +264,7 @@ export const useHttpClientStore = defineStore('http-client', () => {
     load,
     send,
     cancel,
+    closeConnections,
     refreshHistory,
     deleteHistory,
     clearHistory,

@@ -27,6 +27,10 @@ export const HTTP_CLIENT_DEFAULTS = {
   /** Largest text accepted for a cURL/OpenAPI/Postman import (8 MiB). */
   maxImportChars: 8 * 1024 * 1024,
   maxBodyChars: 16 * 1024 * 1024,
+  /** Idle HTTP/1.1 connections the composer keeps per origin (and connection settings). */
+  maxIdleConnectionsPerOrigin: 6,
+  /** A kept connection (or HTTP/2 session) unused for this long is closed. */
+  idleConnectionTimeoutMs: 30_000,
 } as const;
 
 const tokenRe = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
@@ -135,6 +139,8 @@ export const HttpRequestOptions = z
     useCookies: z.boolean().default(true),
     /** Decompress gzip/br/deflate bodies (sizes report both). */
     decode: z.boolean().default(true),
+    /** Keep the connection for later requests to the origin (HTTP/1.1 keep-alive, one HTTP/2 session). */
+    reuseConnections: z.boolean().default(true),
   })
   .strict();
 export type HttpRequestOptions = z.output<typeof HttpRequestOptions>;
@@ -206,6 +212,8 @@ export const HttpResponse = z.object({
   bodyFile: z.string().optional(),
   redirects: z.array(HttpRedirectHop),
   requestHeaders: z.array(z.tuple([z.string(), z.string()])),
+  /** The connection that served the final response: numbered per app run; `reused` when kept from before. */
+  connection: z.object({ id: z.number(), reused: z.boolean() }).optional(),
 });
 export type HttpResponse = z.infer<typeof HttpResponse>;
 
@@ -334,6 +342,8 @@ export const httpClientContract = {
     HttpResponse,
   ),
   cancel: method(z.object({ id: z.string().min(1).max(64) }).strict(), z.object({ cancelled: z.boolean() })),
+  /** Closes every connection the composer keeps open; the next request to each origin connects afresh. */
+  connectionsClose: method(empty(), z.object({ closed: z.number() })),
   /** Drops a response's spooled body file (the UI replaced or closed the response). */
   releaseBody: method(
     z.object({ id: z.string().min(1).max(64) }).strict(),

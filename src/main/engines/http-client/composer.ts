@@ -17,6 +17,7 @@ import {
 } from './prepare';
 import { removeSpooled, spoolFile } from './spool';
 import { exchange } from './transport';
+import type { ConnectionPool } from './connection-pool';
 
 export interface ComposerLimits {
   previewBytes: number;
@@ -32,6 +33,8 @@ export interface ComposerDeps {
   spoolDir: string;
   limits: ComposerLimits;
   userAgent: string;
+  /** Kept connections; without one every exchange opens and closes its own. */
+  pool?: ConnectionPool;
 }
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
@@ -94,6 +97,7 @@ export async function sendComposed(
         },
       },
       signal,
+      deps.pool,
     );
     if (o.useCookies) {
       const set = r.headers.filter(([k]) => k.toLowerCase() === 'set-cookie').map(([, v]) => v);
@@ -190,6 +194,7 @@ export async function sendComposed(
       bodyFile: r.body.file,
       redirects,
       requestHeaders: r.requestHeaders,
+      connection: r.connection,
     };
   }
 }

@@ -30,6 +30,7 @@ import { importOpenApi, importPostman } from './importers';
 import { LoadRun } from './load';
 import { applyVariables, parseUrl, type Variables } from './prepare';
 import { clearSpool, removeSpooled } from './spool';
+import { ConnectionPool } from './connection-pool';
 
 type In<K extends keyof typeof httpClientContract> = z.output<(typeof httpClientContract)[K]['input']>;
 
@@ -56,6 +57,10 @@ export class HttpClientService extends TypedEmitter<HttpClientEvent> {
   /** Response id → its spooled body file, until the response is released. */
   private readonly spooled = new Map<string, string>();
   private readonly spoolDir: string;
+  private readonly pool = new ConnectionPool({
+    maxIdlePerOrigin: HTTP_CLIENT_DEFAULTS.maxIdleConnectionsPerOrigin,
+    idleTimeoutMs: HTTP_CLIENT_DEFAULTS.idleConnectionTimeoutMs,
+  });
   private readonly ids = new IdSequence('req-');
   private readonly runIds = new IdSequence('load-');
   private readonly limits: ComposerLimits;
@@ -84,6 +89,10 @@ export class HttpClientService extends TypedEmitter<HttpClientEvent> {
     this.spoolDir = join(opts.dir, 'bodies');
     // Bodies from an earlier run are referred to by nothing (responses are not persisted).
     clearSpool(this.spoolDir);
+  }
+
+  connectionsClose(): { closed: number } {
+    return { closed: this.pool.closeAll() };
   }
 
   releaseBody(input: In<'releaseBody'>): { released: boolean } {
@@ -129,6 +138,7 @@ export class HttpClientService extends TypedEmitter<HttpClientEvent> {
           jar: this.jar,
           onCookiesChanged: () => this.saveCookies(),
           spoolDir: this.spoolDir,
+          pool: this.pool,
           limits: this.limits,
           userAgent: this.userAgent,
         },
@@ -343,6 +353,7 @@ export class HttpClientService extends TypedEmitter<HttpClientEvent> {
     for (const c of this.inflight.values()) c.abort(new EngineError('CANCELLED', 'the app is closing'));
     await Promise.all([...this.runs.values()].map((r) => r.stop().catch(() => undefined)));
     this.runs.clear();
+    this.pool.closeAll();
     for (const file of this.spooled.values()) removeSpooled(file);
     this.spooled.clear();
   }

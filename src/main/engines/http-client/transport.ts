@@ -1,8 +1,9 @@
-// One HTTP exchange on a fresh connection, timed at the socket: DNS lookup, TCP connect, TLS handshake
-// (with ALPN deciding HTTP/2 or HTTP/1.1), request sent, first response byte, body downloaded. The
-// connection is opened here (not by an Agent) precisely so that each phase can be observed, and closed
-// after the exchange. It knows nothing of redirects, cookies, auth challenges or history.
-import { lookup } from '../common/resolve';
+// One HTTP exchange, timed at the socket: DNS lookup, TCP connect, TLS handshake (connect.ts), request
+// sent, first response byte, body downloaded. Connections are opened by connect.ts (not by an Agent)
+// precisely so that each phase can be observed. With a pool and `reuseConnections`, a kept connection
+// for the origin is used instead (no DNS/TCP/TLS phases; `reused` says so) and a connection that can
+// serve again goes back to the pool; otherwise it is closed after the exchange (`Connection: close`).
+// It knows nothing of redirects, cookies, auth challenges or history.
 import { request as httpRequest, type IncomingMessage, type ClientRequest } from 'node:http';
 import {
   connect as h2connect,
@@ -11,13 +12,14 @@ import {
   type ClientHttp2Stream,
   type IncomingHttpHeaders,
 } from 'node:http2';
-import { connect as netConnect, isIP, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { once } from 'node:events';
-import { connect as tlsConnect, rootCertificates, type TLSSocket } from 'node:tls';
 import type { Readable, Writable } from 'node:stream';
 import type { HttpRequestOptions, HttpTiming } from '../../../shared/contract/http-client';
-import { EngineError, toEngineError } from '../common/errors';
+import { EngineError } from '../common/errors';
 import type { PreparedBody } from './body';
+import { mapError, now, openConnection, race, type Connection } from './connect';
+import { poolKey, type ConnectionPool, type PooledConnection } from './connection-pool';
 import { proxyAuthorization, proxyFor } from './proxy';
 import { receiveBody, type BodyLimits, type ReceivedBody } from './response-body';
 
@@ -44,6 +46,8 @@ export interface ExchangeResult {
   tlsProtocol?: string;
   timing: HttpTiming;
   body: ReceivedBody;
+  /** Which connection served (numbered by the pool; 0 without one) and whether it was kept from before. */
+  connection: { id: number; reused: boolean };
 }
 
 /** Hop-by-hop headers that HTTP/2 forbids (RFC 9113 §8.2.2). */
@@ -55,235 +59,6 @@ const H2_FORBIDDEN = new Set([
   'upgrade',
   'host',
 ]);
-
-const TLS_ERROR_CODES =
-  /^(ERR_SSL|ERR_TLS|CERT_|UNABLE_TO|DEPTH_ZERO|SELF_SIGNED|HOSTNAME_MISMATCH|ERR_OSSL)/;
-
-function mapError(
-  err: unknown,
-  phase: 'dns' | 'connect' | 'tls' | 'proxy' | 'request' | 'response',
-): EngineError {
-  if (err instanceof EngineError) return err;
-  const code = (err as NodeJS.ErrnoException)?.code ?? '';
-  const message = (err as Error)?.message ?? String(err);
-  if (phase === 'tls' && (TLS_ERROR_CODES.test(code) || code === '' || code === 'ECONNRESET')) {
-    return new EngineError('TLS_ERROR', `${code ? `${code}: ` : ''}${message}`, { cause: err });
-  }
-  if (TLS_ERROR_CODES.test(code)) return new EngineError('TLS_ERROR', `${code}: ${message}`, { cause: err });
-  if (code.startsWith('HPE_') || code === 'ERR_HTTP2_PROTOCOL_ERROR' || code === 'ERR_HTTP2_ERROR') {
-    return new EngineError('HTTP_PROTOCOL_ERROR', `${code}: ${message}`, { cause: err });
-  }
-  if (
-    phase === 'response' &&
-    (code === 'ECONNRESET' || code === 'ERR_STREAM_PREMATURE_CLOSE' || message === 'aborted')
-  ) {
-    return new EngineError('RESPONSE_INCOMPLETE', message, { cause: err });
-  }
-  if (
-    code === 'ERR_HTTP2_STREAM_ERROR' ||
-    code === 'ERR_HTTP2_SESSION_ERROR' ||
-    code === 'ERR_HTTP2_GOAWAY_SESSION'
-  ) {
-    return new EngineError(
-      phase === 'response' ? 'RESPONSE_INCOMPLETE' : 'CONNECTION_RESET',
-      `${code}: ${message}`,
-      { cause: err },
-    );
-  }
-  return toEngineError(err, phase);
-}
-
-function now(): number {
-  return performance.now();
-}
-
-/** Rejects with the signal's reason (a coded EngineError) as soon as it aborts. */
-function race<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason as Error);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason as Error);
-    signal.addEventListener('abort', onAbort, { once: true });
-    p.then(
-      (v) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(v);
-      },
-      (e: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(e as Error);
-      },
-    );
-  });
-}
-
-function waitConnect(socket: Socket, event: 'connect' | 'secureConnect'): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const ok = () => {
-      socket.off('error', bad);
-      resolve();
-    };
-    const bad = (err: Error) => {
-      socket.off(event, ok);
-      reject(err);
-    };
-    socket.once(event, ok);
-    socket.once('error', bad);
-  });
-}
-
-/** Sends CONNECT host:port through an HTTP proxy and waits for its 2xx. */
-async function tunnel(socket: Socket, target: string, auth: string | undefined): Promise<void> {
-  socket.write(
-    `CONNECT ${target} HTTP/1.1\r\nHost: ${target}\r\n${auth ? `Proxy-Authorization: ${auth}\r\n` : ''}\r\n`,
-  );
-  const head = await new Promise<Buffer>((resolve, reject) => {
-    let buf = Buffer.alloc(0);
-    const onData = (d: Buffer) => {
-      buf = Buffer.concat([buf, d]);
-      const end = buf.indexOf('\r\n\r\n');
-      if (end >= 0) {
-        cleanup();
-        if (end + 4 < buf.length) socket.unshift(buf.subarray(end + 4));
-        resolve(buf.subarray(0, end));
-      } else if (buf.length > 16 * 1024) {
-        cleanup();
-        reject(new EngineError('PROXY_FAILED', 'proxy answered CONNECT with an oversized header'));
-      }
-    };
-    const onEnd = () => {
-      cleanup();
-      reject(new EngineError('PROXY_FAILED', 'proxy closed the connection during CONNECT'));
-    };
-    const onError = (err: Error) => {
-      cleanup();
-      reject(new EngineError('PROXY_FAILED', err.message, { cause: err }));
-    };
-    const cleanup = () => {
-      socket.off('data', onData);
-      socket.off('end', onEnd);
-      socket.off('error', onError);
-    };
-    socket.on('data', onData);
-    socket.once('end', onEnd);
-    socket.once('error', onError);
-  });
-  const status = /^HTTP\/1\.[01] (\d{3})/.exec(head.toString('latin1'));
-  if (!status || !(status[1] ?? '').startsWith('2')) {
-    throw new EngineError(
-      'PROXY_FAILED',
-      `proxy answered CONNECT ${target} with "${head.toString('latin1').split('\r\n')[0]}"`,
-    );
-  }
-}
-
-interface Connection {
-  socket: Socket;
-  alpn?: string;
-  tlsProtocol?: string;
-  remoteAddress?: string;
-  viaProxy: boolean;
-  dns: number;
-  connect: number;
-  tls: number;
-  t0: number;
-}
-
-async function openConnection(
-  url: URL,
-  o: HttpRequestOptions,
-  signal: AbortSignal,
-  track: (s: Socket) => void,
-): Promise<Connection> {
-  const t0 = now();
-  const hostname = url.hostname.replace(/^\[|\]$/g, '');
-  const https = url.protocol === 'https:';
-  const port = Number(url.port || (https ? 443 : 80));
-  const proxy = proxyFor(url, o.proxy);
-  const connectHost = proxy ? proxy.hostname.replace(/^\[|\]$/g, '') : hostname;
-  const connectPort = proxy ? Number(proxy.port || 80) : port;
-
-  let address = connectHost;
-  let tDns = t0;
-  if (!isIP(connectHost)) {
-    try {
-      address = (await race(lookup(connectHost), signal)).address;
-    } catch (err) {
-      throw mapError(err, 'dns');
-    }
-    tDns = now();
-  }
-  const socket = netConnect({ host: address, port: connectPort, noDelay: true });
-  track(socket);
-  try {
-    await race(waitConnect(socket, 'connect'), signal);
-  } catch (err) {
-    throw proxy && !(err instanceof EngineError && (err.code === 'TIMEOUT' || err.code === 'CANCELLED'))
-      ? new EngineError('PROXY_FAILED', `proxy ${proxy.host}: ${(err as Error).message}`, { cause: err })
-      : mapError(err, 'connect');
-  }
-  const tConnect = now();
-  if (proxy && https)
-    await race(
-      tunnel(
-        socket,
-        `${hostname.includes(':') ? `[${hostname}]` : hostname}:${port}`,
-        proxyAuthorization(proxy),
-      ),
-      signal,
-    );
-  if (!https)
-    return {
-      socket,
-      remoteAddress: socket.remoteAddress,
-      viaProxy: Boolean(proxy),
-      dns: tDns - t0,
-      connect: tConnect - tDns,
-      tls: 0,
-      t0,
-    };
-
-  const alpn = o.httpVersion === '1.1' ? ['http/1.1'] : ['h2', 'http/1.1'];
-  const ca = o.caPem ? [...rootCertificates, o.caPem] : undefined;
-  let tlsSocket: TLSSocket;
-  try {
-    tlsSocket = tlsConnect({
-      socket,
-      host: hostname,
-      servername: isIP(hostname) ? undefined : hostname,
-      ALPNProtocols: alpn,
-      rejectUnauthorized: o.verifyTls,
-      ca,
-      cert: o.clientCertPem,
-      key: o.clientKeyPem,
-    });
-  } catch (err) {
-    throw mapError(err, 'tls');
-  }
-  track(tlsSocket);
-  try {
-    await race(waitConnect(tlsSocket, 'secureConnect'), signal);
-  } catch (err) {
-    throw mapError(err, 'tls');
-  }
-  const tTls = now();
-  const negotiated = tlsSocket.alpnProtocol || undefined;
-  if (o.httpVersion === '2' && negotiated !== 'h2')
-    throw new EngineError(
-      'NOT_SUPPORTED',
-      `the server did not offer HTTP/2 in ALPN (got ${negotiated || 'none'})`,
-    );
-  return {
-    socket: tlsSocket,
-    alpn: negotiated,
-    tlsProtocol: tlsSocket.getProtocol() ?? undefined,
-    remoteAddress: socket.remoteAddress,
-    viaProxy: Boolean(proxy),
-    dns: tDns - t0,
-    connect: tConnect - tDns,
-    tls: tTls - tConnect,
-    t0,
-  };
-}
 
 async function writeBody(sink: Writable, body: PreparedBody | undefined, signal: AbortSignal): Promise<void> {
   if (body) {
@@ -307,22 +82,78 @@ function headerBlockBytes(first: string, headers: [string, string][]): number {
   return n;
 }
 
-export async function exchange(x: ExchangeRequest, signal: AbortSignal): Promise<ExchangeResult> {
+/** A request that failed on a kept connection before any response byte: the server had closed it. */
+class StaleConnection extends Error {
+  constructor(readonly original: unknown) {
+    super('kept connection was closed by the server');
+  }
+}
+
+/**
+ * One exchange. A kept connection the server closed meanwhile (its keep-alive timeout racing our request)
+ * fails before any response byte; the request is then sent once more on a fresh connection, as browsers
+ * and undici do — the server cannot have processed it.
+ */
+export async function exchange(
+  x: ExchangeRequest,
+  signal: AbortSignal,
+  pool?: ConnectionPool,
+): Promise<ExchangeResult> {
+  try {
+    return await exchangeOnce(x, signal, pool, false);
+  } catch (err) {
+    if (!(err instanceof StaleConnection)) throw err;
+    return exchangeOnce(x, signal, pool, true);
+  }
+}
+
+async function exchangeOnce(
+  x: ExchangeRequest,
+  signal: AbortSignal,
+  pool: ConnectionPool | undefined,
+  fresh: boolean,
+): Promise<ExchangeResult> {
+  const detach: (() => void)[] = [];
+  let reused = false;
+  let responded = false;
   const sockets: Socket[] = [];
   let session: ClientHttp2Session | undefined;
   let req: ClientRequest | undefined;
   let stream: ClientHttp2Stream | undefined;
+  /** Set once the connection has been handed back to the pool (or is a shared session): not destroyed here. */
+  let kept = false;
   const destroyAll = () => {
     stream?.destroy();
+    if (kept) return;
     req?.destroy();
     session?.destroy();
     // Outermost first: destroying the TCP socket under a live TLSSocket crashes Node 20 (segfault).
     for (const s of [...sockets].reverse()) s.destroy();
   };
   signal.addEventListener('abort', destroyAll, { once: true });
+  const key = pool && x.options.reuseConnections ? poolKey(x.url, x.options) : undefined;
+  let pooledSession: (PooledConnection & { session: ClientHttp2Session }) | undefined;
   try {
-    const conn = await openConnection(x.url, x.options, signal, (s) => sockets.push(s));
-    const useH2 = conn.alpn === 'h2' || (x.url.protocol === 'http:' && x.options.httpVersion === '2');
+    const t0 = now();
+    let pooled = key && pool && !fresh ? pool.takeIdle(key) : undefined;
+    pooledSession = key && pool && !pooled && !fresh ? pool.useSession(key) : undefined;
+    reused = Boolean(pooled || pooledSession);
+    if (pooledSession) {
+      session = pooledSession.session;
+      kept = true;
+    }
+    if (pooled) for (const s of socketsOf(pooled.conn)) sockets.push(s);
+    const conn: Connection =
+      pooledSession?.conn ??
+      pooled?.conn ??
+      (await openConnection(x.url, x.options, signal, (s) => sockets.push(s)));
+    if (reused) Object.assign(conn, { dns: 0, connect: 0, tls: 0, t0 });
+    const connectionId = pooledSession?.id ?? pooled?.id ?? pool?.newId() ?? 0;
+    pooled ??= { id: connectionId, conn };
+    const useH2 =
+      Boolean(pooledSession) ||
+      conn.alpn === 'h2' ||
+      (x.url.protocol === 'http:' && x.options.httpVersion === '2');
     const tReady = now();
     let tSent = tReady;
     let tFirst = 0;
@@ -337,15 +168,24 @@ export async function exchange(x: ExchangeRequest, signal: AbortSignal): Promise
     const needsLength = x.body !== undefined || ['POST', 'PUT', 'PATCH'].includes(x.method);
 
     if (useH2) {
-      session = h2connect(`${x.url.protocol}//${x.url.host}`, {
+      session ??= h2connect(`${x.url.protocol}//${x.url.host}`, {
         createConnection: () => conn.socket,
         maxHeaderListPairs: 1000,
         maxSendHeaderBlockLength: 64 * 1024,
       });
       const s = session;
-      const sessionError = new Promise<never>((_r, reject) =>
-        s.once('error', (err) => reject(mapError(err, 'request'))),
-      );
+      if (key && pool && !pooledSession) {
+        // From here the session is the pool's: shared by later requests, closed by it when idle.
+        pooledSession = { id: connectionId, conn, session: s };
+        pool.addSession(key, pooledSession);
+        kept = true;
+      }
+      const sessionError = new Promise<never>((_r, reject) => {
+        // A pooled session serves many requests: each one's listener goes when the request does.
+        const onError = (err: Error) => reject(mapError(err, 'request'));
+        s.once('error', onError);
+        detach.push(() => s.off('error', onError));
+      });
       sessionError.catch(() => undefined);
       const h2headers: Record<string, string | string[]> = {
         [h2c.HTTP2_HEADER_METHOD]: x.method,
@@ -397,6 +237,7 @@ export async function exchange(x: ExchangeRequest, signal: AbortSignal): Promise
         );
       } else tSent = now();
       const h = await responseHeaders;
+      responded = true;
       tFirst = now();
       const status = Number(h[':status'] ?? 0);
       const respHeaders: [string, string][] = [];
@@ -435,9 +276,10 @@ export async function exchange(x: ExchangeRequest, signal: AbortSignal): Promise
           send: tSent - tReady,
           ttfb: tFirst - tSent,
           download: tEnd - tFirst,
-          total: tEnd - conn.t0,
+          total: tEnd - (reused ? t0 : conn.t0),
         },
         body,
+        connection: { id: connectionId, reused },
       };
     }
 
@@ -447,6 +289,9 @@ export async function exchange(x: ExchangeRequest, signal: AbortSignal): Promise
       sendHeaders[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
     }
     if (needsLength) sendHeaders['Content-Length'] = String(bodyLen);
+    // Node sends `Connection: close` on a request without an Agent; keep-alive is asked for explicitly.
+    if (key && !headers.some(([k]) => k.toLowerCase() === 'connection'))
+      sendHeaders.Connection = 'keep-alive';
     const path =
       conn.viaProxy && x.url.protocol === 'http:'
         ? `${x.url.origin}${x.url.pathname}${x.url.search}`
@@ -473,6 +318,8 @@ export async function exchange(x: ExchangeRequest, signal: AbortSignal): Promise
       throw mapError(err, 'request');
     }
     req = r;
+    // Node detaches a keep-alive socket from its request ('free') on the tick after the response ends.
+    const freed = new Promise<void>((resolve) => conn.socket.once('free', () => resolve()));
     conn.socket.prependOnceListener('data', () => {
       tFirst ||= now();
     });
@@ -486,6 +333,7 @@ export async function exchange(x: ExchangeRequest, signal: AbortSignal): Promise
     r.once('finish', () => (tSent = now()));
     writeBody(r, x.body, signal).catch(() => undefined);
     const res = await response;
+    responded = true;
     tFirst ||= now();
     const rawHeader = (r as ClientRequest & { _header?: string })._header;
     const requestHeaders =
@@ -516,6 +364,11 @@ export async function exchange(x: ExchangeRequest, signal: AbortSignal): Promise
       );
     const tEnd = tLast || now();
     if (tSent > tFirst) tSent = tFirst;
+    if (key && pool && r.shouldKeepAlive && res.headers.connection?.toLowerCase() !== 'close') {
+      await race(freed, signal);
+      kept = true;
+      pool.putIdle(key, pooled);
+    }
     return {
       status: res.statusCode ?? 0,
       statusText: res.statusMessage ?? '',
@@ -540,12 +393,24 @@ export async function exchange(x: ExchangeRequest, signal: AbortSignal): Promise
         send: tSent - tReady,
         ttfb: Math.max(0, tFirst - tSent),
         download: tEnd - tFirst,
-        total: tEnd - conn.t0,
+        total: tEnd - (reused ? t0 : conn.t0),
       },
       body,
+      connection: { id: connectionId, reused },
     };
+  } catch (err) {
+    if (reused && !responded && !signal.aborted) throw new StaleConnection(err);
+    throw err;
   } finally {
     signal.removeEventListener('abort', destroyAll);
+    for (const d of detach) d();
     destroyAll();
+    if (key && pool && pooledSession) pool.releaseSession(key, pooledSession);
   }
+}
+
+/** The sockets under a connection, innermost first (a TLS socket over its TCP socket). */
+function socketsOf(c: Connection): Socket[] {
+  const tls = c.socket as Socket & { _parent?: Socket | null };
+  return tls._parent ? [tls._parent, c.socket] : [c.socket];
 }
