@@ -14,6 +14,8 @@ export default defineConfig({
         input: {
           index: resolve(import.meta.dirname, 'src/main/index.ts'),
           cli: resolve(import.meta.dirname, 'src/cli/index.ts'),
+          // The engine host process both shells fork (src/main/host/index.ts).
+          host: resolve(import.meta.dirname, 'src/main/host/index.ts'),
         },
       },
     },

@@ -1,19 +1,23 @@
-// The browser shell: the same services as the Electron app, served to a browser over 127.0.0.1.
-// HTTP serves the built renderer; one WebSocket path carries the contract. The socket is refused unless
-// it presents this run's random token and comes from the shell's own Origin — any other page the user
-// has open in the same browser could otherwise drive the user's sockets.
-import { randomBytes } from 'node:crypto';
+// The browser shell: the whole app in a browser at a 127.0.0.1 URL. HTTP serves the built renderer;
+// one WebSocket path carries the contract. The socket is refused unless it presents the data dir's
+// token, comes from the shell's own Origin and names the shell's own Host — any other page the user has
+// open (or a DNS-rebinding one) could otherwise drive the user's sockets. The shell only forwards:
+// the engines run in the engine host process (src/main/host/), supervised by host-supervisor.ts.
 import { createServer, type Server } from 'node:http';
+import { resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { wireEncodeBinary, wireParse, wireStringify as wireStringifyWith } from '../shared/wire-json';
-import { createServices, type Services } from '../main/services';
+import type { WirelabEvent } from '../shared/contract';
+import type { Result } from '../shared/errors';
+import { wireEncodeBinary, wireParse } from '../shared/wire-json';
 import { listen } from '../main/engines/common/net';
+import { EngineError } from '../main/engines/common/errors';
 import { originAllowed, tokenMatches } from './origin-policy';
 import { serveStatic } from './static-files';
-
-const nodeBase64 = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('base64');
-const wireStringify = (v: unknown) => wireStringifyWith(v, nodeBase64);
+import { hostAllowed, jsonDepthExceeds, SlowReaderGate } from './frame-guard';
+import type { BackendState, ShellBackend } from './backend';
+import { loadOrCreateShellToken, rememberedPort, rememberPort } from './shell-token';
+import { startEngineHost } from './host-process';
 
 export interface BrowserShellOptions {
   /** Port for the page and socket; 0 picks a free one. */
@@ -22,21 +26,54 @@ export interface BrowserShellOptions {
   dataDir: string;
   rendererDir: string;
   version: string;
-  /** Largest message accepted from the page (default 8 MiB); larger frames close the socket. */
+  /** Largest message accepted from the page (default 8 MiB); a larger frame closes the socket (1009). */
   maxMessageBytes: number;
-  /** Fixed token (tests); random 32 bytes hex by default. */
+  /** Deepest JSON nesting a request frame may have (default 256); checked before parsing. */
+  maxJsonDepth: number;
+  /**
+   * Unsent bytes a socket may hold before event batches for it are dropped (default 8 MiB); the page
+   * then gets one "dropped N" event per session once it catches up.
+   */
+  maxBufferedBytes: number;
+  /** Unsent bytes at which a socket that does not read is closed with code 4008 (default 32 MiB). */
+  maxBufferedBytesHard: number;
+  /** Fixed token (tests); by default the data dir's token file (created once, mode 0600). */
   token?: string;
+  /** With port 0: try the port this data dir's shell used last, so open tabs reconnect (default false). */
+  reusePort?: boolean;
   /** LAN chat discovery over mDNS (`--no-discovery` turns it off; tests always do). */
   chatDiscovery?: boolean;
+  /** Where the engines run: a supervised engine host process (default) or this process. */
+  engines: 'host' | 'in-process';
 }
 
-export const BROWSER_SHELL_DEFAULTS = { port: 0, host: '127.0.0.1', maxMessageBytes: 8 * 1024 * 1024 };
+export const BROWSER_SHELL_DEFAULTS = {
+  port: 0,
+  host: '127.0.0.1',
+  maxMessageBytes: 8 * 1024 * 1024,
+  maxJsonDepth: 256,
+  maxBufferedBytes: 8 * 1024 * 1024,
+  maxBufferedBytesHard: 32 * 1024 * 1024,
+  engines: 'host' as 'host' | 'in-process',
+};
+
+/** Close code for a page that stopped reading while its answers piled up (RFC 6455 private range). */
+export const SLOW_CLIENT_CLOSE_CODE = 4008;
+
+/** In-process view of the engines for tests: calls, injected events, the data dir. */
+export interface ShellServices {
+  dispatcher: { call(channel: string, input: unknown): Promise<Result<unknown>>; channels(): string[] };
+  bus: { publish(event: WirelabEvent): void };
+  dataDir: { path: string };
+}
 
 export interface BrowserShell {
   url: string;
   port: number;
   token: string;
-  services: Services;
+  services: ShellServices;
+  /** The engine host's process id (undefined with engines: 'in-process'). */
+  enginePid(): number | undefined;
   close(): Promise<void>;
 }
 
@@ -51,47 +88,117 @@ function isRequestFrame(v: unknown): v is RequestFrame {
   return !!o && typeof o === 'object' && typeof o.id === 'number' && typeof o.channel === 'string';
 }
 
+const PING = '{"kind":"ping"}';
+const PONG = '{"kind":"pong"}';
+
+function errorFrame(code: string, message: string): string {
+  return JSON.stringify({ kind: 'error', error: { code, message } });
+}
+
 export async function startBrowserShell(
   opts: Partial<BrowserShellOptions> & Pick<BrowserShellOptions, 'dataDir' | 'rendererDir' | 'version'>,
 ): Promise<BrowserShell> {
   const options: BrowserShellOptions = { ...BROWSER_SHELL_DEFAULTS, ...opts };
-  const token = options.token ?? randomBytes(32).toString('hex');
-  const services = createServices({
-    dataDir: options.dataDir,
-    shell: 'browser',
-    version: options.version,
-    ...(options.chatDiscovery === undefined ? {} : { chatDiscovery: options.chatDiscovery }),
-  });
+  const token = options.token ?? loadOrCreateShellToken(options.dataDir);
+  let enginePid: () => number | undefined = () => undefined;
+  let services: ShellServices;
+  let backend: ShellBackend;
+  if (options.engines === 'in-process') {
+    // Loaded only here: the UI-side process of the default setup never loads an engine.
+    const { createServices } = await import('../main/services');
+    const s = createServices({
+      dataDir: options.dataDir,
+      shell: 'browser',
+      version: options.version,
+      ...(options.chatDiscovery === undefined ? {} : { chatDiscovery: options.chatDiscovery }),
+    });
+    const { inProcessBackend } = await import('./backend');
+    backend = inProcessBackend(s);
+    services = s;
+  } else {
+    const host = await startEngineHost({
+      dataDir: options.dataDir,
+      shell: 'browser',
+      version: options.version,
+      ...(options.chatDiscovery === undefined ? {} : { chatDiscovery: options.chatDiscovery }),
+    });
+    backend = host;
+    enginePid = () => host.pid();
+    services = remoteServices(backend, resolve(options.dataDir));
+  }
+
   let port = 0;
   const http: Server = createServer((req, res) => {
-    serveStatic(options.rendererDir, req, res, `ws://127.0.0.1:${port} ws://localhost:${port}`);
+    if (!hostAllowed(req.headers.host, port)) {
+      res.writeHead(421, { 'Content-Type': 'text/plain' }).end('wrong Host header');
+      return;
+    }
+    // Lets a page whose socket keeps failing tell "the shell is down" (no answer) from "my token is
+    // no longer valid" (401) without opening a socket.
+    if ((req.url ?? '').split('?')[0] === '/auth') {
+      const given = req.headers['x-wirelab-token'];
+      const ok = tokenMatches(token, typeof given === 'string' ? given : undefined);
+      res.writeHead(ok ? 204 : 401, { 'Cache-Control': 'no-store' }).end();
+      return;
+    }
+    serveStatic(
+      options.rendererDir,
+      req,
+      res,
+      `ws://127.0.0.1:${port} ws://localhost:${port} ws://[::1]:${port}`,
+    );
   });
+
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxMessageBytes });
-  const sockets = new Set<WebSocket>();
+  const sockets = new Map<WebSocket, SlowReaderGate>();
 
   http.on('upgrade', (req, socket, head) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const refuse = (status: number, text: string) => {
       socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
     };
+    if (!hostAllowed(req.headers.host, port)) return refuse(421, 'Misdirected Request');
     if (url.pathname !== '/ws') return refuse(404, 'Not Found');
     if (!tokenMatches(token, url.searchParams.get('token'))) return refuse(401, 'Unauthorized');
     if (!originAllowed(req.headers.origin, port)) return refuse(403, 'Forbidden');
     wss.handleUpgrade(req, socket, head, (ws) => onSocket(ws));
   });
 
-  const unsubscribe = services.bus.subscribe((batch) => {
-    if (sockets.size === 0) return;
-    // Event batches go as one binary frame: payload bytes are neither base64-encoded nor JSON-escaped.
-    const frame = wireEncodeBinary({ kind: 'events', events: batch });
-    for (const ws of sockets) if (ws.readyState === ws.OPEN) ws.send(frame, { binary: true });
+  const offBatch = backend.onBatch(({ frame, counts }) => {
+    for (const [ws, gate] of sockets) {
+      if (ws.readyState !== ws.OPEN) continue;
+      const markers = gate.admit(counts, ws.bufferedAmount);
+      if (!markers) {
+        if (ws.bufferedAmount > options.maxBufferedBytesHard)
+          ws.close(SLOW_CLIENT_CLOSE_CODE, 'the page did not read its socket');
+        continue;
+      }
+      if (markers.length) ws.send(wireEncodeBinary({ kind: 'events', events: markers }), { binary: true });
+      ws.send(frame, { binary: true });
+    }
+  });
+  const linkFrame = (state: BackendState, restarted: boolean) =>
+    JSON.stringify({ kind: 'link', engines: state, restarted });
+  let backendState: BackendState = 'up';
+  const offState = backend.onState((state, restarted) => {
+    backendState = state;
+    for (const ws of sockets.keys()) if (ws.readyState === ws.OPEN) ws.send(linkFrame(state, restarted));
   });
 
   function onSocket(ws: WebSocket): void {
-    sockets.add(ws);
+    sockets.set(ws, new SlowReaderGate(options.maxBufferedBytes));
     ws.on('close', () => sockets.delete(ws));
     ws.on('error', () => ws.terminate());
-    ws.on('message', (raw, isBinary) => {
+    if (backendState !== 'up') ws.send(linkFrame(backendState, false));
+    ws.on('message', (raw: Buffer, isBinary) => {
+      if (!isBinary && raw.length === PING.length && raw.toString() === PING) {
+        ws.send(PONG);
+        return;
+      }
+      if (!isBinary && jsonDepthExceeds(raw, options.maxJsonDepth)) {
+        ws.send(errorFrame('LIMIT_EXCEEDED', `request frame nested deeper than ${options.maxJsonDepth}`));
+        return;
+      }
       let frame: unknown;
       try {
         frame = isBinary ? undefined : wireParse(raw.toString());
@@ -99,27 +206,36 @@ export async function startBrowserShell(
         frame = undefined;
       }
       if (!isRequestFrame(frame)) {
-        ws.send(
-          JSON.stringify({
-            kind: 'error',
-            error: { code: 'INVALID_INPUT', message: 'malformed request frame' },
-          }),
-        );
+        ws.send(errorFrame('INVALID_INPUT', 'malformed request frame'));
         return;
       }
-      void services.dispatcher.call(frame.channel, frame.input).then((result) => {
-        if (ws.readyState === ws.OPEN) ws.send(wireStringify({ kind: 'result', id: frame.id, result }));
+      const id = frame.id;
+      void backend.call(frame.channel, frame.input).then((result) => {
+        // The result is wire JSON already: spliced in, never parsed and re-stringified here.
+        if (ws.readyState === ws.OPEN) ws.send(`{"kind":"result","id":${id},"result":${result}}`);
       });
     });
   }
 
+  async function bind(): Promise<number> {
+    const remembered = options.port === 0 && options.reusePort ? rememberedPort(options.dataDir) : undefined;
+    if (remembered) {
+      try {
+        return (await listen(http, remembered, options.host)).port;
+      } catch (err) {
+        if (!(err instanceof EngineError) || err.code !== 'ADDRESS_IN_USE') throw err;
+      }
+    }
+    return (await listen(http, options.port, options.host)).port;
+  }
   try {
-    port = (await listen(http, options.port, options.host)).port;
+    port = await bind();
   } catch (err) {
-    await services.close();
+    await backend.close();
     throw err;
   }
   port = (http.address() as AddressInfo).port;
+  if (options.reusePort) rememberPort(options.dataDir, port);
   const url = `http://127.0.0.1:${port}/?token=${token}`;
   let closing: Promise<void> | undefined;
   return {
@@ -127,16 +243,42 @@ export async function startBrowserShell(
     port,
     token,
     services,
+    enginePid: () => enginePid(),
     close() {
       closing ??= (async () => {
-        unsubscribe();
-        for (const ws of sockets) ws.terminate();
+        offBatch();
+        offState();
+        for (const ws of sockets.keys()) ws.terminate();
         wss.close();
         http.closeAllConnections();
         await new Promise<void>((r) => http.close(() => r()));
-        await services.close();
+        await backend.close();
       })();
       return closing;
     },
+  };
+}
+
+/** The tests' in-process view over a backend in another process. */
+function remoteServices(backend: ShellBackend, dataDir: string): ShellServices {
+  let queued: WirelabEvent[] = [];
+  return {
+    dispatcher: {
+      call: async (channel, input) => wireParse(await backend.call(channel, input)) as Result<unknown>,
+      channels: () => backend.channels(),
+    },
+    bus: {
+      // A burst of publishes (a test's load loop) crosses to the engine host as one message.
+      publish(event) {
+        if (queued.length === 0)
+          setImmediate(() => {
+            const events = queued;
+            queued = [];
+            backend.publish(events);
+          });
+        queued.push(event);
+      },
+    },
+    dataDir: { path: dataDir },
   };
 }

@@ -30,6 +30,8 @@ export async function startShell(dataDir?: string): Promise<ShellHandle> {
     rendererDir: RENDERER_DIR,
     version: 'e2e',
     chatDiscovery: false,
+    // A restart on the same data dir takes the same port (and token), as `wirelab serve` does.
+    reusePort: true,
   });
   return { shell, dataDir: dir };
 }

@@ -1,28 +1,30 @@
 // The browser shell: serves the renderer, refuses sockets without the token or from a foreign Origin,
 // and carries the contract (calls and event batches) for the page that is allowed in.
 import { afterEach, describe, expect, it } from 'vitest';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
-import { get } from 'node:http';
+import { get, request } from 'node:http';
 import { startBrowserShell, type BrowserShell } from '../../../src/server/browser-shell';
 import { wireDecodeBinary, wireParse, wireStringify } from '../../../src/shared/wire-json';
 import type { WirelabEvent } from '../../../src/shared/contract';
-import { collect, rawConnect } from '../../helpers/net';
+import { collect, rawConnect, waitFor } from '../../helpers/net';
+import { SHELL_TOKEN_FILE } from '../../../src/server/shell-token';
+import { connectClient, openSocket } from './client';
 
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function shell(): Promise<BrowserShell> {
-  const dir = mkdtempSync(join(tmpdir(), 'wirelab-shell-'));
+async function shell(dir = mkdtempSync(join(tmpdir(), 'wirelab-shell-'))): Promise<BrowserShell> {
   const renderer = join(dir, 'renderer');
-  mkdirSync(renderer);
+  mkdirSync(renderer, { recursive: true });
   writeFileSync(join(renderer, 'index.html'), '<!doctype html><title>Wirelab</title>');
   const s = await startBrowserShell({
     port: 0,
+    reusePort: true,
     dataDir: join(dir, 'data'),
     rendererDir: renderer,
     version: 'test',
@@ -30,6 +32,17 @@ async function shell(): Promise<BrowserShell> {
   cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
   cleanups.push(() => s.close());
   return s;
+}
+
+function httpStatus(port: number, path: string, headers: Record<string, string> = {}): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, headers }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('error', reject);
+    req.end();
+  });
 }
 
 function open(url: string, origin?: string): Promise<{ ws?: WebSocket; status?: number }> {
@@ -120,5 +133,70 @@ describe('browser shell', () => {
     await expect(
       startBrowserShell({ port: 0, dataDir: dir, rendererDir: '/nonexistent', version: 't' }),
     ).rejects.toMatchObject({ code: 'DATA_DIR_LOCKED' });
+  });
+
+  it('keeps one token per data dir (mode 0600) and its port, so a tab reconnects after a restart', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wirelab-shell-'));
+    const first = await shell(dir);
+    const file = join(dir, 'data', SHELL_TOKEN_FILE);
+    expect(readFileSync(file, 'utf8').trim()).toBe(first.token);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    const { port, token } = first;
+    await first.close();
+    const second = await shell(dir);
+    expect(second.token).toBe(token);
+    expect(second.port).toBe(port);
+    const client = await connectClient(second.port, token);
+    cleanups.push(() => client.close());
+    expect(await client.call('tcp.list')).toMatchObject({ ok: true });
+    // /auth tells a page whether its token is still good (204) or not (401).
+    expect(await httpStatus(port, '/auth', { 'x-wirelab-token': token })).toBe(204);
+    expect(await httpStatus(port, '/auth', { 'x-wirelab-token': 'f'.repeat(64) })).toBe(401);
+    expect(await httpStatus(port, '/auth')).toBe(401);
+  });
+
+  it('refuses a foreign Host header on HTTP and on the upgrade (DNS rebinding)', async () => {
+    const s = await shell();
+    expect(await httpStatus(s.port, '/', { host: `evil.example:${s.port}` })).toBe(421);
+    expect(await httpStatus(s.port, '/', { host: `localhost:${s.port}` })).toBe(200);
+    expect(await httpStatus(s.port, '/', { host: `[::1]:${s.port}` })).toBe(200);
+    expect((await openSocket(s.port, s.token, { host: `rebind.example:${s.port}` })).status).toBe(421);
+    expect((await openSocket(s.port, s.token, { host: `localhost:${s.port}` })).ws).toBeDefined();
+  });
+
+  it('refuses a 4M-deep frame before parsing it while another client keeps getting answers', async () => {
+    const s = await shell();
+    const attacker = await connectClient(s.port, s.token);
+    const user = await connectClient(s.port, s.token);
+    cleanups.push(() => attacker.close());
+    cleanups.push(() => user.close());
+    expect(await user.call('tcp.list')).toMatchObject({ ok: true });
+    let stop = false;
+    const latencies: number[] = [];
+    const loop = (async () => {
+      while (!stop) {
+        const t0 = performance.now();
+        expect(await user.call('tcp.list')).toMatchObject({ ok: true });
+        latencies.push(performance.now() - t0);
+      }
+    })();
+    const deep = Buffer.alloc(8_000_000, 0x5d);
+    deep.fill(0x5b, 0, 4_000_000);
+    const t0 = performance.now();
+    attacker.ws.send(deep.toString('latin1'));
+    await waitFor(() => attacker.errors.length > 0, 10_000, 'the refusal');
+    const refusedMs = performance.now() - t0;
+    expect(attacker.errors[0]).toMatchObject({ code: 'LIMIT_EXCEEDED' });
+    // The attacker's socket stays usable: a refused frame is just answered.
+    expect(await attacker.call('tcp.list')).toMatchObject({ ok: true });
+    await new Promise((r) => setTimeout(r, 300));
+    stop = true;
+    await loop;
+    latencies.sort((a, b) => a - b);
+    console.log(
+      `deep frame: refused after ${refusedMs.toFixed(1)} ms (incl. sending 8 MB); other client's calls meanwhile: ` +
+        `${latencies.length} calls, max ${latencies.at(-1)?.toFixed(1)} ms, median ${latencies[latencies.length >> 1]?.toFixed(1)} ms`,
+    );
+    expect(latencies.length).toBeGreaterThan(0);
   });
 });

@@ -1,0 +1,74 @@
+// Credit-based flow control for event batches on a message channel (engine host → UI process,
+// Electron main → renderer). The receiver acknowledges each batch it has handled; the sender keeps at
+// most `maxUnacked` batches in flight and, past that, drops batches and counts their events per
+// session, so a receiver that stalls costs a bounded amount of memory instead of an unbounded queue.
+// The next batch sent carries one `dropped` event per session first, as the event bus does.
+import type { DroppedEvent, WirelabEvent } from '../../shared/contract';
+
+export interface CreditGateOptions {
+  /** Batches sent but not yet acknowledged before further ones are dropped (default 32). */
+  maxUnacked: number;
+}
+
+export const CREDIT_GATE_DEFAULTS: CreditGateOptions = { maxUnacked: 32 };
+
+interface Count {
+  forEngine: string;
+  session: string;
+  count: number;
+}
+
+export class CreditGate {
+  private readonly options: CreditGateOptions;
+  private inFlight = 0;
+  private readonly dropped = new Map<string, Count>();
+  private droppedTotal = 0;
+
+  constructor(options: Partial<CreditGateOptions> = {}) {
+    this.options = { ...CREDIT_GATE_DEFAULTS, ...options };
+  }
+
+  /** The batch to send now (dropped-markers in front), or undefined: no credit, counted as dropped. */
+  offer(batch: WirelabEvent[]): WirelabEvent[] | undefined {
+    if (this.inFlight >= this.options.maxUnacked) {
+      for (const e of batch) {
+        const forEngine = e.engine === 'bus' ? e.forEngine : e.engine;
+        const key = `${forEngine}\u0000${e.session}`;
+        const n = e.engine === 'bus' ? e.count : 1;
+        const c = this.dropped.get(key);
+        if (c) c.count += n;
+        else this.dropped.set(key, { forEngine, session: e.session, count: n });
+        this.droppedTotal += n;
+      }
+      return undefined;
+    }
+    this.inFlight += 1;
+    if (this.dropped.size === 0) return batch;
+    const at = Date.now();
+    const markers = [...this.dropped.values()].map((c): DroppedEvent => ({
+      engine: 'bus',
+      type: 'dropped',
+      forEngine: c.forEngine,
+      session: c.session,
+      at,
+      count: c.count,
+    }));
+    this.dropped.clear();
+    return [...markers, ...batch];
+  }
+
+  /** The receiver handled `n` batches. Acks beyond what is in flight are ignored (a confused peer). */
+  ack(n = 1): void {
+    if (!Number.isInteger(n) || n <= 0) return;
+    this.inFlight = Math.max(0, this.inFlight - n);
+  }
+
+  /** The receiver went away and came back (a reloaded page): nothing it had is still in flight. */
+  reset(): void {
+    this.inFlight = 0;
+  }
+
+  stats(): { inFlight: number; dropped: number; pendingMarkers: number } {
+    return { inFlight: this.inFlight, dropped: this.droppedTotal, pendingMarkers: this.dropped.size };
+  }
+}

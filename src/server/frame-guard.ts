@@ -1,0 +1,76 @@
+// Checks on what crosses the browser shell's edge, as pure functions (unit-tested without sockets):
+// the nesting depth of a request frame before JSON.parse sees it, the Host header (DNS rebinding),
+// and which event batches a slow socket still gets.
+import type { DroppedEvent } from '../shared/contract';
+import type { SessionCount } from '../main/host/wire';
+
+/**
+ * True when the JSON text nests deeper than `maxDepth`. A linear scan of the raw bytes that stops at
+ * the first bracket past the limit, so a frame nested millions deep is refused after a few hundred
+ * bytes instead of stalling every client while JSON.parse and its reviver walk it.
+ */
+export function jsonDepthExceeds(raw: Uint8Array, maxDepth: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < raw.length; i++) {
+    const c = raw[i];
+    if (inString) {
+      if (c === 0x5c)
+        i++; // backslash: the next byte is escaped
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > maxDepth) return true;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return false;
+}
+
+/** The Host values the shell's own page sends: a rebinding page's Host is its own domain name. */
+export function hostAllowed(host: string | undefined, port: number): boolean {
+  if (typeof host !== 'string') return false;
+  return [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`].includes(host.toLowerCase());
+}
+
+/**
+ * Per-socket flow control for event batches. Above `maxBufferedBytes` of unsent data a batch is not
+ * queued but counted per (engine, session); the next batch sent once the socket has drained is
+ * preceded by one `dropped` event per session, as the bus does for its own rings.
+ */
+export class SlowReaderGate {
+  private readonly dropped = new Map<string, SessionCount>();
+  private droppedTotal = 0;
+
+  constructor(private readonly maxBufferedBytes: number) {}
+
+  /** undefined: skip this batch. Otherwise send it, after these markers (often none). */
+  admit(counts: readonly SessionCount[], bufferedAmount: number): DroppedEvent[] | undefined {
+    if (bufferedAmount > this.maxBufferedBytes) {
+      for (const c of counts) {
+        const key = `${c.forEngine}\u0000${c.session}`;
+        const seen = this.dropped.get(key);
+        if (seen) seen.count += c.count;
+        else this.dropped.set(key, { ...c });
+        this.droppedTotal += c.count;
+      }
+      return undefined;
+    }
+    if (this.dropped.size === 0) return [];
+    const at = Date.now();
+    const markers = [...this.dropped.values()].map((c): DroppedEvent => ({
+      engine: 'bus',
+      type: 'dropped',
+      forEngine: c.forEngine,
+      session: c.session,
+      at,
+      count: c.count,
+    }));
+    this.dropped.clear();
+    return markers;
+  }
+
+  /** Events this socket has missed since it opened. */
+  get total(): number {
+    return this.droppedTotal;
+  }
+}

@@ -1,0 +1,130 @@
+// The browser shell's engine host: src/main/host/index.ts started with child_process.fork and
+// supervised (restarted when it dies). From the build it runs out/main/host.js next to this bundle.
+// From TypeScript sources (tests, `tsx`) the sources are bundled once per process with esbuild, so a
+// host (re)starts as fast as the built one does; without esbuild they run through tsx's loader.
+import { fork } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { WirelabEvent } from '../shared/contract';
+import { HostSupervisor, type HostChild } from '../main/host/supervisor';
+import type { FromHost, HostInit } from '../main/host/protocol';
+import { encodeBatch, encodeResult, type EncodedBatch } from '../main/host/wire';
+import type { ShellBackend } from './backend';
+
+export interface HostEntry {
+  file: string;
+  execArgv: string[];
+}
+
+let sourceBundle: string | undefined;
+
+interface EsbuildPluginBuild {
+  onResolve(o: { filter: RegExp }, cb: (a: { path: string; resolveDir: string }) => unknown): void;
+  onLoad(o: { filter: RegExp; namespace: string }, cb: (a: { path: string }) => unknown): void;
+}
+
+/** Vite's `import text from './file?raw'`, which the build supports, for the source bundle too. */
+const rawImports = {
+  name: 'raw',
+  setup(build: EsbuildPluginBuild) {
+    build.onResolve({ filter: /\?raw$/ }, (a) => ({
+      path: join(a.resolveDir, a.path.slice(0, -'?raw'.length)),
+      namespace: 'raw',
+    }));
+    build.onLoad({ filter: /.*/, namespace: 'raw' }, (a) => ({
+      contents: readFileSync(a.path, 'utf8'),
+      loader: 'text',
+    }));
+  },
+};
+
+/** The sources as one ESM file inside the repo (so its bare imports resolve from node_modules). */
+function bundleSources(entry: string, root: string): string | undefined {
+  if (sourceBundle) return sourceBundle;
+  try {
+    // createRequire keeps bundlers of this file from following a dev-only dependency.
+    const esbuild = createRequire(import.meta.url)('esbuild') as {
+      buildSync(o: Record<string, unknown>): unknown;
+    };
+    const dir = join(root, 'node_modules', '.cache', 'wirelab-host');
+    mkdirSync(dir, { recursive: true });
+    const out = join(dir, `host-${process.pid}.mjs`);
+    esbuild.buildSync({
+      entryPoints: [entry],
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      packages: 'external',
+      outfile: out,
+      logLevel: 'silent',
+      plugins: [rawImports],
+    });
+    process.once('exit', () => rmSync(out, { force: true }));
+    sourceBundle = out;
+    return out;
+  } catch {
+    return undefined;
+  }
+}
+
+export function hostEntry(): HostEntry {
+  const here = fileURLToPath(import.meta.url);
+  if (here.endsWith('.ts')) {
+    const entry = join(dirname(here), '..', 'main', 'host', 'index.ts');
+    const bundled = bundleSources(entry, join(dirname(here), '..', '..'));
+    if (bundled) return { file: bundled, execArgv: [] };
+    const loader = createRequire(import.meta.url).resolve('tsx');
+    return { file: entry, execArgv: ['--import', pathToFileURL(loader).href] };
+  }
+  const dir = dirname(here);
+  const candidates = [join(dir, 'host.js'), join(dir, '..', 'host.js'), join(dir, '..', 'main', 'host.js')];
+  return { file: candidates.find((c) => existsSync(c)) ?? candidates[0]!, execArgv: [] };
+}
+
+export function forkHost(entry: HostEntry = hostEntry()): HostChild {
+  const child = fork(entry.file, [], {
+    execArgv: entry.execArgv,
+    serialization: 'advanced',
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  // An IPC write to a host that just died fails asynchronously; the exit handler does the rest.
+  child.on('error', () => undefined);
+  return {
+    pid: child.pid,
+    send(message) {
+      if (child.connected) child.send(message, (err) => void err);
+    },
+    onMessage: (listener) => child.on('message', (m) => listener(m as FromHost)),
+    onExit: (listener) => {
+      if (child.exitCode !== null || child.signalCode !== null) listener(child.exitCode);
+      else child.once('exit', (code) => listener(code));
+    },
+    kill: () => child.kill('SIGKILL'),
+  };
+}
+
+export interface EngineHostBackend extends ShellBackend {
+  pid(): number | undefined;
+}
+
+/** A started, supervised engine host in the shape the browser shell forwards to. */
+export async function startEngineHost(init: Omit<HostInit, 'encoding'>): Promise<EngineHostBackend> {
+  const supervisor = new HostSupervisor({ spawn: () => forkHost(), init: { ...init, encoding: 'wire' } });
+  await supervisor.start();
+  const asEncoded = (b: EncodedBatch | WirelabEvent[]): EncodedBatch =>
+    Array.isArray(b) ? encodeBatch(b) : b;
+  return {
+    call: async (channel, input) => {
+      const r = await supervisor.call(channel, input);
+      return typeof r === 'string' ? r : encodeResult(r);
+    },
+    onBatch: (listener) => supervisor.onBatch((b) => listener(asEncoded(b))),
+    onState: (listener) => supervisor.onState(listener),
+    publish: (events) => supervisor.publish(events),
+    channels: () => supervisor.channels(),
+    pid: () => supervisor.pid(),
+    close: () => supervisor.close(),
+  };
+}

@@ -1,0 +1,123 @@
+// The engine host under the browser shell: engines run in a forked process; when it is killed the
+// shell stays up, says so on every socket, starts a new host and answers calls again; a page that
+// stops reading its socket costs bounded memory while TCP echo traffic floods the event bus.
+import { afterEach, describe, expect, it } from 'vitest';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connect, type Socket } from 'node:net';
+import { startBrowserShell, type BrowserShell } from '../../../src/server/browser-shell';
+import { waitFor } from '../../helpers/net';
+import { connectClient } from './client';
+
+const cleanups: (() => unknown)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+async function shell(): Promise<BrowserShell> {
+  const dir = mkdtempSync(join(tmpdir(), 'wirelab-host-'));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  mkdirSync(join(dir, 'renderer'));
+  writeFileSync(join(dir, 'renderer', 'index.html'), '<!doctype html><title>Wirelab</title>');
+  const s = await startBrowserShell({
+    dataDir: join(dir, 'data'),
+    rendererDir: join(dir, 'renderer'),
+    version: 't',
+  });
+  cleanups.push(() => s.close());
+  return s;
+}
+
+describe('engine host', () => {
+  it('runs the engines in another process; killed, it is replaced and calls answer again', async () => {
+    const s = await shell();
+    const pid = s.enginePid();
+    expect(pid).toBeGreaterThan(0);
+    expect(pid).not.toBe(process.pid);
+    const client = await connectClient(s.port, s.token);
+    cleanups.push(() => client.close());
+    const started = await client.call('tcp.serverStart', { port: 0 });
+    expect(started).toMatchObject({ ok: true });
+
+    // A call in flight when the host dies is answered (not left hanging, never replayed).
+    const inFlight = client.call('tls.inspect', { target: 'localhost:1', scan: false }, 30_000);
+    const killedAt = performance.now();
+    process.kill(pid!, 'SIGKILL');
+    expect(await inFlight).toMatchObject({ ok: false, error: { code: 'ENGINE_HOST_DOWN' } });
+    await waitFor(() => client.links.some((l) => l.engines === 'restarting'), 5000, 'restarting link frame');
+
+    let answered: { ok: boolean } | undefined;
+    while (!answered?.ok && performance.now() - killedAt < 25_000) {
+      answered = (await client.call('tcp.list')) as { ok: boolean };
+      if (!answered.ok) {
+        expect(answered).toMatchObject({ error: { code: 'ENGINE_HOST_DOWN' } });
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
+    const backMs = performance.now() - killedAt;
+    console.log(`engine host killed → calls answer again after ${backMs.toFixed(0)} ms`);
+    expect(answered).toMatchObject({ ok: true, value: { servers: [] } });
+    expect(s.enginePid()).not.toBe(pid);
+    await waitFor(() => client.links.some((l) => l.engines === 'up' && l.restarted), 5000, 'up link frame');
+    await waitFor(
+      () => client.events.some((e) => e.engine === 'app' && e.type === 'host.restarted'),
+      5000,
+      'host.restarted event',
+    );
+    // The shell itself never went away: the same socket carries the new host's answers.
+    expect(client.ws.readyState).toBe(client.ws.OPEN);
+  });
+
+  it('a page that stops reading during TCP echo traffic costs bounded memory and later learns what it missed', async () => {
+    const s = await shell();
+    const seconds = Number(process.env.WIRELAB_SLOW_READER_SECONDS ?? 12);
+    const slow = await connectClient(s.port, s.token);
+    cleanups.push(() => slow.close());
+    const started = (await slow.call('tcp.serverStart', { port: 0, echo: true })) as {
+      ok: true;
+      value: { port: number };
+    };
+    // The slow page stops reading: the kernel buffers fill, then the shell's send queue for it.
+    (slow.ws as unknown as { _socket: Socket })._socket.pause();
+    const gc = (globalThis as { gc?: () => void }).gc;
+    gc?.();
+    const rssStart = process.memoryUsage().rss;
+    let rssMax = rssStart;
+    const sock = connect(started.value.port, '127.0.0.1');
+    cleanups.push(() => sock.destroy());
+    await new Promise((r) => sock.once('connect', r));
+    const chunk = Buffer.alloc(64 * 1024, 0x61);
+    let sent = 0;
+    let echoed = 0;
+    sock.on('data', (d: Buffer) => (echoed += d.length));
+    const until = performance.now() + seconds * 1000;
+    while (performance.now() < until) {
+      if (!sock.write(chunk)) await new Promise((r) => sock.once('drain', r));
+      sent += chunk.length;
+      rssMax = Math.max(rssMax, process.memoryUsage().rss);
+    }
+    sock.destroy();
+    const growMb = (rssMax - rssStart) / 1048576;
+    console.log(
+      `slow reader: ${seconds} s of TCP echo, ${(sent / 1048576).toFixed(0)} MiB sent, ${(echoed / 1048576).toFixed(0)} MiB echoed; ` +
+        `shell RSS ${(rssStart / 1048576).toFixed(0)} → max ${(rssMax / 1048576).toFixed(0)} MiB (+${growMb.toFixed(1)} MiB)`,
+    );
+    expect(sent).toBeGreaterThan(0);
+    expect(growMb).toBeLessThan(64);
+    // Reading again, the page gets a "dropped N" event for the echo session before newer events.
+    (slow.ws as unknown as { _socket: Socket })._socket.resume();
+    const other = connect(started.value.port, '127.0.0.1');
+    cleanups.push(() => other.destroy());
+    await new Promise((r) => other.once('connect', r));
+    for (let i = 0; i < 20 && !slow.events.some((e) => e.engine === 'bus'); i++) {
+      other.write('x');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await waitFor(
+      () => slow.events.find((e) => e.engine === 'bus' && e.type === 'dropped'),
+      10_000,
+      'dropped',
+    );
+  });
+});
