@@ -23,11 +23,13 @@ export const serve: Command = {
   summary: 'Start the browser shell (the whole app at a 127.0.0.1 URL)',
   usage: `wirelab serve [--port N] [--data-dir D] [--no-discovery] [--json]
 
-  --port N        port for the page and its socket (default 0 = any free port)
+  --port N        port for the page and its socket (default 0 = the port this data dir
+                  used last if free, else any free port)
   --data-dir D    settings, history and saved items (default ${defaultBrowserShellDataDir()});
                   two instances need two directories
   --no-discovery  do not announce or browse the LAN (mDNS) — for chat
-Prints the URL with this run's access token. Bound to 127.0.0.1 only.`,
+Prints the URL with the data dir's access token (kept in a file only you can read, so a
+tab open before a restart reconnects). Bound to 127.0.0.1 only.`,
   options: {
     port: { type: 'string', default: '0' },
     'data-dir': { type: 'string' },
@@ -43,6 +45,8 @@ Prints the URL with this run's access token. Bound to 127.0.0.1 only.`,
     }
     const shell = await startBrowserShell({
       port,
+      // Without --port: the port this data dir used last, so tabs open before a restart reconnect.
+      reusePort: true,
       dataDir: typeof values['data-dir'] === 'string' ? values['data-dir'] : defaultBrowserShellDataDir(),
       rendererDir: dir,
       version,
