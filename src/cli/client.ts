@@ -23,6 +23,8 @@ import { LabService } from '../main/engines/lab/service';
 import { LbService } from '../main/engines/load-balancer/service';
 import { ChatService } from '../main/engines/chat/service';
 import { TlsInspector } from '../main/engines/tls/inspector';
+import { HttpServerService } from '../main/engines/http-server/service';
+import { loadOrCreateAppCertificate } from '../main/engines/common/app-cert';
 import { openDataDir, type DataDir } from '../main/storage/data-dir';
 
 /** Error codes that always mean "the input was wrong", even when an engine (not the schema) noticed. */
@@ -63,7 +65,8 @@ export function defaultCliDataDir(): string {
 }
 
 export interface ClientOptions {
-  /** Chat only: the data dir (history, certificate); locked like the app's. Default defaultCliDataDir(). */
+  /** Chat (history, certificate) and HTTP server (certificate): the data dir, locked like the app's.
+   *  Default defaultCliDataDir(). */
   dataDir?: string;
   /** Chat only: LAN announcements and browsing. Default off. */
   chatDiscovery?: boolean;
@@ -101,6 +104,20 @@ const factories: Factories = {
   // No history file: a CLI inspection is printed, not kept (inputs also say noHistory).
   tls: () => {
     const e = new TlsInspector();
+    return { handler: e, close: () => e.close() };
+  },
+  // The certificate lives in the data dir, locked only while it is read or made (first --tls use).
+  httpServer: (_ctx, o) => {
+    const e = new HttpServerService({
+      certificate: async () => {
+        const dir = openDataDir(o.dataDir ?? defaultCliDataDir());
+        try {
+          return await loadOrCreateAppCertificate(dir.path);
+        } finally {
+          dir.release();
+        }
+      },
+    });
     return { handler: e, close: () => e.close() };
   },
   chat: (ctx, o) => {

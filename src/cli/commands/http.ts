@@ -14,17 +14,15 @@ import {
   type HttpBody,
   type HttpResponse,
 } from '../../shared/contract/http-client';
-import { HTTP_SERVER_DEFAULTS, HttpRoute, HttpServerLimits } from '../../shared/contract/http-server';
-import { loadOrCreateAppCertificate } from '../../main/engines/common/app-cert';
+import { HTTP_SERVER_DEFAULTS, HttpRoute } from '../../shared/contract/http-server';
 import { EngineError } from '../../main/engines/common/errors';
 import { sendComposed } from '../../main/engines/http-client/composer';
 import { CookieJar } from '../../main/engines/http-client/cookies';
 import { LoadRun } from '../../main/engines/http-client/load';
 import { jsonProblem } from '../../main/engines/http-client/body';
-import { HttpMockServer } from '../../main/engines/http-server/server';
 import { clearSpool } from '../../main/engines/http-client/spool';
-import { openDataDir } from '../../main/storage/data-dir';
-import { EXIT, UsageError, intArg, type Command, type Io } from '../framework';
+import { openClient } from '../client';
+import { EXIT, UsageError, intArg, numArg, type Command, type Io } from '../framework';
 import { version } from '../version';
 
 function defaultCliDataDir(): string {
@@ -166,7 +164,7 @@ export const httpServe: Command = {
 Prints one line per request. Runs until Ctrl+C.`,
   options: {
     port: { type: 'string', default: '8000' },
-    host: { type: 'string', default: HTTP_SERVER_DEFAULTS.host },
+    host: { type: 'string' },
     routes: { type: 'string' },
     static: { type: 'string' },
     listing: { type: 'boolean', default: false },
@@ -182,61 +180,57 @@ Prints one line per request. Runs until Ctrl+C.`,
     if (positionals.length) throw new UsageError(`unexpected argument ${positionals[0]}`);
     if (values['no-h2'] === true && values.tls !== true)
       throw new UsageError('--no-h2 needs --tls (cleartext is HTTP/1.1 only)');
-    const port = intArg(values.port, '--port', 0, 65535);
     const routes = str(values.routes) ? loadRoutes(str(values.routes) as string) : [];
-    const limits = HttpServerLimits.parse(
-      str(values['max-body']) ? { maxBodyBytes: intArg(values['max-body'], '--max-body', 0, 1024 ** 3) } : {},
-    );
-    let tls: { certPem: string; keyPem: string; fingerprint256: string } | undefined;
-    if (values.tls === true) {
-      const dir = openDataDir(str(values['data-dir']) ?? defaultCliDataDir());
-      try {
-        tls = await loadOrCreateAppCertificate(dir.path);
-      } finally {
-        dir.release();
-      }
+    // Through the dispatcher (src/cli/client.ts): the contract's schema checks ranges and fills defaults.
+    const client = openClient(['httpServer'], { dataDir: str(values['data-dir']) });
+    try {
+      client.onEvent((e) => {
+        if (e.engine !== 'httpServer') return;
+        if (e.type === 'request') {
+          const r = e.request;
+          io.out(
+            `${r.remoteAddress} ${r.method} ${r.url} -> ${r.status} ${r.responseBytes}B ${r.durationMs.toFixed(1)}ms (${r.handler})${r.code ? ` ${r.code}` : ''}`,
+            {
+              type: 'request',
+              ...r,
+              body: Buffer.from(r.body).toString('utf8'),
+            },
+          );
+        } else if (e.type === 'limit') io.err(`limit ${e.code}: ${e.message}`);
+        else if (e.type === 'error') io.err(`server error ${e.code}: ${e.message}`);
+      });
+      const info = await client.must(
+        client.api.httpServer.start({
+          host: str(values.host),
+          port: numArg(values.port),
+          tls: values.tls === true,
+          http2: values['no-h2'] === true ? false : undefined,
+          routes,
+          staticDir: str(values.static) ? resolve(str(values.static) as string) : null,
+          staticListing: values.listing === true,
+          echo: values.echo === true,
+          cors: values.cors === true,
+          demoApi: values['no-demo'] !== true,
+          limits: values['max-body'] === undefined ? undefined : { maxBodyBytes: numArg(values['max-body']) },
+        }),
+      );
+      io.out(
+        `serving ${info.url} (${info.protocols.join(', ')})${info.fingerprint256 ? ` (certificate SHA-256 ${info.fingerprint256})` : ''}`,
+        {
+          type: 'listening',
+          url: info.url,
+          port: info.port,
+          protocols: info.protocols,
+          fingerprint256: info.fingerprint256,
+        },
+      );
+      await io.interrupted;
+      await client.must(client.api.httpServer.stop({ session: info.session }));
+      client.flush();
+      return EXIT.OK;
+    } finally {
+      await client.close();
     }
-    const server = new HttpMockServer('cli', {
-      host: String(values.host),
-      port,
-      tls,
-      http2: values['no-h2'] !== true,
-      routes,
-      staticDir: str(values.static) ? resolve(str(values.static) as string) : null,
-      staticListing: values.listing === true,
-      echo: values.echo === true,
-      cors: values.cors === true,
-      demoApi: values['no-demo'] !== true,
-      limits,
-    });
-    server.on((e) => {
-      if (e.type === 'request') {
-        const r = e.request;
-        io.out(
-          `${r.remoteAddress} ${r.method} ${r.url} -> ${r.status} ${r.responseBytes}B ${r.durationMs.toFixed(1)}ms (${r.handler})${r.code ? ` ${r.code}` : ''}`,
-          {
-            type: 'request',
-            ...r,
-            body: Buffer.from(r.body).toString('utf8'),
-          },
-        );
-      } else if (e.type === 'limit') io.err(`limit ${e.code}: ${e.message}`);
-      else if (e.type === 'error') io.err(`server error ${e.code}: ${e.message}`);
-    });
-    const info = await server.start();
-    io.out(
-      `serving ${info.url} (${info.protocols.join(', ')})${tls ? ` (certificate SHA-256 ${tls.fingerprint256})` : ''}`,
-      {
-        type: 'listening',
-        url: info.url,
-        port: info.port,
-        protocols: info.protocols,
-        fingerprint256: tls?.fingerprint256,
-      },
-    );
-    await io.interrupted;
-    await server.close();
-    return EXIT.OK;
   },
 };
 

@@ -72,7 +72,7 @@ Exit code 3 when a problem is found (certificate problems or vulnerable weakness
     const client = openClient(['tls']);
     const running = client.must(
       client.api.tls.inspect({
-        target: positionals[0],
+        target: positionals[0] ?? '',
         scan: values.scan === true,
         sni: typeof values.sni === 'string' ? values.sni : undefined,
         noSni: values['no-sni'] === true,
@@ -87,7 +87,7 @@ Exit code 3 when a problem is found (certificate problems or vulnerable weakness
         caFiles: list(values.ca),
         useSystemStore: values['no-system-store'] !== true,
         fetchIssuers: values['no-aia'] !== true,
-        http: values.http,
+        http: values.http as 'auto' | 'always' | 'never',
         resumption: values['no-resumption'] !== true,
         timeoutMs: optNum(values.timeout),
         scanConcurrency: optNum(values.concurrency),
@@ -136,7 +136,7 @@ The certificate is not verified (use tls inspect for that).`,
     try {
       const r = await client.must(
         client.api.tls.request({
-          target: positionals[0],
+          target: positionals[0] ?? '',
           data: positionals[1]?.replace(/\\r/g, '\r').replace(/\\n/g, '\n'),
           sni: typeof values.sni === 'string' ? values.sni : undefined,
           starttls: starttls?.data,
