@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { Impairment, Link, Prng } from '../../../src/main/engines/lab/impairment';
 import { StreamFramer, Tally, makeMessage } from '../../../src/main/engines/lab/tally';
-import { LAB_EXPLANATIONS, LabRunInput } from '../../../src/shared/contract/lab';
+import {
+  LAB_EXPLANATIONS,
+  LAB_ROWS,
+  LAB_TCP_BEHAVIOURS,
+  LabRunInput,
+} from '../../../src/shared/contract/lab';
 
 describe('seeded impairment model', () => {
   it('the same seed gives the same decisions; another seed does not', () => {
@@ -73,6 +78,7 @@ describe('lab receivers', () => {
       0,
       { units: 5, dropped: 1, duplicated: 1, reordered: 1, queueDropped: 0 },
       10,
+      { source: 'measured', sourceText: 'test' },
     );
     expect(r.lost).toBe(1);
     expect(r.latency.max).toBe(10);
@@ -96,10 +102,15 @@ describe('lab receivers', () => {
 
 describe('lab contract', () => {
   it('defaults parse, bounds are enforced, every metric has an explanation', () => {
-    expect(LabRunInput.parse({})).toMatchObject({ count: 1000, size: 64, seed: 1 });
+    expect(LabRunInput.parse({})).toMatchObject({ count: 3000, size: 64, seed: 1, tcpSource: 'model' });
+    expect(LabRunInput.safeParse({ tcpSource: 'other' }).success).toBe(false);
+    expect(LabRunInput.safeParse({ rcvBufBytes: 100 }).success).toBe(false);
     expect(LabRunInput.safeParse({ lossPct: 60 }).success).toBe(false);
     expect(LabRunInput.safeParse({ count: 100_001 }).success).toBe(false);
     expect(LabRunInput.safeParse({ size: 8 }).success).toBe(false);
     expect(Object.keys(LAB_EXPLANATIONS)).toHaveLength(10);
+    expect(LAB_ROWS.map((r) => r.metric).sort()).toEqual(Object.keys(LAB_EXPLANATIONS).sort());
+    // Every TCP behaviour the model claims names its specification.
+    for (const b of LAB_TCP_BEHAVIOURS) expect(b.rfc).toMatch(/RFC \d+/);
   });
 });

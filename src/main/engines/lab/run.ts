@@ -1,13 +1,15 @@
-// One TCP-vs-UDP lab run on loopback: the same numbered messages at the same rate over both protocols,
-// each through its impairment relay, counted by a receiver per protocol. Every socket is opened here and
-// closed before the run returns; nothing outlives it.
+// One TCP-vs-UDP lab run. UDP is measured: the numbered messages cross real UDP sockets on 127.0.0.1
+// through the seeded impairment relay, and a receiver in its own thread reads them (and really stops
+// reading during the receiver pause). TCP comes from the TCP model (./tcp-model, deterministic, labelled
+// "modelled") or from Linux's own TCP through the kernel check (./kernel, labelled "measured"), with the
+// same options and a seeded relay of its own. Every socket is opened here and closed before the run
+// returns; nothing outlives it.
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
-import { connect, createServer, type Server, type Socket } from 'node:net';
 import { LAB_DEFAULTS, type LabResult, type LabRunOptions } from '../../../shared/contract/lab';
 import { EngineError, toEngineError } from '../common/errors';
-import { closeServer, listen } from '../common/net';
-import { Tally, StreamFramer, makeMessage } from './tally';
-import { TcpRelay } from './tcp-relay';
+import { Tally, makeMessage } from './tally';
+import { kernelTcp, modelTcp, pauseAtMs, type TcpPathRun } from './tcp-path';
+import { UdpReceiver } from './udp-receiver';
 import { UdpRelay } from './udp-relay';
 
 export interface LabHooks {
@@ -33,20 +35,26 @@ export const LAB_LIMITS: LabLimits = {
 };
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Asked of the kernel for every lab UDP socket; it grants at most net.core.rmem_max / wmem_max. */
-const UDP_BUFFER_BYTES = 4 * 1024 * 1024;
+const UDP_SEND_BUFFER_BYTES = 4 * 1024 * 1024;
 
 function bindUdp(): Promise<UdpSocket> {
   return new Promise((resolve, reject) => {
-    const s = createSocket({
-      type: 'udp4',
-      recvBufferSize: UDP_BUFFER_BYTES,
-      sendBufferSize: UDP_BUFFER_BYTES,
-    });
+    const s = createSocket({ type: 'udp4', sendBufferSize: UDP_SEND_BUFFER_BYTES });
     s.once('error', (err) => reject(toEngineError(err, 'lab UDP socket')));
     s.bind(0, '127.0.0.1', () => resolve(s));
   });
+}
+
+const emptyRelay = () => ({ units: 0, dropped: 0, duplicated: 0, reordered: 0, queueDropped: 0 });
+
+/** How many TCP messages had reached the application `elapsed` ms into the run (for progress). */
+function deliveredBy(run: TcpPathRun | undefined, interval: number, elapsed: number): number {
+  if (!run) return 0;
+  let n = 0;
+  run.latencies.forEach((lat, i) => {
+    if (!Number.isNaN(lat) && i * interval + lat <= elapsed) n++;
+  });
+  return n;
 }
 
 export async function runLab(
@@ -57,106 +65,59 @@ export async function runLab(
   const L = { ...LAB_LIMITS, ...limits };
   if (o.size < 8) throw new EngineError('INVALID_INPUT', 'messages need at least 8 bytes for their header');
   const startedAt = Date.now();
-  const sendTimes = new Float64Array(o.count);
-  const udpTally = new Tally(o.count, o.size, sendTimes);
-  const tcpTally = new Tally(o.count, o.size, sendTimes);
-  const framer = new StreamFramer(tcpTally, o.size);
-  const impair = {
-    lossPct: o.lossPct,
-    dupPct: o.dupPct,
-    reorderPct: o.reorderPct,
-    delayMs: o.delayMs,
-    jitterMs: o.jitterMs,
-  };
-  const relayCommon = {
-    ...impair,
-    bandwidthKbps: o.bandwidthKbps,
-    maxQueueBytes: L.maxQueueBytes,
+  const pathLimits = {
     reorderHoldMs: L.reorderHoldMs,
+    maxQueueBytes: L.maxQueueBytes,
+    maxRunMs: L.maxRunMs,
+    seriesPoints: L.seriesPoints,
   };
-
+  const abort = new AbortController();
   const closers: (() => Promise<unknown> | unknown)[] = [];
   const cleanup = async () => {
     for (const c of closers.splice(0).reverse()) await Promise.resolve(c()).catch(() => undefined);
   };
   try {
-    // Receivers.
-    const udpRx = await bindUdp();
-    closers.push(() => new Promise<void>((r) => udpRx.close(() => r())));
-    udpRx.on('message', (msg) => {
-      const now = performance.now();
-      udpTally.reads += 1;
-      if (msg.length === o.size) udpTally.boundariesKept += 1;
-      if (msg.length >= 8) udpTally.message(msg.readUInt32BE(0), now);
-    });
-    const rxSockets = new Set<Socket>();
-    const tcpRx: Server = createServer((s) => {
-      rxSockets.add(s);
-      s.on('data', (chunk: Buffer) => framer.read(chunk, performance.now()));
-      s.on('error', () => undefined);
-      s.on('close', () => rxSockets.delete(s));
-    });
-    const tcpRxPort = (await listen(tcpRx, 0, '127.0.0.1')).port;
-    closers.push(() => {
-      for (const s of rxSockets) s.destroy();
-      return closeServer(tcpRx);
-    });
+    // TCP: the model is computed at once; the kernel check runs alongside the UDP path.
+    let tcpRun: TcpPathRun | undefined;
+    let tcpError: unknown;
+    const tcpDone =
+      o.tcpSource === 'kernel'
+        ? kernelTcp(o, pathLimits, abort.signal).then(
+            (r) => void (tcpRun = r),
+            (err: unknown) => void (tcpError = err),
+          )
+        : Promise.resolve(void (tcpRun = modelTcp(o, pathLimits)));
 
-    // Relays: separate seeds per protocol, so each path's decisions repeat independently.
+    // UDP: receiver (own thread), relay, sender.
+    const rx = new UdpReceiver(Math.ceil(o.count * 2.2) + 16, o.rcvBufBytes);
+    closers.push(() => rx.close());
+    const rxPort = await rx.start();
     const udpRelay = new UdpRelay({
-      ...relayCommon,
+      lossPct: o.lossPct,
+      dupPct: o.dupPct,
+      reorderPct: o.reorderPct,
+      delayMs: o.delayMs,
+      jitterMs: o.jitterMs,
+      bandwidthKbps: o.bandwidthKbps,
+      maxQueueBytes: L.maxQueueBytes,
+      reorderHoldMs: L.reorderHoldMs,
       seed: o.seed,
-      target: { host: '127.0.0.1', port: udpRx.address().port },
+      target: { host: '127.0.0.1', port: rxPort },
     });
     const udpRelayPort = await udpRelay.start();
     closers.push(() => udpRelay.close());
-    const tcpRelay = new TcpRelay({
-      ...relayCommon,
-      seed: (o.seed ^ 0x9e3779b9) >>> 0,
-      mss: o.mss,
-      rtoMs: o.rtoMs,
-      target: { host: '127.0.0.1', port: tcpRxPort },
-    });
-    const tcpRelayPort = await tcpRelay.start();
-    closers.push(() => tcpRelay.close());
-
-    // Senders.
     const udpTx = await bindUdp();
     closers.push(() => new Promise<void>((r) => udpTx.close(() => r())));
-    const t0 = performance.now();
-    const tcpTx: Socket = connect({ host: '127.0.0.1', port: tcpRelayPort, noDelay: true });
-    closers.push(() => tcpTx.destroy());
-    await new Promise<void>((resolve, reject) => {
-      tcpTx.once('connect', resolve);
-      tcpTx.once('error', (err) => reject(toEngineError(err, 'lab TCP sender')));
-    });
-    tcpTx.on('error', () => undefined);
-    let tcpClosed = false;
-    const tcpClosedP = new Promise<number>((r) =>
-      tcpTx.once('close', () => ((tcpClosed = true), r(performance.now()))),
-    );
 
-    // Pacing: message i is due at start + i/rate; both protocols get it at the same moment. TCP stops
-    // writing while write() reports a full buffer (flow control) and catches up on 'drain'.
+    // Pacing: message i is due at start + i/rate. The receiver pauses half-way, as the TCP path's does.
     const start = performance.now();
     const deadline = start + L.maxRunMs;
     const interval = 1000 / o.rate;
+    const sendTimes = new Float64Array(o.count);
+    let pauseTimer: NodeJS.Timeout | undefined;
+    if (o.pauseMs > 0) pauseTimer = setTimeout(() => rx.pause(o.pauseMs), pauseAtMs(o));
+    closers.push(() => clearTimeout(pauseTimer));
     let sent = 0;
-    let tcpNext = 0;
-    let tcpBlockedSince: number | undefined;
-    let senderBlockedMs = 0;
-    const writeTcp = () => {
-      while (tcpNext < sent && tcpBlockedSince === undefined) {
-        const ok = tcpTx.write(makeMessage(tcpNext, o.size));
-        tcpNext += 1;
-        if (!ok) tcpBlockedSince = performance.now();
-      }
-    };
-    tcpTx.on('drain', () => {
-      if (tcpBlockedSince !== undefined) senderBlockedMs += performance.now() - tcpBlockedSince;
-      tcpBlockedSince = undefined;
-      writeTcp();
-    });
     let lastProgress = 0;
     const progress = (force = false) => {
       const now = performance.now();
@@ -165,12 +126,11 @@ export async function runLab(
       hooks.onProgress?.({
         sent,
         total: o.count,
-        tcpDelivered: tcpTally.delivered,
-        udpDelivered: udpTally.delivered,
+        tcpDelivered: deliveredBy(tcpRun, interval, now - start),
+        udpDelivered: rx.count,
       });
     };
     const stop = () => hooks.cancelled?.() === true || performance.now() > deadline;
-
     while (sent < o.count && !stop()) {
       const now = performance.now();
       const due = Math.min(o.count, Math.floor((now - start) / interval) + 1);
@@ -178,60 +138,56 @@ export async function runLab(
         sendTimes[sent] = start + sent * interval;
         udpTx.send(makeMessage(sent, o.size), udpRelayPort, '127.0.0.1');
       }
-      writeTcp();
       progress();
-      const nextDue = start + sent * interval;
-      await sleep(Math.max(1, Math.min(50, nextDue - performance.now())));
+      await sleep(Math.max(1, Math.min(50, start + sent * interval - performance.now())));
     }
 
-    // Drain: TCP until every message arrived; UDP until the relay holds nothing and the path delay passed.
-    const quietMs = o.delayMs + o.jitterMs + 100;
-    let lastUdpCount = -1;
+    // Drain: UDP until the relay holds nothing and the path delay (and any pause) has passed; the
+    // kernel check until it reports.
+    const quietMs = o.delayMs + o.jitterMs + o.pauseMs + 100;
+    let lastCount = -1;
     let quietSince = performance.now();
+    let tcpSettled = false;
+    void tcpDone.then(() => (tcpSettled = true));
     while (!stop()) {
       const now = performance.now();
-      if (udpTally.delivered + udpTally.duplicated !== lastUdpCount || udpRelay.inFlight > 0) {
-        lastUdpCount = udpTally.delivered + udpTally.duplicated;
+      if (rx.count !== lastCount || udpRelay.inFlight > 0) {
+        lastCount = rx.count;
         quietSince = now;
       }
-      const tcpDone = tcpTally.delivered >= tcpNext && tcpNext >= sent;
-      if (tcpDone && now - quietSince >= quietMs) break;
+      if (tcpSettled && now - quietSince >= quietMs) break;
       progress();
       await sleep(5);
     }
+    if (stop()) abort.abort();
+    await tcpDone;
     const timedOut = performance.now() > deadline;
+    if (tcpError && !(abort.signal.aborted && hooks.cancelled?.())) throw tcpError;
 
-    // Teardown: FIN from the sender, FIN back from the receiver, each crossing the relay.
-    let teardownMs: number | undefined;
-    if (!timedOut) {
-      const tEnd = performance.now();
-      tcpTx.end();
-      const closedAt = await Promise.race([tcpClosedP, sleep(5000 + 2 * o.delayMs).then(() => undefined)]);
-      if (closedAt !== undefined && tcpClosed) teardownMs = Math.round((closedAt - tEnd) * 1000) / 1000;
+    const udpTally = new Tally(o.count, o.size, sendTimes);
+    for (const a of rx.arrivals()) {
+      udpTally.reads += 1;
+      if (a.length === o.size) udpTally.boundariesKept += 1;
+      if (a.seq >= 0) udpTally.message(a.seq, a.at);
     }
+    const udp = udpTally.result('udp', sent, start, udpRelay.stats, L.seriesPoints, {
+      source: 'measured',
+      sourceText: 'Real UDP sockets on 127.0.0.1 through the seeded relay',
+    });
+    udp.lostInHost = Math.max(0, udp.lost - udp.relay.dropped - udp.relay.queueDropped);
     progress(true);
 
-    const tcp = tcpTally.result('tcp', sent, start, tcpRelay.stats, L.seriesPoints);
-    const udp = udpTally.result('udp', sent, start, udpRelay.stats, L.seriesPoints);
-    tcp.handshakeMs = tcpRelay.readyAt !== undefined ? Math.round((tcpRelay.readyAt - t0) * 1000) / 1000 : 0;
-    if (teardownMs !== undefined) tcp.teardownMs = teardownMs;
-    tcp.senderBlockedMs = Math.round(senderBlockedMs * 1000) / 1000;
-    tcp.retransmissions = tcpRelay.retransmissions;
-    udp.lostInHost = Math.max(0, udp.lost - udp.relay.dropped - udp.relay.queueDropped);
-    const {
-      count,
-      size,
-      rate,
-      lossPct,
-      dupPct,
-      reorderPct,
-      delayMs,
-      jitterMs,
-      bandwidthKbps,
-      seed,
-      mss,
-      rtoMs,
-    } = o;
+    // A kernel check stopped by cancel has nothing to report: its column says so with zeros.
+    const tcpFull = tcpRun?.result ?? {
+      ...new Tally(o.count, o.size, sendTimes).result('tcp', 0, start, emptyRelay(), 0, {
+        source: 'measured',
+        sourceText: 'Linux TCP: the kernel check was stopped before it finished',
+      }),
+      timedOut: true,
+    };
+    const { timedOut: tcpTimedOut, ...tcp } = tcpFull;
+    const { count, size, rate, lossPct, dupPct, reorderPct, delayMs, jitterMs, bandwidthKbps, seed } = o;
+    const { mss, rtoMs, rcvBufBytes, pauseMs, tcpSource } = o;
     return {
       options: {
         count,
@@ -246,14 +202,18 @@ export async function runLab(
         seed,
         mss,
         rtoMs,
+        rcvBufBytes,
+        pauseMs,
+        tcpSource,
       },
       startedAt,
       durationMs: Math.round(performance.now() - start),
-      timedOut,
+      timedOut: timedOut || tcpTimedOut,
       tcp,
       udp,
     };
   } finally {
+    abort.abort();
     await cleanup();
   }
 }

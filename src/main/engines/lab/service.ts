@@ -10,6 +10,7 @@ import {
 import { TypedEmitter } from '../common/emitter';
 import { EngineError } from '../common/errors';
 import { IdSequence } from '../common/ids';
+import { kernelCheckAvailability } from './kernel';
 import { runLab, type LabLimits } from './run';
 
 export class LabService extends TypedEmitter<LabEvent> {
@@ -26,6 +27,10 @@ export class LabService extends TypedEmitter<LabEvent> {
         'LIMIT_EXCEEDED',
         `lab run ${this.running.session} is still going; cancel it or wait`,
       );
+    if (input.tcpSource === 'kernel') {
+      const k = kernelCheckAvailability();
+      if (!k.available) throw new EngineError('NOT_SUPPORTED', k.reason);
+    }
     const session = this.ids.next();
     const state = { session, cancelled: false, done: Promise.resolve() as Promise<unknown> };
     this.running = state;
@@ -55,6 +60,11 @@ export class LabService extends TypedEmitter<LabEvent> {
 
   defaults(): { defaults: LabRunOptions } {
     return { defaults: LabRunInput.parse({}) };
+  }
+
+  capabilities(): { kernel: { available: boolean; reason?: string } } {
+    const k = kernelCheckAvailability();
+    return { kernel: k.available ? { available: true } : { available: false, reason: k.reason } };
   }
 
   async close(): Promise<void> {

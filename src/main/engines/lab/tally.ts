@@ -1,6 +1,6 @@
 // What a lab receiver counts for one protocol: first deliveries, duplicates, order, read boundaries and
 // per-message latency. Pure bookkeeping over sequence numbers and timestamps; knows no sockets.
-import type { ProtocolResult, RelayStats } from '../../../shared/contract/lab';
+import type { ProtocolResult, RelayStats, ResultSource } from '../../../shared/contract/lab';
 
 export class Tally {
   delivered = 0;
@@ -47,6 +47,7 @@ export class Tally {
     start: number,
     relay: RelayStats,
     seriesPoints: number,
+    source: { source: ResultSource; sourceText: string },
   ): ProtocolResult {
     const lat: number[] = [];
     for (const v of this.latency) if (!Number.isNaN(v)) lat.push(v);
@@ -57,6 +58,7 @@ export class Tally {
     const durationMs = this.lastDeliverAt > start ? this.lastDeliverAt - start : 0;
     return {
       protocol,
+      ...source,
       sent,
       delivered: this.delivered,
       lost: sent - this.delivered,
@@ -132,6 +134,38 @@ export class StreamFramer {
       buf = buf.subarray(this.size);
     }
     this.partial = Buffer.from(buf);
+  }
+}
+
+/**
+ * The same counting for a stream known only by its read sizes (the TCP model, the kernel check): the
+ * bytes are the lab's messages in order, so a read's offset says which messages it completes.
+ */
+export class ReadReplay {
+  private offset = 0;
+
+  constructor(
+    private readonly tally: Tally,
+    private readonly size: number,
+  ) {}
+
+  read(length: number, now: number): void {
+    if (length <= 0) return;
+    const t = this.tally;
+    const size = this.size;
+    t.reads += 1;
+    const first = Math.floor(this.offset / size);
+    const last = Math.floor((this.offset + length - 1) / size);
+    if (last > first) t.mergedReads += 1;
+    const startsMidMessage = this.offset % size !== 0;
+    const end = this.offset + length;
+    let firstComplete = true;
+    for (let m = Math.floor(this.offset / size); (m + 1) * size <= end; m++) {
+      if (firstComplete && startsMidMessage) t.splitMessages += 1;
+      firstComplete = false;
+      t.message(m, now);
+    }
+    this.offset = end;
   }
 }
 
