@@ -19,7 +19,25 @@ export interface Dispatcher {
   channels(): string[];
 }
 
-export function createDispatcher<C extends ContractShape>(contract: C, handlers: Handlers<C>): Dispatcher {
+export interface DispatcherOptions {
+  /**
+   * Check every answer against the channel's output schema; a mismatch becomes INTERNAL with the
+   * path. Default: on under tests (NODE_ENV=test or Vitest, inherited by the engine host), off in the
+   * app, where the extra parse of every answer buys nothing a test would not have caught.
+   */
+  checkOutputs: boolean;
+}
+
+function underTests(): boolean {
+  return process.env.NODE_ENV === 'test' || !!process.env.VITEST;
+}
+
+export function createDispatcher<C extends ContractShape>(
+  contract: C,
+  handlers: Handlers<C>,
+  options: Partial<DispatcherOptions> = {},
+): Dispatcher {
+  const checkOutputs = options.checkOutputs ?? underTests();
   return {
     channels: () => Object.entries(contract).flatMap(([e, ms]) => Object.keys(ms).map((m) => `${e}.${m}`)),
     async call(channel, input) {
@@ -38,6 +56,19 @@ export function createDispatcher<C extends ContractShape>(contract: C, handlers:
         return { ok: false, error: { code: 'UNKNOWN_CHANNEL', message: `no handler for ${channel}` } };
       try {
         const value = await fn.call(engine, parsed.data);
+        if (checkOutputs) {
+          const checked = spec.output.safeParse(value);
+          if (!checked.success) {
+            const first = checked.error.issues[0];
+            return {
+              ok: false,
+              error: {
+                code: 'INTERNAL',
+                message: `the answer of ${channel} does not match its output schema at ${first?.path.join('.') || '(root)'}: ${first?.message ?? ''}`,
+              },
+            };
+          }
+        }
         return { ok: true, value };
       } catch (err) {
         return { ok: false, error: errorInfo(err) };

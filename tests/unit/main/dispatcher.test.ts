@@ -59,4 +59,21 @@ describe('dispatcher', () => {
   it('lists its channels', () => {
     expect(d.channels()).toEqual(['demo.add', 'demo.fail', 'demo.crash', 'demo.listen']);
   });
+  it('under tests, an answer that does not match the output schema is INTERNAL with the path', async () => {
+    const c = { demo: { info: method(z.object({}).strict(), z.object({ port: z.number() })) } };
+    const wrong = { demo: { info: () => ({ port: 'x' }) as unknown as { port: number } } };
+    const checked = createDispatcher(c, wrong);
+    expect(await checked.call('demo.info', {})).toMatchObject({
+      ok: false,
+      error: { code: 'INTERNAL', message: expect.stringContaining('demo.info') },
+    });
+    expect(await checked.call('demo.info', {})).toMatchObject({
+      error: { message: expect.stringContaining('port') },
+    });
+    // In the app (checks off) the answer passes through untouched.
+    expect(await createDispatcher(c, wrong, { checkOutputs: false }).call('demo.info', {})).toEqual({
+      ok: true,
+      value: { port: 'x' },
+    });
+  });
 });
