@@ -2,22 +2,26 @@
 // installed) HAProxy `mode tcp` with one thread, all measured in the same run on the same backends.
 //  - 50 keep-alive connections of small HTTP requests (100-byte bodies) from three local backends,
 //    with health checks and statistics on: requests/s, p99 and proxy CPU µs per request;
-//  - one 1 GiB upload through each proxy: MB/s.
+//  - one 1 GiB upload through each proxy: MB/s and proxy CPU per GB.
 // Every proxy and the backends run in their own processes (this file re-run with a role), so the load
-// generator's and the backends' CPU is not charged to the proxy; proxy CPU is read from /proc.
+// generator's and the backends' CPU is not charged to the proxy; proxy CPU is read from /proc. Each
+// figure comes from MIN_ROUNDS interleaved rounds (bench/harness.ts), as a median of per-round ratios
+// with its spread; wall-clock figures (req/s, MB/s) swing with the neighbours on a shared machine, so
+// each also has a CPU-per-unit-of-work twin, which is the steadier one to judge by.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { MIN_ROUNDS, cpuMicrosOfPid as cpuMicros, interleaved, pairedRatios, spreadOf } from '../harness';
 import { record, type BenchRecord, type BenchSection } from '../types';
 
 // The source file, also when the harness runs bundled (scripts/bench.mjs): helper roles run from it via tsx.
 const SELF = join(process.cwd(), 'bench', 'sections', 'lb.ts');
 const CONNECTIONS = 50;
-const RUN_SECONDS = 5;
-const ROUNDS = 3;
-const TRANSFER_BYTES = 1024 * 1024 * 1024;
+const ROUNDS = MIN_ROUNDS;
+// The transfer size reaches the sink (a child process) through the environment; --quick sends 64 MiB.
+const TRANSFER_BYTES = Number(process.env.WIRELAB_LB_BENCH_BYTES ?? 1024 * 1024 * 1024);
 const BODY = 'x'.repeat(99) + '\n';
 const RESPONSE = Buffer.from(
   `HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: ${BODY.length}\r\n\r\n${BODY}`,
@@ -131,9 +135,9 @@ interface Proc {
   info: Record<string, unknown>;
 }
 
-function startRole(role: string, args: string[] = []): Promise<Proc> {
+function startRole(role: string, args: string[] = [], bytes = TRANSFER_BYTES): Promise<Proc> {
   const child = spawn(process.execPath, ['--import', 'tsx', SELF, ...args], {
-    env: { ...process.env, WIRELAB_LB_BENCH_ROLE: role },
+    env: { ...process.env, WIRELAB_LB_BENCH_ROLE: role, WIRELAB_LB_BENCH_BYTES: String(bytes) },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   return new Promise((resolve, reject) => {
@@ -154,14 +158,6 @@ function stop(child: ChildProcess): Promise<void> {
     child.kill('SIGTERM');
     setTimeout(() => child.kill('SIGKILL'), 3000).unref();
   });
-}
-
-/** user+system CPU time of a process in µs, from /proc (clock ticks of 10 ms). */
-function cpuMicros(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const ticks = Number(fields[11]) + Number(fields[12]);
-  return (ticks * 1_000_000) / 100;
 }
 
 function hasTool(cmd: string): boolean {
@@ -229,14 +225,14 @@ async function loadRun(port: number, pid: number, seconds: number): Promise<Load
 }
 
 /** Sends TRANSFER_BYTES through the proxy to the sink; MB/s from first byte sent to the sink's close. */
-function transfer(port: number): Promise<number> {
+function transfer(port: number, bytes: number): Promise<number> {
   return new Promise((resolve, reject) => {
     const chunk = Buffer.alloc(256 * 1024, 0x61);
     const sock: Socket = connect({ host: '127.0.0.1', port, allowHalfOpen: true });
     let sent = 0;
     let t0 = 0;
     const pump = () => {
-      while (sent < TRANSFER_BYTES) {
+      while (sent < bytes) {
         sent += chunk.length;
         if (!sock.write(chunk)) return void sock.once('drain', pump);
       }
@@ -247,22 +243,12 @@ function transfer(port: number): Promise<number> {
       pump();
     });
     sock.resume();
-    sock.once('close', () => resolve(TRANSFER_BYTES / 1e6 / ((performance.now() - t0) / 1000)));
+    sock.once('close', () => resolve(bytes / 1e6 / ((performance.now() - t0) / 1000)));
     sock.once('error', reject);
   });
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
-
-/** Each figure's median over the rounds (errors: the total). */
-function medianOf(rs: LoadResult[]): LoadResult {
-  return {
-    rps: median(rs.map((r) => r.rps)),
-    p99Ms: median(rs.map((r) => r.p99Ms)),
-    cpuUsPerReq: median(rs.map((r) => r.cpuUsPerReq)),
-    errors: rs.reduce((a, r) => a + r.errors, 0),
-  };
-}
+const median = (xs: number[]) => spreadOf(xs).median;
 
 async function haproxyStart(backends: number[], dir: string): Promise<Proc & { port: number }> {
   const { exportHaproxy } = await import('../../src/main/engines/load-balancer/export');
@@ -300,11 +286,16 @@ async function haproxyStart(backends: number[], dir: string): Promise<Proc & { p
 
 export const lbSection: BenchSection = {
   name: 'lb',
-  description: `L4 balancer: ${CONNECTIONS} conns of 100-byte HTTP responses from 3 backends (checks + stats on) vs a bare pipe proxy and HAProxy; 1 GiB transfer`,
-  async run(log) {
+  description: `L4 balancer: ${CONNECTIONS} conns of 100-byte HTTP responses from 3 backends (checks + stats on) vs a bare pipe proxy and HAProxy; bulk transfer; ${ROUNDS} interleaved rounds`,
+  async run(log, options) {
+    // Bounded: 3 proxies × ROUNDS × runSeconds of load, plus 2 × ROUNDS transfers (about a minute in
+    // full, half that with --quick).
+    const runSeconds = options?.quick ? 1 : 2;
+    const bytes = options?.quick ? 64 * 1024 * 1024 : TRANSFER_BYTES;
+    const sizeLabel = bytes >= 1024 ** 3 ? `${bytes / 1024 ** 3} GiB` : `${bytes / 1024 ** 2} MiB`;
     const out: BenchRecord[] = [];
     const dir = mkdtempSync(join(tmpdir(), 'wirelab-lb-bench-'));
-    const backendsProc = await startRole('backends');
+    const backendsProc = await startRole('backends', [], bytes);
     const ports = backendsProc.info.ports as number[];
     const sinkPort = backendsProc.info.sink as number;
     const procs: ChildProcess[] = [backendsProc.child];
@@ -321,117 +312,140 @@ export const lbSection: BenchSection = {
         procs.push(h.child);
         candidates.push({ name: 'haproxy', port: h.port, pid: h.child.pid as number });
       } else log('haproxy not installed: HAProxy comparison skipped');
-      log(`load generator: ${hasTool('wrk') ? 'wrk' : 'autocannon'}`);
-      const results = new Map<string, LoadResult[]>();
+      log(`load generator: ${hasTool('wrk') ? 'wrk' : 'autocannon'}; ${ROUNDS} rounds of ${runSeconds} s`);
       for (const c of candidates) await loadRun(c.port, c.pid, 1); // warm-up (JIT, connection setup)
-      // Rounds alternate the order (A-B-C, C-B-A, …) and figures are medians, so a noisy neighbour on the
-      // shared cores hurts every proxy alike instead of whichever ran at the wrong moment.
-      for (let round = 0; round < ROUNDS; round++) {
-        for (const c of round % 2 === 0 ? candidates : [...candidates].reverse()) {
-          const r = await loadRun(c.port, c.pid, RUN_SECONDS);
-          log(
-            `${c.name.padEnd(8)} round ${round + 1}: ${r.rps.toFixed(0)} req/s, p99 ${r.p99Ms.toFixed(2)} ms, ${r.cpuUsPerReq.toFixed(1)} µs CPU/req, ${r.errors} errors`,
-          );
-          results.set(c.name, [...(results.get(c.name) ?? []), r]);
-        }
-      }
-      const w = medianOf(results.get('wirelab') ?? []);
+      // Interleaved rounds (A-B-C, C-B-A, …); ratios are taken per round, so a noisy neighbour on the
+      // shared cores hurts every proxy of that round alike instead of whichever ran at the wrong moment.
+      const results = await interleaved(
+        candidates.map((c) => ({
+          key: c.name,
+          run: async (round: number) => {
+            const r = await loadRun(c.port, c.pid, runSeconds);
+            log(
+              `${c.name.padEnd(8)} round ${round + 1}: ${r.rps.toFixed(0)} req/s, p99 ${r.p99Ms.toFixed(2)} ms, ${r.cpuUsPerReq.toFixed(1)} µs CPU/req, ${r.errors} errors`,
+            );
+            return r;
+          },
+        })),
+        ROUNDS,
+      );
+      const w = results.get('wirelab') ?? [];
       const refs = [
         { key: 'bare', label: 'bare node:net pipe proxy', target: 0.95 },
         { key: 'haproxy', label: 'HAProxy mode tcp nbthread 1', target: 0.8 },
       ];
+      const col = (rs: LoadResult[], k: keyof LoadResult) => rs.map((r) => r[k]);
       for (const ref of refs) {
-        const rr = results.get(ref.key);
-        if (!rr) continue;
-        const b = medianOf(rr);
+        const b = results.get(ref.key);
+        if (!b) continue;
         out.push(
           record('lb', {
             name: `req/s vs ${ref.key}`,
-            value: w.rps,
+            value: median(col(w, 'rps')),
             unit: 'req/s',
             reference: ref.label,
-            referenceValue: b.rps,
+            referenceValue: median(col(b, 'rps')),
+            ratioSamples: pairedRatios(col(w, 'rps'), col(b, 'rps')),
             target: ref.target,
-          }),
-        );
-        out.push(
-          record('lb', {
-            name: `p99 latency vs ${ref.key} (ratio = ref/value)`,
-            value: w.p99Ms,
-            unit: 'ms',
-            reference: ref.label,
-            referenceValue: b.p99Ms,
-            ratio: b.p99Ms / w.p99Ms,
-            target: null,
+            basis: 'wall',
           }),
         );
         out.push(
           record('lb', {
             name: `CPU per request vs ${ref.key} (ratio = ref/value)`,
-            value: w.cpuUsPerReq,
+            value: median(col(w, 'cpuUsPerReq')),
             unit: 'µs/req',
             reference: ref.label,
-            referenceValue: b.cpuUsPerReq,
-            ratio: b.cpuUsPerReq / w.cpuUsPerReq,
+            referenceValue: median(col(b, 'cpuUsPerReq')),
+            ratioSamples: pairedRatios(col(w, 'cpuUsPerReq'), col(b, 'cpuUsPerReq'), true),
+            target: ref.target,
+            basis: 'cpu',
+          }),
+        );
+        out.push(
+          record('lb', {
+            name: `p99 latency vs ${ref.key} (ratio = ref/value)`,
+            value: median(col(w, 'p99Ms')),
+            unit: 'ms',
+            reference: ref.label,
+            referenceValue: median(col(b, 'p99Ms')),
+            ratioSamples: pairedRatios(col(w, 'p99Ms'), col(b, 'p99Ms'), true),
             target: null,
+            basis: 'wall',
           }),
         );
       }
       out.push(
         record('lb', {
           name: 'request errors through Wirelab',
-          value: w.errors,
+          value: w.reduce((a, r) => a + r.errors, 0),
           unit: 'count',
           reference: null,
           referenceValue: null,
+          valueSamples: col(w, 'errors'),
           target: null,
+          basis: 'count',
         }),
       );
 
-      // 1 GiB upload through the balancer and the bare proxy, to the sink (both proxies forward it
+      // A bulk upload through the balancer and the bare proxy, to the sink (both proxies forward it
       // round robin, so they need the sink as their only backend: fresh processes for this part; the
       // sink speaks no HTTP, so the balancer checks it with TCP connects).
       const bareT = await startRole('bare', [String(sinkPort)]);
       const wlT = await startRole('wirelab-tcpcheck', [String(sinkPort)]);
       procs.push(bareT.child, wlT.child);
-      const mb = { bare: [] as number[], wirelab: [] as number[] };
-      const cpu = { bare: [] as number[], wirelab: [] as number[] };
       const pair = [
-        ['bare', bareT],
-        ['wirelab', wlT],
-      ] as const;
-      for (let round = 0; round < 3; round++) {
-        for (const [name, proc] of round % 2 === 0 ? pair : [...pair].reverse()) {
-          const pid = proc.child.pid as number;
-          const c0 = cpuMicros(pid);
-          const rate = await transfer(proc.info.port as number);
-          const used = (cpuMicros(pid) - c0) / 1000;
-          log(
-            `1 GiB round ${round + 1}: ${name.padEnd(8)} ${rate.toFixed(0)} MB/s, proxy CPU ${used.toFixed(0)} ms`,
-          );
-          mb[name].push(rate);
-          cpu[name].push(used);
-        }
-      }
+        { key: 'bare', proc: bareT },
+        { key: 'wirelab', proc: wlT },
+      ];
+      const t = await interleaved(
+        pair.map(({ key, proc }) => ({
+          key,
+          run: async (round: number) => {
+            const pid = proc.child.pid as number;
+            const c0 = cpuMicros(pid);
+            const rate = await transfer(proc.info.port as number, bytes);
+            // Proxy CPU ms per GB moved: the proxy's own work, whatever the neighbours did meanwhile.
+            const cpuMsPerGb = (cpuMicros(pid) - c0) / 1000 / (bytes / 1e9);
+            log(
+              `${sizeLabel} round ${round + 1}: ${key.padEnd(8)} ${rate.toFixed(0)} MB/s, proxy CPU ${cpuMsPerGb.toFixed(0)} ms/GB`,
+            );
+            return { rate, cpuMsPerGb };
+          },
+        })),
+        ROUNDS,
+      );
+      const tw = t.get('wirelab') ?? [];
+      const tb = t.get('bare') ?? [];
       out.push(
         record('lb', {
-          name: '1 GiB transfer throughput',
-          value: median(mb.wirelab),
+          name: `${sizeLabel} transfer throughput`,
+          value: median(tw.map((r) => r.rate)),
           unit: 'MB/s',
           reference: 'bare node:net pipe proxy',
-          referenceValue: median(mb.bare),
+          referenceValue: median(tb.map((r) => r.rate)),
+          ratioSamples: pairedRatios(
+            tw.map((r) => r.rate),
+            tb.map((r) => r.rate),
+          ),
           target: 0.95,
+          basis: 'wall',
         }),
       );
       out.push(
         record('lb', {
-          name: '1 GiB transfer proxy CPU (ratio = ref/value)',
-          value: median(cpu.wirelab),
-          unit: 'ms',
+          name: `${sizeLabel} transfer proxy CPU/GB (ratio = ref/value)`,
+          value: median(tw.map((r) => r.cpuMsPerGb)),
+          unit: 'ms/GB',
           reference: 'bare node:net pipe proxy',
-          referenceValue: median(cpu.bare),
-          ratio: median(cpu.bare) / median(cpu.wirelab),
-          target: null,
+          referenceValue: median(tb.map((r) => r.cpuMsPerGb)),
+          ratioSamples: pairedRatios(
+            tw.map((r) => r.cpuMsPerGb),
+            tb.map((r) => r.cpuMsPerGb),
+            true,
+          ),
+          target: 0.95,
+          basis: 'cpu',
         }),
       );
       return out;
