@@ -8,82 +8,54 @@ import type {
   ChatEvent,
   ChatMessage,
   DiscoveredServer,
-  FileTransferInfo,
   HostInfo,
-  RoomSummary,
   WirelabEvent,
 } from '../../shared/contract';
 import { EventParking } from '../lib/event-parking';
+import { persisted } from '../lib/persisted';
 import { unwrap, useApi, useEventRouter } from '../api';
 import { useAppStore } from './app';
+import { useWorkspaceStore } from './workspace';
+import {
+  ChatHostForm,
+  ChatJoinForm,
+  Drafts,
+  HISTORY_PAGE,
+  MAX_DRAFTS,
+  OLDER_PAGE,
+  TYPING_MS,
+  chatIdentityKey,
+  convKey,
+  conversation,
+  mergeHistory,
+  oldestSeq,
+  prepend,
+  upsert,
+  type ChatSession,
+  type Conversation,
+} from './chat-model';
 
-/** Messages a conversation keeps in the renderer; older ones stay in the engine's history. */
-const KEEP = 2000;
-/**
- * "Load earlier messages" raises a conversation's cap by what the user loaded (so new messages do not
- * trim it away at once), up to this; at this many messages no older ones are loaded.
- */
-export const KEEP_MAX = 20_000;
-/** Messages per "Load earlier messages" page. */
-const OLDER_PAGE = 100;
-const TYPING_MS = 6000;
-
-export interface Conversation {
-  key: string;
-  room?: string;
-  peer?: string;
-  messages: ChatMessage[];
-  index: Map<string, number>;
-  version: number;
-  unread: number;
-  typing: Record<string, number>;
-  /** Messages kept before the oldest are trimmed: KEEP, raised by older pages loaded (up to KEEP_MAX). */
-  keep: number;
-  /** A "Load earlier messages" request is running. */
-  loadingOlder: boolean;
-  olderError?: unknown;
-  /** The server has nothing older than this sequence number (learnt from an answer with more=false). */
-  historyStart?: number;
-}
-
-export interface ChatSession {
-  session: string;
-  info: ChatClientInfo;
-  conversations: Conversation[];
-  current: string;
-  members: Record<string, string[]>;
-  rooms: RoomSummary[];
-  transfers: FileTransferInfo[];
-  certWarning?: { fingerprint: string; previous?: string };
-  lastError?: string;
-}
-
-export function convKey(target: { room?: string; peer?: string }): string {
-  return target.room !== undefined ? `#${target.room}` : `@${target.peer ?? ''}`;
-}
-
-/** Lowest sequence number a conversation shows (own messages still pending have none). */
-export function oldestSeq(c: Conversation): number | undefined {
-  let min: number | undefined;
-  for (const m of c.messages) if (m.seq !== undefined && (min === undefined || m.seq < min)) min = m.seq;
-  return min;
-}
-
-/**
- * What the top of a room conversation shows: a "Load earlier messages" button, the beginning of the room,
- * the renderer's cap reached, or nothing (a private conversation, or nothing numbered yet).
- */
-export function historyEdge(c: Conversation): 'more' | 'start' | 'cap' | undefined {
-  if (c.room === undefined) return undefined;
-  const first = oldestSeq(c);
-  if (first === undefined) return undefined;
-  if (first <= 1 || (c.historyStart !== undefined && first <= c.historyStart)) return 'start';
-  return c.messages.length >= KEEP_MAX ? 'cap' : 'more';
-}
+export * from './chat-model';
 
 export const useChatStore = defineStore('chat', () => {
   const api = useApi();
   const app = useAppStore();
+  const workspace = useWorkspaceStore();
+  const joinForm = persisted('chat.joinForm', ChatJoinForm, {
+    host: '127.0.0.1',
+    port: '',
+    nick: '',
+    room: 'lobby',
+    tls: false,
+  });
+  const hostForm = persisted('chat.hostForm', ChatHostForm, {
+    name: '',
+    port: '0',
+    bind: '0.0.0.0',
+    tls: false,
+    announce: true,
+  });
+  const drafts = persisted('chat.drafts', Drafts, {});
   const hosts = ref<HostInfo[]>([]);
   const sessions = shallowRef<ChatSession[]>([]);
   const discovered = ref<DiscoveredServer[]>([]);
@@ -97,67 +69,6 @@ export const useChatStore = defineStore('chat', () => {
 
   function sessionOf(id: string): ChatSession | undefined {
     return sessions.value.find((s) => s.session === id);
-  }
-
-  function conversation(s: ChatSession, target: { room?: string; peer?: string }): Conversation {
-    const key = convKey(target);
-    let c = s.conversations.find((x) => x.key === key);
-    if (!c) {
-      s.conversations.push({
-        key,
-        room: target.room,
-        peer: target.peer,
-        messages: markRaw([]),
-        index: markRaw(new Map()),
-        version: 0,
-        unread: 0,
-        typing: {},
-        keep: KEEP,
-        loadingOlder: false,
-      });
-      c = s.conversations.at(-1)!;
-    }
-    return c;
-  }
-
-  function upsert(c: Conversation, m: ChatMessage): boolean {
-    const at = c.index.get(m.id);
-    if (at !== undefined && c.messages[at]?.id === m.id) {
-      c.messages[at] = m;
-      c.version++;
-      return false;
-    }
-    c.index.set(m.id, c.messages.push(m) - 1);
-    if (c.messages.length > c.keep) {
-      c.messages.splice(0, c.messages.length - c.keep);
-      reindex(c);
-    }
-    c.version++;
-    return true;
-  }
-
-  function reindex(c: Conversation): void {
-    c.index.clear();
-    c.messages.forEach((x, i) => c.index.set(x.id, i));
-  }
-
-  /**
-   * Puts an older page in front of a conversation, leaving out what it already shows (by id and by seq).
-   * `before` runs only when the list is about to change. Returns how many were added.
-   */
-  function prepend(c: Conversation, page: ChatMessage[], before?: () => void): number {
-    const seqs = new Set<number>();
-    for (const m of c.messages) if (m.seq !== undefined) seqs.add(m.seq);
-    let fresh = page.filter((m) => !c.index.has(m.id) && (m.seq === undefined || !seqs.has(m.seq)));
-    const space = KEEP_MAX - c.messages.length;
-    if (fresh.length > space) fresh = space > 0 ? fresh.slice(-space) : [];
-    if (fresh.length === 0) return 0;
-    before?.();
-    c.messages.unshift(...fresh);
-    c.keep = Math.min(KEEP_MAX, c.keep + fresh.length);
-    reindex(c);
-    c.version++;
-    return fresh.length;
   }
 
   function notify(s: ChatSession, m: ChatMessage): void {
@@ -281,6 +192,38 @@ export const useChatStore = defineStore('chat', () => {
 
   useEventRouter().on('chat', apply);
 
+  // The engines restarted under this page: session ids are new, so the chats are read afresh (the
+  // engine host rejoined them, history included); the selection follows the same server and nickname.
+  workspace.onEnginesRestarted(async () => {
+    const was = sessionOf(selected.value ?? '');
+    const key = was ? chatIdentityKey(was.info) : undefined;
+    const conv = was?.current;
+    sessions.value = [];
+    await refresh();
+    const again = sessions.value.find((x) => chatIdentityKey(x.info) === key);
+    if (again) {
+      selected.value = again.session;
+      if (conv && again.conversations.some((c) => c.key === conv)) again.current = conv;
+    }
+  });
+
+  function draftKey(s: ChatSession, c: Conversation): string {
+    return `${chatIdentityKey(s.info)}|${c.key}`;
+  }
+  function draftOf(s: ChatSession, c: Conversation): string {
+    return drafts.value[draftKey(s, c)] ?? '';
+  }
+  /** Keeps unsent text per conversation, so switching conversations, pages or restarting keeps it. */
+  function setDraft(s: ChatSession, c: Conversation, text: string): void {
+    const key = draftKey(s, c);
+    const next = { ...drafts.value };
+    delete next[key];
+    if (text !== '') next[key] = text.slice(0, 8 * 1024);
+    const keys = Object.keys(next);
+    for (const k of keys.slice(0, Math.max(0, keys.length - MAX_DRAFTS))) delete next[k];
+    drafts.value = next;
+  }
+
   async function refresh(): Promise<void> {
     const list = await unwrap(api.chat.list({}));
     hosts.value = list.hosts;
@@ -290,6 +233,8 @@ export const useChatStore = defineStore('chat', () => {
       else {
         const added = addSession(info, info.rooms[0] ?? 'lobby');
         for (const room of info.rooms) await loadHistory(added, { room });
+        // Private conversations kept by the client (e.g. after a restart) are listed, history included.
+        for (const peer of info.peers ?? []) await loadHistory(added, { peer });
       }
     }
   }
@@ -307,6 +252,7 @@ export const useChatStore = defineStore('chat', () => {
    * position). Errors are kept on the conversation for the view to show.
    */
   async function loadOlder(s: ChatSession, c: Conversation, beforePrepend?: () => void): Promise<void> {
+    if (c.peer !== undefined) return loadOlderPrivate(s, c, beforePrepend);
     const first = oldestSeq(c);
     if (c.room === undefined || c.loadingOlder || first === undefined || first <= 1) return;
     c.loadingOlder = true;
@@ -324,10 +270,38 @@ export const useChatStore = defineStore('chat', () => {
     }
   }
 
+  /**
+   * An older page of a private conversation, from this client's own log (the server keeps no private
+   * history for us), put in front in time order.
+   */
+  async function loadOlderPrivate(
+    s: ChatSession,
+    c: Conversation,
+    beforePrepend?: () => void,
+  ): Promise<void> {
+    const first = c.messages[0];
+    if (c.peer === undefined || c.loadingOlder || !first) return;
+    c.loadingOlder = true;
+    c.olderError = undefined;
+    try {
+      const r = await unwrap(
+        api.chat.messages({ session: s.session, peer: c.peer, beforeId: first.id, limit: OLDER_PAGE }),
+      );
+      prepend(c, r.messages, beforePrepend);
+      c.olderInLog = r.more;
+    } catch (err) {
+      c.olderError = typeof err === 'object' && err !== null ? markRaw(err) : err;
+    } finally {
+      c.loadingOlder = false;
+    }
+  }
+
+  /** What the engine keeps of a conversation, merged in time order with what is shown (see mergeHistory). */
   async function loadHistory(s: ChatSession, target: { room?: string; peer?: string }): Promise<void> {
-    const r = await unwrap(api.chat.messages({ session: s.session, ...target, limit: 500 }));
+    const r = await unwrap(api.chat.messages({ session: s.session, ...target, limit: HISTORY_PAGE }));
     const c = conversation(s, target);
-    for (const m of r.messages) upsert(c, m);
+    mergeHistory(c, r.messages);
+    if (c.peer !== undefined) c.olderInLog = r.more;
   }
 
   async function host(input: {
@@ -365,6 +339,8 @@ export const useChatStore = defineStore('chat', () => {
     const info = await unwrap(api.chat.connect({ ...input, password: input.password || undefined }));
     const s = sessionOf(info.session) ?? addSession(info, input.room);
     await loadHistory(s, { room: input.room });
+    // The nickname and server are now part of the saved chat identity: show them in the join form.
+    void workspace.recheck().catch(() => undefined);
     return s;
   }
   async function disconnect(session: string): Promise<void> {
@@ -440,6 +416,10 @@ export const useChatStore = defineStore('chat', () => {
   }
 
   return {
+    joinForm,
+    hostForm,
+    draftOf,
+    setDraft,
     hosts,
     sessions,
     discovered,
