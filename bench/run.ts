@@ -47,7 +47,7 @@ async function main(): Promise<void> {
     );
     if (r.spread)
       console.log(
-        `${''.padEnd(9)}  spread of the ${r.referenceValue === null ? 'value' : 'ratio'}: ${fmtSpread(r.spread)}`,
+        `${''.padEnd(9)}  spread of the ${r.ratio === null ? 'value' : 'ratio'}: ${fmtSpread(r.spread)}`,
       );
   }
   if (jsonFile) {

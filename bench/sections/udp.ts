@@ -7,11 +7,11 @@ import { spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { EventBus } from '../../src/main/dispatcher/event-bus';
 import { UdpEndpoint } from '../../src/main/engines/udp/socket';
+import { MIN_ROUNDS, cpuMicrosSelf, interleaved, pairedRatios, spreadOf } from '../harness';
 import { record, type BenchRecord, type BenchSection } from '../types';
 
-const SECONDS = 3;
+const SECONDS = 1.5;
 const SIZE = 64;
-const REPS = 3;
 
 // The load generator: keeps `inflight` datagrams outstanding; one that is not answered within 200 ms
 // counts as lost and is replaced. Prints {rtt, lost, sent} as JSON.
@@ -47,7 +47,11 @@ s.bind(0, '127.0.0.1', () => {
 });
 `;
 
-function client(port: number, inflight: number): Promise<{ rtt: number; lost: number; sent: number }> {
+function client(
+  port: number,
+  inflight: number,
+  seconds: number,
+): Promise<{ rtt: number; lost: number; sent: number }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [
       '--input-type=module',
@@ -55,7 +59,7 @@ function client(port: number, inflight: number): Promise<{ rtt: number; lost: nu
       CLIENT,
       String(port),
       String(inflight),
-      String(SECONDS),
+      String(seconds),
       String(SIZE),
     ]);
     let out = '';
@@ -102,14 +106,24 @@ async function wirelabEcho(): Promise<{ port: number; close: () => Promise<void>
   };
 }
 
-async function measure(
-  kind: 'bare' | 'wirelab',
-  inflight: number,
-): Promise<{ rate: number; lossPct: number }> {
+interface Echo {
+  rate: number;
+  lossPct: number;
+  /** CPU µs of this process (the echo server; the client is a child process) per round trip. */
+  cpuPerRt: number;
+}
+
+async function measure(kind: 'bare' | 'wirelab', inflight: number, seconds: number): Promise<Echo> {
   const srv = kind === 'bare' ? await bareEcho() : await wirelabEcho();
   try {
-    const r = await client(srv.port, inflight);
-    return { rate: r.rtt / SECONDS, lossPct: r.sent ? (r.lost / r.sent) * 100 : 0 };
+    const cpu0 = cpuMicrosSelf();
+    const r = await client(srv.port, inflight, seconds);
+    const cpu = cpuMicrosSelf() - cpu0;
+    return {
+      rate: r.rtt / seconds,
+      lossPct: r.sent ? (r.lost / r.sent) * 100 : 0,
+      cpuPerRt: r.rtt ? cpu / r.rtt : NaN,
+    };
   } finally {
     await srv.close();
   }
@@ -119,37 +133,57 @@ export const udpSection: BenchSection = {
   name: 'udp',
   description:
     'UDP echo round trips/s, 1 and 32 in flight: Wirelab engine (echo, events to the bus) vs bare node:dgram',
-  async run(log) {
+  async run(log, options) {
+    const seconds = options?.quick ? 0.5 : SECONDS;
     const out: BenchRecord[] = [];
     for (const inflight of [1, 32]) {
-      let bare = { rate: 0, lossPct: 0 };
-      let wl = { rate: 0, lossPct: 0 };
-      // Interleaved repetitions, best of each: the machine is shared, so one slow moment should not decide.
-      for (let i = 0; i < REPS; i++) {
-        const b = await measure('bare', inflight);
-        const w = await measure('wirelab', inflight);
-        if (b.rate > bare.rate) bare = b;
-        if (w.rate > wl.rate) wl = w;
+      // Interleaved rounds (bare, wirelab, wirelab, bare …), ratios per round: the machine is shared.
+      const res = await interleaved<'bare' | 'wirelab', Echo>(
+        (['bare', 'wirelab'] as const).map((kind) => ({
+          key: kind,
+          run: () => measure(kind, inflight, seconds),
+        })),
+        MIN_ROUNDS,
+      );
+      const bare = res.get('bare') ?? [];
+      const wl = res.get('wirelab') ?? [];
+      bare.forEach((b, i) => {
+        const w = wl[i]!;
         log(
-          `${inflight} in flight, rep ${i + 1}: bare ${b.rate.toFixed(0)}/s (loss ${b.lossPct.toFixed(2)} %), wirelab ${w.rate.toFixed(0)}/s (loss ${w.lossPct.toFixed(2)} %)`,
+          `${inflight} in flight, round ${i + 1}: bare ${b.rate.toFixed(0)}/s (loss ${b.lossPct.toFixed(2)} %, ${b.cpuPerRt.toFixed(1)} µs CPU/rt), wirelab ${w.rate.toFixed(0)}/s (loss ${w.lossPct.toFixed(2)} %, ${w.cpuPerRt.toFixed(1)} µs CPU/rt)`,
         );
-      }
+      });
+      const median = (xs: number[]) => spreadOf(xs).median;
+      const col = (rs: Echo[], k: keyof Echo) => rs.map((r) => r[k]);
       out.push(
         record('udp', {
           name: `echo round trips/s, ${inflight} in flight (answer cap raised)`,
-          value: Math.round(wl.rate),
+          value: Math.round(median(col(wl, 'rate'))),
           unit: 'rt/s',
           reference: 'bare node:dgram echo',
-          referenceValue: Math.round(bare.rate),
+          referenceValue: Math.round(median(col(bare, 'rate'))),
+          ratioSamples: pairedRatios(col(wl, 'rate'), col(bare, 'rate')),
           target: 0.8,
+          basis: 'wall',
+        }),
+        record('udp', {
+          name: `echo server CPU per round trip, ${inflight} in flight (ratio = ref/value)`,
+          value: median(col(wl, 'cpuPerRt')),
+          unit: 'µs/rt',
+          reference: 'bare node:dgram echo',
+          referenceValue: median(col(bare, 'cpuPerRt')),
+          ratioSamples: pairedRatios(col(wl, 'cpuPerRt'), col(bare, 'cpuPerRt'), true),
+          target: null,
+          basis: 'cpu',
         }),
         record('udp', {
           name: `echo loss %, ${inflight} in flight (wirelab)`,
-          value: Math.round(wl.lossPct * 1000) / 1000,
+          value: Math.round(median(col(wl, 'lossPct')) * 1000) / 1000,
           unit: '%',
           reference: 'bare node:dgram echo loss %',
-          referenceValue: Math.round(bare.lossPct * 1000) / 1000,
+          referenceValue: Math.round(median(col(bare, 'lossPct')) * 1000) / 1000,
           ratio: null,
+          valueSamples: col(wl, 'lossPct'),
           target: null,
         }),
       );
