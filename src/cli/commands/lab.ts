@@ -1,10 +1,12 @@
 // `wirelab lab tcp-vs-udp`: the TCP-vs-UDP lab headless — both columns and the text that ties each
-// number to the seed's list of differences.
+// number to the seed's list of differences, in the same words as the app's table (LAB_ROWS, labCells).
 import {
   LAB_DEFAULTS,
   LAB_EXPLANATIONS,
-  type LabMetric,
-  type ProtocolResult,
+  LAB_ROWS,
+  LAB_SOURCE_LABELS,
+  labCells,
+  type LabResult,
 } from '../../shared/contract/lab';
 import { EngineError } from '../../main/engines/common/errors';
 import { openClient } from '../client';
@@ -18,52 +20,18 @@ function num(v: unknown, name: string): number | undefined {
   return n;
 }
 
-const fmt = (v: number | undefined, unit = '') =>
-  v === undefined ? '-' : `${Number.isInteger(v) ? v : v.toFixed(2)}${unit}`;
-
-function rows(t: ProtocolResult, u: ProtocolResult): [string, string, string, LabMetric | null][] {
-  return [
-    ['delivered', `${t.delivered}/${t.sent}`, `${u.delivered}/${u.sent}`, 'delivered'],
-    ['lost', fmt(t.lost), `${u.lost}${u.lostInHost ? ` (${u.lostInHost} in host buffers)` : ''}`, 'lost'],
-    ['duplicated (seen by the app)', fmt(t.duplicated), fmt(u.duplicated), 'duplicated'],
-    ['out of order', fmt(t.outOfOrder), fmt(u.outOfOrder), 'outOfOrder'],
-    ['reads by the receiver', fmt(t.reads), fmt(u.reads), 'boundaries'],
-    [
-      '  merged reads / split messages',
-      `${t.mergedReads} / ${t.splitMessages}`,
-      `${u.boundariesKept} kept whole`,
-      null,
-    ],
-    [
-      'latency p50 / p95 / max (ms)',
-      `${fmt(t.latency.p50)} / ${fmt(t.latency.p95)} / ${fmt(t.latency.max)}`,
-      `${fmt(u.latency.p50)} / ${fmt(u.latency.p95)} / ${fmt(u.latency.max)}`,
-      'latency',
-    ],
-    ['throughput', fmt(t.throughputBps, ' B/s'), fmt(u.throughputBps, ' B/s'), 'throughput'],
-    ['handshake', fmt(t.handshakeMs, ' ms'), 'none', 'handshake'],
-    ['teardown', fmt(t.teardownMs, ' ms'), 'none', 'teardown'],
-    [
-      'sender held back by flow control',
-      fmt(t.senderBlockedMs, ' ms'),
-      `${u.relay.queueDropped} dropped at a full queue`,
-      'flowControl',
-    ],
-    [
-      'relay: dropped / duplicated / reordered',
-      `${t.relay.dropped} / ${t.relay.duplicated} / ${t.relay.reordered} of ${t.relay.units} segments`,
-      `${u.relay.dropped} / ${u.relay.duplicated} / ${u.relay.reordered} of ${u.relay.units}`,
-      null,
-    ],
-    ['retransmissions (TCP model)', fmt(t.retransmissions), '-', null],
-  ];
+/** Label, TCP cell, UDP cell per row, as the app's results table shows them. */
+function rows(r: LabResult): [string, string, string][] {
+  const cells = labCells(r);
+  return LAB_ROWS.map(({ metric, label }) => [label, cells[metric].tcp, cells[metric].udp]);
 }
 
 export const labTcpVsUdp: Command = {
   path: ['lab', 'tcp-vs-udp'],
   summary: 'Send numbered messages over TCP and UDP through a lossy relay; compare',
   usage: `wirelab lab tcp-vs-udp [--loss P] [--dup P] [--reorder P] [--count N] [--size B] [--rate R]
-                         [--delay MS] [--jitter MS] [--bandwidth KBPS] [--seed N] [--rto MS] [--json]
+                         [--delay MS] [--jitter MS] [--bandwidth KBPS] [--seed N] [--rto MS]
+                         [--rcvbuf B] [--pause MS] [--tcp model|kernel] [--json]
 
   --loss P        % of datagrams / segments the relay drops (default ${LAB_DEFAULTS.lossPct}, max 50)
   --dup P         % it duplicates (default ${LAB_DEFAULTS.dupPct})
@@ -74,8 +42,12 @@ export const labTcpVsUdp: Command = {
   --delay MS      one-way delay through the relay (default ${LAB_DEFAULTS.delayMs}); --jitter MS ± around it
   --bandwidth K   link cap in kbit/s (default 0 = none)
   --seed N        PRNG seed: the same seed repeats the relay's decisions (default ${LAB_DEFAULTS.seed})
-  --rto MS        TCP model's retransmission timeout (default ${LAB_DEFAULTS.rtoMs})
-Everything runs on 127.0.0.1. --json prints one object with both columns.`,
+  --rto MS        TCP's minimum retransmission timeout (default ${LAB_DEFAULTS.rtoMs}, Linux's)
+  --rcvbuf B      receive buffer of both receivers: TCP's window, UDP's socket buffer (default ${LAB_DEFAULTS.rcvBufBytes})
+  --pause MS      the receiving applications stop reading half-way for this long (default ${LAB_DEFAULTS.pauseMs})
+  --tcp SOURCE    model (default): the TCP model; kernel: Linux's own TCP between two network
+                  namespaces through the same seeded relay (Linux, root or CAP_NET_ADMIN, python3)
+UDP is measured on 127.0.0.1. --json prints one object with both columns.`,
   options: {
     loss: { type: 'string' },
     dup: { type: 'string' },
@@ -88,6 +60,9 @@ Everything runs on 127.0.0.1. --json prints one object with both columns.`,
     bandwidth: { type: 'string' },
     seed: { type: 'string' },
     rto: { type: 'string' },
+    rcvbuf: { type: 'string' },
+    pause: { type: 'string' },
+    tcp: { type: 'string' },
   },
   async run({ values }, io) {
     const raw = {
@@ -102,6 +77,9 @@ Everything runs on 127.0.0.1. --json prints one object with both columns.`,
       bandwidthKbps: num(values.bandwidth, '--bandwidth'),
       seed: num(values.seed, '--seed'),
       rtoMs: num(values.rto, '--rto'),
+      rcvBufBytes: num(values.rcvbuf, '--rcvbuf'),
+      pauseMs: num(values.pause, '--pause'),
+      tcpSource: values.tcp === undefined ? undefined : String(values.tcp),
     };
     // The run goes through the dispatcher: the UI's schema fills in the defaults and checks the ranges.
     const client = openClient(['lab']);
@@ -112,7 +90,7 @@ Everything runs on 127.0.0.1. --json prints one object with both columns.`,
       client.check('lab.run', o);
       if (!io.json)
         io.out(
-          `running ${o.count} messages of ${o.size} B at ${o.rate}/s, loss ${o.lossPct} %, dup ${o.dupPct} %, reorder ${o.reorderPct} %, delay ${o.delayMs}±${o.jitterMs} ms, seed ${o.seed} …`,
+          `running ${o.count} messages of ${o.size} B at ${o.rate}/s, loss ${o.lossPct} %, duplicate ${o.dupPct} %, reorder ${o.reorderPct} %, delay ${o.delayMs}±${o.jitterMs} ms each way, receive buffer ${o.rcvBufBytes} B, receiver pause ${o.pauseMs} ms, seed ${o.seed}, TCP: ${o.tcpSource === 'kernel' ? 'kernel check' : 'model'} …`,
         );
       const run = must(api.lab.run(o));
       void io.interrupted.then(() => api.lab.cancel({}));
@@ -121,17 +99,15 @@ Everything runs on 127.0.0.1. --json prints one object with both columns.`,
         io.out('', { type: 'result', ...r, explanations: LAB_EXPLANATIONS });
         return EXIT.OK;
       }
-      const table = rows(r.tcp, r.udp);
+      const table = rows(r);
       const w = Math.max(...table.map((x) => x[1].length), 10);
-      io.out(`\n${''.padEnd(40)} ${'TCP'.padEnd(w)}  UDP`);
-      for (const [label, t, u] of table) io.out(`${label.padEnd(40)} ${t.padEnd(w)}  ${u}`);
+      const head = (p: LabResult['tcp']) => `${p.protocol.toUpperCase()} (${LAB_SOURCE_LABELS[p.source]})`;
+      io.out(`\n${''.padEnd(28)} ${head(r.tcp).padEnd(w)}  ${head(r.udp)}`);
+      for (const [label, t, u] of table) io.out(`${label.padEnd(28)} ${t.padEnd(w)}  ${u}`);
+      io.out(`\nTCP: ${r.tcp.sourceText}\nUDP: ${r.udp.sourceText}`);
       io.out("\nWhat the numbers show (the seed's differences):");
-      const seen = new Set<LabMetric>();
-      for (const [, , , m] of table) {
-        if (!m || seen.has(m)) continue;
-        seen.add(m);
-        io.out(`  ${m} — ${LAB_EXPLANATIONS[m].difference}: ${LAB_EXPLANATIONS[m].text}`);
-      }
+      for (const { metric, label } of LAB_ROWS)
+        io.out(`  ${label} — ${LAB_EXPLANATIONS[metric].difference}: ${LAB_EXPLANATIONS[metric].text}`);
       if (r.timedOut) io.out('\n(the run hit its time limit; the figures are partial)');
       return EXIT.OK;
     } finally {

@@ -8,14 +8,15 @@ import { empty } from './common';
  * Documented defaults and bounds of a lab run (docs/lab.md) — the one set the UI, the CLI and the API
  * share. Chosen so every claim of the lab shows a non-trivial number at once: 1 % loss (retransmissions
  * and head-of-line blocking), 1 % duplication and reordering (what UDP hands the application and TCP
- * hides), a 10 ms round trip (connection setup), 64-byte messages (reads that merge and split them) and a
- * receiving application that stops reading for 100 ms with a 4 KiB receive buffer (flow control).
+ * hides), a 10 ms round trip (connection setup), 512-byte messages (TCP segments of 1,460 bytes cut
+ * through them, so reads merge and split messages) and receiving applications that stop reading for
+ * 100 ms with a 16 KiB receive buffer (flow control: TCP's window closes, UDP's buffer overflows).
  */
 export const LAB_DEFAULTS = {
   count: 3000,
   maxCount: 100_000,
   /** Bytes per message, including the 8-byte header (sequence number + size). */
-  size: 64,
+  size: 512,
   minSize: 16,
   maxSize: 8192,
   /** Messages per second, per protocol. */
@@ -35,7 +36,7 @@ export const LAB_DEFAULTS = {
   /** TCP: minimum retransmission timeout — Linux's tcp_rto_min, 200 ms (RFC 6298 says 1 s). */
   rtoMs: 200,
   /** Receive buffer of both receivers: TCP's receive window, UDP's socket buffer (SO_RCVBUF). */
-  rcvBufBytes: 4096,
+  rcvBufBytes: 16_384,
   minRcvBufBytes: 2048,
   maxRcvBufBytes: 4 * 1024 * 1024,
   /** The receiving applications stop reading for this long, half-way through the run (0 = never). */

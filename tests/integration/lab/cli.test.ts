@@ -35,6 +35,8 @@ describe('wirelab lab tcp-vs-udp', () => {
       '1',
       '--rto',
       '30',
+      '--pause',
+      '0',
       '--json',
     ]);
     expect(await r.done).toBe(0);
@@ -50,12 +52,33 @@ describe('wirelab lab tcp-vs-udp', () => {
   });
 
   it('prints a side-by-side table in human mode; bad numbers are coded errors', async () => {
-    const r = run(['--count', '50', '--rate', '5000', '--delay', '0']);
+    const r = run([
+      '--count',
+      '50',
+      '--rate',
+      '5000',
+      '--delay',
+      '0',
+      '--loss',
+      '0',
+      '--dup',
+      '0',
+      '--reorder',
+      '0',
+      '--pause',
+      '0',
+    ]);
     expect(await r.done).toBe(0);
     const text = r.lines.map((l) => l.human).join('\n');
-    expect(text).toMatch(/delivered\s+50\/50\s+50\/50/);
+    // The app's words: row labels and cells from the shared contract, each column's source named.
+    expect(text).toMatch(/Delivered\s+50 \/ 50\s+50 \/ 50/);
+    expect(text).toMatch(/TCP \(modelled\)\s+UDP \(measured\)/);
+    expect(text).toContain('Out of order');
+    expect(text).toContain('Flow control');
     expect(text).toContain('connection-oriented vs connectionless');
+    expect(text).not.toMatch(/outOfOrder|flowControl|handshakeMs/);
     await expect(run(['--loss', 'lots']).done).rejects.toMatchObject({ code: 'INVALID_INPUT' });
     await expect(run(['--loss', '90']).done).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+    await expect(run(['--tcp', 'netem']).done).rejects.toMatchObject({ code: 'INVALID_INPUT' });
   });
 });

@@ -102,7 +102,7 @@ describe('lab receivers', () => {
 
 describe('lab contract', () => {
   it('defaults parse, bounds are enforced, every metric has an explanation', () => {
-    expect(LabRunInput.parse({})).toMatchObject({ count: 3000, size: 64, seed: 1, tcpSource: 'model' });
+    expect(LabRunInput.parse({})).toMatchObject({ count: 3000, size: 512, seed: 1, tcpSource: 'model' });
     expect(LabRunInput.safeParse({ tcpSource: 'other' }).success).toBe(false);
     expect(LabRunInput.safeParse({ rcvBufBytes: 100 }).success).toBe(false);
     expect(LabRunInput.safeParse({ lossPct: 60 }).success).toBe(false);
