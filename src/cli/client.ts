@@ -1,7 +1,8 @@
 // The CLI's way to the engines: the same dispatcher and event bus as the app, composed in process for
 // just the engines a command needs. Every call goes through the contract's schema, so the CLI gets the
 // UI's defaults, limits and error codes; nothing here validates or fills in options by itself.
-import { homedir } from 'node:os';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   buildContractApi,
@@ -24,8 +25,10 @@ import { LbService } from '../main/engines/load-balancer/service';
 import { ChatService } from '../main/engines/chat/service';
 import { TlsInspector } from '../main/engines/tls/inspector';
 import { HttpServerService } from '../main/engines/http-server/service';
+import { HttpClientService } from '../main/engines/http-client/service';
 import { loadOrCreateAppCertificate } from '../main/engines/common/app-cert';
 import { openDataDir, type DataDir } from '../main/storage/data-dir';
+import { version } from './version';
 
 /** Error codes that always mean "the input was wrong", even when an engine (not the schema) noticed. */
 const INPUT_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
@@ -119,6 +122,19 @@ const factories: Factories = {
       },
     });
     return { handler: e, close: () => e.close() };
+  },
+  // A folder of this run for the composer's cookies and large bodies, removed at close: a CLI request
+  // keeps no history and no cookies between runs.
+  httpClient: () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wirelab-http-'));
+    const e = new HttpClientService({ dir, userAgent: `Wirelab/${version}` });
+    return {
+      handler: e,
+      close: async () => {
+        await e.close();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
   },
   chat: (ctx, o) => {
     const e = new ChatService({

@@ -2,7 +2,6 @@
 // Requests from the CLI keep no history and no cookies between runs (each run has its own jar); large
 // bodies are spooled to the system temp folder like the app spools them to its data directory.
 import { createReadStream, readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { homedir, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -10,20 +9,17 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import {
   HTTP_CLIENT_DEFAULTS,
-  HttpRequestSpec,
   type HttpBody,
+  type HttpLoadSummary,
+  type HttpRequestSpec,
   type HttpResponse,
 } from '../../shared/contract/http-client';
 import { HTTP_SERVER_DEFAULTS, HttpRoute } from '../../shared/contract/http-server';
 import { EngineError } from '../../main/engines/common/errors';
-import { sendComposed } from '../../main/engines/http-client/composer';
-import { CookieJar } from '../../main/engines/http-client/cookies';
-import { LoadRun } from '../../main/engines/http-client/load';
 import { jsonProblem } from '../../main/engines/http-client/body';
 import { clearSpool } from '../../main/engines/http-client/spool';
 import { openClient } from '../client';
-import { EXIT, UsageError, intArg, numArg, type Command, type Io } from '../framework';
-import { version } from '../version';
+import { EXIT, UsageError, numArg, optNum, type Command, type Io } from '../framework';
 
 function defaultCliDataDir(): string {
   const base = process.env.XDG_DATA_HOME || join(homedir(), '.local', 'share');
@@ -91,31 +87,27 @@ function bodyFrom(data: string | undefined, contentType: string | undefined): Ht
   return { type: 'raw', text: data, contentType: contentType ?? 'text/plain; charset=utf-8' };
 }
 
-function specFrom(method: string, url: string, values: Record<string, unknown>): HttpRequestSpec {
+/** The request as contract input; the dispatcher checks it (codes such as INVALID_URL) and fills defaults. */
+function specFrom(
+  method: string,
+  url: string,
+  values: Record<string, unknown>,
+): z.input<typeof HttpRequestSpec> {
   const headers = headerList(list(values.header));
   const ct = headers.find((h) => h.name.toLowerCase() === 'content-type')?.value;
-  const r = HttpRequestSpec.safeParse({
+  return {
     method,
     url,
     headers,
     body: bodyFrom(str(values.data), ct),
     options: {
-      timeoutMs: intArg(values.timeout, '--timeout', 1, 3_600_000),
+      timeoutMs: optNum(values.timeout),
       followRedirects: values['no-follow'] !== true,
       verifyTls: values.insecure !== true,
       httpVersion: values.http2 === true ? '2' : values['http1.1'] === true ? '1.1' : 'auto',
       caPem: str(values.cacert) ? readFileSync(str(values.cacert) as string, 'utf8') : undefined,
     },
-  });
-  if (!r.success) {
-    const issue = r.error.issues[0];
-    const m = /^([A-Z_]+): (.*)$/.exec(issue?.message ?? '');
-    throw new EngineError(
-      m ? (m[1] as 'INVALID_URL') : 'INVALID_INPUT',
-      m?.[2] ?? `${issue?.path.join('.')}: ${issue?.message}`,
-    );
-  }
-  return r.data;
+  };
 }
 
 const ms = (n: number) => `${n.toFixed(1)} ms`;
@@ -244,7 +236,7 @@ const requestOptions = {
   cacert: { type: 'string' },
   http2: { type: 'boolean', default: false },
   'http1.1': { type: 'boolean', default: false },
-  timeout: { type: 'string', default: String(HTTP_CLIENT_DEFAULTS.timeoutMs) },
+  timeout: { type: 'string' },
   fail: { type: 'boolean', default: false },
 } as const;
 
@@ -271,60 +263,21 @@ appended); with --json it is {"$b64": …} plus bodyText when it is UTF-8.`,
         ? [positionals[0] as string, positionals[1] as string]
         : ['GET', positionals[0] as string];
     const spec = specFrom(method, url, values);
-    const controller = new AbortController();
-    const timer = setTimeout(
-      () =>
-        controller.abort(
-          new EngineError('TIMEOUT', `no complete response within ${spec.options.timeoutMs} ms`),
-        ),
-      spec.options.timeoutMs,
-    );
-    void io.interrupted.then(() => controller.abort(new EngineError('CANCELLED', 'interrupted')));
-    // Large bodies are spooled to a folder of this run, removed when the body has been written out.
-    const spoolDir = await cliSpoolDir();
+    // Through the dispatcher (src/cli/client.ts), with a folder of this run for cookies and large bodies:
+    // no history, nothing kept between runs.
+    clearSpool(join(tmpdir(), 'wirelab-http-bodies'));
+    const client = openClient(['httpClient']);
     try {
-      return await printResponse(await sendOne(spec, spoolDir, controller), values, io);
+      void io.interrupted.then(() => client.api.httpClient.cancel({ id: 'cli' }));
+      const r = await client.must(
+        client.api.httpClient.send({ id: 'cli', request: spec, saveHistory: false }),
+      );
+      return await printResponse(r, values, io);
     } finally {
-      clearTimeout(timer);
-      await rm(spoolDir, { recursive: true, force: true });
+      await client.close();
     }
   },
 };
-
-async function sendOne(
-  spec: HttpRequestSpec,
-  spoolDir: string,
-  controller: AbortController,
-): Promise<HttpResponse> {
-  try {
-    return await sendComposed(
-      spec,
-      `cli-${process.pid}`,
-      {
-        jar: new CookieJar(),
-        onCookiesChanged: () => undefined,
-        spoolDir,
-        limits: {
-          previewBytes: HTTP_CLIENT_DEFAULTS.previewBytes,
-          maxBodyFileBytes: HTTP_CLIENT_DEFAULTS.maxBodyFileBytes,
-          maxSpooledBodies: HTTP_CLIENT_DEFAULTS.maxSpooledBodies,
-          maxResponseHeaderBytes: HTTP_CLIENT_DEFAULTS.maxResponseHeaderBytes,
-        },
-        userAgent: `Wirelab/${version}`,
-      },
-      controller.signal,
-    );
-  } catch (err) {
-    throw controller.signal.aborted ? (controller.signal.reason as Error) : err;
-  }
-}
-
-/** A fresh spool folder for this run; leftovers of runs that were killed (and of older versions) go first. */
-async function cliSpoolDir(): Promise<string> {
-  const base = tmpdir();
-  clearSpool(join(base, 'wirelab-http-bodies'));
-  return mkdtemp(join(base, 'wirelab-http-'));
-}
 
 function isUtf8(bytes: Uint8Array): boolean {
   try {
@@ -388,55 +341,68 @@ Prints progress every second and a summary with p50/p90/p99, status counts and r
     n: { type: 'string', short: 'n', default: '100' },
     c: { type: 'string', short: 'c', default: '10' },
     method: { type: 'string', short: 'X', default: 'GET' },
-    duration: { type: 'string', default: String(HTTP_CLIENT_DEFAULTS.maxLoadDurationMs) },
+    duration: { type: 'string' },
     ...requestOptions,
   },
   async run({ values, positionals }, io) {
     if (positionals.length !== 1) throw new UsageError('http load needs exactly one URL');
-    const n = intArg(values.n, '-n', 1, HTTP_CLIENT_DEFAULTS.maxLoadRequests);
-    const c = intArg(values.c, '-c', 1, HTTP_CLIENT_DEFAULTS.maxLoadConcurrency);
-    const duration = intArg(values.duration, '--duration', 100, HTTP_CLIENT_DEFAULTS.maxLoadDurationMs);
+    const n = numArg(values.n);
     const spec = specFrom(String(values.method), positionals[0] as string, values);
-    const run = new LoadRun('cli', spec, {
-      requests: n,
-      concurrency: c,
-      maxDurationMs: duration,
-      progressEveryMs: 1000,
-      userAgent: `Wirelab/${version}`,
-      onProgress: (s) => {
-        if (!io.json)
-          io.err(`  ${s.completed}/${n} done, ${s.errors} errors, ${s.requestsPerSecond.toFixed(0)} req/s`);
-      },
-    });
-    void io.interrupted.then(() => run.stop());
-    const s = await run.start();
-    if (io.json) io.out('', { type: 'summary', ...s });
-    else {
-      io.out(
-        `${s.completed} responses in ${(s.elapsedMs / 1000).toFixed(2)} s over HTTP/${s.httpVersion}: ${s.requestsPerSecond.toFixed(0)} req/s`,
-      );
-      io.out(
-        `latency  min ${ms(s.latency.min)}  p50 ${ms(s.latency.p50)}  p90 ${ms(s.latency.p90)}  p99 ${ms(s.latency.p99)}  max ${ms(s.latency.max)}`,
-      );
-      io.out(
-        `status   ${
-          Object.entries(s.statusCounts)
-            .map(([k, v]) => `${k}: ${v}`)
-            .join('  ') || '-'
-        }`,
-      );
-      if (s.errors)
+    // Through the dispatcher: loadStart checks the request and the limits, load.done carries the summary.
+    const client = openClient(['httpClient']);
+    try {
+      const { api, must } = client;
+      let session = '';
+      let finish: (s: HttpLoadSummary) => void = () => {};
+      const done = new Promise<HttpLoadSummary>((r) => (finish = r));
+      client.onEvent((e) => {
+        if (e.engine !== 'httpClient' || e.session !== session) return;
+        if (e.type === 'load.done') finish(e.summary);
+        else if (e.type === 'load.progress' && !io.json)
+          io.err(
+            `  ${e.summary.completed}/${n} done, ${e.summary.errors} errors, ${e.summary.requestsPerSecond.toFixed(0)} req/s`,
+          );
+      });
+      ({ session } = await must(
+        api.httpClient.loadStart({
+          request: spec,
+          requests: n,
+          concurrency: numArg(values.c),
+          maxDurationMs: optNum(values.duration),
+        }),
+      ));
+      void io.interrupted.then(() => api.httpClient.loadStop({ session }));
+      const s = await done;
+      if (io.json) io.out('', { type: 'summary', ...s });
+      else {
         io.out(
-          `errors   ${Object.entries(s.errorCodes)
-            .map(([k, v]) => `${k}: ${v}`)
-            .join('  ')}`,
+          `${s.completed} responses in ${(s.elapsedMs / 1000).toFixed(2)} s over HTTP/${s.httpVersion}: ${s.requestsPerSecond.toFixed(0)} req/s`,
         );
-      const peak = Math.max(1, ...s.histogram.map((b) => b.count));
-      for (const b of s.histogram)
         io.out(
-          `  ≤${String(b.le).padStart(6)} ms ${'▇'.repeat(Math.round((b.count / peak) * 40)).padEnd(40)} ${b.count}`,
+          `latency  min ${ms(s.latency.min)}  p50 ${ms(s.latency.p50)}  p90 ${ms(s.latency.p90)}  p99 ${ms(s.latency.p99)}  max ${ms(s.latency.max)}`,
         );
+        io.out(
+          `status   ${
+            Object.entries(s.statusCounts)
+              .map(([k, v]) => `${k}: ${v}`)
+              .join('  ') || '-'
+          }`,
+        );
+        if (s.errors)
+          io.out(
+            `errors   ${Object.entries(s.errorCodes)
+              .map(([k, v]) => `${k}: ${v}`)
+              .join('  ')}`,
+          );
+        const peak = Math.max(1, ...s.histogram.map((b) => b.count));
+        for (const b of s.histogram)
+          io.out(
+            `  ≤${String(b.le).padStart(6)} ms ${'▇'.repeat(Math.round((b.count / peak) * 40)).padEnd(40)} ${b.count}`,
+          );
+      }
+      return s.errors > 0 && s.completed === 0 ? EXIT.FAILED : EXIT.OK;
+    } finally {
+      await client.close();
     }
-    return s.errors > 0 && s.completed === 0 ? EXIT.FAILED : EXIT.OK;
   },
 };
