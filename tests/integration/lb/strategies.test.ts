@@ -26,7 +26,9 @@ describe('load balancer strategies', () => {
     expect(seen).toEqual(['backend-1', 'backend-2', 'backend-3', 'backend-1', 'backend-2', 'backend-3']);
   });
 
-  it('smooth weighted round robin: 10,000 connections split 1:2:3 within 2 %', async () => {
+  // Smooth WRR is deterministic: every 6 dispatches hold 1 + 2 + 3, so 1,200 connections show the split
+  // (and the bookkeeping) as well as 10,000 did, in an eighth of the time.
+  it('smooth weighted round robin: 1,200 connections split 1:2:3 within 2 %', async () => {
     const backends = await Promise.all(['a', 'b', 'c'].map((n) => nameBackend(n)));
     const weights = [1, 2, 3];
     const { port, lb } = await startLb({
@@ -34,7 +36,7 @@ describe('load balancer strategies', () => {
       strategy: 'wrr',
       backends: backends.map((b, i) => ({ host: '127.0.0.1', port: b.port, weight: weights[i] })),
     });
-    const N = 10_000;
+    const N = 1_200;
     const got = await pool(N, 40, () => readAll(port));
     const c = count(got);
     expect(c.a! + c.b! + c.c!).toBe(N);
