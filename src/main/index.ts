@@ -1,29 +1,53 @@
 // Electron main process: thin glue. Security decisions live in app/electron-policy.ts (pure, tested);
-// engines and the dispatcher are the same ones the browser shell and tests use (services.ts).
-import { app, BrowserWindow, ipcMain, nativeTheme, net, protocol, session, shell } from 'electron';
+// the engines run in the engine host (src/main/host/), a utility process this process starts,
+// supervises and restarts. Main only forwards calls (ipcMain → host) and event batches (host → windows).
+import {
+  app,
+  BrowserWindow,
+  ipcMain,
+  MessageChannelMain,
+  nativeTheme,
+  net,
+  protocol,
+  session,
+  shell,
+  utilityProcess,
+} from 'electron';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { createServices, type Services } from './services';
-import { registerIpc, forwardEvents } from './ipc/register';
+import { contract, listChannels, type WirelabEvent } from '../shared/contract';
+import { registerIpc, createEventForwarding } from './ipc/register';
 import { contentSecurityPolicy } from './app/csp';
 import { resolveInside } from './app/paths';
 import {
   APP_HOST,
   APP_INDEX_URL,
   APP_SCHEME,
+  devRendererUrl,
   mainWindowOptions,
   navigationAllowed,
+  permissionAllowed,
   windowOpenDecision,
 } from './app/electron-policy';
+import { isSafeExternalUrl } from './app/url-policy';
+import { forkUtilityHost, hostEntryPath, type UtilityDeps } from './app/electron-host';
+import { HostSupervisor } from './host/supervisor';
 
 protocol.registerSchemesAsPrivileged([
   { scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } },
 ]);
 
-const devServerUrl = process.env.ELECTRON_RENDERER_URL;
+const devServerUrl = devRendererUrl(process.env, app.isPackaged);
 const rendererRoot = join(import.meta.dirname, '..', 'renderer');
-let services: Services | undefined;
+let supervisor: HostSupervisor | undefined;
+let forwarding: ReturnType<typeof createEventForwarding> | undefined;
 let mainWindow: BrowserWindow | undefined;
+
+const utilityDeps: UtilityDeps = {
+  fork: (modulePath, args, options) => utilityProcess.fork(modulePath, args, options),
+  channel: () => new MessageChannelMain(),
+};
 
 if (!app.requestSingleInstanceLock()) {
   app.quit();
@@ -34,37 +58,75 @@ if (!app.requestSingleInstanceLock()) {
       mainWindow.focus();
     }
   });
-  app.whenReady().then(onReady, (err: unknown) => {
-    console.error('wirelab: failed to start', err);
-    app.exit(1);
-  });
+  app.whenReady().then(onReady, fail);
 }
 
-function onReady(): void {
-  protocol.handle(APP_SCHEME, async (request) => {
-    const url = new URL(request.url);
-    const file =
-      url.host === APP_HOST
-        ? resolveInside(rendererRoot, url.pathname === '/' ? '/index.html' : url.pathname)
-        : undefined;
-    if (!file) return new Response('forbidden', { status: 403 });
-    const res = await net.fetch(pathToFileURL(file).toString());
-    const headers = new Headers(res.headers);
-    headers.set('Content-Security-Policy', contentSecurityPolicy());
-    headers.set('X-Content-Type-Options', 'nosniff');
-    return new Response(res.body, { status: res.status, headers });
-  });
-  session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
-  session.defaultSession.setPermissionCheckHandler(() => false);
+function fail(err: unknown): void {
+  console.error('wirelab: failed to start', err);
+  app.exit(1);
+}
 
-  services = createServices({
-    dataDir: app.getPath('userData'),
-    shell: 'electron',
-    version: app.getVersion(),
-    openExternal: (url) => shell.openExternal(url),
+async function serveApp(request: Request): Promise<Response> {
+  const url = new URL(request.url);
+  const file =
+    url.host === APP_HOST
+      ? resolveInside(rendererRoot, url.pathname === '/' ? '/index.html' : url.pathname)
+      : undefined;
+  if (!file) return new Response('forbidden', { status: 403 });
+  if (!existsSync(file) || !statSync(file).isFile()) return new Response('not found', { status: 404 });
+  const res = await net.fetch(pathToFileURL(file).toString());
+  const headers = new Headers(res.headers);
+  headers.set('Content-Security-Policy', contentSecurityPolicy());
+  headers.set('X-Content-Type-Options', 'nosniff');
+  return new Response(res.body, { status: res.status, headers });
+}
+
+async function onReady(): Promise<void> {
+  protocol.handle(APP_SCHEME, serveApp);
+  session.defaultSession.setPermissionRequestHandler((wc, permission, callback, details) =>
+    callback(permissionAllowed(permission, details.requestingUrl ?? wc.getURL(), devServerUrl)),
+  );
+  session.defaultSession.setPermissionCheckHandler((_wc, permission, requestingOrigin) =>
+    permissionAllowed(permission, requestingOrigin, devServerUrl),
+  );
+
+  const s = new HostSupervisor({
+    spawn: () => forkUtilityHost(utilityDeps, hostEntryPath(import.meta.dirname)),
+    init: {
+      dataDir: app.getPath('userData'),
+      shell: 'electron',
+      version: app.getVersion(),
+      encoding: 'structured',
+    },
+    openExternal: (url) => {
+      if (isSafeExternalUrl(url)) void shell.openExternal(url);
+    },
   });
-  registerIpc(ipcMain, services, devServerUrl);
-  createWindow(services);
+  supervisor = s;
+  await s.start();
+  registerIpc(
+    ipcMain,
+    {
+      channels: () => listChannels(contract),
+      call: async (channel, input) => {
+        const r = await s.call(channel, input);
+        // Structured encoding: the host answers with objects; only wire-encoded hosts send text.
+        return typeof r === 'string'
+          ? { ok: false, error: { code: 'INTERNAL', message: 'unexpected wire answer' } }
+          : r;
+      },
+    },
+    devServerUrl,
+  );
+  forwarding = createEventForwarding(
+    ipcMain,
+    {
+      onBatch: (l) => s.onBatch((b) => Array.isArray(b) && l(b as WirelabEvent[])),
+      onState: (l) => s.onState((state) => l(state)),
+    },
+    devServerUrl ? { devServerUrl } : {},
+  );
+  createWindow();
 }
 
 function preloadPath(): string {
@@ -72,8 +134,8 @@ function preloadPath(): string {
 }
 
 /** The guards every app window gets: no navigation, no webviews, window.open by policy, events. */
-function secureWindow(s: Services, win: BrowserWindow): void {
-  forwardEvents(s, win.webContents);
+function secureWindow(win: BrowserWindow): void {
+  forwarding?.attach(win.webContents);
   win.webContents.on('will-navigate', (event, url) => {
     if (!navigationAllowed(url)) event.preventDefault();
   });
@@ -89,21 +151,22 @@ function secureWindow(s: Services, win: BrowserWindow): void {
       overrideBrowserWindowOptions: { ...options, width: 620, height: 760, show: true },
     };
   });
-  win.webContents.on('did-create-window', (child) => secureWindow(s, child));
+  win.webContents.on('did-create-window', (child) => secureWindow(child));
 }
 
-function createWindow(s: Services): void {
+function createWindow(): void {
   const win = new BrowserWindow(mainWindowOptions(preloadPath(), nativeTheme.shouldUseDarkColors));
   mainWindow = win;
-  secureWindow(s, win);
+  secureWindow(win);
   win.once('ready-to-show', () => win.show());
   win.on('closed', () => (mainWindow = undefined));
   void win.loadURL(devServerUrl ?? APP_INDEX_URL);
 }
 
 app.on('window-all-closed', () => {
-  void (services?.close() ?? Promise.resolve()).finally(() => app.quit());
+  forwarding?.dispose();
+  void (supervisor?.close() ?? Promise.resolve()).finally(() => app.quit());
 });
 app.on('activate', () => {
-  if (!mainWindow && services) createWindow(services);
+  if (!mainWindow && supervisor) createWindow();
 });

@@ -5,12 +5,26 @@ import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
 import {
   buildContractApi,
   contract,
+  ENGINE_STATE_CHANNEL,
+  EVENTS_ACK_CHANNEL,
   EVENTS_CHANNEL,
+  type EngineHostState,
   type EventListener,
   type WirelabApi,
   type WirelabEvent,
 } from '../shared/contract';
 import type { Result } from '../shared/errors';
+
+// One IPC listener fans batches out and acknowledges each batch once, however many subscribers it has
+// (main stops sending past N unacknowledged batches).
+const eventListeners = new Set<EventListener>();
+ipcRenderer.on(EVENTS_CHANNEL, (_event: IpcRendererEvent, batch: WirelabEvent[]) => {
+  try {
+    for (const l of eventListeners) l(batch);
+  } finally {
+    ipcRenderer.send(EVENTS_ACK_CHANNEL, 1);
+  }
+});
 
 const api: WirelabApi = {
   ...buildContractApi(
@@ -19,10 +33,16 @@ const api: WirelabApi = {
   ),
   shell: 'electron',
   onEvents(listener: EventListener) {
-    const handler = (_event: IpcRendererEvent, batch: WirelabEvent[]) => listener(batch);
-    ipcRenderer.on(EVENTS_CHANNEL, handler);
+    eventListeners.add(listener);
     return () => {
-      ipcRenderer.removeListener(EVENTS_CHANNEL, handler);
+      eventListeners.delete(listener);
+    };
+  },
+  onEngineState(listener: (state: EngineHostState) => void) {
+    const handler = (_event: IpcRendererEvent, state: EngineHostState) => listener(state);
+    ipcRenderer.on(ENGINE_STATE_CHANNEL, handler);
+    return () => {
+      ipcRenderer.removeListener(ENGINE_STATE_CHANNEL, handler);
     };
   },
 };

@@ -2,7 +2,7 @@ import { createApp } from 'vue';
 import { createPinia } from 'pinia';
 import App from './App.vue';
 import { makeRouter } from './router';
-import { apiKey, eventRouterKey, EventRouter, linkStateKey } from './api';
+import { apiKey, electronLinkState, eventRouterKey, EventRouter, linkStateKey } from './api';
 import { connectBrowserShell } from './api/browser-shell';
 import './styles/base.css';
 
@@ -13,7 +13,9 @@ const api = window.wirelab ?? link!.api;
 const app = createApp(App);
 app.provide(apiKey, api);
 app.provide(eventRouterKey, new EventRouter(api));
-if (link) app.provide(linkStateKey, link.state);
+// The link banner: the socket's state in the browser shell, the engine host's state in Electron.
+const linkState = link?.state ?? electronLinkState(api);
+if (linkState) app.provide(linkStateKey, linkState);
 app.use(createPinia());
 app.use(makeRouter());
 app.mount('#app');

@@ -109,3 +109,35 @@ export function mainWindowOptions(preload: string, dark: boolean): MainWindowOpt
     },
   };
 }
+
+/**
+ * The page the main window loads: `ELECTRON_RENDERER_URL` (electron-vite's dev server) only in an
+ * unpackaged run and only on loopback — a packaged app must never load, and trust for IPC, a page an
+ * environment variable points at.
+ */
+export function devRendererUrl(
+  env: Record<string, string | undefined>,
+  isPackaged: boolean,
+): string | undefined {
+  const raw = env.ELECTRON_RENDERER_URL;
+  if (isPackaged || !raw) return undefined;
+  try {
+    const url = new URL(raw);
+    const loopback = ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && loopback ? raw : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** What the app uses: chat notifications and the copy buttons. Everything else is refused. */
+export const ALLOWED_PERMISSIONS: readonly string[] = ['notifications', 'clipboard-sanitized-write'];
+
+/** A permission request or check: granted only for the app's own pages and only what the app uses. */
+export function permissionAllowed(
+  permission: string,
+  requestingUrl: string | undefined,
+  devServerUrl?: string,
+): boolean {
+  return ALLOWED_PERMISSIONS.includes(permission) && !!requestingUrl && isAppUrl(requestingUrl, devServerUrl);
+}

@@ -48,6 +48,10 @@ export function runEngineHost(port: HostPort): EngineHostRun {
             dataDir: init.dataDir,
             shell: init.shell,
             version: init.version,
+            // Only Electron's main process can open the system browser; the browser shell's page does it itself.
+            ...(init.shell === 'electron'
+              ? { openExternal: async (url: string) => port.post({ t: 'openExternal', url }) }
+              : {}),
             ...(init.chatDiscovery === undefined ? {} : { chatDiscovery: init.chatDiscovery }),
           });
         } catch (err) {

@@ -1,23 +1,40 @@
 // Entry of the engine host process (see engine-host.ts). Started by the browser shell with
 // child_process.fork (messages over the IPC channel, 'advanced' serialization) and by Electron with
-// utilityProcess.fork (messages over process.parentPort). Exits when its parent goes away, so a killed
-// UI process never leaves engines holding ports and the data dir's lock.
+// utilityProcess.fork (the first message on process.parentPort hands over a MessagePort; everything
+// after goes over that port). Exits when its parent goes away, so a killed UI process never leaves
+// engines holding ports and the data dir's lock.
 import { runEngineHost, type HostPort } from './engine-host';
 import type { FromHost } from './protocol';
 
-interface ParentPort {
+interface MessagePortLike {
   on(event: 'message', listener: (e: { data: unknown }) => void): void;
   postMessage(message: unknown): void;
+  start(): void;
+}
+interface ParentPort {
+  once(event: 'message', listener: (e: { data: unknown; ports: MessagePortLike[] }) => void): void;
+}
+
+function electronPort(parentPort: ParentPort): HostPort {
+  let port: MessagePortLike | undefined;
+  const queued: FromHost[] = [];
+  let listener: ((m: unknown) => void) | undefined;
+  parentPort.once('message', (e) => {
+    port = e.ports[0];
+    if (!port) throw new Error('the engine host expects a MessagePort from the Electron main process');
+    port.on('message', (m) => listener?.(m.data));
+    port.start();
+    for (const m of queued.splice(0)) port.postMessage(m);
+  });
+  return {
+    post: (m) => (port ? port.postMessage(m) : queued.push(m)),
+    onMessage: (l) => (listener = l),
+  };
 }
 
 function processPort(): HostPort {
   const parentPort = (process as unknown as { parentPort?: ParentPort }).parentPort;
-  if (parentPort) {
-    return {
-      post: (m: FromHost) => parentPort.postMessage(m),
-      onMessage: (l) => parentPort.on('message', (e) => l(e.data)),
-    };
-  }
+  if (parentPort) return electronPort(parentPort);
   if (!process.send) throw new Error('the engine host must be started by a Wirelab shell');
   return {
     post: (m: FromHost) => {

@@ -32,6 +32,8 @@ export type FromHost =
   | { t: 'result'; id: number; result: Result<unknown> }
   | { t: 'events'; frame: Uint8Array; counts: { forEngine: string; session: string; count: number }[] }
   | { t: 'events'; events: WirelabEvent[] }
+  /** app.openExternal in the Electron shell: the URL (vetted by the app service) opens from main. */
+  | { t: 'openExternal'; url: string }
   | { t: 'closed' };
 
 /** Messages come from our own parent, but a malformed one must not crash the engines. */

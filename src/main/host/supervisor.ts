@@ -34,6 +34,8 @@ export interface SupervisorOptions {
   closeTimeoutMs: number;
   /** How long a starting host may take to report ready (default 30 s). */
   startTimeoutMs: number;
+  /** Electron: the host asks main to open a URL in the system browser. */
+  openExternal?: (url: string) => void;
 }
 
 export const SUPERVISOR_DEFAULTS = {
@@ -99,6 +101,8 @@ export class HostSupervisor {
           const done = this.pending.get(m.id);
           this.pending.delete(m.id);
           done?.('text' in m ? m.text : m.result);
+        } else if (m.t === 'openExternal') {
+          this.options.openExternal?.(m.url);
         } else if (m.t === 'events') {
           child.send({ t: 'ack', n: 1 });
           this.emitBatch('frame' in m ? { frame: m.frame, counts: m.counts } : m.events);

@@ -1,6 +1,6 @@
 // How the renderer reaches the engines: `window.wirelab` from the Electron preload, else the browser
 // shell's WebSocket. Everything else in the renderer uses `useApi()` and never knows which.
-import { inject, type InjectionKey, type Ref } from 'vue';
+import { inject, ref, type InjectionKey, type Ref } from 'vue';
 import type { EngineName, WirelabApi, WirelabEvent } from '../../shared/contract';
 import { errorSentence, type ErrorInfo, type Result } from '../../shared/errors';
 import type { LinkState } from './browser-shell';
@@ -66,4 +66,14 @@ export function useEventRouter(): EventRouter {
   const r = inject(eventRouterKey);
   if (!r) throw new Error('event router not provided');
   return r;
+}
+
+/** Electron: the engine host's state as the same link states the browser shell shows. */
+export function electronLinkState(api: WirelabApi): Ref<LinkState> | undefined {
+  if (!api.onEngineState) return undefined;
+  const state = ref<LinkState>('open');
+  api.onEngineState((s) => {
+    state.value = s === 'up' ? 'open' : s === 'down' ? 'engines-down' : 'engines-restarting';
+  });
+  return state;
 }

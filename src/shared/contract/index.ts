@@ -64,10 +64,21 @@ export type WirelabApi = ContractApi<Contract> & {
   /** Subscribes to batched engine events; returns an unsubscribe function. */
   onEvents(listener: EventListener): () => void;
   readonly shell: 'electron' | 'browser';
+  /**
+   * Electron: whether the engine process answers ('restarting' after it died, 'down' if it keeps
+   * dying). The browser shell reports the same through its connection state.
+   */
+  onEngineState?(listener: (state: EngineHostState) => void): () => void;
 };
+
+export type EngineHostState = 'up' | 'restarting' | 'down';
 
 /** Channel used for event batches from main to renderer. Not a method channel. */
 export const EVENTS_CHANNEL = 'wirelab:events';
+/** Renderer → main: "I handled n event batches" (credit-based flow control of EVENTS_CHANNEL). */
+export const EVENTS_ACK_CHANNEL = 'wirelab:events-ack';
+/** Main → renderer: the engine host's state (EngineHostState). */
+export const ENGINE_STATE_CHANNEL = 'wirelab:engine-state';
 
 export * from './define';
 export * from './common';

@@ -24,7 +24,7 @@ function setup(): { handlers: Map<string, Handler>; services: Services } {
     handle: (ch: string, h: Handler) => handlers.set(ch, h),
     removeHandler: (ch: string) => handlers.delete(ch),
   } as unknown as IpcMain;
-  const unregister = registerIpc(fake, services);
+  const unregister = registerIpc(fake, services.dispatcher);
   cleanups.push(unregister);
   return { handlers, services };
 }
