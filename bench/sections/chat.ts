@@ -1,6 +1,8 @@
 // `npm run bench -- chat`: the chat server against a bare newline-framed broadcast server written here
 // (no protocol, no acks, no persistence — the floor of what broadcasting 100-byte lines over TCP costs),
-// both measured in the same run with the same clients. Then 1,000 idle members: memory per client,
+// both measured in the same run with the same clients, in 5 interleaved rounds (bench/harness.ts): each
+// ratio is the median of the per-round ratios, with its spread. (The clients run in this process, so
+// the server's CPU cannot be told apart from theirs here: these figures are wall-clock only.) Then 1,000 idle members: memory per client,
 // measured in a child process that holds only the server (so client sockets are not counted).
 // Discovery is never started here: multicast stays off the machine's interfaces.
 import { spawn } from 'node:child_process';
@@ -9,6 +11,7 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ChatServer } from '../../src/main/engines/chat/server';
+import { MIN_ROUNDS, interleaved, pairedRatios, spreadOf } from '../harness';
 import { record, type BenchRecord, type BenchSection } from '../types';
 
 const CLIENTS = 50;
@@ -301,64 +304,77 @@ async function idleMemory(
 export const chatSection: BenchSection = {
   name: 'chat',
   description: `chat server (acks + persistence) vs bare newline broadcast: ${CLIENTS} clients, ${MSG_BYTES}-byte messages; ${IDLE} idle clients`,
-  async run(log) {
+  async run(log, options) {
     const records: BenchRecord[] = [];
     const dir = mkdtempSync(join(tmpdir(), 'wirelab-bench-chat-'));
+    const scale = options?.quick ? 0.5 : 1;
+    const median = (xs: number[]) => spreadOf(xs).median;
     try {
-      for (const [senders, perSender] of [
-        [1, 2000],
-        [5, 800],
+      for (const [senders, perSenderFull] of [
+        [1, 400],
+        [5, 160],
       ] as const) {
-        const bare = await measure(await bareServer(), senders, perSender);
-        const chat = await measure(await chatServer(join(dir, `run-${senders}`)), senders, perSender);
+        const perSender = Math.round(perSenderFull * scale);
+        const res = await interleaved<'bare' | 'chat', RunResult>(
+          [
+            { key: 'bare', run: async () => measure(await bareServer(), senders, perSender) },
+            {
+              key: 'chat',
+              run: async (round) =>
+                measure(await chatServer(join(dir, `run-${senders}-${round}`)), senders, perSender),
+            },
+          ],
+          MIN_ROUNDS,
+        );
+        const bare = res.get('bare') ?? [];
+        const chat = res.get('chat') ?? [];
         const rate = (r: RunResult) => r.deliveries / r.seconds;
-        log(
-          `${senders} sender(s): bare ${rate(bare).toFixed(0)} deliveries/s p50 ${bare.p50.toFixed(2)} ms p99 ${bare.p99.toFixed(2)} ms | chat ${rate(chat).toFixed(0)}/s p50 ${chat.p50.toFixed(2)} ms p99 ${chat.p99.toFixed(2)} ms`,
-        );
-        log(
-          `  chat lost ${chat.lost} dup ${chat.dup} malformed ${chat.malformed}; bare lost ${bare.lost} dup ${bare.dup} malformed ${bare.malformed}`,
-        );
+        bare.forEach((b, i) => {
+          const c = chat[i]!;
+          log(
+            `${senders} sender(s), round ${i + 1}: bare ${rate(b).toFixed(0)} deliveries/s p50 ${b.p50.toFixed(2)} ms p99 ${b.p99.toFixed(2)} ms | chat ${rate(c).toFixed(0)}/s p50 ${c.p50.toFixed(2)} ms p99 ${c.p99.toFixed(2)} ms; chat lost ${c.lost} dup ${c.dup} malformed ${c.malformed}`,
+          );
+        });
         const name = `${senders} sender${senders > 1 ? 's' : ''}`;
+        const col = (rs: RunResult[], f: (r: RunResult) => number) => rs.map(f);
         records.push(
           record('chat', {
             name: `${name}: deliveries/s`,
-            value: rate(chat),
+            value: median(col(chat, rate)),
             unit: 'msg/s',
             reference: 'bare newline broadcast server',
-            referenceValue: rate(bare),
+            referenceValue: median(col(bare, rate)),
+            ratioSamples: pairedRatios(col(chat, rate), col(bare, rate)),
             target: 0.5,
+            basis: 'wall',
           }),
         );
+        for (const p of ['p50', 'p99'] as const)
+          records.push(
+            record('chat', {
+              name: `${name}: ${p} latency (ref/value, higher=better)`,
+              value: median(col(chat, (r) => r[p])),
+              unit: 'ms',
+              reference: 'bare newline broadcast server',
+              referenceValue: median(col(bare, (r) => r[p])),
+              ratioSamples: pairedRatios(
+                col(chat, (r) => r[p]),
+                col(bare, (r) => r[p]),
+                true,
+              ),
+              target: null,
+              basis: 'wall',
+            }),
+          );
         records.push(
           record('chat', {
-            name: `${name}: p50 latency (ref/value, higher=better)`,
-            value: chat.p50,
-            unit: 'ms',
-            reference: 'bare newline broadcast server',
-            referenceValue: bare.p50,
-            ratio: chat.p50 > 0 ? bare.p50 / chat.p50 : null,
-            target: null,
-          }),
-        );
-        records.push(
-          record('chat', {
-            name: `${name}: p99 latency (ref/value, higher=better)`,
-            value: chat.p99,
-            unit: 'ms',
-            reference: 'bare newline broadcast server',
-            referenceValue: bare.p99,
-            ratio: chat.p99 > 0 ? bare.p99 / chat.p99 : null,
-            target: null,
-          }),
-        );
-        records.push(
-          record('chat', {
-            name: `${name}: lost+dup+merged/split`,
-            value: chat.lost + chat.dup + chat.malformed,
+            name: `${name}: lost+dup+merged/split (all rounds)`,
+            value: chat.reduce((a, r) => a + r.lost + r.dup + r.malformed, 0),
             unit: 'msgs',
             reference: null,
             referenceValue: null,
             target: null,
+            basis: 'count',
           }),
         );
       }

@@ -1,26 +1,22 @@
 // Section `http`: (1) the mock server's requests/s against a plain node:http server answering the same
 // body, both driven by autocannon in a child process (target ≥ 0.8); (2) the composer's load run against
 // autocannon, both driving the same plain node:http server that runs in its own process (target ≥ 0.8).
-// Runs alternate (reference, subject) for five rounds and the round with the median ratio is reported, so
-// a burst of load from elsewhere on the machine skews one round, not the figure.
+// Rounds are interleaved (reference, subject, subject, reference …; bench/harness.ts) and the figure is
+// the median of the per-round ratios with its spread, so a burst of load from elsewhere on the machine
+// skews one round, not the figure. The mock server also gets a CPU twin: this process's CPU per request
+// (the load generator is a child process), which the neighbours barely move.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import { createRequire } from 'node:module';
 import { HttpMockServer, HELLO_WORLD_BODY } from '../../src/main/engines/http-server/server';
 import { LoadRun } from '../../src/main/engines/http-client/load';
 import { HttpRequestSpec } from '../../src/shared/contract/http-client';
+import { MIN_ROUNDS, cpuMicrosSelf, interleaved, pairedRatios, spreadOf } from '../harness';
 import { record, type BenchRecord, type BenchSection } from '../types';
 
-const SECONDS = 2;
-const ROUNDS = 5;
-
-/** The round whose subject/reference ratio is the median. */
-function medianRound(refs: number[], subs: number[]): { ref: number; sub: number } {
-  const order = refs
-    .map((r, i) => ({ ref: r, sub: subs[i] ?? 0 }))
-    .sort((a, b) => a.sub / a.ref - b.sub / b.ref);
-  return order[Math.floor(order.length / 2)] ?? { ref: 0, sub: 0 };
-}
+const SECONDS = 1;
+const ROUNDS = MIN_ROUNDS;
+const median = (xs: number[]) => spreadOf(xs).median;
 const CONNECTIONS = 10;
 
 const autocannonBin = createRequire(import.meta.url).resolve('autocannon/autocannon.js');
@@ -94,25 +90,54 @@ export const httpSection: BenchSection = {
     mock.on(() => (inspected += 1));
     const mockUrl = `${(await mock.start()).url}/`;
     try {
-      const refs: number[] = [];
-      const subs: number[] = [];
-      for (let i = 0; i < ROUNDS; i++) {
-        refs.push(await autocannon(plainUrl));
-        subs.push(await autocannon(mockUrl));
+      // Server CPU per request: this process's CPU over the run, per request answered (rps × seconds).
+      const served = async (url: string) => {
+        const c0 = cpuMicrosSelf();
+        const rps = await autocannon(url);
+        return { rps, cpuPerReq: (cpuMicrosSelf() - c0) / Math.max(1, rps * SECONDS) };
+      };
+      const res = await interleaved(
+        [
+          { key: 'plain', run: () => served(plainUrl) },
+          { key: 'mock', run: () => served(mockUrl) },
+        ],
+        ROUNDS,
+      );
+      const refs = res.get('plain') ?? [];
+      const subs = res.get('mock') ?? [];
+      refs.forEach((r, i) =>
         log(
-          `round ${i + 1}: plain node:http ${refs.at(-1)?.toFixed(0)} req/s, mock server ${subs.at(-1)?.toFixed(0)} req/s`,
-        );
-      }
+          `round ${i + 1}: plain node:http ${r.rps.toFixed(0)} req/s (${r.cpuPerReq.toFixed(1)} µs CPU/req), mock server ${subs[i]!.rps.toFixed(0)} req/s (${subs[i]!.cpuPerReq.toFixed(1)} µs CPU/req)`,
+        ),
+      );
       log(`mock server emitted ${inspected} inspector events`);
-      const m = medianRound(refs, subs);
       out.push(
         record('http', {
           name: 'mock server requests/s (Hello World)',
-          value: m.sub,
+          value: median(subs.map((r) => r.rps)),
           unit: 'req/s',
           reference: 'plain node:http server, same body, autocannon',
-          referenceValue: m.ref,
+          referenceValue: median(refs.map((r) => r.rps)),
+          ratioSamples: pairedRatios(
+            subs.map((r) => r.rps),
+            refs.map((r) => r.rps),
+          ),
           target: 0.8,
+          basis: 'wall',
+        }),
+        record('http', {
+          name: 'mock server CPU per request (ratio = ref/value)',
+          value: median(subs.map((r) => r.cpuPerReq)),
+          unit: 'µs/req',
+          reference: 'plain node:http server, same body, autocannon',
+          referenceValue: median(refs.map((r) => r.cpuPerReq)),
+          ratioSamples: pairedRatios(
+            subs.map((r) => r.cpuPerReq),
+            refs.map((r) => r.cpuPerReq),
+            true,
+          ),
+          target: 0.8,
+          basis: 'cpu',
         }),
       );
     } finally {
@@ -123,24 +148,30 @@ export const httpSection: BenchSection = {
     // 2. Client: same target in its own process, autocannon vs the composer's load run.
     const target = await childServer();
     try {
-      const refs: number[] = [];
-      const subs: number[] = [];
-      for (let i = 0; i < ROUNDS; i++) {
-        refs.push(await autocannon(target.url));
-        subs.push(await composerRun(target.url));
+      const res = await interleaved(
+        [
+          { key: 'autocannon', run: () => autocannon(target.url) },
+          { key: 'composer', run: () => composerRun(target.url) },
+        ],
+        ROUNDS,
+      );
+      const refs = res.get('autocannon') ?? [];
+      const subs = res.get('composer') ?? [];
+      refs.forEach((r, i) =>
         log(
-          `round ${i + 1}: autocannon ${refs.at(-1)?.toFixed(0)} req/s, composer load run ${subs.at(-1)?.toFixed(0)} req/s`,
-        );
-      }
-      const m = medianRound(refs, subs);
+          `round ${i + 1}: autocannon ${r.toFixed(0)} req/s, composer load run ${subs[i]!.toFixed(0)} req/s`,
+        ),
+      );
       out.push(
         record('http', {
           name: 'composer load run requests/s',
-          value: m.sub,
+          value: median(subs),
           unit: 'req/s',
           reference: 'autocannon, same target and connections',
-          referenceValue: m.ref,
+          referenceValue: median(refs),
+          ratioSamples: pairedRatios(subs, refs),
           target: 0.8,
+          basis: 'wall',
         }),
       );
     } finally {
