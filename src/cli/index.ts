@@ -80,6 +80,7 @@ export async function runCli(argv: string[], o: RunOptions): Promise<number> {
       allowNegative: false,
     });
   } catch (err) {
+    usageJson(json, (err as Error).message, o);
     o.stderr.write(`wirelab: ${(err as Error).message}\n\n${cmd.usage}\n`);
     return EXIT.USAGE;
   }
@@ -87,15 +88,25 @@ export async function runCli(argv: string[], o: RunOptions): Promise<number> {
     o.stdout.write(`${cmd.summary}\n\n${cmd.usage}\n`);
     return EXIT.OK;
   }
+  let interrupted = false;
+  void o.interrupted.then(() => (interrupted = true));
   try {
     return await cmd.run(parsed as never, makeIo(json, o.interrupted, streams));
   } catch (err) {
     if (err instanceof UsageError) {
+      usageJson(json, err.message, o);
       o.stderr.write(`wirelab: ${err.message}\n\n${cmd.usage}\n`);
       return EXIT.USAGE;
     }
-    return reportError(err, json, streams);
+    const code = reportError(err, json, streams);
+    // A command cut short by Ctrl+C (a request cancelled half-way) ends 130, as shells expect.
+    return interrupted ? EXIT.INTERRUPTED : code;
   }
+}
+
+/** With --json, a usage error is also one JSON line, so scripts read every failure the same way. */
+function usageJson(json: boolean, message: string, o: CliStreams): void {
+  if (json) o.stdout.write(`${JSON.stringify({ type: 'error', code: 'INVALID_INPUT', message })}\n`);
 }
 
 /** The program: the process's streams; Ctrl+C or SIGTERM interrupts the command. */
