@@ -30,7 +30,7 @@ function topHelp(): string {
   lines.push(
     '',
     'Common options: --json (one JSON object per line), --help',
-    'Exit codes: 0 ok, 1 failed, 2 usage error, 3 problems found, 130 interrupted',
+    'Exit codes: 0 ok, 1 failed, 2 bad input, 3 problems found, 130 interrupted',
     `Version ${version}`,
   );
   return lines.join('\n');
