@@ -53,8 +53,7 @@ function placeOf(rel) {
   if (parts[1] === 'main')
     return parts[2] === 'storage' ? 'storage' : parts[2] === 'dispatcher' ? 'dispatcher' : 'desktop shell';
   if (parts[1] === 'server') return 'browser shell';
-  if (parts[1] === 'cli') return 'CLI';
-  if (parts[1] === 'renderer') return 'UI';
+  // The CLI and the UI name codes to present them (exit status, a sentence), not to raise them.
   if (parts[1] === 'preload') return 'desktop shell';
   return undefined;
 }
