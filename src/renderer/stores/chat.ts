@@ -92,7 +92,7 @@ export const useChatStore = defineStore('chat', () => {
       info,
       conversations: [],
       current: convKey({ room }),
-      members: {},
+      members: { ...(info.members ?? {}) },
       rooms: [],
       transfers: [],
     }) as ChatSession;
@@ -231,6 +231,7 @@ export const useChatStore = defineStore('chat', () => {
       const s = sessionOf(info.session);
       if (s) s.info = info;
       else {
+        // Members come with the list: presence events sent before this page listened are not replayed.
         const added = addSession(info, info.rooms[0] ?? 'lobby');
         for (const room of info.rooms) await loadHistory(added, { room });
         // Private conversations kept by the client (e.g. after a restart) are listed, history included.

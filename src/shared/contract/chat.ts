@@ -174,6 +174,8 @@ export const ChatClientInfo = z.object({
   rooms: z.array(z.string()),
   /** Members of the private conversations this client keeps (so a restarted UI can list them). */
   peers: z.array(z.string()).default([]),
+  /** Who is in each joined room, as the server last said (empty while not connected). */
+  members: z.record(z.string(), z.array(z.string())).default({}),
   /** Messages written but not yet acknowledged by the server (resent after a reconnect). */
   pending: z.number(),
   reconnects: z.number(),

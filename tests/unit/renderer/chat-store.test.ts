@@ -31,6 +31,7 @@ const info = (session: string, over: Partial<ChatClientInfo> = {}): ChatClientIn
   state: 'open',
   rooms: ['lobby'],
   peers: [],
+  members: {},
   pending: 0,
   reconnects: 0,
   ...over,

@@ -116,6 +116,7 @@ export class ChatClient extends TypedEmitter<ChatEvent> {
       state: this.state,
       rooms: [...this.rooms],
       peers: this.store.peers(),
+      members: Object.fromEntries(this.members),
       pending: this.ledger.outbox.size,
       reconnects: this.reconnects,
       ...(this.lastCode ? { code: this.lastCode, message: this.lastMessage } : {}),
