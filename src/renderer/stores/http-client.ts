@@ -3,6 +3,8 @@
 // own shape, so what is edited is exactly what is sent, saved and exported.
 import { defineStore } from 'pinia';
 import { ref, shallowRef } from 'vue';
+import { z } from 'zod';
+import { HttpAssertionOp, HttpAssertionSource, HttpAuth, HttpBody } from '../../shared/contract';
 import type {
   HttpCodeLanguage,
   HttpCollectionTree,
@@ -15,6 +17,7 @@ import type {
   HttpImportedCollection,
 } from '../../shared/contract';
 import { unwrap, useApi, useEventRouter } from '../api';
+import { persisted } from '../lib/persisted';
 
 /** What the editor holds: the input shape with every part present. */
 export interface DraftRequest {
@@ -36,7 +39,68 @@ export interface DraftRequest {
     clientCertPem?: string;
     clientKeyPem?: string;
   };
+  assertions: DraftAssertion[];
+  captures: DraftCapture[];
 }
+
+export interface DraftAssertion {
+  enabled: boolean;
+  source: z.infer<typeof HttpAssertionSource>;
+  path: string;
+  op: z.infer<typeof HttpAssertionOp>;
+  value: string;
+}
+
+export interface DraftCapture {
+  enabled: boolean;
+  variable: string;
+  source: 'jsonpath' | 'header' | 'regex' | 'status';
+  path: string;
+}
+
+const DraftAssertionSchema = z.object({
+  enabled: z.boolean(),
+  source: HttpAssertionSource,
+  path: z.string(),
+  op: HttpAssertionOp,
+  value: z.string(),
+});
+const DraftCaptureSchema = z.object({
+  enabled: z.boolean(),
+  // Still being typed: may be empty until sent (empty ones are left out of the request).
+  variable: z.string(),
+  source: z.enum(['jsonpath', 'header', 'regex', 'status']),
+  path: z.string(),
+});
+
+/**
+ * The draft as kept in the workspace. Loose where a draft is legitimately unfinished (any method or URL
+ * text), strict where the editor relies on a shape (body, auth); fields added later get their defaults.
+ */
+const DraftSchema = z
+  .object({
+    method: z.string(),
+    url: z.string(),
+    headers: z.array(z.object({ name: z.string(), value: z.string(), enabled: z.boolean() })),
+    body: HttpBody,
+    auth: HttpAuth,
+    options: z.object({
+      timeoutMs: z.number(),
+      followRedirects: z.boolean(),
+      maxRedirects: z.number(),
+      verifyTls: z.boolean(),
+      httpVersion: z.enum(['auto', '1.1', '2']),
+      useCookies: z.boolean(),
+      reuseConnections: z.boolean().default(true),
+      proxy: z.string(),
+      caPem: z.string().optional(),
+      clientCertPem: z.string().optional(),
+      clientKeyPem: z.string().optional(),
+    }),
+    assertions: z.array(DraftAssertionSchema).default([]),
+    captures: z.array(DraftCaptureSchema).default([]),
+  })
+  .transform((d): DraftRequest => d);
 
 export function emptyDraft(): DraftRequest {
   return {
@@ -55,6 +119,8 @@ export function emptyDraft(): DraftRequest {
       reuseConnections: true,
       proxy: 'env',
     },
+    assertions: [],
+    captures: [],
   };
 }
 
@@ -81,6 +147,19 @@ export function draftFrom(spec: HttpRequestSpecInput): DraftRequest {
       clientCertPem: o.clientCertPem,
       clientKeyPem: o.clientKeyPem,
     },
+    assertions: (spec.assertions ?? []).map((a) => ({
+      enabled: a.enabled ?? true,
+      source: a.source,
+      path: a.path ?? '',
+      op: a.op ?? 'eq',
+      value: a.value ?? '',
+    })),
+    captures: (spec.captures ?? []).map((c) => ({
+      enabled: c.enabled ?? true,
+      variable: c.variable,
+      source: c.source,
+      path: c.path ?? '',
+    })),
   };
 }
 
@@ -97,12 +176,21 @@ export function toSpec(d: DraftRequest): HttpRequestSpecInput {
       clientCertPem: d.options.clientCertPem?.trim() ? d.options.clientCertPem : undefined,
       clientKeyPem: d.options.clientKeyPem?.trim() ? d.options.clientKeyPem : undefined,
     },
+    assertions: d.assertions,
+    captures: d.captures.filter((c) => c.variable.trim() !== ''),
   };
 }
 
 export const useHttpClientStore = defineStore('http-client', () => {
   const api = useApi();
-  const draft = ref<DraftRequest>(emptyDraft());
+  const draft = persisted('http.composer.draft', DraftSchema, emptyDraft());
+  /** The composer's side panel and request section, kept like the draft. */
+  const side = persisted('http.composer.side', z.enum(['history', 'collections', 'env', 'tools']), 'history');
+  const section = persisted(
+    'http.composer.section',
+    z.enum(['query', 'headers', 'body', 'auth', 'checks', 'options']),
+    'query',
+  );
   const response = shallowRef<HttpResponse>();
   const sending = ref(false);
   const sendError = ref<unknown>();
@@ -124,6 +212,7 @@ export const useHttpClientStore = defineStore('http-client', () => {
         load.value = e.summary;
       else if (e.type === 'history.changed') void refreshHistory().catch(() => undefined);
       else if (e.type === 'cookies.changed') void refreshCookies().catch(() => undefined);
+      else if (e.type === 'environments.changed') void refreshEnvironments().catch(() => undefined);
     }
   });
 
@@ -252,6 +341,8 @@ export const useHttpClientStore = defineStore('http-client', () => {
 
   return {
     draft,
+    side,
+    section,
     response,
     sending,
     sendError,

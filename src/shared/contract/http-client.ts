@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { coded, method } from './define';
 import { empty, sessionId } from './common';
+import { HTTP_CHECK_LIMITS, HttpAssertion, HttpCapture, HttpCheckResults } from './http-checks';
 
 export const HTTP_CLIENT_DEFAULTS = {
   timeoutMs: 30_000,
@@ -157,6 +158,8 @@ export const HttpRequestSpec = z
     body: HttpBody.default({ type: 'none' }),
     auth: HttpAuth.default({ type: 'none' }),
     options: HttpRequestOptions.default(HttpRequestOptions.parse({})),
+    assertions: z.array(HttpAssertion).max(HTTP_CHECK_LIMITS.maxAssertions).default([]),
+    captures: z.array(HttpCapture).max(HTTP_CHECK_LIMITS.maxCaptures).default([]),
   })
   .strict();
 export type HttpRequestSpec = z.output<typeof HttpRequestSpec>;
@@ -214,6 +217,8 @@ export const HttpResponse = z.object({
   requestHeaders: z.array(z.tuple([z.string(), z.string()])),
   /** The connection that served the final response: numbered per app run; `reused` when kept from before. */
   connection: z.object({ id: z.number(), reused: z.boolean() }).optional(),
+  /** The request's assertions and captures, evaluated on this response (absent when it has none). */
+  checks: HttpCheckResults.optional(),
 });
 export type HttpResponse = z.infer<typeof HttpResponse>;
 
@@ -443,4 +448,6 @@ export type HttpClientEvent =
   | { engine: 'httpClient'; type: 'load.progress'; session: string; at: number; summary: HttpLoadSummary }
   | { engine: 'httpClient'; type: 'load.done'; session: string; at: number; summary: HttpLoadSummary }
   | { engine: 'httpClient'; type: 'history.changed'; session: string; at: number }
-  | { engine: 'httpClient'; type: 'cookies.changed'; session: string; at: number };
+  | { engine: 'httpClient'; type: 'cookies.changed'; session: string; at: number }
+  /** Captures wrote variables into an environment. */
+  | { engine: 'httpClient'; type: 'environments.changed'; session: string; at: number };

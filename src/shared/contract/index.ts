@@ -86,6 +86,7 @@ export * from './app';
 export * from './tcp';
 export * from './http-server';
 export * from './http-client';
+export * from './http-checks';
 export * from './chat';
 export * from './lb';
 export * from './udp';

@@ -1,6 +1,6 @@
 // The composer page's pure helpers: the path language of the extraction panel and the URL ⇄ query table sync.
 import { describe, expect, it } from 'vitest';
-import { evaluate, formatPath, parsePath, PathError } from '../../../src/renderer/pages/http/json-path';
+import { evaluate, formatPath, parsePath, PathError } from '../../../src/shared/json-path';
 import { queryRows, withQuery } from '../../../src/renderer/pages/http/query';
 
 const user = {

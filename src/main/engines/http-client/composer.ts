@@ -17,6 +17,7 @@ import {
 } from './prepare';
 import { removeSpooled, spoolFile } from './spool';
 import { exchange } from './transport';
+import { runChecks } from './checks';
 import type { ConnectionPool } from './connection-pool';
 
 export interface ComposerLimits {
@@ -197,4 +198,22 @@ export async function sendComposed(
       connection: r.connection,
     };
   }
+}
+
+/** sendComposed, then the request's assertions and captures evaluated on the final response. */
+export async function sendChecked(
+  spec: HttpRequestSpec,
+  id: string,
+  deps: ComposerDeps,
+  signal: AbortSignal,
+): Promise<HttpResponse> {
+  const r = await sendComposed(spec, id, deps, signal);
+  const checks = runChecks(spec.assertions, spec.captures, {
+    status: r.status,
+    headers: r.headers,
+    body: r.body,
+    bodyTruncated: r.bodyTruncated,
+    timeMs: r.timing.total,
+  });
+  return checks ? { ...r, checks } : r;
 }

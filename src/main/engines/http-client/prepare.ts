@@ -83,6 +83,12 @@ export function applyVariables(spec: HttpRequestSpec, vars: Variables): HttpRequ
     headers: subKv(spec.headers, vars),
     body: subBody(spec.body, vars),
     auth: subAuth(spec.auth, vars),
+    // Expected values may name variables (`{{userId}}`); a JSON Schema's text is left as written.
+    assertions: spec.assertions.map((a) =>
+      a.source === 'jsonSchema'
+        ? a
+        : { ...a, path: substitute(a.path, vars), value: substitute(a.value, vars) },
+    ),
   };
 }
 

@@ -21,7 +21,7 @@ import { EngineError, toEngineError } from '../common/errors';
 import { IdSequence } from '../common/ids';
 import { JsonFile, type StorageProblem } from '../../storage/json-file';
 import { CollectionStore } from './collections';
-import { sendComposed, type ComposerLimits } from './composer';
+import { sendChecked, type ComposerLimits } from './composer';
 import { CookieJar } from './cookies';
 import { generateCode } from './codegen';
 import { parseCurl } from './curl';
@@ -56,6 +56,8 @@ export class HttpClientService extends TypedEmitter<HttpClientEvent> {
   private readonly runs = new Map<string, LoadRun>();
   /** Response id → its spooled body file, until the response is released. */
   private readonly spooled = new Map<string, string>();
+  /** Values captured while no environment was in use; they live as long as the app runs. */
+  private readonly runtime = new Map<string, string>();
   private readonly spoolDir: string;
   private readonly pool = new ConnectionPool({
     maxIdlePerOrigin: HTTP_CLIENT_DEFAULTS.maxIdleConnectionsPerOrigin,
@@ -106,10 +108,42 @@ export class HttpClientService extends TypedEmitter<HttpClientEvent> {
   private variables(name: string | undefined): Variables {
     const envs = this.envFile.load();
     const chosen = name ?? envs.active ?? undefined;
-    if (chosen === undefined) return new Map();
+    if (chosen === undefined) return new Map(this.runtime);
     const env = envs.environments.find((e) => e.name === chosen);
     if (!env) throw new EngineError('NOT_FOUND', `no environment named ${chosen}`);
-    return new Map(env.variables.filter((v) => v.enabled && v.name).map((v) => [v.name, v.value]));
+    return new Map([
+      ...this.runtime,
+      ...env.variables.filter((v) => v.enabled && v.name).map((v): [string, string] => [v.name, v.value]),
+    ]);
+  }
+
+  /**
+   * Captured values go into the environment the request used (saved, so they survive a restart); with no
+   * environment, into variables kept for this app run.
+   */
+  private storeCaptures(name: string | undefined, values: [string, string][]): void {
+    if (!values.length) return;
+    const envs = this.envFile.load();
+    const chosen = name ?? envs.active ?? undefined;
+    const env = chosen === undefined ? undefined : envs.environments.find((e) => e.name === chosen);
+    if (!env) {
+      for (const [k, v] of values) this.runtime.set(k, v);
+      return;
+    }
+    for (const [k, v] of values) {
+      const existing = env.variables.find((x) => x.name === k);
+      if (existing) {
+        existing.value = v;
+        existing.enabled = true;
+      } else env.variables.push({ name: k, value: v, enabled: true });
+    }
+    this.envFile.save(envs);
+    this.emit({
+      engine: 'httpClient',
+      type: 'environments.changed',
+      session: 'environments',
+      at: Date.now(),
+    });
   }
 
   private saveCookies(): void {
@@ -131,7 +165,7 @@ export class HttpClientService extends TypedEmitter<HttpClientEvent> {
     const at = Date.now();
     try {
       const spec = applyVariables(input.request, this.variables(input.environment));
-      const res = await sendComposed(
+      const res = await sendChecked(
         spec,
         id,
         {
@@ -144,6 +178,13 @@ export class HttpClientService extends TypedEmitter<HttpClientEvent> {
         },
         controller.signal,
       );
+      if (res.checks)
+        this.storeCaptures(
+          input.environment,
+          res.checks.captures
+            .filter((c) => c.ok && c.value !== undefined)
+            .map((c) => [c.variable, c.value ?? '']),
+        );
       if (res.bodyFile) {
         // A resent id replaces its response: the old body file goes.
         removeSpooled(this.spooled.get(id));

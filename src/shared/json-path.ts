@@ -1,4 +1,5 @@
-// A small path language for pulling fields out of a JSON response — what the seed does with
+// A small, safe JSONPath subset for pulling fields out of a JSON response (the composer's extraction
+// panel, assertions and captures) — what a script would do with
 // user['company']['name']. Accepted: `$` (optional), `.name`, `['any key']`, `["any key"]`, `[0]`, `[-1]`
 // (from the end), `[*]` / `.*` (every element or property). Results carry their concrete path so each can
 // be copied. Pure functions, no DOM.
