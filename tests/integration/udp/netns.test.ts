@@ -4,13 +4,16 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { execFileSync, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { bundled } from '../../helpers/bundle';
 
 const tag = `${process.pid % 100000}`;
 const NS_A = `wl7a-${tag}`;
 const NS_B = `wl7b-${tag}`;
 const IF_A = `w7a${tag}`;
 const IF_B = `w7b${tag}`;
-const PEER = fileURLToPath(new URL('./netns-peer.ts', import.meta.url));
+// Bundled once (tests/helpers/bundle.ts): a peer starts in a fraction of a second instead of compiling
+// the engine through tsx in every child.
+const PEER_ENTRY = 'tests/integration/udp/netns-peer.ts';
 const TTL_PROBE = fileURLToPath(new URL('./ttl-probe.py', import.meta.url));
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -87,7 +90,7 @@ type Running = { lines: Line[]; ready: Promise<number>; exited: Promise<number> 
 
 /** An app UDP endpoint in `ns`, configured by `job` (see netns-peer.ts). */
 function peer(ns: string, job: Record<string, unknown>): Running {
-  return inNamespace(ns, [process.execPath, '--import', 'tsx', PEER, JSON.stringify(job)]);
+  return inNamespace(ns, [process.execPath, bundled(PEER_ENTRY), JSON.stringify(job)]);
 }
 
 /** A plain receiver in `ns` that joins `group` and reports each datagram's TTL / hop limit. */
