@@ -56,6 +56,16 @@ test('inspect a local server: grade, problems, chain, scan table, weaknesses, ex
     await expect(app.getByTestId('tls-weakness-fallback-scsv')).toHaveAttribute('data-status', 'ok');
     await expect(app.getByTestId('tls-scan-stats')).toContainText('handshakes');
 
+    // Client simulation (on by default): a TLS 1.2/1.3 server is out of reach for IE 8, not for Chromium.
+    await app.getByTestId('tls-tab-clients').click();
+    await expect(app.getByTestId('tls-client-chromium_137_win11')).toHaveAttribute('data-ok', 'true');
+    await expect(app.getByTestId('tls-client-chromium_137_win11')).toContainText('TLSv1.3');
+    await expect(app.getByTestId('tls-client-ie_8_win7')).toHaveAttribute('data-ok', 'false');
+    await expect(app.getByTestId('tls-client-ie_8_win7')).toContainText('cannot connect');
+    await app.getByTestId('tls-clients-filter').fill('java');
+    await expect(app.getByTestId('tls-client-chromium_137_win11')).toHaveCount(0);
+    await expect(app.getByTestId('tls-client-java_1703_2106')).toBeVisible();
+
     const download = app.waitForEvent('download');
     await app.getByTestId('tls-export-markdown').click();
     const md = await download;

@@ -23,12 +23,13 @@ function list(v: unknown): string[] {
 export const tlsInspect: Command = {
   path: ['tls', 'inspect'],
   summary: 'Inspect a TLS server: handshake, chain, problems, scan, grade',
-  usage: `wirelab tls inspect HOST[:PORT] [--scan] [--sni NAME | --no-sni] [--alpn LIST] [--starttls PROTO]
+  usage: `wirelab tls inspect HOST[:PORT] [--scan] [--clients] [--sni NAME | --no-sni] [--alpn LIST] [--starttls PROTO]
                     [--ca FILE]... [--no-system-store] [--no-aia] [--http auto|always|never] [--no-resumption]
                     [--timeout MS] [--concurrency N] [--rate N] [--max-handshakes N] [--out FILE] [--json]
 
   HOST[:PORT]        host name or address; port ${TLS_DEFAULTS.port} (or the STARTTLS protocol's port)
   --scan             also scan versions, cipher suites, groups and known weaknesses by raw handshakes
+  --clients          client simulation: what 40+ named browsers, phones, JVMs and libraries would negotiate
   --sni NAME         server name to send (default: the host; never for an IP address)
   --no-sni           send no server name
   --alpn LIST        comma-separated ALPN offer (default ${TLS_DEFAULTS.defaultAlpn.join(',')}; "" for none)
@@ -46,6 +47,7 @@ export const tlsInspect: Command = {
 Exit code 3 when a problem is found (certificate problems or vulnerable weaknesses).`,
   options: {
     scan: { type: 'boolean', default: false },
+    clients: { type: 'boolean', default: false },
     sni: { type: 'string' },
     'no-sni': { type: 'boolean', default: false },
     alpn: { type: 'string' },
@@ -74,6 +76,7 @@ Exit code 3 when a problem is found (certificate problems or vulnerable weakness
       client.api.tls.inspect({
         target: positionals[0] ?? '',
         scan: values.scan === true,
+        clients: values.clients === true,
         sni: typeof values.sni === 'string' ? values.sni : undefined,
         noSni: values['no-sni'] === true,
         alpn:

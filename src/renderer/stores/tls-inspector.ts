@@ -16,6 +16,7 @@ import { useAppStore } from './app';
 export const TlsInspectForm = z.object({
   target: z.string(),
   scan: z.boolean(),
+  clients: z.boolean().default(true),
   sni: z.string(),
   noSni: z.boolean(),
   alpn: z.string(),
@@ -35,6 +36,7 @@ export type TlsInspectForm = z.infer<typeof TlsInspectForm>;
 export const TLS_FORM_INITIAL: TlsInspectForm = {
   target: '',
   scan: true,
+  clients: true,
   sni: '',
   noSni: false,
   alpn: TLS_DEFAULTS.defaultAlpn.join(', '),
@@ -50,7 +52,7 @@ export const TLS_FORM_INITIAL: TlsInspectForm = {
   rate: String(TLS_DEFAULTS.scanRatePerSecond),
 };
 
-export const TlsTab = z.enum(['summary', 'certificates', 'scan', 'request', 'history']);
+export const TlsTab = z.enum(['summary', 'certificates', 'scan', 'clients', 'request', 'history']);
 export type TlsTab = z.infer<typeof TlsTab>;
 
 export interface TlsProgress {

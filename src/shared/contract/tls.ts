@@ -76,6 +76,8 @@ export const TlsInspectInput = z
     http: z.enum(['auto', 'always', 'never']).default('auto'),
     resumption: z.boolean().default(true),
     scan: z.boolean().default(false),
+    /** Client simulation: send the real ClientHellos of named browsers, OSes and libraries. */
+    clients: z.boolean().default(false),
     scanConcurrency: z.number().int().min(1).max(64).default(TLS_DEFAULTS.scanConcurrency),
     scanRatePerSecond: z.number().int().min(0).max(10_000).default(TLS_DEFAULTS.scanRatePerSecond),
     scanMaxHandshakes: z.number().int().min(10).max(10_000).default(TLS_DEFAULTS.scanMaxHandshakes),
@@ -302,6 +304,28 @@ export const TlsScanResult = z.object({
 });
 export type TlsScanResult = z.infer<typeof TlsScanResult>;
 
+/** What one named client would negotiate with the server, or why it cannot connect. */
+export const TlsClientResult = z.object({
+  id: z.string(),
+  name: z.string(),
+  /** Where its ClientHello comes from. */
+  source: z.string(),
+  /** The highest protocol version the client offers. */
+  maxVersion: z.string(),
+  ok: z.boolean(),
+  protocol: z.string().optional(),
+  /** OpenSSL name where there is one. */
+  suite: z.string().optional(),
+  suiteIana: z.string().optional(),
+  forwardSecret: z.boolean().optional(),
+  /** Key-exchange group (or DH size, or RSA key transport). */
+  group: z.string().optional(),
+  alpn: z.string().optional(),
+  /** Why the handshake fails, when it does. */
+  reason: z.string().optional(),
+});
+export type TlsClientResult = z.infer<typeof TlsClientResult>;
+
 export const TlsGrade = z.object({
   grade: z.enum(['A+', 'A', 'A-', 'B', 'C', 'F', 'T']),
   /** The grade if trust were ignored (shown next to a T). */
@@ -324,6 +348,8 @@ export const TlsReport = z.object({
   wireOrderKnown: z.boolean(),
   validation: TlsValidation,
   scan: TlsScanResult.optional(),
+  /** Client simulation, when asked for. */
+  clients: z.array(TlsClientResult).optional(),
   grade: TlsGrade,
   /** Count of problems (certificate problems + vulnerable weaknesses); the CLI exits 3 when > 0. */
   problemCount: z.number(),
@@ -393,7 +419,7 @@ export type TlsEvent =
       type: 'progress';
       session: string;
       at: number;
-      phase: 'connect' | 'handshake' | 'resumption' | 'http' | 'scan' | 'weaknesses' | 'done';
+      phase: 'connect' | 'handshake' | 'resumption' | 'http' | 'scan' | 'weaknesses' | 'clients' | 'done';
       handshakes: number;
       detail: string;
     }

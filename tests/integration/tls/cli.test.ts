@@ -96,3 +96,15 @@ describe('wirelab tls', () => {
     expect(r.out).toContain('echo:GET / HTTP/1.1');
   });
 });
+
+describe('wirelab tls inspect --clients', () => {
+  it('prints the client simulation section: current clients connect, old ones cannot', async () => {
+    const port = await tlsServer({ cert: pki.chain(), key: pki.leaf.keyPem, minVersion: 'TLSv1.3' });
+    const ca = pki.file('ca-clients.pem', pki.root.certPem);
+    const r = await cli(['tls', 'inspect', `localhost:${port}`, '--ca', ca, '--clients', '--http', 'never']);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^ Client simulation {2}\(\d+ of \d+ clients connect\)$/m);
+    expect(r.out).toMatch(/^ {3}Chromium 137 \(Win 11\) +TLSv1\.3 +TLS_AES_\S+ +x25519/m);
+    expect(r.out).toMatch(/^ {3}IE 8 Win 7 +cannot connect +no common protocol version/m);
+  });
+});

@@ -20,6 +20,8 @@ import { IdSequence } from '../common/ids';
 import { HandshakeBudget } from './budget';
 import { describeCertificate, type ParsedCertificate } from './certs';
 import { buildSuiteTable, type SuiteTable } from './cipher-suites';
+import { CLIENT_HELLOS } from './client-hellos';
+import { alpnProbe, simulateClients } from './clients';
 import { computeGrade } from './grade';
 import { resolveHost, secureContextFor, type HandshakeTarget } from './handshake';
 import { TlsHistory } from './history';
@@ -241,18 +243,27 @@ export class TlsInspector extends TypedEmitter<TlsEvent> {
         const legacy = this.table()
           .all.filter((s) => !s.tls13)
           .map((s) => s.code);
-        const version =
+        // The runtime's version when it had one; after a refusal, down from TLS 1.2 until one answers.
+        const versions =
           handshake.protocol === 'TLSv1' || handshake.protocol === 'TLSv1.1' || handshake.protocol === 'SSLv3'
-            ? handshake.protocol
-            : 'TLSv1.2';
-        const got = await withHello(ctx, { version, suites: legacy, sni }, 'done', (out) => {
-          if (out.kind !== 'hello') return undefined;
-          const cert = out.stream.message(HandshakeType.certificate);
-          return {
-            chain: cert ? parseCertificateMessage(cert.body) : undefined,
-            requested: out.stream.message(HandshakeType.certificateRequest) !== undefined,
-          };
-        });
+            ? [handshake.protocol as 'TLSv1' | 'TLSv1.1' | 'SSLv3']
+            : handshake.runtimeError
+              ? (['TLSv1.2', 'TLSv1.1', 'TLSv1', 'SSLv3'] as const)
+              : (['TLSv1.2'] as const);
+        let got: { chain?: Uint8Array[]; requested: boolean; version: (typeof versions)[number] } | undefined;
+        for (const version of versions) {
+          got = await withHello(ctx, { version, suites: legacy, sni }, 'done', (out) => {
+            if (out.kind !== 'hello') return undefined;
+            const cert = out.stream.message(HandshakeType.certificate);
+            return {
+              chain: cert ? parseCertificateMessage(cert.body) : undefined,
+              requested: out.stream.message(HandshakeType.certificateRequest) !== undefined,
+              version,
+            };
+          });
+          if (got) break;
+        }
+        if (got && handshake.runtimeError) handshake.protocol = got.version;
         wireChain = got?.chain;
         if (got) handshake.clientCertificateRequested = got.requested;
       } catch (err) {
@@ -302,6 +313,14 @@ export class TlsInspector extends TypedEmitter<TlsEvent> {
     if (handshake.timings) handshake.timings.totalMs = performance.now() - t0;
     const grade = computeGrade({ handshake, problems: validation.problems, scan });
     const vulnerable = scan?.weaknesses.filter((w) => w.status === 'vulnerable').length ?? 0;
+    let clients: TlsReport['clients'];
+    if (input.clients) {
+      progress('clients', `simulating ${CLIENT_HELLOS.length} clients`, budget.count);
+      clients = await simulateClients(ctx, this.table(), {
+        sni,
+        alpnFor: alpnProbe(target, resolved.address, signal),
+      });
+    }
     const report: TlsReport = {
       id: `${started.toString(36)}-${session}`,
       host,
@@ -313,6 +332,7 @@ export class TlsInspector extends TypedEmitter<TlsEvent> {
       wireOrderKnown,
       validation,
       scan,
+      clients,
       grade,
       problemCount: validation.problems.filter((p) => p.severity !== 'info').length + vulnerable,
     };

@@ -67,14 +67,15 @@ export function classify(stream: ServerStream, waited: string): HelloOutcome {
  */
 export async function withHello<T>(
   ctx: ProbeContext,
-  spec: HelloSpec,
+  /** A hello to build, or the bytes of one (a captured client's, for the client simulation). */
+  spec: HelloSpec | Uint8Array,
   until: ReadUntil,
   then: (outcome: HelloOutcome, conn: RawConnection) => Promise<T> | T,
 ): Promise<T> {
   return ctx.budget.run(async () => {
     const conn = await RawConnection.open(ctx.target, ctx.signal);
     try {
-      conn.send(buildClientHello(spec));
+      conn.send(spec instanceof Uint8Array ? spec : buildClientHello(spec));
       const waited = await conn.wait((s) => flightComplete(s, until), ctx.timeoutMs);
       if (waited === 'not-tls')
         throw new EngineError(

@@ -86,6 +86,21 @@ export function reportToMarkdown(r: TlsReport): string {
     for (const w of s.weaknesses)
       out.push(`| [${w.title}](${w.reference}) | ${w.status} | ${esc(w.detail)} |`);
   }
+  if (r.clients) {
+    out.push(
+      '',
+      '## Client simulation',
+      '',
+      '| Client | Result | Protocol | Suite | Group | ALPN |',
+      '|---|---|---|---|---|---|',
+    );
+    for (const c of r.clients)
+      out.push(
+        c.ok
+          ? `| ${esc(c.name)} | ok | ${c.protocol ?? ''} | ${c.suite ?? ''} | ${esc(c.group ?? '')} | ${esc(c.alpn ?? '')} |`
+          : `| ${esc(c.name)} | fails: ${esc(c.reason ?? '')} | | | | |`,
+      );
+  }
   out.push('');
   return out.join('\n');
 }

@@ -224,6 +224,7 @@ export function reportToText(r: TlsReport, options: TextOptions): string {
     w.row(`${p.severity} ${p.code}`, p.message, severityTone(p.severity), undefined, problemWidth);
 
   if (r.scan) writeScan(w, r.scan);
+  if (r.clients) writeClients(w, r.clients);
   return w.toString();
 }
 
@@ -279,5 +280,27 @@ function writeScan(w: TextWriter, s: NonNullable<TlsReport['scan']>): void {
   for (const x of s.weaknesses) {
     const verdict = weaknessVerdict(x);
     w.row(x.title, verdict.text, verdict.tone, x.detail, width);
+  }
+}
+
+function writeClients(w: TextWriter, clients: NonNullable<TlsReport['clients']>): void {
+  const reached = clients.filter((c) => c.ok).length;
+  w.section(`Client simulation  (${reached} of ${clients.length} clients connect)`);
+  const width = Math.min(40, Math.max(LABEL, ...clients.map((c) => c.name.length + 2)));
+  const protoWidth = Math.max(0, ...clients.map((c) => (c.protocol ?? '').length));
+  const suiteWidth = Math.max(0, ...clients.map((c) => (c.suite ?? '').length));
+  for (const c of clients) {
+    if (!c.ok) {
+      w.row(c.name, 'cannot connect', 'bad', c.reason, width);
+      continue;
+    }
+    const tone: Tone = c.protocol === 'TLSv1.3' ? 'good' : c.protocol === 'TLSv1.2' ? 'plain' : 'warn';
+    w.row(
+      c.name,
+      `${(c.protocol ?? '').padEnd(protoWidth)}  ${(c.suite ?? '').padEnd(suiteWidth)}`,
+      c.forwardSecret === false ? 'warn' : tone,
+      [c.group, c.alpn && `ALPN ${c.alpn}`].filter(Boolean).join(', '),
+      width,
+    );
   }
 }

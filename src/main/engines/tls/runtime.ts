@@ -83,7 +83,11 @@ export async function runtimeHandshake(
     first = await connectTls(target, resolved.address, {}, signal);
   } catch (err) {
     const e = handshakeError(err, `TLS handshake with ${host}:${port}`);
-    if (!input.scan || signal.aborted || (e.code !== 'TLS_NO_COMMON_PROTOCOL' && e.code !== 'TLS_ERROR'))
+    if (
+      !(input.scan || input.clients) ||
+      signal.aborted ||
+      (e.code !== 'TLS_NO_COMMON_PROTOCOL' && e.code !== 'TLS_ERROR')
+    )
       throw e;
     return {
       handshake: {
