@@ -10,6 +10,7 @@ import { LbService } from './engines/load-balancer/service';
 import { UdpService } from './engines/udp/service';
 import { TlsSocketService } from './engines/tls-socket/service';
 import { PacketLibrary } from './engines/packets/library';
+import { openSender } from './packet-senders';
 import { LabService } from './engines/lab/service';
 import { ChatService } from './engines/chat/service';
 import { TlsInspector } from './engines/tls/inspector';
@@ -52,7 +53,7 @@ export function createServices(options: ServicesOptions): Services {
   udp.on((e) => bus.publish(e));
   const tlssock = new TlsSocketService(dataDir.path);
   tlssock.on((e) => bus.publish(e));
-  const packets = new PacketLibrary({ file: dataDir.file('packets.json') });
+  const packets = new PacketLibrary({ file: dataDir.file('packets.json'), openSender });
   packets.on((e) => bus.publish(e));
   const lab = new LabService();
   lab.on((e) => bus.publish(e));

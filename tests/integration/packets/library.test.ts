@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { PacketsEvent } from '../../../src/shared/contract/packets';
 import { packetsContract } from '../../../src/shared/contract/packets';
 import { PacketLibrary } from '../../../src/main/engines/packets/library';
+import { openSender } from '../../../src/main/packet-senders';
 import { UdpEndpoint } from '../../../src/main/engines/udp/socket';
 import { TcpServer } from '../../../src/main/engines/tcp/server';
 import { TlsSocketService } from '../../../src/main/engines/tls-socket/service';
@@ -24,7 +25,7 @@ function lib(dir?: string): { lib: PacketLibrary; events: PacketsEvent[]; dir: s
   const d = dir ?? mkdtempSync(join(tmpdir(), 'wirelab-packets-'));
   if (!dir) dirs.push(d);
   const file = join(d, 'packets.json');
-  const l = new PacketLibrary({ file });
+  const l = new PacketLibrary({ file, openSender });
   const events: PacketsEvent[] = [];
   l.on((e) => events.push(e));
   cleanups.push(() => l.close());
@@ -124,7 +125,7 @@ describe('packet library: storage', () => {
   it('an import that would exceed the library limit is refused whole', () => {
     const d = mkdtempSync(join(tmpdir(), 'wirelab-packets-'));
     dirs.push(d);
-    const l = new PacketLibrary({ file: join(d, 'packets.json'), maxPackets: 2 });
+    const l = new PacketLibrary({ file: join(d, 'packets.json'), maxPackets: 2, openSender });
     const many = JSON.stringify(Array.from({ length: 3 }, (_, i) => ({ ...udpPacket(9), name: `n${i}` })));
     expect(() => l.importJson({ text: many, mode: 'merge' })).toThrow(
       expect.objectContaining({ code: 'INVALID_IMPORT' }),
@@ -286,7 +287,7 @@ describe('packet library: sending', () => {
   it('a long job can be cancelled; jobs are bounded', async () => {
     const d = mkdtempSync(join(tmpdir(), 'wirelab-packets-'));
     dirs.push(d);
-    const l = new PacketLibrary({ file: join(d, 'packets.json'), maxJobs: 1 });
+    const l = new PacketLibrary({ file: join(d, 'packets.json'), maxJobs: 1, openSender });
     cleanups.push(() => l.close());
     const job = l.send({ packet: udpPacket(9, { repeat: 100, intervalMs: 60_000, responseWaitMs: 0 }) });
     expect(() => l.send({ packet: udpPacket(9) })).toThrow(

@@ -1,6 +1,7 @@
-// Promise-wrapped listen/close for any net.Server-like object. `listen` fails with a coded error
-// (EADDRINUSE → ADDRESS_IN_USE) instead of probing ports first, which would race.
-import type { Server as NetServer } from 'node:net';
+// Promise-wrapped listen/close for any net.Server-like object, and how a peer address is written.
+// `listen` fails with a coded error (EADDRINUSE → ADDRESS_IN_USE) instead of probing ports first,
+// which would race.
+import { isIP, type Server as NetServer } from 'node:net';
 import { toEngineError } from './errors';
 
 export function listen(
@@ -30,4 +31,9 @@ export function closeServer(server: NetServer): Promise<void> {
     if (!server.listening) return resolve();
     server.close(() => resolve());
   });
+}
+
+/** host:port as people write it: IPv6 addresses in brackets. */
+export function formatPeer(address: string, port: number): string {
+  return isIP(address) === 6 ? `[${address}]:${port}` : `${address}:${port}`;
 }

@@ -18,8 +18,8 @@ import { TypedEmitter } from '../common/emitter';
 import { EngineError, toEngineError } from '../common/errors';
 import { IdSequence } from '../common/ids';
 import { JsonFile, type StorageProblem } from '../../storage/json-file';
-import { formatPeer } from '../udp/address';
-import { openSender, type Sender } from './senders';
+import { formatPeer } from '../common/net';
+import type { OpenSender, Sender } from './sender';
 
 type In<K extends keyof typeof packetsContract> = z.output<(typeof packetsContract)[K]['input']>;
 type PacketIn = z.output<typeof PacketInput>;
@@ -33,6 +33,8 @@ export interface PacketLibraryOptions {
   keepFinishedJobs: number;
   connectTimeoutMs: number;
   maxEventDataBytes: number;
+  /** Puts packets on the wire (src/main/packet-senders.ts in the app; injected, see ./sender). */
+  openSender: OpenSender;
 }
 
 export const PACKET_LIBRARY_DEFAULTS = {
@@ -83,7 +85,7 @@ export class PacketLibrary extends TypedEmitter<PacketsEvent> {
   private readonly counters = new Map<string, number>();
   readonly problems: StorageProblem[] = [];
 
-  constructor(options: Partial<PacketLibraryOptions> & { file: string }) {
+  constructor(options: Partial<PacketLibraryOptions> & { file: string; openSender: OpenSender }) {
     super();
     this.options = { ...PACKET_LIBRARY_DEFAULTS, ...options };
     this.store = new JsonFile(this.options.file, PacketFile, (p) => this.problems.push(p));
@@ -326,7 +328,7 @@ export class PacketLibrary extends TypedEmitter<PacketsEvent> {
       });
     };
     try {
-      sender = await openSender({
+      sender = await this.options.openSender({
         protocol: packet.protocol,
         host: packet.host,
         port: packet.port,

@@ -103,6 +103,4 @@ export function checkSize(bytes: number, ipv4Path: boolean): void {
 }
 
 /** "a.b.c.d:p" or "[v6]:p". */
-export function formatPeer(address: string, port: number): string {
-  return isIP(address) === 6 ? `[${address}]:${port}` : `${address}:${port}`;
-}
+export { formatPeer } from '../common/net';

@@ -1,34 +1,17 @@
-// How the packet library puts one saved packet on the wire per protocol. UDP keeps one ephemeral socket
+// How the packet library puts one saved packet on the wire per protocol, with the TCP, TLS and UDP
+// engines' clients. It lives in the composition layer and is handed to the library (PacketLibrary's
+// `openSender`), because an engine imports no other engine. UDP keeps one ephemeral socket
 // for a whole job (answers come back to it); TCP and TLS open a connection per send, as Packet Sender
 // does, so every send shows a full exchange. Each send waits a bounded time for an answer.
 import { isIP } from 'node:net';
-import type { PacketProtocol } from '../../../shared/contract/packets';
-import type { TcpEvent } from '../../../shared/contract/tcp';
-import type { TlsSockEvent } from '../../../shared/contract/tlssock';
-import { TcpClient } from '../tcp/client';
-import { TlsClient } from '../tls-socket/client';
-import { UdpEndpoint } from '../udp/socket';
-import { familyForHost, formatPeer } from '../udp/address';
-
-export interface Answer {
-  data: Uint8Array;
-  from: string;
-}
-
-export interface Sender {
-  /** Sends, then collects answers until the first one arrives (plus a short settle) or `waitMs` passes. */
-  send(bytes: Uint8Array, waitMs: number, onSent: () => void): Promise<Answer[]>;
-  close(): Promise<void>;
-}
-
-export interface Target {
-  protocol: PacketProtocol;
-  host: string;
-  port: number;
-  connectTimeoutMs: number;
-  tlsVerify: boolean;
-  servername?: string;
-}
+import type { TcpEvent } from '../shared/contract/tcp';
+import type { TlsSockEvent } from '../shared/contract/tlssock';
+import { TcpClient } from './engines/tcp/client';
+import { TlsClient } from './engines/tls-socket/client';
+import { UdpEndpoint } from './engines/udp/socket';
+import { formatPeer } from './engines/common/net';
+import type { Answer, Sender, Target } from './engines/packets/sender';
+import { familyForHost } from './engines/udp/address';
 
 /** After the first answer, chunks arriving within this many ms still count as the same answer. */
 const SETTLE_MS = 20;
