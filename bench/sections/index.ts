@@ -6,6 +6,7 @@ import { chatSection } from './chat';
 import { httpSection } from './http';
 import { lbSection } from './lb';
 import { tlsSection } from './tls';
+import { shellSection } from './shell';
 
 export const sections: BenchSection[] = [
   tcpSection,
@@ -15,4 +16,5 @@ export const sections: BenchSection[] = [
   httpSection,
   lbSection,
   tlsSection,
+  shellSection,
 ];

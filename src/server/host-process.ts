@@ -3,7 +3,7 @@
 // From TypeScript sources (tests, `tsx`) the sources are bundled once per process with esbuild, so a
 // host (re)starts as fast as the built one does; without esbuild they run through tsx's loader.
 import { fork } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -19,26 +19,6 @@ export interface HostEntry {
 }
 
 let sourceBundle: string | undefined;
-
-interface EsbuildPluginBuild {
-  onResolve(o: { filter: RegExp }, cb: (a: { path: string; resolveDir: string }) => unknown): void;
-  onLoad(o: { filter: RegExp; namespace: string }, cb: (a: { path: string }) => unknown): void;
-}
-
-/** Vite's `import text from './file?raw'`, which the build supports, for the source bundle too. */
-const rawImports = {
-  name: 'raw',
-  setup(build: EsbuildPluginBuild) {
-    build.onResolve({ filter: /\?raw$/ }, (a) => ({
-      path: join(a.resolveDir, a.path.slice(0, -'?raw'.length)),
-      namespace: 'raw',
-    }));
-    build.onLoad({ filter: /.*/, namespace: 'raw' }, (a) => ({
-      contents: readFileSync(a.path, 'utf8'),
-      loader: 'text',
-    }));
-  },
-};
 
 /** The sources as one ESM file inside the repo (so its bare imports resolve from node_modules). */
 function bundleSources(entry: string, root: string): string | undefined {
@@ -59,7 +39,6 @@ function bundleSources(entry: string, root: string): string | undefined {
       packages: 'external',
       outfile: out,
       logLevel: 'silent',
-      plugins: [rawImports],
     });
     process.once('exit', () => rmSync(out, { force: true }));
     sourceBundle = out;
@@ -80,7 +59,12 @@ export function hostEntry(): HostEntry {
   }
   const dir = dirname(here);
   const candidates = [join(dir, 'host.js'), join(dir, '..', 'host.js'), join(dir, '..', 'main', 'host.js')];
-  return { file: candidates.find((c) => existsSync(c)) ?? candidates[0]!, execArgv: [] };
+  const built = candidates.find((c) => existsSync(c));
+  if (built) return { file: built, execArgv: [] };
+  // Bundled elsewhere (the benchmark harness): the sources of the checkout it runs in.
+  const source = join(process.cwd(), 'src', 'main', 'host', 'index.ts');
+  const bundled = existsSync(source) ? bundleSources(source, process.cwd()) : undefined;
+  return { file: bundled ?? candidates[0]!, execArgv: [] };
 }
 
 export function forkHost(entry: HostEntry = hostEntry()): HostChild {
