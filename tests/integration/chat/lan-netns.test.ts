@@ -4,8 +4,8 @@
 // other's list. Multicast never leaves these namespaces. Skipped, saying why, where `ip netns` is unavailable.
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { join } from 'node:path';
 import { tempDir } from './helpers';
+import { bundled } from '../../helpers/bundle';
 
 function netnsUnavailable(): string | undefined {
   if (process.platform !== 'linux') return 'not Linux';
@@ -35,12 +35,11 @@ interface Instance {
 }
 
 function startInstance(ns: string, dir: string, name: string, iface: string, peer: string): Instance {
-  const script = join(import.meta.dirname, 'fixtures', 'lan-instance.ts');
-  const proc = spawn(
-    'ip',
-    ['netns', 'exec', ns, process.execPath, '--import', 'tsx', script, dir, name, iface, peer],
-    { stdio: 'pipe' },
-  );
+  // Bundled once (tests/helpers/bundle.ts), so each instance starts without compiling through tsx.
+  const script = bundled('tests/integration/chat/fixtures/lan-instance.ts');
+  const proc = spawn('ip', ['netns', 'exec', ns, process.execPath, script, dir, name, iface, peer], {
+    stdio: 'pipe',
+  });
   const lines: Record<string, unknown>[] = [];
   let buf = '';
   let stderr = '';
@@ -123,7 +122,7 @@ describe('chat: two instances on a LAN (network namespaces)', () => {
         'beta → alpha',
       );
       // `wirelab chat list` in beta's namespace sees both servers too (as avahi-browse would).
-      const cli = join(import.meta.dirname, '..', '..', '..', 'src', 'cli', 'index.ts');
+      const cli = bundled('src/cli/index.ts');
       const list = spawnSync(
         'ip',
         [
@@ -131,8 +130,6 @@ describe('chat: two instances on a LAN (network namespaces)', () => {
           'exec',
           nsB,
           process.execPath,
-          '--import',
-          'tsx',
           cli,
           'chat',
           'list',

@@ -16,6 +16,7 @@ import {
   startServer,
   tempDir,
 } from './helpers';
+import { bundled } from '../../helpers/bundle';
 
 describe('chat: nothing lost', () => {
   it('connections cut mid-stream: after reconnects every message arrives exactly once and in order', async () => {
@@ -252,8 +253,9 @@ describe('chat: history on disk', () => {
 
   it('a message acked before the server process is killed is there after restart; a torn last record is tolerated', async () => {
     const dir = tempDir();
-    const script = join(import.meta.dirname, 'fixtures', 'server-process.ts');
-    const child = spawn(process.execPath, ['--import', 'tsx', script, dir], {
+    // Bundled once (tests/helpers/bundle.ts), so the child starts without compiling through tsx.
+    const script = bundled('tests/integration/chat/fixtures/server-process.ts');
+    const child = spawn(process.execPath, [script, dir], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     onTestFinished(() => {
