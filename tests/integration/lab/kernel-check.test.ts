@@ -6,6 +6,7 @@
 // Needs Linux, root (or CAP_NET_ADMIN + CAP_SYS_ADMIN), /dev/net/tun, iproute2 and python3; skips
 // with the reason otherwise. About two minutes on two cores.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { format, resolveConfig } from 'prettier';
 import { describe, expect, it } from 'vitest';
 import { kernelCheckAvailability } from '../../../src/main/engines/lab/kernel';
 import { kernelTcp, modelTcp, type TcpPathRun } from '../../../src/main/engines/lab/tcp-path';
@@ -114,7 +115,14 @@ describe('TCP model vs Linux TCP (kernel check)', () => {
         const doc = readFileSync('docs/lab.md', 'utf8');
         const re = /(<!-- kernel-check:begin -->\n)[\s\S]*?(\n<!-- kernel-check:end -->)/;
         expect(re.test(doc)).toBe(true);
-        writeFileSync('docs/lab.md', doc.replace(re, `$1${text}$2`));
+        // Formatted as the repository's Prettier check expects.
+        writeFileSync(
+          'docs/lab.md',
+          await format(doc.replace(re, `$1${text}$2`), {
+            ...(await resolveConfig('docs/lab.md')),
+            filepath: 'docs/lab.md',
+          }),
+        );
       }
       const failures = rows.flatMap(({ loss, rtt, k, m }) =>
         METRICS.filter((x) => Math.abs(off(m[x], k[x])) > TOLERANCE).map(
