@@ -208,7 +208,7 @@ Lines typed are sent to the room. Commands: /msg NICK TEXT, /join ROOM, /leave R
 History and unsent messages are kept in the data dir and resent after a reconnect.`,
   options: {
     nick: { type: 'string' },
-    room: { type: 'string', default: CHAT_DEFAULTS.defaultRoom },
+    room: { type: 'string' },
     tls: { type: 'boolean', default: false },
     password: { type: 'string' },
     fingerprint: { type: 'string' },
@@ -241,14 +241,23 @@ History and unsent messages are kept in the data dir and resent after a reconnec
     }
     const fallbackNick = (process.env.USER ?? '').replace(/[^A-Za-z0-9_.-]/g, '').slice(0, 32);
     const nick = str(values.nick) ?? (fallbackNick.length > 0 ? fallbackNick : 'me');
-    const room = String(values.room);
     const client = chatClient(values, false);
     try {
       const { api, must } = client;
       client.onEvent((e) => printEvent(e, io, nick));
       const info = await must(
-        api.chat.connect({ host, port, nick, room, tls, password: str(values.password), fingerprint }),
+        api.chat.connect({
+          host,
+          port,
+          nick,
+          room: str(values.room),
+          tls,
+          password: str(values.password),
+          fingerprint,
+        }),
       );
+      // The room the contract chose when --room was left out.
+      const room = str(values.room) ?? info.rooms[0] ?? CHAT_DEFAULTS.defaultRoom;
       io.out(`joined ${info.serverName ?? ''} ${host}:${port} as ${nick} in #${room}`, {
         type: 'joined',
         ...info,
