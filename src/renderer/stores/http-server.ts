@@ -1,13 +1,15 @@
 // Mock HTTP server state in the renderer: server sessions mirrored from the engine and, per session, a
-// bounded inspector log of requests (marked raw; a `version` counter is what views watch). Limit events
-// (slowloris cut off, connections dropped) go into the same log as notes.
+// bounded inspector log of requests (raw; views watch `version`). Limit events (slowloris cut off,
+// connections dropped) go into the same log as notes. The start form and the routes being edited are
+// kept in the workspace; the routes editor follows the selected server's routes as the engine has them.
 import { defineStore } from 'pinia';
-import { markRaw, reactive, shallowRef } from 'vue';
-import type { HttpRouteInput, HttpServerInfo, InspectedRequest, WirelabEvent } from '../../shared/contract';
-import { unwrap, useApi, useEventRouter } from '../api';
-import { EventParking } from '../lib/event-parking';
-import { BoundedLog } from '../lib/bounded-log';
-import { useAppStore } from './app';
+import { z } from 'zod';
+import type { HttpRouteInput, HttpServerInfo, InspectedRequest } from '../../shared/contract';
+import { AppError, unwrap, useApi } from '../api';
+import type { BoundedLog } from '../lib/bounded-log';
+import { numberField } from '../lib/forms';
+import { persisted } from '../lib/persisted';
+import { createSessionStore } from '../lib/session-store';
 
 export type InspectorEntry =
   | { kind: 'request'; id: number; at: number; request: InspectedRequest }
@@ -21,127 +23,208 @@ export interface MockServerSession {
   running: boolean;
 }
 
-export interface MockServerStart {
-  host: string;
-  port: number;
-  tls: boolean;
+export const RouteRow = z.object({
+  method: z.string(),
+  path: z.string(),
+  status: z.string(),
+  headers: z.string(),
+  body: z.string(),
+  delayMs: z.string(),
+});
+export type RouteRow = z.infer<typeof RouteRow>;
+
+export const MockServerForm = z.object({
+  host: z.string(),
+  port: z.string(),
+  tls: z.boolean(),
   /** With tls: h2 and HTTP/1.1 by ALPN. Ignored without tls (the engine refuses h2 over cleartext). */
-  http2: boolean;
-  routes: HttpRouteInput[];
-  staticDir?: string;
-  staticListing: boolean;
-  echo: boolean;
-  cors: boolean;
-  demoApi: boolean;
-  helloWorld: boolean;
+  http2: z.boolean(),
+  echo: z.boolean(),
+  cors: z.boolean(),
+  demoApi: z.boolean(),
+  helloWorld: z.boolean(),
+  staticDir: z.string(),
+  staticListing: z.boolean(),
+});
+/** The routes in the editor and the server they were read from (null: a draft for a new server). */
+export const RoutesDraft = z.object({ session: z.string().nullable(), rows: z.array(RouteRow) });
+
+/** Rows → contract routes; a header line without a colon is a coded error before anything is sent. */
+export function toRoutes(rows: RouteRow[]): HttpRouteInput[] {
+  return rows.map((r, i) => {
+    const headers: Record<string, string> = {};
+    for (const line of r.headers.split('\n')) {
+      if (!line.trim()) continue;
+      const c = line.indexOf(':');
+      if (c <= 0)
+        throw new AppError({
+          code: 'INVALID_HEADER',
+          message: `route ${i + 1}: "${line.trim()}" is not "Name: value"`,
+        });
+      headers[line.slice(0, c).trim()] = line.slice(c + 1).trim();
+    }
+    const status = Number(r.status);
+    const delayMs = Number(r.delayMs || '0');
+    if (!Number.isInteger(status))
+      throw new AppError({ code: 'INVALID_INPUT', message: `route ${i + 1}: status must be a number` });
+    if (!Number.isInteger(delayMs))
+      throw new AppError({
+        code: 'INVALID_INPUT',
+        message: `route ${i + 1}: delay must be a whole number of ms`,
+      });
+    return {
+      id: `route-${i + 1}`,
+      method: r.method,
+      path: r.path.trim(),
+      status,
+      headers,
+      body: r.body,
+      delayMs,
+    };
+  });
+}
+
+function toRows(info: HttpServerInfo): RouteRow[] {
+  return info.routes.map((r) => ({
+    method: r.method,
+    path: r.path,
+    status: String(r.status),
+    headers: Object.entries(r.headers)
+      .map(([k, v]) => `${k}: ${v}`)
+      .join('\n'),
+    body: r.body,
+    delayMs: String(r.delayMs),
+  }));
 }
 
 export const useHttpServerStore = defineStore('http-server', () => {
   const api = useApi();
-  const app = useAppStore();
-  const servers = shallowRef<MockServerSession[]>([]);
-  let entryId = 0;
-  const parking = new EventParking<WirelabEvent>(500, 20);
-
-  const find = (session: string) => servers.value.find((s) => s.session === session);
-
-  function add(info: HttpServerInfo): MockServerSession {
-    const s = reactive({
-      session: info.session,
-      info,
-      log: markRaw(new BoundedLog<InspectorEntry>(app.settings.logLimit)),
-      version: 0,
-      running: info.state === 'listening',
-    }) as MockServerSession;
-    servers.value = [...servers.value, s];
-    const parked = parking.take(info.session);
-    if (parked.length) apply(parked);
-    return find(info.session)!;
-  }
-
-  function apply(batch: WirelabEvent[]): void {
-    const touched = new Set<MockServerSession>();
-    for (const e of batch) {
-      const s = find(e.session);
-      if (!s) {
-        // Events can overtake the start() reply; keep a bounded few for replay.
-        parking.park(e);
-        continue;
-      }
-      touched.add(s);
-      if (e.engine === 'bus') {
-        s.log.addDropped(e.count);
-        continue;
-      }
-      if (e.engine !== 'httpServer') continue;
+  const servers = createSessionStore<'httpServer', MockServerSession>({
+    engine: 'httpServer',
+    selectionKey: 'httpServer.selected',
+    parking: { perSession: 500, sessions: 20 },
+    handle: (s, e, id) => {
       if (e.type === 'request') {
-        s.log.push({ kind: 'request', id: ++entryId, at: e.at, request: e.request });
+        s.log.push({ kind: 'request', id: id(), at: e.at, request: e.request });
         s.info = { ...s.info, requests: s.info.requests + 1 };
       } else if (e.type === 'limit')
         s.log.push({
           kind: 'note',
-          id: ++entryId,
+          id: id(),
           at: e.at,
           code: e.code,
           text: `${e.message}${e.remoteAddress ? ` (${e.remoteAddress})` : ''}`,
         });
       else if (e.type === 'error')
-        s.log.push({ kind: 'note', id: ++entryId, at: e.at, code: e.code, text: e.message });
+        s.log.push({ kind: 'note', id: id(), at: e.at, code: e.code, text: e.message });
       else if (e.type === 'stopped') {
         s.running = false;
         s.info = { ...s.info, state: 'stopped' };
       }
-    }
-    for (const s of touched) s.version++;
+    },
+  });
+
+  const form = persisted('httpServer.form', MockServerForm, {
+    host: '127.0.0.1',
+    port: '0',
+    tls: false,
+    http2: true,
+    echo: false,
+    cors: false,
+    demoApi: true,
+    helloWorld: true,
+    staticDir: '',
+    staticListing: false,
+  });
+  const routes = persisted('httpServer.routes', RoutesDraft, { session: null, rows: [] });
+  const filter = persisted('httpServer.filter', z.string(), '');
+
+  /** Points the routes editor at a server's routes as the engine has them (once per selected server). */
+  function followRoutes(): void {
+    const s = servers.current.value;
+    if (s && routes.value.session !== s.session) routes.value = { session: s.session, rows: toRows(s.info) };
   }
-  useEventRouter().on('httpServer', apply);
+
+  const add = (info: HttpServerInfo, select = false) =>
+    servers.add(
+      {
+        session: info.session,
+        info,
+        log: servers.newLog<InspectorEntry>(),
+        running: info.state === 'listening',
+      },
+      { select },
+    );
 
   async function refresh(): Promise<void> {
     const list = await unwrap(api.httpServer.list({}));
     for (const info of list.servers) {
-      const s = find(info.session);
+      const s = servers.find(info.session);
       if (s) s.info = info;
       else add(info);
     }
   }
 
-  async function start(input: MockServerStart): Promise<MockServerSession> {
+  /** Starts a server from the form and the routes in the editor. */
+  async function start(): Promise<MockServerSession> {
+    const f = form.value;
     const info = await unwrap(
       api.httpServer.start({
-        host: input.host,
-        port: input.port,
-        tls: input.tls,
-        http2: input.tls && input.http2,
-        routes: input.routes,
-        staticDir: input.staticDir || undefined,
-        staticListing: input.staticListing,
-        echo: input.echo,
-        cors: input.cors,
-        demoApi: input.demoApi,
-        helloWorld: input.helloWorld,
+        host: f.host.trim(),
+        port: numberField(f.port),
+        tls: f.tls,
+        http2: f.tls && f.http2,
+        routes: toRoutes(routes.value.rows),
+        staticDir: f.staticDir.trim() || undefined,
+        staticListing: f.staticListing,
+        echo: f.echo,
+        cors: f.cors,
+        demoApi: f.demoApi,
+        helloWorld: f.helloWorld,
       }),
     );
-    return add(info);
+    const s = add(info, true);
+    routes.value = { session: s.session, rows: routes.value.rows };
+    return s;
   }
 
+  /** Changes only the fields given; the others stay as the engine has them. */
   async function update(
     session: string,
     patch: Omit<Parameters<typeof api.httpServer.update>[0], 'session'>,
   ): Promise<void> {
     const info = await unwrap(api.httpServer.update({ session, ...patch }));
-    const s = find(session);
+    const s = servers.find(session);
     if (s) s.info = info;
+  }
+  async function applyRoutes(session: string): Promise<number> {
+    const list = toRoutes(routes.value.rows);
+    await update(session, { routes: list });
+    return list.length;
   }
 
   async function stop(session: string): Promise<void> {
     await unwrap(api.httpServer.stop({ session }));
-    const s = find(session);
+    const s = servers.find(session);
     if (s) s.running = false;
   }
-
   function remove(session: string): void {
-    servers.value = servers.value.filter((s) => s.session !== session || s.running);
+    servers.drop((s) => s.session === session && !s.running);
   }
 
-  return { servers, refresh, start, update, stop, remove };
+  return {
+    servers: servers.sessions,
+    current: servers.current,
+    select: servers.select,
+    form,
+    routes,
+    filter,
+    followRoutes,
+    refresh,
+    start,
+    update,
+    applyRoutes,
+    stop,
+    remove,
+  };
 });

@@ -1,16 +1,70 @@
-// The packet library in the renderer: saved packets (at most 1,000, a plain list), send jobs and one
-// bounded log of what the jobs sent and got back.
+// The packet library in the renderer: saved packets (at most 1,000, a plain list), send jobs, one
+// bounded log of what the jobs sent and got back, and the packet being edited (kept in the workspace).
 import { defineStore } from 'pinia';
 import { markRaw, ref, shallowRef } from 'vue';
+import { z } from 'zod';
 import type { Packet, PacketJobInfo, PacketsEvent, WirelabEvent } from '../../shared/contract';
-import type { z } from 'zod';
-import type { PacketInput } from '../../shared/contract/packets';
+import { PACKETS_DEFAULTS, type PacketInput } from '../../shared/contract/packets';
 import { unwrap, useApi, useEventRouter } from '../api';
 import { BoundedLog } from '../lib/bounded-log';
+import { numberField, PayloadTextEncodingOption, TextViewOption } from '../lib/forms';
 import type { LogEntry } from '../lib/log-entry';
+import { persisted } from '../lib/persisted';
 import { useAppStore } from './app';
 
 export type PacketDraft = z.input<typeof PacketInput>;
+
+/** The packet form as typed (numbers as text); `id` is set while a saved packet is edited. */
+export const PacketForm = z.object({
+  id: z.string().nullable(),
+  name: z.string(),
+  protocol: z.enum(['tcp', 'udp', 'tls']),
+  host: z.string(),
+  port: z.string(),
+  payload: z.string(),
+  encoding: PayloadTextEncodingOption,
+  repeat: z.string(),
+  intervalMs: z.string(),
+  responseWaitMs: z.string(),
+  tlsVerify: z.boolean(),
+  servername: z.string(),
+});
+export type PacketForm = z.infer<typeof PacketForm>;
+
+/** Form → contract input (numbers parsed; the engine's schema refuses what does not fit, with a code). */
+export function packetFromForm(f: PacketForm, withId: boolean): PacketDraft {
+  return {
+    ...(withId && f.id ? { id: f.id } : {}),
+    name: f.name,
+    protocol: f.protocol,
+    host: f.host.trim(),
+    port: numberField(f.port),
+    payload: f.payload,
+    encoding: f.encoding,
+    repeat: numberField(f.repeat),
+    intervalMs: numberField(f.intervalMs),
+    responseWaitMs: numberField(f.responseWaitMs),
+    tlsVerify: f.tlsVerify,
+    ...(f.protocol === 'tls' && f.servername.trim() ? { servername: f.servername.trim() } : {}),
+  };
+}
+
+export function formFromPacket(p: Packet): PacketForm {
+  return {
+    id: p.id,
+    name: p.name,
+    protocol: p.protocol,
+    host: p.host,
+    port: String(p.port),
+    payload: p.payload,
+    encoding: p.encoding,
+    repeat: String(p.repeat),
+    intervalMs: String(p.intervalMs),
+    responseWaitMs: String(p.responseWaitMs),
+    tlsVerify: p.tlsVerify,
+    servername: p.servername ?? '',
+  };
+}
 
 export const usePacketsStore = defineStore('packets', () => {
   const api = useApi();
@@ -20,6 +74,22 @@ export const usePacketsStore = defineStore('packets', () => {
   const log = markRaw(new BoundedLog<LogEntry>(app.settings.logLimit));
   const version = ref(0);
   let entryId = 0;
+  const form = persisted('packets.form', PacketForm, {
+    id: null,
+    name: 'Hello UDP',
+    protocol: 'udp',
+    host: '127.0.0.1',
+    port: '',
+    payload: 'Hello, UDP Server! #{{counter}}',
+    encoding: 'escaped',
+    repeat: '1',
+    intervalMs: '1000',
+    responseWaitMs: String(PACKETS_DEFAULTS.responseWaitMs),
+    tlsVerify: false,
+    servername: '',
+  });
+  const importMode = persisted('packets.importMode', z.enum(['merge', 'replace']), 'merge');
+  const textView = persisted('packets.textView', TextViewOption, 'utf8');
 
   function upsertJob(info: PacketJobInfo): void {
     const others = jobs.value.filter((j) => j.job !== info.job);
@@ -100,6 +170,22 @@ export const usePacketsStore = defineStore('packets', () => {
     await unwrap(api.packets.remove({ id }));
     await refresh();
   }
+  /** Saves the form as a packet (a new one, or the one being edited). */
+  async function saveForm(): Promise<Packet> {
+    const p = await save(packetFromForm(form.value, true));
+    form.value.id = p.id;
+    return p;
+  }
+  /** Sends the form as it is, without saving it. */
+  async function sendForm(): Promise<PacketJobInfo> {
+    return send({ packet: packetFromForm(form.value, false) });
+  }
+  function edit(p: Packet): void {
+    form.value = formFromPacket(p);
+  }
+  function newPacket(): void {
+    form.value = { ...form.value, id: null, name: 'New packet' };
+  }
   async function send(input: { id?: string; packet?: PacketDraft }): Promise<PacketJobInfo> {
     const info = await unwrap(api.packets.send(input));
     upsertJob(info);
@@ -133,6 +219,13 @@ export const usePacketsStore = defineStore('packets', () => {
     jobs,
     log,
     version,
+    form,
+    importMode,
+    textView,
+    saveForm,
+    sendForm,
+    edit,
+    newPacket,
     refresh,
     save,
     remove,

@@ -1,28 +1,23 @@
-// TCP workbench state in the renderer: server and client sessions mirrored from the engine, and a
-// bounded log per session. Logs are plain objects marked raw (not deeply reactive) — a `version`
-// counter per session is what the views watch, so 100,000 events do not create 100,000 proxies.
+// TCP workbench state in the renderer: server and client sessions mirrored from the engine, a bounded
+// log per session (raw, not deeply reactive — views watch each session's `version`), and the pages'
+// forms, kept in the workspace so leaving the page and coming back finds them as they were.
 import { defineStore } from 'pinia';
-import { markRaw, reactive, shallowRef } from 'vue';
-import type {
-  TcpClientInfo,
-  TcpEvent,
-  TcpServerClient,
-  TcpServerInfo,
-  WirelabEvent,
-} from '../../shared/contract';
-import type { PayloadEncoding } from '../../shared/encoding';
+import { z } from 'zod';
+import type { TcpClientInfo, TcpServerClient, TcpServerInfo } from '../../shared/contract';
 import type { StreamClientEvent, StreamServerEvent } from '../../shared/contract/stream';
-import { unwrap, useApi, useEventRouter } from '../api';
-import { EventParking } from '../lib/event-parking';
-import { BoundedLog } from '../lib/bounded-log';
+import type { PayloadTextEncoding } from '../../shared/payload-text';
+import { unwrap, useApi } from '../api';
+import type { BoundedLog } from '../lib/bounded-log';
 import type { LogEntry } from '../lib/log-entry';
+import { persisted } from '../lib/persisted';
+import { createSessionStore } from '../lib/session-store';
+import { LineEnding, PayloadDraft, TextViewOption, withLineEnding } from '../lib/forms';
 import {
   applyClientEvent,
   applyServerEvent,
   newServerView,
   type StreamClientRow,
 } from '../lib/stream-sessions';
-import { useAppStore } from './app';
 
 export type ClientRow = StreamClientRow<TcpServerClient>;
 
@@ -43,80 +38,64 @@ export interface ClientSession {
   error?: string;
 }
 
+export const TcpServerForm = z.object({
+  host: z.string(),
+  port: z.string(),
+  welcome: z.string(),
+  welcomeEnding: LineEnding,
+  echo: z.boolean(),
+});
+export const TcpClientForm = z.object({ host: z.string(), port: z.string(), timeoutMs: z.string() });
+
 export const useTcpStore = defineStore('tcp', () => {
   const api = useApi();
-  const app = useAppStore();
-  const servers = shallowRef<ServerSession[]>([]);
-  const clients = shallowRef<ClientSession[]>([]);
-  let entryId = 0;
-  // Events can overtake the reply that creates their session (a welcome message arrives in the same
-  // instant the connect call resolves). They wait here, bounded, and are replayed when it appears.
-  const parking = new EventParking<WirelabEvent>();
-  const park = (e: WirelabEvent) => parking.park(e);
-  function replay(session: string): void {
-    const list = parking.take(session);
-    if (list.length) apply(list);
-  }
+  const servers = createSessionStore<'tcp', ServerSession>({
+    engine: 'tcp',
+    selectionKey: 'tcp.server.selected',
+    accepts: (e) => e.type.startsWith('server.'),
+    handle: (s, e, id) => {
+      applyServerEvent(s, e as StreamServerEvent<'tcp', TcpServerClient>, id());
+      if (e.type === 'server.stopped') s.info = { ...s.info, state: 'stopped' };
+    },
+  });
+  const clients = createSessionStore<'tcp', ClientSession>({
+    engine: 'tcp',
+    selectionKey: 'tcp.client.selected',
+    accepts: (e) => e.type.startsWith('client.'),
+    handle: (c, e, id) => applyClientEvent(c, e as StreamClientEvent<'tcp', TcpClientInfo>, id()),
+  });
 
-  const newLog = () => markRaw(new BoundedLog<LogEntry>(app.settings.logLimit));
+  const serverForm = persisted('tcp.serverForm', TcpServerForm, {
+    host: '127.0.0.1',
+    port: '0',
+    welcome: 'Welcome to the server!',
+    welcomeEnding: 'crlf',
+    echo: false,
+  });
+  const clientForm = persisted('tcp.clientForm', TcpClientForm, {
+    host: '127.0.0.1',
+    port: '',
+    timeoutMs: '10000',
+  });
+  const serverDraft = persisted('tcp.serverDraft', PayloadDraft, { data: '', encoding: 'text' });
+  const clientDraft = persisted('tcp.clientDraft', PayloadDraft, {
+    data: 'Hello, TCP Server!',
+    encoding: 'text',
+  });
+  /** The client a server's "Send" goes to ('' = every open client). */
+  const serverTarget = persisted('tcp.serverTarget', z.string(), '');
+  const serverTextView = persisted('tcp.serverTextView', TextViewOption, 'utf8');
+  const clientTextView = persisted('tcp.clientTextView', TextViewOption, 'utf8');
 
-  function serverOf(session: string): ServerSession | undefined {
-    return servers.value.find((s) => s.session === session);
-  }
-  function clientOf(session: string): ClientSession | undefined {
-    return clients.value.find((c) => c.session === session);
-  }
-
-  function addServer(info: TcpServerInfo): ServerSession {
-    const s = reactive(newServerView(info.session, info, newLog())) as ServerSession;
-    servers.value = [...servers.value, s];
-    replay(info.session);
-    return serverOf(info.session)!;
-  }
-
-  function addClient(info: TcpClientInfo): ClientSession {
-    const c = reactive({ session: info.session, info, log: newLog(), version: 0 }) as ClientSession;
-    clients.value = [...clients.value, c];
-    replay(info.session);
-    return clientOf(info.session)!;
-  }
-
-  function apply(batch: WirelabEvent[]): void {
-    const touched = new Set<{ version: number }>();
-    for (const ev of batch) {
-      if (ev.engine === 'bus') {
-        const target = serverOf(ev.session) ?? clientOf(ev.session);
-        if (!target) park(ev);
-        else {
-          target.log.addDropped(ev.count);
-          touched.add(target);
-        }
-        continue;
-      }
-      if (ev.engine !== 'tcp') continue;
-      const e: TcpEvent = ev;
-      const target = e.type.startsWith('server.') ? serverOf(e.session) : clientOf(e.session);
-      if (!target) {
-        park(e);
-        continue;
-      }
-      touched.add(target);
-      if (e.type.startsWith('server.')) {
-        const s = target as ServerSession;
-        applyServerEvent(s, e as StreamServerEvent<'tcp', TcpServerClient>, ++entryId);
-        if (e.type === 'server.stopped') s.info = { ...s.info, state: 'stopped' };
-      } else
-        applyClientEvent(target as ClientSession, e as StreamClientEvent<'tcp', TcpClientInfo>, ++entryId);
-    }
-    for (const t of touched) t.version++;
-  }
-
-  useEventRouter().on('tcp', apply);
+  const addServer = (info: TcpServerInfo, select = false) =>
+    servers.add(newServerView(info.session, info, servers.newLog<LogEntry>()), { select });
+  const addClient = (info: TcpClientInfo, select = false) =>
+    clients.add({ session: info.session, info, log: clients.newLog<LogEntry>() }, { select });
 
   async function refresh(): Promise<void> {
     const list = await unwrap(api.tcp.list({}));
     for (const info of list.servers) {
-      const s = serverOf(info.session);
+      const s = servers.find(info.session);
       if (!s) addServer(info);
       else {
         s.info = info;
@@ -126,42 +105,59 @@ export const useTcpStore = defineStore('tcp', () => {
         }
       }
     }
-    for (const info of list.clients) if (!clientOf(info.session)) addClient(info);
+    for (const info of list.clients) if (!clients.find(info.session)) addClient(info);
   }
 
-  async function startServer(input: {
-    host: string;
-    port: number;
-    welcome?: string;
-    echo: boolean;
-  }): Promise<ServerSession> {
-    const info = await unwrap(api.tcp.serverStart({ ...input, welcome: input.welcome || undefined }));
-    return addServer(info);
+  /** Starts a server from the form. */
+  async function startServer(): Promise<ServerSession> {
+    const f = serverForm.value;
+    const welcome = withLineEnding(f.welcome, f.welcomeEnding);
+    const info = await unwrap(
+      api.tcp.serverStart({
+        host: f.host.trim(),
+        port: Number(f.port.trim() === '' ? NaN : f.port),
+        welcome: welcome || undefined,
+        welcomeEncoding: 'escaped',
+        echo: f.echo,
+      }),
+    );
+    return addServer(info, true);
   }
   async function stopServer(session: string): Promise<void> {
     await unwrap(api.tcp.serverStop({ session }));
-    const s = serverOf(session);
+    const s = servers.find(session);
     if (s) s.running = false;
   }
   function removeServer(session: string): void {
-    servers.value = servers.value.filter((s) => s.session !== session || s.running);
+    servers.drop((s) => s.session === session && !s.running);
   }
-  async function serverSend(session: string, data: string, encoding: PayloadEncoding, clientId?: string) {
+  async function serverSend(session: string, data: string, encoding: PayloadTextEncoding, clientId?: string) {
     return unwrap(api.tcp.serverSend({ session, data, encoding, clientId }));
   }
   async function kick(session: string, clientId: string): Promise<void> {
     await unwrap(api.tcp.serverKick({ session, clientId }));
   }
-  async function setEcho(session: string, echo: boolean): Promise<void> {
-    const info = await unwrap(api.tcp.serverSetOptions({ session, echo }));
-    const s = serverOf(session);
+  /** Changes only the options given; the others stay as the engine has them. */
+  async function setOptions(
+    session: string,
+    patch: { echo?: boolean; welcome?: string | null; welcomeEncoding?: PayloadTextEncoding },
+  ): Promise<void> {
+    const info = await unwrap(api.tcp.serverSetOptions({ session, ...patch }));
+    const s = servers.find(session);
     if (s) s.info = info;
   }
-  async function connect(input: { host: string; port: number; timeoutMs: number }): Promise<ClientSession> {
-    const info = await unwrap(api.tcp.clientConnect(input));
-    return clientOf(info.session) ?? addClient(info);
+  async function connect(): Promise<ClientSession> {
+    const f = clientForm.value;
+    const info = await unwrap(
+      api.tcp.clientConnect({
+        host: f.host.trim(),
+        port: Number(f.port.trim() === '' ? NaN : f.port),
+        timeoutMs: Number(f.timeoutMs),
+      }),
+    );
+    return clients.find(info.session) ?? addClient(info, true);
   }
-  async function clientSend(session: string, data: string, encoding: PayloadEncoding) {
+  async function clientSend(session: string, data: string, encoding: PayloadTextEncoding) {
     return unwrap(api.tcp.clientSend({ session, data, encoding }));
   }
   async function closeClient(session: string): Promise<void> {
@@ -169,19 +165,30 @@ export const useTcpStore = defineStore('tcp', () => {
   }
   async function removeClient(session: string): Promise<void> {
     await unwrap(api.tcp.clientRemove({ session }));
-    clients.value = clients.value.filter((c) => c.session !== session);
+    clients.drop((c) => c.session === session);
   }
 
   return {
-    servers,
-    clients,
+    servers: servers.sessions,
+    clients: clients.sessions,
+    currentServer: servers.current,
+    currentClient: clients.current,
+    selectServer: servers.select,
+    selectClient: clients.select,
+    serverForm,
+    clientForm,
+    serverDraft,
+    clientDraft,
+    serverTarget,
+    serverTextView,
+    clientTextView,
     refresh,
     startServer,
     stopServer,
     removeServer,
     serverSend,
     kick,
-    setEcho,
+    setOptions,
     connect,
     clientSend,
     closeClient,

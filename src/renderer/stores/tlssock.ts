@@ -1,30 +1,24 @@
 // TLS sockets in the renderer: server and client sessions mirrored from the engine, each with a bounded
-// log (not deeply reactive; views watch `version`). Same shape as the TCP workbench store, plus what TLS
-// reports: certificate, version, cipher, SNI, ALPN and the verification result.
+// log (raw; views watch `version`), and the page's forms. Same shape as the TCP workbench store, plus
+// what TLS reports: certificate, version, cipher, SNI, ALPN and the verification result.
 import { defineStore } from 'pinia';
-import { markRaw, reactive, shallowRef } from 'vue';
-import type {
-  TlsClientInfo,
-  TlsServerClient,
-  TlsServerInfo,
-  TlsSockEvent,
-  WirelabEvent,
-} from '../../shared/contract';
-import type { z } from 'zod';
+import { ref } from 'vue';
+import { z } from 'zod';
+import type { TlsClientInfo, TlsServerClient, TlsServerInfo } from '../../shared/contract';
 import type { StreamClientEvent, StreamServerEvent } from '../../shared/contract/stream';
-import type { TlsServerStartInput, tlssockContract } from '../../shared/contract/tlssock';
 import type { PayloadTextEncoding } from '../../shared/payload-text';
-import { unwrap, useApi, useEventRouter } from '../api';
-import { EventParking } from '../lib/event-parking';
-import { BoundedLog } from '../lib/bounded-log';
+import { unwrap, useApi } from '../api';
+import type { BoundedLog } from '../lib/bounded-log';
 import type { LogEntry } from '../lib/log-entry';
+import { LineEnding, numberField, PayloadDraft, TextViewOption, withLineEnding } from '../lib/forms';
+import { persisted } from '../lib/persisted';
+import { createSessionStore } from '../lib/session-store';
 import {
   applyClientEvent,
   applyServerEvent,
   newServerView,
   type StreamClientRow,
 } from '../lib/stream-sessions';
-import { useAppStore } from './app';
 
 export type TlsClientRow = StreamClientRow<TlsServerClient>;
 
@@ -51,93 +45,133 @@ export interface TlsClientSession {
   version: number;
   error?: string;
 }
-type ConnectInput = z.input<(typeof tlssockContract)['clientConnect']['input']>;
+
+// The private key of a PEM pair is never written to the workspace file: it stays in memory only.
+export const TlsServerForm = z.object({
+  host: z.string(),
+  port: z.string(),
+  certSource: z.enum(['app', 'pem']),
+  certPem: z.string(),
+  welcome: z.string(),
+  welcomeEnding: LineEnding,
+  echo: z.boolean(),
+  minVersion: z.enum(['TLSv1.2', 'TLSv1.3']),
+});
+export const TlsClientForm = z.object({
+  host: z.string(),
+  port: z.string(),
+  verify: z.boolean(),
+  ca: z.string(),
+  servername: z.string(),
+});
 
 export const useTlsSockStore = defineStore('tlssock', () => {
   const api = useApi();
-  const app = useAppStore();
-  const servers = shallowRef<TlsServerSession[]>([]);
-  const clients = shallowRef<TlsClientSession[]>([]);
-  let entryId = 0;
-  const parking = new EventParking<WirelabEvent>();
-  const newLog = () => markRaw(new BoundedLog<LogEntry>(app.settings.logLimit));
-  const serverOf = (s: string) => servers.value.find((x) => x.session === s);
-  const clientOf = (s: string) => clients.value.find((x) => x.session === s);
-
-  function replay(session: string): void {
-    const list = parking.take(session);
-    if (list.length) apply(list);
-  }
-  function addServer(info: TlsServerInfo): TlsServerSession {
-    const s = reactive(newServerView(info.session, info, newLog())) as TlsServerSession;
-    servers.value = [...servers.value, s];
-    replay(info.session);
-    return serverOf(info.session)!;
-  }
-  function addClient(info: TlsClientInfo): TlsClientSession {
-    const c = reactive({ session: info.session, info, log: newLog(), version: 0 }) as TlsClientSession;
-    clients.value = [...clients.value, c];
-    replay(info.session);
-    return clientOf(info.session)!;
-  }
-
-  function apply(batch: WirelabEvent[]): void {
-    const touched = new Set<{ version: number }>();
-    for (const ev of batch) {
-      const target = serverOf(ev.session) ?? clientOf(ev.session);
-      if (!target) {
-        parking.park(ev);
-        continue;
-      }
-      touched.add(target);
-      if (ev.engine === 'bus') {
-        target.log.addDropped(ev.count);
-        continue;
-      }
-      if (ev.engine !== 'tlssock') continue;
-      const e: TlsSockEvent = ev;
-      const id = ++entryId;
-      if (e.type === 'server.handshakeFailed') {
-        target.log.push({
-          id,
+  const servers = createSessionStore<'tlssock', TlsServerSession>({
+    engine: 'tlssock',
+    selectionKey: 'tlssock.server.selected',
+    accepts: (e) => e.type.startsWith('server.'),
+    handle: (s, e, id) => {
+      if (e.type === 'server.handshakeFailed')
+        s.log.push({
+          id: id(),
           at: e.at,
           dir: 'error',
           peer: e.remote,
           text: `handshake failed — ${e.code}: ${e.message}`,
         });
-      } else if (e.type.startsWith('server.')) {
-        applyServerEvent(target as TlsServerSession, e as StreamServerEvent<'tlssock', TlsServerClient>, id, {
+      else
+        applyServerEvent(s, e as StreamServerEvent<'tlssock', TlsServerClient>, id(), {
           connected: describeConnected,
         });
-      } else {
-        applyClientEvent(target as TlsClientSession, e as StreamClientEvent<'tlssock', TlsClientInfo>, id, {
-          state: describeState,
-        });
-      }
-    }
-    for (const t of touched) t.version++;
-  }
-  useEventRouter().on('tlssock', apply);
+    },
+  });
+  const clients = createSessionStore<'tlssock', TlsClientSession>({
+    engine: 'tlssock',
+    selectionKey: 'tlssock.client.selected',
+    accepts: (e) => e.type.startsWith('client.'),
+    handle: (c, e, id) =>
+      applyClientEvent(c, e as StreamClientEvent<'tlssock', TlsClientInfo>, id(), { state: describeState }),
+  });
+
+  const serverForm = persisted('tlssock.serverForm', TlsServerForm, {
+    host: '127.0.0.1',
+    port: '0',
+    certSource: 'app',
+    certPem: '',
+    welcome: 'Welcome to the TLS server!',
+    welcomeEnding: 'crlf',
+    echo: false,
+    minVersion: 'TLSv1.2',
+  });
+  const keyPem = ref('');
+  const clientForm = persisted('tlssock.clientForm', TlsClientForm, {
+    host: '127.0.0.1',
+    port: '',
+    verify: false,
+    ca: '',
+    servername: '',
+  });
+  const serverDraft = persisted('tlssock.serverDraft', PayloadDraft, { data: '', encoding: 'text' });
+  const clientDraft = persisted('tlssock.clientDraft', PayloadDraft, {
+    data: 'Hello, TLS Server!',
+    encoding: 'text',
+  });
+  const serverTextView = persisted('tlssock.serverTextView', TextViewOption, 'utf8');
+  const clientTextView = persisted('tlssock.clientTextView', TextViewOption, 'utf8');
+
+  const addServer = (info: TlsServerInfo, select = false) =>
+    servers.add(newServerView(info.session, info, servers.newLog<LogEntry>()), { select });
+  const addClient = (info: TlsClientInfo, select = false) =>
+    clients.add({ session: info.session, info, log: clients.newLog<LogEntry>() }, { select });
 
   async function refresh(): Promise<void> {
     const list = await unwrap(api.tlssock.list({}));
-    for (const info of list.servers) if (!serverOf(info.session)) addServer(info);
-    for (const info of list.clients) if (!clientOf(info.session)) addClient(info);
+    for (const info of list.servers) if (!servers.find(info.session)) addServer(info);
+    for (const info of list.clients) if (!clients.find(info.session)) addClient(info);
   }
-  async function startServer(input: z.input<typeof TlsServerStartInput>): Promise<TlsServerSession> {
-    return addServer(await unwrap(api.tlssock.serverStart(input)));
+  /** Starts a server from the form; an empty client port is then pointed at it. */
+  async function startServer(): Promise<TlsServerSession> {
+    const f = serverForm.value;
+    const welcome = withLineEnding(f.welcome, f.welcomeEnding);
+    const info = await unwrap(
+      api.tlssock.serverStart({
+        host: f.host.trim(),
+        port: numberField(f.port),
+        certificate:
+          f.certSource === 'app'
+            ? { source: 'app' }
+            : { source: 'pem', certPem: f.certPem, keyPem: keyPem.value },
+        welcome: welcome || undefined,
+        welcomeEncoding: 'escaped',
+        echo: f.echo,
+        minVersion: f.minVersion,
+      }),
+    );
+    if (!clientForm.value.port) clientForm.value.port = String(info.port);
+    return addServer(info, true);
   }
   async function stopServer(session: string): Promise<void> {
     await unwrap(api.tlssock.serverStop({ session }));
-    const s = serverOf(session);
+    const s = servers.find(session);
     if (s) s.running = false;
   }
   async function serverSend(session: string, data: string, encoding: PayloadTextEncoding, clientId?: string) {
     return unwrap(api.tlssock.serverSend({ session, data, encoding, clientId }));
   }
-  async function connect(input: ConnectInput): Promise<TlsClientSession> {
-    const info = await unwrap(api.tlssock.clientConnect(input));
-    return clientOf(info.session) ?? addClient(info);
+  /** Connects a client from the form. */
+  async function connect(): Promise<TlsClientSession> {
+    const f = clientForm.value;
+    const info = await unwrap(
+      api.tlssock.clientConnect({
+        host: f.host.trim(),
+        port: numberField(f.port),
+        verify: f.verify,
+        ca: f.ca.trim() || undefined,
+        servername: f.servername.trim() || undefined,
+      }),
+    );
+    return clients.find(info.session) ?? addClient(info, true);
   }
   async function clientSend(session: string, data: string, encoding: PayloadTextEncoding) {
     return unwrap(api.tlssock.clientSend({ session, data, encoding }));
@@ -145,13 +179,25 @@ export const useTlsSockStore = defineStore('tlssock', () => {
   async function closeClient(session: string): Promise<void> {
     await unwrap(api.tlssock.clientClose({ session }));
   }
-  async function appCertificate(): Promise<{ certPem: string; fingerprint256: string }> {
-    return unwrap(api.tlssock.appCertificate({}));
+  /** Trusts this app's own certificate in the client form (verification on). */
+  async function useAppCa(): Promise<void> {
+    const r = await unwrap(api.tlssock.appCertificate({}));
+    clientForm.value.ca = r.certPem;
+    clientForm.value.verify = true;
   }
 
   return {
-    servers,
-    clients,
+    servers: servers.sessions,
+    clients: clients.sessions,
+    currentServer: servers.current,
+    currentClient: clients.current,
+    serverForm,
+    keyPem,
+    clientForm,
+    serverDraft,
+    clientDraft,
+    serverTextView,
+    clientTextView,
     refresh,
     startServer,
     stopServer,
@@ -159,6 +205,6 @@ export const useTlsSockStore = defineStore('tlssock', () => {
     connect,
     clientSend,
     closeClient,
-    appCertificate,
+    useAppCa,
   };
 });

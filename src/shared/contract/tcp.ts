@@ -2,7 +2,8 @@
 import { z } from 'zod';
 import { method } from './define';
 import type { StreamClientEvent, StreamServerEvent } from './stream';
-import { destPort, empty, host, payload, payloadEncoding, port, sessionId, timeoutMs } from './common';
+import { destPort, empty, host, payload, port, sessionId, timeoutMs } from './common';
+import { payloadTextEncoding } from './packets';
 
 /** Documented defaults of the TCP engine (docs/tcp.md). */
 export const TCP_DEFAULTS = {
@@ -18,7 +19,7 @@ export const TcpServerStartInput = z
     host: host().default(TCP_DEFAULTS.serverHost),
     port: port(),
     welcome: payload().optional(),
-    welcomeEncoding: payloadEncoding().default('text'),
+    welcomeEncoding: payloadTextEncoding().default('text'),
     echo: z.boolean().default(false),
     maxClients: z.number().int().min(1).max(100_000).default(TCP_DEFAULTS.maxClients),
   })
@@ -65,7 +66,7 @@ export type TcpClientInfo = z.infer<typeof TcpClientInfo>;
 
 const SendInput = {
   data: payload(),
-  encoding: payloadEncoding().default('text'),
+  encoding: payloadTextEncoding().default('text'),
 };
 
 export const tcpContract = {
@@ -82,7 +83,7 @@ export const tcpContract = {
         session: sessionId(),
         echo: z.boolean().optional(),
         welcome: payload().nullable().optional(),
-        welcomeEncoding: payloadEncoding().optional(),
+        welcomeEncoding: payloadTextEncoding().optional(),
       })
       .strict(),
     TcpServerInfo,

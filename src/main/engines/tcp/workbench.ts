@@ -1,22 +1,17 @@
 // The TCP engine as the dispatcher sees it: owns the server and client sessions of one app instance
-// and turns contract inputs into engine calls. Payload decoding (text/hex) happens here, so the CLI
-// and the UI get the same INVALID_HEX errors.
+// and turns contract inputs into engine calls. Payloads (text, \XX escapes, hex) are decoded here by
+// the decoder every socket engine uses, so the CLI and the UI get the same INVALID_HEX/INVALID_ESCAPE.
 import type { z } from 'zod';
 import type { TcpClientInfo, TcpEvent, TcpServerInfo, tcpContract } from '../../../shared/contract/tcp';
-import { encodePayload, type PayloadEncoding } from '../../../shared/encoding';
 import { TypedEmitter } from '../common/emitter';
-import { EngineError } from '../common/errors';
+import { payloadBytes } from '../common/payload';
 import { StreamSessions } from '../common/stream-sessions';
 import { TcpClient } from './client';
 import { TcpServer } from './server';
 
 type In<K extends keyof typeof tcpContract> = z.output<(typeof tcpContract)[K]['input']>;
 
-export function decodePayload(data: string, encoding: PayloadEncoding): Uint8Array {
-  const r = encodePayload(data, encoding);
-  if (!r.ok) throw new EngineError(r.error.code, r.error.message);
-  return r.bytes;
-}
+export const decodePayload = payloadBytes;
 
 export class TcpWorkbench extends TypedEmitter<TcpEvent> {
   private readonly sessions = new StreamSessions<TcpServerInfo, TcpClientInfo, TcpServer, TcpClient>(

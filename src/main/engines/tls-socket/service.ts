@@ -10,7 +10,7 @@ import type {
 import { loadOrCreateAppCertificate } from '../common/app-cert';
 import { TypedEmitter } from '../common/emitter';
 import { StreamSessions } from '../common/stream-sessions';
-import { payloadBytes } from '../udp/service';
+import { payloadBytes } from '../common/payload';
 import { serverIdentity } from './certs';
 import { TlsClient } from './client';
 import { TlsServer } from './server';

@@ -8,10 +8,10 @@ import {
   type UdpSocketInfo,
   type udpContract,
 } from '../../../shared/contract/udp';
-import { encodePayloadText, type PayloadTextEncoding } from '../../../shared/payload-text';
 import { TypedEmitter } from '../common/emitter';
 import { EngineError } from '../common/errors';
 import { IdSequence } from '../common/ids';
+import { payloadBytes } from '../common/payload';
 import { familyForHost } from './address';
 import { UdpEndpoint } from './socket';
 
@@ -19,12 +19,6 @@ type In<K extends keyof typeof udpContract> = z.output<(typeof udpContract)[K]['
 
 export interface UdpServiceOptions {
   maxSockets: number;
-}
-
-export function payloadBytes(data: string, encoding: PayloadTextEncoding): Uint8Array {
-  const r = encodePayloadText(data, encoding);
-  if (!r.ok) throw new EngineError(r.error.code, r.error.message);
-  return r.bytes;
 }
 
 export class UdpService extends TypedEmitter<UdpEvent> {

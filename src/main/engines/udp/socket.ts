@@ -1,5 +1,5 @@
 // One UDP socket session: bound to host:port, sends to anyone, reports every datagram with its source,
-// and answers by itself when asked (auto-reply rules, echo, or a fixed reply such as the seed's
+// and answers by itself when asked (auto-reply rules, echo, or a fixed reply such as
 // "Message received"). It is a server and a client at once, as UDP itself makes no such distinction.
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import {
@@ -16,10 +16,11 @@ import {
   type AutoReplyRule,
   type CompiledRule,
 } from '../../../shared/autoreply';
-import { encodePayloadText, type PayloadTextEncoding } from '../../../shared/payload-text';
 import type { WireBytes } from '../../../shared/contract/tcp';
 import { wireBytes } from '../common/bytes';
 import { TypedEmitter } from '../common/emitter';
+import { payloadBytes } from '../common/payload';
+import type { PayloadTextEncoding } from '../../../shared/payload-text';
 import { EngineError, toEngineError } from '../common/errors';
 import { checkGroup, checkSize, destinationFor, formatPeer, interfaceArg } from './address';
 
@@ -77,12 +78,6 @@ export type UdpOptionsPatch = Partial<
   >
 >;
 
-function encode(data: string, encoding: PayloadTextEncoding): Uint8Array {
-  const r = encodePayloadText(data, encoding);
-  if (!r.ok) throw new EngineError(r.error.code, r.error.message);
-  return r.bytes;
-}
-
 function peer(r: RemoteInfo): UdpPeer {
   return { address: r.address, port: r.port, family: r.family === 'IPv6' ? 'IPv6' : 'IPv4' };
 }
@@ -111,7 +106,7 @@ export class UdpEndpoint extends TypedEmitter<UdpEvent> {
     this.session = session;
     this.options = { ...UDP_ENDPOINT_DEFAULTS, ...options };
     // Validate the answers before any socket exists, so a bad rule leaves nothing half-open.
-    this.replyBytes = encode(this.options.reply, this.options.replyEncoding);
+    this.replyBytes = payloadBytes(this.options.reply, this.options.replyEncoding);
     this.rules = this.compile(this.options.autoReplies);
     this.socket = createSocket({
       type: this.options.family,
@@ -219,7 +214,7 @@ export class UdpEndpoint extends TypedEmitter<UdpEvent> {
       ...Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)),
     } as UdpEndpointOptions;
     // Everything is validated first; only then is anything changed, so a bad patch changes nothing.
-    const replyBytes = encode(next.reply, next.replyEncoding);
+    const replyBytes = payloadBytes(next.reply, next.replyEncoding);
     const rules = patch.autoReplies ? this.compile(patch.autoReplies) : this.rules;
     if (this.state === 'bound') this.applySocketOptions(patch);
     Object.assign(this.options, next);
