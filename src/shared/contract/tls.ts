@@ -44,6 +44,9 @@ export const TLS_DEFAULTS = {
   aiaMaxFetches: 3,
   historyEntries: 200,
   historyReports: 20,
+  /** Mass scans: targets inspected at once, and the most targets one scan may list. */
+  massConcurrency: 4,
+  massMaxTargets: 1_000,
   defaultAlpn: ['h2', 'http/1.1'] as string[],
 } as const;
 
@@ -356,6 +359,57 @@ export const TlsReport = z.object({
 });
 export type TlsReport = z.infer<typeof TlsReport>;
 
+/** One target's line in a mass scan: the facts a summary table sorts and compares on. */
+export const TlsMassRow = z.object({
+  index: z.number(),
+  target: z.string(),
+  ok: z.boolean(),
+  host: z.string().optional(),
+  port: z.number().optional(),
+  grade: z.string().optional(),
+  ignoringTrust: z.string().optional(),
+  trusted: z.boolean().optional(),
+  problemCount: z.number().optional(),
+  /** Codes of the certificate problems and ids of the vulnerable weaknesses. */
+  problems: z.array(z.string()).optional(),
+  protocol: z.string().optional(),
+  notAfter: z.string().optional(),
+  daysLeft: z.number().optional(),
+  subject: z.string().optional(),
+  issuer: z.string().optional(),
+  clientsReached: z.number().optional(),
+  clientsTotal: z.number().optional(),
+  code: z.string().optional(),
+  message: z.string().optional(),
+  durationMs: z.number(),
+});
+export type TlsMassRow = z.infer<typeof TlsMassRow>;
+
+export const TlsInspectManyInput = z
+  .object({
+    targets: z
+      .array(host())
+      .min(1)
+      .max(
+        TLS_DEFAULTS.massMaxTargets,
+        coded('LIMIT_EXCEEDED', `at most ${TLS_DEFAULTS.massMaxTargets} targets per scan`),
+      ),
+    /** Targets inspected at once. */
+    concurrency: z.number().int().min(1).max(64).default(TLS_DEFAULTS.massConcurrency),
+    /** Applied to every target (its own `target`, `session` and `noHistory` are set per target). */
+    options: TlsInspectInput.omit({ target: true, port: true, session: true }).prefault({}),
+    session: sessionId().optional(),
+  })
+  .strict();
+export type TlsInspectManyInput = z.input<typeof TlsInspectManyInput>;
+
+export const TlsInspectManyOutput = z.object({
+  session: z.string(),
+  rows: z.array(TlsMassRow),
+  durationMs: z.number(),
+  cancelled: z.boolean(),
+});
+
 export const TlsRequestInput = z
   .object({
     target: host(),
@@ -402,6 +456,8 @@ export type TlsHistoryEntry = z.infer<typeof TlsHistoryEntry>;
 
 export const tlsContract = {
   inspect: method(TlsInspectInput, TlsReport),
+  /** A list of targets with bounded concurrency; each finished target is also sent as a `target` event. */
+  inspectMany: method(TlsInspectManyInput, TlsInspectManyOutput),
   cancel: method(z.object({ session: sessionId() }).strict(), z.object({ cancelled: z.boolean() })),
   request: method(TlsRequestInput, TlsRequestOutput),
   exportReport: method(
@@ -433,4 +489,14 @@ export type TlsEvent =
       grade: string;
       problemCount: number;
     }
-  | { engine: 'tls'; type: 'failed'; session: string; at: number; code: string; message: string };
+  | { engine: 'tls'; type: 'failed'; session: string; at: number; code: string; message: string }
+  | {
+      engine: 'tls';
+      type: 'target';
+      session: string;
+      at: number;
+      /** Targets finished so far (this one included) out of total. */
+      done: number;
+      total: number;
+      row: TlsMassRow;
+    };

@@ -31,6 +31,7 @@ import { reportToMarkdown } from './report-markdown';
 import { ocspProblems, suiteInfo } from './report-parts';
 import { sendRequest } from './request';
 import { runtimeHandshake } from './runtime';
+import { runMass } from './mass';
 import { runScan } from './scanner';
 import { STARTTLS_DEFAULT_PORTS } from './starttls';
 import { parseTarget } from './target';
@@ -339,6 +340,37 @@ export class TlsInspector extends TypedEmitter<TlsEvent> {
     progress('done', `grade ${grade.grade}`, budget.count);
     if (!input.noHistory) this.store?.add(report);
     return report;
+  }
+
+  async inspectMany(
+    input: In<'inspectMany'>,
+  ): Promise<z.output<(typeof tlsContract)['inspectMany']['output']>> {
+    if (this.closed) throw new EngineError('NOT_SUPPORTED', 'the inspector is closed');
+    const session = input.session ?? this.ids.next();
+    if (this.running.has(session))
+      throw new EngineError('INVALID_INPUT', `inspection ${session} is already running`);
+    const ac = new AbortController();
+    this.running.set(session, ac);
+    const t0 = performance.now();
+    const total = input.targets.length;
+    try {
+      const rows = await runMass(input.targets, {
+        concurrency: input.concurrency,
+        signal: ac.signal,
+        // Each target is its own inspection (own session for its progress) under the scan's abort signal.
+        inspect: (target, index) =>
+          this.run(
+            { ...input.options, target, session: `${session}.${index}` },
+            `${session}.${index}`,
+            ac.signal,
+          ),
+        onRow: (row, done) =>
+          this.emit({ engine: 'tls', type: 'target', session, at: Date.now(), done, total, row }),
+      });
+      return { session, rows, durationMs: performance.now() - t0, cancelled: ac.signal.aborted };
+    } finally {
+      this.running.delete(session);
+    }
   }
 
   async cancel(input: In<'cancel'>): Promise<{ cancelled: boolean }> {
