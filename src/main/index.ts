@@ -4,6 +4,7 @@
 import {
   app,
   BrowserWindow,
+  dialog,
   ipcMain,
   MessageChannelMain,
   nativeTheme,
@@ -16,7 +17,8 @@ import {
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { contract, listChannels, type WirelabEvent } from '../shared/contract';
+import { contract, listChannels, zodErrorToInfo, type WirelabEvent } from '../shared/contract';
+import type { Result } from '../shared/errors';
 import { registerIpc, createEventForwarding } from './ipc/register';
 import { contentSecurityPolicy } from './app/csp';
 import { resolveInside } from './app/paths';
@@ -109,6 +111,8 @@ async function onReady(): Promise<void> {
     {
       channels: () => listChannels(contract),
       call: async (channel, input) => {
+        // The file dialog belongs to the window, not to the engines: answered here (files.pick).
+        if (channel === 'files.pick') return pickFile(input);
         const r = await s.call(channel, input);
         // Structured encoding: the host answers with objects; only wire-encoded hosts send text.
         return typeof r === 'string'
@@ -170,3 +174,27 @@ app.on('window-all-closed', () => {
 app.on('activate', () => {
   if (!mainWindow && supervisor) createWindow();
 });
+
+/** `files.pick` in Electron: the system open/save dialog over the focused window. */
+async function pickFile(input: unknown): Promise<Result<unknown>> {
+  const parsed = contract.files.pick.input.safeParse(input ?? {});
+  if (!parsed.success) return { ok: false, error: zodErrorToInfo(parsed.error) };
+  const { mode, title, defaultPath } = parsed.data;
+  const win = BrowserWindow.getFocusedWindow();
+  const options = { ...(title ? { title } : {}), ...(defaultPath ? { defaultPath } : {}) };
+  if (mode === 'save') {
+    const r = win ? await dialog.showSaveDialog(win, options) : await dialog.showSaveDialog(options);
+    return {
+      ok: true,
+      value: { supported: true, ...(r.canceled || !r.filePath ? {} : { path: r.filePath }) },
+    };
+  }
+  const props: 'openFile'[] = ['openFile'];
+  const r = win
+    ? await dialog.showOpenDialog(win, { ...options, properties: props })
+    : await dialog.showOpenDialog({ ...options, properties: props });
+  return {
+    ok: true,
+    value: { supported: true, ...(r.canceled || !r.filePaths[0] ? {} : { path: r.filePaths[0] }) },
+  };
+}

@@ -19,6 +19,7 @@ import { HttpClientService } from './engines/http-client/service';
 import { loadOrCreateAppCertificate } from './engines/common/app-cert';
 import { openDataDir, type DataDir } from './storage/data-dir';
 import { WorkspaceService } from './workspace/service';
+import { FilesService } from './storage/uploads';
 
 export interface ServicesOptions extends ShellHooks {
   dataDir: string;
@@ -86,6 +87,7 @@ export function createServices(options: ServicesOptions): Services {
     onProblem: (n) => app.problems.push({ file: n.file, movedTo: n.movedTo, message: n.message }),
   });
   workspace.on((e) => bus.publish(e));
+  const files = new FilesService({ dir: dataDir.file('uploads') });
   const handlers: Handlers<typeof contract> = {
     app,
     tcp,
@@ -99,6 +101,7 @@ export function createServices(options: ServicesOptions): Services {
     httpClient,
     tls,
     workspace,
+    files,
   };
   // Wrapped so the workspace sees every start, change and join, whichever front end made the call.
   const dispatcher = workspace.track(createDispatcher(contract, handlers));
@@ -117,6 +120,7 @@ export function createServices(options: ServicesOptions): Services {
         await restored;
         await tcp.close();
         await chat.close();
+        await files.close();
         await httpServer.close();
         await httpClient.close();
         await lb.close();

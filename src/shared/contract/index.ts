@@ -11,6 +11,7 @@ import { packetsContract, type PacketsEvent } from './packets';
 import { labContract, type LabEvent } from './lab';
 import { tlsContract, type TlsEvent } from './tls';
 import { workspaceContract, type WorkspaceEvent } from './workspace';
+import { filesContract } from './files';
 import type { ContractApi } from './define';
 
 export const contract = {
@@ -26,6 +27,7 @@ export const contract = {
   lab: labContract,
   tls: tlsContract,
   workspace: workspaceContract,
+  files: filesContract,
 };
 
 export type Contract = typeof contract;
@@ -87,6 +89,7 @@ export * from './tcp';
 export * from './http-server';
 export * from './http-client';
 export * from './http-checks';
+export * from './http-runner';
 export * from './chat';
 export * from './lb';
 export * from './udp';
@@ -95,3 +98,4 @@ export * from './packets';
 export * from './lab';
 export * from './tls';
 export * from './workspace';
+export * from './files';
