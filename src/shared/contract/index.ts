@@ -89,7 +89,6 @@ export * from './tcp';
 export * from './http-server';
 export * from './http-client';
 export * from './http-checks';
-export * from './http-runner';
 export * from './chat';
 export * from './lb';
 export * from './udp';
