@@ -71,6 +71,7 @@ const availability = kernelCheckAvailability();
 
 describe('TCP model vs Linux TCP (kernel check)', () => {
   if (!availability.available) {
+    console.warn(`kernel check skipped: ${availability.reason}`);
     it.skip(`skipped: ${availability.reason}`, () => undefined);
     return;
   }

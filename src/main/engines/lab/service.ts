@@ -10,12 +10,13 @@ import {
 import { TypedEmitter } from '../common/emitter';
 import { EngineError } from '../common/errors';
 import { IdSequence } from '../common/ids';
-import { kernelCheckAvailability } from './kernel';
+import { kernelCheckAvailability, type KernelAvailability } from './kernel';
 import { runLab, type LabLimits } from './run';
 
 export class LabService extends TypedEmitter<LabEvent> {
   private running?: { session: string; cancelled: boolean; done: Promise<unknown> };
   private readonly ids = new IdSequence('lab-');
+  private kernelAvailability?: KernelAvailability;
 
   constructor(private readonly limits: Partial<LabLimits> = {}) {
     super();
@@ -28,7 +29,7 @@ export class LabService extends TypedEmitter<LabEvent> {
         `lab run ${this.running.session} is still going; cancel it or wait`,
       );
     if (input.tcpSource === 'kernel') {
-      const k = kernelCheckAvailability();
+      const k = this.kernel();
       if (!k.available) throw new EngineError('NOT_SUPPORTED', k.reason);
     }
     const session = this.ids.next();
@@ -62,8 +63,14 @@ export class LabService extends TypedEmitter<LabEvent> {
     return { defaults: LabRunInput.parse({}) };
   }
 
+  /** Asked once per instance: it spawns `ip` and python3, and the answer does not change while running. */
+  private kernel(): KernelAvailability {
+    this.kernelAvailability ??= kernelCheckAvailability();
+    return this.kernelAvailability;
+  }
+
   capabilities(): { kernel: { available: boolean; reason?: string } } {
-    const k = kernelCheckAvailability();
+    const k = this.kernel();
     return { kernel: k.available ? { available: true } : { available: false, reason: k.reason } };
   }
 

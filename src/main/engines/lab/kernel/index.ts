@@ -66,7 +66,8 @@ function hasCapabilities(): boolean {
 }
 
 function runs(cmd: string, args: string[]): boolean {
-  const r = spawnSync(cmd, args, { stdio: 'ignore', timeout: 5000 });
+  // Generous: a python3 behind a version-manager shim can take seconds to start on a busy machine.
+  const r = spawnSync(cmd, args, { stdio: 'ignore', timeout: 20_000 });
   return r.status === 0;
 }
 
