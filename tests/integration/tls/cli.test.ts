@@ -108,3 +108,50 @@ describe('wirelab tls inspect --clients', () => {
     expect(r.out).toMatch(/^ {3}IE 8 Win 7 +cannot connect +no common protocol version/m);
   });
 });
+
+describe('wirelab tls inspect TARGET… (mass scan)', () => {
+  it('--json: one JSON line per target; --targets FILE adds targets; a failing target exits 1', async () => {
+    const ports: number[] = [];
+    for (let n = 0; n < 4; n++) ports.push(await tlsServer({ cert: pki.chain(), key: pki.leaf.keyPem }));
+    const ca = pki.file('ca-mass.pem', pki.root.certPem);
+    const list = pki.file('targets.txt', `# two more\nlocalhost:${ports[2]}\n\nlocalhost:${ports[3]}\n`);
+    const json = await cli([
+      'tls',
+      'inspect',
+      `localhost:${ports[0]}`,
+      `localhost:${ports[1]}`,
+      '--targets',
+      list,
+      '--ca',
+      ca,
+      '--concurrency',
+      '2',
+      '--http',
+      'never',
+      '--json',
+    ]);
+    expect(json.code).toBe(0);
+    const lines = json.out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(lines).toHaveLength(4);
+    expect(lines.every((l) => l.type === 'target' && l.ok === true && l.grade === 'A')).toBe(true);
+    expect(lines.map((l) => l.target).sort()).toEqual(ports.map((p) => `localhost:${p}`).sort());
+
+    const human = await cli([
+      'tls',
+      'inspect',
+      `localhost:${ports[0]}`,
+      '127.0.0.1:1',
+      '--ca',
+      ca,
+      '--http',
+      'never',
+    ]);
+    expect(human.code).toBe(1);
+    expect(human.out).toMatch(/^\[[12]\/2\] localhost:\d+ +A +0 problems +TLSv1\.3 +expires \d{4}-/m);
+    expect(human.out).toMatch(/^ 2 of 2 targets in [\d.]+ s: 1 failed, 0 with problems$/m);
+    expect(human.out).toMatch(/127\.0\.0\.1:1 +failed +CONNECTION_REFUSED/);
+  });
+});

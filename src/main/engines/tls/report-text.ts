@@ -1,7 +1,7 @@
 // The report for a terminal, laid out as testssl.sh users expect: sections, one finding per line with
 // its verdict in an aligned column, colour that carries the verdict (red bad, yellow doubtful, green
 // fine) only when the caller says the output is a colour terminal. Same facts as the JSON, nothing added.
-import type { TlsReport, TlsSeverity, TlsWeakness } from '../../../shared/contract/tls';
+import type { TlsMassRow, TlsReport, TlsSeverity, TlsWeakness } from '../../../shared/contract/tls';
 
 export interface TextOptions {
   /** ANSI colour and bold; the caller decides (a TTY and no NO_COLOR). */
@@ -303,4 +303,16 @@ function writeClients(w: TextWriter, clients: NonNullable<TlsReport['clients']>)
       width,
     );
   }
+}
+
+/** One target of a mass scan on one line: target, grade, problems, protocol, expiry — or its error. */
+export function massLine(r: TlsMassRow, width: number, color: boolean): string {
+  const w = new TextWriter(color);
+  const target = safeText(r.target).padEnd(width);
+  if (!r.ok)
+    return `${target}  ${w.paint('failed', 'bad')}  ${safeText(`${r.code ?? ''}: ${r.message ?? ''}`)}`;
+  const grade = (r.grade ?? '?').padEnd(2);
+  const problems = `${r.problemCount ?? 0} problem${r.problemCount === 1 ? '' : 's'}`.padEnd(11);
+  const expiry = r.notAfter ? `expires ${r.notAfter.slice(0, 10)} (${r.daysLeft} d)` : '';
+  return `${target}  ${w.paint(grade, gradeTone(r.grade ?? 'F'))}  ${w.paint(problems, r.problemCount ? 'warn' : 'good')}  ${(r.protocol ?? '').padEnd(7)}  ${expiry}`;
 }
