@@ -168,9 +168,11 @@ LIMIT_EXCEEDED, as in the app. Exits 0 when connected and sent, 1 on a network e
         io.out(`sent ${r.bytes} bytes`, { type: 'sent', bytes: r.bytes });
       }
       await Promise.race([new Promise((r) => setTimeout(r, wait)), closedP, io.interrupted]);
-      if (!closed) await must(api.tcp.clientClose({ session }));
+      // Read before our own close, whose state event would otherwise look like the peer's.
+      const byPeer = closed;
+      if (!byPeer) await must(api.tcp.clientClose({ session }));
       client.flush();
-      io.out(closed ? 'closed by peer' : 'closed', { type: 'closed', byPeer: closed });
+      io.out(byPeer ? 'closed by peer' : 'closed', { type: 'closed', byPeer });
       return EXIT.OK;
     } finally {
       await client.close();

@@ -77,6 +77,8 @@ describe('wirelab tcp', () => {
     const h = await cli(['tcp', 'send', '127.0.0.1', port, '--hex', '48 69', '--wait', '300', '--json']);
     expect(h.code).toBe(0);
     expect(h.out).toMatch(/"hex":"48 69"/);
+    // The listener keeps the connection open: the sender closes it after --wait.
+    expect(jsonLines(h.out).at(-1)).toEqual({ type: 'closed', byPeer: false });
   });
 
   it('send --file and -: the bytes arrive unchanged (UTF-8 text and binary)', async () => {
