@@ -115,6 +115,11 @@ export async function main(argv: string[]): Promise<number> {
   const interrupted = new Promise<void>((resolve) => (onSignal = resolve));
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
+  // `wirelab … | head`: the reader has gone, so stop quietly as Unix tools do, without a stack trace.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+    process.exit(EXIT.OK);
+  });
   try {
     return await runCli(argv, {
       stdout: process.stdout,
