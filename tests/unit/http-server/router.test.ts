@@ -3,7 +3,7 @@ import { compileRoute, findRoute, matchPath } from '../../../src/main/engines/ht
 import { renderTemplate } from '../../../src/main/engines/http-server/template';
 import { parseRange } from '../../../src/main/engines/http-server/static-files';
 import { demoApi, demoUsers } from '../../../src/main/engines/http-server/demo-api';
-import { mimeType } from '../../../src/main/engines/http-server/mime';
+import { mimeType } from '../../../src/main/engines/common/mime';
 import { HttpRoute } from '../../../src/shared/contract/http-server';
 
 const r = (path: string, method = 'GET') => compileRoute(HttpRoute.parse({ path, method }));

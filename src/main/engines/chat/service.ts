@@ -22,7 +22,7 @@ import { loadOrCreateAppCertificate } from '../common/app-cert';
 import { TypedEmitter } from '../common/emitter';
 import { EngineError } from '../common/errors';
 import { IdSequence } from '../common/ids';
-import { JsonFile } from '../../storage/json-file';
+import { JsonFile } from '../common/json-file';
 import { ChatClient, type OlderPage, type PinStore } from './client';
 import { ChatDiscovery } from './discovery';
 import { ChatServer } from './server';

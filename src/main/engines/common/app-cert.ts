@@ -8,7 +8,7 @@ import { X509Certificate, createPrivateKey, type KeyObject } from 'node:crypto';
 import { existsSync, readFileSync, renameSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../../storage/json-file';
+import { writeFileAtomic } from './json-file';
 import { EngineError } from './errors';
 import { buildCertificate, publicKeyOf } from './x509-builder';
 

@@ -7,7 +7,7 @@ import { access, constants, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { HttpBody } from '../../../shared/contract/http-client';
 import { EngineError } from '../common/errors';
-import { mimeType } from '../http-server/mime';
+import { mimeType } from '../common/mime';
 
 export interface PreparedBody {
   contentType?: string;

@@ -12,7 +12,7 @@ import {
   type HttpRequestSpec,
 } from '../../../shared/contract/http-client';
 import { EngineError } from '../common/errors';
-import { writeFileAtomic } from '../../storage/json-file';
+import { writeFileAtomic } from '../common/json-file';
 
 const CollectionMeta = z.object({ name: z.string().min(1) });
 const SUFFIX = '.request.json';

@@ -2,7 +2,7 @@
 // URL, status and error code. Saved atomically after each change; a corrupt file is set aside by JsonFile.
 import { z } from 'zod';
 import { HttpHistoryEntry } from '../../../shared/contract/http-client';
-import { JsonFile, type StorageProblem } from '../../storage/json-file';
+import { JsonFile, type StorageProblem } from '../common/json-file';
 
 const HistoryFile = z.object({ entries: z.array(HttpHistoryEntry).default([]) });
 

@@ -10,7 +10,7 @@ import { opendir, realpath, stat } from 'node:fs/promises';
 import { join, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { MockRequest, MockResponse } from './exchange';
-import { mimeType } from './mime';
+import { mimeType } from '../common/mime';
 
 export interface StaticOptions {
   /** Realpath of the served folder. */

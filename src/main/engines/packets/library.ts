@@ -17,7 +17,7 @@ import { wireBytes } from '../common/bytes';
 import { TypedEmitter } from '../common/emitter';
 import { EngineError, toEngineError } from '../common/errors';
 import { IdSequence } from '../common/ids';
-import { JsonFile, type StorageProblem } from '../../storage/json-file';
+import { JsonFile, type StorageProblem } from '../common/json-file';
 import { formatPeer } from '../common/net';
 import type { OpenSender, Sender } from './sender';
 

@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import { TlsHistoryEntry, TlsReport } from '../../../shared/contract/tls';
 import { EngineError } from '../common/errors';
-import { JsonFile, type StorageProblem } from '../../storage/json-file';
+import { JsonFile, type StorageProblem } from '../common/json-file';
 
 const HistoryDoc = z.object({
   version: z.literal(1).default(1),

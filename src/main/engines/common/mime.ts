@@ -1,5 +1,6 @@
-// Content types by file extension for static mode. Unknown extensions are application/octet-stream, so a
-// browser downloads rather than sniffs them (the server also sends X-Content-Type-Options: nosniff).
+// Content types by file extension (the HTTP server's static mode, the composer's file bodies). Unknown
+// extensions are application/octet-stream, so a browser downloads rather than sniffs them (the server
+// also sends X-Content-Type-Options: nosniff).
 const TYPES: Record<string, string> = {
   html: 'text/html; charset=utf-8',
   htm: 'text/html; charset=utf-8',
