@@ -67,6 +67,9 @@ describe('wirelab lab tcp-vs-udp', () => {
       '0',
       '--pause',
       '0',
+      // Room for every datagram even when a busy machine keeps the receiver from reading for a while.
+      '--rcvbuf',
+      '262144',
     ]);
     expect(await r.done).toBe(0);
     const text = r.lines.map((l) => l.human).join('\n');
