@@ -1,9 +1,9 @@
 // `wirelab tcp listen|send`: the TCP workbench headless, as Packet Sender users script it. Every call
 // goes through the dispatcher (src/cli/client.ts): the UI's schema, defaults, limits and error codes.
-import { decodeBytes, encodePayload } from '../../shared/encoding';
+import { decodeBytes } from '../../shared/encoding';
 import { TCP_DEFAULTS } from '../../shared/contract/tcp';
 import type { WirelabEvent } from '../../shared/contract';
-import { EngineError } from '../../main/engines/common/errors';
+import { decodePayload } from '../../main/engines/tcp/workbench';
 import { openClient } from '../client';
 import { readPayload } from '../payload-source';
 import { EXIT, UsageError, intArg, numArg, optNum, type Command, type Io } from '../framework';
@@ -131,10 +131,10 @@ LIMIT_EXCEEDED, as in the app. Exits 0 when connected and sent, 1 on a network e
     try {
       const { api, must } = client;
       if (payload) {
-        // Bad payloads fail before a connection is opened, with the codes clientSend would answer.
+        // Bad payloads fail before a connection is opened, with the codes clientSend would answer: its
+        // schema, then the engine's own decoder.
         client.check('tcp.clientSend', { session: 'pending', ...payload });
-        const r = encodePayload(payload.data, payload.encoding);
-        if (!r.ok) throw new EngineError(r.error.code, r.error.message);
+        decodePayload(payload.data, payload.encoding);
       }
       let closed = false;
       let resolveClosed = () => {};
