@@ -74,6 +74,8 @@ export interface BrowserShell {
   services: ShellServices;
   /** The engine host's process id (undefined with engines: 'in-process'). */
   enginePid(): number | undefined;
+  /** Flow control so far: events not sent to slow pages, and the most unsent bytes one socket held. */
+  stats(): { eventsDroppedForSlowPages: number; maxBufferedBytesSeen: number };
   close(): Promise<void>;
 }
 
@@ -164,11 +166,15 @@ export async function startBrowserShell(
     wss.handleUpgrade(req, socket, head, (ws) => onSocket(ws));
   });
 
+  let droppedForSlowPages = 0;
+  let maxBufferedSeen = 0;
   const offBatch = backend.onBatch(({ frame, counts }) => {
     for (const [ws, gate] of sockets) {
       if (ws.readyState !== ws.OPEN) continue;
+      maxBufferedSeen = Math.max(maxBufferedSeen, ws.bufferedAmount);
       const markers = gate.admit(counts, ws.bufferedAmount);
       if (!markers) {
+        for (const c of counts) droppedForSlowPages += c.count;
         if (ws.bufferedAmount > options.maxBufferedBytesHard)
           ws.close(SLOW_CLIENT_CLOSE_CODE, 'the page did not read its socket');
         continue;
@@ -244,6 +250,7 @@ export async function startBrowserShell(
     token,
     services,
     enginePid: () => enginePid(),
+    stats: () => ({ eventsDroppedForSlowPages: droppedForSlowPages, maxBufferedBytesSeen: maxBufferedSeen }),
     close() {
       closing ??= (async () => {
         offBatch();
