@@ -195,3 +195,17 @@ export function prepend(c: Conversation, page: ChatMessage[], before?: () => voi
   c.version++;
   return fresh.length;
 }
+
+/** Splits text into plain runs and http(s) links; both are rendered by interpolation, never as HTML. */
+export function linkSegments(text: string): { text: string; url?: string }[] {
+  const out: { text: string; url?: string }[] = [];
+  const re = /https?:\/\/[^\s<>"']+/g;
+  let last = 0;
+  for (const m of text.matchAll(re)) {
+    if (m.index > last) out.push({ text: text.slice(last, m.index) });
+    out.push({ text: m[0], url: m[0] });
+    last = m.index + m[0].length;
+  }
+  if (last < text.length) out.push({ text: text.slice(last) });
+  return out;
+}
