@@ -7,6 +7,7 @@ import { labTcpVsUdp } from './lab';
 import { lbDemoBackends, lbExport, lbRun } from './lb';
 import { chatHost, chatJoin, chatList } from './chat';
 import { httpLoad, httpRequest, httpServe } from './http';
+import { httpRun } from './http-run';
 import { tlsInspect, tlsRequest } from './tls';
 
 export const commands: Command[] = [
@@ -26,6 +27,7 @@ export const commands: Command[] = [
   httpServe,
   httpRequest,
   httpLoad,
+  httpRun,
   tlsInspect,
   tlsRequest,
 ];

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { coded, method } from './define';
 import { empty, sessionId } from './common';
 import { HTTP_CHECK_LIMITS, HttpAssertion, HttpCapture, HttpCheckResults } from './http-checks';
+import { httpRunnerMethods, type HttpRunnerEvent } from './http-runner';
 
 export const HTTP_CLIENT_DEFAULTS = {
   timeoutMs: 30_000,
@@ -442,6 +443,7 @@ export const httpClientContract = {
   ),
   loadStop: method(z.object({ session: sessionId() }).strict(), HttpLoadSummary),
   loadGet: method(z.object({ session: sessionId() }).strict(), HttpLoadSummary),
+  ...httpRunnerMethods,
 };
 
 export type HttpClientEvent =
@@ -450,4 +452,5 @@ export type HttpClientEvent =
   | { engine: 'httpClient'; type: 'history.changed'; session: string; at: number }
   | { engine: 'httpClient'; type: 'cookies.changed'; session: string; at: number }
   /** Captures wrote variables into an environment. */
-  | { engine: 'httpClient'; type: 'environments.changed'; session: string; at: number };
+  | { engine: 'httpClient'; type: 'environments.changed'; session: string; at: number }
+  | HttpRunnerEvent;

@@ -12,6 +12,7 @@ import { labContract, type LabEvent } from './lab';
 import { tlsContract, type TlsEvent } from './tls';
 import { workspaceContract, type WorkspaceEvent } from './workspace';
 import { filesContract } from './files';
+import { wsContract, type WsEvent } from './ws';
 import type { ContractApi } from './define';
 
 export const contract = {
@@ -28,6 +29,7 @@ export const contract = {
   tls: tlsContract,
   workspace: workspaceContract,
   files: filesContract,
+  ws: wsContract,
 };
 
 export type Contract = typeof contract;
@@ -57,6 +59,7 @@ export type WirelabEvent =
   | LabEvent
   | TlsEvent
   | WorkspaceEvent
+  | WsEvent
   | DroppedEvent;
 
 export type EventListener = (batch: WirelabEvent[]) => void;
@@ -89,6 +92,7 @@ export * from './tcp';
 export * from './http-server';
 export * from './http-client';
 export * from './http-checks';
+export * from './http-runner';
 export * from './chat';
 export * from './lb';
 export * from './udp';
@@ -98,3 +102,4 @@ export * from './lab';
 export * from './tls';
 export * from './workspace';
 export * from './files';
+export * from './ws';

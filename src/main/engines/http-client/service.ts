@@ -15,11 +15,12 @@ import {
   type HttpResponse,
   type httpClientContract,
 } from '../../../shared/contract/http-client';
+import type { HttpRunSummary } from '../../../shared/contract/http-runner';
 import { z as zod } from 'zod';
 import { TypedEmitter } from '../common/emitter';
 import { EngineError, toEngineError } from '../common/errors';
 import { IdSequence } from '../common/ids';
-import { JsonFile, type StorageProblem } from '../../storage/json-file';
+import { JsonFile, type StorageProblem } from '../common/json-file';
 import { CollectionStore } from './collections';
 import { sendChecked, type ComposerLimits } from './composer';
 import { CookieJar } from './cookies';
@@ -31,6 +32,8 @@ import { LoadRun } from './load';
 import { applyVariables, parseUrl, type Variables } from './prepare';
 import { clearSpool, removeSpooled } from './spool';
 import { ConnectionPool } from './connection-pool';
+import { CollectionRun, underFolder } from './runner';
+import { parseDataFile } from './run-data';
 
 type In<K extends keyof typeof httpClientContract> = z.output<(typeof httpClientContract)[K]['input']>;
 
@@ -65,6 +68,8 @@ export class HttpClientService extends TypedEmitter<HttpClientEvent> {
   });
   private readonly ids = new IdSequence('req-');
   private readonly runIds = new IdSequence('load-');
+  private readonly collectionRuns = new Map<string, CollectionRun>();
+  private readonly collectionRunIds = new IdSequence('run-');
   private readonly limits: ComposerLimits;
   private readonly userAgent: string;
 
@@ -376,6 +381,67 @@ export class HttpClientService extends TypedEmitter<HttpClientEvent> {
     return { session };
   }
 
+  runStart(input: In<'runStart'>): { session: string } {
+    const tree = this.collections.tree(input.collection);
+    const listed = underFolder(tree.requests, input.folder);
+    if (!listed.length)
+      throw new EngineError(
+        'NOT_FOUND',
+        `no requests in ${tree.name}${input.folder ? ` under ${input.folder}` : ''}`,
+      );
+    const data = input.data ? parseDataFile(input.data.format, input.data.text) : undefined;
+    if (data && !data.length) throw new EngineError('INVALID_INPUT', 'the data file has no rows');
+    const session = this.collectionRunIds.next();
+    const run = new CollectionRun(
+      session,
+      {
+        collection: tree.name,
+        requests: listed.map((r) => ({ ...this.collections.get(tree.slug, r.path), path: r.path })),
+        variables: this.variables(input.environment),
+        data,
+        iterations: input.iterations,
+        delayMs: input.delayMs,
+        bail: input.bail,
+      },
+      {
+        jar: this.jar,
+        onCookiesChanged: () => this.saveCookies(),
+        spoolDir: this.spoolDir,
+        pool: this.pool,
+        // A run looks at statuses and checks; bodies past the preview are not kept.
+        limits: { ...this.limits, maxSpooledBodies: 1 },
+        userAgent: this.userAgent,
+      },
+      (result, summary) => {
+        const { results: _r, ...counts } = summary;
+        this.emit({ engine: 'httpClient', type: 'run.result', session, at: Date.now(), result, counts });
+      },
+    );
+    this.collectionRuns.set(session, run);
+    for (const [k, r] of this.collectionRuns)
+      if (this.collectionRuns.size > KEEP_FINISHED_RUNS && r.finished) this.collectionRuns.delete(k);
+    void run
+      .start()
+      .then((summary) =>
+        this.emit({ engine: 'httpClient', type: 'run.done', session, at: Date.now(), summary }),
+      );
+    return { session };
+  }
+
+  runStop(input: In<'runStop'>): Promise<HttpRunSummary> {
+    return this.collectionRun(input.session).stop();
+  }
+
+  runGet(input: In<'runGet'>): HttpRunSummary {
+    return this.collectionRun(input.session).summary();
+  }
+
+  private collectionRun(session: string): CollectionRun {
+    const r = this.collectionRuns.get(session);
+    if (!r) throw new EngineError('NOT_FOUND', `no collection run ${session}`);
+    return r;
+  }
+
   loadStop(input: In<'loadStop'>): Promise<HttpLoadSummary> {
     return this.run(input.session).stop();
   }
@@ -394,6 +460,8 @@ export class HttpClientService extends TypedEmitter<HttpClientEvent> {
     for (const c of this.inflight.values()) c.abort(new EngineError('CANCELLED', 'the app is closing'));
     await Promise.all([...this.runs.values()].map((r) => r.stop().catch(() => undefined)));
     this.runs.clear();
+    await Promise.all([...this.collectionRuns.values()].map((r) => r.stop()));
+    this.collectionRuns.clear();
     this.pool.closeAll();
     for (const file of this.spooled.values()) removeSpooled(file);
     this.spooled.clear();
