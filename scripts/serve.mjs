@@ -2,7 +2,11 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
-if (!existsSync('out/main/cli.js') || !existsSync('out/renderer/index.html')) {
+if (
+  !existsSync('out/main/cli.js') ||
+  !existsSync('out/main/host.js') ||
+  !existsSync('out/renderer/index.html')
+) {
   const r = spawnSync('npx', ['electron-vite', 'build'], { stdio: 'inherit' });
   if (r.status !== 0) process.exit(r.status ?? 1);
 }

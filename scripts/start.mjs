@@ -7,6 +7,7 @@ import { resolveElectron } from './electron-binary.mjs';
 function build() {
   if (
     existsSync('out/main/index.js') &&
+    existsSync('out/main/host.js') &&
     existsSync('out/renderer/index.html') &&
     existsSync('out/preload/index.cjs')
   )
