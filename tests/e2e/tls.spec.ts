@@ -148,3 +148,54 @@ test('a failed inspection leaves no report of the previous host; the form surviv
     pki.cleanup();
   }
 });
+
+test('mass scan: pasted targets, progress, sortable table, CSV export, changes since the previous scan', async ({
+  app,
+}) => {
+  const pki = createTestPki();
+  const a = await tlsServer({ cert: pki.chain(), key: pki.leaf.keyPem });
+  const b = await tlsServer({ cert: pki.chain(), key: pki.leaf.keyPem });
+  const expired = await tlsServer({ cert: pki.chain(pki.expired), key: pki.expired.keyPem });
+  try {
+    await app.getByTestId('nav-tls').click();
+    await app.getByTestId('tls-tab-mass').click();
+    await app
+      .getByTestId('tls-mass-targets')
+      .fill(`localhost:${a.port}, localhost:${b.port}\n# the expired one\nlocalhost:${expired.port}\n`);
+    await app.getByTestId('tls-mass-ca-toggle').click();
+    await app.getByTestId('tls-mass-ca').fill(pki.root.certPem);
+    await app.getByTestId('tls-mass-start').click();
+    await expect(app.getByTestId('tls-mass-progress')).toContainText('3 / 3 (100 %)', { timeout: 30_000 });
+    await expect(app.getByTestId('tls-mass-table').locator('tbody tr')).toHaveCount(3);
+
+    await app.getByTestId('tls-mass-sort-grade').click();
+    await expect(app.getByTestId('tls-mass-table').locator('tbody tr').first()).toContainText(
+      `localhost:${expired.port}`,
+    );
+    await expect(
+      app.getByTestId('tls-mass-table').locator('tbody tr').first().getByTestId('tls-mass-grade'),
+    ).toHaveText('T');
+
+    const download = app.waitForEvent('download');
+    await app.getByTestId('tls-mass-export-csv').click();
+    const csv = readFileSync((await (await download).path())!, 'utf8');
+    expect(csv.split('\n')[0]).toBe(
+      'target,ok,grade,trusted,problems,problem_codes,protocol,not_after,days_left,subject,issuer,error',
+    );
+    expect(csv).toContain(`localhost:${expired.port},true,T,false,1,expired,TLSv1.3`);
+
+    // A second scan after one server went away: the change is listed.
+    await new Promise<void>((r) => b.server.close(() => r()));
+    await app.getByTestId('tls-mass-start').click();
+    await expect(app.getByTestId('tls-mass-change-changed')).toContainText(
+      `localhost:${b.port}: now fails: CONNECTION_REFUSED`,
+      { timeout: 30_000 },
+    );
+    await expect(app.getByTestId('tls-mass-change-changed')).toHaveCount(1);
+  } finally {
+    a.server.close();
+    b.server.close();
+    expired.server.close();
+    pki.cleanup();
+  }
+});

@@ -52,7 +52,7 @@ export const TLS_FORM_INITIAL: TlsInspectForm = {
   rate: String(TLS_DEFAULTS.scanRatePerSecond),
 };
 
-export const TlsTab = z.enum(['summary', 'certificates', 'scan', 'clients', 'request', 'history']);
+export const TlsTab = z.enum(['summary', 'certificates', 'scan', 'clients', 'mass', 'request', 'history']);
 export type TlsTab = z.infer<typeof TlsTab>;
 
 export interface TlsProgress {
