@@ -49,11 +49,18 @@ function bad(message: string): DecodeResult {
   return { ok: false, error: { code: 'INVALID_ESCAPE', message } };
 }
 
-/** Bytes → text that parseEscapes turns back into the same bytes (printable ASCII kept, the rest \XX). */
+/**
+ * Bytes → text that parseEscapes turns back into the same bytes: printable ASCII kept, CR LF and tab as
+ * \r \n \t (how people write line endings), the rest \XX. (Never \0: before a hex digit it would read
+ * as \0X.)
+ */
 export function toEscaped(bytes: Uint8Array): string {
   let s = '';
   for (const b of bytes) {
     if (b === 0x5c) s += '\\\\';
+    else if (b === 0x0d) s += '\\r';
+    else if (b === 0x0a) s += '\\n';
+    else if (b === 0x09) s += '\\t';
     else if (b >= 0x20 && b < 0x7f) s += String.fromCharCode(b);
     else s += `\\${b.toString(16).padStart(2, '0').toUpperCase()}`;
   }

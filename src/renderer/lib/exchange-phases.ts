@@ -12,11 +12,16 @@ export interface ExchangePhase {
   note: string;
 }
 
-export function httpPhases(t: HttpTiming): ExchangePhase[] {
+/**
+ * The phases of an HTTP exchange. `url` is the URL that answered: plain http:// has no TLS handshake,
+ * so it gets no TLS row (a "0.00 ms" handshake would claim one happened).
+ */
+export function httpPhases(t: HttpTiming, url?: string): ExchangePhase[] {
+  const plain = url !== undefined && /^http:/i.test(url);
   return [
     { name: 'DNS lookup', ms: t.dns, layer: 7, note: 'L7 DNS' },
     { name: 'TCP connect', ms: t.connect, layer: 4, note: 'L4' },
-    { name: 'TLS handshake', ms: t.tls, layer: 6, note: 'L6' },
+    ...(plain ? [] : [{ name: 'TLS handshake', ms: t.tls, layer: 6 as const, note: 'L6' }]),
     { name: 'Request sent', ms: t.send, layer: 7, note: 'L7' },
     { name: 'Waiting (TTFB)', ms: t.ttfb, layer: 7, note: 'server' },
     { name: 'Download', ms: t.download, layer: 7, note: 'L7' },

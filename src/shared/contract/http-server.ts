@@ -147,9 +147,9 @@ const ModeFields = {
   /** Answer every request no route matches with the request itself as JSON. */
   echo: z.boolean().optional(),
   cors: z.boolean().optional(),
-  /** `/users` and `/users/:id` — the seed's API exercise, offline. */
+  /** `/users` and `/users/:id` — a JSON REST API (JSONPlaceholder's user shape) to practise on, offline. */
   demoApi: z.boolean().optional(),
-  /** GET / answers the seed's "Hello, World!" page. */
+  /** GET / answers a "Hello, World!" page. */
   helloWorld: z.boolean().optional(),
 };
 

@@ -22,7 +22,7 @@ export const UDP_DEFAULTS = {
   maxAutoRepliesPerSecond: 10_000,
   /** Recent senders remembered per socket, so "reply" can target an earlier datagram. */
   recentSenders: 256,
-  /** The seed's UDP server answer. */
+  /** The answer of a plain UDP test server. */
   defaultReply: 'Message received',
   /** IP_MULTICAST_TTL / IPV6_MULTICAST_HOPS: 1 keeps multicast on the local link. */
   multicastTtl: 1,

@@ -40,7 +40,8 @@ describe('\\XX escapes', () => {
     const all = Uint8Array.from({ length: 256 }, (_, i) => i);
     const r = parseEscapes(toEscaped(all));
     expect(r.ok && Array.from(r.bytes)).toEqual(Array.from(all));
-    expect(toEscaped(Uint8Array.from([0x48, 0x0d, 0x5c]))).toBe('H\\0D\\\\');
+    expect(toEscaped(Uint8Array.from([0x48, 0x0d, 0x5c]))).toBe('H\\r\\\\');
+    expect(toEscaped(Uint8Array.from([0x0d, 0x0a, 0x09, 0x00, 0x41]))).toBe('\\r\\n\\t\\00A');
   });
 });
 
