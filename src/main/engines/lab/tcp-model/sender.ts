@@ -13,6 +13,7 @@
 import { Cubic } from './cubic';
 import type { EventQueue, Timer } from './events';
 import type { Ack } from './receiver';
+import { Scoreboard, type Seg } from './scoreboard';
 
 export interface SenderOptions {
   mss: number;
@@ -22,18 +23,6 @@ export interface SenderOptions {
   /** First RTT sample (the handshake's), ms. */
   synRttMs: number;
   initialRwnd: number;
-}
-
-interface Seg {
-  start: number;
-  end: number;
-  /** Time of the latest (re)transmission. */
-  sentAt: number;
-  xmits: number;
-  sacked: boolean;
-  lost: boolean;
-  /** Retransmitted and not yet delivered or marked lost again. */
-  retrans: boolean;
 }
 
 type CaState = 'open' | 'disorder' | 'cwr' | 'recovery' | 'loss';
@@ -60,7 +49,7 @@ export class Sender {
   written = 0;
   sndUna = 0;
   sndNxt = 0;
-  private segs: Seg[] = [];
+  private readonly sb = new Scoreboard();
   private rwnd: number;
   private state: CaState = 'open';
   private srtt: number;
@@ -113,21 +102,16 @@ export class Sender {
   }
 
   private inflight(): number {
-    let n = 0;
-    for (const s of this.segs) {
-      if (s.retrans) n += 1;
-      else if (!s.sacked && !s.lost) n += 1;
-    }
-    return n;
+    return this.sb.inflight;
   }
 
   private send(s: Seg, retransmission: boolean): void {
     const now = this.q.now;
-    if (this.segs.length === 1 || !this.timer) this.rtoStamp = now;
+    if (this.sb.packetsOut === 1 || !this.timer) this.rtoStamp = now;
     s.sentAt = now;
     s.xmits += 1;
     if (retransmission) {
-      s.retrans = true;
+      this.sb.markRetransmitted(s);
       this.stats.retransmissions += 1;
     }
     if (this.state === 'recovery') this.prr.out += 1;
@@ -139,7 +123,7 @@ export class Sender {
     this.cwndLimited = false;
     for (;;) {
       const inflight = this.inflight();
-      const lost = this.segs.find((s) => s.lost && !s.retrans && !s.sacked);
+      const lost = this.sb.nextLost();
       const unsent = this.written - this.sndNxt;
       if (!lost && unsent <= 0) break;
       if (inflight >= this.cc.cwnd) {
@@ -165,7 +149,7 @@ export class Sender {
         retrans: false,
       };
       this.sndNxt = seg.end;
-      this.segs.push(seg);
+      this.sb.push(seg);
       this.send(seg, false);
     }
     this.maxInflight = Math.max(this.maxInflight, this.inflight());
@@ -175,7 +159,7 @@ export class Sender {
     const now = this.q.now;
     let delivered = 0;
     let rttSample: number | undefined;
-    const highestSacked = this.segs.reduce((m, s) => (s.sacked ? Math.max(m, s.end) : m), 0);
+    const highestSacked = this.sb.highestSacked;
     const deliver = (s: Seg) => {
       delivered += 1;
       if (s.xmits === 1) {
@@ -192,18 +176,9 @@ export class Sender {
       }
     };
     const advanced = a.ack > this.sndUna;
-    while (this.segs.length && (this.segs[0] as Seg).end <= a.ack) {
-      const s = this.segs.shift() as Seg;
-      if (!s.sacked) deliver(s);
-    }
+    this.sb.ackTo(a.ack, deliver);
     this.sndUna = Math.max(this.sndUna, a.ack);
-    for (const [bs, be] of a.sack)
-      for (const s of this.segs)
-        if (!s.sacked && s.start >= bs && s.end <= be) {
-          s.sacked = true;
-          s.retrans = false;
-          deliver(s);
-        }
+    for (const [bs, be] of a.sack) this.sb.sack(bs, be, deliver);
     if (a.dsack) this.reordSeen = true; // a spurious retransmission: the path reorders or duplicates
     this.rwnd = a.rwnd;
     const room = this.sndUna + this.rwnd - this.sndNxt;
@@ -233,8 +208,8 @@ export class Sender {
     const newlyLost = this.rackDetect();
     if (newlyLost > 0 && (this.state === 'open' || this.state === 'disorder' || this.state === 'cwr'))
       this.enterRecovery(inflightBefore + newlyLost);
-    if (this.state === 'open' && this.segs.some((s) => s.sacked)) this.state = 'disorder';
-    else if (this.state === 'disorder' && !this.segs.some((s) => s.sacked)) this.state = 'open';
+    if (this.state === 'open' && this.sb.sackedOut > 0) this.state = 'disorder';
+    else if (this.state === 'disorder' && this.sb.sackedOut === 0) this.state = 'open';
 
     if (this.state === 'recovery') this.prrUpdate(delivered, newlyLost);
     else if (delivered > 0 && this.isCwndLimited()) this.cc.onAck(delivered, now, this.minRtt);
@@ -260,21 +235,23 @@ export class Sender {
     const now = this.q.now;
     this.reoDeadline = undefined;
     if (this.rack.xmitTime < 0) return 0;
-    const sackedOut = this.segs.filter((s) => s.sacked).length;
+    const sackedOut = this.sb.sackedOut;
     const reoWnd =
       !this.reordSeen && (this.state === 'recovery' || this.state === 'loss' || sackedOut >= 3)
         ? 0
         : Math.min(this.minRtt / 4, this.srtt);
     let lost = 0;
-    for (const s of this.segs) {
+    for (const s of this.sb.all()) {
       if (s.sacked || (s.lost && !s.retrans)) continue;
       const sentBefore =
         s.sentAt < this.rack.xmitTime || (s.sentAt === this.rack.xmitTime && s.end < this.rack.endSeq);
+      // Segments sent once are in sending order: past the first one sent too late, all are (and any
+      // retransmitted one above it was resent later still), so the scan can stop.
+      if (!sentBefore && s.xmits === 1) break;
       if (!sentBefore) continue;
       const remaining = s.sentAt + this.rack.rtt + reoWnd - now;
       if (remaining <= 0) {
-        s.lost = true;
-        s.retrans = false;
+        this.sb.markLost(s);
         lost += 1;
       } else this.reoDeadline = Math.max(this.reoDeadline ?? 0, now + remaining);
     }
@@ -307,7 +284,7 @@ export class Sender {
   private setTimer(): void {
     this.q.cancel(this.timer);
     this.timer = undefined;
-    if (this.segs.length === 0) {
+    if (this.sb.packetsOut === 0) {
       if (this.windowClosedSince === undefined && this.sndNxt < this.written)
         this.windowClosedSince = this.q.now;
       return;
@@ -317,7 +294,7 @@ export class Sender {
     if (this.reoDeadline !== undefined) {
       this.arm('reo', this.reoDeadline);
     } else if ((this.state === 'open' || this.state === 'cwr') && !this.tlpHighSeq) {
-      const pto = 2 * this.srtt + (this.segs.length === 1 ? this.o.minRtoMs : 2);
+      const pto = 2 * this.srtt + (this.sb.packetsOut === 1 ? this.o.minRtoMs : 2);
       this.arm('tlp', Math.min(now + pto, rtoAt));
     } else this.arm('rto', rtoAt);
   }
@@ -356,11 +333,11 @@ export class Sender {
         retrans: false,
       };
       this.sndNxt = seg.end;
-      this.segs.push(seg);
+      this.sb.push(seg);
       this.send(seg, false);
       this.tlpRetrans = false;
     } else {
-      const last = [...this.segs].reverse().find((s) => !s.sacked);
+      const last = this.sb.lastUnsacked();
       if (!last) return;
       this.send(last, true);
       this.tlpRetrans = true;
@@ -378,11 +355,7 @@ export class Sender {
     this.state = 'loss';
     this.highSeq = this.sndNxt;
     this.tlpHighSeq = 0;
-    for (const s of this.segs)
-      if (!s.sacked) {
-        s.lost = true;
-        s.retrans = false;
-      }
+    for (const s of this.sb.all()) this.sb.markLost(s);
     this.backoff += 1;
     this.rtoStamp = this.q.now;
     this.rack.xmitTime = -1;
