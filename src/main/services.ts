@@ -20,6 +20,7 @@ import { loadOrCreateAppCertificate } from './engines/common/app-cert';
 import { openDataDir, type DataDir } from './storage/data-dir';
 import { WorkspaceService } from './workspace/service';
 import { FilesService } from './storage/uploads';
+import { WsService } from './engines/ws/service';
 
 export interface ServicesOptions extends ShellHooks {
   dataDir: string;
@@ -88,6 +89,8 @@ export function createServices(options: ServicesOptions): Services {
   });
   workspace.on((e) => bus.publish(e));
   const files = new FilesService({ dir: dataDir.file('uploads') });
+  const ws = new WsService();
+  ws.on((e) => bus.publish(e));
   const handlers: Handlers<typeof contract> = {
     app,
     tcp,
@@ -102,6 +105,7 @@ export function createServices(options: ServicesOptions): Services {
     tls,
     workspace,
     files,
+    ws,
   };
   // Wrapped so the workspace sees every start, change and join, whichever front end made the call.
   const dispatcher = workspace.track(createDispatcher(contract, handlers));
@@ -129,6 +133,7 @@ export function createServices(options: ServicesOptions): Services {
         await packets.close();
         await lab.close();
         await tls.close();
+        await ws.closeAll();
         bus.close();
         dataDir.release();
       })();
