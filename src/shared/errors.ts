@@ -86,12 +86,17 @@ export const errorSentences = {
     'The CA file could not be used: it is missing, too large, or holds no valid PEM certificate.',
   TLS_SCAN_LIMIT: 'The scan reached its handshake limit before it finished; raise the limit or scan less.',
   // websocket and sse (docs/ws.md)
-  WS_INVALID_URL: 'The WebSocket URL is not valid: it needs ws:// or wss:// (http:// and https:// are accepted too) and a host.',
-  WS_HANDSHAKE_FAILED: 'The server did not accept the WebSocket upgrade — see the detail for the status it answered.',
-  WS_INVALID_CLOSE_CODE: 'A close code must be 1000 or from 3000 to 4999 (other codes are reserved for the protocol).',
-  WS_MESSAGE_TOO_LARGE: 'A WebSocket message was larger than the configured maximum, so the connection was closed (code 1009).',
+  WS_INVALID_URL:
+    'The WebSocket URL is not valid: it needs ws:// or wss:// (http:// and https:// are accepted too) and a host.',
+  WS_HANDSHAKE_FAILED:
+    'The server did not accept the WebSocket upgrade — see the detail for the status it answered.',
+  WS_INVALID_CLOSE_CODE:
+    'A close code must be 1000 or from 3000 to 4999 (other codes are reserved for the protocol).',
+  WS_MESSAGE_TOO_LARGE:
+    'A WebSocket message was larger than the configured maximum, so the connection was closed (code 1009).',
   WS_PROTOCOL_ERROR: 'The other side broke the WebSocket protocol, so the connection was closed.',
-  SSE_BAD_RESPONSE: 'The server did not answer with an event stream (status 200 and Content-Type text/event-stream).',
+  SSE_BAD_RESPONSE:
+    'The server did not answer with an event stream (status 200 and Content-Type text/event-stream).',
   // load balancer (docs/load-balancer.md)
   LB_INVALID_BACKEND:
     'A backend address is not valid: use HOST:PORT with an IP address or host name (IPv6 as [addr]:port).',
