@@ -4,7 +4,15 @@
 import { defineStore } from 'pinia';
 import { ref, shallowRef } from 'vue';
 import { z } from 'zod';
-import { HttpAssertionOp, HttpAssertionSource, HttpAuth, HttpBody } from '../../shared/contract';
+import {
+  HTTP_RUNNER_LIMITS,
+  HttpAssertionOp,
+  HttpAssertionSource,
+  HttpAuth,
+  HttpBody,
+  type HttpRunCounts,
+  type HttpRunResult,
+} from '../../shared/contract';
 import type {
   HttpCodeLanguage,
   HttpCollectionTree,
@@ -57,6 +65,18 @@ export interface DraftCapture {
   source: 'jsonpath' | 'header' | 'regex' | 'status';
   path: string;
 }
+
+/** The runner panel's form, kept in the workspace. */
+const RunForm = z.object({
+  collection: z.string(),
+  folder: z.string(),
+  environment: z.string(),
+  iterations: z.number(),
+  delayMs: z.number(),
+  bail: z.boolean(),
+  dataFormat: z.enum(['csv', 'json']),
+  dataText: z.string(),
+});
 
 const DraftAssertionSchema = z.object({
   enabled: z.boolean(),
@@ -185,7 +205,25 @@ export const useHttpClientStore = defineStore('http-client', () => {
   const api = useApi();
   const draft = persisted('http.composer.draft', DraftSchema, emptyDraft());
   /** The composer's side panel and request section, kept like the draft. */
-  const side = persisted('http.composer.side', z.enum(['history', 'collections', 'env', 'tools']), 'history');
+  const side = persisted(
+    'http.composer.side',
+    z.enum(['history', 'collections', 'env', 'tools', 'runner']),
+    'history',
+  );
+  const runForm = persisted('http.runner.form', RunForm, {
+    collection: '',
+    folder: '',
+    environment: '',
+    iterations: 1,
+    delayMs: 0,
+    bail: false,
+    dataFormat: 'csv',
+    dataText: '',
+  });
+  const runSession = ref<string>();
+  const runCounts = shallowRef<HttpRunCounts>();
+  const runResults = shallowRef<HttpRunResult[]>([]);
+  const runError = ref<unknown>();
   const section = persisted(
     'http.composer.section',
     z.enum(['query', 'headers', 'body', 'auth', 'checks', 'options']),
@@ -213,8 +251,47 @@ export const useHttpClientStore = defineStore('http-client', () => {
       else if (e.type === 'history.changed') void refreshHistory().catch(() => undefined);
       else if (e.type === 'cookies.changed') void refreshCookies().catch(() => undefined);
       else if (e.type === 'environments.changed') void refreshEnvironments().catch(() => undefined);
+      else if (e.type === 'run.result' && e.session === runSession.value) {
+        runCounts.value = e.counts;
+        if (runResults.value.length < HTTP_RUNNER_LIMITS.maxResults)
+          runResults.value = [...runResults.value, e.result];
+      } else if (e.type === 'run.done' && e.session === runSession.value) {
+        const { results, ...counts } = e.summary;
+        runCounts.value = counts;
+        runResults.value = results;
+      }
     }
   });
+
+  async function startRun(): Promise<void> {
+    const f = runForm.value;
+    runError.value = undefined;
+    runResults.value = [];
+    runCounts.value = undefined;
+    try {
+      const { session } = await unwrap(
+        api.httpClient.runStart({
+          collection: f.collection,
+          folder: f.folder,
+          environment: f.environment || undefined,
+          data: f.dataText.trim() ? { format: f.dataFormat, text: f.dataText } : undefined,
+          iterations: f.iterations,
+          delayMs: f.delayMs,
+          bail: f.bail,
+        }),
+      );
+      runSession.value = session;
+    } catch (err) {
+      runError.value = err;
+    }
+  }
+
+  async function stopRun(): Promise<void> {
+    if (!runSession.value) return;
+    const { results, ...counts } = await unwrap(api.httpClient.runStop({ session: runSession.value }));
+    runCounts.value = counts;
+    runResults.value = results;
+  }
 
   /** Closes every kept connection; the next request to each origin connects (and is timed) afresh. */
   async function closeConnections(): Promise<number> {
@@ -342,6 +419,12 @@ export const useHttpClientStore = defineStore('http-client', () => {
   return {
     draft,
     side,
+    runForm,
+    runCounts,
+    runResults,
+    runError,
+    startRun,
+    stopRun,
     section,
     response,
     sending,
