@@ -1,31 +1,20 @@
-// Lint, including the layer boundaries described in docs/architecture.md (after vscode's code-layering rules):
-//   src/shared   imports nothing runtime-specific (no node:, electron, DOM-only code, no other layer)
-//   src/main/engines never imports electron (runs and is tested under plain Node)
-//   src/renderer never imports main, server, cli or node:; only shared and its own files
-//   src/preload  imports only electron and shared
+// Lint. Layer boundaries are allow-lists in eslint-layers.js (vscode's code-import-patterns style): each
+// layer names what it may import — an engine only engines/common, src/shared, Node builtins and its
+// declared npm packages; src/shared only zod; the renderer only shared, its own files and its UI
+// packages; the preload only electron and shared. What the layers are for: docs/architecture.md.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import vue from 'eslint-plugin-vue';
 import vueParser from 'vue-eslint-parser';
 import globals from 'globals';
-
-// Bare builtin names are matched exactly (`paths`), so a module such as stores/tls.ts is not mistaken
-// for node's tls; `node:*` and the layer globs are gitignore-style patterns.
-const bareBuiltins = ['fs', 'path', 'net', 'tls', 'dgram', 'http', 'https', 'http2', 'crypto', 'os'];
-bareBuiltins.push('child_process', 'stream', 'util', 'events', 'url', 'zlib', 'dns');
-const nodeBuiltins = ['node:*', ...bareBuiltins.map((name) => ({ exact: name }))];
-
-function restrict(entries, message) {
-  const names = entries.filter((e) => typeof e === 'object').map((e) => ({ name: e.exact, message }));
-  const globs = entries.filter((e) => typeof e === 'string');
-  return { 'no-restricted-imports': ['error', { paths: names, patterns: [{ group: globs, message }] }] };
-}
+import { layersPlugin } from './eslint-layers.js';
 
 export default tseslint.config(
   {
     ignores: [
       'out/**',
       'out-*/**',
+      '**/out-*/**',
       'dist/**',
       'node_modules/**',
       'test-results/**',
@@ -70,62 +59,12 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/shared/**'],
-    rules: restrict(
-      [
-        ...nodeBuiltins,
-        'electron',
-        'electron/*',
-        'vue',
-        'pinia',
-        '**/main/**',
-        '**/renderer/**',
-        '**/server/**',
-        '**/cli/**',
-        '**/preload/**',
-        'ws',
-      ],
-      'src/shared is the contract: no runtime-specific imports.',
-    ),
-  },
-  {
-    files: [
-      'src/main/engines/**',
-      'src/main/dispatcher/**',
-      'src/main/storage/**',
-      'src/main/services.ts',
-      'src/main/app/**',
-      'src/server/**',
-      'src/cli/**',
-    ],
-    ignores: ['src/main/index.ts', 'src/main/ipc/**'],
-    rules: restrict(
-      ['electron', 'electron/*', '**/renderer/**', '**/preload/**', 'vue', 'pinia'],
-      'Engines and Node shells never import electron or renderer code.',
-    ),
+    files: ['src/**/*.ts', 'src/**/*.mts', 'src/**/*.vue'],
+    plugins: { layers: layersPlugin },
+    rules: { 'layers/imports': 'error' },
   },
   {
     files: ['src/renderer/**'],
     languageOptions: { globals: { ...globals.browser } },
-    rules: restrict(
-      [
-        ...nodeBuiltins,
-        'electron',
-        'electron/*',
-        '**/main/**',
-        '**/server/**',
-        '**/cli/**',
-        '**/preload/**',
-        'ws',
-      ],
-      'The renderer talks only to the API object (src/renderer/api) and src/shared.',
-    ),
-  },
-  {
-    files: ['src/preload/**'],
-    rules: restrict(
-      [...nodeBuiltins, '**/main/**', '**/renderer/**', '**/server/**', '**/cli/**', 'vue', 'pinia', 'ws'],
-      'The preload only builds the API object from the shared contract.',
-    ),
   },
 );
