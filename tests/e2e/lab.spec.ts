@@ -96,7 +96,7 @@ test('the kernel check is offered only where it can run, and then badges the TCP
       async () =>
         (await kernel.isEnabled()) ||
         !((await app.getByTestId('lab-kernel-reason').textContent()) ?? '').includes('Checking'),
-      { timeout: 10_000 },
+      { timeout: 45_000 },
     )
     .toBe(true);
   if (await kernel.isDisabled()) {

@@ -67,7 +67,7 @@ function table(rows: { loss: number; rtt: number; k: Figures; m: Figures }[]): s
   return [head, sep, ...lines].join('\n');
 }
 
-const availability = kernelCheckAvailability();
+const availability = await kernelCheckAvailability();
 
 describe('TCP model vs Linux TCP (kernel check)', () => {
   if (!availability.available) {

@@ -238,7 +238,7 @@ describe('TCP-vs-UDP lab', () => {
   });
 });
 
-const kernel = kernelCheckAvailability();
+const kernel = await kernelCheckAvailability();
 describe('TCP-vs-UDP lab with the kernel check', () => {
   it.skipIf(!kernel.available)(
     `the TCP column is Linux's own TCP, labelled measured${kernel.available ? '' : ` (skipped: ${kernel.reason})`}`,

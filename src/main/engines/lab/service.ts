@@ -16,22 +16,23 @@ import { runLab, type LabLimits } from './run';
 export class LabService extends TypedEmitter<LabEvent> {
   private running?: { session: string; cancelled: boolean; done: Promise<unknown> };
   private readonly ids = new IdSequence('lab-');
-  private kernelAvailability?: KernelAvailability;
+  private kernelAvailability?: Promise<KernelAvailability>;
 
   constructor(private readonly limits: Partial<LabLimits> = {}) {
     super();
   }
 
   async run(input: LabRunOptions): Promise<LabResult> {
+    // Asked before the one-run check, so nothing awaits between that check and taking the slot.
+    if (input.tcpSource === 'kernel') {
+      const k = await this.kernel();
+      if (!k.available) throw new EngineError('NOT_SUPPORTED', k.reason);
+    }
     if (this.running)
       throw new EngineError(
         'LIMIT_EXCEEDED',
         `lab run ${this.running.session} is still going; cancel it or wait`,
       );
-    if (input.tcpSource === 'kernel') {
-      const k = this.kernel();
-      if (!k.available) throw new EngineError('NOT_SUPPORTED', k.reason);
-    }
     const session = this.ids.next();
     const state = { session, cancelled: false, done: Promise.resolve() as Promise<unknown> };
     this.running = state;
@@ -64,13 +65,13 @@ export class LabService extends TypedEmitter<LabEvent> {
   }
 
   /** Asked once per instance: it spawns `ip` and python3, and the answer does not change while running. */
-  private kernel(): KernelAvailability {
+  private kernel(): Promise<KernelAvailability> {
     this.kernelAvailability ??= kernelCheckAvailability();
     return this.kernelAvailability;
   }
 
-  capabilities(): { kernel: { available: boolean; reason?: string } } {
-    const k = this.kernel();
+  async capabilities(): Promise<{ kernel: { available: boolean; reason?: string } }> {
+    const k = await this.kernel();
     return { kernel: k.available ? { available: true } : { available: false, reason: k.reason } };
   }
 

@@ -2,7 +2,7 @@
 // the impairing relay of ./script.ts (Python) at the IP level (a TUN device per namespace). The script is bundled as
 // text and run with `python3 -c`, so it needs no file next to the app. Linux only, with root or
 // CAP_NET_ADMIN + CAP_SYS_ADMIN (creating namespaces and TUN devices), /dev/net/tun, `ip` and python3.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { EngineError } from '../../common/errors';
 import { KERNEL_TCP_PY as script } from './script';
@@ -65,14 +65,18 @@ function hasCapabilities(): boolean {
   }
 }
 
-function runs(cmd: string, args: string[]): boolean {
-  // Generous: a python3 behind a version-manager shim can take seconds to start on a busy machine.
-  const r = spawnSync(cmd, args, { stdio: 'ignore', timeout: 20_000 });
-  return r.status === 0;
+/** Whether `cmd args` exits with 0. Asynchronous, so the engine stays responsive while it starts. */
+function runs(cmd: string, args: string[]): Promise<boolean> {
+  return new Promise((resolve) => {
+    // Generous: a python3 behind a version-manager shim can take seconds to start on a busy machine.
+    const child = spawn(cmd, args, { stdio: 'ignore', timeout: 20_000 });
+    child.on('error', () => resolve(false));
+    child.on('close', (code) => resolve(code === 0));
+  });
 }
 
 /** Whether this process may run the kernel check, and if not, the reason in one sentence. */
-export function kernelCheckAvailability(): KernelAvailability {
+export async function kernelCheckAvailability(): Promise<KernelAvailability> {
   if (process.platform !== 'linux')
     return { available: false, reason: 'The kernel check needs Linux (network namespaces and TUN devices).' };
   if (!hasCapabilities())
@@ -82,12 +86,12 @@ export function kernelCheckAvailability(): KernelAvailability {
     };
   if (!existsSync('/dev/net/tun'))
     return { available: false, reason: 'The kernel check needs /dev/net/tun (modprobe tun).' };
-  if (!runs('ip', ['netns', 'list']))
+  if (!(await runs('ip', ['netns', 'list'])))
     return {
       available: false,
       reason: "The kernel check needs the `ip` command (iproute2) with 'ip netns'.",
     };
-  if (!runs('python3', ['-c', 'import fcntl, ctypes, select']))
+  if (!(await runs('python3', ['-c', 'import fcntl, ctypes, select'])))
     return { available: false, reason: 'The kernel check needs python3 for its TUN relay.' };
   return { available: true };
 }
