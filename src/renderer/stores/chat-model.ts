@@ -4,6 +4,7 @@
 import { markRaw } from 'vue';
 import { z } from 'zod';
 import type { ChatClientInfo, ChatMessage, FileTransferInfo, RoomSummary } from '../../shared/contract';
+import { TOKEN_STORAGE_KEY } from '../api/token';
 
 /** Messages a conversation keeps in the renderer; older ones stay in the engine's history. */
 export const KEEP = 2000;
@@ -208,4 +209,34 @@ export function linkSegments(text: string): { text: string; url?: string }[] {
   }
   if (last < text.length) out.push({ text: text.slice(last) });
   return out;
+}
+
+/**
+ * The address of one chat alone in a new tab. The browser shell keeps its access token for this tab only
+ * (sessionStorage, not copied to a tab opened with noopener), so the new tab gets it in its URL — and
+ * takes it out of the address bar again, as any tab does.
+ */
+export function chatTabUrl(
+  loc: { pathname: string; search: string },
+  token: string | null,
+  session: string,
+): string {
+  const params = new URLSearchParams(loc.search);
+  if (token && !params.has('token')) params.set('token', token);
+  const q = params.toString();
+  return `${loc.pathname}${q ? `?${q}` : ''}#/chat?chat=${encodeURIComponent(session)}`;
+}
+
+/** This tab's browser-shell token, if any (Electron has none). */
+export function tabToken(): string | null {
+  try {
+    return typeof sessionStorage === 'undefined' ? null : sessionStorage.getItem(TOKEN_STORAGE_KEY);
+  } catch {
+    return null;
+  }
+}
+
+/** Opens one chat alone in a new tab (Electron: a window of its own, see electron-policy.ts). */
+export function openChatTab(session: string): void {
+  window.open(chatTabUrl(location, tabToken(), session), '_blank', 'noopener');
 }

@@ -9,7 +9,7 @@ import type {
   WirelabEvent,
   WorkspaceSnapshot,
 } from '../../../src/shared/contract';
-import { historyEdge, useChatStore, type ChatSession } from '../../../src/renderer/stores/chat';
+import { chatTabUrl, historyEdge, useChatStore, type ChatSession } from '../../../src/renderer/stores/chat';
 import { useWorkspaceStore } from '../../../src/renderer/stores/workspace';
 import { useWorkspaceValues } from '../../../src/renderer/lib/persisted';
 import { fakeApi, type FakeApi } from './chat-fake-api';
@@ -205,5 +205,15 @@ describe('chat store', () => {
     // The page's values were written back at once (they are newer than what the engines restored).
     expect(f.calls.some((x) => x.channel === 'workspace.saveValues')).toBe(true);
     expect(JSON.stringify(f.run(() => useWorkspaceValues()).values['chat.drafts'])).toContain('half-typed');
+  });
+});
+
+describe('chatTabUrl', () => {
+  it('a new tab gets the tab token in its URL (sessionStorage is not shared with it), once', () => {
+    expect(chatTabUrl({ pathname: '/', search: '' }, 'tok', 'chat-2')).toBe('/?token=tok#/chat?chat=chat-2');
+    expect(chatTabUrl({ pathname: '/', search: '?token=old' }, 'tok', 'a b')).toBe(
+      '/?token=old#/chat?chat=a%20b',
+    );
+    expect(chatTabUrl({ pathname: '/index.html', search: '' }, null, 'c')).toBe('/index.html#/chat?chat=c');
   });
 });
