@@ -54,6 +54,7 @@ test('LB: checks set at start survive leaving the page; Apply changes only the e
   await expect(app.getByTestId('lb-check-type')).toHaveValue('http');
   await expect(app.getByTestId('lb-check-interval')).toHaveValue('500');
   await expect(app.getByTestId('lb-apply-health')).toBeDisabled();
+  await expect(app.getByTestId('lb-port')).toHaveValue(String(before.port));
 
   await app.getByTestId('lb-check-rise').fill('3');
   await awayAndBack(app, 'lb');
