@@ -4,16 +4,23 @@
 // Targets: faster than the openssl loop (ratio ≥ 1) and under 3 s. Both run in 5 interleaved rounds
 // (bench/harness.ts) and each ratio is the median of the per-round ratios with its spread; --quick
 // measures only Wirelab's rounds (the openssl loop is the long part).
+// Also in the same run: testssl.sh (Debian's `testssl`) on the same server, once — it takes minutes, so
+// not under --quick and skipped with the reason where it is not installed; and a mass scan of 50 local
+// servers (one process, 50 ports) 8 at a time against 50 × the single full scan.
 import { spawn, spawnSync } from 'node:child_process';
 import { createServer, type Server } from 'node:tls';
 import { buildCertificate } from '../../src/main/engines/common/x509-builder';
 import { listen, closeServer } from '../../src/main/engines/common/net';
 import { TlsInspector } from '../../src/main/engines/tls/inspector';
-import { TlsInspectInput } from '../../src/shared/contract/tls';
+import { TlsInspectInput, TlsInspectManyInput } from '../../src/shared/contract/tls';
 import { MIN_ROUNDS, interleaved, pairedRatios, spreadOf } from '../harness';
 import { record, type BenchRecord, type BenchSection } from '../types';
 
 const OPENSSL_STEP_TIMEOUT_MS = 5_000;
+/** testssl.sh takes minutes against one server; this bounds the reference run. */
+const TESTSSL_TIMEOUT_MS = 15 * 60_000;
+const MASS_TARGETS = 50;
+const MASS_CONCURRENCY = 8;
 /** Hard cap on s_client processes, so the reference cannot run past the section's time budget. */
 const OPENSSL_MAX_CALLS = 600;
 
@@ -236,9 +243,137 @@ export const tlsSection: BenchSection = {
           basis: 'count',
         }),
       );
+      out.push(...(await massThroughput(log, median(ms))));
+      if (options?.quick) log('--quick: testssl.sh is not run (it takes minutes)');
+      else {
+        const t = await testsslScan(port, log);
+        if (t)
+          out.push(
+            record('tls', {
+              name: 'full scan vs testssl.sh on the same server (ratio = testssl / wirelab)',
+              value: median(ms),
+              unit: 'ms',
+              reference: `testssl.sh ${t.version} (one run)`,
+              referenceValue: t.ms,
+              ratio: t.ms / median(ms),
+              target: 1,
+              basis: 'wall',
+            }),
+          );
+      }
     } finally {
       await closeServer(s);
     }
     return out;
   },
 };
+
+/** testssl.sh's default full run against 127.0.0.1:port, once; undefined (with the reason logged) where missing. */
+async function testsslScan(
+  port: number,
+  log: (m: string) => void,
+): Promise<{ ms: number; version: string } | undefined> {
+  const probe = spawnSync('testssl', ['--version'], { encoding: 'utf8' });
+  if (probe.status !== 0 && !probe.stdout) {
+    log('testssl.sh not installed (apt-get install testssl.sh): no testssl reference');
+    return undefined;
+  }
+  const version = /testssl\.sh\s+([\d.]+\S*)/.exec(probe.stdout)?.[1] ?? '?';
+  const t0 = performance.now();
+  const code = await new Promise<number | null>((resolve) => {
+    const child = spawn(
+      'testssl',
+      ['--quiet', '--color', '0', '--warnings', 'off', '--ip', 'one', `127.0.0.1:${port}`],
+      {
+        stdio: 'ignore',
+      },
+    );
+    const timer = setTimeout(() => child.kill('SIGKILL'), TESTSSL_TIMEOUT_MS);
+    child.on('exit', (c) => {
+      clearTimeout(timer);
+      resolve(c);
+    });
+  });
+  const ms = performance.now() - t0;
+  log(`testssl.sh ${version}: ${(ms / 1000).toFixed(1)} s (exit ${code})`);
+  return code === null ? undefined : { ms, version };
+}
+
+/**
+ * 50 listeners in one child process (the scanner keeps this process's event loop to itself, as it would
+ * against real servers), inspected 8 at a time with a full scan each, against 50 × one full scan.
+ */
+async function massThroughput(log: (m: string) => void, singleMs: number): Promise<BenchRecord[]> {
+  const root = buildCertificate({ commonName: 'Bench Root', ca: true });
+  const leaf = buildCertificate({ commonName: 'localhost', altNames: ['localhost'], issuer: root });
+  const child = spawn(
+    process.execPath,
+    [
+      '-e',
+      `const tls = require('node:tls');
+       const opts = { cert: process.env.CERT, key: process.env.KEY, minVersion: 'TLSv1.2' };
+       const ports = [];
+       let left = Number(process.env.N);
+       for (let i = 0; i < Number(process.env.N); i++) {
+         const s = tls.createServer(opts, (c) => { c.on('error', () => {}); c.end(); });
+         s.on('tlsClientError', () => {});
+         s.listen(0, '127.0.0.1', () => { ports.push(s.address().port); if (--left === 0) console.log(JSON.stringify(ports)); });
+       }`,
+    ],
+    {
+      env: { ...process.env, CERT: leaf.certPem + root.certPem, KEY: leaf.keyPem, N: String(MASS_TARGETS) },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  try {
+    const ports = await new Promise<number[]>((resolve, reject) => {
+      let text = '';
+      child.stdout.on('data', (d: Buffer) => {
+        text += d.toString();
+        if (text.includes('\n')) resolve(JSON.parse(text) as number[]);
+      });
+      child.on('exit', (code) => reject(new Error(`server process exited (${code})`)));
+    });
+    const targets = ports.map((p) => `localhost:${p}`);
+    const inspector = new TlsInspector();
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    const outcome = await inspector.inspectMany(
+      TlsInspectManyInput.parse({
+        targets,
+        concurrency: MASS_CONCURRENCY,
+        options: { scan: true, http: 'never', resumption: false, noHistory: true, useSystemStore: false },
+      }),
+    );
+    const ms = performance.now() - t0;
+    const cpu = process.cpuUsage(c0);
+    await inspector.close();
+    const failed = outcome.rows.filter((r) => !r.ok).length;
+    log(
+      `mass scan: ${MASS_TARGETS} servers, ${MASS_CONCURRENCY} at a time, full scan each: ${(ms / 1000).toFixed(1)} s (${failed} failed), scanner CPU ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s; 50 × single = ${((MASS_TARGETS * singleMs) / 1000).toFixed(1)} s`,
+    );
+    return [
+      record('tls', {
+        name: `mass scan of ${MASS_TARGETS} servers, ${MASS_CONCURRENCY} at a time (ratio = ${MASS_TARGETS} × single scan / mass)`,
+        value: ms,
+        unit: 'ms',
+        reference: `${MASS_TARGETS} × the single full scan`,
+        referenceValue: MASS_TARGETS * singleMs,
+        ratio: (MASS_TARGETS * singleMs) / ms,
+        target: 2,
+        basis: 'wall',
+      }),
+      record('tls', {
+        name: 'mass scan throughput',
+        value: MASS_TARGETS / (ms / 1000),
+        unit: 'targets/s',
+        reference: null,
+        referenceValue: null,
+        target: null,
+        basis: 'count',
+      }),
+    ];
+  } finally {
+    child.kill('SIGKILL');
+  }
+}

@@ -2,8 +2,11 @@
 // request the raw-handshake scan with weaknesses), grade, raw request over TLS, report export and the
 // history. Owns the running inspections (for cancel) and the parsed trust stores (parsed once per
 // instance, lazily). No module-level state.
+import { createHash } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { isIP } from 'node:net';
 import * as tls from 'node:tls';
+import type { SecureContext } from 'node:tls';
 import type { z } from 'zod';
 import {
   TLS_DEFAULTS,
@@ -40,6 +43,9 @@ import { HandshakeType, parseCertificateMessage } from './wire';
 import { checkWeaknesses } from './weaknesses';
 
 export { parseTarget } from './target';
+
+/** Secure contexts kept per inspector (distinct CA/client-certificate sets). */
+const MAX_CONTEXTS = 8;
 
 type In<K extends keyof typeof tlsContract> = z.output<(typeof tlsContract)[K]['input']>;
 
@@ -85,6 +91,7 @@ export class TlsInspector extends TypedEmitter<TlsEvent> {
   private readonly running = new Map<string, AbortController>();
   private readonly store: TlsHistory | undefined;
   private suites: SuiteTable | undefined;
+  private readonly contexts = new Map<string, SecureContext>();
   private mozilla: ParsedCertificate[] | undefined;
   private system: ReturnType<typeof loadSystemRoots> | undefined;
   private closed = false;
@@ -95,6 +102,24 @@ export class TlsInspector extends TypedEmitter<TlsEvent> {
     this.store = this.options.historyFile
       ? new TlsHistory(this.options.historyFile, this.options.historyEntries, this.options.historyReports)
       : undefined;
+  }
+
+  /**
+   * Loading ~150 roots into a context costs more CPU than the rest of a scan, and a mass scan asks for
+   * the same context for every target: kept per (extra CAs, client certificate), a few at a time.
+   */
+  private contextFor(extraCas: string[], certPem?: string, keyPem?: string): SecureContext {
+    const key = createHash('sha256')
+      .update(JSON.stringify([extraCas, certPem ?? '', keyPem ?? '']))
+      .digest('hex');
+    let ctx = this.contexts.get(key);
+    if (!ctx) {
+      ctx = secureContextFor([...tls.rootCertificates, ...extraCas], certPem, keyPem);
+      this.contexts.set(key, ctx);
+      const oldest = this.contexts.keys().next().value;
+      if (this.contexts.size > MAX_CONTEXTS && oldest !== undefined) this.contexts.delete(oldest);
+    }
+    return ctx;
   }
 
   private table(): SuiteTable {
@@ -162,8 +187,8 @@ export class TlsInspector extends TypedEmitter<TlsEvent> {
       servername: sni,
       alpn: input.alpn,
       starttls: input.starttls,
-      secureContext: secureContextFor(
-        [...tls.rootCertificates, ...userCas.map((c) => c.info.pem)],
+      secureContext: this.contextFor(
+        userCas.map((c) => c.info.pem),
         input.clientCertPem,
         input.clientKeyPem,
       ),
@@ -350,6 +375,8 @@ export class TlsInspector extends TypedEmitter<TlsEvent> {
     if (this.running.has(session))
       throw new EngineError('INVALID_INPUT', `inspection ${session} is already running`);
     const ac = new AbortController();
+    // Every target's probes listen on this one signal: the default warning at 10 listeners is noise here.
+    setMaxListeners(0, ac.signal);
     this.running.set(session, ac);
     const t0 = performance.now();
     const total = input.targets.length;
