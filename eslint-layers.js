@@ -141,6 +141,7 @@ export const exceptions = {
     '../main/engines/tls/inspector',
     '../main/engines/http-server/service',
     '../main/engines/http-client/service',
+    '../main/engines/ws/service',
     '../main/engines/common/app-cert',
     '../main/storage/data-dir',
   ],

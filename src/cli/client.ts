@@ -26,6 +26,7 @@ import { ChatService } from '../main/engines/chat/service';
 import { TlsInspector } from '../main/engines/tls/inspector';
 import { HttpServerService } from '../main/engines/http-server/service';
 import { HttpClientService } from '../main/engines/http-client/service';
+import { WsService } from '../main/engines/ws/service';
 import { loadOrCreateAppCertificate } from '../main/engines/common/app-cert';
 import { openDataDir, type DataDir } from '../main/storage/data-dir';
 import { version } from './version';
@@ -44,6 +45,8 @@ const INPUT_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'LB_INVALID_BACKEND',
   'LB_WEIGHT_OUT_OF_RANGE',
   'LB_DUPLICATE_BACKEND',
+  'WS_INVALID_URL',
+  'WS_INVALID_CLOSE_CODE',
 ]);
 
 /** A failed call. `input` is true when the call was refused before the engine ran (bad input → exit 2). */
@@ -94,6 +97,10 @@ const factories: Factories = {
   },
   udp: () => {
     const e = new UdpService();
+    return { handler: e, close: () => e.closeAll() };
+  },
+  ws: () => {
+    const e = new WsService();
     return { handler: e, close: () => e.closeAll() };
   },
   lab: () => {

@@ -9,6 +9,7 @@ import { chatHost, chatJoin, chatList } from './chat';
 import { httpLoad, httpRequest, httpServe } from './http';
 import { httpRun } from './http-run';
 import { tlsInspect, tlsRequest } from './tls';
+import { wsConnect, wsServe } from './ws';
 
 export const commands: Command[] = [
   serve,
@@ -30,4 +31,6 @@ export const commands: Command[] = [
   httpRun,
   tlsInspect,
   tlsRequest,
+  wsConnect,
+  wsServe,
 ];
