@@ -395,6 +395,11 @@ export const useHttpClientStore = defineStore('http-client', () => {
     draft.value = draftFrom(r.request);
     return r.warnings;
   }
+  async function exportK6(requests: number, concurrency: number): Promise<string> {
+    return (await unwrap(api.httpClient.exportK6({ request: toSpec(draft.value), requests, concurrency })))
+      .script;
+  }
+
   async function exportCode(language: HttpCodeLanguage): Promise<string> {
     return (await unwrap(api.httpClient.exportCode({ request: toSpec(draft.value), language }))).code;
   }
@@ -456,6 +461,7 @@ export const useHttpClientStore = defineStore('http-client', () => {
     deleteCollection,
     importCurl,
     exportCode,
+    exportK6,
     importCollection,
     startLoad,
     stopLoad,

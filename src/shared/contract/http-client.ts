@@ -441,6 +441,24 @@ export const httpClientContract = {
       .strict(),
     z.object({ session: z.string() }),
   ),
+  /** The load run's request and shape as a k6 script (assertions become checks and thresholds). */
+  exportK6: method(
+    z
+      .object({
+        request: HttpRequestSpec,
+        environment: z.string().max(128).optional(),
+        requests: z.number().int().min(1).max(HTTP_CLIENT_DEFAULTS.maxLoadRequests),
+        concurrency: z.number().int().min(1).max(HTTP_CLIENT_DEFAULTS.maxLoadConcurrency),
+        maxDurationMs: z
+          .number()
+          .int()
+          .min(100)
+          .max(HTTP_CLIENT_DEFAULTS.maxLoadDurationMs)
+          .default(HTTP_CLIENT_DEFAULTS.maxLoadDurationMs),
+      })
+      .strict(),
+    z.object({ script: z.string(), skipped: z.array(z.string()) }),
+  ),
   loadStop: method(z.object({ session: sessionId() }).strict(), HttpLoadSummary),
   loadGet: method(z.object({ session: sessionId() }).strict(), HttpLoadSummary),
   ...httpRunnerMethods,

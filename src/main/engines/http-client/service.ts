@@ -34,6 +34,7 @@ import { clearSpool, removeSpooled } from './spool';
 import { ConnectionPool } from './connection-pool';
 import { CollectionRun, underFolder } from './runner';
 import { parseDataFile } from './run-data';
+import { k6Script } from './k6';
 
 type In<K extends keyof typeof httpClientContract> = z.output<(typeof httpClientContract)[K]['input']>;
 
@@ -426,6 +427,12 @@ export class HttpClientService extends TypedEmitter<HttpClientEvent> {
         this.emit({ engine: 'httpClient', type: 'run.done', session, at: Date.now(), summary }),
       );
     return { session };
+  }
+
+  exportK6(input: In<'exportK6'>): { script: string; skipped: string[] } {
+    const spec = applyVariables(input.request, this.variables(input.environment));
+    parseUrl(spec.url);
+    return k6Script(spec, input);
   }
 
   runStop(input: In<'runStop'>): Promise<HttpRunSummary> {
