@@ -40,7 +40,7 @@ describe('terminal report', () => {
     // Every vulnerability verdict starts in the same column.
     const vulns = plain.slice(plain.indexOf(' Vulnerabilities')).split('\n').slice(1).filter(Boolean);
     const columns = new Set(
-      vulns.map((l) => /(VULNERABLE|not vulnerable|not applicable|unknown)/.exec(l)?.index),
+      vulns.map((l) => /(VULNERABLE|not vulnerable|not applicable|unknown|noted \(info\))/.exec(l)?.index),
     );
     expect(columns.size).toBe(1);
     expect(plain).not.toContain('\x1b[');

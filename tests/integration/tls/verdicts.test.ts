@@ -95,3 +95,52 @@ describe('CA:TRUE on the server certificate', () => {
     expect(problem(r, 'self-signed')?.severity).toBe('critical');
   });
 });
+
+describe.skipIf(!hasOpenssl)('LUCKY13 and the server cipher order', () => {
+  it('a CBC server in client order: LUCKY13 and cipher order are findings; with -serverpref only LUCKY13', async () => {
+    const args = [
+      '-no_tls1_3',
+      '-cipher',
+      'ECDHE-RSA-AES128-GCM-SHA256:AES128-SHA:AES256-SHA256:@SECLEVEL=0',
+    ];
+    const clientOrder = await opensslServer(pki, args);
+    const r = await inspect(inspector(), {
+      target: `localhost:${clientOrder}`,
+      scan: true,
+      caPem: pki.root.certPem,
+    });
+    const w = (id: string) => r.scan!.weaknesses.find((x) => x.id === id);
+    expect(w('lucky13')?.status).toBe('vulnerable');
+    expect(w('lucky13')?.detail).toMatch(/TLSv1\.2 AES128-SHA/);
+    expect(w('lucky13')?.detail).not.toMatch(/GCM/);
+    expect(w('cipher-order')?.status).toBe('vulnerable');
+    expect(w('cipher-order')?.detail).toMatch(/TLSv1\.2: client order/);
+
+    const serverOrder = await opensslServer(pki, ['-serverpref', ...args]);
+    const r2 = await inspect(inspector(), {
+      target: `localhost:${serverOrder}`,
+      scan: true,
+      caPem: pki.root.certPem,
+    });
+    const w2 = (id: string) => r2.scan!.weaknesses.find((x) => x.id === id);
+    expect(w2('cipher-order')).toMatchObject({ status: 'ok' });
+    expect(w2('cipher-order')?.detail).toMatch(/TLSv1\.2: server order/);
+    expect(w2('lucky13')?.status).toBe('vulnerable');
+  });
+
+  it('an AEAD-only server: no LUCKY13', async () => {
+    const port = await tlsServer({
+      cert: pki.chain(),
+      key: pki.leaf.keyPem,
+      maxVersion: 'TLSv1.2',
+      ciphers: 'ECDHE-ECDSA-AES128-GCM-SHA256',
+    });
+    const r = await inspect(inspector(), {
+      target: `localhost:${port}`,
+      scan: true,
+      caPem: pki.root.certPem,
+    });
+    expect(r.scan!.weaknesses.find((x) => x.id === 'lucky13')).toMatchObject({ status: 'ok' });
+    expect(r.scan!.weaknesses.find((x) => x.id === 'cipher-order')?.status).toBe('not-applicable');
+  });
+});

@@ -338,7 +338,9 @@ export class TlsInspector extends TypedEmitter<TlsEvent> {
     validation.problems.push(...ocspProblems(handshake.ocsp));
     if (handshake.timings) handshake.timings.totalMs = performance.now() - t0;
     const grade = computeGrade({ handshake, problems: validation.problems, scan });
-    const vulnerable = scan?.weaknesses.filter((w) => w.status === 'vulnerable').length ?? 0;
+    // Informational findings (LUCKY13 on CBC, client cipher order) are shown but not counted, like info problems.
+    const vulnerable =
+      scan?.weaknesses.filter((w) => w.status === 'vulnerable' && w.severity !== 'info').length ?? 0;
     let clients: TlsReport['clients'];
     if (input.clients) {
       progress('clients', `simulating ${CLIENT_HELLOS.length} clients`, budget.count);

@@ -76,7 +76,9 @@ const gradeTone = (g: string): Tone =>
 function weaknessVerdict(w: TlsWeakness): { text: string; tone: Tone } {
   switch (w.status) {
     case 'vulnerable':
-      return { text: 'VULNERABLE', tone: severityTone(w.severity) };
+      return w.severity === 'info'
+        ? { text: 'noted (info)', tone: 'info' }
+        : { text: 'VULNERABLE', tone: severityTone(w.severity) };
     case 'ok':
       return { text: 'not vulnerable', tone: 'good' };
     case 'not-applicable':

@@ -138,6 +138,24 @@ const DEFS = {
       'SSLv3’s CBC padding is not authenticated, so a man in the middle can decrypt a byte at a time (CVE-2014-3566).',
     reference: 'https://www.rfc-editor.org/rfc/rfc7568',
   },
+  lucky13: {
+    id: 'lucky13',
+    title: 'LUCKY13 (CBC suites)',
+    // Informational: every patched OpenSSL server with its default suites has CBC; it is not counted as a problem.
+    severity: 'info',
+    explanation:
+      'CBC suites check padding and MAC in time that depends on the plaintext, a side channel a man in the middle can measure (CVE-2013-0169). Implementations were patched, but only AEAD suites remove the attack class, so CBC suites are reported as potentially vulnerable, as testssl.sh does.',
+    reference: 'https://nvd.nist.gov/vuln/detail/CVE-2013-0169',
+  },
+  cipherOrder: {
+    id: 'cipher-order',
+    title: 'Server cipher order',
+    // Informational, as in SSL Labs' report: it costs no grade and is not counted as a problem.
+    severity: 'info',
+    explanation:
+      'A server that follows the client’s order lets an old or badly configured client pick the weakest suite both accept; with its own order the server decides. It matters only where the accepted suites differ in strength.',
+    reference: 'https://ssl-config.mozilla.org/',
+  },
 } satisfies Record<string, Def>;
 
 function make(def: Def, status: Status, detail: string): TlsWeakness {
@@ -321,6 +339,8 @@ export async function checkWeaknesses(
     suiteFamily(DEFS.nullCipher, scan, (s) => s.nullCipher),
     suiteFamily(DEFS.anonymous, scan, (s) => s.anonymous),
     beast(scan),
+    lucky13(scan),
+    cipherOrder(scan),
     breach(http),
     logjam(scan),
   ];
@@ -335,6 +355,38 @@ function logjam(scan: RawScan): TlsWeakness {
     .join('; ');
   const detail = `weakest DH prime ${dh} bits${each ? `: ${each}` : ''}`;
   return make(DEFS.logjam, dh < 2048 ? 'vulnerable' : 'ok', detail);
+}
+
+/** CBC with HMAC in any version below TLS 1.3 (TLS 1.3 has no CBC). */
+function lucky13(scan: RawScan): TlsWeakness {
+  const hits = scan.versions
+    .filter((v) => v.supported && v.version !== 'TLSv1.3')
+    .flatMap((v) =>
+      v.suites.filter((s) => s.cipher.includes('CBC')).map((s) => `${v.version} ${s.openssl ?? s.name}`),
+    );
+  return hits.length > 0
+    ? make(DEFS.lucky13, 'vulnerable', `${hits.length} CBC suites accepted: ${hits.join(', ')}`)
+    : make(DEFS.lucky13, 'ok', 'no CBC suite accepted');
+}
+
+/** Per version: whose order decides. A client-ordered version is a finding when its suites differ in strength. */
+function cipherOrder(scan: RawScan): TlsWeakness {
+  const judged = scan.versions.filter((v) => v.supported && v.serverPreference !== undefined);
+  if (judged.length === 0)
+    return make(DEFS.cipherOrder, 'not-applicable', 'no version accepts two or more suites');
+  const detail = judged
+    .map((v) => `${v.version}: ${v.serverPreference ? 'server' : 'client'} order`)
+    .join(', ');
+  const risky = judged.filter(
+    (v) => !v.serverPreference && new Set(v.suites.map((s) => s.strength)).size > 1,
+  );
+  return risky.length > 0
+    ? make(
+        DEFS.cipherOrder,
+        'vulnerable',
+        `${detail}; the client picks among suites of different strength at ${risky.map((v) => v.version).join(', ')}`,
+      )
+    : make(DEFS.cipherOrder, 'ok', detail);
 }
 
 /** Only TLS 1.0 and SSLv3 have the predictable CBC IV; RC4 and NULL suites are other findings. */
