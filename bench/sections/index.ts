@@ -7,6 +7,7 @@ import { httpSection } from './http';
 import { lbSection } from './lb';
 import { tlsSection } from './tls';
 import { shellSection } from './shell';
+import { wsSection } from './ws';
 
 export const sections: BenchSection[] = [
   tcpSection,
@@ -17,4 +18,5 @@ export const sections: BenchSection[] = [
   lbSection,
   tlsSection,
   shellSection,
+  wsSection,
 ];
