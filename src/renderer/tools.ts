@@ -158,4 +158,15 @@ export const tools: ToolDef[] = [
       'Sending a request walks down the stack: the host name is resolved (DNS), a TCP connection is made (layer 4), TLS is negotiated for https (layer 6, where ALPN also picks HTTP/2 or HTTP/1.1), then the request is written and the response read (layer 7). The waterfall shows how long each of those steps took.',
     component: () => import('./pages/http/HttpComposerPage.vue'),
   },
+  {
+    id: 'ws',
+    title: 'WebSocket & SSE',
+    path: '/ws',
+    layer: 7,
+    summary:
+      'WebSocket client (text, binary, JSON, subprotocols, headers, ping, close codes, saved messages), an echo/broadcast server, and an SSE client.',
+    layerText:
+      'A WebSocket starts as an HTTP/1.1 request with Upgrade: websocket (layer 7); after 101 Switching Protocols the same TCP connection (layer 4, TLS at layer 6 for wss://) carries framed messages in both directions. Server-Sent Events stay plain HTTP: one long response the server keeps writing events into.',
+    component: () => import('./pages/ws/WsPage.vue'),
+  },
 ];
