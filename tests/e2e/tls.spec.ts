@@ -106,10 +106,15 @@ test('bad input: an unresolvable host shows HOST_NOT_FOUND; a trusted server sho
     await app.getByTestId('tls-target').fill(`localhost:${port}`);
     await app.getByText('Options').click();
     await app.getByTestId('tls-ca').fill(pki.root.certPem);
+    await app.getByTestId('tls-http').selectOption('always');
     await app.getByTestId('tls-inspect').click();
     await expect(app.getByTestId('tls-no-problems')).toBeVisible({ timeout: 15_000 });
     await expect(app.getByTestId('tls-trusted')).toHaveText('trusted');
     await expect(app.getByTestId('tls-error')).toHaveCount(0);
+    // The bare HTTP answer: the security headers it lacks are listed.
+    const headers = app.getByTestId('tls-security-headers');
+    await expect(headers.locator('[data-id="nosniff"]')).toHaveAttribute('data-status', 'missing');
+    await expect(headers.locator('[data-id="hsts"]')).toContainText('Strict-Transport-Security');
   } finally {
     server.close();
     pki.cleanup();

@@ -221,6 +221,15 @@ export const TlsOcspStaple = z.object({
   error: z.string().optional(),
 });
 
+/** One HTTP security header (or cookie, or banner) of the HTTPS answer, judged. */
+export const TlsHeaderFinding = z.object({
+  id: z.string(),
+  header: z.string(),
+  status: z.enum(['ok', 'weak', 'missing', 'info']),
+  detail: z.string(),
+});
+export type TlsHeaderFinding = z.infer<typeof TlsHeaderFinding>;
+
 export const TlsHandshake = z.object({
   protocol: z.string(),
   cipher: TlsSuiteInfo.optional(),
@@ -255,6 +264,8 @@ export const TlsHandshake = z.object({
       preload: z.boolean().optional(),
       /** Content-Encoding of `/` when gzip, deflate and br are accepted (BREACH). */
       contentEncoding: z.string().optional(),
+      /** Security headers, cookies and banners of the same answer. */
+      securityHeaders: z.array(TlsHeaderFinding).optional(),
       error: z.string().optional(),
     })
     .optional(),

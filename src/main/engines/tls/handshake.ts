@@ -217,6 +217,8 @@ export interface HttpHead {
   header?: string;
   /** Content-Encoding of the answer to a request that accepts gzip, deflate and br (BREACH). */
   contentEncoding?: string;
+  /** Every header line of the (bounded) head, in order. */
+  headers?: Array<[string, string]>;
   error?: string;
 }
 
@@ -243,9 +245,18 @@ export function httpHead(
       if (!m) return { error: `not an HTTP response: ${JSON.stringify(head.slice(0, 60))}` };
       const hsts = /(?:^|\r\n)strict-transport-security:[ \t]*([^\r\n]*)/i.exec(head);
       const enc = /(?:^|\r\n)content-encoding:[ \t]*([^\r\n]*)/i.exec(head)?.[1]?.trim();
+      const headers = head
+        .split('\r\n')
+        .slice(1)
+        .map((l): [string, string] => {
+          const colon = l.indexOf(':');
+          return colon > 0 ? [l.slice(0, colon).trim(), l.slice(colon + 1).trim()] : ['', ''];
+        })
+        .filter(([n]) => n !== '');
       return {
         status: Number(m[1]),
         header: hsts?.[1]?.trim(),
+        headers,
         ...(enc && enc.toLowerCase() !== 'identity' ? { contentEncoding: enc } : {}),
       };
     };

@@ -42,6 +42,10 @@ export function reportToMarkdown(r: TlsReport): string {
     out.push(
       `| HSTS | ${h.hsts.header ? esc(h.hsts.header) : h.hsts.probed ? `none${h.hsts.error ? ` (${esc(h.hsts.error)})` : ''}` : 'not probed'} |`,
     );
+  if (h.hsts?.securityHeaders?.length) {
+    out.push('', '## HTTP security headers', '', '| Header | Result | Detail |', '|---|---|---|');
+    for (const f of h.hsts.securityHeaders) out.push(`| ${esc(f.header)} | ${f.status} | ${esc(f.detail)} |`);
+  }
   out.push('', `## Certificates (${r.wireOrderKnown ? 'as sent' : 'order reconstructed'})`, '');
   r.certificates.forEach((c, i) => {
     out.push(

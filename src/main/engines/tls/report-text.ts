@@ -192,6 +192,18 @@ export function reportToText(r: TlsReport, options: TextOptions): string {
     );
   if (h.clientCertificateRequested !== undefined)
     w.row('Client certificate', h.clientCertificateRequested ? 'requested' : 'not requested');
+  if (h.hsts?.securityHeaders?.length) {
+    w.section('HTTP security headers');
+    const width = Math.max(LABEL, ...h.hsts.securityHeaders.map((x) => x.header.length + 2));
+    for (const f of h.hsts.securityHeaders)
+      w.row(
+        f.header,
+        f.status,
+        f.status === 'ok' ? 'good' : f.status === 'info' ? 'plain' : f.status === 'weak' ? 'warn' : 'bad',
+        f.detail,
+        width,
+      );
+  }
 
   w.section(`Certificates (${r.wireOrderKnown ? 'as sent' : 'order reconstructed'})`);
   r.certificates.forEach((c, i) => {

@@ -14,6 +14,7 @@ import {
   waitForSession,
   type HandshakeTarget,
 } from './handshake';
+import { judgeSecurityHeaders } from './http-headers';
 import { parseOcspResponse } from './ocsp';
 import { suiteInfo } from './report-parts';
 
@@ -151,6 +152,7 @@ export async function runtimeHandshake(
         status: head.status,
         header: head.header,
         contentEncoding: head.contentEncoding,
+        ...(head.headers ? { securityHeaders: judgeSecurityHeaders(head.headers) } : {}),
         error: head.error,
         ...parseHsts(head.header),
       };
@@ -184,6 +186,7 @@ export async function runtimeHandshake(
             probed: true,
             status: head.status,
             header: head.header,
+            ...(head.headers ? { securityHeaders: judgeSecurityHeaders(head.headers) } : {}),
             error: head.error,
             ...parseHsts(head.header),
           };
