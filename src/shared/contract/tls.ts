@@ -3,6 +3,9 @@
 import { z } from 'zod';
 import { coded, method } from './define';
 import { destPort, host, payload, sessionId } from './common';
+import { TlsClientResult, TlsHeaderFinding, TlsMassRow } from './tls-findings';
+
+export * from './tls-findings';
 
 /** Documented defaults of the TLS inspector (docs/tls.md). */
 export const TLS_DEFAULTS = {
@@ -221,15 +224,6 @@ export const TlsOcspStaple = z.object({
   error: z.string().optional(),
 });
 
-/** One HTTP security header (or cookie, or banner) of the HTTPS answer, judged. */
-export const TlsHeaderFinding = z.object({
-  id: z.string(),
-  header: z.string(),
-  status: z.enum(['ok', 'weak', 'missing', 'info']),
-  detail: z.string(),
-});
-export type TlsHeaderFinding = z.infer<typeof TlsHeaderFinding>;
-
 export const TlsHandshake = z.object({
   protocol: z.string(),
   cipher: TlsSuiteInfo.optional(),
@@ -318,28 +312,6 @@ export const TlsScanResult = z.object({
 });
 export type TlsScanResult = z.infer<typeof TlsScanResult>;
 
-/** What one named client would negotiate with the server, or why it cannot connect. */
-export const TlsClientResult = z.object({
-  id: z.string(),
-  name: z.string(),
-  /** Where its ClientHello comes from. */
-  source: z.string(),
-  /** The highest protocol version the client offers. */
-  maxVersion: z.string(),
-  ok: z.boolean(),
-  protocol: z.string().optional(),
-  /** OpenSSL name where there is one. */
-  suite: z.string().optional(),
-  suiteIana: z.string().optional(),
-  forwardSecret: z.boolean().optional(),
-  /** Key-exchange group (or DH size, or RSA key transport). */
-  group: z.string().optional(),
-  alpn: z.string().optional(),
-  /** Why the handshake fails, when it does. */
-  reason: z.string().optional(),
-});
-export type TlsClientResult = z.infer<typeof TlsClientResult>;
-
 export const TlsGrade = z.object({
   grade: z.enum(['A+', 'A', 'A-', 'B', 'C', 'F', 'T']),
   /** The grade if trust were ignored (shown next to a T). */
@@ -369,32 +341,6 @@ export const TlsReport = z.object({
   problemCount: z.number(),
 });
 export type TlsReport = z.infer<typeof TlsReport>;
-
-/** One target's line in a mass scan: the facts a summary table sorts and compares on. */
-export const TlsMassRow = z.object({
-  index: z.number(),
-  target: z.string(),
-  ok: z.boolean(),
-  host: z.string().optional(),
-  port: z.number().optional(),
-  grade: z.string().optional(),
-  ignoringTrust: z.string().optional(),
-  trusted: z.boolean().optional(),
-  problemCount: z.number().optional(),
-  /** Codes of the certificate problems and ids of the vulnerable weaknesses. */
-  problems: z.array(z.string()).optional(),
-  protocol: z.string().optional(),
-  notAfter: z.string().optional(),
-  daysLeft: z.number().optional(),
-  subject: z.string().optional(),
-  issuer: z.string().optional(),
-  clientsReached: z.number().optional(),
-  clientsTotal: z.number().optional(),
-  code: z.string().optional(),
-  message: z.string().optional(),
-  durationMs: z.number(),
-});
-export type TlsMassRow = z.infer<typeof TlsMassRow>;
 
 export const TlsInspectManyInput = z
   .object({
