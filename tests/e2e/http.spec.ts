@@ -47,7 +47,7 @@ test('mock route from the server UI, called from the composer: JSON tree, extrac
   await app.getByTestId('json-toggle-$.company').click();
   await expect(app.getByTestId('json-value-$.company.city')).toHaveText('"London"');
 
-  // Extraction: the seed's company.name, then the email.
+  // Extraction: company.name, then the email.
   await expect(app.getByTestId('http-extract-value')).toHaveText('Analytical Engines');
   await app.getByTestId('http-extract-input').fill('$.email');
   await expect(app.getByTestId('http-extract-value')).toHaveText('ada@example.test');

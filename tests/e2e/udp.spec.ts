@@ -1,4 +1,4 @@
-// UDP end to end: the app's UDP client sends the seed's datagram to the app's UDP server, the server
+// UDP end to end: the app's UDP client sends the classic datagram to the app's UDP server, the server
 // shows it with its source and answers, a reply goes back to a chosen sender, bad input is coded.
 import { createSocket } from 'node:dgram';
 import { test, expect } from './fixtures';

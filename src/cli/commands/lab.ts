@@ -1,5 +1,5 @@
 // `wirelab lab tcp-vs-udp`: the TCP-vs-UDP lab headless — both columns and the text that ties each
-// number to the seed's list of differences, in the same words as the app's table (LAB_ROWS, labCells).
+// number to the textbook list of differences, in the same words as the app's table (LAB_ROWS, labCells).
 import {
   LAB_DEFAULTS,
   LAB_EXPLANATIONS,
@@ -105,7 +105,7 @@ UDP is measured on 127.0.0.1. --json prints one object with both columns.`,
       io.out(`\n${''.padEnd(28)} ${head(r.tcp).padEnd(w)}  ${head(r.udp)}`);
       for (const [label, t, u] of table) io.out(`${label.padEnd(28)} ${t.padEnd(w)}  ${u}`);
       io.out(`\nTCP: ${r.tcp.sourceText}\nUDP: ${r.udp.sourceText}`);
-      io.out("\nWhat the numbers show (the seed's differences):");
+      io.out('\nWhat the numbers show (the textbook differences):');
       for (const { metric, label } of LAB_ROWS)
         io.out(`  ${label} — ${LAB_EXPLANATIONS[metric].difference}: ${LAB_EXPLANATIONS[metric].text}`);
       if (r.timedOut) io.out('\n(the run hit its time limit; the figures are partial)');

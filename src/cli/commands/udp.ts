@@ -1,4 +1,4 @@
-// `wirelab udp listen|send`: the UDP engine headless — the seed's UDP server and client, plus what
+// `wirelab udp listen|send`: the UDP engine headless — a UDP server and client, plus what
 // Packet Sender users script: echo, fixed replies, multicast groups, \XX escapes, hex, files, stdin.
 // Every call goes through the dispatcher (src/cli/client.ts): the UI's schema, limits and error codes.
 import { isIP } from 'node:net';

@@ -1,5 +1,5 @@
 // TCP-vs-UDP lab contract: one run sends the same numbered messages over TCP and over UDP at once,
-// through an impairment relay on loopback, and reports each of the seed's differences as a number.
+// through an impairment relay on loopback, and reports each textbook difference between the two as a number.
 import { z } from 'zod';
 import { method } from './define';
 import { empty } from './common';
@@ -243,7 +243,7 @@ export const LAB_SOURCE_LABELS: Record<ResultSource, string> = {
 };
 
 /**
- * One short text per number, tying it to the seed's list of differences (connection-oriented vs
+ * One short text per number, tying it to the textbook list of differences (connection-oriented vs
  * connectionless; reliable ordered delivery vs none; flow and congestion control vs none; UDP's lower
  * overhead). Shared so the UI, the CLI and the docs say the same.
  */

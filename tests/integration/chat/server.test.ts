@@ -23,7 +23,7 @@ function frames(text: string): Record<string, unknown>[] {
     .map((l) => JSON.parse(l) as Record<string, unknown>);
 }
 
-describe('chat server: the seed scenario and rooms', () => {
+describe('chat server: the classic scenario and rooms', () => {
   it('three clients: a message reaches the other two and not the sender', async () => {
     const { port } = await startServer();
     const a = await connectClient(port, 'alice');
@@ -145,15 +145,15 @@ describe('chat server: the seed scenario and rooms', () => {
   });
 });
 
-describe('chat server: plain text clients (nc, the seed client)', () => {
+describe('chat server: plain text clients (nc, a simple socket client)', () => {
   it('joins the default room as a guest; gets "nick: text" lines; a message without newline ends after the quiet gap', async () => {
     const { port } = await startServer({ quietGapMs: 50 });
     const a = await connectClient(port, 'alice');
     const p = await raw(port);
     const pr = collect(p);
-    p.write('Hello from the seed client'); // no newline, as the seed's client sends
+    p.write('Hello from a plain client'); // no newline, as simple socket clients send
     await waitFor(() => received(a.events).length === 1, 5000, 'plain delivery');
-    expect(received(a.events)[0]).toMatchObject({ from: 'guest-1', text: 'Hello from the seed client' });
+    expect(received(a.events)[0]).toMatchObject({ from: 'guest-1', text: 'Hello from a plain client' });
     await pr.until((t) => t.includes('* welcome guest-1'));
     a.client.send({ room: 'lobby' }, 'hi guest');
     await pr.until((t) => t.includes('alice: hi guest\n'));
@@ -161,14 +161,14 @@ describe('chat server: plain text clients (nc, the seed client)', () => {
     p.write('line one\nline two\n');
     await waitFor(() => received(a.events).length === 3);
     expect(received(a.events).map((m) => m.text)).toEqual([
-      'Hello from the seed client',
+      'Hello from a plain client',
       'line one',
       'line two',
     ]);
-    expect(pr.text()).not.toContain('Hello from the seed client');
+    expect(pr.text()).not.toContain('Hello from a plain client');
   });
 
-  it('two plain clients chat through the server like the seed (not echoed to the sender)', async () => {
+  it('two plain clients chat through the server (not echoed to the sender)', async () => {
     const { port } = await startServer();
     const p1 = await raw(port);
     const p2 = await raw(port);

@@ -80,7 +80,7 @@ const lastRequest = (events: HttpServerEvent[]): InspectedRequest | undefined =>
 };
 
 describe('HTTP mock server: default page, routes, echo, demo API', () => {
-  it('answers GET / with the seed\'s "Hello, World!" page on a port chosen by the OS', async () => {
+  it('answers GET / with the "Hello, World!" page on a port chosen by the OS', async () => {
     const { info, base } = await server();
     expect(info.port).toBeGreaterThan(0);
     const r = await get(`${base}/`);

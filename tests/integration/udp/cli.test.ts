@@ -17,7 +17,7 @@ async function sink(): Promise<{ port: number; first: Promise<Buffer> }> {
 }
 
 describe('wirelab udp CLI', () => {
-  it('listen --reply answers the seed\'s "Hello, UDP Server!" with "Message received" (IPv4 and IPv6)', async () => {
+  it('listen --reply answers "Hello, UDP Server!" with "Message received" (IPv4 and IPv6)', async () => {
     for (const host of ['127.0.0.1', '::1']) {
       const srv = startCli(['udp', 'listen', '0', '--host', host, '--reply', 'Message received', '--json']);
       const port = (await srv.waitOut(/"type":"listening".*"port":(\d+)/))[1]!;

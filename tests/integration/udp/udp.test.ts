@@ -41,7 +41,7 @@ const datagrams = (events: UdpEvent[]) =>
   events.filter((e): e is Extract<UdpEvent, { type: 'datagram' }> => e.type === 'datagram');
 const text = (e: { data: Uint8Array }) => Buffer.from(e.data).toString('utf8');
 
-describe('UDP engine: the seed exchange', () => {
+describe('UDP engine: the classic exchange', () => {
   for (const [family, host] of [
     ['udp4', '127.0.0.1'],
     ['udp6', '::1'],

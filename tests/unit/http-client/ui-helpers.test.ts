@@ -12,7 +12,7 @@ const user = {
 };
 
 describe('extraction paths', () => {
-  it('pulls the seed fields: name, email, company.name', () => {
+  it('pulls the exercise fields: name, email, company.name', () => {
     expect(evaluate('$.name', user)).toEqual([{ path: '$.name', value: 'Ada' }]);
     expect(evaluate('email', user)).toEqual([{ path: '$.email', value: 'ada@x.test' }]);
     expect(evaluate("$['company']['name']", user)).toEqual([{ path: '$.company.name', value: 'Engines' }]);

@@ -91,7 +91,7 @@ describe('range parsing', () => {
 });
 
 describe('demo API and MIME types', () => {
-  it("users have the seed example's fields", () => {
+  it("users have the API exercise's fields", () => {
     const users = demoUsers();
     expect(users).toHaveLength(10);
     for (const u of users) {

@@ -1,4 +1,4 @@
-// How the chat server reads a new connection and talks to plain text clients (nc, the seed's client):
+// How the chat server reads a new connection and talks to plain text clients (nc, telnet, a ten-line Python client):
 // pure functions over bytes and frames, no sockets. See docs/chat-protocol.md "Plain text clients".
 import type { ServerFrame } from './protocol';
 

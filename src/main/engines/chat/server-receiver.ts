@@ -79,7 +79,7 @@ export class ChatReceiver {
 
   /**
    * Protocol clients say hello at once; a connection that stays silent is a person with nc or the
-   * seed's client waiting to read, so it becomes a plain text member without having to type first.
+   * simple client waiting to read, so it becomes a plain text member without having to type first.
    */
   start(): void {
     this.helloTimer = setTimeout(() => {

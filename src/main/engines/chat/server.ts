@@ -1,5 +1,5 @@
 // One chat server session: accepts protocol clients (JSON lines, docs/chat-protocol.md) and plain text
-// clients (nc, the seed's Python client) on one port, optionally over TLS. This is the orchestrator that
+// clients (nc, a ten-line Python client) on one port, optionally over TLS. This is the orchestrator that
 // owns sockets, timers and the lifecycle; the work is done by socket-free parts (ws's receiver /
 // sender / websocket split is the model): per connection a ChatReceiver (client detection, framing,
 // rate limit) and a FrameWriter (rendering, slow-reader cut), and one ChatHub (the protocol: identity,

@@ -16,7 +16,7 @@ import { closeServer, listen } from './net';
 export interface StreamServerOptions {
   host: string;
   port: number;
-  /** Bytes sent to every client as soon as it is ready (the seed's "Welcome to the server!"). */
+  /** Bytes sent to every client as soon as it is ready (e.g. "Welcome to the server!"). */
   welcome?: Uint8Array;
   echo: boolean;
   /** Connections beyond this are closed at once, with a 'limit' event. */

@@ -1,5 +1,5 @@
-// The built-in demo API: `/users` and `/users/:id` shaped like the public placeholder APIs the seed's
-// exercise calls (name, email, company.name, address.geo …), so that exercise runs offline against the
+// The built-in demo API: `/users` and `/users/:id` shaped like the public placeholder APIs that API
+// exercises call (name, email, company.name, address.geo …), so such an exercise runs offline against the
 // app's own server. The people and companies are made up. POST /users answers 201 with the posted JSON and
 // a new id but stores nothing: the demo stays the same for every user and every run.
 export interface DemoUser {

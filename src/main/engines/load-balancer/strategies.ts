@@ -25,7 +25,7 @@ export interface Strategy {
   reset(all: readonly Pickable[]): void;
 }
 
-/** Plain rotation in insertion order, weights ignored (the seed's balancer). */
+/** Plain rotation in insertion order, weights ignored (the classic round robin). */
 export class RoundRobin implements Strategy {
   readonly name = 'rr' as const;
   private lastOrder = -1;
