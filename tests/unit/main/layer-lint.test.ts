@@ -1,4 +1,5 @@
-// The layer boundaries are enforced by ESLint (eslint.config.js); these cases prove each rule fires.
+// The layer allow-lists run through the project's real ESLint config (eslint.config.js); these cases prove
+// the rule is wired for each layer. The lists themselves are tested in tests/unit/lint/layers.test.ts.
 import { describe, expect, it } from 'vitest';
 import { ESLint } from 'eslint';
 
@@ -6,7 +7,7 @@ const eslint = new ESLint({ cwd: process.cwd() });
 
 async function violations(path: string, code: string): Promise<string[]> {
   const [result] = await eslint.lintText(code, { filePath: path });
-  return (result?.messages ?? []).filter((m) => m.ruleId === 'no-restricted-imports').map((m) => m.message);
+  return (result?.messages ?? []).filter((m) => m.ruleId === 'layers/imports').map((m) => m.message);
 }
 
 describe('layer boundaries', () => {
