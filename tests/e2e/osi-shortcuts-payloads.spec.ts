@@ -3,7 +3,7 @@
 import { test, expect } from './fixtures';
 import { createServer, type Socket } from 'node:net';
 
-test('the OSI map shows no TLS handshake for a plain http:// request', async ({ app }) => {
+test('the OSI map and the composer show no TLS handshake for a plain http:// request', async ({ app }) => {
   await app.getByTestId('nav-http-server').click();
   await app.getByTestId('http-server-start').click();
   const url = (await app.getByTestId('http-server-url').textContent())!.trim();
@@ -12,6 +12,11 @@ test('the OSI map shows no TLS handshake for a plain http:// request', async ({ 
   await app.getByTestId('http-url').fill(`${url}/users/1`);
   await app.getByTestId('http-send').click();
   await expect(app.getByTestId('http-response-status')).toContainText('200');
+  // The composer's own waterfall draws no TLS row either.
+  await app.getByTestId('http-tab-timing').click();
+  const composerWaterfall = app.getByTestId('http-waterfall');
+  await expect(composerWaterfall).toHaveAttribute('aria-label', /TCP connect/);
+  await expect(composerWaterfall).not.toHaveAttribute('aria-label', /TLS handshake/);
   await app.getByTestId('nav-home').click();
   const waterfall = app.getByTestId('osi-exchange-http');
   await expect(waterfall).toContainText('TCP connect');
