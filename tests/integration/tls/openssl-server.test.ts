@@ -1,44 +1,18 @@
 // Legacy versions from a real TLS stack: `openssl s_server` limited to TLS 1.0/1.1 and two static-RSA
 // CBC suites (this Debian build has no 3DES at all; the fake server covers that).
 // Skipped (with this reason) where openssl is absent.
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { spawn, spawnSync } from 'node:child_process';
-import { buildCertificate } from '../../../src/main/engines/common/x509-builder';
-import { createTestPki, leafSpec, type TestPki } from '../../helpers/pki';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestPki, type TestPki } from '../../helpers/pki';
 import { inspect, inspector } from './helpers';
+import { hasOpenssl, opensslServer } from './openssl';
 
-const hasOpenssl = spawnSync('openssl', ['version']).status === 0;
 let pki: TestPki;
 beforeAll(() => {
   pki = createTestPki();
 });
 afterAll(() => pki.cleanup());
 
-async function sServer(args: string[]): Promise<number> {
-  const rsa = buildCertificate(leafSpec(pki.intermediate, { keySpec: 'rsa-2048' }));
-  const cert = pki.file(`s-cert-${Date.now()}.pem`, rsa.certPem);
-  const chain = pki.file(`s-chain-${Date.now()}.pem`, pki.intermediate.certPem);
-  const key = pki.file(`s-key-${Date.now()}.pem`, rsa.keyPem);
-  const child = spawn(
-    'openssl',
-    ['s_server', '-accept', '127.0.0.1:0', '-cert', cert, '-cert_chain', chain, '-key', key, ...args],
-    { stdio: ['pipe', 'pipe', 'pipe'] },
-  );
-  onTestFinished(() => {
-    child.kill('SIGKILL');
-  });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    const onData = (d: Buffer) => {
-      out += d.toString();
-      const m = /ACCEPT 127\.0\.0\.1:(\d+)/.exec(out);
-      if (m) resolve(Number(m[1]));
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.on('exit', () => reject(new Error(`s_server exited: ${out}`)));
-  });
-}
+const sServer = (args: string[]): Promise<number> => opensslServer(pki, args);
 
 describe.skipIf(!hasOpenssl)('scan of an openssl s_server (TLS 1.0/1.1 only)', () => {
   it('finds exactly TLS 1.0 and 1.1 with the two suites in server order, and grades them', async () => {
