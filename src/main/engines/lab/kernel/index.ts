@@ -6,29 +6,10 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { EngineError } from '../../common/errors';
 import { KERNEL_TCP_PY as script } from './script';
+import type { TcpPathOptions } from '../tcp-model';
 
-export interface KernelTcpOptions {
-  count: number;
-  size: number;
-  rate: number;
-  lossPct: number;
-  dupPct: number;
-  reorderPct: number;
-  delayMs: number;
-  jitterMs: number;
-  bandwidthKbps: number;
-  seed: number;
-  mss: number;
-  /** Minimum RTO, set as the route's rto_min. */
-  rtoMs: number;
-  rcvBufBytes: number;
-  /** The receiving application stops reading at pauseAtMs for pauseMs. */
-  pauseAtMs: number;
-  pauseMs: number;
-  reorderHoldMs: number;
-  maxQueueBytes: number;
-  maxRunMs: number;
-}
+/** The kernel check runs exactly the model's path options (the same seeded impairment). */
+export type KernelTcpOptions = TcpPathOptions;
 
 export interface KernelTcpResult {
   congestionControl: string;

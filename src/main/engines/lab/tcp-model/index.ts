@@ -7,7 +7,8 @@ import { Receiver } from './receiver';
 import { Sender, type SenderStats } from './sender';
 import { Impairment, Link } from '../impairment';
 
-export interface TcpModelOptions {
+/** The lab's TCP path, as both the model and the kernel check (../kernel) run it. */
+export interface TcpPathOptions {
   count: number;
   size: number;
   /** Messages per second. */
@@ -31,6 +32,9 @@ export interface TcpModelOptions {
   maxQueueBytes: number;
   /** Simulated time after which the run is cut off. */
   maxRunMs: number;
+}
+
+export interface TcpModelOptions extends TcpPathOptions {
   /** Data packets (0-based, in the order sent, retransmissions included) dropped besides the seeded
    *  losses: scripted losses that show one recovery mechanism at a time (the unit tests use them). */
   dropPackets?: readonly number[];
