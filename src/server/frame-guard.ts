@@ -3,6 +3,7 @@
 // and which event batches a slow socket still gets.
 import type { DroppedEvent } from '../shared/contract';
 import type { SessionCount } from '../main/host/wire';
+import { DropTally } from '../main/host/drop-tally';
 
 /**
  * True when the JSON text nests deeper than `maxDepth`. A linear scan of the raw bytes that stops at
@@ -38,39 +39,21 @@ export function hostAllowed(host: string | undefined, port: number): boolean {
  * preceded by one `dropped` event per session, as the bus does for its own rings.
  */
 export class SlowReaderGate {
-  private readonly dropped = new Map<string, SessionCount>();
-  private droppedTotal = 0;
+  private readonly dropped = new DropTally();
 
   constructor(private readonly maxBufferedBytes: number) {}
 
   /** undefined: skip this batch. Otherwise send it, after these markers (often none). */
   admit(counts: readonly SessionCount[], bufferedAmount: number): DroppedEvent[] | undefined {
     if (bufferedAmount > this.maxBufferedBytes) {
-      for (const c of counts) {
-        const key = `${c.forEngine}\u0000${c.session}`;
-        const seen = this.dropped.get(key);
-        if (seen) seen.count += c.count;
-        else this.dropped.set(key, { ...c });
-        this.droppedTotal += c.count;
-      }
+      for (const c of counts) this.dropped.add(c);
       return undefined;
     }
-    if (this.dropped.size === 0) return [];
-    const at = Date.now();
-    const markers = [...this.dropped.values()].map((c): DroppedEvent => ({
-      engine: 'bus',
-      type: 'dropped',
-      forEngine: c.forEngine,
-      session: c.session,
-      at,
-      count: c.count,
-    }));
-    this.dropped.clear();
-    return markers;
+    return this.dropped.flush();
   }
 
   /** Events this socket has missed since it opened. */
   get total(): number {
-    return this.droppedTotal;
+    return this.dropped.total;
   }
 }

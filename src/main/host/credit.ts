@@ -3,7 +3,8 @@
 // most `maxUnacked` batches in flight and, past that, drops batches and counts their events per
 // session, so a receiver that stalls costs a bounded amount of memory instead of an unbounded queue.
 // The next batch sent carries one `dropped` event per session first, as the event bus does.
-import type { DroppedEvent, WirelabEvent } from '../../shared/contract';
+import type { WirelabEvent } from '../../shared/contract';
+import { DropTally } from './drop-tally';
 
 export interface CreditGateOptions {
   /** Batches sent but not yet acknowledged before further ones are dropped (default 32). */
@@ -12,17 +13,10 @@ export interface CreditGateOptions {
 
 export const CREDIT_GATE_DEFAULTS: CreditGateOptions = { maxUnacked: 32 };
 
-interface Count {
-  forEngine: string;
-  session: string;
-  count: number;
-}
-
 export class CreditGate {
   private readonly options: CreditGateOptions;
   private inFlight = 0;
-  private readonly dropped = new Map<string, Count>();
-  private droppedTotal = 0;
+  private readonly dropped = new DropTally();
 
   constructor(options: Partial<CreditGateOptions> = {}) {
     this.options = { ...CREDIT_GATE_DEFAULTS, ...options };
@@ -31,30 +25,17 @@ export class CreditGate {
   /** The batch to send now (dropped-markers in front), or undefined: no credit, counted as dropped. */
   offer(batch: WirelabEvent[]): WirelabEvent[] | undefined {
     if (this.inFlight >= this.options.maxUnacked) {
-      for (const e of batch) {
-        const forEngine = e.engine === 'bus' ? e.forEngine : e.engine;
-        const key = `${forEngine}\u0000${e.session}`;
-        const n = e.engine === 'bus' ? e.count : 1;
-        const c = this.dropped.get(key);
-        if (c) c.count += n;
-        else this.dropped.set(key, { forEngine, session: e.session, count: n });
-        this.droppedTotal += n;
-      }
+      for (const e of batch)
+        this.dropped.add({
+          forEngine: e.engine === 'bus' ? e.forEngine : e.engine,
+          session: e.session,
+          count: e.engine === 'bus' ? e.count : 1,
+        });
       return undefined;
     }
     this.inFlight += 1;
-    if (this.dropped.size === 0) return batch;
-    const at = Date.now();
-    const markers = [...this.dropped.values()].map((c): DroppedEvent => ({
-      engine: 'bus',
-      type: 'dropped',
-      forEngine: c.forEngine,
-      session: c.session,
-      at,
-      count: c.count,
-    }));
-    this.dropped.clear();
-    return [...markers, ...batch];
+    const markers = this.dropped.flush();
+    return markers.length === 0 ? batch : [...markers, ...batch];
   }
 
   /** The receiver handled `n` batches. Acks beyond what is in flight are ignored (a confused peer). */
@@ -69,6 +50,10 @@ export class CreditGate {
   }
 
   stats(): { inFlight: number; dropped: number; pendingMarkers: number } {
-    return { inFlight: this.inFlight, dropped: this.droppedTotal, pendingMarkers: this.dropped.size };
+    return {
+      inFlight: this.inFlight,
+      dropped: this.dropped.total,
+      pendingMarkers: this.dropped.pendingSessions,
+    };
   }
 }
