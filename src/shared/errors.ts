@@ -52,6 +52,20 @@ export const errorSentences = {
   CHAT_FILE_CANCELLED: 'The file transfer was cancelled.',
   CHAT_PEER_OFFLINE: 'The other member is not connected right now.',
   CHAT_DISCOVERY_FAILED: 'LAN discovery (mDNS) could not start on this interface.',
+  // LAN messenger (docs/chat-protocol.md, "Messenger")
+  MESSENGER_NOT_RUNNING: 'LAN chat is off: start it with a nickname first.',
+  MESSENGER_PEER_UNKNOWN: 'Nobody with that id or nickname has been seen on the LAN.',
+  MESSENGER_NO_CONVERSATION: 'That conversation does not exist (here).',
+  MESSENGER_NOT_MEMBER: 'You are not a member of that group (any more).',
+  MESSENGER_OUTBOX_FULL:
+    'Too many messages are waiting for someone who is offline; wait until they are back before writing more.',
+  MESSENGER_CERT_CHANGED:
+    'WARNING: this person presented a different certificate than the one remembered for them. Someone may be impersonating them. Only trust it if they confirm the new fingerprint.',
+  MESSENGER_IDENTITY_MISMATCH: 'The peer at that address is not the person announced there.',
+  MESSENGER_VERSION: 'The peer speaks a messenger protocol version this app does not support.',
+  MESSENGER_BAD_FRAME: 'The peer sent something that is not a valid messenger frame.',
+  MESSENGER_FRAME_TOO_LARGE:
+    'A peer frame was larger than the allowed maximum, so the connection was closed.',
   // http (server and composer)
   INVALID_URL: 'The URL is not valid: it needs http:// or https://, a host, and no spaces.',
   INVALID_JSON: 'The JSON is not valid — see the detail for where it goes wrong.',
