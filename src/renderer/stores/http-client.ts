@@ -24,8 +24,9 @@ import type {
   HttpResponse,
   HttpImportedCollection,
 } from '../../shared/contract';
-import { unwrap, useApi, useEventRouter } from '../api';
+import { AppError, unwrap, useApi, useEventRouter } from '../api';
 import { persisted } from '../lib/persisted';
+import { useWorkspaceStore } from './workspace';
 
 /** What the editor holds: the input shape with every part present. */
 export interface DraftRequest {
@@ -261,6 +262,21 @@ export const useHttpClientStore = defineStore('http-client', () => {
         runResults.value = results;
       }
     }
+  });
+
+  // The engines restarted under the page: a load or collection run in progress died with them (its
+  // session is gone), so it is shown stopped with why, never "running" forever.
+  useWorkspaceStore().onEnginesRestarted(() => {
+    if (load.value?.state === 'running') load.value = { ...load.value, state: 'stopped' };
+    loadSession.value = undefined;
+    if (runCounts.value?.state === 'running') {
+      runCounts.value = { ...runCounts.value, state: 'stopped' };
+      runError.value = new AppError({
+        code: 'ENGINE_HOST_DOWN',
+        message: 'the engines restarted during the run; start it again',
+      });
+    }
+    runSession.value = undefined;
   });
 
   async function startRun(): Promise<void> {

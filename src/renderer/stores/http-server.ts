@@ -4,12 +4,15 @@
 // kept in the workspace; the routes editor follows the selected server's routes as the engine has them.
 import { defineStore } from 'pinia';
 import { z } from 'zod';
-import type { HttpRouteInput, HttpServerInfo, InspectedRequest } from '../../shared/contract';
-import { AppError, unwrap, useApi } from '../api';
+import type { HttpServerInfo, InspectedRequest } from '../../shared/contract';
+import { unwrap, useApi } from '../api';
 import type { BoundedLog } from '../lib/bounded-log';
 import { numberField } from '../lib/forms';
 import { persisted } from '../lib/persisted';
-import { createSessionStore } from '../lib/session-store';
+import { createSessionStore, listenAddress } from '../lib/session-store';
+import { RoutesDraft, toRoutes, toRows } from './http-server-routes';
+
+export { RouteRow, RoutesDraft, toRoutes } from './http-server-routes';
 
 export type InspectorEntry =
   | { kind: 'request'; id: number; at: number; request: InspectedRequest }
@@ -22,16 +25,6 @@ export interface MockServerSession {
   version: number;
   running: boolean;
 }
-
-export const RouteRow = z.object({
-  method: z.string(),
-  path: z.string(),
-  status: z.string(),
-  headers: z.string(),
-  body: z.string(),
-  delayMs: z.string(),
-});
-export type RouteRow = z.infer<typeof RouteRow>;
 
 export const MockServerForm = z.object({
   host: z.string(),
@@ -46,60 +39,9 @@ export const MockServerForm = z.object({
   staticDir: z.string(),
   staticListing: z.boolean(),
 });
-/** The routes in the editor and the server they were read from (null: a draft for a new server). */
-export const RoutesDraft = z.object({ session: z.string().nullable(), rows: z.array(RouteRow) });
-
-/** Rows → contract routes; a header line without a colon is a coded error before anything is sent. */
-export function toRoutes(rows: RouteRow[]): HttpRouteInput[] {
-  return rows.map((r, i) => {
-    const headers: Record<string, string> = {};
-    for (const line of r.headers.split('\n')) {
-      if (!line.trim()) continue;
-      const c = line.indexOf(':');
-      if (c <= 0)
-        throw new AppError({
-          code: 'INVALID_HEADER',
-          message: `route ${i + 1}: "${line.trim()}" is not "Name: value"`,
-        });
-      headers[line.slice(0, c).trim()] = line.slice(c + 1).trim();
-    }
-    const status = Number(r.status);
-    const delayMs = Number(r.delayMs || '0');
-    if (!Number.isInteger(status))
-      throw new AppError({ code: 'INVALID_INPUT', message: `route ${i + 1}: status must be a number` });
-    if (!Number.isInteger(delayMs))
-      throw new AppError({
-        code: 'INVALID_INPUT',
-        message: `route ${i + 1}: delay must be a whole number of ms`,
-      });
-    return {
-      id: `route-${i + 1}`,
-      method: r.method,
-      path: r.path.trim(),
-      status,
-      headers,
-      body: r.body,
-      delayMs,
-    };
-  });
-}
-
-function toRows(info: HttpServerInfo): RouteRow[] {
-  return info.routes.map((r) => ({
-    method: r.method,
-    path: r.path,
-    status: String(r.status),
-    headers: Object.entries(r.headers)
-      .map(([k, v]) => `${k}: ${v}`)
-      .join('\n'),
-    body: r.body,
-    delayMs: String(r.delayMs),
-  }));
-}
-
 export const useHttpServerStore = defineStore('http-server', () => {
   const api = useApi();
-  const servers = createSessionStore<'httpServer', MockServerSession>({
+  const servers = createSessionStore<'httpServer', MockServerSession, HttpServerInfo>({
     engine: 'httpServer',
     selectionKey: 'httpServer.selected',
     parking: { perSession: 500, sessions: 20 },
@@ -122,6 +64,15 @@ export const useHttpServerStore = defineStore('http-server', () => {
         s.info = { ...s.info, state: 'stopped' };
       }
     },
+    list: async () => (await unwrap(api.httpServer.list({}))).servers,
+    create: (info, newLog) => ({
+      session: info.session,
+      info,
+      log: newLog<InspectorEntry>(),
+      running: info.state === 'listening',
+    }),
+    update: (s, info) => (s.info = info),
+    identity: listenAddress,
   });
 
   const form = persisted('httpServer.form', MockServerForm, {
@@ -145,25 +96,7 @@ export const useHttpServerStore = defineStore('http-server', () => {
     if (s && routes.value.session !== s.session) routes.value = { session: s.session, rows: toRows(s.info) };
   }
 
-  const add = (info: HttpServerInfo, select = false) =>
-    servers.add(
-      {
-        session: info.session,
-        info,
-        log: servers.newLog<InspectorEntry>(),
-        running: info.state === 'listening',
-      },
-      { select },
-    );
-
-  async function refresh(): Promise<void> {
-    const list = await unwrap(api.httpServer.list({}));
-    for (const info of list.servers) {
-      const s = servers.find(info.session);
-      if (s) s.info = info;
-      else add(info);
-    }
-  }
+  const refresh = () => servers.sync();
 
   /** Starts a server from the form and the routes in the editor. */
   async function start(): Promise<MockServerSession> {
@@ -183,7 +116,7 @@ export const useHttpServerStore = defineStore('http-server', () => {
         helloWorld: f.helloWorld,
       }),
     );
-    const s = add(info, true);
+    const s = servers.adopt(info, { select: true });
     routes.value = { session: s.session, rows: routes.value.rows };
     return s;
   }

@@ -8,6 +8,7 @@ import type { LabEvent, LabResult, LabRunInput, WirelabEvent } from '../../share
 import { LAB_DEFAULTS } from '../../shared/contract/lab';
 import { unwrap, useApi, useEventRouter } from '../api';
 import { persisted } from '../lib/persisted';
+import { useWorkspaceStore } from './workspace';
 
 /** The numeric fields of the form, in the order shown; values are kept as typed text. */
 export const LAB_FORM_FIELDS = [
@@ -68,6 +69,13 @@ export const useLabStore = defineStore('lab', () => {
         };
       else result.value = e.result;
     }
+  });
+
+  // The engines restarted under the page: a run in progress ended with them (its call answers
+  // ENGINE_HOST_DOWN), and whether the kernel check can run is asked again of the new engines.
+  useWorkspaceStore().onEnginesRestarted(async () => {
+    progress.value = undefined;
+    if (kernel.value) await loadCapabilities();
   });
 
   async function loadCapabilities(): Promise<void> {

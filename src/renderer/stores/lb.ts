@@ -29,8 +29,15 @@ import type { BoundedLog } from '../lib/bounded-log';
 import type { LogEntry } from '../lib/log-entry';
 import { numberField, TextViewOption } from '../lib/forms';
 import { persisted } from '../lib/persisted';
-import { createSessionStore } from '../lib/session-store';
+import { createSessionStore, listenAddress } from '../lib/session-store';
 import { describeLbEvent } from './lb-events';
+
+/** A balancer as the engine lists it, with its recent samples. */
+interface ListedBalancer {
+  session: string;
+  info: LbInfo;
+  history: LbSample[];
+}
 
 export interface BalancerSession {
   session: string;
@@ -114,7 +121,7 @@ const parseLimits = (l: LimitsForm): LbLimits =>
 export const useLbStore = defineStore('lb', () => {
   const api = useApi();
   const demos = shallowRef<LbDemoInfo[]>([]);
-  const balancers = createSessionStore<'lb', BalancerSession>({
+  const balancers = createSessionStore<'lb', BalancerSession, ListedBalancer>({
     engine: 'lb',
     selectionKey: 'lb.selected',
     parking: { perSession: 200, sessions: 20 },
@@ -124,6 +131,26 @@ export const useLbStore = defineStore('lb', () => {
       const note = describeLbEvent(e);
       if (note) b.log.push({ id: id(), at: e.at, dir: note.dir, text: note.text });
     },
+    list: async () => {
+      const r = await unwrap(api.lb.list({}));
+      demos.value = r.demos;
+      // Each with its recent samples, so a balancer shown for the first time has its chart at once.
+      return Promise.all(
+        r.balancers.map(async (info) => {
+          const s = await unwrap(api.lb.stats({ session: info.session }));
+          return { session: info.session, info: s.info, history: s.history };
+        }),
+      );
+    },
+    create: (b, newLog) => ({
+      session: b.session,
+      info: b.info,
+      running: b.info.state === 'running',
+      history: markRaw(b.history.slice(-LB_DEFAULTS.historySamples)),
+      log: newLog<LogEntry>(5000),
+    }),
+    update: (b, listed) => (b.info = listed.info),
+    identity: listenAddress,
   });
 
   const form = persisted('lb.form', LbForm, {
@@ -192,19 +219,6 @@ export const useLbStore = defineStore('lb', () => {
   const pending = (session: string, group: 'health' | 'limits') =>
     Object.keys(edits.value[session]?.[group] ?? {}).length > 0;
 
-  function addBalancer(info: LbInfo, history: LbSample[] = [], select = false): BalancerSession {
-    return balancers.add(
-      {
-        session: info.session,
-        info,
-        running: info.state === 'running',
-        history: markRaw(history.slice(-LB_DEFAULTS.historySamples)),
-        log: balancers.newLog<LogEntry>(5000),
-      },
-      { select },
-    );
-  }
-
   function setDemoBackend(session: string, backend: LbDemoBackendInfo): void {
     demos.value = demos.value.map((d) =>
       d.session === session
@@ -222,18 +236,7 @@ export const useLbStore = defineStore('lb', () => {
     }
   });
 
-  async function refresh(): Promise<void> {
-    const r = await unwrap(api.lb.list({}));
-    demos.value = r.demos;
-    for (const info of r.balancers) {
-      const b = balancers.find(info.session);
-      if (b) b.info = info;
-      else {
-        const s = await unwrap(api.lb.stats({ session: info.session }));
-        addBalancer(s.info, s.history);
-      }
-    }
-  }
+  const refresh = () => balancers.sync();
 
   /** Totals (connections, bytes, check results) that the per-second samples do not carry. */
   async function refreshInfo(session: string): Promise<void> {
@@ -267,7 +270,7 @@ export const useLbStore = defineStore('lb', () => {
         })),
       }),
     );
-    return addBalancer(info, [], true);
+    return balancers.adopt({ session: info.session, info, history: [] }, { select: true });
   }
 
   async function stop(session: string): Promise<void> {

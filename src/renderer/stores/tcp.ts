@@ -10,7 +10,7 @@ import { unwrap, useApi } from '../api';
 import type { BoundedLog } from '../lib/bounded-log';
 import type { LogEntry } from '../lib/log-entry';
 import { persisted } from '../lib/persisted';
-import { createSessionStore } from '../lib/session-store';
+import { createSessionStore, listenAddress } from '../lib/session-store';
 import { LineEnding, PayloadDraft, TextViewOption, withLineEnding } from '../lib/forms';
 import {
   applyClientEvent,
@@ -49,7 +49,7 @@ export const TcpClientForm = z.object({ host: z.string(), port: z.string(), time
 
 export const useTcpStore = defineStore('tcp', () => {
   const api = useApi();
-  const servers = createSessionStore<'tcp', ServerSession>({
+  const servers = createSessionStore<'tcp', ServerSession, TcpServerInfo>({
     engine: 'tcp',
     selectionKey: 'tcp.server.selected',
     accepts: (e) => e.type.startsWith('server.'),
@@ -57,12 +57,24 @@ export const useTcpStore = defineStore('tcp', () => {
       applyServerEvent(s, e as StreamServerEvent<'tcp', TcpServerClient>, id());
       if (e.type === 'server.stopped') s.info = { ...s.info, state: 'stopped' };
     },
+    list: async () => (await unwrap(api.tcp.list({}))).servers,
+    create: (info, newLog) => newServerView(info.session, info, newLog<LogEntry>()),
+    update: (s, info) => {
+      s.info = info;
+      for (const c of info.clients) {
+        const row = s.clients.find((x) => x.clientId === c.clientId);
+        if (row) Object.assign(row, { bytesIn: c.bytesIn, bytesOut: c.bytesOut });
+      }
+    },
+    identity: listenAddress,
   });
-  const clients = createSessionStore<'tcp', ClientSession>({
+  const clients = createSessionStore<'tcp', ClientSession, TcpClientInfo>({
     engine: 'tcp',
     selectionKey: 'tcp.client.selected',
     accepts: (e) => e.type.startsWith('client.'),
     handle: (c, e, id) => applyClientEvent(c, e as StreamClientEvent<'tcp', TcpClientInfo>, id()),
+    list: async () => (await unwrap(api.tcp.list({}))).clients,
+    create: (info, newLog) => ({ session: info.session, info, log: newLog<LogEntry>() }),
   });
 
   const serverForm = persisted('tcp.serverForm', TcpServerForm, {
@@ -87,25 +99,8 @@ export const useTcpStore = defineStore('tcp', () => {
   const serverTextView = persisted('tcp.serverTextView', TextViewOption, 'utf8');
   const clientTextView = persisted('tcp.clientTextView', TextViewOption, 'utf8');
 
-  const addServer = (info: TcpServerInfo, select = false) =>
-    servers.add(newServerView(info.session, info, servers.newLog<LogEntry>()), { select });
-  const addClient = (info: TcpClientInfo, select = false) =>
-    clients.add({ session: info.session, info, log: clients.newLog<LogEntry>() }, { select });
-
   async function refresh(): Promise<void> {
-    const list = await unwrap(api.tcp.list({}));
-    for (const info of list.servers) {
-      const s = servers.find(info.session);
-      if (!s) addServer(info);
-      else {
-        s.info = info;
-        for (const c of info.clients) {
-          const row = s.clients.find((x) => x.clientId === c.clientId);
-          if (row) Object.assign(row, { bytesIn: c.bytesIn, bytesOut: c.bytesOut });
-        }
-      }
-    }
-    for (const info of list.clients) if (!clients.find(info.session)) addClient(info);
+    await Promise.all([servers.sync(), clients.sync()]);
   }
 
   /** Starts a server from the form. */
@@ -121,7 +116,7 @@ export const useTcpStore = defineStore('tcp', () => {
         echo: f.echo,
       }),
     );
-    return addServer(info, true);
+    return servers.adopt(info, { select: true });
   }
   async function stopServer(session: string): Promise<void> {
     await unwrap(api.tcp.serverStop({ session }));
@@ -155,7 +150,7 @@ export const useTcpStore = defineStore('tcp', () => {
         timeoutMs: Number(f.timeoutMs),
       }),
     );
-    return clients.find(info.session) ?? addClient(info, true);
+    return clients.adopt(info, { select: true });
   }
   async function clientSend(session: string, data: string, encoding: PayloadTextEncoding) {
     return unwrap(api.tcp.clientSend({ session, data, encoding }));

@@ -12,7 +12,7 @@ import type { BoundedLog } from '../lib/bounded-log';
 import type { LogEntry } from '../lib/log-entry';
 import { LineEnding, numberField, PayloadDraft, TextViewOption, withLineEnding } from '../lib/forms';
 import { persisted } from '../lib/persisted';
-import { createSessionStore } from '../lib/session-store';
+import { createSessionStore, listenAddress } from '../lib/session-store';
 import {
   applyClientEvent,
   applyServerEvent,
@@ -67,7 +67,7 @@ export const TlsClientForm = z.object({
 
 export const useTlsSockStore = defineStore('tlssock', () => {
   const api = useApi();
-  const servers = createSessionStore<'tlssock', TlsServerSession>({
+  const servers = createSessionStore<'tlssock', TlsServerSession, TlsServerInfo>({
     engine: 'tlssock',
     selectionKey: 'tlssock.server.selected',
     accepts: (e) => e.type.startsWith('server.'),
@@ -85,13 +85,18 @@ export const useTlsSockStore = defineStore('tlssock', () => {
           connected: describeConnected,
         });
     },
+    list: async () => (await unwrap(api.tlssock.list({}))).servers,
+    create: (info, newLog) => newServerView(info.session, info, newLog<LogEntry>()),
+    identity: listenAddress,
   });
-  const clients = createSessionStore<'tlssock', TlsClientSession>({
+  const clients = createSessionStore<'tlssock', TlsClientSession, TlsClientInfo>({
     engine: 'tlssock',
     selectionKey: 'tlssock.client.selected',
     accepts: (e) => e.type.startsWith('client.'),
     handle: (c, e, id) =>
       applyClientEvent(c, e as StreamClientEvent<'tlssock', TlsClientInfo>, id(), { state: describeState }),
+    list: async () => (await unwrap(api.tlssock.list({}))).clients,
+    create: (info, newLog) => ({ session: info.session, info, log: newLog<LogEntry>() }),
   });
 
   const serverForm = persisted('tlssock.serverForm', TlsServerForm, {
@@ -120,15 +125,8 @@ export const useTlsSockStore = defineStore('tlssock', () => {
   const serverTextView = persisted('tlssock.serverTextView', TextViewOption, 'utf8');
   const clientTextView = persisted('tlssock.clientTextView', TextViewOption, 'utf8');
 
-  const addServer = (info: TlsServerInfo, select = false) =>
-    servers.add(newServerView(info.session, info, servers.newLog<LogEntry>()), { select });
-  const addClient = (info: TlsClientInfo, select = false) =>
-    clients.add({ session: info.session, info, log: clients.newLog<LogEntry>() }, { select });
-
   async function refresh(): Promise<void> {
-    const list = await unwrap(api.tlssock.list({}));
-    for (const info of list.servers) if (!servers.find(info.session)) addServer(info);
-    for (const info of list.clients) if (!clients.find(info.session)) addClient(info);
+    await Promise.all([servers.sync(), clients.sync()]);
   }
   /** Starts a server from the form; an empty client port is then pointed at it. */
   async function startServer(): Promise<TlsServerSession> {
@@ -149,7 +147,7 @@ export const useTlsSockStore = defineStore('tlssock', () => {
       }),
     );
     if (!clientForm.value.port) clientForm.value.port = String(info.port);
-    return addServer(info, true);
+    return servers.adopt(info, { select: true });
   }
   async function stopServer(session: string): Promise<void> {
     await unwrap(api.tlssock.serverStop({ session }));
@@ -171,7 +169,7 @@ export const useTlsSockStore = defineStore('tlssock', () => {
         servername: f.servername.trim() || undefined,
       }),
     );
-    return clients.find(info.session) ?? addClient(info, true);
+    return clients.adopt(info, { select: true });
   }
   async function clientSend(session: string, data: string, encoding: PayloadTextEncoding) {
     return unwrap(api.tlssock.clientSend({ session, data, encoding }));
@@ -191,6 +189,8 @@ export const useTlsSockStore = defineStore('tlssock', () => {
     clients: clients.sessions,
     currentServer: servers.current,
     currentClient: clients.current,
+    selectServer: servers.select,
+    selectClient: clients.select,
     serverForm,
     keyPem,
     clientForm,

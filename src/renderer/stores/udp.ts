@@ -11,7 +11,7 @@ import type { BoundedLog } from '../lib/bounded-log';
 import type { LogEntry } from '../lib/log-entry';
 import { numberField, PayloadDraft, PayloadTextEncodingOption, TextViewOption } from '../lib/forms';
 import { persisted } from '../lib/persisted';
-import { createSessionStore } from '../lib/session-store';
+import { createSessionStore, listenAddress } from '../lib/session-store';
 
 export interface UdpLogEntry extends LogEntry {
   /** Datagram number on its socket (received rows only): reply({seq}) answers its sender. */
@@ -110,10 +110,19 @@ function applyUdpEvent(s: UdpSession, e: UdpEvent, id: () => number): void {
 
 export const useUdpStore = defineStore('udp', () => {
   const api = useApi();
-  const sockets = createSessionStore<'udp', UdpSession>({
+  const sockets = createSessionStore<'udp', UdpSession, UdpSocketInfo>({
     engine: 'udp',
     selectionKey: 'udp.selected',
     handle: applyUdpEvent,
+    list: async () => (await unwrap(api.udp.list({}))).sockets,
+    create: (info, newLog) => ({
+      session: info.session,
+      info,
+      log: newLog<UdpLogEntry>(),
+      open: info.state === 'bound',
+    }),
+    update: (s, info) => (s.info = info),
+    identity: listenAddress,
   });
 
   const bindForm = persisted('udp.bindForm', UdpBindForm, {
@@ -141,23 +150,12 @@ export const useUdpStore = defineStore('udp', () => {
   });
   const textView = persisted('udp.textView', TextViewOption, 'utf8');
 
-  const add = (info: UdpSocketInfo, select = false) =>
-    sockets.add(
-      { session: info.session, info, log: sockets.newLog<UdpLogEntry>(), open: info.state === 'bound' },
-      { select },
-    );
   function setInfo(session: string, info: UdpSocketInfo): void {
     const s = sockets.find(session);
     if (s) s.info = info;
   }
 
-  async function refresh(): Promise<void> {
-    const list = await unwrap(api.udp.list({}));
-    for (const info of list.sockets) {
-      if (!sockets.find(info.session)) add(info);
-      else setInfo(info.session, info);
-    }
-  }
+  const refresh = () => sockets.sync();
 
   /** Binds a socket from the form. */
   async function bind(): Promise<UdpSession> {
@@ -173,7 +171,7 @@ export const useUdpStore = defineStore('udp', () => {
         reuseAddr: f.reuse,
       }),
     );
-    return sockets.find(info.session) ?? add(info, true);
+    return sockets.adopt(info, { select: true });
   }
   async function close(session: string): Promise<void> {
     await unwrap(api.udp.close({ session }));

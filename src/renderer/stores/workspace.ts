@@ -97,7 +97,8 @@ export const useWorkspaceStore = defineStore('workspace', () => {
     // What the page holds is newer than what the engines restored from: write it back at once.
     savedVersion = -1;
     await save();
-    for (const hook of restartHooks) await hook();
+    // Side by side and each on its own: one store whose re-read fails must not keep the others stale.
+    await Promise.allSettled([...restartHooks].map(async (hook) => hook()));
   }
 
   if (link)

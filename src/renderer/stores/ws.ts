@@ -15,6 +15,7 @@ import type {
 import { WS_DEFAULTS } from '../../shared/contract/ws';
 import { unwrap, useApi, useEventRouter } from '../api';
 import { persisted } from '../lib/persisted';
+import { useWorkspaceStore } from './workspace';
 
 const SendKind = z.enum(['text', 'hex', 'json']);
 
@@ -101,6 +102,24 @@ export const useWsStore = defineStore('ws', () => {
       else if (e.type === 'server.clients' && e.session === server.value?.session)
         server.value = { ...server.value, clients: e.clients, messages: e.messages };
     }
+  });
+
+  // The engines restarted under the page: WebSocket and SSE sessions are not restored, so what the page
+  // shows is read again — a session the new engines do not have is shown closed (its log stays on
+  // screen, "Connect" starts a new one), the test server as stopped.
+  useWorkspaceStore().onEnginesRestarted(async () => {
+    const list = await unwrap(api.ws.list({}));
+    const c = client.value;
+    if (c)
+      client.value = list.clients.find((x) => x.session === c.session) ?? {
+        ...c,
+        state: 'closed',
+        closeReason: 'the engines restarted',
+      };
+    const s = sse.value;
+    if (s) sse.value = list.sse.find((x) => x.session === s.session) ?? { ...s, state: 'closed' };
+    const srv = server.value;
+    server.value = srv && list.servers.find((x) => x.session === srv.session);
   });
 
   const visible = computed(() => {

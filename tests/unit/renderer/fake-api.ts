@@ -28,7 +28,7 @@ type Answer = (input: unknown) => unknown;
 export interface FakeApi {
   api: WirelabApi;
   calls: Call[];
-  /** Scripts a channel: a value, or a function of the parsed input; an Error answers { ok: false }. */
+  /** Scripts a channel: a value, or a (sync or async) function of the parsed input; an Error answers { ok: false }. */
   on(channel: string, answer: unknown): void;
   /** Delivers one batch of events to the stores, as the shell would. */
   emit(batch: WirelabEvent[]): void;
@@ -51,7 +51,7 @@ export function fakeApi(): FakeApi {
     calls.push({ channel, input: parsed.data, raw });
     const answer = answers.get(channel);
     if (!answer) throw new Error(`the test did not script ${channel}`);
-    const value = answer(parsed.data);
+    const value = await answer(parsed.data);
     if (value instanceof Error) {
       const m = /^([A-Z_]+): (.*)$/s.exec(value.message);
       return {
