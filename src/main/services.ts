@@ -21,6 +21,7 @@ import { openDataDir, type DataDir } from './storage/data-dir';
 import { WorkspaceService } from './workspace/service';
 import { FilesService } from './storage/uploads';
 import { WsService } from './engines/ws/service';
+import { MessengerService } from './engines/messenger/service';
 
 export interface ServicesOptions extends ShellHooks {
   dataDir: string;
@@ -91,6 +92,14 @@ export function createServices(options: ServicesOptions): Services {
   const files = new FilesService({ dir: dataDir.file('uploads') });
   const ws = new WsService();
   ws.on((e) => bus.publish(e));
+  // LAN messenger: same instance switch as chat discovery (no multicast under tests).
+  const messenger = new MessengerService({
+    dataDir: dataDir.path,
+    discovery: options.chatDiscovery ?? !(process.env.VITEST || process.env.WIRELAB_NO_DISCOVERY === '1'),
+    interfaces: options.chatInterface ? [options.chatInterface] : undefined,
+    onStorageProblem: (p) => app.problems.push(p),
+  });
+  messenger.on((e) => bus.publish(e));
   const handlers: Handlers<typeof contract> = {
     app,
     tcp,
@@ -106,6 +115,7 @@ export function createServices(options: ServicesOptions): Services {
     workspace,
     files,
     ws,
+    messenger,
   };
   // Wrapped so the workspace sees every start, change and join, whichever front end made the call.
   const dispatcher = workspace.track(createDispatcher(contract, handlers));
@@ -134,6 +144,7 @@ export function createServices(options: ServicesOptions): Services {
         await lab.close();
         await tls.close();
         await ws.closeAll();
+        await messenger.close();
         bus.close();
         dataDir.release();
       })();

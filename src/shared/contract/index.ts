@@ -13,6 +13,7 @@ import { tlsContract, type TlsEvent } from './tls';
 import { workspaceContract, type WorkspaceEvent } from './workspace';
 import { filesContract } from './files';
 import { wsContract, type WsEvent } from './ws';
+import { messengerContract, type MessengerEvent } from './messenger';
 import type { ContractApi } from './define';
 
 export const contract = {
@@ -30,6 +31,7 @@ export const contract = {
   workspace: workspaceContract,
   files: filesContract,
   ws: wsContract,
+  messenger: messengerContract,
 };
 
 export type Contract = typeof contract;
@@ -60,6 +62,7 @@ export type WirelabEvent =
   | TlsEvent
   | WorkspaceEvent
   | WsEvent
+  | MessengerEvent
   | DroppedEvent;
 
 export type EventListener = (batch: WirelabEvent[]) => void;
@@ -103,3 +106,4 @@ export * from './tls';
 export * from './workspace';
 export * from './files';
 export * from './ws';
+export * from './messenger';

@@ -5,7 +5,7 @@ import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
-import { AppendLog } from '../../../src/main/engines/chat/append-log';
+import { AppendLog } from '../../../src/main/engines/common/append-log';
 import { chatContract, type ChatMessage } from '../../../src/shared/contract/chat';
 import { createDispatcher } from '../../../src/main/dispatcher/dispatcher';
 import { ChatService } from '../../../src/main/engines/chat/service';

@@ -3,10 +3,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync, appendFileSync } from
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { onTestFinished } from 'vitest';
-import { LineFramer } from '../../../src/main/engines/chat/framing';
+import { LineFramer } from '../../../src/main/engines/common/framing';
 import { parseClientFrame, CLIENT_FRAME_TYPES } from '../../../src/main/engines/chat/protocol';
 import { TokenBucket } from '../../../src/main/engines/chat/token-bucket';
-import { AppendLog } from '../../../src/main/engines/chat/append-log';
+import { AppendLog } from '../../../src/main/engines/common/append-log';
 
 function lines(framer: LineFramer, ...chunks: string[]): { out: string[]; ok: boolean } {
   const out: string[] = [];

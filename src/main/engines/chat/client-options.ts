@@ -2,7 +2,7 @@
 // failure is retried: kept apart from the socket code so the rules can be read (and tested) on their own.
 import { CHAT_DEFAULTS, type ChatMessage } from '../../../shared/contract/chat';
 import { EngineError } from '../common/errors';
-import type { FsyncPolicy } from './append-log';
+import type { FsyncPolicy } from '../common/append-log';
 
 export interface PinStore {
   get(key: string): string | undefined;

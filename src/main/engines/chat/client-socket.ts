@@ -5,7 +5,7 @@ import { connect as netConnect, isIP, type Socket } from 'node:net';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { EngineError, toEngineError } from '../common/errors';
 import { connectLookup } from '../common/resolve';
-import { LineFramer } from './framing';
+import { LineFramer } from '../common/framing';
 
 export interface ChatSocketOptions {
   host: string;

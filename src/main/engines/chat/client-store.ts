@@ -6,7 +6,7 @@
 // resume points, the outbox and the last `keep` messages of each conversation — the same state, replayed.
 import { join } from 'node:path';
 import { CHAT_DEFAULTS, type ChatMessage } from '../../../shared/contract/chat';
-import { AppendLog, type FsyncPolicy, type LoadReport } from './append-log';
+import { AppendLog, type FsyncPolicy, type LoadReport } from '../common/append-log';
 import type { WirePrivateMessage, WireRoomMessage } from './protocol';
 
 export interface Outgoing {

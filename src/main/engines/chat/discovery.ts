@@ -5,12 +5,11 @@
 // address only. Created only when discovery is on — an instance with discovery off never opens the
 // mDNS socket, which is how tests and benchmarks keep multicast off the machine's outside interface.
 import { randomBytes } from 'node:crypto';
-import { networkInterfaces } from 'node:os';
 import { isIPv4 } from 'node:net';
 import { Bonjour, type Browser, type Service, type ServiceConfig } from 'bonjour-service';
 import { CHAT_DEFAULTS, type ChatEvent, type DiscoveredServer } from '../../../shared/contract/chat';
 import { TypedEmitter } from '../common/emitter';
-import { EngineError } from '../common/errors';
+import { interfaceIPv4, txtString } from '../common/lan-interfaces';
 import { PROTOCOL_VERSION } from './protocol';
 
 export interface DiscoveryOptions {
@@ -29,23 +28,7 @@ export interface Announcement {
 
 /** Resolves an interface name or address to the IPv4 address multicast should use. */
 export function interfaceAddress(spec: string): string {
-  if (isIPv4(spec)) return spec;
-  const list = networkInterfaces()[spec];
-  const v4 = list?.find((a) => a.family === 'IPv4');
-  if (!v4)
-    throw new EngineError(
-      'CHAT_DISCOVERY_FAILED',
-      `interface "${spec}" has no IPv4 address (known: ${Object.keys(networkInterfaces()).join(', ')})`,
-    );
-  return v4.address;
-}
-
-function txtString(txt: unknown, key: string): string | undefined {
-  if (!txt || typeof txt !== 'object') return undefined;
-  const v = (txt as Record<string, unknown>)[key];
-  if (typeof v === 'string') return v;
-  if (v instanceof Uint8Array) return Buffer.from(v).toString('utf8');
-  return undefined;
+  return interfaceIPv4(spec, 'CHAT_DISCOVERY_FAILED');
 }
 
 export class ChatDiscovery extends TypedEmitter<ChatEvent> {

@@ -1,6 +1,6 @@
 // The chat server's options: every limit with its documented default (CHAT_DEFAULTS in the contract).
 import { CHAT_DEFAULTS } from '../../../shared/contract/chat';
-import type { FsyncPolicy } from './append-log';
+import type { FsyncPolicy } from '../common/append-log';
 
 export interface ChatServerOptions {
   name: string;

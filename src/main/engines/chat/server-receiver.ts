@@ -4,7 +4,7 @@
 // applies the per-connection rate limit by holding lines back rather than dropping them. The server
 // feeds it chunks and answers its callbacks; what a line means is the server's business.
 import type { ErrorCode } from '../../../shared/errors';
-import { LineFramer } from './framing';
+import { LineFramer } from '../common/framing';
 import { costsToken, firstNonSpace, looksLikeFrame } from './plain-text';
 import { parseClientFrame, type ClientFrame } from './protocol';
 import { TokenBucket } from './token-bucket';

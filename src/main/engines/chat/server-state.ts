@@ -6,7 +6,7 @@
 // per-room index of (seq, byte offset) entries and read back asynchronously (roomMessagesBefore).
 import { CHAT_DEFAULTS } from '../../../shared/contract/chat';
 import type { WirePrivateMessage, WireRoomMessage } from './protocol';
-import { AppendLog, type FsyncPolicy, type LoadReport } from './append-log';
+import { AppendLog, type FsyncPolicy, type LoadReport } from '../common/append-log';
 import { addIndexEntry, lastEntryAtOrBefore, type RoomIndex } from './history-index';
 
 export interface ServerStateOptions {

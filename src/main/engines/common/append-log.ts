@@ -1,6 +1,7 @@
-// An append-only JSON-lines file: the chat history of a server or a client. Records appended in one turn
-// of the event loop are written with one write() and then their callbacks run, so whoever waits on a
-// record (an ack, a broadcast) knows the OS has its bytes: a killed process loses nothing acknowledged.
+// An append-only JSON-lines file: the history of a chat server, a chat client or the LAN messenger.
+// Records appended in one turn of the event loop are written with one write() and then their callbacks
+// run, so whoever waits on a record (an ack, a broadcast) knows the OS has its bytes: a killed process
+// loses nothing acknowledged.
 // fsync policy (docs/chat.md): 'always' syncs before the callbacks; 'batch' syncs at most every
 // `fsyncIntervalMs` (the durability window against power loss); 'never' leaves it to the OS.
 // On load a torn last record (a crash in the middle of a write) is cut off; an unreadable record in
@@ -23,7 +24,7 @@ import {
 } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { EngineError } from '../common/errors';
+import { EngineError } from './errors';
 
 export type FsyncPolicy = 'always' | 'batch' | 'never';
 
