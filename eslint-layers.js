@@ -33,6 +33,7 @@ export const layers = [
   ENGINE('tls-socket'),
   ENGINE('udp'),
   ENGINE('ws', 'ws'),
+  ENGINE('messenger', 'bonjour-service'),
   {
     name: 'unknown engine',
     files: ['src/main/engines/**'],
