@@ -62,7 +62,8 @@ async function say(page: Page, text: string): Promise<void> {
 test('killed and started again on the same data dir: the tab reconnects and everything is back', async ({
   browser,
 }) => {
-  test.setTimeout(120_000);
+  // Two shell starts, two chat sessions and a restore: well over a minute on a busy two-core machine.
+  test.setTimeout(300_000);
   const dataDir = mkdtempSync(join(tmpdir(), 'wirelab-restart-'));
   const running: ChildProcess[] = [];
   try {
