@@ -126,15 +126,17 @@ test('live changes: strategy, weight, drain, export; bad input shows coded error
 test('under load: 6,000 short connections in a few seconds; the page stays live and every connection is counted', async ({
   app,
 }) => {
+  // A few seconds on a quiet machine; minutes when the machine is busy, which must not fail the test.
+  test.setTimeout(240_000);
   const port = await startDemoAndBalancer(app);
   await expect(app.getByTestId('lb-backend-state-backend-3')).toHaveText('backend-3 up');
-  // Bounded in count (6,000) and time (the test's timeout): 40 workers, one HTTP request per connection.
+  // Bounded in count (6,000) and time (150 s): 40 workers, one HTTP request per connection.
   const TOTAL = 6000;
   let next = 0;
   let ok = 0;
   const started = Date.now();
   const worker = async () => {
-    while (next < TOTAL && Date.now() - started < 40_000) {
+    while (next < TOTAL && Date.now() - started < 150_000) {
       next += 1;
       if ((await get(port)).startsWith('backend-')) ok += 1;
     }
@@ -145,6 +147,7 @@ test('under load: 6,000 short connections in a few seconds; the page stays live 
   await app.getByTestId('lb-window').selectOption('60');
   await expect(app.getByTestId('lb-window')).toHaveValue('60');
   await load;
+  expect(next, 'the load did not finish within its 150 s bound').toBe(TOTAL);
   expect(ok).toBe(TOTAL);
   await expect(app.getByTestId('lb-totals')).toContainText(`total ${TOTAL}`);
   const perBackend = () =>
