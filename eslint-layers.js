@@ -143,6 +143,7 @@ export const exceptions = {
     '../main/engines/http-server/service',
     '../main/engines/http-client/service',
     '../main/engines/ws/service',
+    '../main/engines/messenger/service',
     '../main/engines/common/app-cert',
     '../main/storage/data-dir',
   ],
