@@ -27,6 +27,7 @@ import { TlsInspector } from '../main/engines/tls/inspector';
 import { HttpServerService } from '../main/engines/http-server/service';
 import { HttpClientService } from '../main/engines/http-client/service';
 import { WsService } from '../main/engines/ws/service';
+import { MessengerService } from '../main/engines/messenger/service';
 import { loadOrCreateAppCertificate } from '../main/engines/common/app-cert';
 import { openDataDir, type DataDir } from '../main/storage/data-dir';
 import { version } from './version';
@@ -148,6 +149,15 @@ const factories: Factories = {
       dataDir: ctx.dataDir().path,
       discovery: o.chatDiscovery ?? false,
       discoveryInterface: o.chatInterface,
+    });
+    return { handler: e, close: () => e.close() };
+  },
+  // Identity, peers and history in the data dir; DNS-SD only when asked (chatDiscovery).
+  messenger: (ctx, o) => {
+    const e = new MessengerService({
+      dataDir: ctx.dataDir().path,
+      discovery: o.chatDiscovery ?? false,
+      interfaces: o.chatInterface ? [o.chatInterface] : undefined,
     });
     return { handler: e, close: () => e.close() };
   },

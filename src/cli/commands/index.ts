@@ -6,6 +6,7 @@ import { udpListen, udpSend } from './udp';
 import { labTcpVsUdp } from './lab';
 import { lbDemoBackends, lbExport, lbRun } from './lb';
 import { chatHost, chatJoin, chatList } from './chat';
+import { chatDm, chatPeers, chatPresence } from './messenger';
 import { httpLoad, httpRequest, httpServe } from './http';
 import { httpRun } from './http-run';
 import { tlsInspect, tlsRequest } from './tls';
@@ -25,6 +26,9 @@ export const commands: Command[] = [
   chatHost,
   chatList,
   chatJoin,
+  chatPresence,
+  chatPeers,
+  chatDm,
   httpServe,
   httpRequest,
   httpLoad,
