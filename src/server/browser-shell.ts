@@ -5,7 +5,7 @@
 // the engines run in the engine host process (src/main/host/), supervised by host-supervisor.ts.
 import { createServer, type Server } from 'node:http';
 import { resolve } from 'node:path';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { WirelabEvent } from '../shared/contract';
 import type { Result } from '../shared/errors';
@@ -14,7 +14,8 @@ import { listen } from '../main/engines/common/net';
 import { EngineError } from '../main/engines/common/errors';
 import { originAllowed, tokenMatches } from './origin-policy';
 import { serveStatic } from './static-files';
-import { hostAllowed, jsonDepthExceeds, SlowReaderGate } from './frame-guard';
+import { hostAllowed, SlowReaderGate } from './frame-guard';
+import { RequestDepthGuard } from './frame-depth';
 import type { BackendState, ShellBackend } from './backend';
 import { loadOrCreateShellToken, rememberedPort, rememberPort } from './shell-token';
 import { startEngineHost } from './host-process';
@@ -28,7 +29,10 @@ export interface BrowserShellOptions {
   version: string;
   /** Largest message accepted from the page (default 8 MiB); a larger frame closes the socket (1009). */
   maxMessageBytes: number;
-  /** Deepest JSON nesting a request frame may have (default 256); checked before parsing. */
+  /**
+   * Deepest JSON nesting a request frame may have (default 256); checked while the frame arrives, so a
+   * deeper one is refused (LIMIT_EXCEEDED error frame, then close 1008) before it is buffered.
+   */
   maxJsonDepth: number;
   /**
    * Unsent bytes a socket may hold before event batches for it are dropped (default 8 MiB); the page
@@ -59,6 +63,8 @@ export const BROWSER_SHELL_DEFAULTS = {
 
 /** Close code for a page that stopped reading while its answers piled up (RFC 6455 private range). */
 export const SLOW_CLIENT_CLOSE_CODE = 4008;
+/** Close code for a request frame nested deeper than `maxJsonDepth` (RFC 6455 policy violation). */
+export const TOO_DEEP_CLOSE_CODE = 1008;
 
 /** In-process view of the engines for tests: calls, injected events, the data dir. */
 export interface ShellServices {
@@ -74,8 +80,11 @@ export interface BrowserShell {
   services: ShellServices;
   /** The engine host's process id (undefined with engines: 'in-process'). */
   enginePid(): number | undefined;
-  /** Flow control so far: events not sent to slow pages, and the most unsent bytes one socket held. */
-  stats(): { eventsDroppedForSlowPages: number; maxBufferedBytesSeen: number };
+  /**
+   * Edge checks so far: events not sent to slow pages, the most unsent bytes one socket held, request
+   * frames refused for nesting too deep.
+   */
+  stats(): { eventsDroppedForSlowPages: number; maxBufferedBytesSeen: number; deepFramesRefused: number };
   close(): Promise<void>;
 }
 
@@ -153,6 +162,7 @@ export async function startBrowserShell(
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxMessageBytes });
   const sockets = new Map<WebSocket, SlowReaderGate>();
+  let deepFramesRefused = 0;
 
   http.on('upgrade', (req, socket, head) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
@@ -163,8 +173,36 @@ export async function startBrowserShell(
     if (url.pathname !== '/ws') return refuse(404, 'Not Found');
     if (!tokenMatches(token, url.searchParams.get('token'))) return refuse(401, 'Unauthorized');
     if (!originAllowed(req.headers.origin, port)) return refuse(403, 'Forbidden');
-    wss.handleUpgrade(req, socket, head, (ws) => onSocket(ws));
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      guardDepth(ws, socket as Socket);
+      onSocket(ws);
+    });
   });
+
+  /**
+   * Puts a RequestDepthGuard between the TCP socket and ws's receiver: each chunk reaches ws only once
+   * the guard has seen it, so a frame nested too deep is refused after its first chunk instead of after
+   * ws has buffered, copied and unmasked all of it.
+   */
+  function guardDepth(ws: WebSocket, socket: Socket): void {
+    const guard = new RequestDepthGuard(options.maxJsonDepth);
+    const toWs = socket.listeners('data') as ((this: Socket, chunk: Buffer) => void)[];
+    socket.removeAllListeners('data');
+    socket.on('data', function (this: Socket, chunk: Buffer) {
+      if (guard.feed(chunk)) {
+        for (const l of toWs) l.call(this, chunk);
+        return;
+      }
+      if (ws.readyState !== ws.OPEN) return; // refused already: the rest of the frame is discarded
+      deepFramesRefused += 1;
+      ws.send(errorFrame('LIMIT_EXCEEDED', `request frame nested deeper than ${options.maxJsonDepth}`));
+      ws.close(TOO_DEEP_CLOSE_CODE, 'request frame nested too deep');
+      // ws would wait for the page's close frame, which never reaches it now: end the TCP side after
+      // the close frame and stop reading a peer that keeps sending.
+      socket.end();
+      setTimeout(() => socket.destroy(), 2000).unref();
+    });
+  }
 
   let droppedForSlowPages = 0;
   let maxBufferedSeen = 0;
@@ -201,10 +239,7 @@ export async function startBrowserShell(
         ws.send(PONG);
         return;
       }
-      if (!isBinary && jsonDepthExceeds(raw, options.maxJsonDepth)) {
-        ws.send(errorFrame('LIMIT_EXCEEDED', `request frame nested deeper than ${options.maxJsonDepth}`));
-        return;
-      }
+      // Nesting depth was checked on the way in (guardDepth), before ws buffered the frame.
       let frame: unknown;
       try {
         frame = isBinary ? undefined : wireParse(raw.toString());
@@ -250,7 +285,11 @@ export async function startBrowserShell(
     token,
     services,
     enginePid: () => enginePid(),
-    stats: () => ({ eventsDroppedForSlowPages: droppedForSlowPages, maxBufferedBytesSeen: maxBufferedSeen }),
+    stats: () => ({
+      eventsDroppedForSlowPages: droppedForSlowPages,
+      maxBufferedBytesSeen: maxBufferedSeen,
+      deepFramesRefused,
+    }),
     close() {
       closing ??= (async () => {
         offBatch();

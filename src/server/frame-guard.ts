@@ -1,31 +1,9 @@
 // Checks on what crosses the browser shell's edge, as pure functions (unit-tested without sockets):
-// the nesting depth of a request frame before JSON.parse sees it, the Host header (DNS rebinding),
-// and which event batches a slow socket still gets.
+// the Host header (DNS rebinding) and which event batches a slow socket still gets. The nesting depth
+// of request frames is checked while they arrive (frame-depth.ts).
 import type { DroppedEvent } from '../shared/contract';
 import type { SessionCount } from '../main/host/wire';
 import { DropTally } from '../main/host/drop-tally';
-
-/**
- * True when the JSON text nests deeper than `maxDepth`. A linear scan of the raw bytes that stops at
- * the first bracket past the limit, so a frame nested millions deep is refused after a few hundred
- * bytes instead of stalling every client while JSON.parse and its reviver walk it.
- */
-export function jsonDepthExceeds(raw: Uint8Array, maxDepth: number): boolean {
-  let depth = 0;
-  let inString = false;
-  for (let i = 0; i < raw.length; i++) {
-    const c = raw[i];
-    if (inString) {
-      if (c === 0x5c)
-        i++; // backslash: the next byte is escaped
-      else if (c === 0x22) inString = false;
-    } else if (c === 0x22) inString = true;
-    else if (c === 0x5b || c === 0x7b) {
-      if (++depth > maxDepth) return true;
-    } else if (c === 0x5d || c === 0x7d) depth--;
-  }
-  return false;
-}
 
 /** The Host values the shell's own page sends: a rebinding page's Host is its own domain name. */
 export function hostAllowed(host: string | undefined, port: number): boolean {

@@ -1,7 +1,8 @@
 // The pure rules at the edges of the transports: JSON depth before parsing, the Host header, the
 // per-socket slow-reader gate and the credit gate for event batches.
 import { describe, expect, it } from 'vitest';
-import { hostAllowed, jsonDepthExceeds, SlowReaderGate } from '../../../src/server/frame-guard';
+import { hostAllowed, SlowReaderGate } from '../../../src/server/frame-guard';
+import { jsonDepthExceeds } from '../../../src/server/frame-depth';
 import { CreditGate } from '../../../src/main/host/credit';
 import { countBySession } from '../../../src/main/host/wire';
 import type { WirelabEvent } from '../../../src/shared/contract';
