@@ -24,7 +24,7 @@ export const layers = [
   ENGINE('common', '@peculiar/asn1-schema', '@peculiar/asn1-x509'),
   ENGINE('chat', 'bonjour-service'),
   ENGINE('http-client', 'yaml', 'undici', '@apidevtools/swagger-parser'),
-  ENGINE('http-server'),
+  ENGINE('http-server', 'ws'),
   ENGINE('lab'),
   ENGINE('load-balancer'),
   ENGINE('packets'),

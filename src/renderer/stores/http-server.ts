@@ -4,12 +4,15 @@
 // kept in the workspace; the routes editor follows the selected server's routes as the engine has them.
 import { defineStore } from 'pinia';
 import { z } from 'zod';
-import type { HttpRouteInput, HttpServerInfo, InspectedRequest } from '../../shared/contract';
-import { AppError, unwrap, useApi } from '../api';
+import type { HttpServerInfo, InspectedRequest } from '../../shared/contract';
+import { unwrap, useApi } from '../api';
 import type { BoundedLog } from '../lib/bounded-log';
 import { numberField } from '../lib/forms';
 import { persisted } from '../lib/persisted';
 import { createSessionStore, listenAddress } from '../lib/session-store';
+import { RoutesDraft, toRoutes, toRows } from './http-server-routes';
+
+export { RouteRow, RoutesDraft, toRoutes } from './http-server-routes';
 
 export type InspectorEntry =
   | { kind: 'request'; id: number; at: number; request: InspectedRequest }
@@ -22,16 +25,6 @@ export interface MockServerSession {
   version: number;
   running: boolean;
 }
-
-export const RouteRow = z.object({
-  method: z.string(),
-  path: z.string(),
-  status: z.string(),
-  headers: z.string(),
-  body: z.string(),
-  delayMs: z.string(),
-});
-export type RouteRow = z.infer<typeof RouteRow>;
 
 export const MockServerForm = z.object({
   host: z.string(),
@@ -46,57 +39,6 @@ export const MockServerForm = z.object({
   staticDir: z.string(),
   staticListing: z.boolean(),
 });
-/** The routes in the editor and the server they were read from (null: a draft for a new server). */
-export const RoutesDraft = z.object({ session: z.string().nullable(), rows: z.array(RouteRow) });
-
-/** Rows → contract routes; a header line without a colon is a coded error before anything is sent. */
-export function toRoutes(rows: RouteRow[]): HttpRouteInput[] {
-  return rows.map((r, i) => {
-    const headers: Record<string, string> = {};
-    for (const line of r.headers.split('\n')) {
-      if (!line.trim()) continue;
-      const c = line.indexOf(':');
-      if (c <= 0)
-        throw new AppError({
-          code: 'INVALID_HEADER',
-          message: `route ${i + 1}: "${line.trim()}" is not "Name: value"`,
-        });
-      headers[line.slice(0, c).trim()] = line.slice(c + 1).trim();
-    }
-    const status = Number(r.status);
-    const delayMs = Number(r.delayMs || '0');
-    if (!Number.isInteger(status))
-      throw new AppError({ code: 'INVALID_INPUT', message: `route ${i + 1}: status must be a number` });
-    if (!Number.isInteger(delayMs))
-      throw new AppError({
-        code: 'INVALID_INPUT',
-        message: `route ${i + 1}: delay must be a whole number of ms`,
-      });
-    return {
-      id: `route-${i + 1}`,
-      method: r.method,
-      path: r.path.trim(),
-      status,
-      headers,
-      body: r.body,
-      delayMs,
-    };
-  });
-}
-
-function toRows(info: HttpServerInfo): RouteRow[] {
-  return info.routes.map((r) => ({
-    method: r.method,
-    path: r.path,
-    status: String(r.status),
-    headers: Object.entries(r.headers)
-      .map(([k, v]) => `${k}: ${v}`)
-      .join('\n'),
-    body: r.body,
-    delayMs: String(r.delayMs),
-  }));
-}
-
 export const useHttpServerStore = defineStore('http-server', () => {
   const api = useApi();
   const servers = createSessionStore<'httpServer', MockServerSession, HttpServerInfo>({

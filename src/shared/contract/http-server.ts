@@ -3,6 +3,14 @@
 import { z } from 'zod';
 import { coded, method } from './define';
 import { empty, host, port, sessionId } from './common';
+import {
+  HTTP_STREAM_DEFAULTS,
+  HttpRouteKind,
+  SseRouteBehaviour,
+  WsRouteBehaviour,
+} from './http-server-streams';
+
+export * from './http-server-streams';
 
 export const HTTP_SERVER_DEFAULTS = {
   host: '127.0.0.1',
@@ -82,8 +90,22 @@ export const HttpRoute = z
       .max(HTTP_SERVER_DEFAULTS.maxRouteBodyChars, coded('LIMIT_EXCEEDED', 'route body too large'))
       .default(''),
     delayMs: z.number().int().min(0).max(HTTP_SERVER_DEFAULTS.maxDelayMs).default(0),
+    /** `http` answers with status/headers/body; `ws` is a WebSocket endpoint; `sse` an event stream. */
+    kind: HttpRouteKind.default('http'),
+    /** With kind `ws` (absent: echo). */
+    ws: WsRouteBehaviour.optional(),
+    /** With kind `sse` (required there). */
+    sse: SseRouteBehaviour.optional(),
   })
-  .strict();
+  .strict()
+  .refine((r) => r.kind !== 'sse' || r.sse !== undefined, {
+    message: 'INVALID_INPUT: an SSE route needs its events (sse.events)',
+    path: ['sse'],
+  })
+  .refine((r) => r.kind !== 'ws' || r.method === 'GET' || r.method === '*', {
+    message: 'INVALID_INPUT: a WebSocket route answers GET (the opening handshake)',
+    path: ['method'],
+  });
 export type HttpRoute = z.output<typeof HttpRoute>;
 export type HttpRouteInput = z.input<typeof HttpRoute>;
 
@@ -122,6 +144,13 @@ export const HttpServerLimits = z
       .min(0)
       .max(1024 * 1024)
       .default(HTTP_SERVER_DEFAULTS.inspectorBodyBytes),
+    /** WebSocket routes: the largest message accepted (close 1009 above it, before it is buffered). */
+    maxWsMessageBytes: z
+      .number()
+      .int()
+      .min(1)
+      .max(256 * 1024 * 1024)
+      .default(HTTP_STREAM_DEFAULTS.maxWsMessageBytes),
   })
   .strict();
 export type HttpServerLimits = z.output<typeof HttpServerLimits>;
@@ -204,7 +233,7 @@ export type HttpServerInfo = z.infer<typeof HttpServerInfo>;
 
 /** Which part of the server answered a request. */
 export type HttpServerHandler =
-  'route' | 'echo' | 'static' | 'demo' | 'hello' | 'cors' | 'not-found' | 'limit' | 'error';
+  'route' | 'ws' | 'sse' | 'echo' | 'static' | 'demo' | 'hello' | 'cors' | 'not-found' | 'limit' | 'error';
 
 /** One inspected request, emitted when its response has finished (or the exchange was cut off). */
 export interface InspectedRequest {
@@ -231,8 +260,10 @@ export interface InspectedRequest {
   /** Response header names a route set that HTTP/2 forbids (connection-specific, e.g. `connection`), not sent. */
   droppedHeaders?: string[];
   startedAt: number;
-  /** Milliseconds from the request's arrival to the end of the response. */
+  /** Milliseconds from the request's arrival to the end of the response (of the stream, for ws and sse). */
   durationMs: number;
+  /** WebSocket and SSE routes: messages (events) received and sent while the stream was open. */
+  messages?: { in: number; out: number };
   /** Set when the exchange ended in an error (e.g. LIMIT_EXCEEDED, TIMEOUT, CONNECTION_RESET). */
   code?: string;
   message?: string;

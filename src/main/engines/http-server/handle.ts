@@ -1,10 +1,11 @@
 // The request pipeline of the mock server, in order: header limits (HTTP/2), CORS, the body under its
-// limits, the CORS preflight, user routes, echo, the static folder, the demo API, the hello page, 404.
+// limits, the CORS preflight, user routes (an SSE route streams; a WebSocket route answers a request that
+// is not an upgrade with 426; upgrades go to ws-routes.ts), echo, the static folder, the demo API, the hello page, 404.
 // It works on the MockRequest/MockResponse pair only; the sockets belong to server.ts.
 import type { InspectedRequest } from '../../../shared/contract/http-server';
 import { demoApi } from './demo-api';
 import type { MockRequest, MockResponse } from './exchange';
-import { serveEcho, serveRoute, type RequestLine } from './handlers';
+import { serveEcho, serveRoute, serveUpgradeRequired, type RequestLine } from './handlers';
 import { HELLO_WORLD_BODY, type HttpMockServerOptions } from './options';
 import type { Peer } from './peer';
 import { inspectedRequest, newRecord } from './record';
@@ -19,6 +20,7 @@ import {
   replyText,
 } from './responses';
 import { findRoute, type CompiledRoute } from './router';
+import { serveSse } from './sse-routes';
 import { serveStatic, STATIC_MISS } from './static-files';
 
 const HELLO_BYTES = Buffer.from(HELLO_WORLD_BODY);
@@ -116,7 +118,13 @@ export async function handleRequest(
     return;
   }
 
-  if (found) return serveRoute(req, res, peer, rec, line, found, body);
+  if (found) {
+    const r = found.route;
+    if (r.kind === 'sse' && r.sse)
+      return serveSse(req, res, peer, rec, line, { id: r.id, headers: r.headers, sse: r.sse }, found.params);
+    if (r.kind === 'ws') return serveUpgradeRequired(res, peer, rec, line, r);
+    return serveRoute(req, res, peer, rec, line, found, body);
+  }
   if (o.echo) return serveEcho(req, res, peer, rec, line, body, Boolean(o.tls));
 
   if (ctx.staticRoot) {

@@ -4,7 +4,7 @@ import type { HttpRoute } from '../../../shared/contract/http-server';
 import { h2Headers, type MockRequest, type MockResponse } from './exchange';
 import type { Peer } from './peer';
 import { headerPairs, type RequestRecord } from './record';
-import { reply, replyJson } from './responses';
+import { reply, replyJson, replyText } from './responses';
 import { hasPlaceholders, renderTemplate } from './template';
 
 /** The parts of the request line every handler needs. */
@@ -111,4 +111,24 @@ export function serveEcho(
     tls,
   };
   replyJson(res, 200, echo, rec, line.method);
+}
+
+/** A plain request to a WebSocket route: 426 says how to reach it (HTTP/2 has no Upgrade header). */
+export function serveUpgradeRequired(
+  res: MockResponse,
+  peer: Peer,
+  rec: RequestRecord,
+  line: RequestLine,
+  route: HttpRoute,
+): void {
+  rec.handler = 'ws';
+  rec.routeId = route.id;
+  if (!peer.stream) res.setHeader('upgrade', 'websocket');
+  replyText(
+    res,
+    426,
+    `${line.rawPath} is a WebSocket endpoint: connect with a WebSocket client (ws:// or wss://).\n`,
+    rec,
+    line.method,
+  );
 }

@@ -14,6 +14,8 @@ export interface RequestRecord {
   code: string | undefined;
   message: string | undefined;
   dropped: string[];
+  /** Streaming routes: messages (events) in and out. */
+  messages?: { in: number; out: number };
 }
 
 export function newRecord(): RequestRecord {
@@ -70,10 +72,12 @@ export function inspectedRequest(
     durationMs: meta.durationMs,
   };
   if (rec.dropped.length) request.droppedHeaders = rec.dropped;
+  if (rec.messages) request.messages = { ...rec.messages };
   if (rec.code) {
     request.code = rec.code;
     request.message = rec.message;
-  } else if (!res.writableFinished) {
+  } else if (!res.writableFinished && rec.handler !== 'sse') {
+    // An event stream ends when its client leaves (it may repeat forever): that is not a reset.
     request.code = 'CONNECTION_RESET';
     request.message = 'client closed the connection before the response ended';
   }

@@ -20,6 +20,7 @@ import {
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import { realpath, stat } from 'node:fs/promises';
 import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { HttpServerEvent, HttpServerInfo } from '../../../shared/contract/http-server';
 import { TypedEmitter } from '../common/emitter';
 import { EngineError, toEngineError } from '../common/errors';
@@ -31,6 +32,7 @@ import { HTTP_MOCK_SERVER_DEFAULTS, type HttpMockServerOptions, type HttpMockSer
 import { peerOf } from './peer';
 import { failResponse } from './responses';
 import { compileRoute, type CompiledRoute } from './router';
+import { WsRoutes } from './ws-routes';
 
 export {
   HELLO_WORLD_BODY,
@@ -70,6 +72,9 @@ export class HttpMockServer extends TypedEmitter<HttpServerEvent> {
   private requestCount = 0;
   /** The pipeline's view of this server; getters, so an update() applies to the next request. */
   private readonly context: HandlerContext;
+  private readonly wsRoutes: WsRoutes;
+  private readonly onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void =>
+    this.wsRoutes.handleUpgrade(req, socket, head);
 
   constructor(session: string, options: Partial<HttpMockServerOptions> & { port: number }) {
     super();
@@ -90,6 +95,15 @@ export class HttpMockServer extends TypedEmitter<HttpServerEvent> {
       report: (request) =>
         this.emit({ engine: 'httpServer', type: 'request', session: this.session, at: Date.now(), request }),
     };
+    this.wsRoutes = new WsRoutes({
+      get compiled() {
+        return self.compiled;
+      },
+      maxMessageBytes: this.options.limits.maxWsMessageBytes,
+      nextRequestId: () => this.requestIds.next(),
+      report: (request) =>
+        this.emit({ engine: 'httpServer', type: 'request', session: this.session, at: Date.now(), request }),
+    });
     const l = this.options.limits;
     const serverOptions = {
       headersTimeout: l.headersTimeoutMs,
@@ -170,6 +184,7 @@ export class HttpMockServer extends TypedEmitter<HttpServerEvent> {
     this.server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) =>
       answerClientError(err, socket, this.options.limits, (n) => this.limit(n)),
     );
+    this.syncUpgrades();
     this.server.on('error', (err) => {
       if (this.state !== 'listening') return;
       const e = toEngineError(err);
@@ -242,6 +257,7 @@ export class HttpMockServer extends TypedEmitter<HttpServerEvent> {
     if (patch.routes) {
       this.compiled = patch.routes.map(compileRoute);
       this.options.routes = patch.routes;
+      this.syncUpgrades();
     }
     for (const k of ['staticListing', 'staticIndex', 'echo', 'cors', 'demoApi', 'helloWorld'] as const) {
       const v = patch[k];
@@ -256,6 +272,7 @@ export class HttpMockServer extends TypedEmitter<HttpServerEvent> {
       if (this.startPromise) await this.startPromise.catch(() => undefined);
       this.state = 'stopped';
       const closed = closeServer(this.server);
+      await this.wsRoutes.closeAll();
       // An http2 server has no closeAllConnections(); its h2 sessions are destroyed one by one (their
       // streams with them), its HTTP/1.1 connections with the sockets below.
       if ('closeAllConnections' in this.server) this.server.closeAllConnections();
@@ -266,6 +283,17 @@ export class HttpMockServer extends TypedEmitter<HttpServerEvent> {
         this.emit({ engine: 'httpServer', type: 'stopped', session: this.session, at: Date.now() });
     })();
     return this.closePromise;
+  }
+
+  /**
+   * Node hands Upgrade requests to the 'upgrade' listener only while there is one; so the listener is
+   * there exactly while a WebSocket route is, and without one an upgrade is an ordinary request.
+   */
+  private syncUpgrades(): void {
+    const want = this.compiled.some((c) => c.route.kind === 'ws');
+    const has = this.server.listeners('upgrade').includes(this.onUpgrade);
+    if (want && !has) this.server.on('upgrade', this.onUpgrade);
+    else if (!want && has) this.server.off('upgrade', this.onUpgrade);
   }
 
   private limit(n: LimitNotice): void {

@@ -1,6 +1,7 @@
 // Body templates for mock routes: `{{params.id}}`, `{{query.page}}`, `{{headers.user-agent}}`, `{{method}}`,
-// `{{path}}`, `{{body}}`, `{{now}}`. Values are inserted as-is (no JSON or HTML escaping): the route's author
-// chose the surrounding syntax. An unknown name renders as an empty string, never as the raw placeholder.
+// `{{path}}`, `{{body}}`, `{{now}}`; on WebSocket and SSE routes also `{{seq}}` (the message or event
+// number). Values are inserted as-is (no JSON or HTML escaping): the route's author chose the surrounding
+// syntax. An unknown name renders as an empty string, never as the raw placeholder.
 export interface TemplateContext {
   params: Record<string, string>;
   query: URLSearchParams;
@@ -8,6 +9,8 @@ export interface TemplateContext {
   method: string;
   path: string;
   body: string;
+  /** Streaming routes: the number of the message received (WebSocket) or the event sent (SSE), from 1. */
+  seq?: number;
 }
 
 const PLACEHOLDER = /\{\{\s*([A-Za-z0-9_.*-]+)\s*\}\}/g;
@@ -37,6 +40,8 @@ export function renderTemplate(template: string, ctx: TemplateContext): string {
         return ctx.path;
       case 'body':
         return ctx.body;
+      case 'seq':
+        return ctx.seq === undefined ? '' : String(ctx.seq);
       case 'now':
         return new Date().toISOString();
       default:
