@@ -189,7 +189,7 @@ async function pickFile(input: unknown): Promise<Result<unknown>> {
       value: { supported: true, ...(r.canceled || !r.filePath ? {} : { path: r.filePath }) },
     };
   }
-  const props: 'openFile'[] = ['openFile'];
+  const props: ('openFile' | 'openDirectory')[] = [mode === 'folder' ? 'openDirectory' : 'openFile'];
   const r = win
     ? await dialog.showOpenDialog(win, { ...options, properties: props })
     : await dialog.showOpenDialog({ ...options, properties: props });

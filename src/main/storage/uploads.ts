@@ -19,6 +19,18 @@ interface Upload {
   idle: NodeJS.Timeout;
   /** Chunks are written one at a time, in order. */
   busy: boolean;
+  /** Part of a folder upload: dropping it removes this file only, not the folder. */
+  grouped: boolean;
+}
+
+/** Folder uploads whose totals are kept; an older one can no longer grow (NOT_FOUND). */
+const MAX_GROUPS = 64;
+
+/** A file's place inside a folder upload, each part made safe; '..' and absolute paths cannot escape. */
+function safeDir(dir: string | undefined): string[] {
+  const parts = (dir ?? '').split(/[\\/]+/).filter((p) => p !== '' && p !== '.');
+  if (parts.length > 16) throw new EngineError('INVALID_INPUT', `"${dir}" is more than 16 folders deep`);
+  return parts.map(safeName);
 }
 
 function safeName(name: string): string {
@@ -38,12 +50,14 @@ export interface FilesServiceOptions {
   /** `<data dir>/uploads`. */
   dir: string;
   /** A system dialog (Electron's glue answers `files.pick` itself; engines have none). */
-  pick?: (mode: 'open' | 'save', defaultPath?: string) => Promise<string | undefined>;
+  pick?: (mode: 'open' | 'save' | 'folder', defaultPath?: string) => Promise<string | undefined>;
   limits?: Partial<typeof FILES_LIMITS>;
 }
 
 export class FilesService {
   private readonly uploads = new Map<string, Upload>();
+  /** Folder uploads by their first upload's id: files and bytes so far, against the folder limits. */
+  private readonly groups = new Map<string, { files: number; bytes: number }>();
   private readonly limits: typeof FILES_LIMITS;
 
   constructor(private readonly options: FilesServiceOptions) {
@@ -66,7 +80,7 @@ export class FilesService {
   }
 
   async pick(input: {
-    mode: 'open' | 'save';
+    mode: 'open' | 'save' | 'folder';
     defaultPath?: string;
   }): Promise<{ supported: boolean; path?: string }> {
     if (!this.options.pick) return { supported: false };
@@ -79,13 +93,34 @@ export class FilesService {
     return { path, exists: existsSync(path) };
   }
 
-  async uploadBegin(input: { name: string; size: number }): Promise<{ uploadId: string; path: string }> {
+  async uploadBegin(input: {
+    name: string;
+    size: number;
+    group?: string;
+    dir?: string;
+  }): Promise<{ uploadId: string; path: string; folder: string }> {
     if (input.size > this.limits.maxUploadBytes)
       throw new EngineError('LIMIT_EXCEEDED', `a file is at most ${this.limits.maxUploadBytes} bytes`);
     if (this.uploads.size >= this.limits.maxOpenUploads)
       throw new EngineError('LIMIT_EXCEEDED', `at most ${this.limits.maxOpenUploads} uploads at once`);
+    const sub = safeDir(input.dir);
     const id = randomBytes(8).toString('hex');
-    const dir = join(this.options.dir, id);
+    const folderId = input.group ?? id;
+    if (input.group !== undefined) {
+      const g = this.groups.get(input.group);
+      if (!g) throw new EngineError('NOT_FOUND', `no folder upload ${input.group}`);
+      if (g.files >= this.limits.maxFolderFiles)
+        throw new EngineError('LIMIT_EXCEEDED', `a folder holds at most ${this.limits.maxFolderFiles} files`);
+      if (g.bytes + input.size > this.limits.maxFolderBytes)
+        throw new EngineError('LIMIT_EXCEEDED', `a folder holds at most ${this.limits.maxFolderBytes} bytes`);
+      g.files++;
+      g.bytes += input.size;
+    } else {
+      this.groups.set(id, { files: 1, bytes: input.size });
+      if (this.groups.size > MAX_GROUPS) this.groups.delete(this.groups.keys().next().value!);
+    }
+    const folder = join(this.options.dir, folderId);
+    const dir = join(folder, ...sub);
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     const path = join(dir, safeName(input.name));
     let fh: FileHandle;
@@ -94,9 +129,18 @@ export class FilesService {
     } catch (err) {
       throw new EngineError('STORAGE_WRITE_FAILED', `${path}: ${(err as Error).message}`);
     }
-    const up: Upload = { id, path, size: input.size, received: 0, fh, busy: false, idle: this.idleTimer(id) };
+    const up: Upload = {
+      id,
+      path,
+      size: input.size,
+      received: 0,
+      fh,
+      busy: false,
+      grouped: input.group !== undefined,
+      idle: this.idleTimer(id),
+    };
     this.uploads.set(id, up);
-    return { uploadId: id, path };
+    return { uploadId: id, path, folder };
   }
 
   async uploadChunk(input: {
@@ -163,7 +207,7 @@ export class FilesService {
     clearTimeout(up.idle);
     this.uploads.delete(up.id);
     await up.fh.close().catch(() => undefined);
-    rmSync(join(this.options.dir, up.id), { recursive: true, force: true });
+    rmSync(up.grouped ? up.path : join(this.options.dir, up.id), { recursive: true, force: true });
   }
 
   private upload(id: string): Upload {

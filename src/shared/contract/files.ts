@@ -17,6 +17,10 @@ export const FILES_LIMITS = {
   idleTimeoutMs: 120_000,
   /** Finished uploads older than this are removed at start (they were copies for one transfer). */
   keepMs: 24 * 60 * 60 * 1000,
+  /** Files one folder upload (uploads sharing a `group`) holds at most; more are refused. */
+  maxFolderFiles: 2000,
+  /** Bytes one folder upload holds at most, all its files together. */
+  maxFolderBytes: CHAT_DEFAULTS.maxFileBytes,
 } as const;
 
 const uploadId = () => z.string().min(1).max(64);
@@ -26,7 +30,8 @@ export const filesContract = {
   pick: method(
     z
       .object({
-        mode: z.enum(['open', 'save']).default('open'),
+        /** open: a file; folder: a folder (e.g. a static site to serve); save: where to write one. */
+        mode: z.enum(['open', 'save', 'folder']).default('open'),
         title: z.string().max(200).optional(),
         /** Proposed path (save) or folder (open). */
         defaultPath: z.string().max(4096).optional(),
@@ -48,9 +53,16 @@ export const filesContract = {
             FILES_LIMITS.maxUploadBytes,
             coded('LIMIT_EXCEEDED', `a file is at most ${FILES_LIMITS.maxUploadBytes} bytes`),
           ),
+        /**
+         * A folder uploaded file by file: the first file's upload leaves `group` out, the others pass
+         * that first upload's id, so all land in one folder; `dir` is a file's place in it ("css/fonts").
+         */
+        group: uploadId().optional(),
+        dir: z.string().max(1024).optional(),
       })
       .strict(),
-    z.object({ uploadId: z.string(), path: z.string() }),
+    /** `folder`: the directory the upload's files land in (for a folder upload, the folder itself). */
+    z.object({ uploadId: z.string(), path: z.string(), folder: z.string() }),
   ),
   /** The next bytes of an upload, in order (`offset` is what was received so far). */
   uploadChunk: method(

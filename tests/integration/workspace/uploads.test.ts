@@ -80,6 +80,38 @@ describe('files', () => {
     ).toBe('LIMIT_EXCEEDED');
   });
 
+  it('a folder goes up file by file into one folder, its structure kept and unable to escape it', async () => {
+    const s = services();
+    const put = async (name: string, text: string, extra: Record<string, unknown>) => {
+      const data = new TextEncoder().encode(text);
+      const b = await call(s, 'files.uploadBegin', { name, size: data.length, ...extra });
+      if (!b.ok) throw new Error(`${b.error.code}: ${b.error.message}`);
+      const { uploadId } = b.value as { uploadId: string };
+      expect(code(await call(s, 'files.uploadChunk', { uploadId, offset: 0, data }))).toBe('ok');
+      expect(code(await call(s, 'files.uploadEnd', { uploadId }))).toBe('ok');
+      return b.value as { uploadId: string; path: string; folder: string };
+    };
+    const first = await put('index.html', '<h1>hi</h1>', {});
+    const css = await put('site.css', 'h1{}', { group: first.uploadId, dir: 'css/../css' });
+    const escape = await put('x.txt', 'x', { group: first.uploadId, dir: '../../..' });
+    expect(css.folder).toBe(first.folder);
+    expect(readFileSync(join(first.folder, 'index.html'), 'utf8')).toBe('<h1>hi</h1>');
+    expect(css.path.startsWith(join(first.folder, 'css'))).toBe(true);
+    expect(readFileSync(css.path, 'utf8')).toBe('h1{}');
+    expect(escape.path.startsWith(first.folder)).toBe(true);
+    // A group that was never started, and a file past the folder's byte limit, are refused up front.
+    expect(code(await call(s, 'files.uploadBegin', { name: 'a', size: 1, group: 'nope' }))).toBe('NOT_FOUND');
+    expect(
+      code(
+        await call(s, 'files.uploadBegin', {
+          name: 'b',
+          size: FILES_LIMITS.maxUploadBytes,
+          group: first.uploadId,
+        }),
+      ),
+    ).toBe('LIMIT_EXCEEDED');
+  });
+
   it('the browser shell has no dialog; Downloads is proposed', async () => {
     const s = services();
     const pick = await call(s, 'files.pick', { mode: 'open' });
