@@ -13,8 +13,19 @@ export const KEEP = 2000;
  * trim it away at once), up to this; at this many messages no older ones are loaded.
  */
 export const KEEP_MAX = 20_000;
-/** Messages per "Load earlier messages" page. */
+/** Messages per "Load earlier messages" page, at first. */
 export const OLDER_PAGE = 100;
+/** The most one older page asks for (the server's maxBatch). */
+export const OLDER_PAGE_MAX = 500;
+
+/**
+ * The next older page's size: someone who keeps scrolling back through a long conversation gets larger
+ * pages (a quarter of what is loaded, OLDER_PAGE to OLDER_PAGE_MAX), so reaching the start of a
+ * 20,000-message room takes tens of requests, not hundreds. The list is virtualised, so size is no cost.
+ */
+export function olderPageSize(loaded: number): number {
+  return Math.min(OLDER_PAGE_MAX, Math.max(OLDER_PAGE, Math.floor(loaded / 4)));
+}
 /** Messages of a conversation read from the engine when it is opened or restored. */
 export const HISTORY_PAGE = 500;
 export const TYPING_MS = 6000;

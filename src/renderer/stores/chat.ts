@@ -13,6 +13,7 @@ import type {
 } from '../../shared/contract';
 import { EventParking } from '../lib/event-parking';
 import { persisted } from '../lib/persisted';
+import { desktopNotify } from '../lib/notify';
 import { unwrap, useApi, useEventRouter } from '../api';
 import { useAppStore } from './app';
 import { useWorkspaceStore } from './workspace';
@@ -22,7 +23,7 @@ import {
   Drafts,
   HISTORY_PAGE,
   MAX_DRAFTS,
-  OLDER_PAGE,
+  olderPageSize,
   TYPING_MS,
   chatIdentityKey,
   convKey,
@@ -72,17 +73,11 @@ export const useChatStore = defineStore('chat', () => {
   }
 
   function notify(s: ChatSession, m: ChatMessage): void {
-    if (
-      !notificationsWanted.value ||
-      typeof Notification === 'undefined' ||
-      Notification.permission !== 'granted'
-    )
-      return;
-    if (!document.hidden && document.hasFocus()) return;
-    // Notification text is plain text by definition: nothing here is interpreted as markup.
-    new Notification(
+    if (!notificationsWanted.value) return;
+    desktopNotify(
       `${m.from}${m.room !== undefined ? ` in #${m.room}` : ' (private)'} — ${s.info.serverName ?? s.info.host}`,
-      { body: m.text.slice(0, 200), tag: s.session },
+      m.text,
+      s.session,
     );
   }
 
@@ -260,7 +255,12 @@ export const useChatStore = defineStore('chat', () => {
     c.olderError = undefined;
     try {
       const r = await unwrap(
-        api.chat.olderMessages({ session: s.session, room: c.room, before: first, limit: OLDER_PAGE }),
+        api.chat.olderMessages({
+          session: s.session,
+          room: c.room,
+          before: first,
+          limit: olderPageSize(c.messages.length),
+        }),
       );
       prepend(c, r.messages, beforePrepend);
       if (!r.more) c.historyStart = r.messages[0]?.seq ?? first;
@@ -286,7 +286,12 @@ export const useChatStore = defineStore('chat', () => {
     c.olderError = undefined;
     try {
       const r = await unwrap(
-        api.chat.messages({ session: s.session, peer: c.peer, beforeId: first.id, limit: OLDER_PAGE }),
+        api.chat.messages({
+          session: s.session,
+          peer: c.peer,
+          beforeId: first.id,
+          limit: olderPageSize(c.messages.length),
+        }),
       );
       prepend(c, r.messages, beforePrepend);
       c.olderInLog = r.more;
