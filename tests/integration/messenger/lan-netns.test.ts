@@ -1,0 +1,221 @@
+// Three Wirelab instances on a LAN with no host: three network namespaces on one bridge (a fourth
+// namespace holds the bridge), 198.18.1.0/24. They find each other by DNS-SD only (no addresses given),
+// then a direct conversation and a three-person group carry 1,000 messages each while links are cut
+// (ip link set down on the bridge side) and one instance is SIGKILLed and restarted. At the end every
+// member has every message exactly once and in the same order; the group messages written while the
+// killed member was away reach it after it returns although their sender is cut off by then (filled
+// from the third member). Multicast never leaves these namespaces. Skipped, saying why, without root.
+import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { bundled } from '../../helpers/bundle';
+import { tempDir } from './helpers';
+
+function netnsUnavailable(): string | undefined {
+  if (process.platform !== 'linux') return 'not Linux';
+  if (typeof process.getuid === 'function' && process.getuid() !== 0)
+    return 'not root (ip netns needs CAP_SYS_ADMIN)';
+  const r = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' });
+  if (r.error || r.status !== 0) return `ip netns unavailable: ${r.error?.message ?? r.stderr.trim()}`;
+  return undefined;
+}
+
+const why = netnsUnavailable();
+if (why) console.warn(`[messenger LAN test] skipped: ${why}`);
+
+function ip(...args: string[]): void {
+  const r = spawnSync('ip', args, { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`ip ${args.join(' ')}: ${r.stderr.trim()}`);
+}
+
+type Line = Record<string, unknown>;
+
+class Peer {
+  proc!: ChildProcessWithoutNullStreams;
+  lines: Line[] = [];
+  stderr = '';
+  id = '';
+  private ref = 0;
+
+  constructor(
+    readonly name: string,
+    readonly ns: string,
+    readonly dir: string,
+    readonly dev: string,
+  ) {}
+
+  async start(): Promise<void> {
+    const script = bundled('tests/integration/messenger/fixtures/lan-peer.ts');
+    const proc = spawn(
+      'ip',
+      ['netns', 'exec', this.ns, process.execPath, script, this.dir, this.name, this.dev, '47100'],
+      {
+        stdio: 'pipe',
+      },
+    );
+    this.proc = proc;
+    this.lines = [];
+    let buf = '';
+    proc.stdout.on('data', (d: Buffer) => {
+      buf += d.toString();
+      let nl: number;
+      while ((nl = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, nl);
+        buf = buf.slice(nl + 1);
+        try {
+          this.lines.push(JSON.parse(line) as Line);
+        } catch {
+          this.stderr += `${line}\n`;
+        }
+      }
+    });
+    proc.stderr.on('data', (d: Buffer) => (this.stderr = (this.stderr + d.toString()).slice(-4000)));
+    onTestFinished(() => {
+      proc.kill('SIGKILL');
+    });
+    const ready = await this.waitFor((o) => o.event === 'ready', 30_000, 'ready');
+    this.id = String(ready.id);
+  }
+
+  kill(): Promise<void> {
+    return new Promise((resolve) => {
+      this.proc.once('exit', () => resolve());
+      this.proc.kill('SIGKILL');
+    });
+  }
+
+  async waitFor(pred: (o: Line) => boolean, ms: number, what: string): Promise<Line> {
+    const start = Date.now();
+    for (;;) {
+      const hit = this.lines.find(pred);
+      if (hit) return hit;
+      if (Date.now() - start > ms || this.proc.exitCode !== null)
+        throw new Error(`${this.name}: timeout waiting for ${what}; stderr ${this.stderr.slice(-2000)}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  async call(cmd: Line): Promise<Line> {
+    const ref = ++this.ref;
+    this.proc.stdin.write(`${JSON.stringify({ ...cmd, ref })}\n`);
+    const answer = await this.waitFor((o) => o.ref === ref, 30_000, `answer to ${String(cmd.cmd)}`);
+    if (answer.error) throw new Error(`${this.name} ${String(cmd.cmd)}: ${String(answer.error)}`);
+    return answer;
+  }
+
+  async connectedTo(others: Peer[]): Promise<boolean> {
+    const { peers } = (await this.call({ cmd: 'peers' })) as { peers: { id: string; connected: boolean }[] };
+    return others.every((o) => peers.some((p) => p.id === o.id && p.connected));
+  }
+
+  async ids(conv: string): Promise<string[]> {
+    return ((await this.call({ cmd: 'ids', conv })) as { ids: string[] }).ids;
+  }
+
+  burst(conv: string, count: number, prefix: string): Promise<Line> {
+    return this.call({ cmd: 'burst', conv, count, prefix });
+  }
+}
+
+describe('messenger: three instances on a LAN without a host (network namespaces)', () => {
+  it.skipIf(why !== undefined)(
+    'see each other by DNS-SD; a DM and a group carry 1,000 messages each through cut links and a kill',
+    async () => {
+      const tag = `${process.pid % 100000}`;
+      const sw = `wlm-sw-${tag}`;
+      const names = ['alpha', 'beta', 'gamma'] as const;
+      const nss = names.map((n) => `wlm-${n[0]}-${tag}`);
+      onTestFinished(() => {
+        for (const ns of [...nss, sw]) spawnSync('ip', ['netns', 'del', ns]);
+      });
+      ip('netns', 'add', sw);
+      ip('-n', sw, 'link', 'add', 'br0', 'type', 'bridge');
+      ip('-n', sw, 'link', 'set', 'br0', 'up');
+      const swDev = (i: number) => `vs${i}${tag}`;
+      const peers: Peer[] = [];
+      for (let i = 0; i < 3; i++) {
+        const ns = nss[i]!;
+        const dev = `vm${i}${tag}`;
+        ip('netns', 'add', ns);
+        ip('link', 'add', dev, 'netns', ns, 'type', 'veth', 'peer', 'name', swDev(i), 'netns', sw);
+        ip('-n', sw, 'link', 'set', swDev(i), 'master', 'br0');
+        ip('-n', sw, 'link', 'set', swDev(i), 'up');
+        ip('-n', ns, 'link', 'set', 'lo', 'up');
+        ip('-n', ns, 'addr', 'add', `198.18.1.${i + 1}/24`, 'dev', dev);
+        ip('-n', ns, 'link', 'set', dev, 'up');
+        ip('-n', ns, 'route', 'add', '224.0.0.0/4', 'dev', dev);
+        peers.push(new Peer(names[i]!, ns, tempDir(), dev));
+      }
+      const cut = (i: number) => ip('-n', sw, 'link', 'set', swDev(i), 'down');
+      const mend = (i: number) => ip('-n', sw, 'link', 'set', swDev(i), 'up');
+      const [a, b, c] = peers as [Peer, Peer, Peer];
+      await Promise.all(peers.map((p) => p.start()));
+
+      // No addresses were given to anyone: they meet through DNS-SD and connect directly.
+      for (const p of peers)
+        await expect
+          .poll(() => p.connectedTo(peers.filter((o) => o !== p)), { timeout: 60_000, interval: 500 })
+          .toBe(true);
+
+      const dm = String(
+        ((await a.call({ cmd: 'dm', peer: b.id })) as { conversation: { id: string } }).conversation.id,
+      );
+      await b.call({ cmd: 'dm', peer: a.id });
+      const group = String(
+        (
+          (await a.call({ cmd: 'group', name: 'team', members: [b.id, c.id] })) as {
+            conversation: { id: string };
+          }
+        ).conversation.id,
+      );
+      await expect.poll(async () => (await c.ids(group)).length, { timeout: 30_000 }).toBe(1);
+
+      // Phase 1: everyone writes while gamma's link is cut and mended.
+      await Promise.all([
+        a.burst(dm, 250, 'a-dm-'),
+        a.burst(group, 200, 'a-g1-'),
+        b.burst(group, 200, 'b-g1-'),
+        c.burst(group, 200, 'c-g1-'),
+      ]);
+      cut(2);
+      await Promise.all([b.burst(dm, 250, 'b-dm-'), a.burst(group, 50, 'a-g1cut-')]);
+      await new Promise((r) => setTimeout(r, 3000));
+      mend(2);
+
+      // Phase 2: gamma is killed; alpha and beta write (beta's link cut for a while); then alpha is cut
+      // off and gamma comes back: alpha's messages can only come from beta.
+      await c.kill();
+      cut(1);
+      await Promise.all([a.burst(dm, 250, 'a-dm2-'), a.burst(group, 200, 'a-g2-')]);
+      mend(1);
+      await Promise.all([b.burst(dm, 250, 'b-dm2-'), b.burst(group, 149, 'b-g2-')]);
+      const groupTotal = 1 + 200 * 3 + 50 + 200 + 149;
+      await expect
+        .poll(async () => (await b.ids(group)).length, { timeout: 60_000, interval: 500 })
+        .toBe(groupTotal);
+      cut(0);
+      await c.start();
+      await expect
+        .poll(async () => (await c.ids(group)).length, { timeout: 60_000, interval: 500 })
+        .toBe(groupTotal);
+      mend(0);
+
+      // Everyone has everything once, in one order.
+      for (const p of peers)
+        await expect
+          .poll(async () => (await p.ids(group)).length, { timeout: 60_000, interval: 500 })
+          .toBe(groupTotal);
+      const [ga, gb, gc] = await Promise.all(peers.map((p) => p.ids(group)));
+      expect(new Set(ga).size).toBe(groupTotal);
+      expect(gb).toEqual(ga);
+      expect(gc).toEqual(ga);
+      for (const p of [a, b])
+        await expect
+          .poll(async () => (await p.ids(dm)).length, { timeout: 60_000, interval: 500 })
+          .toBe(1000);
+      const [da, db] = await Promise.all([a.ids(dm), b.ids(dm)]);
+      expect(new Set(da).size).toBe(1000);
+      expect(db).toEqual(da);
+    },
+    300_000,
+  );
+});
