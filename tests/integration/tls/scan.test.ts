@@ -134,11 +134,13 @@ describe('TLS scan against node:tls servers', () => {
   });
 
   it('a modern default server: no weakness, A+ with HSTS and TLS 1.3, the scan stays bounded', async () => {
-    const port = await tlsServer({ cert: pki.chain(), key: pki.leaf.keyPem }, (s) =>
+    const port = await tlsServer({ cert: pki.chain(), key: pki.leaf.keyPem }, (s) => {
+      // As node:https does: the error Node raises at the 4th renegotiation in 10 minutes ends the connection.
+      s.on('error', () => s.destroy());
       s.on('data', () =>
         s.end('HTTP/1.1 200 OK\r\nStrict-Transport-Security: max-age=31536000\r\nContent-Length: 0\r\n\r\n'),
-      ),
-    );
+      );
+    });
     const r = await inspect(inspector(), {
       target: `localhost:${port}`,
       scan: true,
@@ -151,7 +153,13 @@ describe('TLS scan against node:tls servers', () => {
     expect(
       r.scan!.weaknesses.filter((w) => w.status === 'vulnerable' && w.severity !== 'info').map((w) => w.id),
     ).toEqual([]);
-    expect(r.problemCount).toBe(0);
+    // Node renegotiates when the client asks, but only 3 times per connection in 10 minutes.
+    expect(r.scan!.weaknesses.find((w) => w.id === 'client-renegotiation')).toMatchObject({
+      status: 'ok',
+      detail: expect.stringContaining('mitigated: the server renegotiated 3 times'),
+    });
+    expect(weakness(r)['poodle-tls']).toBe('ok');
+    expect(weakness(r).ticketbleed).toBe('ok');
     expect(weakness(r)['fallback-scsv']).toBe('ok');
     expect(weakness(r).beast).toBe('ok');
     // The HTTP probe accepted compression and got an uncompressed answer.
@@ -224,6 +232,10 @@ describe('TLS scan against a scripted legacy server', () => {
       // RSA key exchange suites, but the scripted server's certificate key is ECDSA.
       robot: 'not-applicable',
       'weak-dh': 'vulnerable',
+      // The scripted server speaks only the first flight: no session can be completed with it.
+      'client-renegotiation': 'unknown',
+      'poodle-tls': 'unknown',
+      ticketbleed: 'unknown',
     });
     for (const w of r.scan!.weaknesses) {
       expect(w.explanation.length).toBeGreaterThan(20);

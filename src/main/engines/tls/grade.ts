@@ -27,6 +27,10 @@ export function computeGrade({ handshake, problems, scan }: GradeInput): TlsGrad
     if (vulnerable('heartbleed')) cap('F', 'vulnerable to Heartbleed');
     if (vulnerable('ccs-injection')) cap('F', 'vulnerable to CCS injection');
     if (vulnerable('robot')) cap('F', 'vulnerable to ROBOT (an RSA padding oracle)');
+    if (vulnerable('ticketbleed')) cap('F', 'vulnerable to Ticketbleed (server memory in the session id)');
+    if (vulnerable('poodle-tls')) cap('F', 'vulnerable to POODLE over TLS (CBC padding not checked)');
+    if (vulnerable('client-renegotiation') && vulnerable('secure-renegotiation'))
+      cap('F', 'insecure client-initiated renegotiation (CVE-2009-3555)');
     if (vulnerable('export')) cap('F', 'export-grade suites are accepted');
     if (vulnerable('null-cipher')) cap('F', 'NULL-encryption suites are accepted');
     if (vulnerable('anonymous')) cap('F', 'anonymous suites are accepted');

@@ -234,7 +234,7 @@ export class TlsInspector extends TypedEmitter<TlsEvent> {
       progress('scan', 'versions and cipher suites');
       const raw = await runScan(ctx, this.table(), { sni, onStep: (d) => progress('scan', d, budget.count) });
       progress('weaknesses', 'checking known weaknesses', budget.count);
-      const weaknesses = await checkWeaknesses(ctx, raw, sni, handshake.hsts);
+      const weaknesses = await checkWeaknesses(ctx, this.table(), raw, sni, handshake.hsts);
       wireChain = raw.certificatesDer;
       if (handshake.runtimeError) {
         const best = [...raw.versions].reverse().find((v) => v.supported);

@@ -2,9 +2,10 @@
 // suite families), never guessed from a version string. Each result carries a one-line explanation and
 // the reference that defines it. Which grade a weakness costs is grade.ts's business, not this module's.
 import type { TlsWeakness } from '../../../shared/contract/tls';
-import type { CipherSuite } from './cipher-suites';
+import type { CipherSuite, SuiteTable } from './cipher-suites';
 import { withHello, type ProbeContext } from './probes';
 import { robotCheck } from './robot';
+import { clientRenegotiation, poodleTls, ticketbleed } from './weaknesses-session';
 import type { RawScan, ScanVersion } from './scanner';
 import { ContentType, Ext, SCSV_FALLBACK, VERSION_CODES, ALERT_NAMES, HandshakeType, record } from './wire';
 
@@ -299,6 +300,7 @@ async function fallback(ctx: ProbeContext, scan: RawScan, sni?: string): Promise
 /** Runs the weakness checks that need their own handshakes, and derives the suite-family ones from the scan. */
 export async function checkWeaknesses(
   ctx: ProbeContext,
+  table: SuiteTable,
   scan: RawScan,
   sni?: string,
   http?: { probed: boolean; status?: number; contentEncoding?: string; error?: string },
@@ -318,9 +320,16 @@ export async function checkWeaknesses(
   } else {
     handshakeChecks = [na(DEFS.heartbleed), na(DEFS.ccs), na(DEFS.renegotiation), na(DEFS.compression)];
   }
+  // The checks that complete a session of their own, after the first-flight ones.
+  const sessionChecks = await Promise.all([
+    clientRenegotiation(ctx, table, scan, sni),
+    poodleTls(ctx, table, scan, sni),
+    ticketbleed(ctx, table, scan, sni),
+  ]);
   const sslv3 = scan.versions.find((v) => v.version === 'SSLv3');
   return [
     ...handshakeChecks,
+    ...sessionChecks,
     await fallback(ctx, scan, sni),
     await robotCheck(ctx, scan, sni),
     scan.sslv2Ciphers.length > 0

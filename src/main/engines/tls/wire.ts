@@ -108,7 +108,14 @@ export interface HelloSpec {
   renegotiationInfo?: boolean;
   alpn?: readonly string[];
   statusRequest?: boolean;
-  sessionTicket?: boolean;
+  /** true: an empty SessionTicket extension (asks for a ticket); bytes: a ticket to resume with. */
+  sessionTicket?: boolean | Uint8Array;
+  /** Legacy session id (TLS ≤ 1.2); empty when absent. */
+  sessionId?: Uint8Array;
+  /** Renegotiation inside a session: renegotiation_info carries the client's previous verify_data (RFC 5746). */
+  renegotiationVerifyData?: Uint8Array;
+  /** Offer extended_master_secret (default true); a hand-completed handshake turns it off. */
+  extendedMasterSecret?: boolean;
 }
 
 function u8(n: number): number[] {
@@ -161,7 +168,7 @@ export function buildClientHello(spec: HelloSpec): Uint8Array {
   const body: number[] = [
     ...u16(legacy),
     ...randomBytes(32),
-    ...vec8(tls13 ? [...randomBytes(32)] : []),
+    ...vec8(tls13 ? [...randomBytes(32)] : [...(spec.sessionId ?? [])]),
     ...vec16(suites.flatMap((s) => u16(s))),
     ...vec8([...(spec.compression ?? [0])]),
   ];
@@ -177,14 +184,17 @@ export function buildClientHello(spec: HelloSpec): Uint8Array {
     if (spec.version !== 'TLSv1' && spec.version !== 'TLSv1.1') {
       exts.push(...ext(Ext.signatureAlgorithms, vec16(SIGNATURE_ALGORITHMS.flatMap((a) => u16(a)))));
     }
-    if (spec.renegotiationInfo !== false && !tls13) exts.push(...ext(Ext.renegotiationInfo, [0]));
+    if (spec.renegotiationVerifyData && !tls13)
+      exts.push(...ext(Ext.renegotiationInfo, vec8(spec.renegotiationVerifyData)));
+    else if (spec.renegotiationInfo !== false && !tls13) exts.push(...ext(Ext.renegotiationInfo, [0]));
     if (spec.heartbeat) exts.push(...ext(Ext.heartbeat, [1]));
     if (spec.statusRequest) exts.push(...ext(Ext.statusRequest, [1, 0, 0, 0, 0]));
-    if (spec.sessionTicket) exts.push(...ext(Ext.sessionTicket, []));
+    if (spec.sessionTicket)
+      exts.push(...ext(Ext.sessionTicket, spec.sessionTicket === true ? [] : [...spec.sessionTicket]));
     if (spec.alpn && spec.alpn.length > 0) {
       exts.push(...ext(Ext.alpn, vec16(spec.alpn.flatMap((p) => vec8([...Buffer.from(p, 'ascii')])))));
     }
-    exts.push(...ext(Ext.extendedMasterSecret, []));
+    if (spec.extendedMasterSecret !== false) exts.push(...ext(Ext.extendedMasterSecret, []));
     if (tls13) {
       exts.push(...ext(Ext.supportedVersions, vec8(u16(0x0304))));
       exts.push(...ext(Ext.pskKeyExchangeModes, vec8([1])));
@@ -262,37 +272,7 @@ export interface Alert {
   description: number;
 }
 
-export const ALERT_NAMES: Record<number, string> = {
-  0: 'close_notify',
-  10: 'unexpected_message',
-  20: 'bad_record_mac',
-  21: 'decryption_failed',
-  22: 'record_overflow',
-  30: 'decompression_failure',
-  40: 'handshake_failure',
-  41: 'no_certificate',
-  42: 'bad_certificate',
-  43: 'unsupported_certificate',
-  44: 'certificate_revoked',
-  45: 'certificate_expired',
-  46: 'certificate_unknown',
-  47: 'illegal_parameter',
-  48: 'unknown_ca',
-  49: 'access_denied',
-  50: 'decode_error',
-  51: 'decrypt_error',
-  70: 'protocol_version',
-  71: 'insufficient_security',
-  80: 'internal_error',
-  86: 'inappropriate_fallback',
-  90: 'user_canceled',
-  100: 'no_renegotiation',
-  109: 'missing_extension',
-  110: 'unsupported_extension',
-  112: 'unrecognized_name',
-  116: 'certificate_required',
-  120: 'no_application_protocol',
-};
+export { ALERT_NAMES } from './alerts';
 
 function readU16(b: Uint8Array, o: number): number {
   return ((b[o] ?? 0) << 8) | (b[o + 1] ?? 0);
@@ -398,6 +378,9 @@ export class ServerStream {
   overflow = false;
   encryptedSeen = false;
   ccsSeen = false;
+  /** Records after the server's ChangeCipherSpec, still encrypted (for a session completed by hand). */
+  readonly sealed: Array<{ type: number; payload: Uint8Array }> = [];
+  private sealedBytes = 0;
 
   constructor(private readonly maxBytes: number) {}
 
@@ -442,12 +425,18 @@ export class ServerStream {
       const payload = b.subarray(5, 5 + length);
       this.pending = b.subarray(5 + length);
       this.records.push({ type, version, length });
+      // Everything after the first ChangeCipherSpec is encrypted, a renegotiation's own CCS included.
+      const sealed = this.ccsSeen;
       if (type === ContentType.handshake && !this.ccsSeen) this.pushHandshake(payload);
       else if (type === ContentType.alert && payload.length >= 2 && !this.ccsSeen)
         this.alerts.push({ level: payload[0] ?? 0, description: payload[1] ?? 0 });
       else if (type === ContentType.heartbeat) this.heartbeats.push(new Uint8Array(payload));
       else if (type === ContentType.changeCipherSpec) this.ccsSeen = true;
       else this.encryptedSeen = true;
+      if (sealed && this.sealedBytes + length <= this.maxBytes) {
+        this.sealed.push({ type, payload: new Uint8Array(payload) });
+        this.sealedBytes += length;
+      }
     }
   }
 
