@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { ChatServer } from '../../src/main/engines/chat/server';
 import { MIN_ROUNDS, interleaved, pairedRatios, spreadOf } from '../harness';
 import { record, type BenchRecord, type BenchSection } from '../types';
+import { directConversation } from './chat-direct';
 
 const CLIENTS = 50;
 const MSG_BYTES = 100;
@@ -303,7 +304,7 @@ async function idleMemory(
 
 export const chatSection: BenchSection = {
   name: 'chat',
-  description: `chat server (acks + persistence) vs bare newline broadcast: ${CLIENTS} clients, ${MSG_BYTES}-byte messages; ${IDLE} idle clients`,
+  description: `chat server (acks + persistence) vs bare newline broadcast: ${CLIENTS} clients, ${MSG_BYTES}-byte messages; ${IDLE} idle clients; a messenger direct conversation vs a bare TLS socket pair`,
   async run(log, options) {
     const records: BenchRecord[] = [];
     const dir = mkdtempSync(join(tmpdir(), 'wirelab-bench-chat-'));
@@ -395,6 +396,8 @@ export const chatSection: BenchSection = {
           target: null,
         }),
       );
+      // The LAN messenger (peer to peer, no server): one direct conversation against a bare TLS pair.
+      records.push(...(await directConversation(log, options)));
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
