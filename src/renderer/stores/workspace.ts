@@ -31,7 +31,8 @@ export const useWorkspaceStore = defineStore('workspace', () => {
   const restoreMs = ref<number>();
   const saveError = ref<string>();
   const saving = ref(false);
-  let instance: string | undefined;
+  /** The engine instance answering (new after every restart of the engines). */
+  const instance = ref<string>();
   let timer: ReturnType<typeof setTimeout> | undefined;
   let savedVersion = -1;
   const restartHooks = new Set<() => void | Promise<void>>();
@@ -47,7 +48,7 @@ export const useWorkspaceStore = defineStore('workspace', () => {
   async function load(): Promise<void> {
     if (loaded.value) return;
     const snap = await unwrap(api.workspace.get({}));
-    instance = snap.instance;
+    instance.value = snap.instance;
     // Saved values win over what stores wrote while the load was on its way (their initial values).
     values.replaceAll({ ...values.values, ...snap.values });
     savedVersion = values.version;
@@ -92,8 +93,8 @@ export const useWorkspaceStore = defineStore('workspace', () => {
     if (!loaded.value) return load();
     const snap = await unwrap(api.workspace.get({}));
     take(snap);
-    if (snap.instance === instance) return;
-    instance = snap.instance;
+    if (snap.instance === instance.value) return;
+    instance.value = snap.instance;
     // What the page holds is newer than what the engines restored from: write it back at once.
     savedVersion = -1;
     await save();
@@ -131,6 +132,7 @@ export const useWorkspaceStore = defineStore('workspace', () => {
 
   return {
     loaded,
+    instance,
     notice,
     noticeDismissed,
     launch,
