@@ -18,6 +18,12 @@ export interface ShellBackend {
   /** Injects events into the bus as if engines had emitted them (tests, load generators). */
   publish(events: WirelabEvent[]): void;
   channels(): string[];
+  /**
+   * Flow control towards the engines: `hold` is asked per batch; while it says true, batches are not
+   * acknowledged and the engine host stops sending (it drops and counts at the source); `release()`
+   * once a page can take events again. A no-op for engines in this process (nothing crosses a channel).
+   */
+  holdBatches(hold: () => boolean): { release(): void };
   close(): Promise<void>;
 }
 
@@ -40,6 +46,7 @@ export function inProcessBackend(services: Services): ShellBackend {
       for (const e of events) services.bus.publish(e);
     },
     channels: () => services.dispatcher.channels(),
+    holdBatches: () => ({ release: () => undefined }),
     async close() {
       unsubscribe();
       await services.close();

@@ -41,6 +41,8 @@ export interface BrowserShellOptions {
   maxBufferedBytes: number;
   /** Unsent bytes at which a socket that does not read is closed with code 4008 (default 32 MiB). */
   maxBufferedBytesHard: number;
+  /** While every page is over `maxBufferedBytes`, how often to look whether one drained (default 100 ms). */
+  drainCheckMs: number;
   /** Fixed token (tests); by default the data dir's token file (created once, mode 0600). */
   token?: string;
   /** With port 0: try the port this data dir's shell used last, so open tabs reconnect (default false). */
@@ -58,6 +60,7 @@ export const BROWSER_SHELL_DEFAULTS = {
   maxJsonDepth: 256,
   maxBufferedBytes: 8 * 1024 * 1024,
   maxBufferedBytesHard: 32 * 1024 * 1024,
+  drainCheckMs: 100,
   engines: 'host' as 'host' | 'in-process',
 };
 
@@ -81,10 +84,16 @@ export interface BrowserShell {
   /** The engine host's process id (undefined with engines: 'in-process'). */
   enginePid(): number | undefined;
   /**
-   * Edge checks so far: events not sent to slow pages, the most unsent bytes one socket held, request
-   * frames refused for nesting too deep.
+   * Edge checks so far: events not sent to slow pages, the most unsent bytes one socket held, how often
+   * the engine host was paused because every page was over its cap, request frames refused for
+   * nesting too deep.
    */
-  stats(): { eventsDroppedForSlowPages: number; maxBufferedBytesSeen: number; deepFramesRefused: number };
+  stats(): {
+    eventsDroppedForSlowPages: number;
+    maxBufferedBytesSeen: number;
+    enginePauses: number;
+    deepFramesRefused: number;
+  };
   close(): Promise<void>;
 }
 
@@ -221,6 +230,31 @@ export async function startBrowserShell(
       ws.send(frame, { binary: true });
     }
   });
+  // While every page is over its cap, batches from the engine host would only be dropped here: hold
+  // their acknowledgements so the host runs out of credit and drops and counts at the source. The
+  // shell then receives (and allocates) nothing until a page drains, closes or a new one connects —
+  // checked on a short timer only while held.
+  const pagesFull = (): boolean => {
+    if (sockets.size === 0) return false;
+    for (const ws of sockets.keys())
+      if (ws.readyState === ws.OPEN && ws.bufferedAmount <= options.maxBufferedBytes) return false;
+    return true;
+  };
+  let recheck: ReturnType<typeof setInterval> | undefined;
+  let enginePauses = 0;
+  const held = backend.holdBatches(() => {
+    const full = pagesFull();
+    if (full && !recheck) {
+      enginePauses += 1;
+      recheck = setInterval(() => {
+        if (pagesFull()) return;
+        clearInterval(recheck);
+        recheck = undefined;
+        held.release();
+      }, options.drainCheckMs);
+    }
+    return full;
+  });
   const linkFrame = (state: BackendState, restarted: boolean) =>
     JSON.stringify({ kind: 'link', engines: state, restarted });
   let backendState: BackendState = 'up';
@@ -288,12 +322,14 @@ export async function startBrowserShell(
     stats: () => ({
       eventsDroppedForSlowPages: droppedForSlowPages,
       maxBufferedBytesSeen: maxBufferedSeen,
+      enginePauses,
       deepFramesRefused,
     }),
     close() {
       closing ??= (async () => {
         offBatch();
         offState();
+        if (recheck) clearInterval(recheck);
         for (const ws of sockets.keys()) ws.terminate();
         wss.close();
         http.closeAllConnections();

@@ -95,7 +95,12 @@ export interface EngineHostBackend extends ShellBackend {
 
 /** A started, supervised engine host in the shape the browser shell forwards to. */
 export async function startEngineHost(init: Omit<HostInit, 'encoding'>): Promise<EngineHostBackend> {
-  const supervisor = new HostSupervisor({ spawn: () => forkHost(), init: { ...init, encoding: 'wire' } });
+  let hold: () => boolean = () => false;
+  const supervisor = new HostSupervisor({
+    spawn: () => forkHost(),
+    init: { ...init, encoding: 'wire' },
+    holdAcks: () => hold(),
+  });
   await supervisor.start();
   const asEncoded = (b: EncodedBatch | WirelabEvent[]): EncodedBatch =>
     Array.isArray(b) ? encodeBatch(b) : b;
@@ -108,6 +113,10 @@ export async function startEngineHost(init: Omit<HostInit, 'encoding'>): Promise
     onState: (listener) => supervisor.onState(listener),
     publish: (events) => supervisor.publish(events),
     channels: () => supervisor.channels(),
+    holdBatches(h) {
+      hold = h;
+      return { release: () => supervisor.releaseAcks() };
+    },
     pid: () => supervisor.pid(),
     close: () => supervisor.close(),
   };

@@ -16,6 +16,7 @@ export const CREDIT_GATE_DEFAULTS: CreditGateOptions = { maxUnacked: 32 };
 export class CreditGate {
   private readonly options: CreditGateOptions;
   private inFlight = 0;
+  private paused = false;
   private readonly dropped = new DropTally();
 
   constructor(options: Partial<CreditGateOptions> = {}) {
@@ -24,7 +25,7 @@ export class CreditGate {
 
   /** The batch to send now (dropped-markers in front), or undefined: no credit, counted as dropped. */
   offer(batch: WirelabEvent[]): WirelabEvent[] | undefined {
-    if (this.inFlight >= this.options.maxUnacked) {
+    if (this.paused || this.inFlight >= this.options.maxUnacked) {
       for (const e of batch)
         this.dropped.add({
           forEngine: e.engine === 'bus' ? e.forEngine : e.engine,
@@ -44,14 +45,28 @@ export class CreditGate {
     this.inFlight = Math.max(0, this.inFlight - n);
   }
 
+  /**
+   * The receiver says it cannot take anything now, whatever credit is left (the browser shell when
+   * every page is over its cap): batches are dropped and counted here until resume(), instead of
+   * crossing to a receiver that would only drop them.
+   */
+  pause(): void {
+    this.paused = true;
+  }
+
+  resume(): void {
+    this.paused = false;
+  }
+
   /** The receiver went away and came back (a reloaded page): nothing it had is still in flight. */
   reset(): void {
     this.inFlight = 0;
   }
 
-  stats(): { inFlight: number; dropped: number; pendingMarkers: number } {
+  stats(): { inFlight: number; paused: boolean; dropped: number; pendingMarkers: number } {
     return {
       inFlight: this.inFlight,
+      paused: this.paused,
       dropped: this.dropped.total,
       pendingMarkers: this.dropped.pendingSessions,
     };

@@ -79,6 +79,8 @@ export function runEngineHost(port: HostPort): EngineHostRun {
       }
       if (!services || closing) return;
       if (msg.t === 'ack') gate?.ack(msg.n);
+      else if (msg.t === 'pause') gate?.pause();
+      else if (msg.t === 'resume') gate?.resume();
       else if (msg.t === 'publish') for (const e of msg.events) services.bus.publish(e);
       else if (msg.t === 'call') {
         const { id } = msg;

@@ -23,6 +23,9 @@ export type ToHost =
   | { t: 'call'; id: number; channel: string; input: unknown }
   | { t: 'publish'; events: WirelabEvent[] }
   | { t: 'ack'; n: number }
+  /** The UI side cannot take batches now / again (CreditGate.pause/resume). */
+  | { t: 'pause' }
+  | { t: 'resume' }
   | { t: 'close' };
 
 export type FromHost =
@@ -48,6 +51,8 @@ export function isToHost(v: unknown): v is ToHost {
     case 'publish':
       return Array.isArray(m.events);
     case 'ack':
+    case 'pause':
+    case 'resume':
     case 'close':
       return true;
     default:

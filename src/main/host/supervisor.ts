@@ -36,6 +36,12 @@ export interface SupervisorOptions {
   startTimeoutMs: number;
   /** Electron: the host asks main to open a URL in the system browser. */
   openExternal?: (url: string) => void;
+  /**
+   * Asked per event batch: true means no receiver can take more now. The batch's acknowledgement is
+   * held back and the host is told to pause, so its CreditGate drops and counts at the source instead
+   * of sending batches that would only be dropped on this side. `releaseAcks()` resumes it.
+   */
+  holdAcks?: () => boolean;
 }
 
 export const SUPERVISOR_DEFAULTS = {
@@ -66,6 +72,7 @@ export class HostSupervisor {
   private channelList: string[] = [];
   private closing: Promise<void> | undefined;
   private restartTimer: ReturnType<typeof setTimeout> | undefined;
+  private heldAcks = 0;
 
   constructor(options: Pick<SupervisorOptions, 'spawn' | 'init'> & Partial<SupervisorOptions>) {
     this.options = { ...SUPERVISOR_DEFAULTS, ...options };
@@ -80,6 +87,7 @@ export class HostSupervisor {
     return new Promise((resolve, reject) => {
       const child = this.options.spawn();
       this.child = child;
+      this.heldAcks = 0; // a new host starts with full credit
       let ready = false;
       const startTimer = setTimeout(() => {
         if (!ready) child.kill();
@@ -104,7 +112,10 @@ export class HostSupervisor {
         } else if (m.t === 'openExternal') {
           this.options.openExternal?.(m.url);
         } else if (m.t === 'events') {
-          child.send({ t: 'ack', n: 1 });
+          if (this.options.holdAcks?.()) {
+            if (this.heldAcks === 0) child.send({ t: 'pause' });
+            this.heldAcks += 1;
+          } else child.send({ t: 'ack', n: 1 });
           this.emitBatch('frame' in m ? { frame: m.frame, counts: m.counts } : m.events);
         }
       });
@@ -179,6 +190,19 @@ export class HostSupervisor {
       this.pending.set(id, resolve);
       child.send({ t: 'call', id, channel, input });
     });
+  }
+
+  /** Acknowledges the batches held back by `holdAcks` and resumes the host: it may send again. */
+  releaseAcks(): void {
+    if (this.heldAcks === 0) return;
+    this.child?.send({ t: 'ack', n: this.heldAcks });
+    this.child?.send({ t: 'resume' });
+    this.heldAcks = 0;
+  }
+
+  /** Batches received whose acknowledgement is held back. */
+  heldAckCount(): number {
+    return this.heldAcks;
   }
 
   publish(events: WirelabEvent[]): void {

@@ -86,4 +86,19 @@ describe('CreditGate', () => {
     gate.ack(-1);
     expect(gate.stats().inFlight).toBe(0);
   });
+
+  it('drops and counts while paused, whatever credit is left, and reports after resume', () => {
+    const gate = new CreditGate({ maxUnacked: 32 });
+    expect(gate.offer([ev('a', 1)])).toHaveLength(1);
+    gate.pause();
+    expect(gate.offer([ev('a', 2), ev('a', 3)])).toBeUndefined();
+    expect(gate.stats()).toMatchObject({ inFlight: 1, paused: true, dropped: 2 });
+    gate.ack(1);
+    expect(gate.offer([ev('a', 4)])).toBeUndefined();
+    gate.resume();
+    expect(gate.offer([ev('a', 5)])).toMatchObject([
+      { engine: 'bus', type: 'dropped', session: 'a', count: 3 },
+      { session: 'a', at: 5 },
+    ]);
+  });
 });
