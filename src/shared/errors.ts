@@ -78,6 +78,10 @@ export const errorSentences = {
   RESPONSE_INCOMPLETE: 'The connection closed before the whole response arrived.',
   DECODE_FAILED: 'The response body could not be decompressed: its gzip, br or deflate data is damaged.',
   IMPORT_FAILED: 'The text or file could not be imported: it is not in the expected format.',
+  OPENAPI_INVALID:
+    'The document is not a valid OpenAPI 3.x or Swagger 2.0 description; the detail says where it breaks the specification.',
+  OPENAPI_REF_UNRESOLVED:
+    'A $ref in the document could not be resolved: the file or the part it points to is missing, or it is remote (remote references are not followed).',
   PROXY_FAILED: 'The proxy refused or could not make the connection.',
   // udp / packets / lab (issue 7)
   DATAGRAM_TOO_LARGE:

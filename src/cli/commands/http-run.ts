@@ -1,4 +1,5 @@
 // `wirelab http run COLLECTION`: the collection runner headless, for CI — like `newman run` or `bru run`.
+// `wirelab http import openapi FILE`: an OpenAPI/Swagger document as such a collection folder.
 // COLLECTION is a collection folder on disk (as the app saves them: collection.json and *.request.json
 // files) or the name of one in the CLI's data directory. Exit 0 when every assertion passed, 3 when an
 // assertion failed or a request got no response, 2 for bad input, 1 when the run could not happen.
@@ -15,6 +16,7 @@ import { CookieJar } from '../../main/engines/http-client/cookies';
 import { parseDataFile, type DataRow } from '../../main/engines/http-client/run-data';
 import { jsonReport, junitReport } from '../../main/engines/http-client/run-report';
 import { CollectionRun, underFolder } from '../../main/engines/http-client/runner';
+import { openClient } from '../client';
 import { EXIT, UsageError, intArg, type Command } from '../framework';
 import { version } from '../version';
 
@@ -189,5 +191,59 @@ Exit status: 0 all assertions passed, 3 an assertion failed or a request got no 
       );
     if (summary.state === 'stopped') return EXIT.INTERRUPTED;
     return summary.failedAssertions || summary.failedRequests ? EXIT.PROBLEMS : EXIT.OK;
+  },
+};
+
+export const httpImport: Command = {
+  path: ['http', 'import'],
+  summary: 'Import an OpenAPI 3.x / Swagger 2.0 file as a collection folder for http run',
+  usage: `wirelab http import openapi FILE [--out DIR] [--json]
+
+  FILE        JSON or YAML; $refs to files next to it are followed, remote ones are not
+  --out DIR   write the collection as DIR/<name>/ (as the app saves collections) and its variables as
+              DIR/<name>.env.json, ready for: wirelab http run DIR/<name> --env DIR/<name>.env.json
+Without --out the requests are listed (--json: the imported collection as one record). What could not be
+imported is listed as warnings on stderr. An invalid document exits 1 with OPENAPI_INVALID,
+OPENAPI_REF_UNRESOLVED or IMPORT_FAILED.`,
+  options: { out: { type: 'string' } },
+  async run({ values, positionals }, io) {
+    if (positionals.length !== 2 || positionals[0] !== 'openapi')
+      throw new UsageError('http import needs openapi FILE');
+    const client = openClient(['httpClient']);
+    let collection;
+    try {
+      ({ collection } = await client.must(
+        client.api.httpClient.importCollection({
+          format: 'openapi',
+          file: resolve(positionals[1] as string),
+        }),
+      ));
+    } finally {
+      await client.close();
+    }
+    for (const w of collection.warnings) io.err(`warning: ${w}`);
+    if (typeof values.out === 'string') {
+      const root = resolve(values.out);
+      const tree = new CollectionStore(root).importCollection(collection);
+      const envFile = join(root, `${tree.slug}.env.json`);
+      const env: HttpEnvironment = { name: tree.name, variables: collection.variables };
+      writeFileSync(envFile, `${JSON.stringify(env, null, 2)}\n`);
+      const dir = join(root, tree.slug);
+      io.out(
+        `${tree.name}: ${tree.requests.length} requests written to ${dir}\nvariables: ${envFile}\nrun: wirelab http run ${dir} --env ${envFile}`,
+        { type: 'written', name: tree.name, dir, environment: envFile, requests: tree.requests.length },
+      );
+      return EXIT.OK;
+    }
+    if (io.json) {
+      io.out('', { type: 'collection', ...collection });
+      return EXIT.OK;
+    }
+    io.out(`${collection.name}: ${collection.requests.length} requests`);
+    for (const r of collection.requests)
+      io.out(`  ${r.folder ? `${r.folder}/` : ''}${r.name}  ${r.request.method} ${r.request.url}`);
+    const vars = collection.variables.map((v) => `${v.name}=${v.value}`).join(' ');
+    if (vars) io.out(`variables: ${vars}`);
+    return EXIT.OK;
   },
 };

@@ -8,7 +8,7 @@ import { lbDemoBackends, lbExport, lbRun } from './lb';
 import { chatHost, chatJoin, chatList } from './chat';
 import { chatDm, chatPeers, chatPresence } from './messenger';
 import { httpLoad, httpRequest, httpServe } from './http';
-import { httpRun } from './http-run';
+import { httpImport, httpRun } from './http-run';
 import { tlsInspect, tlsRequest } from './tls';
 import { wsConnect, wsServe } from './ws';
 
@@ -33,6 +33,7 @@ export const commands: Command[] = [
   httpRequest,
   httpLoad,
   httpRun,
+  httpImport,
   tlsInspect,
   tlsRequest,
   wsConnect,

@@ -419,11 +419,12 @@ export const useHttpClientStore = defineStore('http-client', () => {
   async function exportCode(language: HttpCodeLanguage): Promise<string> {
     return (await unwrap(api.httpClient.exportCode({ request: toSpec(draft.value), language }))).code;
   }
+  /** `source.file`: an OpenAPI file the engines read (its $refs to files next to it are followed). */
   async function importCollection(
     format: 'openapi' | 'postman',
-    text: string,
+    source: { text: string } | { file: string },
   ): Promise<HttpImportedCollection> {
-    const r = await unwrap(api.httpClient.importCollection({ format, text, save: true }));
+    const r = await unwrap(api.httpClient.importCollection({ format, ...source, save: true }));
     await refreshCollections();
     return r.collection;
   }

@@ -399,15 +399,24 @@ export const httpClientContract = {
     z.object({ request: HttpRequestSpec, language: HttpCodeLanguage.default('curl') }).strict(),
     z.object({ code: z.string() }),
   ),
-  /** Parses an OpenAPI 3 (JSON or YAML) or Postman v2.1 document; `save` writes it as a new collection. */
+  /**
+   * Parses an OpenAPI 3.x / Swagger 2.0 (JSON or YAML) or Postman v2.1 document, given as `text` or (OpenAPI)
+   * as a `file` path, whose references to files next to it are then followed; `save` writes it as a new
+   * collection.
+   */
   importCollection: method(
     z
       .object({
         format: z.enum(['openapi', 'postman']),
-        text: importText(),
+        text: importText().optional(),
+        file: z.string().min(1).max(4096).optional(),
         save: z.boolean().default(false),
       })
-      .strict(),
+      .strict()
+      .refine(
+        (i) => (i.text === undefined) !== (i.file === undefined),
+        coded('INVALID_INPUT', 'give the document as text or as a file, not both'),
+      ),
     z.object({ collection: HttpImportedCollection, saved: HttpCollectionTree.optional() }),
   ),
   loadStart: method(

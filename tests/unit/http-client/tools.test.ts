@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseCurl, shellWords } from '../../../src/main/engines/http-client/curl';
 import { generateCode, toCurl } from '../../../src/main/engines/http-client/codegen';
-import { importOpenApi, importPostman } from '../../../src/main/engines/http-client/importers';
+import { importPostman } from '../../../src/main/engines/http-client/importers';
 import { CookieJar, parseSetCookie } from '../../../src/main/engines/http-client/cookies';
 import { digestAuthorization, parseDigestChallenge } from '../../../src/main/engines/http-client/digest';
 import { proxyFor } from '../../../src/main/engines/http-client/proxy';
@@ -142,58 +142,7 @@ describe('code generation', () => {
   });
 });
 
-describe('OpenAPI 3 and Postman import', () => {
-  const openapi = `
-openapi: 3.0.3
-info: { title: Pet Store }
-servers: [{ url: "https://{host}/v1", variables: { host: { default: pets.test } } }]
-components:
-  securitySchemes: { key: { type: apiKey, in: header, name: X-Key } }
-  schemas:
-    Pet: { type: object, properties: { name: { type: string, example: Rex }, age: { type: integer } } }
-security: [{ key: [] }]
-paths:
-  /pets/{petId}:
-    parameters: [{ name: petId, in: path, required: true, schema: { type: integer, example: 7 } }]
-    get: { summary: Get a pet, tags: [pets], parameters: [{ name: verbose, in: query, required: true, schema: { type: boolean } }] }
-    put:
-      operationId: updatePet
-      tags: [pets]
-      requestBody: { content: { application/json: { schema: { $ref: '#/components/schemas/Pet' } } } }
-`;
-  it('imports YAML with servers, path/query params, $ref bodies, tags as folders and security', () => {
-    const c = importOpenApi(openapi);
-    expect(c.name).toBe('Pet Store');
-    expect(c.variables).toContainEqual({ name: 'baseUrl', value: 'https://pets.test/v1', enabled: true });
-    expect(c.variables).toContainEqual({ name: 'petId', value: '7', enabled: true });
-    const get = c.requests.find((r) => r.name === 'Get a pet');
-    expect(get).toMatchObject({
-      folder: 'pets',
-      request: {
-        method: 'GET',
-        url: '{{baseUrl}}/pets/{{petId}}?verbose=true',
-        auth: { type: 'apiKey', name: 'X-Key', value: '{{apiKey}}' },
-      },
-    });
-    const put = c.requests.find((r) => r.name === 'updatePet');
-    expect(put?.request.body.type).toBe('json');
-    expect(JSON.parse((put?.request.body as { text: string }).text)).toEqual({ name: 'Rex', age: 0 });
-  });
-  it('rejects what is not OpenAPI 3', () => {
-    expect(() => importOpenApi('{"swagger":"2.0","paths":{}}')).toThrow(
-      expect.objectContaining({ code: 'IMPORT_FAILED', message: expect.stringMatching(/Swagger 2/) }),
-    );
-    expect(() => importOpenApi('openapi: [unclosed')).toThrow(
-      expect.objectContaining({ code: 'IMPORT_FAILED' }),
-    );
-    expect(() => importOpenApi('{"openapi":"3.1.0"}')).toThrow(
-      expect.objectContaining({ code: 'IMPORT_FAILED' }),
-    );
-    expect(() => importOpenApi('"just a string"')).toThrow(
-      expect.objectContaining({ code: 'IMPORT_FAILED' }),
-    );
-  });
-
+describe('Postman import', () => {
   const postman = JSON.stringify({
     info: {
       name: 'Team API',

@@ -27,7 +27,8 @@ import { CookieJar } from './cookies';
 import { generateCode } from './codegen';
 import { parseCurl } from './curl';
 import { HistoryStore } from './history';
-import { importOpenApi, importPostman } from './importers';
+import { importPostman } from './importers';
+import { importOpenApiDocument } from './openapi';
 import { LoadRun } from './load';
 import { applyVariables, parseUrl, type Variables } from './prepare';
 import { clearSpool, removeSpooled } from './spool';
@@ -338,8 +339,13 @@ export class HttpClientService extends TypedEmitter<HttpClientEvent> {
     return { code: generateCode(spec, input.language) };
   }
 
-  importCollection(input: In<'importCollection'>) {
-    const collection = input.format === 'openapi' ? importOpenApi(input.text) : importPostman(input.text);
+  async importCollection(input: In<'importCollection'>) {
+    const source = input.file !== undefined ? { file: input.file } : { text: input.text ?? '' };
+    let collection;
+    if (input.format === 'openapi') collection = await importOpenApiDocument(source);
+    else if (source.file !== undefined)
+      throw new EngineError('NOT_SUPPORTED', 'a Postman collection is imported from its text');
+    else collection = importPostman(source.text);
     const saved = input.save ? this.collections.importCollection(collection) : undefined;
     return { collection, saved };
   }
