@@ -100,6 +100,10 @@ export function createServices(options: ServicesOptions): Services {
     onStorageProblem: (p) => app.problems.push(p),
   });
   messenger.on((e) => bus.publish(e));
+  void messenger.setDiscoveryAllowed(app.getSettings().lanDiscovery);
+  app.on((e) => {
+    if (e.type === 'settings.changed') void messenger.setDiscoveryAllowed(e.settings.lanDiscovery);
+  });
   const handlers: Handlers<typeof contract> = {
     app,
     tcp,

@@ -119,4 +119,16 @@ describe('messenger: direct conversations', () => {
     await expect.poll(() => a.svc.peers().peers[0]!.presence, { timeout: 20_000 }).toBe('offline');
     expect(a.svc.peers().peers[0]!.offlineSince).toBeGreaterThanOrEqual(before);
   });
+
+  it("the app's LAN setting turns DNS-SD off and on for a running instance (no interface here: no socket)", async () => {
+    const a = await startInstance('alice', { options: { discovery: true, interfaces: [] } });
+    expect(a.svc.info()).toMatchObject({ discovery: true, interfaces: [] });
+    await a.svc.setDiscoveryAllowed(false);
+    expect(a.svc.info().discovery).toBe(false);
+    await a.svc.setDiscoveryAllowed(true);
+    expect(a.svc.info().discovery).toBe(true);
+    expect(
+      a.events.filter((e) => e.type === 'state').map((e) => e.type === 'state' && e.info.discovery),
+    ).toEqual([true, false, true]);
+  });
 });

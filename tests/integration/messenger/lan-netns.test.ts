@@ -180,6 +180,12 @@ describe('messenger: three instances on a LAN without a host (network namespaces
       await Promise.all([b.burst(dm, 250, 'b-dm-'), a.burst(group, 50, 'a-g1cut-')]);
       await new Promise((r) => setTimeout(r, 3000));
       mend(2);
+      // gamma's own messages must be out before it dies: nobody else could ever have them.
+      const phase1 = 1 + 200 * 3 + 50;
+      for (const p of peers)
+        await expect
+          .poll(async () => (await p.ids(group)).length, { timeout: 60_000, interval: 500 })
+          .toBe(phase1);
 
       // Phase 2: gamma is killed; alpha and beta write (beta's link cut for a while); then alpha is cut
       // off and gamma comes back: alpha's messages can only come from beta.
@@ -191,7 +197,21 @@ describe('messenger: three instances on a LAN without a host (network namespaces
       const groupTotal = 1 + 200 * 3 + 50 + 200 + 149;
       await expect
         .poll(async () => (await b.ids(group)).length, { timeout: 60_000, interval: 500 })
-        .toBe(groupTotal);
+        .toBe(groupTotal)
+        .catch(async (err: Error) => {
+          const state = await Promise.all([a, b].map((p) => p.call({ cmd: 'peers' })));
+          throw new Error(
+            `${err.message}; peers ${JSON.stringify(state)}; a ${a.lines
+              .filter((l) => l.event)
+              .slice(-30)
+              .map((l) => JSON.stringify(l))
+              .join(' ')} b ${b.lines
+              .filter((l) => l.event)
+              .slice(-30)
+              .map((l) => JSON.stringify(l))
+              .join(' ')}`,
+          );
+        });
       cut(0);
       await c.start();
       await expect

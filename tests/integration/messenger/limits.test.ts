@@ -19,7 +19,9 @@ async function raw(
     );
     c.once('error', reject);
   });
-  onTestFinished(() => s.destroy());
+  onTestFinished(() => {
+    s.destroy();
+  });
   s.on('error', () => undefined);
   const lines: string[] = [];
   let buf = '';

@@ -69,6 +69,9 @@ interface StartInput {
 interface Running {
   mesh: Mesh;
   presence?: Presence;
+  /** start() did not turn discovery off; the instance switch and the app's LAN setting decide too. */
+  wantsDiscovery: boolean;
+  interfaces?: string[];
   cert: AppCertificate;
   host: string;
   nick: string;
@@ -82,6 +85,7 @@ export class MessengerService extends TypedEmitter<MessengerEvent> {
   private running?: Running;
   private starting?: Promise<MessengerInfo>;
   private readonly convSoon = new Set<string>();
+  private lanAllowed = true;
 
   constructor(options: Partial<MessengerOptions> & { dataDir: string; discovery: boolean }) {
     super();
@@ -125,7 +129,13 @@ export class MessengerService extends TypedEmitter<MessengerEvent> {
     const { identity, store } = this.open();
     const cert = await identity.certificate();
     identity.rememberNick(input.nick);
-    const r: Running = { cert, host: input.host, nick: input.nick, status: input.status } as Running;
+    const r = {
+      cert,
+      host: input.host,
+      nick: input.nick,
+      status: input.status,
+      wantsDiscovery: false,
+    } as Running;
     const o = this.options;
     r.mesh = new Mesh(
       { ...o, host: input.host, port: input.port },
@@ -142,17 +152,9 @@ export class MessengerService extends TypedEmitter<MessengerEvent> {
     this.running = r;
     try {
       await r.mesh.start();
-      const discovery = o.discovery && input.discovery !== false;
-      if (discovery) {
-        const names = input.interfaces ?? o.interfaces ?? lanInterfaces().map((i) => i.name);
-        r.presence = new Presence(names, o.browseRefreshMs, {
-          up: (p) => r.mesh.announced(p),
-          down: (id, via) => r.mesh.announcementGone(id, via),
-          error: (message) => this.publish({ type: 'error', code: 'CHAT_DISCOVERY_FAILED', message }),
-        });
-        r.presence.announce(this.announcement(r));
-        r.presence.browse();
-      }
+      r.wantsDiscovery = input.discovery !== false;
+      r.interfaces = input.interfaces;
+      if (this.discoveryOn(r)) this.openPresence(r);
       for (const a of input.peers) r.mesh.addAddress(a.host, a.port);
     } catch (err) {
       this.running = undefined;
@@ -163,6 +165,39 @@ export class MessengerService extends TypedEmitter<MessengerEvent> {
     const info = this.info();
     this.publish({ type: 'state', info });
     return info;
+  }
+
+  private discoveryOn(r: Running): boolean {
+    return this.options.discovery && this.lanAllowed && r.wantsDiscovery;
+  }
+
+  private openPresence(r: Running): void {
+    const names = r.interfaces ?? this.options.interfaces ?? lanInterfaces().map((i) => i.name);
+    const presence = new Presence(names, this.options.browseRefreshMs, {
+      up: (p) => r.mesh.announced(p),
+      down: (id, via) => r.mesh.announcementGone(id, via),
+      error: (message) => this.publish({ type: 'error', code: 'CHAT_DISCOVERY_FAILED', message }),
+    });
+    r.presence = presence;
+    presence.announce(this.announcement(r));
+    presence.browse();
+  }
+
+  /**
+   * The app's LAN setting (settings.lanDiscovery): off withdraws our announcement (goodbye) and closes
+   * every mDNS socket at once; on opens them again. Connections to peers stay as they are.
+   */
+  async setDiscoveryAllowed(allowed: boolean): Promise<void> {
+    if (allowed === this.lanAllowed) return;
+    this.lanAllowed = allowed;
+    const r = this.running;
+    if (!r) return;
+    if (!allowed && r.presence) {
+      const p = r.presence;
+      r.presence = undefined;
+      await p.close();
+    } else if (allowed && !r.presence && this.discoveryOn(r)) this.openPresence(r);
+    this.publish({ type: 'state', info: this.info() });
   }
 
   private announcement(r: Running) {
