@@ -39,10 +39,10 @@ export function leafSpec(issuer: BuiltCertificate, extra: Partial<CertificateSpe
     commonName: 'localhost',
     altNames: ['localhost', '127.0.0.1', '::1'],
     issuer,
-    ocspUrl: 'http://ocsp.wirelab.test/',
-    // Loopback on the discard port: an inspection that follows it (AIA) never leaves the machine.
+    // Loopback on the discard port: an inspection that follows them (AIA, OCSP, CRL) never leaves the machine.
+    ocspUrl: 'http://127.0.0.1:9/wirelab-test/ocsp',
     caIssuersUrl: 'http://127.0.0.1:9/wirelab-test/intermediate.cer',
-    crlUrl: 'http://crl.wirelab.test/intermediate.crl',
+    crlUrl: 'http://127.0.0.1:9/wirelab-test/intermediate.crl',
     ...extra,
   };
 }

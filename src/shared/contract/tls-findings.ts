@@ -59,3 +59,35 @@ export const TlsMassRow = z.object({
   durationMs: z.number(),
 });
 export type TlsMassRow = z.infer<typeof TlsMassRow>;
+
+/** A signed certificate timestamp: where it came from, which log, when. Signatures are not verified. */
+export const TlsSct = z.object({
+  source: z.enum(['certificate', 'tls-extension', 'ocsp']),
+  version: z.number(),
+  /** base64 of the log's key hash, as CT log lists show it. */
+  logId: z.string(),
+  timestamp: z.string(),
+  signatureAlgorithm: z.string().optional(),
+});
+export type TlsSct = z.infer<typeof TlsSct>;
+
+/** One revocation lookup made for the leaf: its OCSP responder or its CRL, at the URL the certificate names. */
+export const TlsRevocationCheck = z.object({
+  method: z.enum(['ocsp', 'crl']),
+  url: z.string(),
+  /** true when a usable, validly signed answer came back. */
+  ok: z.boolean(),
+  status: z.enum(['good', 'revoked', 'unknown']).optional(),
+  signature: z.enum(['valid', 'invalid', 'unverifiable']).optional(),
+  signedBy: z.string().optional(),
+  thisUpdate: z.string().optional(),
+  nextUpdate: z.string().optional(),
+  revokedAt: z.string().optional(),
+  /** CRL: how many certificates it lists as revoked. */
+  entries: z.number().optional(),
+  bytes: z.number(),
+  durationMs: z.number(),
+  /** What happened, in words (the failure, or what the answer says). */
+  message: z.string(),
+});
+export type TlsRevocationCheck = z.infer<typeof TlsRevocationCheck>;

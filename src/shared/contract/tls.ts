@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { coded, method } from './define';
 import { destPort, host, payload, sessionId } from './common';
-import { TlsClientResult, TlsHeaderFinding, TlsMassRow } from './tls-findings';
+import { TlsClientResult, TlsHeaderFinding, TlsMassRow, TlsRevocationCheck, TlsSct } from './tls-findings';
 
 export * from './tls-findings';
 
@@ -45,6 +45,10 @@ export const TLS_DEFAULTS = {
   aiaTimeoutMs: 3_000,
   aiaMaxBytes: 64 * 1024,
   aiaMaxFetches: 3,
+  /** OCSP and CRL lookups for the leaf: time each, and bytes of an OCSP answer and of a CRL. */
+  revocationTimeoutMs: 3_000,
+  ocspMaxBytes: 64 * 1024,
+  crlMaxBytes: 4 * 1024 * 1024,
   historyEntries: 200,
   historyReports: 20,
   /** Mass scans: targets inspected at once, and the most targets one scan may list. */
@@ -76,6 +80,8 @@ export const TlsInspectInput = z
     useSystemStore: z.boolean().default(true),
     /** Download an intermediate the server did not send from its AIA URL (http), as browsers do. */
     fetchIssuers: z.boolean().default(true),
+    /** Ask the leaf's OCSP responder and fetch its CRL (http, at the URLs it names), as browsers may. */
+    checkRevocation: z.boolean().default(true),
     clientCertPem: pem().optional(),
     clientKeyPem: pem().optional(),
     /** Probe HTTP for HSTS: auto = when the port is 443/8443 or ALPN chose an HTTP protocol. */
@@ -143,7 +149,7 @@ export const TlsCertProblemCode = z.enum([
   'not-server-auth',
   'leaf-is-ca',
   'path-too-long',
-  /** The stapled OCSP response, validly signed, says the certificate is revoked. */
+  /** A validly signed OCSP response (stapled or from the responder) or CRL says the certificate is revoked. */
   'revoked',
   /** The stapled OCSP response cannot be relied on (bad signature, another certificate, stale). */
   'ocsp-staple-invalid',
@@ -336,6 +342,10 @@ export const TlsReport = z.object({
   scan: TlsScanResult.optional(),
   /** Client simulation, when asked for. */
   clients: z.array(TlsClientResult).optional(),
+  /** OCSP responder and CRL lookups for the leaf (absent when turned off). */
+  revocation: z.array(TlsRevocationCheck).optional(),
+  /** SCTs from the certificate, the TLS extension and the stapled OCSP response. */
+  scts: z.array(TlsSct).optional(),
   grade: TlsGrade,
   /** Count of problems (certificate problems + vulnerable weaknesses); the CLI exits 3 when > 0. */
   problemCount: z.number(),
@@ -432,7 +442,16 @@ export type TlsEvent =
       type: 'progress';
       session: string;
       at: number;
-      phase: 'connect' | 'handshake' | 'resumption' | 'http' | 'scan' | 'weaknesses' | 'clients' | 'done';
+      phase:
+        | 'connect'
+        | 'handshake'
+        | 'resumption'
+        | 'http'
+        | 'scan'
+        | 'weaknesses'
+        | 'revocation'
+        | 'clients'
+        | 'done';
       handshakes: number;
       detail: string;
     }

@@ -43,9 +43,9 @@ describe('TLS inspect: handshake and certificates', () => {
       keyUsage: ['digitalSignature'],
       extendedKeyUsage: ['serverAuth', 'clientAuth'],
       basicConstraints: { ca: false },
-      ocspUrls: ['http://ocsp.wirelab.test/'],
+      ocspUrls: ['http://127.0.0.1:9/wirelab-test/ocsp'],
       caIssuerUrls: ['http://127.0.0.1:9/wirelab-test/intermediate.cer'],
-      crlUrls: ['http://crl.wirelab.test/intermediate.crl'],
+      crlUrls: ['http://127.0.0.1:9/wirelab-test/intermediate.crl'],
       sctCount: 0,
       selfSigned: false,
     });

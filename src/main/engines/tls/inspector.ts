@@ -2,7 +2,7 @@
 // request the raw-handshake scan with weaknesses), grade, raw request over TLS, report export and the
 // history. Owns the running inspections (for cancel) and the parsed trust stores (parsed once per
 // instance, lazily). No module-level state.
-import { createHash } from 'node:crypto';
+import { X509Certificate, createHash } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { isIP } from 'node:net';
 import * as tls from 'node:tls';
@@ -41,6 +41,7 @@ import { parseTarget } from './target';
 import { buildTrustStore, loadMozillaRoots, loadSystemRoots, loadUserCas, validateChain } from './validate';
 import { HandshakeType, parseCertificateMessage } from './wire';
 import { checkWeaknesses } from './weaknesses';
+import { SCT_ASK, collectScts, flightScts, lookUpRevocation } from './trust-lookups';
 
 export { parseTarget } from './target';
 
@@ -66,6 +67,9 @@ export interface TlsInspectorOptions {
   aiaTimeoutMs: number;
   aiaMaxBytes: number;
   aiaMaxFetches: number;
+  revocationTimeoutMs: number;
+  ocspMaxBytes: number;
+  crlMaxBytes: number;
 }
 
 export const TLS_INSPECTOR_DEFAULTS: TlsInspectorOptions = {
@@ -83,6 +87,9 @@ export const TLS_INSPECTOR_DEFAULTS: TlsInspectorOptions = {
   aiaTimeoutMs: TLS_DEFAULTS.aiaTimeoutMs,
   aiaMaxBytes: TLS_DEFAULTS.aiaMaxBytes,
   aiaMaxFetches: TLS_DEFAULTS.aiaMaxFetches,
+  revocationTimeoutMs: TLS_DEFAULTS.revocationTimeoutMs,
+  ocspMaxBytes: TLS_DEFAULTS.ocspMaxBytes,
+  crlMaxBytes: TLS_DEFAULTS.crlMaxBytes,
 };
 
 export class TlsInspector extends TypedEmitter<TlsEvent> {
@@ -227,7 +234,11 @@ export class TlsInspector extends TypedEmitter<TlsEvent> {
       budget,
       signal,
     };
+    const legacySuites = this.table()
+      .all.filter((s) => !s.tls13)
+      .map((s) => s.code);
     let wireChain: Uint8Array[] | undefined;
+    let wireScts: TlsReport['scts'];
     let scan: TlsReport['scan'];
     if (input.scan) {
       const s0 = performance.now();
@@ -266,9 +277,6 @@ export class TlsInspector extends TypedEmitter<TlsEvent> {
     } else {
       // One cleartext TLS ≤ 1.2 handshake shows the chain in wire order and whether a client certificate is asked for.
       try {
-        const legacy = this.table()
-          .all.filter((s) => !s.tls13)
-          .map((s) => s.code);
         // The runtime's version when it had one; after a refusal, down from TLS 1.2 until one answers.
         const versions =
           handshake.protocol === 'TLSv1' || handshake.protocol === 'TLSv1.1' || handshake.protocol === 'SSLv3'
@@ -276,12 +284,20 @@ export class TlsInspector extends TypedEmitter<TlsEvent> {
             : handshake.runtimeError
               ? (['TLSv1.2', 'TLSv1.1', 'TLSv1', 'SSLv3'] as const)
               : (['TLSv1.2'] as const);
-        let got: { chain?: Uint8Array[]; requested: boolean; version: (typeof versions)[number] } | undefined;
+        let got:
+          | {
+              chain?: Uint8Array[];
+              requested: boolean;
+              version: (typeof versions)[number];
+              scts: TlsReport['scts'];
+            }
+          | undefined;
         for (const version of versions) {
-          got = await withHello(ctx, { version, suites: legacy, sni }, 'done', (out) => {
+          got = await withHello(ctx, { version, suites: legacySuites, sni, ...SCT_ASK }, 'done', (out) => {
             if (out.kind !== 'hello') return undefined;
             const cert = out.stream.message(HandshakeType.certificate);
             return {
+              scts: flightScts(out),
               chain: cert ? parseCertificateMessage(cert.body) : undefined,
               requested: out.stream.message(HandshakeType.certificateRequest) !== undefined,
               version,
@@ -291,6 +307,7 @@ export class TlsInspector extends TypedEmitter<TlsEvent> {
         }
         if (got && handshake.runtimeError) handshake.protocol = got.version;
         wireChain = got?.chain;
+        wireScts = got?.scts;
         if (got) handshake.clientCertificateRequested = got.requested;
       } catch (err) {
         if (signal.aborted) throw err;
@@ -336,6 +353,27 @@ export class TlsInspector extends TypedEmitter<TlsEvent> {
       ...(aia?.fetches.length ? { aiaFetches: aia.fetches } : {}),
     };
     validation.problems.push(...ocspProblems(handshake.ocsp));
+    // SCTs and revocation in parallel: one counted handshake, and at most two bounded HTTP lookups.
+    const leafDer = ders[0];
+    const issuerPem = validation.path[1]?.certificate.pem;
+    progress('revocation', input.checkRevocation ? 'SCTs, OCSP and CRL' : 'SCTs', budget.count);
+    const [scts, revocation] = await Promise.all([
+      collectScts(ctx, leafDer, wireScts, legacySuites, sni),
+      input.checkRevocation && leafDer && parsed[0]
+        ? lookUpRevocation(
+            { der: leafDer, ocspUrls: parsed[0].info.ocspUrls, crlUrls: parsed[0].info.crlUrls },
+            issuerPem ? new Uint8Array(new X509Certificate(issuerPem).raw) : undefined,
+            handshake.ocsp,
+            {
+              timeoutMs: o.revocationTimeoutMs,
+              ocspMaxBytes: o.ocspMaxBytes,
+              crlMaxBytes: o.crlMaxBytes,
+              signal,
+            },
+          )
+        : undefined,
+    ]);
+    if (revocation) validation.problems.push(...revocation.problems);
     if (handshake.timings) handshake.timings.totalMs = performance.now() - t0;
     const grade = computeGrade({ handshake, problems: validation.problems, scan });
     // Informational findings (LUCKY13 on CBC, client cipher order) are shown but not counted, like info problems.
@@ -361,6 +399,8 @@ export class TlsInspector extends TypedEmitter<TlsEvent> {
       validation,
       scan,
       clients,
+      revocation: revocation?.checks,
+      scts,
       grade,
       problemCount: validation.problems.filter((p) => p.severity !== 'info').length + vulnerable,
     };

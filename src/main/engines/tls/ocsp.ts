@@ -26,7 +26,7 @@ export interface OcspSummary {
 }
 
 /** Signature algorithms seen on OCSP responses → the digest node:crypto verifies with (null: EdDSA). */
-const SIGNATURE_DIGESTS: Record<string, string | null> = {
+export const SIGNATURE_DIGESTS: Record<string, string | null> = {
   '1.2.840.113549.1.1.5': 'sha1',
   '1.2.840.113549.1.1.11': 'sha256',
   '1.2.840.113549.1.1.12': 'sha384',
@@ -61,7 +61,7 @@ function subjectCn(c: X509Certificate): string {
   return cn ? `CN=${cn}` : (c.subject.split('\n')[0] ?? '?');
 }
 
-function keyBits(c: X509Certificate): Uint8Array {
+export function keyBits(c: X509Certificate): Uint8Array {
   const spki = AsnConvert.parse(c.publicKey.export({ type: 'spki', format: 'der' }), SubjectPublicKeyInfo);
   return new Uint8Array(spki.subjectPublicKey);
 }
@@ -214,5 +214,23 @@ export function parseOcspResponse(
     };
   } catch (err) {
     return { present: true, error: `unreadable OCSP response: ${(err as Error).message}` };
+  }
+}
+
+const SCT_LIST_OID = '1.3.6.1.4.1.11129.2.4.5';
+
+/** The SCT lists (TLS-encoded) an OCSP response carries in its single responses' extensions. */
+export function ocspSctLists(der: Uint8Array): Uint8Array[] {
+  try {
+    const resp = AsnConvert.parse(der, OCSPResponse);
+    if (!resp.responseBytes || resp.responseBytes.responseType !== id_pkix_ocsp_basic) return [];
+    const basic = AsnConvert.parse(resp.responseBytes.response, BasicOCSPResponse);
+    return basic.tbsResponseData.responses.flatMap((r) =>
+      (r.singleExtensions ?? [])
+        .filter((e) => e.extnID === SCT_LIST_OID)
+        .map((e) => new Uint8Array(e.extnValue.buffer)),
+    );
+  } catch {
+    return [];
   }
 }

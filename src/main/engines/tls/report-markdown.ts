@@ -34,6 +34,14 @@ export function reportToMarkdown(r: TlsReport): string {
   out.push(
     `| OCSP stapling | ${h.ocsp.present ? `${h.ocsp.certStatus ?? h.ocsp.responseStatus ?? '?'}${h.ocsp.signature ? `, signature ${h.ocsp.signature}${h.ocsp.signedBy ? ` (${h.ocsp.signedBy})` : ''}` : ''}${h.ocsp.nextUpdate ? `, next update ${h.ocsp.nextUpdate}` : ''}${h.ocsp.problems?.length ? `; ${h.ocsp.problems.join('; ')}` : ''}` : 'no'} |`,
   );
+  for (const c of r.revocation ?? [])
+    out.push(
+      `| ${c.method === 'ocsp' ? 'OCSP responder' : 'CRL'} | ${c.ok ? (c.status ?? '?') : 'no answer'}: ${esc(c.message)} (${esc(c.url)}) |`,
+    );
+  if (r.scts)
+    out.push(
+      `| SCTs | ${r.scts.length ? r.scts.map((x) => `${x.source} \`${x.logId}\` ${x.timestamp}`).join('; ') : 'none'} |`,
+    );
   if (h.resumption)
     out.push(
       `| Session resumption | ${h.resumption.tested ? (h.resumption.reused ? 'yes' : 'no') : 'not tested'}${h.resumption.ticketIssued ? ' (ticket issued)' : ''} |`,

@@ -172,6 +172,21 @@ export function reportToText(r: TlsReport, options: TextOptions): string {
           .join('; ')
       : undefined,
   );
+  for (const c of r.revocation ?? [])
+    w.row(
+      c.method === 'ocsp' ? 'OCSP responder' : 'CRL',
+      c.ok ? (c.status ?? '?') : 'no answer',
+      c.ok ? (c.status === 'revoked' ? 'bad' : 'good') : 'warn',
+      `${c.message} (${c.url})`,
+    );
+  if (r.scts)
+    w.row(
+      'SCTs',
+      String(r.scts.length),
+      'plain',
+      r.scts.map((x) => `${x.source} ${x.logId.slice(0, 12)}… ${x.timestamp.slice(0, 10)}`).join('; ') ||
+        undefined,
+    );
   if (h.resumption)
     w.row(
       'Session resumption',

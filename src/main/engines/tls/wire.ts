@@ -32,6 +32,7 @@ export const Ext = {
   signatureAlgorithms: 13,
   heartbeat: 15,
   alpn: 16,
+  signedCertificateTimestamp: 18,
   encryptThenMac: 22,
   extendedMasterSecret: 23,
   sessionTicket: 35,
@@ -108,6 +109,8 @@ export interface HelloSpec {
   renegotiationInfo?: boolean;
   alpn?: readonly string[];
   statusRequest?: boolean;
+  /** Ask for SCTs in the signed_certificate_timestamp extension (RFC 6962). */
+  signedCertificateTimestamp?: boolean;
   /** true: an empty SessionTicket extension (asks for a ticket); bytes: a ticket to resume with. */
   sessionTicket?: boolean | Uint8Array;
   /** Legacy session id (TLS ≤ 1.2); empty when absent. */
@@ -189,6 +192,7 @@ export function buildClientHello(spec: HelloSpec): Uint8Array {
     else if (spec.renegotiationInfo !== false && !tls13) exts.push(...ext(Ext.renegotiationInfo, [0]));
     if (spec.heartbeat) exts.push(...ext(Ext.heartbeat, [1]));
     if (spec.statusRequest) exts.push(...ext(Ext.statusRequest, [1, 0, 0, 0, 0]));
+    if (spec.signedCertificateTimestamp) exts.push(...ext(Ext.signedCertificateTimestamp, []));
     if (spec.sessionTicket)
       exts.push(...ext(Ext.sessionTicket, spec.sessionTicket === true ? [] : [...spec.sessionTicket]));
     if (spec.alpn && spec.alpn.length > 0) {
