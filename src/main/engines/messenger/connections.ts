@@ -400,7 +400,10 @@ export abstract class PeerConnections {
       // Both sides apply the same rule, so they keep the same connection.
       const preferred = this.self < p.id ? this.self : p.id;
       const initiator = (l: PeerLink) => (l.direction === 'out' ? this.self : p.id);
-      if (initiator(old) === preferred && initiator(link) !== preferred) {
+      // ...unless the kept one has gone quiet: after a cut link one side may hold a dead connection
+      // until its keepalive notices, and must not refuse the live one meanwhile.
+      const oldAlive = old.quietMs < this.options.pingIntervalMs;
+      if (oldAlive && initiator(old) === preferred && initiator(link) !== preferred) {
         link.opened(p.id);
         link.end({ t: 'dup' });
         return;

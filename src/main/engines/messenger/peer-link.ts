@@ -67,6 +67,11 @@ export class PeerLink {
     });
   }
 
+  /** Milliseconds since anything was heard on this connection. */
+  get quietMs(): number {
+    return Date.now() - this.lastHeard;
+  }
+
   get remote(): string {
     return `${this.socket.remoteAddress ?? '?'}:${this.socket.remotePort ?? '?'}`;
   }
