@@ -127,10 +127,18 @@ describe('messenger through the dispatcher', () => {
         },
       )
       .toBe(true);
-    expect(a.events.some((e) => e.engine === 'messenger' && e.type === 'peer.appeared')).toBe(true);
-    expect(a.events.some((e) => e.engine === 'messenger' && e.type === 'message.acked' && e.delivered)).toBe(
-      true,
-    );
+    await expect
+      .poll(() => a.events.some((e) => e.engine === 'messenger' && e.type === 'peer.appeared'))
+      .toBe(true);
+    // The ack travels back and the bus delivers in batches: wait for it.
+    await expect
+      .poll(
+        () => a.events.some((e) => e.engine === 'messenger' && e.type === 'message.acked' && e.delivered),
+        {
+          timeout: 20_000,
+        },
+      )
+      .toBe(true);
     await a.call('messenger.stop', {});
     expect(((await a.call('messenger.info', {})) as MessengerInfo).state).toBe('stopped');
     // History stays readable with LAN chat off.
