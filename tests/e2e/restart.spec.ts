@@ -2,57 +2,15 @@
 // draft, a hosted chat with a room and private messages, a flagged TCP server), killed with SIGKILL, and
 // started again on the same data dir. The open tab reconnects by itself and nothing typed or received is
 // lost; a fresh tab shows the same. Screenshots before and after are kept in the test's output dir.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from '@playwright/test';
-import { test, expect, RENDERER_DIR } from './fixtures';
+import { test, expect } from './fixtures';
+import { freePort, shot as shotInto, startShellProcess } from './fixtures/shell-restart';
 
-const SCRIPT = join(import.meta.dirname, 'fixtures', 'shell-process.ts');
-
-interface Running {
-  child: ChildProcess;
-  url: string;
-}
-
-/** Starts the shell process; retries while the killed one's engine host still holds the data dir. */
-async function startShellProcess(dataDir: string): Promise<Running> {
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    const child = spawn(process.execPath, ['--import', 'tsx', SCRIPT, dataDir, RENDERER_DIR], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    const line = await new Promise<string>((resolve) => {
-      let buf = '';
-      child.stdout!.on('data', (d: Buffer) => {
-        buf += d.toString();
-        const nl = buf.indexOf('\n');
-        if (nl >= 0) resolve(buf.slice(0, nl));
-      });
-      child.once('exit', () => resolve(buf || '{"error":"EXITED"}'));
-    });
-    const r = JSON.parse(line) as { url?: string; error?: string; message?: string };
-    if (r.url) return { child, url: r.url };
-    child.kill('SIGKILL');
-    if (r.error !== 'DATA_DIR_LOCKED' || Date.now() > deadline)
-      throw new Error(`shell did not start: ${r.error} ${r.message ?? ''}`);
-    await new Promise((res) => setTimeout(res, 250));
-  }
-}
-
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
-
-async function shot(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: test.info().outputPath(`${name}.png`), fullPage: true });
-}
+const shot = (page: Page, name: string) => shotInto(page, test.info(), name);
 
 async function say(page: Page, text: string): Promise<void> {
   await page.getByTestId('chat-input').fill(text);
