@@ -106,7 +106,7 @@ export const tools: ToolDef[] = [
     layer: 7,
     shortcut: '9',
     summary:
-      'Host or join a LAN chat: discovery, rooms, private messages, history, files, TLS — nothing lost.',
+      'Everyone on the LAN without a server: direct and group conversations peer to peer over TLS, messages kept until delivered; room servers to host or join — nothing lost.',
     layerText:
       'Chat is an application protocol on top of TCP: newline-delimited JSON frames, each message with an id the server acknowledges after storing it and a per-room sequence number, so a reconnecting client resends what was not acknowledged and fetches what it missed. Servers are found with DNS-SD over multicast DNS (UDP 5353 to 224.0.0.251), which only reaches the local link. With TLS the server proves the same certificate every time; the client pins its fingerprint.',
     component: () => import('./pages/chat/ChatPage.vue'),

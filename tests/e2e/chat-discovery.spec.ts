@@ -117,7 +117,8 @@ test('discovery: two shells find each other and chat (inner, inside the namespac
     await pb.getByTestId('chat-input').press('Enter');
     await expect(pa.getByTestId('chat-messages')).toContainText('found you through mDNS');
 
-    // Stopping the server withdraws it from the other's list.
+    // Stopping the server (its panel is in "Room servers") withdraws it from the other's list.
+    await pa.getByTestId('chat-room-servers').click();
     await pa.getByTestId('chat-host-stop').click();
     await expect(found).toHaveCount(0, { timeout: 15_000 });
   } finally {

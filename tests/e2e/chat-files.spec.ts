@@ -20,6 +20,8 @@ test('a file chosen in the page, and one dropped, reach the other member byte fo
   const port = (r.value as { port: number }).port;
   await app.getByTestId('nav-chat').click();
   for (const nick of ['bob', 'ann']) {
+    // Joining is in "Room servers"; a joined room takes the right side.
+    await app.getByTestId('chat-room-servers').click();
     await app.getByTestId('chat-join-host').fill('127.0.0.1');
     await app.getByTestId('chat-join-port').fill(String(port));
     await app.getByTestId('chat-join-nick').fill(nick);

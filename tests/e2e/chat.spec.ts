@@ -129,7 +129,8 @@ test('two instances chat both ways; HTML shows as text; unread, typing, a file, 
     await expect(page2.locator('[data-testid^="chat-file-f-"]')).toContainText('done');
     expect(readFileSync(dest).equals(data)).toBe(true);
 
-    // Server panel: both clients listed, history counted, kick bob.
+    // Server panel (in "Room servers"): both clients listed, history counted, kick bob.
+    await app.getByTestId('chat-room-servers').click();
     await expect(app.getByTestId('chat-host-clients')).toContainText('alice');
     await expect(app.getByTestId('chat-host-clients')).toContainText('bob');
     await expect(app.getByTestId('chat-host-history')).toContainText(/history [1-9]\d* messages/);
@@ -138,6 +139,7 @@ test('two instances chat both ways; HTML shows as text; unread, typing, a file, 
     await expect(page2.getByTestId('chat-last-error')).toContainText('CHAT_KICKED');
 
     await app.getByTestId('chat-host-stop').click();
+    await app.getByRole('tab', { name: /· alice/ }).click();
     await expect(app.getByTestId('chat-state')).toHaveText(/reconnecting|closed/);
   } finally {
     await page2.close();

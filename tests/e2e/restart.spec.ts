@@ -64,6 +64,8 @@ test('killed and started again on the same data dir: the tab reconnects and ever
       .getByRole('checkbox')
       .check();
     for (const nick of ['bob', 'ann']) {
+      // Joining is in "Room servers"; a joined room takes the right side.
+      await page.getByTestId('chat-room-servers').click();
       await page.getByTestId('chat-join-host').fill('127.0.0.1');
       await page.getByTestId('chat-join-port').fill(String(chatPort));
       await page.getByTestId('chat-join-nick').fill(nick);
@@ -148,6 +150,7 @@ test('killed and started again on the same data dir: the tab reconnects and ever
     const freshAnn = fresh.getByTestId(/^chat-session-/);
     await freshAnn.getByTestId('chat-conv-@bob').click();
     await expect(freshAnn.getByTestId('chat-message')).toContainText(pmOrder);
+    await fresh.getByTestId('chat-room-servers').click();
     await expect(fresh.getByTestId('chat-host-address')).toHaveText(`127.0.0.1:${chatPort}`);
     test.info().annotations.push({ type: 'reconnect-ms', description: String(reconnectMs) });
     await fresh.close();

@@ -53,6 +53,8 @@ export const useMessengerStore = defineStore('messenger', () => {
   const starting = ref(false);
   /** Set by the chat page while the messenger pane is in front of the user (notifications otherwise). */
   const inView = ref(false);
+  /** Unsent text per conversation (switching conversations keeps it). */
+  const drafts = reactive<Record<string, string>>({});
   /** Desktop notifications: one switch for rooms and the messenger (the chat store's). */
   const chat = useChatStore();
 
@@ -334,6 +336,7 @@ export const useMessengerStore = defineStore('messenger', () => {
     startError,
     starting,
     inView,
+    drafts,
     thread,
     nickOf,
     refresh,
