@@ -18,7 +18,7 @@ import { hostAllowed, SlowReaderGate } from './frame-guard';
 import { RequestDepthGuard } from './frame-depth';
 import type { BackendState, ShellBackend } from './backend';
 import { loadOrCreateShellToken, rememberedPort, rememberPort } from './shell-token';
-import { startEngineHost } from './host-process';
+import { startEngineHost, type SupervisionOptions } from './host-process';
 
 export interface BrowserShellOptions {
   /** Port for the page and socket; 0 picks a free one. */
@@ -51,6 +51,11 @@ export interface BrowserShellOptions {
   chatDiscovery?: boolean;
   /** Where the engines run: a supervised engine host process (default) or this process. */
   engines: 'host' | 'in-process';
+  /**
+   * The engine host's restart policy (SUPERVISOR_DEFAULTS: 5 deaths in 60 s, backoff from 100 ms); the
+   * browser shell keeps a warm spare host by default (`warmSpare: false` saves its ~45 MB).
+   */
+  hostSupervision?: Partial<SupervisionOptions>;
 }
 
 export const BROWSER_SHELL_DEFAULTS = {
@@ -83,6 +88,8 @@ export interface BrowserShell {
   services: ShellServices;
   /** The engine host's process id (undefined with engines: 'in-process'). */
   enginePid(): number | undefined;
+  /** The warm spare engine host's process id, once its code is loaded (`hostSupervision.warmSpare`). */
+  spareEnginePid(): number | undefined;
   /**
    * Edge checks so far: events not sent to slow pages, the most unsent bytes one socket held, how often
    * the engine host was paused because every page was over its cap, request frames refused for
@@ -121,6 +128,7 @@ export async function startBrowserShell(
   const options: BrowserShellOptions = { ...BROWSER_SHELL_DEFAULTS, ...opts };
   const token = options.token ?? loadOrCreateShellToken(options.dataDir);
   let enginePid: () => number | undefined = () => undefined;
+  let sparePid: () => number | undefined = () => undefined;
   let services: ShellServices;
   let backend: ShellBackend;
   if (options.engines === 'in-process') {
@@ -136,14 +144,18 @@ export async function startBrowserShell(
     backend = inProcessBackend(s);
     services = s;
   } else {
-    const host = await startEngineHost({
-      dataDir: options.dataDir,
-      shell: 'browser',
-      version: options.version,
-      ...(options.chatDiscovery === undefined ? {} : { chatDiscovery: options.chatDiscovery }),
-    });
+    const host = await startEngineHost(
+      {
+        dataDir: options.dataDir,
+        shell: 'browser',
+        version: options.version,
+        ...(options.chatDiscovery === undefined ? {} : { chatDiscovery: options.chatDiscovery }),
+      },
+      options.hostSupervision,
+    );
     backend = host;
     enginePid = () => host.pid();
+    sparePid = () => host.sparePid();
     services = remoteServices(backend, resolve(options.dataDir));
   }
 
@@ -319,6 +331,7 @@ export async function startBrowserShell(
     token,
     services,
     enginePid: () => enginePid(),
+    spareEnginePid: () => sparePid(),
     stats: () => ({
       eventsDroppedForSlowPages: droppedForSlowPages,
       maxBufferedBytesSeen: maxBufferedSeen,

@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { WirelabEvent } from '../shared/contract';
-import { HostSupervisor, type HostChild } from '../main/host/supervisor';
+import { HostSupervisor, type HostChild, type SupervisorOptions } from '../main/host/supervisor';
 import type { FromHost, HostInit } from '../main/host/protocol';
 import { encodeBatch, encodeResult, type EncodedBatch } from '../main/host/wire';
 import type { ShellBackend } from './backend';
@@ -112,14 +112,28 @@ export function forkHost(entry: HostEntry = hostEntry()): HostChild {
   };
 }
 
+/** The restart policy's knobs (benchmarks measure restarts back to back without the crash backoff). */
+export type SupervisionOptions = Pick<
+  SupervisorOptions,
+  'maxCrashes' | 'crashWindowMs' | 'restartDelayMs' | 'warmSpare' | 'spareDelayMs'
+>;
+
 export interface EngineHostBackend extends ShellBackend {
   pid(): number | undefined;
+  sparePid(): number | undefined;
 }
 
 /** A started, supervised engine host in the shape the browser shell forwards to. */
-export async function startEngineHost(init: Omit<HostInit, 'encoding'>): Promise<EngineHostBackend> {
+export async function startEngineHost(
+  init: Omit<HostInit, 'encoding'>,
+  supervision: Partial<SupervisionOptions> = {},
+): Promise<EngineHostBackend> {
   let hold: () => boolean = () => false;
   const supervisor = new HostSupervisor({
+    // A killed host is replaced by a spare whose code is already loaded: calls answer again in a few
+    // hundred ms even on a busy machine, instead of seconds of loading (see SupervisorOptions).
+    warmSpare: true,
+    ...supervision,
     spawn: () => forkHost(),
     init: { ...init, encoding: 'wire' },
     holdAcks: () => hold(),
@@ -141,6 +155,7 @@ export async function startEngineHost(init: Omit<HostInit, 'encoding'>): Promise
       return { release: () => supervisor.releaseAcks() };
     },
     pid: () => supervisor.pid(),
+    sparePid: () => supervisor.sparePid(),
     close: () => supervisor.close(),
   };
 }

@@ -44,7 +44,10 @@ function processPort(): HostPort {
   };
 }
 
-const run = runEngineHost(processPort());
+const port = processPort();
+const run = runEngineHost(port);
+// Every module is evaluated by now: tells a supervisor keeping this process as a warm spare.
+port.post({ t: 'loaded' });
 // Without its parent no one can call the engines: close them (ports, lock) and leave, bounded in time.
 process.on('disconnect', () => {
   setTimeout(() => process.exit(0), 3000).unref();

@@ -29,6 +29,8 @@ export type ToHost =
   | { t: 'close' };
 
 export type FromHost =
+  /** The host's code is loaded (sent at once, before any init): a warm spare is ready to take over. */
+  | { t: 'loaded' }
   | { t: 'ready'; channels: string[]; pid: number }
   | { t: 'fatal'; error: ErrorInfo }
   | { t: 'result'; id: number; text: string }

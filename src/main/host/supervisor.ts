@@ -34,6 +34,13 @@ export interface SupervisorOptions {
   closeTimeoutMs: number;
   /** How long a starting host may take to report ready (default 30 s). */
   startTimeoutMs: number;
+  /**
+   * Keep one spare host started (its code loaded, no engines, no data dir) `spareDelayMs` after the
+   * active one is ready, so a restart skips loading the app's code — most of a host's start — at the
+   * price of an idle process (about 45 MB private memory). Default off.
+   */
+  warmSpare: boolean;
+  spareDelayMs: number;
   /** Electron: the host asks main to open a URL in the system browser. */
   openExternal?: (url: string) => void;
   /**
@@ -50,6 +57,8 @@ export const SUPERVISOR_DEFAULTS = {
   restartDelayMs: 100,
   closeTimeoutMs: 10_000,
   startTimeoutMs: 30_000,
+  warmSpare: false,
+  spareDelayMs: 1000,
 };
 
 /** The app event the renderer receives once a replacement host answers (re-apply the workspace). */
@@ -73,6 +82,9 @@ export class HostSupervisor {
   private closing: Promise<void> | undefined;
   private restartTimer: ReturnType<typeof setTimeout> | undefined;
   private heldAcks = 0;
+  private spare: HostChild | undefined;
+  private spareLoaded = false;
+  private spareTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(options: Pick<SupervisorOptions, 'spawn' | 'init'> & Partial<SupervisorOptions>) {
     this.options = { ...SUPERVISOR_DEFAULTS, ...options };
@@ -85,7 +97,8 @@ export class HostSupervisor {
 
   private launch(): Promise<void> {
     return new Promise((resolve, reject) => {
-      const child = this.options.spawn();
+      const child = this.spare ?? this.options.spawn();
+      this.spare = undefined;
       this.child = child;
       this.heldAcks = 0; // a new host starts with full credit
       let ready = false;
@@ -100,6 +113,7 @@ export class HostSupervisor {
           this.channelList = m.channels;
           this.setState('up', this.restarts > 0);
           if (this.restarts > 0) this.emitBatch([hostRestartedEvent(this.restarts)]);
+          this.scheduleSpare();
           resolve();
         } else if (m.t === 'fatal') {
           clearTimeout(startTimer);
@@ -134,6 +148,26 @@ export class HostSupervisor {
       });
       child.send({ t: 'init', init: this.options.init });
     });
+  }
+
+  /** A host started ahead of need; the next launch takes it instead of forking (see warmSpare). */
+  private scheduleSpare(): void {
+    if (!this.options.warmSpare || this.spare || this.spareTimer || this.closing) return;
+    this.spareTimer = setTimeout(() => {
+      this.spareTimer = undefined;
+      if (this.closing || this.spare) return;
+      const spare = this.options.spawn();
+      this.spare = spare;
+      this.spareLoaded = false;
+      spare.onMessage((m) => {
+        if (m.t === 'loaded' && this.spare === spare) this.spareLoaded = true;
+      });
+      spare.onExit(() => {
+        if (this.spare === spare) this.spare = undefined;
+      });
+    }, this.options.spareDelayMs);
+    // The spare is an optimisation: it never keeps the UI process alive.
+    (this.spareTimer as { unref?: () => void }).unref?.();
   }
 
   private onCrash(): void {
@@ -231,9 +265,18 @@ export class HostSupervisor {
     return this.child?.pid;
   }
 
+  /** The warm spare's process id, once its code is loaded. */
+  sparePid(): number | undefined {
+    return this.spareLoaded ? this.spare?.pid : undefined;
+  }
+
   close(): Promise<void> {
     this.closing ??= (async () => {
       if (this.restartTimer) clearTimeout(this.restartTimer);
+      if (this.spareTimer) clearTimeout(this.spareTimer);
+      // The spare holds nothing (no engines, no data dir): no need for an orderly close.
+      this.spare?.kill();
+      this.spare = undefined;
       const child = this.child;
       if (!child) return;
       await new Promise<void>((resolve) => {
