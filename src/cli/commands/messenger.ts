@@ -134,7 +134,8 @@ export const chatPeers: Command = {
   summary: 'List people on the LAN messenger (and those seen before), then exit',
   usage: `wirelab chat peers [--wait MS] [--nick N] [--data-dir D] [--peer H:P]… [--json]
 
-  --wait MS       how long to listen and connect before listing (default 3000)
+  --wait MS       how long to listen and connect before listing (default 3000; with --peer, until
+                  every peer given by address is connected, at most this long)
 ${commonUsage}`,
   options: { ...common, wait: { type: 'string', default: '3000' } },
   async run({ values, positionals }, io) {
@@ -143,7 +144,14 @@ ${commonUsage}`,
     const client = open(values);
     try {
       await startMessenger(values, client, 'wirelab');
-      await new Promise((r) => setTimeout(r, wait));
+      // Listens for --wait, or less once every peer given by address is connected.
+      const byAddress = list(values.peer).length;
+      const until = Date.now() + wait;
+      while (Date.now() < until) {
+        const now = await client.must(client.api.messenger.peers({}));
+        if (byAddress > 0 && now.peers.filter((p) => p.connected).length >= byAddress) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
       const { peers } = await client.must(client.api.messenger.peers({}));
       for (const p of peers) io.out(describePeer(p), { type: 'peer', ...p });
       if (peers.length === 0) io.out('nobody found', undefined);

@@ -58,7 +58,7 @@ describe('wirelab chat presence|peers|dm (CLI)', () => {
       'chat',
       'peers',
       '--wait',
-      '500',
+      '30000',
       '--data-dir',
       bobDir,
       ...local,

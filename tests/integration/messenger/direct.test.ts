@@ -40,7 +40,9 @@ describe('messenger: direct conversations', () => {
     // Typing reaches the other side as an event.
     b.svc.typing({ conversation: conv.id, on: true });
     await expect
-      .poll(() => a.events.some((e) => e.type === 'typing' && e.from === b.info.instanceId && e.on))
+      .poll(() => a.events.some((e) => e.type === 'typing' && e.from === b.info.instanceId && e.on), {
+        timeout: 20_000,
+      })
       .toBe(true);
   });
 

@@ -128,7 +128,9 @@ describe('messenger through the dispatcher', () => {
       )
       .toBe(true);
     await expect
-      .poll(() => a.events.some((e) => e.engine === 'messenger' && e.type === 'peer.appeared'))
+      .poll(() => a.events.some((e) => e.engine === 'messenger' && e.type === 'peer.appeared'), {
+        timeout: 20_000,
+      })
       .toBe(true);
     // The ack travels back and the bus delivers in batches: wait for it.
     await expect

@@ -17,8 +17,10 @@ describe('messenger: group conversations', () => {
     await connected(b, c);
     const g = a.svc.createGroup({ name: 'team', members: [b.info.instanceId, c.info.instanceId] });
     expect(g.members).toHaveLength(3);
-    await expect.poll(() => b.svc.conversations().conversations.map((x) => x.name)).toEqual(['team']);
-    await expect.poll(() => c.svc.conversations().conversations.length).toBe(1);
+    await expect
+      .poll(() => b.svc.conversations().conversations.map((x) => x.name), { timeout: 20_000 })
+      .toEqual(['team']);
+    await expect.poll(() => c.svc.conversations().conversations.length, { timeout: 20_000 }).toBe(1);
     // Everyone writes at once.
     for (let i = 0; i < 5; i++) {
       a.svc.send({ conversation: g.id, text: `a${i}` });

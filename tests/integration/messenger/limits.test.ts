@@ -48,7 +48,9 @@ describe('messenger: limits and refusals', () => {
     s.write('{"t":"hello","nick":"' + 'x'.repeat(4000));
     await closed;
     await expect
-      .poll(() => a.events.some((e) => e.type === 'error' && e.code === 'MESSENGER_FRAME_TOO_LARGE'))
+      .poll(() => a.events.some((e) => e.type === 'error' && e.code === 'MESSENGER_FRAME_TOO_LARGE'), {
+        timeout: 20_000,
+      })
       .toBe(true);
   });
 
