@@ -30,6 +30,7 @@ test('inspect a local server: grade, problems, chain, scan table, weaknesses, ex
     await app.getByTestId('tls-ca').fill(pki.root.certPem);
     await app.getByTestId('tls-http').selectOption('never');
     await expect(app.getByTestId('tls-scan')).toBeChecked();
+    await expect(app.getByTestId('tls-check-revocation')).toBeChecked();
     await app.getByTestId('tls-inspect').click();
 
     await expect(app.getByTestId('tls-grade')).toHaveText('T', { timeout: 20_000 });
@@ -40,6 +41,12 @@ test('inspect a local server: grade, problems, chain, scan table, weaknesses, ex
     await expect(app.getByTestId('tls-trusted')).toHaveText('not trusted');
     await expect(app.getByTestId('tls-protocol')).toHaveText('TLSv1.3');
     await expect(app.getByTestId('tls-waterfall')).toBeVisible();
+    // The leaf names its OCSP responder and CRL on the loopback discard port: both lookups are listed.
+    await expect(app.getByTestId('tls-revocation').locator('[data-method="ocsp"]')).toContainText(
+      'no answer',
+    );
+    await expect(app.getByTestId('tls-revocation').locator('[data-method="crl"]')).toContainText('no answer');
+    await expect(app.getByTestId('tls-scts')).toHaveText('none');
 
     await app.getByTestId('tls-tab-certificates').click();
     await expect(app.getByTestId('tls-sent-0')).toContainText('wrong.example');
@@ -54,6 +61,8 @@ test('inspect a local server: grade, problems, chain, scan table, weaknesses, ex
     await expect(app.getByTestId('tls-scan-TLSv1.3')).toContainText('TLS_AES_256_GCM_SHA384');
     await expect(app.getByTestId('tls-weakness-heartbleed')).toHaveAttribute('data-status', 'ok');
     await expect(app.getByTestId('tls-weakness-fallback-scsv')).toHaveAttribute('data-status', 'ok');
+    await expect(app.getByTestId('tls-weakness-ticketbleed')).toHaveAttribute('data-status', 'ok');
+    await expect(app.getByTestId('tls-weakness-poodle-tls')).toHaveAttribute('data-status', 'ok');
     await expect(app.getByTestId('tls-scan-stats')).toContainText('handshakes');
 
     // Client simulation (on by default): a TLS 1.2/1.3 server is out of reach for IE 8, not for Chromium.
