@@ -57,6 +57,8 @@ export const MESSENGER_DEFAULTS = {
   maxHistoryPage: 1000,
   /** Messages a peer sends in one gap-fill answer; the asker asks again for the rest. */
   fillBatch: 500,
+  /** Anti-entropy: every this often one connected peer (in turn) is asked for what we lack of our groups. */
+  syncIntervalMs: 30_000,
   /** Peers remembered (seen on the LAN, added by address or talked to); more are ignored. */
   maxPeers: 256,
   /** Members of one group, us included. */

@@ -74,4 +74,20 @@ describe('messenger: group conversations', () => {
     await expect.poll(() => texts(c, g.id).at(-1), { timeout: 20_000 }).toBe('after bob left');
     expect(texts(b, g.id)).not.toContain('after bob left');
   });
+
+  it('anti-entropy: a member gets messages of a sender it cannot reach from one that has them', async () => {
+    const a = await startInstance('alice');
+    // bob and carol each know only alice's address, so they never connect to each other.
+    const b = await startInstance('bob', { peers: [addr(a)], options: { syncIntervalMs: 200 } });
+    const c = await startInstance('carol', { peers: [addr(a)] });
+    await connected(a, b);
+    await connected(a, c);
+    const g = a.svc.createGroup({ name: 'trio', members: [b.info.instanceId, c.info.instanceId] });
+    await expect.poll(() => c.svc.conversations().conversations.length, { timeout: 20_000 }).toBe(1);
+    c.svc.send({ conversation: g.id, text: 'from carol' });
+    await expect.poll(() => texts(a, g.id), { timeout: 20_000 }).toContain('from carol');
+    // No gap shows on bob's side (it never had anything of carol's): only the periodic sync brings it.
+    await expect.poll(() => texts(b, g.id), { timeout: 20_000 }).toContain('from carol');
+    expect(b.svc.peers().peers.map((p) => p.nick)).toEqual(['alice']);
+  });
 });

@@ -22,6 +22,7 @@ export interface MeshOptions extends LinkOptions {
   reconnectMaxMs: number;
   maxPeers: number;
   fillBatch: number;
+  syncIntervalMs: number;
 }
 
 export interface MeshDeps {

@@ -16,9 +16,30 @@ export class Mesh extends PeerConnections {
   private readonly pendingAcks = new WeakMap<PeerLink, Map<string, number>>();
   private readonly syncSoon = new Map<string, NodeJS.Timeout>();
 
+  private syncTimer?: NodeJS.Timeout;
+  private syncTurn = 0;
+
+  override async start(): Promise<{ host: string; port: number }> {
+    const addr = await super.start();
+    // Sync runs when a connection opens and when a gap shows; this covers a member that holds messages
+    // we never saw a gap for (their sender went quiet), one peer per interval, in turn.
+    this.syncTimer = setInterval(() => this.antiEntropy(), this.options.syncIntervalMs);
+    this.syncTimer.unref();
+    return addr;
+  }
+
   override async close(): Promise<void> {
+    clearInterval(this.syncTimer);
     for (const t of this.syncSoon.values()) clearTimeout(t);
     await super.close();
+  }
+
+  private antiEntropy(): void {
+    const open = [...this.peers.values()].filter((p) => p.link?.state === 'open');
+    if (open.length === 0) return;
+    const p = open[this.syncTurn++ % open.length]!;
+    for (const c of this.deps.store.sharedWith(p.id))
+      if (c.kind === 'group') p.link!.send({ t: 'sync', conv: c.id, have: c.vector() });
   }
 
   protected drained(link: PeerLink): void {

@@ -49,6 +49,7 @@ export const MESSENGER_SERVICE_DEFAULTS: Omit<MessengerOptions, 'dataDir' | 'dis
   reconnectMaxMs: MESSENGER_DEFAULTS.reconnectMaxMs,
   maxPeers: MESSENGER_DEFAULTS.maxPeers,
   fillBatch: MESSENGER_DEFAULTS.fillBatch,
+  syncIntervalMs: MESSENGER_DEFAULTS.syncIntervalMs,
   maxOutbox: MESSENGER_DEFAULTS.maxOutbox,
   maxConversations: MESSENGER_DEFAULTS.maxConversations,
   browseRefreshMs: MESSENGER_DEFAULTS.browseRefreshMs,
