@@ -40,6 +40,8 @@ test('two instances chat both ways; HTML shows as text; unread, typing, a file, 
   app,
   browser,
 }) => {
+  // Two shells, a file transfer and a dozen round trips: on a busy 2-core machine this takes minutes.
+  test.setTimeout(180_000);
   const port = await hostServer(app, 'E2E room');
   await join(app, port, 'alice');
 

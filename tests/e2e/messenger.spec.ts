@@ -74,6 +74,22 @@ test('two instances find each other and chat without a host; a restart brings th
     // ann's messages were acknowledged by bob: no "waiting" left.
     await expect(app.getByTestId('messenger-conv-pending')).toHaveCount(0, { timeout: 30_000 });
 
+    // A group without a server: ann creates it with bob; bob finds it in his Groups with its message.
+    await app.getByTestId('messenger-new-group').click();
+    await app.getByTestId('messenger-group-name').fill('team');
+    await app.getByTestId('messenger-group-member-bob').check();
+    await app.getByTestId('messenger-group-create').click();
+    await expect(app.getByTestId('messenger-conv-title')).toHaveText('team');
+    await expect(app.getByTestId('messenger-conv-members')).toHaveText('with bob');
+    await write(app, 'hello team');
+    await expect(pageB.getByTestId('messenger-group-team')).toBeVisible({ timeout: 30_000 });
+    await pageB.getByTestId('messenger-group-team').click();
+    await expect(pageB.getByTestId('messenger-messages')).toContainText('hello team');
+    await write(pageB, 'team reply');
+    await expect(app.getByTestId('messenger-messages')).toContainText('team reply');
+    await app.getByTestId('messenger-peer-bob').click();
+    await expect(app.getByTestId('messenger-conv-title')).toHaveText('bob');
+
     await app.screenshot({ path: testInfo.outputPath('messenger-light.png') });
     await app.emulateMedia({ colorScheme: 'dark' });
     await app.screenshot({ path: testInfo.outputPath('messenger-dark.png') });

@@ -65,6 +65,8 @@ export const useChatStore = defineStore('chat', () => {
   const discoveryOff = ref<'instance' | 'setting' | undefined>(undefined);
   const selected = ref<string>();
   const notificationsWanted = ref(false);
+  /** A server picked in a list outside the join form (the chat page's left column): the form takes it. */
+  const picked = ref<DiscoveredServer>();
   const parking = new EventParking<ChatEvent>(500, 20);
   let hostRefresh: ReturnType<typeof setTimeout> | undefined;
 
@@ -433,6 +435,7 @@ export const useChatStore = defineStore('chat', () => {
     discoveryOff,
     selected,
     notificationsWanted,
+    picked,
     refresh,
     discover,
     host,

@@ -200,7 +200,7 @@ describe('messenger store', () => {
     ]);
     f.emit([ev({ type: 'message', message: msg(BOB, 3, 4) })]);
     // bob's 2nd arrives after his 3rd (gap filled later): it sorts before, marked late by the engine.
-    f.emit([ev({ type: 'message', message: msg(BOB, 2, 3, { late: true }) })]);
+    f.emit([ev({ type: 'message', message: msg(BOB, 2, 3, { late: true, storedAt: 9000, at: 900 }) })]);
     // Same Lamport time from two senders: the sender id breaks the tie.
     f.emit([ev({ type: 'message', message: msg(ME, 2, 4) })]);
     expect(texts(m)).toEqual(['b1', 'a1', 'b2', 'a2', 'b3']);
