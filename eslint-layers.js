@@ -116,6 +116,8 @@ export const layers = [
       'zod',
       'codemirror',
       '@codemirror/*',
+      // CodeMirror's highlight tags (its own dependency, used to theme the editor by the app's colours).
+      '@lezer/highlight',
     ],
   },
   {

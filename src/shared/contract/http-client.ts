@@ -26,6 +26,8 @@ export const HTTP_CLIENT_DEFAULTS = {
   maxLoadConcurrency: 256,
   /** A load run stops after this long even if not all requests were sent. */
   maxLoadDurationMs: 300_000,
+  /** Largest chunk of a spooled body one `bodyRead` returns. */
+  maxBodyReadBytes: 4 * 1024 * 1024,
   /** Largest text accepted for a cURL/OpenAPI/Postman import (8 MiB). */
   maxImportChars: 8 * 1024 * 1024,
   maxBodyChars: 16 * 1024 * 1024,
@@ -350,6 +352,24 @@ export const httpClientContract = {
   cancel: method(z.object({ id: z.string().min(1).max(64) }).strict(), z.object({ cancelled: z.boolean() })),
   /** Closes every connection the composer keeps open; the next request to each origin connects afresh. */
   connectionsClose: method(empty(), z.object({ closed: z.number() })),
+  /**
+   * Reads part of a response's spooled body (the bytes after the preview), for a viewer that shows a large
+   * body on demand. Only a response's own file is readable (by the response's id), a chunk at a time.
+   */
+  bodyRead: method(
+    z
+      .object({
+        id: z.string().min(1).max(64),
+        offset: z.number().int().min(0),
+        length: z
+          .number()
+          .int()
+          .min(1)
+          .max(HTTP_CLIENT_DEFAULTS.maxBodyReadBytes, coded('LIMIT_EXCEEDED', 'chunk too large')),
+      })
+      .strict(),
+    z.object({ bytes: z.instanceof(Uint8Array), total: z.number(), eof: z.boolean() }),
+  ),
   /** Drops a response's spooled body file (the UI replaced or closed the response). */
   releaseBody: method(
     z.object({ id: z.string().min(1).max(64) }).strict(),

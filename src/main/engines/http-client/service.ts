@@ -2,6 +2,7 @@
 // keeps history, environments, the cookie jar and collections under one folder of the data directory,
 // imports and exports requests, and runs load tests. The composition root passes the folder; this class
 // does not know where the data directory lives or which shell is running.
+import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { z } from 'zod';
 import {
@@ -102,6 +103,29 @@ export class HttpClientService extends TypedEmitter<HttpClientEvent> {
 
   connectionsClose(): { closed: number } {
     return { closed: this.pool.closeAll() };
+  }
+
+  async bodyRead(
+    input: In<'bodyRead'>,
+  ): Promise<{ bytes: Uint8Array<ArrayBuffer>; total: number; eof: boolean }> {
+    const file = this.spooled.get(input.id);
+    if (file === undefined) throw new EngineError('NOT_FOUND', `no spooled body for response ${input.id}`);
+    const fh = await open(file, 'r').catch((err: unknown) => {
+      throw new EngineError('FILE_UNREADABLE', `spooled body: ${(err as Error).message}`, { cause: err });
+    });
+    try {
+      const total = (await fh.stat()).size;
+      const length = Math.max(0, Math.min(input.length, total - input.offset));
+      const bytes = new Uint8Array(length);
+      const { bytesRead } = length ? await fh.read(bytes, 0, length, input.offset) : { bytesRead: 0 };
+      return {
+        bytes: bytesRead === length ? bytes : bytes.slice(0, bytesRead),
+        total,
+        eof: input.offset + bytesRead >= total,
+      };
+    } finally {
+      await fh.close();
+    }
   }
 
   releaseBody(input: In<'releaseBody'>): { released: boolean } {
