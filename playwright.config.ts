@@ -8,8 +8,14 @@ process.env.WIRELAB_NO_DISCOVERY ??= '1';
 
 export default defineConfig({
   testDir: 'tests/e2e',
-  timeout: 60_000,
-  expect: { timeout: 10_000 },
+  // Playwright empties its output folder when it starts; `npm test` runs Vitest beside it and keeps its
+  // reports and step logs in test-results/, so the e2e artifacts (traces, screenshots) get a folder of
+  // their own.
+  outputDir: 'test-results/e2e',
+  // Hang detectors, not speed checks: `npm test` runs the e2e tests beside Vitest and the typecheck, and
+  // on a busy two-core machine one test takes 15–30 s and one page update can take several seconds.
+  timeout: 120_000,
+  expect: { timeout: 20_000 },
   fullyParallel: false,
   workers: 2,
   retries: 0,

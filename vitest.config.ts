@@ -10,6 +10,10 @@ export default defineConfig({
           name: 'unit',
           include: ['tests/unit/**/*.test.ts'],
           environment: 'node',
+          // A hang detector, not a speed check: `npm test` runs Vitest beside the e2e run, and a unit test that
+          // starts ESLint or a worker takes seconds, not milliseconds, when both cores are busy.
+          testTimeout: 30_000,
+          hookTimeout: 30_000,
           sequence: { groupOrder: 0 },
         },
       },

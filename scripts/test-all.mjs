@@ -1,25 +1,114 @@
 // `npm test`: lint, format check, typecheck, unit + integration (Vitest), build, e2e (Playwright in
 // Debian Chromium). Every step runs even when an earlier one failed, so one run shows everything; the
 // last line sums the test runners: "N passed, N failed, N skipped". Exit code 1 when anything failed.
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+//
+// The steps run in three lanes side by side, because on two cores the sequence left the machine idle
+// for minutes: the kernel check (tests/integration/lab/kernel-check.test.ts) spends about two minutes
+// waiting on paced packets, and the e2e run waits on the page between its CPU bursts. Lanes:
+//   checks: lint → format → typecheck → Vitest (everything but the kernel check)
+//   kernel: the kernel check alone (Vitest), at a higher CPU priority where allowed, so the other lanes
+//           do not disturb the kernel TCP it measures
+//   e2e:    build → Playwright
+// Each step's output goes to test-results/logs/<step>.log and is printed as one block when the step
+// ends (the whole of it when the step failed, its last lines otherwise), so lanes never interleave.
+//
+// `node scripts/test-all.mjs [step…]` runs only the named steps (lint, format, typecheck, vitest, kernel,
+// build, e2e); `--serial` runs them one after another, as before (for timing a step alone).
+import { spawn } from 'node:child_process';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { setPriority } from 'node:os';
+import { delimiter, resolve } from 'node:path';
 
-const only = process.argv.slice(2);
+const args = process.argv.slice(2);
+const serial = args.includes('--serial');
+const only = args.filter((a) => !a.startsWith('--'));
 const want = (name) => only.length === 0 || only.includes(name);
-mkdirSync('test-results', { recursive: true });
+mkdirSync('test-results/logs', { recursive: true });
 
-const steps = [];
-function run(name, cmd, args, env = {}) {
-  if (!want(name)) return undefined;
-  console.log(`\n━━ ${name}: ${cmd} ${args.join(' ')}`);
-  const t0 = Date.now();
-  const r = spawnSync(cmd, args, { stdio: 'inherit', env: { ...process.env, ...env } });
-  const ok = r.status === 0;
-  steps.push({ name, ok, seconds: (Date.now() - t0) / 1000 });
-  return ok;
+const KERNEL_CHECK = 'tests/integration/lab/kernel-check.test.ts';
+/** Lines of a passing step's output shown in the run's log (the step's log file has all of it). */
+const TAIL_OK = 12;
+/** Lines of a failing step's output shown (its log file has all of it). */
+const TAIL_FAILED = 400;
+
+const t0 = Date.now();
+const secs = (ms) => (ms / 1000).toFixed(1);
+const clock = () => {
+  const s = Math.round((Date.now() - t0) / 1000);
+  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
+};
+
+function localBin(name) {
+  const file = `node_modules/.bin/${name}`;
+  return process.platform !== 'win32' && existsSync(file) ? file : undefined;
 }
 
-const totals = { passed: 0, failed: 0, skipped: 0 };
+const steps = [];
+const running = new Map();
+
+/**
+ * Runs one step; resolves true when it exited 0. `priority` is a nice value tried on the child (only
+ * root may raise priority; elsewhere the step runs at the normal one).
+ */
+function run(name, cmd, cmdArgs, { env = {}, priority } = {}) {
+  if (!want(name)) return Promise.resolve(undefined);
+  const started = Date.now();
+  const logFile = `test-results/logs/${name}.log`;
+  const log = createWriteStream(logFile);
+  const lines = [];
+  let partial = '';
+  const keep = (chunk) => {
+    log.write(chunk);
+    const parts = (partial + chunk.toString()).split('\n');
+    partial = parts.pop() ?? '';
+    for (const l of parts) {
+      lines.push(l);
+      // Only the tail is ever printed; the log file keeps everything.
+      if (lines.length > TAIL_FAILED) lines.shift();
+    }
+  };
+  console.log(`${clock()} ▶ ${name}: ${cmd} ${cmdArgs.join(' ')}`);
+  // The package's own binary rather than `npx`, which starts npm (about a second of CPU) for each step.
+  const bin = cmd === 'npx' ? localBin(cmdArgs[0]) : undefined;
+  const child = spawn(bin ?? cmd, bin ? cmdArgs.slice(1) : cmdArgs, {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...env },
+  });
+  if (priority !== undefined) {
+    try {
+      setPriority(child.pid, priority);
+    } catch {
+      // Not permitted (not root): the normal priority.
+    }
+  }
+  running.set(name, started);
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
+  return new Promise((resolve) => {
+    const done = (code) => {
+      if (partial) lines.push(partial);
+      log.end();
+      running.delete(name);
+      const ok = code === 0;
+      const seconds = (Date.now() - started) / 1000;
+      steps.push({ name, ok, seconds });
+      const shown = ok ? lines.slice(-TAIL_OK) : lines;
+      console.log(
+        `\n━━ ${name}: ${ok ? 'ok' : 'FAILED'} in ${seconds.toFixed(1)} s` +
+          (shown.length < lines.length || !ok ? ` (full output: ${logFile})` : ''),
+      );
+      for (const l of shown) console.log(`   ${l}`);
+      console.log('');
+      resolve(ok);
+    };
+    child.on('error', (err) => {
+      keep(`${cmd}: ${err.message}\n`);
+      done(-1);
+    });
+    child.on('close', (code) => done(code));
+  });
+}
+
 function readJson(file) {
   try {
     return JSON.parse(readFileSync(file, 'utf8'));
@@ -28,20 +117,10 @@ function readJson(file) {
   }
 }
 
-run('lint', 'npx', ['eslint', '.', '--max-warnings=0']);
-run('format', 'npx', ['prettier', '--check', '.', '--log-level', 'warn']);
-run('typecheck', 'npm', ['run', '-s', 'typecheck']);
+const totals = { passed: 0, failed: 0, skipped: 0 };
 
-if (want('vitest')) {
-  rmSync('test-results/vitest.json', { force: true });
-  const ok = run('vitest', 'npx', [
-    'vitest',
-    'run',
-    '--reporter=default',
-    '--reporter=json',
-    '--outputFile.json=test-results/vitest.json',
-  ]);
-  const v = readJson('test-results/vitest.json');
+function countVitest(file, ok) {
+  const v = readJson(file);
   if (v) {
     totals.passed += v.numPassedTests;
     totals.failed += v.numFailedTests;
@@ -50,31 +129,104 @@ if (want('vitest')) {
     totals.failed += (v.testResults ?? []).filter(
       (f) => f.status === 'failed' && f.assertionResults.length === 0,
     ).length;
-  } else if (!ok) totals.failed += 1;
+  } else if (ok === false) totals.failed += 1;
 }
 
-const built = run('build', 'npx', ['electron-vite', 'build']);
+function vitest(name, json, files) {
+  if (!want(name)) return Promise.resolve(undefined);
+  rmSync(json, { force: true });
+  return run(
+    name,
+    'npx',
+    ['vitest', 'run', '--reporter=dot', '--reporter=json', `--outputFile.json=${json}`, ...files],
+    // The kernel check alone: its relay is real time already; its sender and receiver get the CPU
+    // before the lint, typecheck and e2e work running beside it.
+    name === 'kernel' ? { priority: -10 } : {},
+  ).then((ok) => countVitest(json, ok));
+}
 
-if (want('e2e')) {
+async function checksLane() {
+  await run('lint', 'npx', [
+    'eslint',
+    '.',
+    '--max-warnings=0',
+    // Re-runs lint only the files that changed (the cache is keyed by content).
+    '--cache',
+    '--cache-strategy',
+    'content',
+    '--cache-location',
+    'node_modules/.cache/eslint/',
+  ]);
+  await run('format', 'npx', [
+    'prettier',
+    '--check',
+    '.',
+    '--log-level',
+    'warn',
+    '--cache',
+    '--cache-strategy',
+    'content',
+  ]);
+  // package.json's typecheck script as npm runs it (its bin folder first on PATH), without npm itself.
+  const script = readJson('package.json')?.scripts?.typecheck;
+  if (process.platform === 'win32' || !script) await run('typecheck', 'npm', ['run', '-s', 'typecheck']);
+  else
+    await run('typecheck', 'sh', ['-c', script], {
+      env: { PATH: `${resolve('node_modules/.bin')}${delimiter}${process.env.PATH ?? ''}` },
+    });
+  await vitest('vitest', 'test-results/vitest.json', ['--exclude', KERNEL_CHECK]);
+}
+
+const kernelLane = () => vitest('kernel', 'test-results/vitest-kernel.json', [KERNEL_CHECK]);
+
+async function e2eLane() {
+  // WIRELAB_OUT_DIR: build into that folder and test it (the e2e fixtures read the same variable), so
+  // several checkouts' runs, or a run beside a developer's `out/`, do not overwrite each other.
+  const outDir = process.env.WIRELAB_OUT_DIR;
+  const built = await run('build', 'npx', [
+    'electron-vite',
+    'build',
+    ...(outDir ? ['--outDir', resolve(outDir)] : []),
+  ]);
+  if (!want('e2e')) return;
   rmSync('test-results/e2e.json', { force: true });
   if (built === false) {
     console.log('e2e skipped: the build failed');
     totals.failed += 1;
-  } else if (!existsSync(process.env.CHROMIUM_PATH ?? '/usr/bin/chromium')) {
+    return;
+  }
+  if (!existsSync(process.env.CHROMIUM_PATH ?? '/usr/bin/chromium')) {
     console.log('e2e: /usr/bin/chromium is missing (apt-get install -y chromium)');
     totals.failed += 1;
-  } else {
-    const ok = run('e2e', 'npx', ['playwright', 'test']);
-    const p = readJson('test-results/e2e.json');
-    if (p?.stats) {
-      totals.passed += p.stats.expected + (p.stats.flaky ?? 0);
-      totals.failed += p.stats.unexpected;
-      totals.skipped += p.stats.skipped;
-    } else if (!ok) totals.failed += 1;
+    return;
   }
+  const ok = await run('e2e', 'npx', ['playwright', 'test']);
+  const p = readJson('test-results/e2e.json');
+  if (p?.stats) {
+    totals.passed += p.stats.expected + (p.stats.flaky ?? 0);
+    totals.failed += p.stats.unexpected;
+    totals.skipped += p.stats.skipped;
+  } else if (!ok) totals.failed += 1;
 }
 
-console.log('\n━━ summary');
+// A line a minute while steps run, so a quiet terminal is not mistaken for a hang.
+const heartbeat = setInterval(() => {
+  if (running.size === 0) return;
+  const now = Date.now();
+  const list = [...running].map(([n, s]) => `${n} ${Math.round((now - s) / 1000)} s`).join(', ');
+  console.log(`${clock()} … running: ${list}`);
+}, 60_000);
+
+if (serial) {
+  await checksLane();
+  await kernelLane();
+  await e2eLane();
+} else {
+  await Promise.all([kernelLane(), e2eLane(), checksLane()]);
+}
+clearInterval(heartbeat);
+
+console.log(`━━ summary (${secs(Date.now() - t0)} s in all${serial ? ', one step at a time' : ''})`);
 for (const s of steps)
   console.log(`${s.ok ? 'ok  ' : 'FAIL'} ${s.name.padEnd(10)} ${s.seconds.toFixed(1)} s`);
 const gatesFailed = steps.some((s) => !s.ok);
