@@ -2,7 +2,7 @@
 // can staple it.
 import { X509Certificate, createHash, sign } from 'node:crypto';
 import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
-import { AlgorithmIdentifier, Certificate } from '@peculiar/asn1-x509';
+import { AlgorithmIdentifier, Certificate, Extension } from '@peculiar/asn1-x509';
 import {
   BasicOCSPResponse,
   CertID,
@@ -30,6 +30,8 @@ export interface OcspOptions {
   certIdIssuer?: BuiltCertificate;
   /** Flip a bit of the signature. */
   corrupt?: boolean;
+  /** A TLS-encoded SCT list to carry in the single response's extension (RFC 6962 §3.3). */
+  sctList?: Uint8Array;
 }
 
 export function buildOcspResponse(
@@ -70,6 +72,17 @@ export function buildOcspResponse(
         certStatus,
         thisUpdate: producedAt,
         nextUpdate: options.nextUpdate ?? new Date(producedAt.getTime() + 7 * 86_400_000),
+        ...(options.sctList
+          ? {
+              singleExtensions: [
+                new Extension({
+                  extnID: '1.3.6.1.4.1.11129.2.4.5',
+                  critical: false,
+                  extnValue: new OctetString(AsnConvert.serialize(new OctetString(options.sctList))),
+                }),
+              ],
+            }
+          : {}),
       }),
     ],
   });

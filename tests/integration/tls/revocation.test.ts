@@ -4,6 +4,7 @@
 import { spawn } from 'node:child_process';
 import { sign } from 'node:crypto';
 import { createServer } from 'node:http';
+import { createServer as createTlsServer } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import {
@@ -20,6 +21,7 @@ import { parseSctList } from '../../../src/main/engines/tls/sct';
 import { TlsInspectInput, type TlsReport } from '../../../src/shared/contract/tls';
 import { createTestPki, leafSpec, type TestPki } from '../../helpers/pki';
 import { inspect, inspector, problemCodes, tlsServer } from './helpers';
+import { buildOcspResponse } from './ocsp-helper';
 import { hasOpenssl, opensslServer } from './openssl';
 
 let pki: TestPki;
@@ -286,6 +288,36 @@ describe('SCTs', () => {
         timestamp: new Date(at).toISOString(),
       }),
     ]);
+  });
+
+  it('from a stapled OCSP response; a usable staple means the responder is not asked again', async () => {
+    let ocspHits = 0;
+    const responder = createServer((req, res) => {
+      ocspHits++;
+      res.writeHead(500).end();
+    });
+    const { port: rPort } = await listen(responder, 0, '127.0.0.1');
+    onTestFinished(() => closeServer(responder));
+    const serial = newSerial();
+    const leaf = leafWith(serial, { ocspUrl: `http://127.0.0.1:${rPort}/` });
+    const at = Date.UTC(2026, 2, 3);
+    const staple = buildOcspResponse(leaf, pki.intermediate, 'good', new Date(Date.now() - 60_000), {
+      sctList: sctList(0x0c, at),
+    });
+    const server = createTlsServer({ cert: pki.chain(leaf), key: leaf.keyPem }, (s) => s.end());
+    server.on('OCSPRequest', (_c: Buffer, _i: Buffer, cb: (err: Error | null, resp: Buffer) => void) =>
+      cb(null, Buffer.from(staple)),
+    );
+    server.on('tlsClientError', () => undefined);
+    const { port } = await listen(server, 0, '127.0.0.1');
+    onTestFinished(() => closeServer(server));
+    const r = await inspect(inspector(), { target: `localhost:${port}`, caPem: pki.root.certPem });
+    expect(r.handshake.ocsp).toMatchObject({ present: true, certStatus: 'good', signature: 'valid' });
+    expect(r.scts).toEqual([
+      expect.objectContaining({ source: 'ocsp', logId: Buffer.alloc(32, 0x0c).toString('base64') }),
+    ]);
+    expect(r.revocation).toEqual([]);
+    expect(ocspHits).toBe(0);
   });
 
   it('none anywhere: an empty list', async () => {
