@@ -221,7 +221,7 @@ async function deepFrameRound(
   s: Setup,
   attacker: ChildProcess | undefined,
 ): Promise<{ maxMs: number; blockMs: number }> {
-  if (!attacker) return whileCalling(s, () => sleep(500));
+  if (!attacker) return whileCalling(s, () => sleep(400));
   // Connected before the window opens: connecting is not charged to the figure.
   const ready = nextMessage<string>(attacker);
   attacker.send('open');
@@ -299,7 +299,7 @@ export const shellSection: BenchSection = {
   description:
     'UI-side event-loop delay and app.info round trip with the LB at full load (engines in process vs engine host); deep frame, slow reader, host restart',
   async run(log, options) {
-    const lbSeconds = options.quick ? 1.2 : 2;
+    const lbSeconds = options.quick ? 1.2 : 1.6;
     const backends = child(['-e', BACKENDS]);
     const loader = child(['-e', LOADER, join(process.cwd(), 'node_modules', 'autocannon')]);
     const helpers: ChildProcess[] = [backends, loader];
