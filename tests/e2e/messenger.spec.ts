@@ -156,4 +156,11 @@ test('LAN chat off: nobody sees you; a nickname the contract refuses shows its c
   await app.getByTestId('nav-chat').click();
   await expect(app.getByTestId('messenger-lan')).not.toBeChecked();
   await expect(app.getByTestId('messenger-state')).toHaveAttribute('data-state', 'stopped');
+  // And back on from the empty state's button.
+  await app.getByTestId('messenger-turn-on').click();
+  await expect(app.getByTestId('messenger-state')).toHaveAttribute('data-state', 'running', {
+    timeout: 20_000,
+  });
+  await expect(app.getByTestId('messenger-lan')).toBeChecked();
+  await expect(app.getByTestId('messenger-people-empty')).toBeVisible();
 });
