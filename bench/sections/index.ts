@@ -7,7 +7,6 @@ import { httpSection } from './http';
 import { lbSection } from './lb';
 import { tlsSection } from './tls';
 import { shellSection } from './shell';
-import { wsSection } from './ws';
 
 export const sections: BenchSection[] = [
   tcpSection,
@@ -18,5 +17,5 @@ export const sections: BenchSection[] = [
   lbSection,
   tlsSection,
   shellSection,
-  wsSection,
+  // The WebSocket echo figure (ws.ts) is part of section http.
 ];

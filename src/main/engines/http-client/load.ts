@@ -1,14 +1,14 @@
 // Load runs: one request sent N times over C persistent connections, with latency percentiles, a
-// histogram, status counts and requests per second. HTTP/1.1 uses a lean client that writes the
-// pre-encoded request and parses just enough of each response (status, Content-Length or chunked framing)
-// — the composer's timing-rich path would measure itself instead of the server. HTTP/2 runs C concurrent
-// streams on one session. Load runs deliberately do not use a proxy, cookies, redirects or Digest auth.
+// histogram, status counts and requests per second. HTTP/1.1 runs on undici's Client (llhttp's strict
+// parser, load-h1.ts) with a handler that keeps only the status — the composer's timing-rich path would
+// measure itself instead of the server. HTTP/2 runs C concurrent streams on one session. Load runs deliberately do not use a proxy, cookies, redirects or Digest auth.
 import { connect as h2connect, type ClientHttp2Session } from 'node:http2';
-import { connect as netConnect, isIP, type Socket } from 'node:net';
-import { connect as tlsConnect, rootCertificates } from 'node:tls';
+import { isIP } from 'node:net';
+import { rootCertificates } from 'node:tls';
 import type { HttpLoadSummary, HttpRequestSpec } from '../../../shared/contract/http-client';
 import { EngineError, toEngineError } from '../common/errors';
 import { prepareBody } from './body';
+import { H1Conn, type H1Request } from './load-h1';
 import { applyAuth, checkTlsOptions, enabledHeaders, hasHeader, parseUrl } from './prepare';
 
 export interface LoadRunOptions {
@@ -26,155 +26,6 @@ export interface LoadRunOptions {
 /** Histogram bucket upper bounds (ms): 1-2-5 steps from 0.1 ms to 100 s. */
 const BOUNDS: number[] = [];
 for (let e = -1; e <= 5; e++) for (const m of [1, 2, 5]) BOUNDS.push(m * 10 ** e);
-
-interface Pending {
-  resolve: (status: number) => void;
-  reject: (err: Error) => void;
-  head: boolean;
-  startedAt: number;
-}
-
-/** One keep-alive HTTP/1.1 connection that carries one request at a time. */
-class H1Conn {
-  private buf: Buffer | null = null;
-  private state: 'head' | 'body' | 'chunk-size' | 'chunk-data' | 'trailers' | 'until-close' = 'head';
-  private remaining = 0;
-  private status = 0;
-  private closeAfter = false;
-  pending: Pending | null = null;
-  closed = false;
-  bytes = 0;
-
-  constructor(
-    readonly socket: Socket,
-    private readonly maxHeaderBytes: number,
-  ) {
-    socket.on('data', (d: Buffer) => {
-      this.bytes += d.length;
-      this.buf = this.buf && this.buf.length ? Buffer.concat([this.buf, d]) : d;
-      this.parse();
-    });
-    const gone = (err?: Error) => {
-      this.closed = true;
-      const p = this.pending;
-      this.pending = null;
-      if (!p) return;
-      if (this.state === 'until-close' && !err) p.resolve(this.status);
-      else
-        p.reject(
-          err
-            ? toEngineError(err)
-            : new EngineError(
-                this.state === 'head' ? 'CONNECTION_RESET' : 'RESPONSE_INCOMPLETE',
-                'connection closed mid-response',
-              ),
-        );
-    };
-    socket.on('error', (err) => gone(err));
-    socket.on('close', () => gone());
-  }
-
-  send(bytes: Buffer, head: boolean): Promise<number> {
-    return new Promise((resolve, reject) => {
-      this.pending = { resolve, reject, head, startedAt: performance.now() };
-      this.state = 'head';
-      this.socket.write(bytes);
-    });
-  }
-
-  private fail(err: EngineError): void {
-    const p = this.pending;
-    this.pending = null;
-    this.socket.destroy();
-    p?.reject(err);
-  }
-
-  private complete(): void {
-    const p = this.pending;
-    this.pending = null;
-    this.state = 'head';
-    if (this.closeAfter) this.socket.destroy();
-    p?.resolve(this.status);
-  }
-
-  private parse(): void {
-    while (this.pending && this.buf && this.buf.length) {
-      const buf: Buffer = this.buf;
-      if (this.state === 'head') {
-        const idx = buf.indexOf('\r\n\r\n');
-        if (idx < 0) {
-          if (buf.length > this.maxHeaderBytes)
-            this.fail(new EngineError('HTTP_PROTOCOL_ERROR', 'response header block too large'));
-          return;
-        }
-        const head = buf.toString('latin1', 0, idx);
-        this.buf = buf.subarray(idx + 4);
-        const m = /^HTTP\/1\.[01] (\d{3})/.exec(head);
-        if (!m)
-          return this.fail(
-            new EngineError(
-              'HTTP_PROTOCOL_ERROR',
-              `not an HTTP/1.x status line: ${JSON.stringify(head.slice(0, 40))}`,
-            ),
-          );
-        this.status = Number(m[1]);
-        if (this.status >= 100 && this.status < 200) continue;
-        let length = -1;
-        let chunked = false;
-        this.closeAfter = head.startsWith('HTTP/1.0');
-        for (const line of head.split('\r\n')) {
-          const c = line.indexOf(':');
-          if (c < 0) continue;
-          const k = line.slice(0, c).trim().toLowerCase();
-          const v = line
-            .slice(c + 1)
-            .trim()
-            .toLowerCase();
-          if (k === 'content-length') length = Number(v);
-          else if (k === 'transfer-encoding') chunked = v.includes('chunked');
-          else if (k === 'connection')
-            this.closeAfter = v.includes('close') ? true : v.includes('keep-alive') ? false : this.closeAfter;
-        }
-        if (this.pending.head || this.status === 204 || this.status === 304) this.complete();
-        else if (chunked) this.state = 'chunk-size';
-        else if (length >= 0) {
-          this.remaining = length;
-          this.state = 'body';
-          if (length === 0) this.complete();
-        } else {
-          this.state = 'until-close';
-          this.closeAfter = true;
-        }
-      } else if (this.state === 'body' || this.state === 'chunk-data') {
-        const take = Math.min(this.remaining, buf.length);
-        this.remaining -= take;
-        this.buf = buf.subarray(take);
-        if (this.remaining === 0) {
-          if (this.state === 'body') this.complete();
-          else this.state = 'chunk-size';
-        }
-      } else if (this.state === 'chunk-size') {
-        const idx = buf.indexOf('\r\n');
-        if (idx < 0) return;
-        const size = parseInt(buf.toString('latin1', 0, idx).split(';')[0] ?? '', 16);
-        this.buf = buf.subarray(idx + 2);
-        if (Number.isNaN(size)) return this.fail(new EngineError('HTTP_PROTOCOL_ERROR', 'bad chunk size'));
-        if (size === 0) this.state = 'trailers';
-        else {
-          this.remaining = size + 2;
-          this.state = 'chunk-data';
-        }
-      } else if (this.state === 'trailers') {
-        const idx = buf.indexOf('\r\n');
-        if (idx < 0) return;
-        this.buf = buf.subarray(idx + 2);
-        if (idx === 0) this.complete();
-      } else {
-        this.buf = null;
-      }
-    }
-  }
-}
 
 function percentile(sorted: Float64Array, p: number): number {
   if (sorted.length === 0) return 0;
@@ -225,7 +76,7 @@ export class LoadRun {
 
   async stop(): Promise<HttpLoadSummary> {
     this.stopping = true;
-    for (const c of this.conns) c.socket.destroy();
+    for (const c of this.conns) c.destroy();
     this.h2?.destroy();
     if (this.runPromise) await this.runPromise.catch(() => undefined);
     return this.summary(true);
@@ -338,8 +189,8 @@ export class LoadRun {
       if (t > deadline) this.stopping = true;
       // Requests stuck beyond the timeout are failed by closing their connection.
       for (const c of this.conns)
-        if (c.pending && t - c.pending.startedAt > spec.options.timeoutMs)
-          c.socket.destroy(new EngineError('TIMEOUT', `no response within ${spec.options.timeoutMs} ms`));
+        if (c.pendingSince !== null && t - c.pendingSince > spec.options.timeoutMs)
+          c.destroy(new EngineError('TIMEOUT', `no response within ${spec.options.timeoutMs} ms`));
       this.o.onProgress?.(this.summary());
     }, every);
     try {
@@ -348,37 +199,28 @@ export class LoadRun {
     } finally {
       clearInterval(timer);
       this.endedAt = performance.now();
-      for (const c of this.conns) c.socket.destroy();
+      for (const c of this.conns) c.destroy();
       this.h2?.close();
     }
     this.state = this.stopping && this.sent < this.o.requests ? 'stopped' : 'done';
     return this.summary(true);
   }
 
-  private connectH1(url: URL, https: boolean): Promise<H1Conn> {
+  private connectH1(url: URL, https: boolean): H1Conn {
     const host = url.hostname.replace(/^\[|\]$/g, '');
-    const port = Number(url.port || (https ? 443 : 80));
     const o = this.spec.options;
-    return new Promise((resolve, reject) => {
-      const socket = https
-        ? tlsConnect({
-            host,
-            port,
-            servername: isIP(host) ? undefined : host,
-            ALPNProtocols: ['http/1.1'],
+    return new H1Conn({
+      origin: url.origin,
+      maxHeaderBytes: this.o.maxResponseHeaderBytes ?? 64 * 1024,
+      tls: https
+        ? {
             rejectUnauthorized: o.verifyTls,
             ca: o.caPem ? [...rootCertificates, o.caPem] : undefined,
             cert: o.clientCertPem,
             key: o.clientKeyPem,
-          })
-        : netConnect({ host, port, noDelay: true });
-      const ok = () => {
-        socket.off('error', bad);
-        resolve(new H1Conn(socket, this.o.maxResponseHeaderBytes ?? 64 * 1024));
-      };
-      const bad = (err: Error) => reject(toEngineError(err, 'connect'));
-      socket.once(https ? 'secureConnect' : 'connect', ok);
-      socket.once('error', bad);
+            servername: isIP(host) ? undefined : host,
+          }
+        : undefined,
     });
   }
 
@@ -390,28 +232,30 @@ export class LoadRun {
     deadline: number,
   ): Promise<void> {
     const method = this.spec.method;
-    let head = `${method} ${url.pathname}${url.search} HTTP/1.1\r\nHost: ${url.host}\r\n`;
-    for (const [k, v] of headers)
-      if (k.toLowerCase() !== 'host' && k.toLowerCase() !== 'content-length') head += `${k}: ${v}\r\n`;
-    if (body.length || ['POST', 'PUT', 'PATCH'].includes(method))
-      head += `Content-Length: ${body.length}\r\n`;
-    const bytes = Buffer.concat([Buffer.from(`${head}\r\n`, 'latin1'), body]);
-    const isHead = method === 'HEAD';
+    const flat: string[] = [];
+    for (const [k, v] of headers) if (k.toLowerCase() !== 'content-length') flat.push(k, v);
+    const request: H1Request = {
+      path: `${url.pathname}${url.search}`,
+      method,
+      headers: flat,
+      // An empty POST/PUT/PATCH still says Content-Length: 0 (undici adds it for a zero-length body).
+      body: body.length || ['POST', 'PUT', 'PATCH'].includes(method) ? body : null,
+    };
     const worker = async () => {
       let conn: H1Conn | undefined;
       while (!this.stopping && this.sent < this.o.requests && performance.now() < deadline) {
         this.sent += 1;
         const t = performance.now();
         try {
-          if (!conn || conn.closed || conn.socket.destroyed) {
+          if (!conn || conn.closed) {
             if (conn) {
               this.bytesFromClosed += conn.bytes;
               this.conns.delete(conn);
             }
-            conn = await this.connectH1(url, https);
+            conn = this.connectH1(url, https);
             this.conns.add(conn);
           }
-          const status = await conn.send(bytes, isHead);
+          const status = await conn.send(request);
           this.record(performance.now() - t, status);
         } catch (err) {
           if (this.stopping) {
