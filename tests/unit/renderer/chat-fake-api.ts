@@ -3,7 +3,13 @@
 // With it the renderer's stores run in plain Node, without a shell or an engine.
 import { createApp, type App } from 'vue';
 import { createPinia, setActivePinia } from 'pinia';
-import { buildContractApi, contract, type WirelabApi, type WirelabEvent } from '../../../src/shared/contract';
+import {
+  buildContractApi,
+  contract,
+  type ChatClientInfo,
+  type WirelabApi,
+  type WirelabEvent,
+} from '../../../src/shared/contract';
 import type { Result } from '../../../src/shared/errors';
 import { apiKey, eventRouterKey, EventRouter } from '../../../src/renderer/api';
 
@@ -59,3 +65,27 @@ export function fakeApi(): FakeApi {
     run: (fn) => app.runWithContext(fn),
   };
 }
+
+// The stores touch a few document properties (visibility, theme attribute); Node has no DOM.
+(globalThis as { document?: unknown }).document = {
+  hidden: false,
+  hasFocus: () => true,
+  title: '',
+  documentElement: { setAttribute: () => undefined, removeAttribute: () => undefined },
+};
+
+/** A joined chat as chat.connect and chat.list report it: ann in #lobby of 127.0.0.1:7000. */
+export const chatInfo = (session: string, over: Partial<ChatClientInfo> = {}): ChatClientInfo => ({
+  session,
+  host: '127.0.0.1',
+  port: 7000,
+  nick: 'ann',
+  tls: false,
+  state: 'open',
+  rooms: ['lobby'],
+  peers: [],
+  members: {},
+  pending: 0,
+  reconnects: 0,
+  ...over,
+});

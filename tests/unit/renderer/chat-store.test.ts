@@ -3,39 +3,13 @@
 // conversations from the client's log), gaps and duplicates in pages, and sessions read afresh when the
 // engines restarted under the page.
 import { beforeEach, describe, expect, it } from 'vitest';
-import type {
-  ChatClientInfo,
-  ChatMessage,
-  WirelabEvent,
-  WorkspaceSnapshot,
-} from '../../../src/shared/contract';
+import type { ChatMessage, WirelabEvent, WorkspaceSnapshot } from '../../../src/shared/contract';
 import { chatTabUrl, historyEdge, useChatStore, type ChatSession } from '../../../src/renderer/stores/chat';
 import { useWorkspaceStore } from '../../../src/renderer/stores/workspace';
 import { useWorkspaceValues } from '../../../src/renderer/lib/persisted';
-import { fakeApi, type FakeApi } from './chat-fake-api';
+import { chatInfo, fakeApi, type FakeApi } from './chat-fake-api';
 
-// The stores touch a few document properties (visibility, theme attribute); Node has no DOM.
-(globalThis as { document?: unknown }).document = {
-  hidden: false,
-  hasFocus: () => true,
-  title: '',
-  documentElement: { setAttribute: () => undefined, removeAttribute: () => undefined },
-};
-
-const info = (session: string, over: Partial<ChatClientInfo> = {}): ChatClientInfo => ({
-  session,
-  host: '127.0.0.1',
-  port: 7000,
-  nick: 'ann',
-  tls: false,
-  state: 'open',
-  rooms: ['lobby'],
-  peers: [],
-  members: {},
-  pending: 0,
-  reconnects: 0,
-  ...over,
-});
+const info = chatInfo;
 const roomMsg = (seq: number, from = 'bob'): ChatMessage => ({
   id: `r${seq}`,
   room: 'lobby',

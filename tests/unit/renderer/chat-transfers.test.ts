@@ -2,12 +2,7 @@
 // ones under way when the engines went away show as interrupted (never as still waiting), file ids that
 // start again in a new engine instance do not overwrite older entries, and the list stays bounded.
 import { beforeEach, describe, expect, it } from 'vitest';
-import type {
-  ChatClientInfo,
-  FileTransferInfo,
-  WirelabEvent,
-  WorkspaceSnapshot,
-} from '../../../src/shared/contract';
+import type { FileTransferInfo, WirelabEvent, WorkspaceSnapshot } from '../../../src/shared/contract';
 import { useChatStore } from '../../../src/renderer/stores/chat';
 import {
   bound,
@@ -16,28 +11,9 @@ import {
 } from '../../../src/renderer/stores/chat-transfers';
 import { useWorkspaceStore } from '../../../src/renderer/stores/workspace';
 import { useWorkspaceValues } from '../../../src/renderer/lib/persisted';
-import { fakeApi, type FakeApi } from './chat-fake-api';
+import { chatInfo, fakeApi, type FakeApi } from './chat-fake-api';
 
-(globalThis as { document?: unknown }).document = {
-  hidden: false,
-  hasFocus: () => true,
-  title: '',
-  documentElement: { setAttribute: () => undefined, removeAttribute: () => undefined },
-};
-
-const info = (session: string): ChatClientInfo => ({
-  session,
-  host: '127.0.0.1',
-  port: 7000,
-  nick: 'ann',
-  tls: false,
-  state: 'open',
-  rooms: ['lobby'],
-  peers: [],
-  members: {},
-  pending: 0,
-  reconnects: 0,
-});
+const info = (session: string) => chatInfo(session);
 const transfer = (fileId: string, over: Partial<FileTransferInfo> = {}): FileTransferInfo => ({
   fileId,
   direction: 'receive',
