@@ -15,9 +15,6 @@ async function rawServer(response: string): Promise<string> {
   });
   await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
   onTestFinished(() => new Promise<void>((r) => srv.close(() => r())));
-  onTestFinished(() => {
-    srv.unref();
-  });
   return `http://127.0.0.1:${(srv.address() as AddressInfo).port}/`;
 }
 
@@ -27,7 +24,9 @@ async function run(url: string) {
     concurrency: 1,
     maxDurationMs: 20_000,
   });
-  onTestFinished(() => r.stop());
+  onTestFinished(async () => {
+    await r.stop();
+  });
   return r.start();
 }
 
