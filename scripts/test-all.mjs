@@ -200,7 +200,9 @@ async function e2eLane() {
     totals.failed += 1;
     return;
   }
-  const ok = await run('e2e', 'npx', ['playwright', 'test']);
+  // Artifacts in a folder of this run's own: Playwright empties its output folder when it starts, and a
+  // single spec run by hand meanwhile (test-results/e2e) would delete this run's traces under it.
+  const ok = await run('e2e', 'npx', ['playwright', 'test', '--output', 'test-results/e2e-all']);
   const p = readJson('test-results/e2e.json');
   if (p?.stats) {
     totals.passed += p.stats.expected + (p.stats.flaky ?? 0);
