@@ -3,80 +3,22 @@
 // both ways over TLS with the fingerprint from the TXT record, and a stopped server disappears from the
 // other's list. Multicast never leaves these namespaces. Skipped, saying why, where `ip netns` is unavailable.
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { tempDir } from './helpers';
 import { bundled } from '../../helpers/bundle';
-
-function netnsUnavailable(): string | undefined {
-  if (process.platform !== 'linux') return 'not Linux';
-  if (typeof process.getuid === 'function' && process.getuid() !== 0)
-    return 'not root (ip netns needs CAP_SYS_ADMIN)';
-  const r = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' });
-  if (r.error || r.status !== 0) return `ip netns unavailable: ${r.error?.message ?? r.stderr.trim()}`;
-  return undefined;
-}
+import { ip, netnsUnavailable, startInNetns, upLanInterface, type NetnsProcess } from '../../helpers/netns';
 
 const why = netnsUnavailable();
 if (why) console.warn(`[chat LAN test] skipped: ${why}`);
 
-function ip(...args: string[]): void {
-  const r = spawnSync('ip', args, { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`ip ${args.join(' ')}: ${r.stderr.trim()}`);
-}
-
-interface Instance {
-  proc: ChildProcessWithoutNullStreams;
-  lines: Record<string, unknown>[];
-  waitFor(
-    pred: (o: Record<string, unknown>) => boolean,
-    ms: number,
-    what: string,
-  ): Promise<Record<string, unknown>>;
-}
-
-function startInstance(ns: string, dir: string, name: string, iface: string, peer: string): Instance {
+function startInstance(ns: string, dir: string, name: string, iface: string, peer: string): NetnsProcess {
   // Bundled once (tests/helpers/bundle.ts), so each instance starts without compiling through tsx.
-  const script = bundled('tests/integration/chat/fixtures/lan-instance.ts');
-  const proc = spawn('ip', ['netns', 'exec', ns, process.execPath, script, dir, name, iface, peer], {
-    stdio: 'pipe',
-  });
-  const lines: Record<string, unknown>[] = [];
-  let buf = '';
-  let stderr = '';
-  proc.stdout.on('data', (d: Buffer) => {
-    buf += d.toString();
-    let nl: number;
-    while ((nl = buf.indexOf('\n')) >= 0) {
-      const line = buf.slice(0, nl);
-      buf = buf.slice(nl + 1);
-      try {
-        lines.push(JSON.parse(line) as Record<string, unknown>);
-      } catch {
-        stderr += `${line}\n`;
-      }
-    }
-  });
-  proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  onTestFinished(() => {
-    proc.kill('SIGKILL');
-  });
-  return {
-    proc,
-    lines,
-    async waitFor(pred, ms, what) {
-      const start = Date.now();
-      for (;;) {
-        const hit = lines.find(pred);
-        if (hit) return hit;
-        if (Date.now() - start > ms || proc.exitCode !== null) {
-          throw new Error(
-            `${name}: timeout waiting for ${what}; lines ${JSON.stringify(lines)}; stderr ${stderr.slice(-2000)}`,
-          );
-        }
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    },
-  };
+  return startInNetns(ns, name, bundled('tests/integration/chat/fixtures/lan-instance.ts'), [
+    dir,
+    name,
+    iface,
+    peer,
+  ]);
 }
 
 describe('chat: two instances on a LAN (network namespaces)', () => {
@@ -98,10 +40,7 @@ describe('chat: two instances on a LAN (network namespaces)', () => {
         [nsA, `vca${tag}`, '198.18.0.1/24'],
         [nsB, `vcb${tag}`, '198.18.0.2/24'],
       ] as const) {
-        ip('-n', ns, 'link', 'set', 'lo', 'up');
-        ip('-n', ns, 'addr', 'add', addr, 'dev', dev);
-        ip('-n', ns, 'link', 'set', dev, 'up');
-        ip('-n', ns, 'route', 'add', '224.0.0.0/4', 'dev', dev);
+        upLanInterface(ns, dev, addr);
       }
       const a = startInstance(nsA, tempDir(), 'alpha', `vca${tag}`, 'beta');
       const b = startInstance(nsB, tempDir(), 'beta', `vcb${tag}`, 'alpha');

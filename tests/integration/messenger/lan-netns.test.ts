@@ -5,34 +5,26 @@
 // member has every message exactly once and in the same order; the group messages written while the
 // killed member was away reach it after it returns although their sender is cut off by then (filled
 // from the third member). Multicast never leaves these namespaces. Skipped, saying why, without root.
-import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { bundled } from '../../helpers/bundle';
+import {
+  ip,
+  netnsUnavailable,
+  startInNetns,
+  upLanInterface,
+  type JsonLine,
+  type NetnsProcess,
+} from '../../helpers/netns';
 import { tempDir } from './helpers';
-
-function netnsUnavailable(): string | undefined {
-  if (process.platform !== 'linux') return 'not Linux';
-  if (typeof process.getuid === 'function' && process.getuid() !== 0)
-    return 'not root (ip netns needs CAP_SYS_ADMIN)';
-  const r = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' });
-  if (r.error || r.status !== 0) return `ip netns unavailable: ${r.error?.message ?? r.stderr.trim()}`;
-  return undefined;
-}
 
 const why = netnsUnavailable();
 if (why) console.warn(`[messenger LAN test] skipped: ${why}`);
 
-function ip(...args: string[]): void {
-  const r = spawnSync('ip', args, { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`ip ${args.join(' ')}: ${r.stderr.trim()}`);
-}
-
-type Line = Record<string, unknown>;
+type Line = JsonLine;
 
 class Peer {
-  proc!: ChildProcessWithoutNullStreams;
-  lines: Line[] = [];
-  stderr = '';
+  private child!: NetnsProcess;
   id = '';
   private ref = 0;
 
@@ -43,35 +35,17 @@ class Peer {
     readonly dev: string,
   ) {}
 
+  get proc(): ChildProcessWithoutNullStreams {
+    return this.child.proc;
+  }
+
+  get lines(): Line[] {
+    return this.child.lines;
+  }
+
   async start(): Promise<void> {
     const script = bundled('tests/integration/messenger/fixtures/lan-peer.ts');
-    const proc = spawn(
-      'ip',
-      ['netns', 'exec', this.ns, process.execPath, script, this.dir, this.name, this.dev, '47100'],
-      {
-        stdio: 'pipe',
-      },
-    );
-    this.proc = proc;
-    this.lines = [];
-    let buf = '';
-    proc.stdout.on('data', (d: Buffer) => {
-      buf += d.toString();
-      let nl: number;
-      while ((nl = buf.indexOf('\n')) >= 0) {
-        const line = buf.slice(0, nl);
-        buf = buf.slice(nl + 1);
-        try {
-          this.lines.push(JSON.parse(line) as Line);
-        } catch {
-          this.stderr += `${line}\n`;
-        }
-      }
-    });
-    proc.stderr.on('data', (d: Buffer) => (this.stderr = (this.stderr + d.toString()).slice(-4000)));
-    onTestFinished(() => {
-      proc.kill('SIGKILL');
-    });
+    this.child = startInNetns(this.ns, this.name, script, [this.dir, this.name, this.dev, '47100']);
     const ready = await this.waitFor((o) => o.event === 'ready', 30_000, 'ready');
     this.id = String(ready.id);
   }
@@ -83,15 +57,8 @@ class Peer {
     });
   }
 
-  async waitFor(pred: (o: Line) => boolean, ms: number, what: string): Promise<Line> {
-    const start = Date.now();
-    for (;;) {
-      const hit = this.lines.find(pred);
-      if (hit) return hit;
-      if (Date.now() - start > ms || this.proc.exitCode !== null)
-        throw new Error(`${this.name}: timeout waiting for ${what}; stderr ${this.stderr.slice(-2000)}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
+  waitFor(pred: (o: Line) => boolean, ms: number, what: string): Promise<Line> {
+    return this.child.waitFor(pred, ms, what);
   }
 
   async call(cmd: Line): Promise<Line> {
@@ -139,10 +106,7 @@ describe('messenger: three instances on a LAN without a host (network namespaces
         ip('link', 'add', dev, 'netns', ns, 'type', 'veth', 'peer', 'name', swDev(i), 'netns', sw);
         ip('-n', sw, 'link', 'set', swDev(i), 'master', 'br0');
         ip('-n', sw, 'link', 'set', swDev(i), 'up');
-        ip('-n', ns, 'link', 'set', 'lo', 'up');
-        ip('-n', ns, 'addr', 'add', `198.18.1.${i + 1}/24`, 'dev', dev);
-        ip('-n', ns, 'link', 'set', dev, 'up');
-        ip('-n', ns, 'route', 'add', '224.0.0.0/4', 'dev', dev);
+        upLanInterface(ns, dev, `198.18.1.${i + 1}/24`);
         peers.push(new Peer(names[i]!, ns, tempDir(), dev));
       }
       const cut = (i: number) => ip('-n', sw, 'link', 'set', swDev(i), 'down');
