@@ -1,15 +1,12 @@
 // WebSocket and SSE routes of the mock server over real sockets: `ws` clients for echo, broadcast and
 // scripted replies, Wirelab's own SSE client for streams that resume with Last-Event-ID, the inspector's
 // entries for both, refusals (404 upgrade, 426 plain GET, 1009 oversized message) and coded bad input.
-import { mkdtempSync, rmSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import WebSocket from 'ws';
 import { HttpMockServer } from '../../../src/main/engines/http-server/server';
 import { SseClientSession } from '../../../src/main/engines/ws/sse';
-import { createServices } from '../../../src/main/services';
+import { testServices } from '../../helpers/services';
 import {
   HttpRoute,
   HttpServerLimits,
@@ -339,18 +336,7 @@ describe('SSE routes', () => {
 
 describe('streaming routes through the dispatcher', () => {
   it('bad WebSocket and SSE routes are coded errors', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'wl-http-streams-'));
-    const services = createServices({
-      dataDir: dir,
-      shell: 'browser',
-      version: 'test',
-      chatDiscovery: false,
-      restoreWorkspace: false,
-    });
-    onTestFinished(async () => {
-      await services.close();
-      rmSync(dir, { recursive: true, force: true });
-    });
+    const services = testServices('wl-http-streams-');
     const start = (route: unknown) =>
       services.dispatcher.call('httpServer.start', { port: 0, routes: [route] });
     expect(await start({ path: '/s', kind: 'sse' })).toMatchObject({

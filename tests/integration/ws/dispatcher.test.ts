@@ -1,26 +1,12 @@
 // The ws engine through the app's dispatcher (createServices): answers match the contract's output
 // schemas, and bad input gets the engine's codes, as the page and the CLI see them.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { describe, expect, it, onTestFinished } from 'vitest';
-import { createServices } from '../../../src/main/services';
+import { describe, expect, it } from 'vitest';
+import { testServices } from '../../helpers/services';
 import { contract } from '../../../src/shared/contract';
 
 describe('ws through the dispatcher', () => {
   it('serverStart, connect, send, messages, close and list answer in the contract; codes for bad input', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'wirelab-ws-'));
-    const services = createServices({
-      dataDir: dir,
-      shell: 'browser',
-      version: 'test',
-      chatDiscovery: false,
-      restoreWorkspace: false,
-    });
-    onTestFinished(async () => {
-      await services.close();
-      rmSync(dir, { recursive: true, force: true });
-    });
+    const services = testServices('wirelab-ws-');
     expect(Object.keys(contract.ws)).toContain('sseConnect');
     const call = async (channel: string, input: unknown) => services.dispatcher.call(channel, input);
     const server = await call('ws.serverStart', { port: 0, mode: 'echo' });
