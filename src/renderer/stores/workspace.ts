@@ -82,6 +82,16 @@ export const useWorkspaceStore = defineStore('workspace', () => {
     },
   );
 
+  // Closing or reloading the tab inside the debounce must not lose the last change: save it at once.
+  // The call leaves before the page's connection closes (a WebSocket frame or an IPC message is queued
+  // synchronously), so the engines still get it.
+  if (typeof window !== 'undefined')
+    window.addEventListener('pagehide', () => {
+      if (timer === undefined) return;
+      clearTimeout(timer);
+      void save();
+    });
+
   /** Registers work to do when the engines restarted under this page (re-read sessions). */
   function onEnginesRestarted(hook: () => void | Promise<void>): () => void {
     restartHooks.add(hook);
