@@ -15,6 +15,7 @@ import type {
 import { WS_DEFAULTS } from '../../shared/contract/ws';
 import { unwrap, useApi, useEventRouter } from '../api';
 import { persisted } from '../lib/persisted';
+import { EventParking } from '../lib/event-parking';
 import { useWorkspaceStore } from './workspace';
 
 const SendKind = z.enum(['text', 'hex', 'json']);
@@ -84,23 +85,37 @@ export const useWsStore = defineStore('ws', () => {
     if (list.length > WS_DEFAULTS.logLength) list.splice(0, list.length - WS_DEFAULTS.logLength);
   }
 
+  type WsEvent = Extract<WirelabEvent, { engine: 'ws' }>;
+  // An event can overtake the reply that creates its session (an SSE server's first event, a greeting):
+  // it waits here until connect / sseConnect / serverStart has answered, then is applied in order.
+  const parking = new EventParking<WsEvent>(WS_DEFAULTS.logLength, 8);
+
+  /** Applies an event of a session the page knows; false when the session is not (yet) known. */
+  function apply(e: WsEvent): boolean {
+    if (e.type === 'message' && e.session === client.value?.session) pushBounded(messages.value, e.message);
+    else if (e.type === 'closed' && e.session === client.value?.session)
+      client.value = { ...client.value, state: 'closed', closeCode: e.code, closeReason: e.reason };
+    else if (e.type === 'error' && (e.session === client.value?.session || e.session === sse.value?.session))
+      lastError.value = { code: e.code, message: e.message };
+    else if (e.type === 'sse.event' && e.session === sse.value?.session) {
+      pushBounded(sseEvents.value, e.event);
+      sse.value = { ...sse.value, events: e.event.seq, lastEventId: e.event.id ?? sse.value.lastEventId };
+    } else if (e.type === 'sse.state' && e.session === sse.value?.session) sse.value = e.info;
+    else if (e.type === 'server.clients' && e.session === server.value?.session)
+      server.value = { ...server.value, clients: e.clients, messages: e.messages };
+    else return false;
+    return true;
+  }
+
+  /** Replays what arrived for a session before the call that created it answered. */
+  function replayParked(session: string): void {
+    for (const e of parking.take(session)) apply(e);
+  }
+
   useEventRouter().on('ws', (batch: WirelabEvent[]) => {
     for (const e of batch) {
       if (e.engine !== 'ws') continue;
-      if (e.type === 'message' && e.session === client.value?.session) pushBounded(messages.value, e.message);
-      else if (e.type === 'closed' && e.session === client.value?.session)
-        client.value = { ...client.value, state: 'closed', closeCode: e.code, closeReason: e.reason };
-      else if (
-        e.type === 'error' &&
-        (e.session === client.value?.session || e.session === sse.value?.session)
-      )
-        lastError.value = { code: e.code, message: e.message };
-      else if (e.type === 'sse.event' && e.session === sse.value?.session) {
-        pushBounded(sseEvents.value, e.event);
-        sse.value = { ...sse.value, events: e.event.seq, lastEventId: e.event.id ?? sse.value.lastEventId };
-      } else if (e.type === 'sse.state' && e.session === sse.value?.session) sse.value = e.info;
-      else if (e.type === 'server.clients' && e.session === server.value?.session)
-        server.value = { ...server.value, clients: e.clients, messages: e.messages };
+      if (!apply(e) && 'session' in e) parking.park(e);
     }
   });
 
@@ -143,6 +158,7 @@ export const useWsStore = defineStore('ws', () => {
     const info = await unwrap(api.ws.connect({ url: form.value.url, protocols, headers }));
     messages.value = [];
     client.value = info;
+    replayParked(info.session);
   }
 
   async function send(data = form.value.draft, kind = form.value.sendKind): Promise<void> {
@@ -188,6 +204,7 @@ export const useWsStore = defineStore('ws', () => {
     );
     sseEvents.value = [];
     sse.value = info;
+    replayParked(info.session);
   }
 
   async function sseClose(): Promise<void> {
@@ -202,6 +219,7 @@ export const useWsStore = defineStore('ws', () => {
       api.ws.serverStart({ port: Number(form.value.serverPort || '0'), mode: form.value.serverMode }),
     );
     server.value = info;
+    replayParked(info.session);
   }
 
   async function stopServer(): Promise<void> {
