@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { HttpClientService } from '../../../src/main/engines/http-client/service';
-import { createServices } from '../../../src/main/services';
+import { testServices } from '../../helpers/services';
 import { HttpRequestSpec } from '../../../src/shared/contract/http-client';
 
 describe('httpClient.bodyRead', () => {
@@ -56,18 +56,7 @@ describe('httpClient.bodyRead', () => {
   });
 
   it('through the dispatcher: chunk size is bounded (LIMIT_EXCEEDED)', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'wl-body-read-svc-'));
-    const services = createServices({
-      dataDir: dir,
-      shell: 'browser',
-      version: 'test',
-      chatDiscovery: false,
-      restoreWorkspace: false,
-    });
-    onTestFinished(async () => {
-      await services.close();
-      rmSync(dir, { recursive: true, force: true });
-    });
+    const services = testServices('wl-body-read-svc-');
     expect(
       await services.dispatcher.call('httpClient.bodyRead', { id: 'x', offset: 0, length: 64 * 1024 * 1024 }),
     ).toMatchObject({ ok: false, error: { code: 'LIMIT_EXCEEDED' } });

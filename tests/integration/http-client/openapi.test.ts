@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { importOpenApiDocument, OPENAPI_IMPORT_LIMITS } from '../../../src/main/engines/http-client/openapi';
-import { createServices } from '../../../src/main/services';
+import { testServices } from '../../helpers/services';
 
 const FIX = join(__dirname, 'openapi-fixtures');
 
@@ -121,18 +121,7 @@ describe('OpenAPI import', () => {
   });
 
   it('through the dispatcher: a file import saved as a collection; text and file together refused', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'wl-openapi-svc-'));
-    const services = createServices({
-      dataDir: dir,
-      shell: 'browser',
-      version: 'test',
-      chatDiscovery: false,
-      restoreWorkspace: false,
-    });
-    onTestFinished(async () => {
-      await services.close();
-      rmSync(dir, { recursive: true, force: true });
-    });
+    const services = testServices('wl-openapi-svc-');
     const d = services.dispatcher;
     const saved = await d.call('httpClient.importCollection', {
       format: 'openapi',

@@ -1,11 +1,9 @@
 // The messenger through the app's dispatcher (createServices), as the page and the browser shell call
 // it: answers match the contract's output schemas (checked under tests), events arrive through the bus,
 // and bad input or a wrong state gets the documented codes. Two composed instances, peers by address.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { describe, expect, it, onTestFinished } from 'vitest';
-import { createServices, type Services } from '../../../src/main/services';
+import { describe, expect, it } from 'vitest';
+import type { Services } from '../../../src/main/services';
+import { testServices } from '../../helpers/services';
 import type { MessengerConversation, MessengerInfo, WirelabEvent } from '../../../src/shared/contract';
 
 function services(): {
@@ -13,18 +11,7 @@ function services(): {
   events: WirelabEvent[];
   call(channel: string, input: unknown): Promise<unknown>;
 } {
-  const dir = mkdtempSync(join(tmpdir(), 'wirelab-messenger-'));
-  const s = createServices({
-    dataDir: dir,
-    shell: 'browser',
-    version: 'test',
-    chatDiscovery: false,
-    restoreWorkspace: false,
-  });
-  onTestFinished(async () => {
-    await s.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const s = testServices('wirelab-messenger-');
   const events: WirelabEvent[] = [];
   s.bus.subscribe((batch) => events.push(...batch));
   return {
