@@ -3,76 +3,30 @@
 // (loopback with multicast, route 224.0.0.0/4 dev lo), runs this same spec inside it (`ip netns exec`,
 // shells and Chromium included), and deletes the namespace afterwards, also on failure. The inner test
 // runs only there.
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, expect, RENDERER_DIR } from './fixtures';
+import { runInsideNamespace, skipWithoutNetns } from './netns-run';
 import { startBrowserShell } from '../../src/server/browser-shell';
 
 const INNER = process.env.WIRELAB_CHAT_NETNS_INNER === '1';
 
-function netnsUnavailable(): string | undefined {
-  if (process.platform !== 'linux') return 'not Linux';
-  if (typeof process.getuid === 'function' && process.getuid() !== 0)
-    return 'not root (ip netns needs CAP_SYS_ADMIN)';
-  const r = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' });
-  if (r.error || r.status !== 0) return `ip netns unavailable: ${r.error?.message ?? r.stderr.trim()}`;
-  return undefined;
-}
-
-test('discovery: two shells in a network namespace find each other and chat (outer)', async () => {
+test('discovery: two shells in a network namespace find each other and chat (outer)', () => {
   test.skip(INNER, 'this is the inner run');
-  const why = netnsUnavailable();
-  if (why) console.warn(`[chat discovery e2e] skipped: ${why}`);
-  test.skip(why !== undefined, why ?? '');
+  skipWithoutNetns('chat discovery e2e');
   test.setTimeout(180_000);
-  const ns = `wlchat-e2e-${process.pid % 100000}`;
-  try {
-    for (const args of [
-      ['netns', 'add', ns],
+  runInsideNamespace({
+    prefix: 'wlchat-e2e',
+    setup: (ns) => [
       ['-n', ns, 'link', 'set', 'lo', 'up'],
       ['-n', ns, 'link', 'set', 'lo', 'multicast', 'on'],
       ['-n', ns, 'route', 'add', '224.0.0.0/4', 'dev', 'lo'],
-    ]) {
-      const r = spawnSync('ip', args, { encoding: 'utf8' });
-      expect(r.status, `ip ${args.join(' ')}: ${r.stderr}`).toBe(0);
-    }
-    const run = spawnSync(
-      'ip',
-      [
-        'netns',
-        'exec',
-        ns,
-        process.execPath,
-        'node_modules/@playwright/test/cli.js',
-        'test',
-        'tests/e2e/chat-discovery.spec.ts',
-        '--project',
-        'chromium',
-        '--reporter',
-        'line',
-        '--output',
-        join(tmpdir(), `${ns}-results`),
-      ],
-      {
-        encoding: 'utf8',
-        env: {
-          ...process.env,
-          WIRELAB_CHAT_NETNS_INNER: '1',
-          WIRELAB_NO_DISCOVERY: '0',
-          WIRELAB_CHAT_INTERFACE: 'lo',
-        },
-        timeout: 150_000,
-      },
-    );
-    const output = `${run.stdout}\n${run.stderr}`;
-    expect(run.status, output.slice(-4000)).toBe(0);
-    expect(output).toMatch(/1 passed/);
-  } finally {
-    spawnSync('ip', ['netns', 'del', ns]);
-    rmSync(join(tmpdir(), `${ns}-results`), { recursive: true, force: true });
-  }
+    ],
+    spec: 'tests/e2e/chat-discovery.spec.ts',
+    env: { WIRELAB_CHAT_NETNS_INNER: '1', WIRELAB_NO_DISCOVERY: '0', WIRELAB_CHAT_INTERFACE: 'lo' },
+    timeoutMs: 150_000,
+  });
 });
 
 test('discovery: two shells find each other and chat (inner, inside the namespace)', async ({ browser }) => {
