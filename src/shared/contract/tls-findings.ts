@@ -60,17 +60,6 @@ export const TlsMassRow = z.object({
 });
 export type TlsMassRow = z.infer<typeof TlsMassRow>;
 
-/** A signed certificate timestamp: where it came from, which log, when. Signatures are not verified. */
-export const TlsSct = z.object({
-  source: z.enum(['certificate', 'tls-extension', 'ocsp']),
-  version: z.number(),
-  /** base64 of the log's key hash, as CT log lists show it. */
-  logId: z.string(),
-  timestamp: z.string(),
-  signatureAlgorithm: z.string().optional(),
-});
-export type TlsSct = z.infer<typeof TlsSct>;
-
 /** One revocation lookup made for the leaf: its OCSP responder or its CRL, at the URL the certificate names. */
 export const TlsRevocationCheck = z.object({
   method: z.enum(['ocsp', 'crl']),

@@ -3,9 +3,11 @@
 import { z } from 'zod';
 import { coded, method } from './define';
 import { destPort, host, payload, sessionId } from './common';
-import { TlsClientResult, TlsHeaderFinding, TlsMassRow, TlsRevocationCheck, TlsSct } from './tls-findings';
+import { TlsClientResult, TlsHeaderFinding, TlsMassRow, TlsRevocationCheck } from './tls-findings';
+import { TlsCtSummary, TlsSct } from './tls-ct';
 
 export * from './tls-findings';
+export * from './tls-ct';
 
 /** Documented defaults of the TLS inspector (docs/tls.md). */
 export const TLS_DEFAULTS = {
@@ -153,6 +155,14 @@ export const TlsCertProblemCode = z.enum([
   'revoked',
   /** The stapled OCSP response cannot be relied on (bad signature, another certificate, stale). */
   'ocsp-staple-invalid',
+  /** Publicly trusted, but the SCTs do not meet Chrome's CT policy: CT-enforcing browsers refuse it. */
+  'ct-not-compliant',
+  /** CT compliance could not be decided (SCTs from logs the bundled list does not know). */
+  'ct-inconclusive',
+  /** An SCT whose signature does not verify or whose timestamp lies in the future. */
+  'sct-invalid',
+  /** No SCTs at all: expected of a private CA, informational. */
+  'no-scts',
 ]);
 export type TlsCertProblemCode = z.infer<typeof TlsCertProblemCode>;
 
@@ -346,6 +356,8 @@ export const TlsReport = z.object({
   revocation: z.array(TlsRevocationCheck).optional(),
   /** SCTs from the certificate, the TLS extension and the stapled OCSP response. */
   scts: z.array(TlsSct).optional(),
+  /** The leaf judged against Chrome's CT policy with those SCTs. */
+  ct: TlsCtSummary.optional(),
   grade: TlsGrade,
   /** Count of problems (certificate problems + vulnerable weaknesses); the CLI exits 3 when > 0. */
   problemCount: z.number(),

@@ -267,6 +267,7 @@ describe('SCTs', () => {
         logId: Buffer.alloc(32, 0xab).toString('base64'),
         timestamp: new Date(at).toISOString(),
         signatureAlgorithm: 'ecdsa-sha256',
+        signature: Buffer.alloc(70, 0x30).toString('base64'),
       },
     ]);
   });

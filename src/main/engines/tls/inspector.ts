@@ -25,6 +25,8 @@ import { describeCertificate, type ParsedCertificate } from './certs';
 import { buildSuiteTable, type SuiteTable } from './cipher-suites';
 import { CLIENT_HELLOS } from './client-hellos';
 import { alpnProbe, simulateClients } from './clients';
+import { bundledCtLogList, type CtLogList } from './ct-logs';
+import { checkCt } from './ct-policy';
 import { computeGrade } from './grade';
 import { resolveHost, secureContextFor, type HandshakeTarget } from './handshake';
 import { TlsHistory } from './history';
@@ -42,6 +44,7 @@ import { buildTrustStore, loadMozillaRoots, loadSystemRoots, loadUserCas, valida
 import { HandshakeType, parseCertificateMessage } from './wire';
 import { checkWeaknesses } from './weaknesses';
 import { SCT_ASK, collectScts, flightScts, lookUpRevocation } from './trust-lookups';
+import { stapleFromTls13, tls13Findings } from './tls13-inspect';
 
 export { parseTarget } from './target';
 
@@ -70,6 +73,8 @@ export interface TlsInspectorOptions {
   revocationTimeoutMs: number;
   ocspMaxBytes: number;
   crlMaxBytes: number;
+  /** CT log list SCTs are verified with (default: the bundled one). */
+  ctLogs?: CtLogList;
 }
 
 export const TLS_INSPECTOR_DEFAULTS: TlsInspectorOptions = {
@@ -101,6 +106,7 @@ export class TlsInspector extends TypedEmitter<TlsEvent> {
   private readonly contexts = new Map<string, SecureContext>();
   private mozilla: ParsedCertificate[] | undefined;
   private system: ReturnType<typeof loadSystemRoots> | undefined;
+  private ctLogs: CtLogList | undefined;
   private closed = false;
 
   constructor(options: Partial<TlsInspectorOptions> = {}) {
@@ -237,8 +243,9 @@ export class TlsInspector extends TypedEmitter<TlsEvent> {
     const legacySuites = this.table()
       .all.filter((s) => !s.tls13)
       .map((s) => s.code);
-    let wireChain: Uint8Array[] | undefined;
-    let wireScts: TlsReport['scts'];
+    const t13 = handshake.protocol === 'TLSv1.3' ? await tls13Findings(ctx, sni, input.alpn) : undefined;
+    let wireChain = t13?.chain;
+    let wireScts = t13?.scts;
     let scan: TlsReport['scan'];
     if (input.scan) {
       const s0 = performance.now();
@@ -246,7 +253,7 @@ export class TlsInspector extends TypedEmitter<TlsEvent> {
       const raw = await runScan(ctx, this.table(), { sni, onStep: (d) => progress('scan', d, budget.count) });
       progress('weaknesses', 'checking known weaknesses', budget.count);
       const weaknesses = await checkWeaknesses(ctx, this.table(), raw, sni, handshake.hsts);
-      wireChain = raw.certificatesDer;
+      wireChain ??= raw.certificatesDer;
       if (handshake.runtimeError) {
         const best = [...raw.versions].reverse().find((v) => v.supported);
         const first = best?.suites[0];
@@ -256,8 +263,8 @@ export class TlsInspector extends TypedEmitter<TlsEvent> {
           handshake.cipherOpenssl = first.openssl ?? first.name;
         }
       }
-      if (raw.clientCertificateRequested !== undefined)
-        handshake.clientCertificateRequested = raw.clientCertificateRequested;
+      if (raw.clientCertificateRequested !== undefined || t13)
+        handshake.clientCertificateRequested = raw.clientCertificateRequested ?? t13?.certificateRequested;
       scan = {
         versions: raw.versions.map((v) => ({
           version: v.version,
@@ -274,7 +281,8 @@ export class TlsInspector extends TypedEmitter<TlsEvent> {
         handshakes: budget.count,
         durationMs: performance.now() - s0,
       };
-    } else {
+    } else if (t13) handshake.clientCertificateRequested = t13.certificateRequested;
+    else {
       // One cleartext TLS ≤ 1.2 handshake shows the chain in wire order and whether a client certificate is asked for.
       try {
         // The runtime's version when it had one; after a refusal, down from TLS 1.2 until one answers.
@@ -352,17 +360,19 @@ export class TlsInspector extends TypedEmitter<TlsEvent> {
       runtimeVerdict: rt.runtimeVerdict,
       ...(aia?.fetches.length ? { aiaFetches: aia.fetches } : {}),
     };
+    stapleFromTls13(handshake, t13);
     validation.problems.push(...ocspProblems(handshake.ocsp));
     // SCTs and revocation in parallel: one counted handshake, and at most two bounded HTTP lookups.
     const leafDer = ders[0];
     const issuerPem = validation.path[1]?.certificate.pem;
+    const issuerDer = issuerPem ? new Uint8Array(new X509Certificate(issuerPem).raw) : undefined;
     progress('revocation', input.checkRevocation ? 'SCTs, OCSP and CRL' : 'SCTs', budget.count);
-    const [scts, revocation] = await Promise.all([
+    const [found, revocation] = await Promise.all([
       collectScts(ctx, leafDer, wireScts, legacySuites, sni),
       input.checkRevocation && leafDer && parsed[0]
         ? lookUpRevocation(
             { der: leafDer, ocspUrls: parsed[0].info.ocspUrls, crlUrls: parsed[0].info.crlUrls },
-            issuerPem ? new Uint8Array(new X509Certificate(issuerPem).raw) : undefined,
+            issuerDer,
             handshake.ocsp,
             {
               timeoutMs: o.revocationTimeoutMs,
@@ -374,6 +384,12 @@ export class TlsInspector extends TypedEmitter<TlsEvent> {
         : undefined,
     ]);
     if (revocation) validation.problems.push(...revocation.problems);
+    const ct = checkCt(found.scts, {
+      ...{ leafDer, issuerDer, leaf: parsed[0]?.info, path: validation.path, tlsObserved: found.tlsObserved },
+      logs: (this.ctLogs ??= this.options.ctLogs ?? bundledCtLogList()),
+      now: Date.now(),
+    });
+    validation.problems.push(...ct.problems);
     if (handshake.timings) handshake.timings.totalMs = performance.now() - t0;
     const grade = computeGrade({ handshake, problems: validation.problems, scan });
     // Informational findings (LUCKY13 on CBC, client cipher order) are shown but not counted, like info problems.
@@ -400,7 +416,8 @@ export class TlsInspector extends TypedEmitter<TlsEvent> {
       scan,
       clients,
       revocation: revocation?.checks,
-      scts,
+      scts: ct.scts,
+      ct: ct.summary,
       grade,
       problemCount: validation.problems.filter((p) => p.severity !== 'info').length + vulnerable,
     };

@@ -1,8 +1,9 @@
 // Signed certificate timestamps (RFC 6962 §3.2–3.3) from the three places a server can put them: the
 // certificate's extension (1.3.6.1.4.1.11129.2.4.2), the TLS signed_certificate_timestamp extension, and
 // the stapled OCSP response's single extension (1.3.6.1.4.1.11129.2.4.5). Each is listed with its log id
-// (base64, as crt.sh and the CT log lists show it), timestamp and signature algorithm. No log list is
-// bundled, so the signatures are not verified and the logs are not named.
+// (base64, as crt.sh and the CT log lists show it), timestamp, signature algorithm, signature and
+// extensions. Naming the log and verifying the signature is a separate step (ct-verify.ts) that the
+// inspector runs over every SCT it collected, once the leaf and its issuer are known.
 import type { TlsSct } from '../../../shared/contract/tls';
 
 const HASHES: Record<number, string> = {
@@ -40,6 +41,8 @@ export function parseSctList(list: Uint8Array, source: TlsSct['source']): TlsSct
     const ms = Buffer.from(sct.subarray(33, 41)).readBigUInt64BE();
     const extLen = ((sct[41] ?? 0) << 8) | (sct[42] ?? 0);
     const alg = 43 + extLen;
+    const sigLen = ((sct[alg + 2] ?? 0) << 8) | (sct[alg + 3] ?? 0);
+    const signature = sct.length >= alg + 4 + sigLen ? sct.subarray(alg + 4, alg + 4 + sigLen) : undefined;
     out.push({
       source,
       version: 1,
@@ -49,6 +52,8 @@ export function parseSctList(list: Uint8Array, source: TlsSct['source']): TlsSct
         sct.length > alg + 1
           ? `${SIGS[sct[alg + 1] ?? 0] ?? '?'}-${HASHES[sct[alg] ?? 0] ?? '?'}`
           : undefined,
+      ...(signature ? { signature: Buffer.from(signature).toString('base64') } : {}),
+      ...(extLen > 0 ? { extensions: Buffer.from(sct.subarray(43, alg)).toString('base64') } : {}),
     });
   }
   return out;

@@ -40,7 +40,7 @@ export function flightScts(o: HelloOutcome): TlsSct[] {
 /**
  * SCTs of the certificate, plus those of the first flight: `flight` when a probe already asked for them,
  * otherwise from one TLS 1.2 handshake made for it. TLS 1.3 sends both encrypted, so a server that speaks
- * only TLS 1.3 shows the certificate's alone.
+ * only TLS 1.3 shows the certificate's alone (`tlsObserved` false: the CT policy cannot be failed on it).
  */
 export async function collectScts(
   ctx: ProbeContext,
@@ -48,23 +48,22 @@ export async function collectScts(
   flight: TlsSct[] | undefined,
   legacySuites: number[],
   sni?: string,
-): Promise<TlsSct[]> {
+): Promise<{ scts: TlsSct[]; tlsObserved: boolean }> {
   const out = leafDer ? certificateScts(leafDer) : [];
-  if (flight) return [...out, ...flight];
+  if (flight) return { scts: [...out, ...flight], tlsObserved: true };
   try {
-    out.push(
-      ...(await withHello(
-        ctx,
-        { version: 'TLSv1.2', suites: legacySuites, sni, ...SCT_ASK },
-        'done',
-        flightScts,
-      )),
+    const got = await withHello(
+      ctx,
+      { version: 'TLSv1.2', suites: legacySuites, sni, ...SCT_ASK },
+      'done',
+      (o) => (o.kind === 'hello' ? flightScts(o) : undefined),
     );
+    if (got) return { scts: [...out, ...got], tlsObserved: true };
   } catch (err) {
     if (ctx.signal?.aborted) throw err;
     // a server that refuses this hello has shown no SCT by TLS: the certificate's stand alone
   }
-  return out;
+  return { scts: out, tlsObserved: false };
 }
 
 /** What a ClientHello sets to be sent SCTs and a staple. */
