@@ -86,6 +86,12 @@ describe('simulation', () => {
     }
     expect(c.get('chromium_137_win11')?.alpn).toBe('h2');
     expect(c.get('curl_7881')?.alpn).toBe('h2');
+    // .NET: on Linux OpenSSL 3 gets TLS 1.3 (HttpClient's HTTP/1.1 connections offer no ALPN); Windows
+    // 10's SChannel has no TLS 1.3.
+    expect(c.get('dotnet_8_linux')).toMatchObject({ ok: true, protocol: 'TLSv1.3', group: 'x25519' });
+    expect(c.get('dotnet_8_linux')?.alpn).toBeUndefined();
+    expect(c.get('dotnet_win10_schannel')).toMatchObject({ ok: false });
+    expect(c.get('dotnet_win10_schannel')?.reason).toMatch(/protocol version|refused|alert/);
   });
 
   it.skipIf(!hasOpenssl)(
@@ -105,6 +111,10 @@ describe('simulation', () => {
         expect(c.get(id), id).toMatchObject({ ok: false });
         expect(c.get(id)?.reason, id).toMatch(/no common protocol version/);
       }
+      // SChannel's defaults still include TLS 1.0 with CBC suites; .NET's own OpenSSL cipher string has
+      // no suite that TLS 1.0 can use, although OpenSSL still lists TLS 1.0 among its versions.
+      expect(c.get('dotnet_win10_schannel')).toMatchObject({ ok: true, protocol: 'TLSv1' });
+      expect(c.get('dotnet_8_linux')).toMatchObject({ ok: false });
     },
   );
 });

@@ -5,6 +5,18 @@
 //   (api.ssllabs.com/api/v3/getClients), the rest were recorded with Wireshark by testssl.sh's authors.
 // - CAPTURED: recorded for Wirelab on 2026-12-05 by accepting one connection on 127.0.0.1 from the named
 //   client (Debian 12 packages) and keeping its first TLS record.
+// - DOTNET_LINUX: .NET has no TLS stack of its own; on Linux SslStream drives the system OpenSSL as
+//   dotnet/runtime's src/native/libs/System.Security.Cryptography.Native/pal_ssl.c (commit 004fa59) sets
+//   it up: its DOTNET_DEFAULT_CIPHERSTRING (eight ECDHE AEAD/SHA-2 suites) unless openssl.cnf names a
+//   CipherString, OpenSSL's TLS 1.3 suites and groups, status_request always, session tickets on. The
+//   hello was recorded on 127.0.0.1 from `openssl s_client -status -cipher <that string>` of Debian 12's
+//   OpenSSL 3.0 (whose openssl.cnf names no CipherString), i.e. reconstructed, not captured from .NET.
+//   No ALPN: SocketsHttpHandler's HTTP/1.1 connections (HttpClient's default request version) set none.
+// - DOTNET_WIN10: on Windows SslStream is SChannel with the OS defaults. Derived from testssl.sh's Edge 15
+//   Win 10 capture (Edge's TLS is SChannel, Windows 10 1703) by removing ALPN and token_binding, which
+//   SChannel sends only for an application that asks (HttpClient's HTTP/1.1 connections ask for neither).
+//   Its first 14 suites are in the order Microsoft documents for Windows 10 22H2 ("TLS Cipher Suites in
+//   Windows 10 v22H2"). .NET Framework 4.8 with the SystemDefault protocol setting uses the same defaults.
 // The server name inside a capture is replaced by the target's before sending; everything else is sent
 // as captured (suites, extensions, key shares, padding), so the server answers what it would answer the
 // client. Kept as hex so that a diff against the source stays readable.
@@ -18,6 +30,10 @@ export interface ClientHelloData {
 
 const TESTSSL = 'testssl.sh etc/client-simulation.txt (9fdf802, 2026-06-25)';
 const CAPTURED = 'captured on 127.0.0.1 for Wirelab, 2026-12-05';
+const DOTNET_LINUX =
+  'reconstructed: OpenSSL 3.0 (Debian 12) set up as dotnet/runtime pal_ssl.c (004fa59) sets up SslStream; recorded on 127.0.0.1, 2026-12-05';
+const DOTNET_WIN10 =
+  'derived from testssl.sh Edge 15 Win 10 (SChannel) without ALPN and token_binding; suite order per Microsoft "TLS Cipher Suites in Windows 10 v22H2"';
 
 export const CLIENT_HELLOS: readonly ClientHelloData[] = [
   {
@@ -313,6 +329,20 @@ export const CLIENT_HELLOS: readonly ClientHelloData[] = [
     source: CAPTURED,
     hello:
       '1603010200010001fc03036b888b93f0787c28e130e1a34578d8b893fa248de72c028fbab6bbb45675774c20fad20c005510640d7e066b8e04173f19abd9639e2db5547e61bdca9b31773fc2003a1302130313011304c02ccca9c0adc00ac02bc0acc009c030cca8c014c02fc013009dc09d0035009cc09c002f009fccaac09f0039009ec09e003301000179000500050100000000000a00160014001700180019001d001e01000101010201030104000b00020100000d00220020040108090804040308070501080a0805050308080601080b0806060302010203002300000033006b00690017004104c7e703ef06538c24e876a4f25aa2105753f1bac501fcfbff632195343b4a2be2bf998406920a217573fe096f53a5efad334c46819bc5449853045957c581c61d001d0020b92ba6aeecbb4c0c88f0b65b086214fbcafb5e2eee8af7076f90553fff4c060a002b000908030403030302030100310000ff01000100002d0003020100001c0002400100150090000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000',
+  },
+  {
+    id: 'dotnet_8_linux',
+    name: '.NET 8 HttpClient on Linux (OpenSSL 3.0, Debian 12)',
+    source: DOTNET_LINUX,
+    hello:
+      '160301011b010001170303bfe3f5ae04ba2f2abe1cc01b498cfd99c66e3e85088941389355cb8dc3ff8b0d205382a6016a131df526bfefa85b078a64feed4b3a7802d888772d67e2800f5c760018130213031301c02cc02bc030c02fc024c023c028c02700ff010000b600000010000e00000b6578616d706c652e636f6d000b000403000102000a00160014001d0017001e0019001801000101010201030104002300000005000501000000000016000000170000000d002a0028040305030603080708080809080a080b080408050806040105010601030303010302040205020602002b0009080304030303020301002d00020101003300260024001d0020e0f2781b79d73397b6a896a31001061a028bf0dfedb9f06fbdc071183e89ec5f',
+  },
+  {
+    id: 'dotnet_win10_schannel',
+    name: '.NET 8 / .NET Framework 4.8 HttpClient on Windows 10 (SChannel)',
+    source: DOTNET_WIN10,
+    hello:
+      '16030300ab010000a703035a72ab502215e916a98bf9cf7392b4770a76d76d49338c253d054f463514d52b000026c02cc02bc030c02fc024c023c028c027c00ac009c014c013009d009c003d003c0035002f000a0100005800000014001200000f6465762e73736c6c6162732e636f6d000500050100000000000a00080006001d00170018000b00020100000d001400120401050102010403050302030202060106030023000000170000ff01000100',
   },
   {
     id: 'node_20',
