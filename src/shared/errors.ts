@@ -66,6 +66,12 @@ export const errorSentences = {
   MESSENGER_BAD_FRAME: 'The peer sent something that is not a valid messenger frame.',
   MESSENGER_FRAME_TOO_LARGE:
     'A peer frame was larger than the allowed maximum, so the connection was closed.',
+  MESSENGER_FILE_TOO_LARGE: 'The file is larger than the receiving side accepts (maxFileBytes).',
+  MESSENGER_FILE_CHECKSUM: 'The received file did not match its SHA-256 checksum and was discarded.',
+  MESSENGER_FILE_CANCELLED: 'The file transfer was cancelled by one side.',
+  MESSENGER_FILE_DECLINED: 'The other person declined the file.',
+  MESSENGER_FILE_CHANGED: 'The file being sent changed or disappeared on the sending side; offer it again.',
+  MESSENGER_FILE_UNKNOWN: 'There is no file transfer with that id (here).',
   // http (server and composer)
   INVALID_URL: 'The URL is not valid: it needs http:// or https://, a host, and no spaces.',
   INVALID_JSON: 'The JSON is not valid — see the detail for where it goes wrong.',

@@ -21,6 +21,7 @@
 //   messages         a page of a conversation, in display order (oldest first), `before` = older page
 //   markRead         unread count of a conversation back to 0
 //   typing           tell the members of a conversation that the user is typing (not stored)
+//   file*, files     file transfer in direct conversations (contract/messenger-files.ts)
 //
 // Events (`engine: 'messenger'`, `session: 'messenger'`), discriminated by `type`:
 //   state            the instance started / stopped / changed its nickname or status (`info`)
@@ -32,11 +33,15 @@
 //                    a message that was already displayed (arrived after later ones — show a marker)
 //   message.acked    a member stored one of our messages (`by`); `delivered` once every member has it
 //   typing           a member is typing (or stopped) in a conversation
+//   file             a file transfer changed (offered, progress, done, failed, cancelled)
 //   cert             a peer's certificate was pinned on first use, or was refused because it changed
 //   error            something went wrong in the background (code + message), e.g. discovery failed
 import { z } from 'zod';
 import { coded, method } from './define';
 import { destPort, empty, host, port } from './common';
+import { messengerFileMethods, type MessengerFileTransfer } from './messenger-files';
+
+export * from './messenger-files';
 
 /** Documented defaults of the messenger (docs/chat-protocol.md, "Limits"). Every limit is an option. */
 export const MESSENGER_DEFAULTS = {
@@ -309,6 +314,7 @@ export const messengerContract = {
   ),
   markRead: method(z.object(conv).strict(), z.object({})),
   typing: method(z.object({ ...conv, on: z.boolean() }).strict(), z.object({})),
+  ...messengerFileMethods,
 };
 
 type MessengerBase = { engine: 'messenger'; session: 'messenger'; at: number };
@@ -336,4 +342,6 @@ export type MessengerEvent =
       fingerprint: string;
       previous?: string;
     })
+  /** A file transfer was offered, moved on (at most every 100 ms), finished, failed or was cancelled. */
+  | (MessengerBase & { type: 'file'; transfer: MessengerFileTransfer })
   | (MessengerBase & { type: 'error'; code: string; message: string });

@@ -3,13 +3,14 @@
 // accepts again and the sender restarts from there. Data is written to `<saveAs>.part` and renamed only
 // after its SHA-256 matches the offer; nothing is ever written outside the path the user chose.
 // It knows nothing of sockets: the client gives it a frame sender and passes it the file.* frames.
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { createReadStream, existsSync, type ReadStream } from 'node:fs';
 import { open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { CHAT_DEFAULTS, type FileTransferInfo } from '../../../shared/contract/chat';
 import type { ErrorCode } from '../../../shared/errors';
 import { EngineError, toEngineError } from '../common/errors';
+import { sha256File } from '../common/file-hash';
 import type { ClientFrame, ServerFrame } from './protocol';
 
 export interface TransferHost {
@@ -45,12 +46,6 @@ interface Incoming {
 type FileFrame = Extract<ServerFrame, { t: `file.${string}` }>;
 
 const MAX_ACCEPT_RETRIES = 120;
-
-export async function sha256File(path: string): Promise<string> {
-  const h = createHash('sha256');
-  for await (const chunk of createReadStream(path)) h.update(chunk as Buffer);
-  return h.digest('hex');
-}
 
 export class FileTransfers {
   private readonly out = new Map<string, Outgoing>();

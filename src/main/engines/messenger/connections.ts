@@ -13,6 +13,7 @@ import type { AnnouncedPeer } from './presence';
 import { PROTOCOL_VERSION, type PeerFrame, type WireMessage } from './protocol';
 import type { MessengerStore } from './store';
 import type { MeshEvent } from './events';
+import { isFileFrame, type FileFrame } from './files-protocol';
 
 export interface MeshOptions extends LinkOptions {
   host: string;
@@ -34,6 +35,13 @@ export interface MeshDeps {
   /** A message was stored (received or filled): the service turns it into events. */
   stored(m: StoredMessage, created: boolean): void;
   acked(m: StoredMessage[], by: string): void;
+  /** File transfer (files.ts): its frames, the link kept with a peer coming and going, drains. */
+  files?: {
+    onFrame(peer: string, f: FileFrame): void;
+    linkUp(peer: string): void;
+    linkDown(peer: string): void;
+    drain(link: PeerLink): void;
+  };
 }
 
 interface AddressDial {
@@ -132,8 +140,15 @@ export abstract class PeerConnections {
 
   private hooks = {
     frame: (l: PeerLink, f: PeerFrame) =>
-      l.state === 'handshake' ? this.handshake(l, f) : this.traffic(l, f),
-    drain: (l: PeerLink) => this.drained(l),
+      l.state === 'handshake'
+        ? this.handshake(l, f)
+        : isFileFrame(f) && this.deps.files
+          ? this.deps.files.onFrame(l.peerId!, f)
+          : this.traffic(l, f),
+    drain: (l: PeerLink) => {
+      this.drained(l);
+      this.deps.files?.drain(l);
+    },
     closed: (l: PeerLink, failure: EngineError | undefined) => this.onClosed(l, failure),
   };
 
@@ -416,6 +431,7 @@ export abstract class PeerConnections {
     p.backoffMs = 0;
     clearTimeout(p.retryTimer);
     this.linkUp(link, p);
+    this.deps.files?.linkUp(p.id);
     this.touch(p);
   }
 
@@ -443,6 +459,7 @@ export abstract class PeerConnections {
     if (link.direction === 'out' && p.link !== link) p.dialing = false;
     if (p.link === link) {
       p.link = undefined;
+      this.deps.files?.linkDown(p.id);
       this.touch(p);
     }
     if (!this.closed) this.scheduleDial(p);

@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { MESSENGER_DEFAULTS } from '../../../shared/contract/messenger';
 import type { ErrorCode } from '../../../shared/errors';
+import { FILE_FRAMES } from './files-protocol';
 
 export const PROTOCOL_VERSION = MESSENGER_DEFAULTS.protocolVersion;
 
@@ -75,6 +76,8 @@ export const PeerFrame = z.discriminatedUnion('t', [
   /** A second connection between the same two instances: this one is closed, the other is kept. */
   z.object({ t: z.literal('dup') }),
   z.object({ t: z.literal('error'), code: z.string().max(64), message: z.string().max(1000) }),
+  /** File transfer in direct conversations (files-protocol.ts). */
+  ...FILE_FRAMES,
 ]);
 export type PeerFrame = z.infer<typeof PeerFrame>;
 

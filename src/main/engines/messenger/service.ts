@@ -8,6 +8,7 @@ import {
   MESSENGER_DEFAULTS,
   type MessengerConversation,
   type MessengerEvent,
+  type MessengerFileTransfer,
   type MessengerInfo,
   type MessengerMessage,
   type MessengerPeer,
@@ -16,46 +17,17 @@ import {
 import type { AppCertificate } from '../common/app-cert';
 import { TypedEmitter } from '../common/emitter';
 import { EngineError } from '../common/errors';
-import type { StorageProblem } from '../common/json-file';
 import { lanInterfaces } from '../common/lan-interfaces';
 import type { Conversation, StoredMessage } from './conversation';
 import type { MeshEvent } from './events';
 import { Identity } from './identity';
-import { Mesh, type MeshOptions } from './mesh';
+import { MessengerFiles } from './files';
+import { Mesh } from './mesh';
+import { MESSENGER_SERVICE_DEFAULTS, type MessengerOptions } from './options';
 import { Presence } from './presence';
 import { MessengerStore } from './store';
 
-export interface MessengerOptions extends Omit<MeshOptions, 'host' | 'port'> {
-  dataDir: string;
-  /** The instance switch: false = never any multicast, whatever start() asks (tests, --no-discovery). */
-  discovery: boolean;
-  /** Interfaces used when start() names none; undefined = every non-loopback IPv4 interface. */
-  interfaces?: string[];
-  maxOutbox: number;
-  maxConversations: number;
-  browseRefreshMs: number;
-  fsync: 'always' | 'batch' | 'never';
-  fsyncIntervalMs: number;
-  onStorageProblem?: (p: StorageProblem) => void;
-}
-
-export const MESSENGER_SERVICE_DEFAULTS: Omit<MessengerOptions, 'dataDir' | 'discovery'> = {
-  maxFrameBytes: MESSENGER_DEFAULTS.maxFrameBytes,
-  maxQueuedBytes: MESSENGER_DEFAULTS.maxQueuedBytes,
-  helloTimeoutMs: MESSENGER_DEFAULTS.helloTimeoutMs,
-  pingIntervalMs: MESSENGER_DEFAULTS.pingIntervalMs,
-  connectTimeoutMs: MESSENGER_DEFAULTS.connectTimeoutMs,
-  reconnectMinMs: MESSENGER_DEFAULTS.reconnectMinMs,
-  reconnectMaxMs: MESSENGER_DEFAULTS.reconnectMaxMs,
-  maxPeers: MESSENGER_DEFAULTS.maxPeers,
-  fillBatch: MESSENGER_DEFAULTS.fillBatch,
-  syncIntervalMs: MESSENGER_DEFAULTS.syncIntervalMs,
-  maxOutbox: MESSENGER_DEFAULTS.maxOutbox,
-  maxConversations: MESSENGER_DEFAULTS.maxConversations,
-  browseRefreshMs: MESSENGER_DEFAULTS.browseRefreshMs,
-  fsync: MESSENGER_DEFAULTS.fsync,
-  fsyncIntervalMs: MESSENGER_DEFAULTS.fsyncIntervalMs,
-};
+export { MESSENGER_SERVICE_DEFAULTS, type MessengerOptions } from './options';
 
 interface StartInput {
   nick: string;
@@ -83,6 +55,7 @@ export class MessengerService extends TypedEmitter<MessengerEvent> {
   private readonly options: MessengerOptions;
   private identity?: Identity;
   private store?: MessengerStore;
+  private transfers?: MessengerFiles;
   private running?: Running;
   private starting?: Promise<MessengerInfo>;
   private readonly convSoon = new Set<string>();
@@ -98,7 +71,7 @@ export class MessengerService extends TypedEmitter<MessengerEvent> {
   }
 
   /** Identity and history are opened on first use, so history can be read with LAN chat off. */
-  private open(): { identity: Identity; store: MessengerStore } {
+  private open(): { identity: Identity; store: MessengerStore; files: MessengerFiles } {
     if (!this.identity || !this.store) {
       const dir = join(this.options.dataDir, 'messenger');
       const identity = new Identity(dir, (p) => this.options.onStorageProblem?.(p));
@@ -111,8 +84,21 @@ export class MessengerService extends TypedEmitter<MessengerEvent> {
       store.load();
       this.identity = identity;
       this.store = store;
+      this.transfers = new MessengerFiles(
+        join(dir, 'files.json'),
+        this.options,
+        {
+          self: identity.id,
+          link: (peer) => this.running?.mesh.peers.get(peer)?.link,
+          nick: (peer) => this.nickOf(peer) ?? peer,
+          changed: (transfer) => this.publish({ type: 'file', transfer }),
+          offered: (peer) => this.conversationChanged(store.direct(peer, this.nickOf(peer) ?? peer).id),
+        },
+        (p) => this.options.onStorageProblem?.(p),
+      );
+      this.transfers.load();
     }
-    return { identity: this.identity, store: this.store };
+    return { identity: this.identity, store: this.store, files: this.transfers! };
   }
 
   private need(): Running & { store: MessengerStore; identity: Identity } {
@@ -148,6 +134,7 @@ export class MessengerService extends TypedEmitter<MessengerEvent> {
         emit: (e) => this.publish(e),
         stored: (m) => this.onStored(m),
         acked: (ms, by) => this.onAcked(ms, by),
+        files: this.open().files,
       },
     );
     this.running = r;
@@ -225,6 +212,7 @@ export class MessengerService extends TypedEmitter<MessengerEvent> {
 
   async close(): Promise<void> {
     await this.stop();
+    await this.transfers?.close();
     this.store?.close();
     this.store = undefined;
     this.identity = undefined;
@@ -482,5 +470,29 @@ export class MessengerService extends TypedEmitter<MessengerEvent> {
       { t: 'typing', conv: c.id, on: input.on },
     );
     return {};
+  }
+
+  // ---- files in direct conversations (files.ts) ----------------------------------------------
+
+  async fileOffer(input: { conversation: string; path: string }): Promise<MessengerFileTransfer> {
+    this.need();
+    return this.open().files.offer(input.conversation, input.path);
+  }
+
+  async fileAccept(input: { fileId: string; saveAs: string }): Promise<MessengerFileTransfer> {
+    this.need();
+    return this.open().files.accept(input.fileId, input.saveAs);
+  }
+
+  fileDecline(input: { fileId: string }): MessengerFileTransfer {
+    return this.open().files.decline(input.fileId);
+  }
+
+  fileCancel(input: { fileId: string }): Promise<MessengerFileTransfer> {
+    return this.open().files.cancel(input.fileId);
+  }
+
+  files(input: { conversation?: string }): { transfers: MessengerFileTransfer[] } {
+    return { transfers: this.open().files.list(input.conversation) };
   }
 }
