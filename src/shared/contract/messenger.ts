@@ -15,6 +15,7 @@
 //   openDirect       the direct conversation with one peer (created on first use)
 //   createGroup      a group: a name and a set of members (peer instance ids)
 //   addMembers       add peers to a group (every member learns the new set)
+//   removeMembers    remove members from a group (they get nothing written after it)
 //   leaveGroup       leave a group (the others learn it; history stays on disk)
 //   send             write a message to a conversation: stored, then delivered to each member when it is
 //                    reachable (outbox, survives restarts); answers at once with the stored message
@@ -201,6 +202,9 @@ export const MessengerMessage = z.object({
   text: z.string(),
   members: z.array(z.string()).optional(),
   name: z.string().optional(),
+  /** 'members' messages: who this change added and removed (merged the same on every member). */
+  add: z.array(z.string()).optional(),
+  remove: z.array(z.string()).optional(),
   /** Ours: 'pending' until every other member acknowledged it, then 'delivered'. Theirs: 'received'. */
   status: z.enum(['pending', 'delivered', 'received']),
   mine: z.boolean(),
@@ -273,6 +277,7 @@ export const messengerContract = {
     MessengerConversation,
   ),
   addMembers: method(z.object({ ...conv, members: memberList() }).strict(), MessengerConversation),
+  removeMembers: method(z.object({ ...conv, members: memberList() }).strict(), MessengerConversation),
   leaveGroup: method(z.object(conv).strict(), z.object({})),
   send: method(
     z

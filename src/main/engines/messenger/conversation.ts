@@ -1,6 +1,7 @@
 // One conversation in memory: its messages in display order, what we hold of each sender (for exactly-
 // once and gap fill), our own messages by sequence number (the outbox is computed from them and the
 // members' acks), and the member set. Pure: no disk, no sockets.
+import { Membership, changeOf, compareStamps, type Stamp } from './membership';
 import type { WireMessage } from './protocol';
 import { compareOrder, messageId } from './protocol';
 
@@ -46,13 +47,11 @@ export class Conversation {
   readonly received = new Map<string, SeqSet>();
   /** Ours, index seq - 1. */
   readonly mine: StoredMessage[] = [];
-  members: string[];
-  name: string;
   /** Our messages whose records are written: only these may leave (a crash must not reuse a sent seq). */
   durable = 0;
   unread = 0;
-  /** The members message that set `members` (so an older one arriving late does not undo a newer one). */
-  private membersFrom?: { lamport: number; from: string };
+  /** Who is in (a CRDT over the group's `members` messages: the same on every member, any order). */
+  private readonly membership: Membership;
 
   constructor(
     readonly id: string,
@@ -60,8 +59,30 @@ export class Conversation {
     members: string[],
     name: string,
   ) {
-    this.members = [...new Set(members)].sort();
-    this.name = name;
+    this.membership = new Membership(members, name);
+  }
+
+  /** The members now, sorted (us included while we are in). */
+  get members(): string[] {
+    return this.membership.members;
+  }
+
+  get name(): string {
+    return this.membership.name;
+  }
+
+  /**
+   * How many of our messages (a prefix by sequence number) `peer` is to receive: all of them while it
+   * is a member; once removed, those up to and including the change that removed it (so it learns it
+   * is out) and nothing written after; none if it never was one.
+   */
+  sendableTo(peer: string): number {
+    if (this.membership.has(peer)) return this.mine.length;
+    const out: Stamp | undefined = this.membership.removedAt(peer);
+    if (!out) return 0;
+    let n = this.mine.length;
+    while (n > 0 && compareStamps(this.mine[n - 1]!, out) > 0) n -= 1;
+    return n;
   }
 
   has(m: { from: string; seq: number }): boolean {
@@ -96,15 +117,12 @@ export class Conversation {
     this.messages.splice(i, 0, m);
     this.ids.add(m.id);
     if (m.mine) this.mine[m.seq - 1] = m;
-    if (m.kind === 'members' && m.members) this.applyMembers(m);
+    if (this.kind === 'group') {
+      if (m.members) this.membership.standIn(m.members);
+      const change = changeOf(m, this.members);
+      if (change) this.membership.apply(change);
+    }
     return true;
-  }
-
-  private applyMembers(m: StoredMessage): void {
-    if (this.membersFrom && compareOrder(this.membersFrom, m) > 0) return;
-    this.membersFrom = { lamport: m.lamport, from: m.from };
-    this.members = [...new Set(m.members)].sort();
-    if (m.name) this.name = m.name;
   }
 
   get mySeq(): number {

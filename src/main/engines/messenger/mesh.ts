@@ -128,7 +128,23 @@ export class Mesh extends PeerConnections {
     }
     if (r.kind !== 'stored') return;
     this.deps.stored(r.message, r.created);
-    if (r.gap) this.askForGaps(r.conversation.id);
+    if (r.message.kind === 'members') this.membersChanged(r.conversation.id);
+    else if (r.gap) this.askForGaps(r.conversation.id);
+  }
+
+  /**
+   * A member set changed: members just added get our messages from where they acknowledged (pump reads
+   * the new set), and we ask everyone for what we lack — if we were the one added (or added again),
+   * that fills our history from any member that has it.
+   */
+  private membersChanged(conv: string): void {
+    const c = this.deps.store.conversations.get(conv);
+    if (!c) return;
+    for (const id of c.members) {
+      const l = this.peers.get(id)?.link;
+      if (l) this.pump(l);
+    }
+    this.askForGaps(conv);
   }
 
   private queueAck(link: PeerLink, conv: string, upTo: number): void {

@@ -32,6 +32,9 @@ export const WireMessage = z.object({
    *  (added while away, or its first message lost) can still place the message. */
   members: z.array(id).max(MESSENGER_DEFAULTS.maxGroupMembers).optional(),
   name: z.string().max(MESSENGER_DEFAULTS.maxGroupNameChars).optional(),
+  /** A `members` message: who it adds and removes (membership.ts merges these the same everywhere). */
+  add: z.array(id).max(MESSENGER_DEFAULTS.maxGroupMembers).optional(),
+  remove: z.array(id).max(MESSENGER_DEFAULTS.maxGroupMembers).optional(),
 });
 export type WireMessage = z.infer<typeof WireMessage>;
 

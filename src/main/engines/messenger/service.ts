@@ -21,6 +21,7 @@ import { lanInterfaces } from '../common/lan-interfaces';
 import type { Conversation, StoredMessage } from './conversation';
 import type { MeshEvent } from './events';
 import { Identity } from './identity';
+import { addChange, leaveChange, ownGroup, removeChange, targetsOf } from './membership-commands';
 import { MessengerFiles } from './files';
 import { Mesh } from './mesh';
 import { MESSENGER_SERVICE_DEFAULTS, type MessengerOptions } from './options';
@@ -306,6 +307,8 @@ export class MessengerService extends TypedEmitter<MessengerEvent> {
       text: m.text,
       ...(m.members ? { members: m.members } : {}),
       ...(m.name !== undefined ? { name: m.name } : {}),
+      ...(m.add ? { add: m.add } : {}),
+      ...(m.remove ? { remove: m.remove } : {}),
       status: m.mine ? (store.delivered(m) ? 'delivered' : 'pending') : 'received',
       mine: m.mine,
       ackedBy: m.mine ? store.ackedBy(m) : [],
@@ -384,7 +387,7 @@ export class MessengerService extends TypedEmitter<MessengerEvent> {
 
   private composeAndPush(c: Conversation, body: Parameters<MessengerStore['compose']>[2]): StoredMessage {
     const r = this.need();
-    const targets = [...new Set([...c.members, ...(body.members ?? [])])].filter((m) => m !== r.identity.id);
+    const targets = targetsOf(c, body, r.identity.id);
     for (const t of targets)
       if (r.store.outboxSize(t) >= this.options.maxOutbox)
         throw new EngineError(
@@ -412,30 +415,25 @@ export class MessengerService extends TypedEmitter<MessengerEvent> {
 
   private group(id: string): Conversation {
     const { store, identity } = this.open();
-    const c = store.get(id);
-    if (c.kind !== 'group') throw new EngineError('INVALID_INPUT', `${id} is a direct conversation`);
-    if (!c.members.includes(identity.id)) throw new EngineError('MESSENGER_NOT_MEMBER', `left ${id}`);
-    return c;
+    return ownGroup(store.get(id), identity.id);
   }
 
   addMembers(input: { conversation: string; members: string[] }): MessengerConversation {
     const c = this.group(input.conversation);
     for (const m of input.members) this.knownPeer(m);
-    const members = [...new Set([...c.members, ...input.members])].sort();
-    if (members.length > MESSENGER_DEFAULTS.maxGroupMembers)
-      throw new EngineError(
-        'LIMIT_EXCEEDED',
-        `a group has at most ${MESSENGER_DEFAULTS.maxGroupMembers} members`,
-      );
-    this.composeAndPush(c, { kind: 'members', text: '', members, name: c.name });
+    this.composeAndPush(c, addChange(c, input.members, MESSENGER_DEFAULTS.maxGroupMembers));
+    return this.toConversation(c);
+  }
+
+  removeMembers(input: { conversation: string; members: string[] }): MessengerConversation {
+    const c = this.group(input.conversation);
+    this.composeAndPush(c, removeChange(c, input.members, this.open().identity.id));
     return this.toConversation(c);
   }
 
   leaveGroup(input: { conversation: string }): Record<string, never> {
     const c = this.group(input.conversation);
-    const self = this.open().identity.id;
-    const members = c.members.filter((m) => m !== self);
-    this.composeAndPush(c, { kind: 'members', text: '', members, name: c.name });
+    this.composeAndPush(c, leaveChange(c, this.open().identity.id));
     return {};
   }
 

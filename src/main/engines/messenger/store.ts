@@ -24,6 +24,16 @@ export interface StoreOptions {
   maxConversations: number;
 }
 
+/** One of our messages before it is numbered; `members`/`add`/`remove`/`name` for group changes. */
+export interface ComposeBody {
+  kind: 'text' | 'members';
+  text: string;
+  members?: string[];
+  name?: string;
+  add?: string[];
+  remove?: string[];
+}
+
 export type ReceiveResult =
   | { kind: 'stored'; message: StoredMessage; conversation: Conversation; created: boolean; gap: boolean }
   | { kind: 'duplicate'; conversation: Conversation }
@@ -119,12 +129,7 @@ export class MessengerStore {
   }
 
   /** Writes one of our messages: next sequence number of the conversation, next Lamport time. */
-  compose(
-    convId: string,
-    nick: string,
-    body: { kind: 'text' | 'members'; text: string; members?: string[]; name?: string },
-    done?: () => void,
-  ): StoredMessage {
+  compose(convId: string, nick: string, body: ComposeBody, done?: () => void): StoredMessage {
     const c = this.get(convId);
     this.clock += 1;
     const wire: WireMessage = {
@@ -137,6 +142,8 @@ export class MessengerStore {
       kind: body.kind,
       text: body.text,
       ...(c.kind === 'group' ? { members: body.members ?? c.members, name: body.name ?? c.name } : {}),
+      ...(body.add ? { add: body.add } : {}),
+      ...(body.remove ? { remove: body.remove } : {}),
     };
     const s = storedFrom(wire, true, Date.now());
     c.insert(s);
@@ -153,7 +160,7 @@ export class MessengerStore {
     const all = [...new Set([this.self, ...members])].sort();
     const c = new Conversation(id, 'group', all, name);
     this.conversations.set(id, c);
-    return this.compose(id, nick, { kind: 'members', text: '', members: all, name }, done);
+    return this.compose(id, nick, { kind: 'members', text: '', members: all, add: all, name }, done);
   }
 
   /** Finds or creates the conversation a received message belongs to; undefined = not for us. */
@@ -168,7 +175,9 @@ export class MessengerStore {
       this.conversations.set(m.conv, c);
       return c;
     }
-    if (!m.members || (!m.members.includes(this.self) && !replay)) return undefined;
+    // A group we are in, or one telling us we were removed from it (so we know we are out).
+    const aboutUs = m.members?.includes(this.self) || m.remove?.includes(this.self);
+    if (!m.members || (!aboutUs && !replay)) return undefined;
     const c = new Conversation(m.conv, 'group', m.members, m.name ?? 'group');
     this.conversations.set(m.conv, c);
     return c;
@@ -179,7 +188,8 @@ export class MessengerStore {
     const existed = this.conversations.has(m.conv);
     const c = this.conversationFor(m, false);
     if (!c) return { kind: 'refused', reason: `not a member of ${m.conv}` };
-    if (c.kind === 'group' && !c.members.includes(m.from) && !m.members?.includes(m.from))
+    const sender = c.members.includes(m.from) || m.members?.includes(m.from) || m.remove?.includes(m.from);
+    if (c.kind === 'group' && !sender)
       return { kind: 'refused', reason: `${m.from} is not a member of ${m.conv}` };
     if (c.has(m)) return { kind: 'duplicate', conversation: c };
     const mine = m.from === this.self;
@@ -239,16 +249,16 @@ export class MessengerStore {
   /** Our messages `peer` has not acknowledged, per conversation in sequence order. */
   *outbox(peer: string, from?: Map<string, number>): Generator<StoredMessage> {
     for (const c of this.conversations.values()) {
-      if (!c.members.includes(peer)) continue;
+      const end = Math.min(c.durable, c.sendableTo(peer));
       const start = Math.max(this.acked(peer, c.id), from?.get(c.id) ?? 0);
-      for (let i = start; i < c.durable; i++) yield c.mine[i]!;
+      for (let i = start; i < end; i++) yield c.mine[i]!;
     }
   }
 
   outboxSize(peer: string): number {
     let n = 0;
     for (const c of this.conversations.values())
-      if (c.members.includes(peer)) n += c.mySeq - this.acked(peer, c.id);
+      n += Math.max(0, c.sendableTo(peer) - this.acked(peer, c.id));
     return n;
   }
 
