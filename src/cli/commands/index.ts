@@ -7,6 +7,7 @@ import { labTcpVsUdp } from './lab';
 import { lbDemoBackends, lbExport, lbRun } from './lb';
 import { chatHost, chatJoin, chatList } from './chat';
 import { chatDm, chatPeers, chatPresence } from './messenger';
+import { chatSendFile } from './messenger-files';
 import { httpLoad, httpRequest, httpServe } from './http';
 import { httpImport, httpRun } from './http-run';
 import { tlsInspect, tlsRequest } from './tls';
@@ -29,6 +30,7 @@ export const commands: Command[] = [
   chatPresence,
   chatPeers,
   chatDm,
+  chatSendFile,
   httpServe,
   httpRequest,
   httpLoad,

@@ -6,6 +6,7 @@ import type { WirelabEvent } from '../../shared/contract';
 import type { MessengerPeer } from '../../shared/contract/messenger';
 import { defaultCliDataDir, openClient, type CliClient } from '../client';
 import { EXIT, UsageError, intArg, numArg, type Command, type Io } from '../framework';
+import { acceptFiles } from './messenger-accept';
 import { reportDropped } from './tcp';
 
 function str(v: unknown): string | undefined {
@@ -17,13 +18,13 @@ function list(v: unknown): string[] {
 }
 
 /** HOST:PORT (IPv6 as [addr]:port). */
-function peerAddress(spec: string): { host: string; port: number } {
+export function peerAddress(spec: string): { host: string; port: number } {
   const m = /^\[([^\]]+)\]:(\d+)$/.exec(spec) ?? /^([^:]+):(\d+)$/.exec(spec);
   if (!m) throw new UsageError(`--peer wants HOST:PORT, got "${spec}"`);
   return { host: m[1]!, port: numArg(m[2]) };
 }
 
-const common = {
+export const common = {
   nick: { type: 'string' },
   port: { type: 'string', default: '0' },
   host: { type: 'string' },
@@ -33,7 +34,7 @@ const common = {
   'data-dir': { type: 'string' },
 } as const;
 
-const commonUsage = `  --nick N        nickname shown to others (default: the one this data dir used last)
+export const commonUsage = `  --nick N        nickname shown to others (default: the one this data dir used last)
   --port N        port peers connect to (default 0 = any free port, printed)
   --host H        address to listen on (default 0.0.0.0: every interface)
   --peer H:P      also reach the peer at this address (repeatable; works without multicast)
@@ -41,9 +42,9 @@ const commonUsage = `  --nick N        nickname shown to others (default: the on
   --no-discovery  no DNS-SD at all (no multicast socket): peers by --peer only
   --data-dir D    identity, certificate, peers and history (default ${defaultCliDataDir()})`;
 
-type Client = CliClient<'messenger'>;
+export type Client = CliClient<'messenger'>;
 
-async function startMessenger(values: Record<string, unknown>, client: Client, fallbackNick: string) {
+export async function startMessenger(values: Record<string, unknown>, client: Client, fallbackNick: string) {
   const { api, must } = client;
   const discovery = values['no-discovery'] !== true;
   const before = await must(api.messenger.info({}));
@@ -60,7 +61,7 @@ async function startMessenger(values: Record<string, unknown>, client: Client, f
   );
 }
 
-function open(values: Record<string, unknown>): Client {
+export function open(values: Record<string, unknown>): Client {
   return openClient(['messenger'], {
     dataDir: str(values['data-dir']),
     chatDiscovery: values['no-discovery'] !== true,
@@ -74,7 +75,7 @@ function describePeer(p: MessengerPeer): string {
   return `${p.nick} [${p.id}]${where} ${p.presence}${since}${p.certChanged ? ' CERTIFICATE CHANGED' : ''}`;
 }
 
-function printEvent(e: WirelabEvent, io: Io): void {
+export function printEvent(e: WirelabEvent, io: Io): void {
   reportDropped(e, io);
   if (e.engine !== 'messenger') return;
   switch (e.type) {
@@ -101,19 +102,41 @@ function printEvent(e: WirelabEvent, io: Io): void {
   }
 }
 
+/** The peer called `who` (nickname or instance id), connected ones first, looked for up to `wait` ms. */
+export async function findPeer(
+  client: Client,
+  who: string,
+  wait: number,
+): Promise<MessengerPeer | undefined> {
+  const find = async () =>
+    (await client.must(client.api.messenger.peers({}))).peers
+      .filter((p) => p.nick === who || p.id === who)
+      .sort((a, b) => Number(b.connected) - Number(a.connected))[0];
+  let peer = await find();
+  const lookUntil = Date.now() + wait;
+  while (!peer && Date.now() < lookUntil) {
+    await new Promise((r) => setTimeout(r, 100));
+    peer = await find();
+  }
+  return peer;
+}
+
 export const chatPresence: Command = {
   path: ['chat', 'presence'],
   summary: 'Be on the LAN messenger: announce, list people as they come and go, print incoming messages',
   usage: `wirelab chat presence --nick N [--data-dir D] [--peer H:P]… [--json]
 
 ${commonUsage}
-Runs until Ctrl+C, then says goodbye. With --json: one object per line (listening, peer.*, message).`,
-  options: common,
+  --accept-files DIR  accept every file offered, saved in DIR (never over an existing file)
+Runs until Ctrl+C, then says goodbye. With --json: one object per line (listening, peer.*, message, file).`,
+  options: { ...common, 'accept-files': { type: 'string' } },
   async run({ values, positionals }, io) {
     if (positionals.length) throw new UsageError(`unexpected argument ${positionals[0]}`);
     const client = open(values);
     try {
       client.onEvent((e) => printEvent(e, io));
+      const acceptDir = str(values['accept-files']);
+      if (acceptDir) acceptFiles(client, acceptDir, io);
       const info = await startMessenger(values, client, 'wirelab');
       io.out(
         `${info.nick} [${info.instanceId}] on port ${info.port}, fingerprint ${info.fingerprint}${info.discovery ? `, announced on ${info.interfaces.join(', ') || 'no interface'}` : ', discovery off'}`,
@@ -191,16 +214,7 @@ ${commonUsage}`,
       client.check('messenger.start', { nick: who });
       client.check('messenger.send', { conversation: `dm:${'0'.repeat(16)}:${'0'.repeat(16)}`, text });
       await startMessenger(values, client, 'wirelab');
-      const find = async () =>
-        (await must(api.messenger.peers({}))).peers
-          .filter((p) => p.nick === who || p.id === who)
-          .sort((a, b) => Number(b.connected) - Number(a.connected))[0];
-      let peer = await find();
-      const lookUntil = Date.now() + wait;
-      while (!peer && Date.now() < lookUntil) {
-        await new Promise((r) => setTimeout(r, 100));
-        peer = await find();
-      }
+      const peer = await findPeer(client, who, wait);
       if (!peer) {
         io.err(`wirelab: MESSENGER_PEER_UNKNOWN: nobody called ${who} found within ${wait} ms`);
         return EXIT.FAILED;

@@ -84,7 +84,10 @@ export class MessengerFiles extends TransferBook {
     if (existsSync(saveAs))
       throw new EngineError('INVALID_INPUT', `${saveAs} already exists; choose another name`);
     t.rec.savedTo = saveAs;
-    await this.openPart(t);
+    await this.openPart(t).catch((err: unknown) => {
+      t.rec.savedTo = undefined;
+      throw err;
+    });
     this.set(t, 'transferring');
     this.askFrom(t);
     return this.info(t);
@@ -349,6 +352,8 @@ export class MessengerFiles extends TransferBook {
       t.written = size > t.rec.size ? 0 : size;
       t.rec.transferred = t.written;
     } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT')
+        throw new EngineError('NOT_FOUND', `the folder of ${t.rec.savedTo} does not exist`);
       throw toEngineError(err, `save to ${t.rec.savedTo}`);
     }
   }
