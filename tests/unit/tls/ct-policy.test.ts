@@ -124,6 +124,12 @@ describe("Chrome's CT policy", () => {
     });
   });
 
+  it('an expired certificate is not judged (its logs have moved on)', () => {
+    const r = judge([], { notBefore: now - 100 * DAY, notAfter: now - DAY });
+    expect(r.summary.verdict).toBe('not-required');
+    expect(r.problems).toEqual([]);
+  });
+
   it('a private CA needs no CT: no SCTs is informational', () => {
     const r = judge([], { scope: 'private' });
     expect(r.summary.verdict).toBe('not-required');

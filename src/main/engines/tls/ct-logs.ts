@@ -2,7 +2,7 @@
 // all_logs_list.json (log list schema v3) by scripts/ct-log-list.mjs, which also says where each
 // snapshot came from. A list can be injected instead (tests use their own log), so nothing here is global.
 import type { TlsCtLog, TlsCtLogState } from '../../../shared/contract/tls';
-import bundled from './data/ct-logs.json';
+import bundled from './data/ct-logs.json' with { type: 'json' };
 
 /** One log as the compact file stores it. */
 export interface CtLogEntry {

@@ -113,7 +113,12 @@ export function evaluateCtPolicy(input: CtPolicyInput): {
   let verdict: TlsCtSummary['verdict'];
   let message: string;
   const counted = `valid SCTs from ${shown.c.logs} distinct log${shown.c.logs === 1 ? '' : 's'} of ${shown.c.operators} operator${shown.c.operators === 1 ? '' : 's'}`;
-  if (input.scope !== 'publicly-trusted') {
+  if (input.scope === 'publicly-trusted' && input.notAfter <= now) {
+    // Chrome judges with the logs' states at the time of check; an expired certificate's logs have moved on
+    // (sharded logs are listed as rejected once their interval ends), and expiry is the finding anyway.
+    verdict = 'not-required';
+    message = 'the certificate has expired, so its CT compliance is not judged';
+  } else if (input.scope !== 'publicly-trusted') {
     verdict = 'not-required';
     message =
       input.scope === 'private'

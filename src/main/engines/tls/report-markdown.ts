@@ -1,5 +1,6 @@
 // Markdown rendering of a report, for pasting into tickets. Same facts as the JSON, nothing added.
 import type { TlsReport } from '../../../shared/contract/tls';
+import { ctMarkdown } from './ct-report';
 
 const esc = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
@@ -38,10 +39,6 @@ export function reportToMarkdown(r: TlsReport): string {
     out.push(
       `| ${c.method === 'ocsp' ? 'OCSP responder' : 'CRL'} | ${c.ok ? (c.status ?? '?') : 'no answer'}: ${esc(c.message)} (${esc(c.url)}) |`,
     );
-  if (r.scts)
-    out.push(
-      `| SCTs | ${r.scts.length ? r.scts.map((x) => `${x.source} \`${x.logId}\` ${x.timestamp}`).join('; ') : 'none'} |`,
-    );
   if (h.resumption)
     out.push(
       `| Session resumption | ${h.resumption.tested ? (h.resumption.reused ? 'yes' : 'no') : 'not tested'}${h.resumption.ticketIssued ? ' (ticket issued)' : ''} |`,
@@ -50,6 +47,7 @@ export function reportToMarkdown(r: TlsReport): string {
     out.push(
       `| HSTS | ${h.hsts.header ? esc(h.hsts.header) : h.hsts.probed ? `none${h.hsts.error ? ` (${esc(h.hsts.error)})` : ''}` : 'not probed'} |`,
     );
+  out.push(...ctMarkdown(r));
   if (h.hsts?.securityHeaders?.length) {
     out.push('', '## HTTP security headers', '', '| Header | Result | Detail |', '|---|---|---|');
     for (const f of h.hsts.securityHeaders) out.push(`| ${esc(f.header)} | ${f.status} | ${esc(f.detail)} |`);

@@ -2,6 +2,7 @@
 // its verdict in an aligned column, colour that carries the verdict (red bad, yellow doubtful, green
 // fine) only when the caller says the output is a colour terminal. Same facts as the JSON, nothing added.
 import type { TlsMassRow, TlsReport, TlsSeverity, TlsWeakness } from '../../../shared/contract/tls';
+import { ctTextRows } from './ct-report';
 
 export interface TextOptions {
   /** ANSI colour and bold; the caller decides (a TTY and no NO_COLOR). */
@@ -179,14 +180,7 @@ export function reportToText(r: TlsReport, options: TextOptions): string {
       c.ok ? (c.status === 'revoked' ? 'bad' : 'good') : 'warn',
       `${c.message} (${c.url})`,
     );
-  if (r.scts)
-    w.row(
-      'SCTs',
-      String(r.scts.length),
-      'plain',
-      r.scts.map((x) => `${x.source} ${x.logId.slice(0, 12)}… ${x.timestamp.slice(0, 10)}`).join('; ') ||
-        undefined,
-    );
+  ctTextRows(w, r);
   if (h.resumption)
     w.row(
       'Session resumption',
