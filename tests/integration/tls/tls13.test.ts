@@ -7,6 +7,7 @@ import { createServer as createTlsServer, type TlsOptions } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { closeServer, listen } from '../../../src/main/engines/common/net';
 import { readTls13Flight, type Tls13ConnectOptions } from '../../../src/main/engines/tls/tls13-client';
+import { TLS13_RUNNABLE, TLS13_SUITES } from '../../../src/main/engines/tls/tls13-key-schedule';
 import { createTestPki, type TestPki } from '../../helpers/pki';
 import { codeOf, inspect, inspector } from './helpers';
 import { buildOcspResponse } from './ocsp-helper';
@@ -96,6 +97,16 @@ describe('TLS 1.3 client against node:tls', () => {
     const f = await readTls13Flight(target(port), options());
     expect(f.certificateVerify).toEqual({ scheme: 'rsa_pss_rsae_sha256', valid: true });
     expect(f.certificateRequested).toBe(true);
+  });
+
+  it('only runnable suites are offered: a ChaCha20-only server and an AES-only offer (Electron) fail cleanly', async () => {
+    const { port } = await tls13Server({ ciphers: 'TLS_CHACHA20_POLY1305_SHA256' });
+    const aesOnly = TLS13_SUITES.filter((s) => s.cipher !== 'chacha20-poly1305');
+    expect(await codeOf(readTls13Flight(target(port), options({ suites: aesOnly })))).toBe(
+      'TLS_NO_COMMON_PROTOCOL',
+    );
+    // Node's OpenSSL has the cipher, so it is offered here.
+    expect(TLS13_RUNNABLE.map((s) => s.name)).toContain('TLS_CHACHA20_POLY1305_SHA256');
   });
 
   it('a server without TLS 1.3 is TLS_NO_COMMON_PROTOCOL', async () => {

@@ -11,7 +11,7 @@ import { ALERT_NAMES } from './alerts';
 import { connectSocket, type RawTarget } from './raw-connection';
 import { startTls } from './starttls';
 import {
-  TLS13_SUITES,
+  TLS13_RUNNABLE,
   handshakeSecrets,
   hashLength,
   messageHash,
@@ -20,6 +20,7 @@ import {
   type Tls13Suite,
 } from './tls13-key-schedule';
 import {
+  GROUP_P256,
   GROUP_X25519,
   KeyShare,
   Reader,
@@ -72,8 +73,10 @@ export interface Tls13ReaderOptions {
   alpn?: readonly string[];
   /** Bytes of the server's flight kept at most (records and one handshake message each). */
   maxBytes: number;
-  /** Groups to send a share for in the first ClientHello (default X25519 alone). */
+  /** Groups to send a share for in the first ClientHello (default X25519 alone, P-256 where X25519 is missing). */
   firstShares?: readonly number[];
+  /** Suites offered (default: every TLS 1.3 suite this runtime can decrypt). */
+  suites?: readonly Tls13Suite[];
   /** Receives the handshake secrets as NSS key-log lines (what SSLKEYLOGFILE holds, for Wireshark). */
   keylog?: (line: string) => void;
 }
@@ -91,6 +94,15 @@ function alertError(payload: Uint8Array, phase: Phase): EngineError {
   if (phase === 'hello' && (desc === 40 || desc === 70 || desc === 71))
     return new EngineError('TLS_NO_COMMON_PROTOCOL', `the server refused the TLS 1.3 ClientHello: ${name}`);
   return new EngineError('TLS_ERROR', `the server sent the alert ${name} during the TLS 1.3 handshake`);
+}
+
+function firstShare(): KeyShare {
+  try {
+    return KeyShare.create(GROUP_X25519);
+  } catch {
+    // a runtime without X25519 offers P-256; a server that wants X25519 asks for it and is refused
+    return KeyShare.create(GROUP_P256);
+  }
 }
 
 /** The client's side of the exchange, without sockets: feed it the server's bytes, send what it returns. */
@@ -111,11 +123,13 @@ export class Tls13Reader {
   private expect: number[] = [HS.encryptedExtensions];
   private flight: Partial<Tls13Flight> = { certificateRequested: false };
   result: Tls13Flight | undefined;
+  private readonly suites: readonly Tls13Suite[];
 
   constructor(private readonly o: Tls13ReaderOptions) {
     this.records = new RecordReader(o.maxBytes);
     this.plain = new HandshakeAssembler(o.maxBytes);
-    this.shares = (o.firstShares ?? [GROUP_X25519]).map((g) => KeyShare.create(g));
+    this.suites = o.suites ?? TLS13_RUNNABLE;
+    this.shares = o.firstShares ? o.firstShares.map((g) => KeyShare.create(g)) : [firstShare()];
   }
 
   /** The first ClientHello, as a record. */
@@ -138,6 +152,7 @@ export class Tls13Reader {
       sni: this.o.sni,
       alpn: this.o.alpn,
       shares: this.shares,
+      suites: this.suites,
       cookie,
     });
   }
@@ -207,7 +222,7 @@ export class Tls13Reader {
         'TLS_NO_COMMON_PROTOCOL',
         `the server answered the TLS 1.3 ClientHello with version 0x${sh.negotiatedVersion.toString(16)}`,
       );
-    const suite = TLS13_SUITES.find((s) => s.code === sh.suite);
+    const suite = this.suites.find((s) => s.code === sh.suite);
     if (!suite || (this.suite && this.suite !== suite))
       throw new EngineError(
         'TLS_ERROR',

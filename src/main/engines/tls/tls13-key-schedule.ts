@@ -1,7 +1,7 @@
 // The TLS 1.3 key schedule (RFC 8446 §7.1) as far as a client needs it to read the server's encrypted
 // handshake flight: HKDF-Extract/Expand-Label over plain HMAC (node:crypto only, so it runs the same on
 // OpenSSL and on Electron's BoringSSL), the handshake traffic secrets and the record keys of each suite.
-import { createHash, createHmac } from 'node:crypto';
+import { createHash, createHmac, getCiphers } from 'node:crypto';
 
 export type Tls13Hash = 'sha256' | 'sha384';
 
@@ -26,6 +26,14 @@ export const TLS13_SUITES: readonly Tls13Suite[] = [
     keyLength: 32,
   },
 ];
+
+/**
+ * The suites this runtime can decrypt: Electron's BoringSSL has no chacha20-poly1305 cipher object, so
+ * there the ChaCha20 suite is not offered (a server must not pick a suite the client cannot run).
+ */
+export const TLS13_RUNNABLE: readonly Tls13Suite[] = TLS13_SUITES.filter((s) =>
+  getCiphers().includes(s.cipher),
+);
 
 export function hashLength(hash: Tls13Hash): number {
   return hash === 'sha256' ? 32 : 48;

@@ -12,7 +12,7 @@ import {
 } from 'node:crypto';
 import { isIP } from 'node:net';
 import { EngineError } from '../common/errors';
-import { TLS13_SUITES } from './tls13-key-schedule';
+import type { Tls13Suite } from './tls13-key-schedule';
 
 export const GROUP_X25519 = 0x001d;
 export const GROUP_P256 = 0x0017;
@@ -53,7 +53,12 @@ export class KeyShare {
 
   static create(group: number): KeyShare {
     if (group === GROUP_X25519) {
-      const pair = generateKeyPairSync('x25519');
+      let pair: { publicKey: KeyObject; privateKey: KeyObject };
+      try {
+        pair = generateKeyPairSync('x25519');
+      } catch {
+        throw new EngineError('NOT_SUPPORTED', 'this runtime cannot make an X25519 key share');
+      }
       const spki = pair.publicKey.export({ type: 'spki', format: 'der' });
       return new KeyShare(group, new Uint8Array(spki.subarray(spki.length - 32)), pair.privateKey);
     }
@@ -95,6 +100,7 @@ export interface ClientHelloParams {
   sni?: string;
   alpn?: readonly string[];
   shares: readonly KeyShare[];
+  suites: readonly Tls13Suite[];
   /** The cookie a HelloRetryRequest sent, echoed in the second ClientHello. */
   cookie?: Uint8Array;
 }
@@ -116,7 +122,7 @@ export function buildTls13ClientHello(p: ClientHelloParams): Uint8Array {
     ...u16(0x0303),
     ...p.random,
     ...vec8(p.sessionId),
-    ...vec16(TLS13_SUITES.flatMap((s) => u16(s.code))),
+    ...vec16(p.suites.flatMap((s) => u16(s.code))),
     1,
     0,
     ...vec16(exts),
