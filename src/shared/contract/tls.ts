@@ -161,8 +161,6 @@ export const TlsCertProblemCode = z.enum([
   'ct-inconclusive',
   /** An SCT whose signature does not verify or whose timestamp lies in the future. */
   'sct-invalid',
-  /** No SCTs at all: expected of a private CA, informational. */
-  'no-scts',
 ]);
 export type TlsCertProblemCode = z.infer<typeof TlsCertProblemCode>;
 

@@ -122,15 +122,8 @@ export function evaluateCtPolicy(input: CtPolicyInput): {
     verdict = 'not-required';
     message =
       input.scope === 'private'
-        ? "issued under a private CA (its root is not in Mozilla's bundle): browsers do not require CT for it"
+        ? `issued under a private CA (its root is not in Mozilla's bundle): browsers do not require CT for it${scts.length === 0 ? '; it has no SCTs, as is normal there' : ''}`
         : 'the chain is not trusted, so CT compliance is not judged';
-    if (scts.length === 0 && input.scope === 'private')
-      problems.push({
-        code: 'no-scts',
-        severity: 'info',
-        certIndex: 0,
-        message: 'no SCTs: normal for a private CA, whose certificates browsers do not require to be logged',
-      });
   } else if (compliant) {
     verdict = 'compliant';
     message = `Chrome's CT policy is met: ${counted} (${shown.need} needed${shown.need === 2 && meets(tls, 2) && !meets(emb, required) ? ', delivered by TLS' : `, lifetime ${Math.round(lifetimeDays)} days`})`;
