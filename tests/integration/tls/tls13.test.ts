@@ -3,7 +3,7 @@
 // `openssl s_server -tls1_3` sending SCTs in the leaf's CertificateEntry; and raw sockets answering
 // with garbage, a cut-off flight, silence or a flood. Then the inspector on TLS 1.3-only servers.
 import { createServer as createNetServer, type Socket } from 'node:net';
-import { createServer as createTlsServer, type TlsOptions } from 'node:tls';
+import { TLSSocket, createSecureContext, createServer as createTlsServer, type TlsOptions } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { closeServer, listen } from '../../../src/main/engines/common/net';
 import { readTls13Flight, type Tls13ConnectOptions } from '../../../src/main/engines/tls/tls13-client';
@@ -115,6 +115,26 @@ describe('TLS 1.3 client against node:tls', () => {
   });
 });
 
+describe('TLS 1.3 client after STARTTLS', () => {
+  it('SMTP: the dialogue first, then the encrypted flight', async () => {
+    const context = createSecureContext({ cert: pki.chain(), key: pki.leaf.keyPem, minVersion: 'TLSv1.3' });
+    // 220 greeting, EHLO → STARTTLS offered, STARTTLS → 220, then TLS on the same socket.
+    const port = await scriptedServer((s) => {
+      s.write('220 mail.test ESMTP\r\n');
+      s.once('data', () => {
+        s.once('data', () => {
+          s.write('220 Go ahead\r\n');
+          new TLSSocket(s, { isServer: true, secureContext: context }).on('error', () => undefined);
+        });
+        s.write('250-mail.test\r\n250 STARTTLS\r\n');
+      });
+    });
+    const f = await readTls13Flight({ ...target(port), starttls: 'smtp' }, options());
+    expect(f.certificates).toHaveLength(2);
+    expect(f.certificateVerify?.valid).toBe(true);
+  });
+});
+
 /** SCT list (RFC 6962 §3.3) with one synthetic SCT from log id `fill`. */
 function sctList(fill: number, ms: number): Buffer {
   const ts = Buffer.alloc(8);
@@ -188,14 +208,19 @@ describe('the inspector on a TLS 1.3-only node:tls server', () => {
   });
 });
 
-/** A raw TCP server that answers each connection with `respond`. */
-async function rawServer(respond: (s: Socket) => void): Promise<number> {
+/** A raw TCP server that answers each connection's first bytes with `respond`. */
+function rawServer(respond: (s: Socket) => void): Promise<number> {
+  return scriptedServer((s) => s.once('data', () => respond(s)));
+}
+
+/** A raw TCP server running `script` on each connection. */
+async function scriptedServer(script: (s: Socket) => void): Promise<number> {
   const sockets = new Set<Socket>();
   const server = createNetServer((s) => {
     sockets.add(s);
     s.on('error', () => undefined);
     s.on('close', () => sockets.delete(s));
-    s.once('data', () => respond(s));
+    script(s);
   });
   const { port } = await listen(server, 0, '127.0.0.1');
   onTestFinished(() => {
