@@ -15,6 +15,8 @@
 // - DOTNET_WIN10: on Windows SslStream is SChannel with the OS defaults. Derived from testssl.sh's Edge 15
 //   Win 10 capture (Edge's TLS is SChannel, Windows 10 1703) by removing ALPN and token_binding, which
 //   SChannel sends only for an application that asks (HttpClient's HTTP/1.1 connections ask for neither).
+//   testssl.sh's Edge 17 capture (Windows 10 1803) offers the same suites, groups, signature algorithms
+//   and extensions, so these are SChannel's defaults rather than Edge's choices.
 //   Its first 14 suites are in the order Microsoft documents for Windows 10 22H2 ("TLS Cipher Suites in
 //   Windows 10 v22H2"). .NET Framework 4.8 with the SystemDefault protocol setting uses the same defaults.
 // The server name inside a capture is replaced by the target's before sending; everything else is sent
