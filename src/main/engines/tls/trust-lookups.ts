@@ -38,9 +38,10 @@ export function flightScts(o: HelloOutcome): TlsSct[] {
 }
 
 /**
- * SCTs of the certificate, plus those of the first flight: `flight` when a probe already asked for them,
- * otherwise from one TLS 1.2 handshake made for it. TLS 1.3 sends both encrypted, so a server that speaks
- * only TLS 1.3 shows the certificate's alone (`tlsObserved` false: the CT policy cannot be failed on it).
+ * SCTs of the certificate, plus those of the first flight: `flight` when a probe already asked for them
+ * (the TLS 1.3 client's, tls13-inspect.ts, when the server negotiates TLS 1.3), otherwise from one TLS 1.2
+ * handshake made for it. When neither answers, the certificate's stand alone (`tlsObserved` false: the
+ * CT policy cannot be failed on it).
  */
 export async function collectScts(
   ctx: ProbeContext,
