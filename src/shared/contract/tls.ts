@@ -344,7 +344,7 @@ export const TlsReport = z.object({
   durationMs: z.number(),
   handshake: TlsHandshake,
   certificates: z.array(TlsCertificateInfo),
-  /** false when the order could not be seen on the wire (TLS 1.3-only servers) and was reconstructed. */
+  /** false when the order could not be seen on the wire (no hand-built handshake got the Certificate) and was reconstructed. */
   wireOrderKnown: z.boolean(),
   validation: TlsValidation,
   scan: TlsScanResult.optional(),
