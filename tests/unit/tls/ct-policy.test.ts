@@ -75,6 +75,19 @@ describe("Chrome's CT policy", () => {
     expect(r.summary).toMatchObject({ verdict: 'not-compliant', countedLogs: 2, countedOperators: 1 });
   });
 
+  it("a log that changed hands counts for the operator it had at the SCT's time", () => {
+    const moved = createTestLog('M1', 'New Owner', {
+      previousOperators: [{ name: 'Google', until: new Date(now - 20 * DAY).toISOString() }],
+    });
+    const list = testLogList([g1, moved], new Date(now).toISOString());
+    // SCTs from 40 days ago: M1 was still Google's, so only one operator.
+    expect(judge([sct(g1), sct(moved)], { logs: list }).summary.countedOperators).toBe(1);
+    const recent = new Date(now - 10 * DAY).toISOString();
+    expect(
+      judge([sct(g1), sct(moved, 'certificate', { timestamp: recent })], { logs: list }).summary,
+    ).toMatchObject({ verdict: 'compliant', countedOperators: 2 });
+  });
+
   it('a retired log counts only when the earliest SCT predates its retirement', () => {
     expect(judge([sct(g1), sct(retired)]).summary.verdict).toBe('compliant');
     const late = new Date(now - 10 * DAY).toISOString();
