@@ -3,11 +3,12 @@
 // (sessionStorage) and removes it from the address bar, so it is not in the history, bookmarks or a
 // screen share. A lost socket reconnects by itself (a restarted shell on the same data dir takes the
 // same token and port); a token the shell no longer accepts is reported instead of retried forever.
-import { buildContractApi, contract, type EventListener, type WirelabApi } from '../../shared/contract';
+import type { EventListener, WirelabApi } from '../../shared/contract';
 import type { Result } from '../../shared/errors';
 import { wireDecodeBinary, wireParse, wireStringify } from '../../shared/wire-json';
 import { ref, type Ref } from 'vue';
 import { CallTable } from './call-table';
+import { contractProxy } from './contract-proxy';
 import { takeToken } from './token';
 
 /**
@@ -132,13 +133,15 @@ export function connectBrowserShell(location: Location): BrowserShellLink {
     );
   }
 
-  const api: WirelabApi = Object.freeze({
-    ...buildContractApi(contract, invoke),
-    shell: 'browser' as const,
-    onEvents(listener: EventListener) {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
-  });
+  const api = contractProxy(
+    Object.freeze({
+      shell: 'browser' as const,
+      onEvents(listener: EventListener) {
+        listeners.add(listener);
+        return () => listeners.delete(listener);
+      },
+    }),
+    invoke,
+  );
   return { api, state };
 }

@@ -9,7 +9,9 @@
 import { defineStore } from 'pinia';
 import { computed, watch } from 'vue';
 import { z } from 'zod';
-import { FileTransferInfo, type ChatClientInfo } from '../../shared/contract';
+import type { ChatClientInfo } from '../../shared/contract';
+// From the chat's own contract module: this store loads with the app shell, the whole contract need not.
+import { FileTransferInfo } from '../../shared/contract/chat';
 import { persisted } from '../lib/persisted';
 import { useChatStore } from './chat';
 import { chatIdentityKey } from './chat-model';

@@ -4,15 +4,12 @@
 import { defineStore } from 'pinia';
 import { ref, shallowRef } from 'vue';
 import { z } from 'zod';
-import {
-  HTTP_RUNNER_LIMITS,
-  HttpAssertionOp,
-  HttpAssertionSource,
-  HttpAuth,
-  HttpBody,
-  type HttpRunCounts,
-  type HttpRunResult,
-} from '../../shared/contract';
+// Runtime values from the engine's own contract modules: this store loads with the start page (the OSI
+// map), which need not evaluate every engine's schemas.
+import { HttpAuth, HttpBody } from '../../shared/contract/http-client';
+import { HttpAssertionOp, HttpAssertionSource } from '../../shared/contract/http-checks';
+import { HTTP_RUNNER_LIMITS } from '../../shared/contract/http-runner';
+import type { HttpRunCounts, HttpRunResult } from '../../shared/contract';
 import type {
   HttpCodeLanguage,
   HttpCollectionTree,

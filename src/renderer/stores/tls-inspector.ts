@@ -6,7 +6,8 @@
 import { defineStore } from 'pinia';
 import { ref, shallowRef } from 'vue';
 import { z } from 'zod';
-import { TLS_DEFAULTS } from '../../shared/contract';
+// From the engine's own contract module: this store loads with the start page (the OSI map).
+import { TLS_DEFAULTS } from '../../shared/contract/tls';
 import type { TlsHistoryEntry, TlsInspectInput, TlsReport, TlsEvent } from '../../shared/contract';
 import { unwrap, useApi, useEventRouter } from '../api';
 import { persisted } from '../lib/persisted';
