@@ -6,6 +6,19 @@ import { defineConfig } from '@playwright/test';
 // No mDNS from e2e runs unless a spec explicitly turns discovery on inside a namespace it created.
 process.env.WIRELAB_NO_DISCOVERY ??= '1';
 
+// Traces cost CPU in every test, passed or failed: recording the screencast made Chromium encode frames
+// throughout (tcp.spec.ts: 53 s of CPU with a full trace, 40 s with DOM snapshots only, 36 s without),
+// so a run records none; a failed test keeps its screenshot. To chase a failure, run with
+// WIRELAB_E2E_TRACE=snapshots (the DOM before and after each step of a failed test) or =full (and the
+// screencast); `npx playwright show-trace` opens the trace.zip in the test's output folder.
+const TRACE_MODES = {
+  off: { mode: 'off' },
+  snapshots: { mode: 'retain-on-failure', snapshots: true, screenshots: false, sources: true },
+  full: { mode: 'retain-on-failure', snapshots: true, screenshots: true, sources: true },
+} as const;
+const TRACE =
+  TRACE_MODES[(process.env.WIRELAB_E2E_TRACE ?? 'off') as keyof typeof TRACE_MODES] ?? TRACE_MODES.off;
+
 export default defineConfig({
   testDir: 'tests/e2e',
   // Playwright empties its output folder when it starts; `npm test` runs Vitest beside it and keeps its
@@ -24,7 +37,7 @@ export default defineConfig({
   retries: 0,
   reporter: [['list'], ['json', { outputFile: 'test-results/e2e.json' }]],
   use: {
-    trace: 'retain-on-failure',
+    trace: TRACE,
     screenshot: 'only-on-failure',
   },
   projects: [

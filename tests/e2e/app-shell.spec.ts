@@ -116,12 +116,16 @@ test('a tab whose token is no longer accepted says so and what to do', async ({ 
   }
 });
 
-test('the engine process dies: the page comes back to working without a reload', async ({ app, shell }) => {
-  const pid = shell.shell.enginePid()!;
-  process.kill(pid, 'SIGKILL');
-  await expect.poll(() => shell.shell.enginePid(), { timeout: 20_000 }).not.toBe(pid);
-  await expect(app.getByTestId('link-state')).toHaveCount(0, { timeout: 20_000 });
-  await app.getByTestId('nav-tcp-server').click();
-  await app.getByTestId('tcp-server-start').click();
-  await expect(app.getByTestId('tcp-server-address')).toHaveText(/127\.0\.0\.1:\d+/);
+test.describe('with the warm spare host, as the shell runs by default', () => {
+  test.use({ warmSpare: true });
+
+  test('the engine process dies: the page comes back to working without a reload', async ({ app, shell }) => {
+    const pid = shell.shell.enginePid()!;
+    process.kill(pid, 'SIGKILL');
+    await expect.poll(() => shell.shell.enginePid(), { timeout: 20_000 }).not.toBe(pid);
+    await expect(app.getByTestId('link-state')).toHaveCount(0, { timeout: 20_000 });
+    await app.getByTestId('nav-tcp-server').click();
+    await app.getByTestId('tcp-server-start').click();
+    await expect(app.getByTestId('tcp-server-address')).toHaveText(/127\.0\.0\.1:\d+/);
+  });
 });

@@ -5,6 +5,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, expect } from './fixtures';
+import { joinFromPage } from './fixtures/chat-join';
 
 test('a file chosen in the page, and one dropped, reach the other member byte for byte', async ({
   app,
@@ -22,11 +23,7 @@ test('a file chosen in the page, and one dropped, reach the other member byte fo
   for (const nick of ['bob', 'ann']) {
     // Joining is in "Room servers"; a joined room takes the right side.
     await app.getByTestId('chat-room-servers').click();
-    await app.getByTestId('chat-join-host').fill('127.0.0.1');
-    await app.getByTestId('chat-join-port').fill(String(port));
-    await app.getByTestId('chat-join-nick').fill(nick);
-    await app.getByTestId('chat-join').click();
-    await expect(app.getByTestId('chat-nick')).toHaveText(nick);
+    await joinFromPage(app, port, nick);
   }
   const saveDir = mkdtempSync(join(tmpdir(), 'wirelab-save-'));
   try {

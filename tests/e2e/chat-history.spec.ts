@@ -9,6 +9,7 @@ import { ChatClient } from '../../src/main/engines/chat/client';
 import { ChatServer } from '../../src/main/engines/chat/server';
 import { readConversation } from './fixtures/chat-list';
 import { test, expect } from './fixtures';
+import { joinFromPage } from './fixtures/chat-join';
 
 const N = 180;
 const line = (i: number) =>
@@ -41,11 +42,7 @@ test('Load earlier messages pages a room back to its beginning', async ({ app },
     await poster.close();
 
     await app.getByTestId('nav-chat').click();
-    await app.getByTestId('chat-join-host').fill('127.0.0.1');
-    await app.getByTestId('chat-join-port').fill(String(port));
-    await app.getByTestId('chat-join-nick').fill('reader');
-    await app.getByTestId('chat-join').click();
-    await expect(app.getByTestId('chat-state')).toHaveText('open');
+    await joinFromPage(app, port, 'reader');
 
     const list = app.getByTestId('chat-messages');
     const messages = app.getByTestId('chat-message');

@@ -2,6 +2,7 @@
 // member list says it is unknown instead of listing the last members as online; when the host is back,
 // members show again. When the page loses the shell itself, the chip says "unknown", not "open".
 import { test, expect, startShell } from './fixtures';
+import { joinFromPage } from './fixtures/chat-join';
 
 test('a killed chat host: chip reconnecting, members unknown; back again when the host returns', async ({
   app,
@@ -25,11 +26,7 @@ test('a killed chat host: chip reconnecting, members unknown; back again when th
     expect(bob.ok).toBe(true);
 
     await app.getByTestId('nav-chat').click();
-    await app.getByTestId('chat-join-host').fill('127.0.0.1');
-    await app.getByTestId('chat-join-port').fill(String(port));
-    await app.getByTestId('chat-join-nick').fill('ann');
-    await app.getByTestId('chat-join').click();
-    await expect(app.getByTestId('chat-state')).toHaveText('open');
+    await joinFromPage(app, port, 'ann');
     await expect(app.getByTestId('chat-members')).toContainText('bob');
 
     // The host's whole instance goes away (its server and bob with it).
@@ -71,11 +68,7 @@ test('the page loses the shell: the chat chip says unknown, never a stale open',
   if (!r.ok) throw new Error(r.error.message);
   const port = (r.value as { port: number }).port;
   await app.getByTestId('nav-chat').click();
-  await app.getByTestId('chat-join-host').fill('127.0.0.1');
-  await app.getByTestId('chat-join-port').fill(String(port));
-  await app.getByTestId('chat-join-nick').fill('ann');
-  await app.getByTestId('chat-join').click();
-  await expect(app.getByTestId('chat-state')).toHaveText('open');
+  await joinFromPage(app, port, 'ann');
   // The shell goes away under the page: the last state the page heard may no longer be true.
   await shell.shell.close();
   await expect(app.getByTestId('link-state')).toBeVisible({ timeout: 15_000 });

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { ChatClient } from '../../src/main/engines/chat/client';
 import { ChatServer } from '../../src/main/engines/chat/server';
 import { test, expect } from './fixtures';
+import { joinFromPage } from './fixtures/chat-join';
 
 /** Posted before the reader joins; three more arrive while it reads: 20,000 in all. */
 const N = 19_997;
@@ -43,11 +44,7 @@ test('a 20,000-message room scrolls to its first message with a bounded DOM', as
     await expect.poll(() => poster.info().pending, { timeout: 180_000 }).toBe(0);
 
     await app.getByTestId('nav-chat').click();
-    await app.getByTestId('chat-join-host').fill('127.0.0.1');
-    await app.getByTestId('chat-join-port').fill(String(port));
-    await app.getByTestId('chat-join-nick').fill('reader');
-    await app.getByTestId('chat-join').click();
-    await expect(app.getByTestId('chat-state')).toHaveText('open');
+    await joinFromPage(app, port, 'reader');
 
     const list = app.getByTestId('chat-messages');
     const rows = app.getByTestId('chat-message');

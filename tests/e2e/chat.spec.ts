@@ -5,6 +5,7 @@ import type { Page } from '@playwright/test';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join as joinPath } from 'node:path';
 import { test, expect, startShell } from './fixtures';
+import { joinFromPage } from './fixtures/chat-join';
 
 async function hostServer(app: Page, name: string): Promise<number> {
   await app.getByTestId('nav-chat').click();
@@ -18,11 +19,7 @@ async function hostServer(app: Page, name: string): Promise<number> {
 
 async function join(page: Page, port: number, nick: string): Promise<void> {
   await page.getByTestId('nav-chat').click();
-  await page.getByTestId('chat-join-host').fill('127.0.0.1');
-  await page.getByTestId('chat-join-port').fill(String(port));
-  await page.getByTestId('chat-join-nick').fill(nick);
-  await page.getByTestId('chat-join').click();
-  await expect(page.getByTestId('chat-state')).toHaveText('open');
+  await joinFromPage(page, port, nick);
 }
 
 /** Runs in the page: it reports itself hidden (in the background) or visible to the app. */

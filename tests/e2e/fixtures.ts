@@ -20,7 +20,16 @@ export const RENDERER_DIR = join(
   'renderer',
 );
 
-export async function startShell(dataDir?: string): Promise<ShellHandle> {
+export interface StartShellOptions {
+  /**
+   * Keep a warm spare engine host (the product's default). Off unless a test kills the engine host: the
+   * spare is a second host process loading all the engines' code a second after every start, which
+   * nothing uses in a test that never kills a host.
+   */
+  warmSpare?: boolean;
+}
+
+export async function startShell(dataDir?: string, opts: StartShellOptions = {}): Promise<ShellHandle> {
   const dir = dataDir ?? mkdtempSync(join(tmpdir(), 'wirelab-e2e-'));
   // Discovery off: no mDNS packet may leave through this machine's outside interface. Specs that test
   // discovery run shells inside a network namespace they create.
@@ -32,13 +41,16 @@ export async function startShell(dataDir?: string): Promise<ShellHandle> {
     chatDiscovery: false,
     // A restart on the same data dir takes the same port (and token), as `wirelab serve` does.
     reusePort: true,
+    hostSupervision: { warmSpare: opts.warmSpare ?? false },
   });
   return { shell, dataDir: dir };
 }
 
-export const test = base.extend<{ shell: ShellHandle; app: Page }>({
-  shell: async ({}, use) => {
-    const h = await startShell();
+export const test = base.extend<{ warmSpare: boolean; shell: ShellHandle; app: Page }>({
+  // `test.use({ warmSpare: true })` in specs that kill the engine host (see StartShellOptions).
+  warmSpare: [false, { option: true }],
+  shell: async ({ warmSpare }, use) => {
+    const h = await startShell(undefined, { warmSpare });
     await use(h);
     await h.shell.close();
     rmSync(h.dataDir, { recursive: true, force: true });

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import type { Locator, Page } from '@playwright/test';
 import { test, expect } from './fixtures';
 import { freePort, shot, startShellProcess } from './fixtures/shell-restart';
+import { joinFromPage } from './fixtures/chat-join';
 
 /** Opens the chat's file list unless it is open already (an incoming offer opens it by itself). */
 async function openFiles(page: Page): Promise<void> {
@@ -101,11 +102,7 @@ test('every page with a flagged server shows it again after the shell was killed
       // Where the page keeps joining behind a "Room servers" button, open it first.
       const servers = page.getByTestId('chat-room-servers');
       if (await servers.isVisible()) await servers.click();
-      await page.getByTestId('chat-join-host').fill('127.0.0.1');
-      await page.getByTestId('chat-join-port').fill(String(chatPort));
-      await page.getByTestId('chat-join-nick').fill(nick);
-      await page.getByTestId('chat-join').click();
-      await expect(page.getByTestId('chat-nick')).toHaveText(nick);
+      await joinFromPage(page, chatPort!, nick);
     }
     await openFiles(page);
     for (const name of ['saved.bin', 'waiting.bin']) {

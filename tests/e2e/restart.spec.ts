@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { Page } from '@playwright/test';
 import { test, expect } from './fixtures';
 import { freePort, shot as shotInto, startShellProcess } from './fixtures/shell-restart';
+import { joinFromPage } from './fixtures/chat-join';
 
 const shot = (page: Page, name: string) => shotInto(page, test.info(), name);
 
@@ -66,12 +67,7 @@ test('killed and started again on the same data dir: the tab reconnects and ever
     for (const nick of ['bob', 'ann']) {
       // Joining is in "Room servers"; a joined room takes the right side.
       await page.getByTestId('chat-room-servers').click();
-      await page.getByTestId('chat-join-host').fill('127.0.0.1');
-      await page.getByTestId('chat-join-port').fill(String(chatPort));
-      await page.getByTestId('chat-join-nick').fill(nick);
-      await page.getByTestId('chat-join').click();
-      await expect(page.getByTestId('chat-nick')).toHaveText(nick);
-      await expect(page.getByTestId('chat-state')).toHaveText('open');
+      await joinFromPage(page, chatPort, nick);
     }
     // ann is shown (the last joined); bob's chat is the other tab.
     const ann = page.getByTestId(/^chat-session-/);
