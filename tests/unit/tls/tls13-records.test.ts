@@ -1,10 +1,12 @@
 // TLS 1.3 record protection and the client's reading of a server flight, with hand-made server bytes:
 // decryption with the per-record nonce, padding, tampering, and every malformed answer giving a coded
 // error instead of a crash.
-import { createCipheriv, generateKeyPairSync } from 'node:crypto';
+import { constants, createCipheriv, generateKeyPairSync, sign } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { EngineError } from '../../../src/main/engines/common/errors';
+import { buildCertificate } from '../../../src/main/engines/common/x509-builder';
 import { Tls13Reader } from '../../../src/main/engines/tls/tls13-client';
+import { checkCertificateVerify } from '../../../src/main/engines/tls/tls13-verify';
 import { TLS13_SUITES, trafficKeys } from '../../../src/main/engines/tls/tls13-key-schedule';
 import { parseTls13Certificate } from '../../../src/main/engines/tls/tls13-messages';
 import { RecordReader, Tls13Protection } from '../../../src/main/engines/tls/tls13-records';
@@ -195,5 +197,39 @@ describe('TLS 1.3 Certificate message', () => {
       [[0x30, 0x01], undefined, undefined],
     ]);
     expect(codeOf(() => parseTls13Certificate(body.subarray(0, body.length - 3)))).toBe('TLS_ERROR');
+  });
+});
+
+describe('TLS 1.3 CertificateVerify', () => {
+  const hash = Buffer.alloc(32, 0x5a);
+  const content = Buffer.concat([
+    Buffer.alloc(64, 0x20),
+    Buffer.from('TLS 1.3, server CertificateVerify\0', 'latin1'),
+    hash,
+  ]);
+
+  it('RSA-PSS with SHA-256/384/512 (salt as long as the digest), ECDSA, and a wrong transcript', () => {
+    const rsa = buildCertificate({ commonName: 'rsa', keySpec: 'rsa-2048' });
+    for (const [scheme, digest, salt] of [
+      [0x0804, 'sha256', 32],
+      [0x0805, 'sha384', 48],
+      [0x0806, 'sha512', 64],
+    ] as const) {
+      const sig = sign(digest, content, {
+        key: rsa.keyPem,
+        padding: constants.RSA_PKCS1_PSS_PADDING,
+        saltLength: salt,
+      });
+      expect(checkCertificateVerify(scheme, sig, rsa.der, hash).valid, digest).toBe(true);
+      expect(checkCertificateVerify(scheme, sig, rsa.der, Buffer.alloc(32, 1)).valid, digest).toBe(false);
+    }
+    const ec = buildCertificate({ commonName: 'ec' });
+    const sig = sign('sha256', content, ec.keyPem);
+    expect(checkCertificateVerify(0x0403, sig, ec.der, hash)).toEqual({
+      scheme: 'ecdsa_secp256r1_sha256',
+      valid: true,
+    });
+    expect(checkCertificateVerify(0x0804, sig, ec.der, hash).valid).toBe(false);
+    expect(checkCertificateVerify(0x0201, sig, ec.der, hash)).toEqual({ scheme: '0x0201' });
   });
 });

@@ -1,10 +1,10 @@
 // A TLS 1.3 client that reads a server's encrypted first flight and walks away (RFC 8446): ClientHello
 // with an X25519 share (P-256/P-384 after a HelloRetryRequest), the handshake key schedule, and the
 // decrypted EncryptedExtensions, Certificate (with each entry's SCT list and OCSP staple) and
-// CertificateVerify, whose signature it checks against the leaf. It never sends a Finished: after the
-// server's CertificateVerify it says user_canceled + close_notify under its handshake key and closes.
+// CertificateVerify, whose signature it checks against the leaf (tls13-verify.ts). It never sends a
+// Finished: after the server's CertificateVerify it says user_canceled + close_notify and closes.
 // Tls13Reader is sans-IO (bytes in, bytes out); readTls13Flight drives it over one TCP connection.
-import { X509Certificate, constants, randomBytes, verify } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { EngineError, toEngineError } from '../common/errors';
 import { ALERT_NAMES } from './alerts';
@@ -13,7 +13,6 @@ import { startTls } from './starttls';
 import {
   TLS13_RUNNABLE,
   handshakeSecrets,
-  hashLength,
   messageHash,
   trafficKeys,
   transcriptHash,
@@ -31,6 +30,7 @@ import {
   parseTls13Certificate,
   type Tls13CertificateEntry,
 } from './tls13-messages';
+import { checkCertificateVerify } from './tls13-verify';
 import { HandshakeAssembler, RecordReader, Tls13Protection, type Tls13Record } from './tls13-records';
 import { WireFormatError, groupName, parseServerHello } from './wire';
 
@@ -40,20 +40,6 @@ const HS = {
   certificate: 11,
   certificateRequest: 13,
   certificateVerify: 15,
-};
-
-const SCHEMES: Record<number, { name: string; hash: string | null; pss?: boolean }> = {
-  0x0403: { name: 'ecdsa_secp256r1_sha256', hash: 'sha256' },
-  0x0503: { name: 'ecdsa_secp384r1_sha384', hash: 'sha384' },
-  0x0603: { name: 'ecdsa_secp521r1_sha512', hash: 'sha512' },
-  0x0804: { name: 'rsa_pss_rsae_sha256', hash: 'sha256', pss: true },
-  0x0805: { name: 'rsa_pss_rsae_sha384', hash: 'sha384', pss: true },
-  0x0806: { name: 'rsa_pss_rsae_sha512', hash: 'sha512', pss: true },
-  0x0809: { name: 'rsa_pss_pss_sha256', hash: 'sha256', pss: true },
-  0x080a: { name: 'rsa_pss_pss_sha384', hash: 'sha384', pss: true },
-  0x080b: { name: 'rsa_pss_pss_sha512', hash: 'sha512', pss: true },
-  0x0807: { name: 'ed25519', hash: null },
-  0x0808: { name: 'ed448', hash: null },
 };
 
 export interface Tls13Flight {
@@ -347,41 +333,6 @@ export class Tls13Reader {
       c.seal(21, new Uint8Array([1, 90])),
       c.seal(21, new Uint8Array([1, 0])),
     ];
-  }
-}
-
-export function checkCertificateVerify(
-  scheme: number,
-  signature: Uint8Array,
-  leafDer: Uint8Array | undefined,
-  hashUpToCertificate: Uint8Array,
-): { scheme: string; valid?: boolean } {
-  const s = SCHEMES[scheme];
-  const name = s?.name ?? `0x${scheme.toString(16).padStart(4, '0')}`;
-  if (!s || !leafDer) return { scheme: name };
-  const content = Buffer.concat([
-    Buffer.alloc(64, 0x20),
-    Buffer.from('TLS 1.3, server CertificateVerify\0', 'latin1'),
-    hashUpToCertificate,
-  ]);
-  try {
-    const key = new X509Certificate(leafDer).publicKey;
-    const valid = s.pss
-      ? verify(
-          s.hash,
-          content,
-          {
-            key,
-            padding: constants.RSA_PKCS1_PSS_PADDING,
-            saltLength: hashLength(s.hash === 'sha256' ? 'sha256' : 'sha384'),
-          },
-          signature,
-        )
-      : verify(s.hash, content, key, signature);
-    return { scheme: name, valid };
-  } catch {
-    // a leaf this runtime cannot read, or a key that does not match the scheme: the proof does not hold
-    return { scheme: name, valid: false };
   }
 }
 
