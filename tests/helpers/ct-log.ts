@@ -139,3 +139,26 @@ export function withEmbeddedScts(
   const der = new Uint8Array(AsnConvert.serialize(final));
   return { ...cert, der, certPem: derToPem(der, 'CERTIFICATE'), precertTbs };
 }
+
+/** The logs as Chrome's log list (schema v3) would list them, one operator per distinct name. */
+export function v3LogList(logs: TestCtLog[], timestamp = new Date().toISOString()): object {
+  const operators = [...new Set(logs.map((l) => l.entry.operator))];
+  return {
+    version: '1.0',
+    log_list_timestamp: timestamp,
+    operators: operators.map((name) => ({
+      name,
+      email: ['ct@example.invalid'],
+      logs: logs
+        .filter((l) => l.entry.operator === name)
+        .map(({ entry: e }) => ({
+          description: e.name,
+          log_id: e.id,
+          key: e.key,
+          url: e.url,
+          mmd: 86400,
+          ...(e.state ? { state: { [e.state]: { timestamp: e.stateAt } } } : {}),
+        })),
+    })),
+  };
+}

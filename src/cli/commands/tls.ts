@@ -24,7 +24,7 @@ export const tlsInspect: Command = {
   path: ['tls', 'inspect'],
   summary: 'Inspect a TLS server: handshake, chain, problems, scan, grade',
   usage: `wirelab tls inspect TARGET... [--targets FILE] [--scan] [--clients] [--sni NAME | --no-sni] [--alpn LIST] [--starttls PROTO]
-                    [--ca FILE]... [--no-system-store] [--no-aia] [--no-revocation] [--http auto|always|never] [--no-resumption]
+                    [--ca FILE]... [--no-system-store] [--no-aia] [--no-revocation] [--ct-log-list FILE] [--http auto|always|never] [--no-resumption]
                     [--timeout MS] [--concurrency N] [--rate N] [--max-handshakes N] [--out FILE] [--json]
 
   TARGET             HOST[:PORT]: host name or address; port ${TLS_DEFAULTS.port} (or the STARTTLS protocol's port).
@@ -41,6 +41,8 @@ export const tlsInspect: Command = {
   --no-system-store  validate against the Mozilla roots and --ca only
   --no-aia           do not download an intermediate the server did not send (from its AIA URL)
   --no-revocation    do not ask the certificate's OCSP responder or fetch its CRL
+  --ct-log-list FILE verify SCTs with this CT log list (Chrome's log_list.json / all_logs_list.json)
+                     instead of the bundled one
   --http MODE        HSTS probe: auto (port 443/8443 or HTTP ALPN), always, never (default auto)
   --no-resumption    skip the session-resumption reconnect
   --timeout MS       handshake budget (default ${TLS_DEFAULTS.timeoutMs})
@@ -62,6 +64,7 @@ target could not be inspected.`,
     'no-system-store': { type: 'boolean', default: false },
     'no-aia': { type: 'boolean', default: false },
     'no-revocation': { type: 'boolean', default: false },
+    'ct-log-list': { type: 'string' },
     http: { type: 'string', default: 'auto' },
     'no-resumption': { type: 'boolean', default: false },
     timeout: { type: 'string' },
@@ -101,6 +104,7 @@ target could not be inspected.`,
       useSystemStore: values['no-system-store'] !== true,
       fetchIssuers: values['no-aia'] !== true,
       checkRevocation: values['no-revocation'] !== true,
+      ctLogList: typeof values['ct-log-list'] === 'string' ? values['ct-log-list'] : undefined,
       http: values.http as 'auto' | 'always' | 'never',
       resumption: values['no-resumption'] !== true,
       timeoutMs: optNum(values.timeout),

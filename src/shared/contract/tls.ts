@@ -51,6 +51,8 @@ export const TLS_DEFAULTS = {
   revocationTimeoutMs: 3_000,
   ocspMaxBytes: 64 * 1024,
   crlMaxBytes: 4 * 1024 * 1024,
+  /** Bytes of a CT log list file given with `ctLogList` (Chrome's all_logs_list.json is ~120 KiB). */
+  ctLogListMaxBytes: 4 * 1024 * 1024,
   historyEntries: 200,
   historyReports: 20,
   /** Mass scans: targets inspected at once, and the most targets one scan may list. */
@@ -84,6 +86,8 @@ export const TlsInspectInput = z
     fetchIssuers: z.boolean().default(true),
     /** Ask the leaf's OCSP responder and fetch its CRL (http, at the URLs it names), as browsers may. */
     checkRevocation: z.boolean().default(true),
+    /** A CT log list file to verify SCTs with instead of the bundled one (Chrome's log_list v3 format). */
+    ctLogList: z.string().min(1).max(4096).optional(),
     clientCertPem: pem().optional(),
     clientKeyPem: pem().optional(),
     /** Probe HTTP for HSTS: auto = when the port is 443/8443 or ALPN chose an HTTP protocol. */

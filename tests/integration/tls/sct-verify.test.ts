@@ -14,9 +14,11 @@ import {
   sctList,
   signSct,
   testLogList,
+  v3LogList,
   withEmbeddedScts,
   type TestCtLog,
 } from '../../helpers/ct-log';
+import { cli } from '../../helpers/cli';
 import { createTestPki, leafSpec, type TestPki } from '../../helpers/pki';
 import { inspect, problemCodes } from './helpers';
 import { buildOcspResponse } from './ocsp-helper';
@@ -132,4 +134,31 @@ describe('SCT verification over real sockets', () => {
       ]);
     },
   );
+
+  it('wirelab tls inspect --ct-log-list FILE verifies with that list (Chrome v3 format)', async () => {
+    const at = Date.now() - DAY;
+    const leaf = withEmbeddedScts(buildCertificate(leafSpec(pki.intermediate)), pki.intermediate, [
+      { log: logA, at },
+      { log: logB, at },
+    ]);
+    const server = createTlsServer({ cert: pki.chain(leaf), key: leaf.keyPem }, (s) => s.end());
+    server.on('tlsClientError', () => undefined);
+    const { port } = await listen(server, 0, '127.0.0.1');
+    onTestFinished(() => closeServer(server));
+    const ca = pki.file('sct-ca.pem', pki.root.certPem);
+    const list = pki.file('sct-log-list.json', JSON.stringify(v3LogList([logA, logB])));
+    const args = ['tls', 'inspect', `localhost:${port}`, '--ca', ca, '--no-system-store', '--http', 'never'];
+    const r = await cli([...args, '--no-resumption', '--no-revocation', '--ct-log-list', list, '--json']);
+    expect(r.code, r.err).toBe(0);
+    const rec = JSON.parse(r.out.trim().split('\n')[0] ?? '{}') as { scts: Array<{ verification: string }> };
+    expect(rec.scts.map((s) => s.verification)).toEqual(['verified', 'verified']);
+    // Without it, the bundled list does not know the test logs.
+    const plain = await cli([...args, '--no-resumption', '--no-revocation', '--json']);
+    const rec2 = JSON.parse(plain.out.trim().split('\n')[0] ?? '{}') as {
+      scts: Array<{ verification: string }>;
+    };
+    expect(rec2.scts.map((s) => s.verification)).toEqual(['unknown-log', 'unknown-log']);
+    const missing = await cli([...args, '--ct-log-list', pki.file('empty.json', '{}')]);
+    expect(missing.err).toMatch(/INVALID_INPUT|no usable log/);
+  });
 });

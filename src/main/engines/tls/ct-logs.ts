@@ -1,7 +1,10 @@
 // The CT log list SCTs are named and verified with. Bundled: data/ct-logs.json, compacted from Chrome's
 // all_logs_list.json (log list schema v3) by scripts/ct-log-list.mjs, which also says where each
 // snapshot came from. A list can be injected instead (tests use their own log), so nothing here is global.
+import { createHash } from 'node:crypto';
+import { readFileSync, statSync } from 'node:fs';
 import type { TlsCtLog, TlsCtLogState } from '../../../shared/contract/tls';
+import { EngineError } from '../common/errors';
 import bundled from './data/ct-logs.json' with { type: 'json' };
 
 /** One log as the compact file stores it. */
@@ -82,4 +85,107 @@ export function describeLog(log: CtLogEntry): TlsCtLog {
     ...(log.start && log.end ? { interval: { start: log.start, end: log.end } } : {}),
     ...(log.type ? { type: log.type } : {}),
   };
+}
+
+interface V3Log {
+  description?: string;
+  log_id?: string;
+  key?: string;
+  url?: string;
+  submission_url?: string;
+  log_type?: string;
+  state?: Record<string, { timestamp?: string }>;
+  temporal_interval?: { start_inclusive?: string; end_exclusive?: string };
+  previous_operators?: Array<{ name: string; end_time: string }>;
+}
+interface V3List {
+  log_list_timestamp?: string;
+  operators?: Array<{ name?: string; logs?: V3Log[]; tiled_logs?: V3Log[] }>;
+}
+
+/** A list in Chrome's own format (log_list.json or all_logs_list.json, schema v3), as a user downloads it. */
+export function ctLogListFromV3(json: V3List, source: string, fallbackDate: string): CtLogList {
+  const logs: CtLogEntry[] = [];
+  for (const op of json.operators ?? [])
+    for (const [entries, tiled] of [
+      [op.logs ?? [], false],
+      [op.tiled_logs ?? [], true],
+    ] as const)
+      for (const l of entries) {
+        if (typeof l.key !== 'string' || typeof l.log_id !== 'string') continue;
+        // The id is the key's hash by definition: an entry where it is not is skipped, not trusted.
+        if (createHash('sha256').update(Buffer.from(l.key, 'base64')).digest('base64') !== l.log_id) continue;
+        const state = Object.keys(l.state ?? {}).find((k) => STATES.includes(k)) as TlsCtLogState | undefined;
+        logs.push({
+          id: l.log_id,
+          key: l.key,
+          name: l.description ?? l.log_id,
+          operator: op.name ?? 'unknown operator',
+          ...(state ? { state, stateAt: l.state?.[state]?.timestamp } : {}),
+          start: l.temporal_interval?.start_inclusive,
+          end: l.temporal_interval?.end_exclusive,
+          url: l.url ?? l.submission_url,
+          ...(tiled ? { tiled } : {}),
+          ...(l.log_type ? { type: l.log_type } : {}),
+          ...(l.previous_operators?.length
+            ? { previousOperators: l.previous_operators.map((p) => ({ name: p.name, until: p.end_time })) }
+            : {}),
+        });
+      }
+  const snapshot = json.log_list_timestamp ?? fallbackDate;
+  return ctLogListFrom({ format: 1, sources: [{ url: source, snapshot, logs: logs.length }], logs });
+}
+
+/** A CT log list file: Chrome's v3 format or Wirelab's compact one, at most `maxBytes`. */
+export function loadCtLogListFile(path: string, maxBytes: number): CtLogList {
+  let json: unknown;
+  let mtime: string;
+  try {
+    const st = statSync(path);
+    if (st.size > maxBytes)
+      throw new EngineError(
+        'INVALID_INPUT',
+        `CT log list ${path}: ${st.size} bytes, more than the ${maxBytes}-byte limit`,
+      );
+    mtime = st.mtime.toISOString();
+    json = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    if (err instanceof EngineError) throw err;
+    throw new EngineError('INVALID_INPUT', `CT log list ${path}: ${(err as Error).message}`);
+  }
+  const list =
+    typeof json === 'object' && json !== null && Array.isArray((json as CtLogListFile).logs)
+      ? ctLogListFrom(json as CtLogListFile)
+      : ctLogListFromV3(json as V3List, path, mtime);
+  if (list.logs.size === 0)
+    throw new EngineError('INVALID_INPUT', `CT log list ${path}: no usable log in it`);
+  return list;
+}
+
+/** The lists an inspector uses: the default (injected or bundled), and files named per inspection, kept a few at a time. */
+export class CtLogLists {
+  private fallback: CtLogList | undefined;
+  private readonly files = new Map<string, { stamp: string; list: CtLogList }>();
+
+  constructor(
+    private readonly injected: CtLogList | undefined,
+    private readonly maxBytes: number,
+  ) {}
+
+  get(path?: string): CtLogList {
+    if (!path) return (this.fallback ??= this.injected ?? bundledCtLogList());
+    let stamp = '';
+    try {
+      const st = statSync(path);
+      stamp = `${st.size}:${st.mtimeMs}`;
+    } catch {
+      // loadCtLogListFile reports it
+    }
+    const hit = this.files.get(path);
+    if (hit && hit.stamp === stamp) return hit.list;
+    const list = loadCtLogListFile(path, this.maxBytes);
+    if (this.files.size >= 4) this.files.delete(this.files.keys().next().value ?? '');
+    this.files.set(path, { stamp, list });
+    return list;
+  }
 }

@@ -25,7 +25,7 @@ import { describeCertificate, type ParsedCertificate } from './certs';
 import { buildSuiteTable, type SuiteTable } from './cipher-suites';
 import { CLIENT_HELLOS } from './client-hellos';
 import { alpnProbe, simulateClients } from './clients';
-import { bundledCtLogList, type CtLogList } from './ct-logs';
+import { CtLogLists, type CtLogList } from './ct-logs';
 import { checkCt } from './ct-policy';
 import { computeGrade } from './grade';
 import { resolveHost, secureContextFor, type HandshakeTarget } from './handshake';
@@ -106,7 +106,7 @@ export class TlsInspector extends TypedEmitter<TlsEvent> {
   private readonly contexts = new Map<string, SecureContext>();
   private mozilla: ParsedCertificate[] | undefined;
   private system: ReturnType<typeof loadSystemRoots> | undefined;
-  private ctLogs: CtLogList | undefined;
+  private ctLists: CtLogLists | undefined;
   private closed = false;
 
   constructor(options: Partial<TlsInspectorOptions> = {}) {
@@ -386,7 +386,7 @@ export class TlsInspector extends TypedEmitter<TlsEvent> {
     if (revocation) validation.problems.push(...revocation.problems);
     const ct = checkCt(found.scts, {
       ...{ leafDer, issuerDer, leaf: parsed[0]?.info, path: validation.path, tlsObserved: found.tlsObserved },
-      logs: (this.ctLogs ??= this.options.ctLogs ?? bundledCtLogList()),
+      logs: (this.ctLists ??= new CtLogLists(o.ctLogs, TLS_DEFAULTS.ctLogListMaxBytes)).get(input.ctLogList),
       now: Date.now(),
     });
     validation.problems.push(...ct.problems);
