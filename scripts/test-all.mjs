@@ -2,22 +2,28 @@
 // Debian Chromium). Every step runs even when an earlier one failed, so one run shows everything; the
 // last line sums the test runners: "N passed, N failed, N skipped". Exit code 1 when anything failed.
 //
-// The steps run in three lanes side by side, because on two cores the sequence left the machine idle
-// for minutes: the kernel check (tests/integration/lab/kernel-check.test.ts) spends about two minutes
-// waiting on paced packets, and the e2e run waits on the page between its CPU bursts. Lanes:
-//   checks: lint → format → typecheck → Vitest (everything but the kernel check)
+// The steps run in lanes side by side, because on two cores a sequence leaves the machine idle for
+// minutes: the kernel check (tests/integration/lab/kernel-check.test.ts) spends most of its time
+// waiting on paced packets, and Vitest's socket tests and the e2e run wait on timers and pages between
+// their CPU bursts. Lanes:
+//   tests:  Vitest (everything but the kernel check)
 //   kernel: the kernel check alone (Vitest), at a higher CPU priority where allowed, so the other lanes
 //           do not disturb the kernel TCP it measures
 //   e2e:    build → Playwright
-// Each step's output goes to test-results/logs/<step>.log and is printed as one block when the step
-// ends (the whole of it when the step failed, its last lines otherwise), so lanes never interleave.
+//   checks: lint, format, typecheck (its node and web programs as two steps), two at a time, at a
+//           low CPU priority (nice 10)
+// The checks are pure CPU work with nothing timed in them, so they mostly take the CPU the test lanes
+// leave idle instead of competing with timed tests (a socket test's deadline, a page's update) for it;
+// when the test lanes are done they get both cores. Each step's output goes to test-results/logs/<step>.log
+// and is printed as one block when the step ends (the whole of it when the step failed, its last lines
+// otherwise), so lanes never interleave.
 //
 // `node scripts/test-all.mjs [step…]` runs only the named steps (lint, format, typecheck, vitest, kernel,
-// build, e2e); `--serial` runs them one after another, as before (for timing a step alone).
+// build, e2e); `--serial` runs them one after another (for timing a step alone).
 import { spawn } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { setPriority } from 'node:os';
-import { delimiter, resolve } from 'node:path';
+import { resolve } from 'node:path';
 
 const args = process.argv.slice(2);
 const serial = args.includes('--serial');
@@ -48,10 +54,11 @@ const running = new Map();
 
 /**
  * Runs one step; resolves true when it exited 0. `priority` is a nice value tried on the child (only
- * root may raise priority; elsewhere the step runs at the normal one).
+ * root may raise priority; elsewhere the step runs at the normal one). `group` is the name the step is
+ * selected by on the command line when it is part of one (typecheck-node → typecheck).
  */
-function run(name, cmd, cmdArgs, { env = {}, priority } = {}) {
-  if (!want(name)) return Promise.resolve(undefined);
+function run(name, cmd, cmdArgs, { env = {}, priority, group } = {}) {
+  if (!want(group ?? name)) return Promise.resolve(undefined);
   const started = Date.now();
   const logFile = `test-results/logs/${name}.log`;
   const log = createWriteStream(logFile);
@@ -117,6 +124,22 @@ function readJson(file) {
   }
 }
 
+/**
+ * User + system CPU seconds of the steps (all ended child processes and their children), on Linux:
+ * the figure to compare runs by on a shared machine, where wall time depends on the neighbours.
+ */
+function childrenCpuSeconds() {
+  try {
+    // /proc/self/stat: fields after the command's closing parenthesis; cutime and cstime are the 14th
+    // and 15th of them, in clock ticks (100 a second on Linux).
+    const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1]?.split(' ') ?? [];
+    const ticks = Number(fields[13]) + Number(fields[14]);
+    return Number.isFinite(ticks) ? ticks / 100 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 const totals = { passed: 0, failed: 0, skipped: 0 };
 
 function countVitest(file, ok) {
@@ -145,38 +168,71 @@ function vitest(name, json, files) {
   ).then((ok) => countVitest(json, ok));
 }
 
-async function checksLane() {
-  await run('lint', 'npx', [
-    'eslint',
-    '.',
-    '--max-warnings=0',
-    // Re-runs lint only the files that changed (the cache is keyed by content).
-    '--cache',
-    '--cache-strategy',
-    'content',
-    '--cache-location',
-    'node_modules/.cache/eslint/',
-  ]);
-  await run('format', 'npx', [
-    'prettier',
-    '--check',
-    '.',
-    '--log-level',
-    'warn',
-    '--cache',
-    '--cache-strategy',
-    'content',
-  ]);
-  // package.json's typecheck script as npm runs it (its bin folder first on PATH), without npm itself.
+/**
+ * The CPU priority of the checks lane: well below the test lanes (a nice-0 process gets about ten times
+ * its share), so the checks mostly take CPU the tests leave idle, but not the lowest, so another job on
+ * the machine does not starve them.
+ */
+const CHECKS_NICE = 10;
+
+/** The lint, format and typecheck steps, each a function starting it. */
+function checkSteps() {
+  const priority = CHECKS_NICE;
+  const steps = [];
+  // package.json's typecheck script, one step per program ("a && b"): two processes the two cores can
+  // share. Each part is started as the package's own binary, without npm or a shell (a shell would
+  // start the compiler before the lower priority is set on it).
   const script = readJson('package.json')?.scripts?.typecheck;
-  if (process.platform === 'win32' || !script) await run('typecheck', 'npm', ['run', '-s', 'typecheck']);
+  const parts = script ? script.split('&&').map((p) => p.trim()) : [];
+  if (process.platform === 'win32' || parts.length === 0 || parts.some((p) => /["'`$|;<>()\\]/.test(p)))
+    steps.push(() => run('typecheck', 'npm', ['run', '-s', 'typecheck'], { priority }));
   else
-    await run('typecheck', 'sh', ['-c', script], {
-      env: { PATH: `${resolve('node_modules/.bin')}${delimiter}${process.env.PATH ?? ''}` },
-    });
-  await vitest('vitest', 'test-results/vitest.json', ['--exclude', KERNEL_CHECK]);
+    for (const part of parts) {
+      const program = /-p\s+tsconfig\.(\w+)\.json/.exec(part)?.[1] ?? String(steps.length + 1);
+      steps.push(() =>
+        run(`typecheck-${program}`, 'npx', part.split(/\s+/), { priority, group: 'typecheck' }),
+      );
+    }
+  steps.push(() =>
+    run(
+      'lint',
+      'npx',
+      [
+        'eslint',
+        '.',
+        '--max-warnings=0',
+        // Re-runs lint only the files that changed (the cache is keyed by content).
+        '--cache',
+        '--cache-strategy',
+        'content',
+        '--cache-location',
+        'node_modules/.cache/eslint/',
+      ],
+      { priority },
+    ),
+  );
+  steps.push(() =>
+    run(
+      'format',
+      'npx',
+      ['prettier', '--check', '.', '--log-level', 'warn', '--cache', '--cache-strategy', 'content'],
+      { priority },
+    ),
+  );
+  return steps;
 }
 
+/** Runs `steps` (functions returning promises), at most `width` at a time. */
+async function pool(steps, width) {
+  const queue = [...steps];
+  const worker = async () => {
+    for (let next = queue.shift(); next; next = queue.shift()) await next();
+  };
+  await Promise.all(Array.from({ length: Math.min(width, queue.length) }, worker));
+}
+
+const checksLane = () => pool(checkSteps(), serial ? 1 : 2);
+const testsLane = () => vitest('vitest', 'test-results/vitest.json', ['--exclude', KERNEL_CHECK]);
 const kernelLane = () => vitest('kernel', 'test-results/vitest-kernel.json', [KERNEL_CHECK]);
 
 async function e2eLane() {
@@ -221,16 +277,21 @@ const heartbeat = setInterval(() => {
 
 if (serial) {
   await checksLane();
+  await testsLane();
   await kernelLane();
   await e2eLane();
 } else {
-  await Promise.all([kernelLane(), e2eLane(), checksLane()]);
+  await Promise.all([kernelLane(), e2eLane(), testsLane(), checksLane()]);
 }
 clearInterval(heartbeat);
 
-console.log(`━━ summary (${secs(Date.now() - t0)} s in all${serial ? ', one step at a time' : ''})`);
+const cpu = childrenCpuSeconds();
+console.log(
+  `━━ summary (${secs(Date.now() - t0)} s in all${serial ? ', one step at a time' : ''}` +
+    `${cpu === undefined ? '' : `; ${cpu.toFixed(0)} CPU seconds`})`,
+);
 for (const s of steps)
-  console.log(`${s.ok ? 'ok  ' : 'FAIL'} ${s.name.padEnd(10)} ${s.seconds.toFixed(1)} s`);
+  console.log(`${s.ok ? 'ok  ' : 'FAIL'} ${s.name.padEnd(15)} ${s.seconds.toFixed(1)} s`);
 const gatesFailed = steps.some((s) => !s.ok);
 console.log(`${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);
 process.exit(gatesFailed || totals.failed > 0 ? 1 : 0);

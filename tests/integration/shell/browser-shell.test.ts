@@ -29,6 +29,9 @@ async function shell(dir = mkdtempSync(join(tmpdir(), 'wirelab-shell-'))): Promi
     dataDir: join(dir, 'data'),
     rendererDir: renderer,
     version: 'test',
+    // No engine host dies here (engine-host.test.ts covers restarts): a warm spare would be a second
+    // engine host process loading all the engines for each shell, for nothing.
+    hostSupervision: { warmSpare: false },
   });
   cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
   cleanups.push(() => s.close());
