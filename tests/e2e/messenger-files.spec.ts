@@ -37,7 +37,7 @@ test('ann sends a file to bob peer to peer: offer, accept, progress, saved, cont
   test.setTimeout(240_000);
   const dirB = mkdtempSync(join(tmpdir(), 'wirelab-e2e-messenger-files-'));
   const saveDir = mkdtempSync(join(tmpdir(), 'wirelab-e2e-messenger-save-'));
-  let b: ShellHandle | undefined = await startShell(dirB);
+  const b: ShellHandle = await startShell(dirB);
   const pageB = await browser.newPage();
   try {
     const portA = await goOnLan(app, 'ann');
@@ -98,8 +98,7 @@ test('ann sends a file to bob peer to peer: offer, accept, progress, saved, cont
     await expect(pageB.getByTestId('messenger-file-saved')).toHaveText(target, { timeout: 30_000 });
   } finally {
     if (!pageB.isClosed()) await pageB.close();
-    await b?.shell.close();
-    b = undefined;
+    await b.shell.close();
     rmSync(dirB, { recursive: true, force: true });
     rmSync(saveDir, { recursive: true, force: true });
   }

@@ -150,7 +150,9 @@ export class MessengerFiles extends TransferBook {
   linkDown(peer: string): void {
     for (const t of this.all.values()) {
       if (t.rec.peer !== peer || isFinal(t.rec.state)) continue;
-      t.gen += 1;
+      // A sender's run ends with the link. A receiver's queued writes do not: they are the next bytes
+      // of the file, and the offset it asks from on the next link counts them.
+      if (t.rec.direction === 'send') t.gen += 1;
       t.meter.reset();
       this.host.changed(this.info(t));
     }
@@ -236,7 +238,8 @@ export class MessengerFiles extends TransferBook {
         return;
       case 'resume':
         if (!t!.fh) await this.openPart(t!);
-        if (t!.written === t!.rec.size) return this.verify(t!);
+        // After the writes already queued, so the offset (or the check of a complete .part) is exact.
+        t!.chain = t!.chain.then(() => (t!.written === t!.rec.size ? this.verify(t!) : undefined));
         this.askFrom(t!);
         return;
       case 'new': {
@@ -386,9 +389,9 @@ export class MessengerFiles extends TransferBook {
       );
     t.written += buf.length;
     const end = t.written;
-    const gen = t.gen;
     t.chain = t.chain.then(async () => {
-      if (t.gen !== gen || !t.fh) return;
+      // Stopped meanwhile (cancelled, failed): the .part is gone or going, nothing more is written.
+      if (t.rec.state !== 'transferring' || !t.fh) return;
       await t.fh.write(buf, 0, buf.length, offset);
       this.send(t.rec.peer, { t: 'file.ack', fileId: t.rec.fileId, offset: end });
       this.progress(t, end);
@@ -398,6 +401,7 @@ export class MessengerFiles extends TransferBook {
   }
 
   private async verify(t: Live): Promise<void> {
+    if (t.rec.state !== 'transferring') return; // already checked (the last chunk and a resume both ask)
     const fh = t.fh;
     t.fh = undefined;
     await fh?.close();
