@@ -161,3 +161,43 @@ export function parseInterfaces(text: string): string[] {
     ),
   ].slice(0, 32);
 }
+
+/**
+ * What a group's `members` message says, in words: "ann created team with bob, carol", "bob added
+ * erin", "carol removed dave", "dave left". `nick` names an instance id; `me` is ours ("you").
+ */
+export function membersChangeText(
+  m: Pick<MessengerMessage, 'from' | 'fromNick' | 'mine' | 'members' | 'add' | 'remove' | 'name'>,
+  nick: (id: string) => string,
+  me: string | undefined,
+): string {
+  const who = m.mine ? 'You' : m.fromNick;
+  const names = (list: readonly string[]) => list.map((id) => (id === me ? 'you' : nick(id))).join(', ');
+  const add = (m.add ?? []).filter((id) => id !== m.from);
+  const remove = m.remove ?? [];
+  if (m.add?.includes(m.from)) {
+    const others = (m.members ?? []).filter((id) => id !== m.from);
+    return `${who} created ${m.name ?? 'the group'}${others.length ? ` with ${names(others)}` : ''}`;
+  }
+  const parts: string[] = [];
+  if (add.length) parts.push(`added ${names(add)}`);
+  if (remove.length === 1 && remove[0] === m.from) parts.push('left');
+  else if (remove.length) parts.push(`removed ${names(remove)}`);
+  if (parts.length) return `${who} ${parts.join(' and ')}`;
+  // The protocol's first form: the whole member set, no add/remove.
+  return `${who} set the members${m.name ? ` of ${m.name}` : ''}: ${names(m.members ?? [])}`;
+}
+
+/** Unsent text per conversation, kept in the workspace: at most this many conversations' drafts. */
+export const MAX_DRAFTS = 200;
+export const Drafts = z.record(z.string().max(80), z.string().max(8 * 1024));
+export type Drafts = z.infer<typeof Drafts>;
+
+/** Sets (or, when empty, drops) one draft; the oldest go once there are more than MAX_DRAFTS. */
+export function setDraft(drafts: Drafts, conversation: string, text: string): void {
+  delete drafts[conversation];
+  if (text === '') return;
+  drafts[conversation] = text;
+  const keys = Object.keys(drafts);
+  for (const k of keys.slice(0, Math.max(0, keys.length - MAX_DRAFTS))) delete drafts[k];
+}

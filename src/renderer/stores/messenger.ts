@@ -19,6 +19,7 @@ import { unwrap, useApi, useEventRouter } from '../api';
 import { useWorkspaceStore } from './workspace';
 import { useChatStore } from './chat';
 import {
+  Drafts,
   FIRST_PAGE,
   MESSENGER_SETTINGS_DEFAULTS,
   MessengerSettings,
@@ -27,7 +28,9 @@ import {
   applyAck,
   applyPage,
   insertMessage,
+  membersChangeText,
   newThread,
+  setDraft,
   type Thread,
 } from './messenger-model';
 
@@ -53,8 +56,8 @@ export const useMessengerStore = defineStore('messenger', () => {
   const starting = ref(false);
   /** Set by the chat page while the messenger pane is in front of the user (notifications otherwise). */
   const inView = ref(false);
-  /** Unsent text per conversation (switching conversations keeps it). */
-  const drafts = reactive<Record<string, string>>({});
+  /** Unsent text per conversation, kept in the workspace: switching conversations or a restart keeps it. */
+  const drafts = persisted('messenger.drafts', Drafts, {});
   /** Desktop notifications: one switch for rooms and the messenger (the chat store's). */
   const chat = useChatStore();
 
@@ -114,8 +117,12 @@ export const useMessengerStore = defineStore('messenger', () => {
             delete t.typing[m.from];
             if (!showing(m.conversation) && chat.notificationsWanted) {
               const conv = conversations.value.find((c) => c.id === m.conversation);
-              const where = conv?.kind === 'group' ? ` in ${conv.name}` : '';
-              desktopNotify(`${m.fromNick}${where}`, m.text, m.conversation, true);
+              // A group met for the first time has no conversation here yet: its messages carry its name.
+              const group = conv?.kind === 'group' ? conv.name : m.name;
+              const where = group !== undefined ? ` in ${group}` : '';
+              const body =
+                m.kind === 'members' ? membersChangeText(m, nickOf, info.value?.instanceId) : m.text;
+              desktopNotify(`${m.fromNick}${where}`, body, m.conversation, true);
             }
           }
           break;
@@ -276,6 +283,15 @@ export const useMessengerStore = defineStore('messenger', () => {
   async function addMembers(conversation: string, members: string[]): Promise<void> {
     upsertConversation(await unwrap(api.messenger.addMembers({ conversation, members })));
   }
+  async function removeMembers(conversation: string, members: string[]): Promise<void> {
+    upsertConversation(await unwrap(api.messenger.removeMembers({ conversation, members })));
+  }
+  function draftOf(conversation: string): string {
+    return drafts.value[conversation] ?? '';
+  }
+  function saveDraft(conversation: string, text: string): void {
+    setDraft(drafts.value, conversation, text);
+  }
   async function leaveGroup(conversation: string): Promise<void> {
     await unwrap(api.messenger.leaveGroup({ conversation }));
     const c = conversations.value.find((x) => x.id === conversation);
@@ -351,6 +367,9 @@ export const useMessengerStore = defineStore('messenger', () => {
     openDirect,
     createGroup,
     addMembers,
+    removeMembers,
+    draftOf,
+    saveDraft,
     leaveGroup,
     loadMessages,
     loadOlder,

@@ -194,3 +194,39 @@ describe('group membership through the store', () => {
     expect([...a.outbox(B)].at(-1)?.remove).toEqual([A]);
   });
 });
+
+describe('history for a member who joins', () => {
+  it('is not marked late: it was written before the change that added the member', () => {
+    const a = new MessengerStore(A, { ...STORE_DEFAULTS });
+    a.createGroup(G, 'team', [B], 'ann');
+    a.compose(G, 'ann', { kind: 'text', text: 'history' });
+    a.compose(G, 'ann', addChange(a.get(G), [C], 64));
+    a.compose(G, 'ann', { kind: 'text', text: 'after' });
+    const [create, history, add, after] = a.get(G).messages;
+    const c = new MessengerStore(C, { ...STORE_DEFAULTS });
+    const strip = (m: typeof create) => {
+      const { id, mine, late, storedAt, ...w } = m!;
+      void [id, mine, late, storedAt];
+      return w;
+    };
+    // The add and a later message arrive first (the earlier ones do not list carol); then the history.
+    expect(c.receive(strip(add)).kind).toBe('stored');
+    expect(c.receive(strip(after)).kind).toBe('stored');
+    for (const m of [create, history]) c.receive(strip(m));
+    expect(c.get(G).messages.map((m) => [m.text, m.late])).toEqual([
+      ['', false],
+      ['history', false],
+      ['', false],
+      ['after', false],
+    ]);
+    // A message written after she joined that arrives after later ones is still late.
+    const b = new MessengerStore(B, { ...STORE_DEFAULTS });
+    for (const m of a.get(G).messages) b.receive(strip(m));
+    const late = b.compose(G, 'bob', { kind: 'text', text: 'written before after, sent later' });
+    const d = new MessengerStore(C, { ...STORE_DEFAULTS });
+    for (const m of a.get(G).messages) d.receive(strip(m));
+    const withLowClock = { ...strip(late), lamport: after!.lamport - 1 };
+    const r = d.receive(withLowClock);
+    expect(r.kind === 'stored' && r.message.late).toBe(true);
+  });
+});

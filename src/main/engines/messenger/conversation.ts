@@ -71,6 +71,12 @@ export class Conversation {
     return this.membership.name;
   }
 
+  /** `m` was written before `member` was (last) added: history it receives on joining, not a late arrival. */
+  beforeJoining(member: string, m: Stamp): boolean {
+    const joined = this.membership.addedAt(member);
+    return joined !== undefined && compareStamps(m, joined) < 0;
+  }
+
   /**
    * How many of our messages (a prefix by sequence number) `peer` is to receive: all of them while it
    * is a member; once removed, those up to and including the change that removed it (so it learns it

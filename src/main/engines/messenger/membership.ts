@@ -118,6 +118,12 @@ export class Membership {
     return e ? e.in : this.standIns.has(id);
   }
 
+  /** When `id` was (last) added, while it is in; undefined otherwise. */
+  addedAt(id: string): Stamp | undefined {
+    const e = this.entries.get(id);
+    return e && e.in ? e.stamp : undefined;
+  }
+
   /** When `id` was removed (its latest change says out), or undefined while it is in or never was. */
   removedAt(id: string): Stamp | undefined {
     const e = this.entries.get(id);

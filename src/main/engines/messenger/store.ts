@@ -195,6 +195,8 @@ export class MessengerStore {
     const mine = m.from === this.self;
     const s = storedFrom(m, mine, Date.now());
     c.insert(s);
+    // A member just added receives the group's history after the change that added it: not "late".
+    if (s.late && c.beforeJoining(this.self, s)) s.late = false;
     this.clock = Math.max(this.clock, m.lamport);
     if (!mine) c.unread += 1;
     this.append({ r: 'm', m, late: s.late, storedAt: s.storedAt, mine }, done);
