@@ -162,35 +162,21 @@ export async function directConversation(
       );
     });
     const median = (xs: number[]) => spreadOf(xs).median;
-    const ref = 'bare TLS socket pair, same lines and window';
+    /** One figure of the messenger against the bare pair, paired round by round. */
+    const paired = (name: string, unit: string, of: (r: Run) => number, lowerIsBetter = false) =>
+      record('chat', {
+        name: `direct conversation (messenger): ${name}`,
+        value: median(msg.map(of)),
+        unit,
+        reference: 'bare TLS socket pair, same lines and window',
+        referenceValue: median(bare.map(of)),
+        ratioSamples: pairedRatios(msg.map(of), bare.map(of), lowerIsBetter),
+        target: null,
+        basis: 'wall',
+      });
     return [
-      record('chat', {
-        name: 'direct conversation (messenger): deliveries/s',
-        value: median(msg.map((r) => r.rate)),
-        unit: 'msg/s',
-        reference: ref,
-        referenceValue: median(bare.map((r) => r.rate)),
-        ratioSamples: pairedRatios(
-          msg.map((r) => r.rate),
-          bare.map((r) => r.rate),
-        ),
-        target: null,
-        basis: 'wall',
-      }),
-      record('chat', {
-        name: 'direct conversation (messenger): p99 latency (ref/value, higher=better)',
-        value: median(msg.map((r) => r.p99)),
-        unit: 'ms',
-        reference: ref,
-        referenceValue: median(bare.map((r) => r.p99)),
-        ratioSamples: pairedRatios(
-          msg.map((r) => r.p99),
-          bare.map((r) => r.p99),
-          true,
-        ),
-        target: null,
-        basis: 'wall',
-      }),
+      paired('deliveries/s', 'msg/s', (r) => r.rate),
+      paired('p99 latency (ref/value, higher=better)', 'ms', (r) => r.p99, true),
       record('chat', {
         name: 'direct conversation (messenger): lost (all rounds)',
         value: msg.reduce((a, r) => a + r.lost, 0),
