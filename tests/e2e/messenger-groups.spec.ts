@@ -118,6 +118,19 @@ test('groups: add a member from the Members panel, notifications, remove, leave'
     await expect(carolList).toContainText('hello all three');
     await app.screenshot({ path: testInfo.outputPath('messenger-group.png') });
 
+    // The group alone in a tab of its own (Electron: a window): its history, and writing from there.
+    const [tab] = await Promise.all([
+      app.context().waitForEvent('page'),
+      app.getByTestId('messenger-open-window').click(),
+    ]);
+    await tab.waitForLoadState();
+    await expect(tab.getByTestId('messenger-conv-title')).toHaveText('team');
+    await expect(tab.getByTestId('messenger-messages')).toContainText('hello all three');
+    await expect(tab.getByTestId('messenger-open-window')).toHaveCount(0);
+    await write(tab, 'from a window of its own');
+    await expect(carolList).toContainText('from a window of its own');
+    await tab.close();
+
     // ann removes bob: he can no longer write to the group; the others see two members.
     await app.getByTestId('messenger-group-team').click();
     await app.getByTestId('messenger-members').click();

@@ -32,26 +32,46 @@ export function navigationAllowed(_target: string): boolean {
 }
 
 /**
- * window.open / target=_blank: a chat may open in a window of its own (an app URL on the chat route);
- * everything else is denied in-app, and http(s) links go to the system browser.
+ * window.open / target=_blank: a chat may open in a window of its own (an app URL on the chat route
+ * naming one room session or one messenger conversation, see `chatWindowTarget`); everything else is
+ * denied in-app, and http(s) links go to the system browser.
  */
 export function windowOpenDecision(url: string): { action: 'allow' | 'deny'; openExternally: boolean } {
-  if (isChatWindowUrl(url)) return { action: 'allow', openExternally: false };
+  if (chatWindowTarget(url)) return { action: 'allow', openExternally: false };
   return { action: 'deny', openExternally: isSafeExternalUrl(url) };
 }
 
-function isChatWindowUrl(raw: string): boolean {
+/** What a chat window shows: one room session on a room server, or one messenger conversation. */
+export type ChatWindowTarget =
+  { kind: 'room'; session: string } | { kind: 'conversation'; conversation: string };
+
+const SESSION_RE = /^[\w.:-]{1,80}$/;
+const CONVERSATION_RE = /^(dm:[0-9a-f]{16}:[0-9a-f]{16}|g:[0-9a-f]{16})$/;
+
+/**
+ * The chat window an URL asks for: `app://wirelab/index.html#/chat?chat=<session>` (a room session) or
+ * `…#/chat?conversation=<dm:…|g:…>` (a messenger conversation, peer to peer); exactly one of them, well
+ * formed. Anything else is not a chat window (and window.open of it is denied).
+ */
+export function chatWindowTarget(raw: string): ChatWindowTarget | undefined {
+  let url: URL;
   try {
-    const url = new URL(raw);
-    return (
-      url.protocol === `${APP_SCHEME}:` &&
-      url.host === APP_HOST &&
-      url.pathname === '/index.html' &&
-      /^#\/chat(\?|$)/.test(url.hash)
-    );
+    url = new URL(raw);
   } catch {
-    return false;
+    return undefined;
   }
+  if (url.protocol !== `${APP_SCHEME}:` || url.host !== APP_HOST || url.pathname !== '/index.html')
+    return undefined;
+  const m = /^#\/chat\?(.*)$/.exec(url.hash);
+  if (!m) return undefined;
+  const q = new URLSearchParams(m[1]);
+  if ([...q.keys()].length !== 1) return undefined;
+  const session = q.get('chat');
+  if (session !== null) return SESSION_RE.test(session) ? { kind: 'room', session } : undefined;
+  const conversation = q.get('conversation');
+  if (conversation !== null && CONVERSATION_RE.test(conversation))
+    return { kind: 'conversation', conversation };
+  return undefined;
 }
 
 /** IPC is answered only for the app's own top-level frame (no parent), never for iframes. */

@@ -201,3 +201,18 @@ export function setDraft(drafts: Drafts, conversation: string, text: string): vo
   const keys = Object.keys(drafts);
   for (const k of keys.slice(0, Math.max(0, keys.length - MAX_DRAFTS))) delete drafts[k];
 }
+
+/**
+ * The address of one messenger conversation alone, in a new tab (browser shell, with the tab's token
+ * as chat tabs do) or a window of its own (Electron: allowed by chatWindowTarget in electron-policy.ts).
+ */
+export function conversationWindowUrl(
+  loc: { pathname: string; search: string },
+  token: string | null,
+  conversation: string,
+): string {
+  const params = new URLSearchParams(loc.search);
+  if (token && !params.has('token')) params.set('token', token);
+  const q = params.toString();
+  return `${loc.pathname}${q ? `?${q}` : ''}#/chat?conversation=${encodeURIComponent(conversation)}`;
+}

@@ -17,7 +17,7 @@ import { persisted } from '../lib/persisted';
 import { desktopNotify } from '../lib/notify';
 import { unwrap, useApi, useEventRouter } from '../api';
 import { useWorkspaceStore } from './workspace';
-import { useChatStore } from './chat';
+import { tabToken, useChatStore } from './chat';
 import {
   Drafts,
   FIRST_PAGE,
@@ -27,6 +27,7 @@ import {
   TYPING_MS,
   applyAck,
   applyPage,
+  conversationWindowUrl,
   insertMessage,
   membersChangeText,
   newThread,
@@ -56,6 +57,8 @@ export const useMessengerStore = defineStore('messenger', () => {
   const starting = ref(false);
   /** Set by the chat page while the messenger pane is in front of the user (notifications otherwise). */
   const inView = ref(false);
+  /** The one conversation a window of its own shows (`#/chat?conversation=…`); '' in the full page. */
+  const solo = ref('');
   /** Unsent text per conversation, kept in the workspace: switching conversations or a restart keeps it. */
   const drafts = persisted('messenger.drafts', Drafts, {});
   /** Desktop notifications: one switch for rooms and the messenger (the chat store's). */
@@ -87,7 +90,8 @@ export const useMessengerStore = defineStore('messenger', () => {
     if (shown && c.unread > 0) void markRead(c.id).catch(() => undefined);
   }
   function showing(id: string): boolean {
-    return inView.value && pane.value === 'conversation' && selected.value === id && !document.hidden;
+    const inFront = solo.value ? solo.value === id : pane.value === 'conversation' && selected.value === id;
+    return inView.value && inFront && !document.hidden;
   }
   function nickOf(id: string): string {
     return peers.value.find((p) => p.id === id)?.nick ?? id.slice(0, 6);
@@ -298,6 +302,22 @@ export const useMessengerStore = defineStore('messenger', () => {
     if (c) upsertConversation({ ...c, left: true });
   }
 
+  /** A conversation alone in a window of its own: read, shown, marked read, without changing the page's pick. */
+  async function openSolo(id: string): Promise<void> {
+    solo.value = id;
+    await init();
+    const c = conversations.value.find((x) => x.id === id);
+    if (c && c.unread > 0) {
+      c.unread = 0;
+      void markRead(id).catch(() => undefined);
+    }
+    await loadMessages(id);
+  }
+  /** Opens one conversation in a new tab (Electron: a window of its own). */
+  function openWindow(id: string): void {
+    window.open(conversationWindowUrl(location, tabToken(), id), '_blank', 'noopener');
+  }
+
   /** The newest page of a conversation, merged with what arrived meanwhile. */
   async function loadMessages(id: string): Promise<void> {
     const r = await unwrap(api.messenger.messages({ conversation: id, limit: FIRST_PAGE }));
@@ -352,6 +372,7 @@ export const useMessengerStore = defineStore('messenger', () => {
     startError,
     starting,
     inView,
+    solo,
     drafts,
     thread,
     nickOf,
@@ -371,6 +392,8 @@ export const useMessengerStore = defineStore('messenger', () => {
     draftOf,
     saveDraft,
     leaveGroup,
+    openSolo,
+    openWindow,
     loadMessages,
     loadOlder,
     send,

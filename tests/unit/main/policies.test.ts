@@ -5,6 +5,7 @@ import {
   mainWindowOptions,
   navigationAllowed,
   windowOpenDecision,
+  chatWindowTarget,
   APP_INDEX_URL,
 } from '../../../src/main/app/electron-policy';
 import { isSafeExternalUrl } from '../../../src/main/app/url-policy';
@@ -38,6 +39,37 @@ describe('Electron window policy', () => {
       'not a url',
     ]) {
       expect(windowOpenDecision(bad)).toEqual({ action: 'deny', openExternally: false });
+    }
+  });
+  it('a chat window: one room session or one messenger conversation, nothing else', () => {
+    const allow = { action: 'allow', openExternally: false };
+    const conv = 'g:0123456789abcdef';
+    const dm = 'dm:0123456789abcdef:fedcba9876543210';
+    expect(windowOpenDecision('app://wirelab/index.html#/chat?chat=s1')).toEqual(allow);
+    expect(windowOpenDecision(`app://wirelab/index.html#/chat?conversation=${conv}`)).toEqual(allow);
+    expect(
+      windowOpenDecision(`app://wirelab/index.html#/chat?conversation=${encodeURIComponent(dm)}`),
+    ).toEqual(allow);
+    expect(chatWindowTarget(`app://wirelab/index.html#/chat?conversation=${dm}`)).toEqual({
+      kind: 'conversation',
+      conversation: dm,
+    });
+    expect(chatWindowTarget('app://wirelab/index.html#/chat?chat=s1')).toEqual({
+      kind: 'room',
+      session: 's1',
+    });
+    for (const bad of [
+      'app://wirelab/index.html#/chat',
+      'app://wirelab/index.html#/chat?conversation=g:xyz',
+      `app://wirelab/index.html#/chat?conversation=${conv}&chat=s1`,
+      'app://wirelab/index.html#/chat?chat=',
+      'app://wirelab/index.html#/chat?chat=%3Cscript%3E',
+      `app://wirelab/index.html#/tcp?conversation=${conv}`,
+      `app://other/index.html#/chat?conversation=${conv}`,
+      `http://localhost/index.html#/chat?conversation=${conv}`,
+    ]) {
+      expect(chatWindowTarget(bad), bad).toBeUndefined();
+      expect(windowOpenDecision(bad).action, bad).toBe('deny');
     }
   });
   it('IPC only from the app main frame', () => {

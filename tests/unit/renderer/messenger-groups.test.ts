@@ -6,6 +6,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import type { MessengerMessage, WirelabEvent } from '../../../src/shared/contract';
 import {
   MAX_DRAFTS,
+  conversationWindowUrl,
   membersChangeText,
   setDraft,
   useMessengerStore,
@@ -78,6 +79,18 @@ describe('membersChangeText', () => {
     // The first form of the protocol: the whole set.
     expect(membersChangeText(m({ members: [BOB, ME] }), nick, ME)).toBe(
       'bob set the members of team: bob, you',
+    );
+  });
+});
+
+describe('conversationWindowUrl', () => {
+  it('is the chat route naming the conversation, with the tab token when there is one', () => {
+    const loc = { pathname: '/', search: '' };
+    expect(conversationWindowUrl(loc, 'tok', G)).toBe(
+      `/?token=tok#/chat?conversation=${encodeURIComponent(G)}`,
+    );
+    expect(conversationWindowUrl({ pathname: '/index.html', search: '' }, null, G)).toBe(
+      `/index.html#/chat?conversation=${encodeURIComponent(G)}`,
     );
   });
 });
