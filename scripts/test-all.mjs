@@ -125,8 +125,10 @@ function readJson(file) {
 }
 
 /**
- * User + system CPU seconds of the steps (all ended child processes and their children), on Linux:
- * the figure to compare runs by on a shared machine, where wall time depends on the neighbours.
+ * User + system CPU seconds of the steps, on Linux: the figure to compare runs by on a shared machine,
+ * where wall time depends on the neighbours. It counts the processes that were waited for (the steps
+ * and the children they reaped); a process a step leaves orphaned (a browser, an engine host) is not
+ * in it, so it reads lower than the whole run's CPU time (565 here where a subreaper counted 878).
  */
 function childrenCpuSeconds() {
   try {
