@@ -144,7 +144,9 @@ describe('TCP-vs-UDP lab', () => {
     const r = await runLab(opts);
     expect(r.tcp).toMatchObject({ delivered: 500, duplicated: 0, outOfOrder: 0 });
     expect(r.tcp.relay.duplicated).toBeGreaterThan(20);
-    expect(r.udp.duplicated).toBe(r.udp.relay.duplicated);
+    // Every copy the relay made is sent to the UDP socket, but on a starved machine the kernel may drop a
+    // few datagrams (copies included) at the receive buffer, so the application sees at most as many.
+    expect(r.udp.duplicated).toBeLessThanOrEqual(r.udp.relay.duplicated);
     expect(r.udp.duplicated).toBeGreaterThan(20);
     expect(r.udp.outOfOrder).toBeGreaterThan(20);
     const again = await runLab(opts);

@@ -256,9 +256,17 @@ describe('Electron main (src/main/index.ts) against a stand-in electron', () => 
     expect(prevented).toBe(true);
     expect(contents.openHandler!({ url: 'https://evil.example/' })).toEqual({ action: 'deny' });
     expect(contents.openHandler!({ url: 'app://wirelab/other.html' })).toEqual({ action: 'deny' });
-    expect(contents.openHandler!({ url: 'app://wirelab/index.html#/chat?session=x' })).toMatchObject({
-      action: 'allow',
-      overrideBrowserWindowOptions: { webPreferences: { sandbox: true, contextIsolation: true } },
+    for (const url of [
+      'app://wirelab/index.html#/chat?chat=x',
+      'app://wirelab/index.html#/chat?conversation=g:0123456789abcdef',
+    ]) {
+      expect(contents.openHandler!({ url })).toMatchObject({
+        action: 'allow',
+        overrideBrowserWindowOptions: { webPreferences: { sandbox: true, contextIsolation: true } },
+      });
+    }
+    expect(contents.openHandler!({ url: 'app://wirelab/index.html#/chat?session=x' })).toEqual({
+      action: 'deny',
     });
   });
 
