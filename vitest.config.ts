@@ -30,8 +30,9 @@ export default defineConfig({
           environment: 'node',
           // A hang detector, not a speed check (speed lives in bench/): on a busy 2-core machine a socket test
           // that takes 3 s alone can take 30 s, and a timeout there is noise, not a finding.
-          testTimeout: 60_000,
-          hookTimeout: 60_000,
+          // It runs beside the whole e2e lane in `npm test`, so it gets about one core of two.
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
           // Socket tests on 2 cores: a few files at a time keeps timing-sensitive ones honest.
           maxWorkers: 2,
           sequence: { groupOrder: 1 },
