@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Socket } from 'node:net';
 import { onTestFinished } from 'vitest';
 import { collect, rawConnect, waitFor } from '../../helpers/net';
-import { connectClient, received, startServer } from './helpers';
+import { connectClient, makeClient, received, startServer } from './helpers';
 
 async function raw(port: number): Promise<Socket> {
   const s = await rawConnect(port);
@@ -142,6 +142,9 @@ describe('chat server: the classic scenario and rooms', () => {
     const s = await raw(port);
     const got = collect(s);
     await got.until((t) => t.includes('CHAT_SERVER_FULL'));
+    // A client refused this way is told why, not just that the connection closed.
+    const late = makeClient(port, 'bob');
+    await expect(late.client.start()).rejects.toMatchObject({ code: 'CHAT_SERVER_FULL' });
   });
 });
 

@@ -1,6 +1,7 @@
 // A chat client's options, their documented defaults (CHAT_DEFAULTS), and the codes that decide whether a
 // failure is retried: kept apart from the socket code so the rules can be read (and tested) on their own.
 import { CHAT_DEFAULTS, type ChatMessage } from '../../../shared/contract/chat';
+import { isErrorCode } from '../../../shared/errors';
 import { EngineError } from '../common/errors';
 import type { FsyncPolicy } from '../common/append-log';
 
@@ -104,4 +105,13 @@ export function checkOutgoing(
     throw new EngineError('LIMIT_EXCEEDED', `message longer than ${maxChars} characters`);
   if (target.room !== undefined && !rooms.has(target.room))
     throw new EngineError('CHAT_NOT_IN_ROOM', `join ${target.room} first`);
+}
+
+/**
+ * Why a first connection closed before the welcome: a server that said why in a fatal error frame (full,
+ * over its rate limit…) is reported in its words, otherwise as a reset.
+ */
+export function closedBeforeWelcome(where: string, code?: string, message?: string): EngineError {
+  if (code && isErrorCode(code)) return new EngineError(code, message ?? 'closed by the server');
+  return new EngineError('CONNECTION_RESET', `${where} closed the connection before welcoming us`);
 }

@@ -24,6 +24,7 @@ import { checkServerCertificate, keepalive, openChatSocket } from './client-sock
 import {
   CHAT_CLIENT_DEFAULTS,
   FATAL_CODES,
+  closedBeforeWelcome,
   checkOutgoing,
   reconnectDelay,
   type ChatClientOptions,
@@ -322,10 +323,7 @@ export class ChatClient extends TypedEmitter<ChatEvent> {
       this.userClosed = true;
       this.setState('closed');
       this.store.close();
-      settle.reject(
-        failure ??
-          new EngineError('CONNECTION_RESET', `${this.pinKey} closed the connection before welcoming us`),
-      );
+      settle.reject(failure ?? closedBeforeWelcome(this.pinKey, this.lastCode, this.lastMessage));
       return;
     }
     this.setState('reconnecting');
