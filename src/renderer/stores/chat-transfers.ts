@@ -7,7 +7,7 @@
 // offered or under way when its engines went away is shown "interrupted" — it cannot go on, the peer
 // must offer the file again — never as still waiting or transferring.
 import { defineStore } from 'pinia';
-import { computed, watch } from 'vue';
+import { computed, toRaw, watch } from 'vue';
 import { z } from 'zod';
 import type { ChatClientInfo } from '../../shared/contract';
 // From the chat's own contract module: this store loads with the app shell, the whole contract need not.
@@ -67,21 +67,33 @@ export const useChatTransfersStore = defineStore('chat-transfers', () => {
     { immediate: true },
   );
 
+  // The engine instance each session was first seen under. After a restart the old sessions stay on the
+  // page until the chat store has read the new list; a change to one of them meanwhile belongs to the old
+  // instance, and copying it as the new instance's would list the same transfer twice.
+  const seenUnder = new WeakMap<object, string>();
+  function instanceOf(session: object): string | undefined {
+    const raw = toRaw(session);
+    const known = seenUnder.get(raw);
+    if (known || !workspace.instance) return known;
+    seenUnder.set(raw, workspace.instance);
+    return workspace.instance;
+  }
+
   // The live transfers come from the chat store (which applies the engine's events in order, parked
   // ones included); each change is copied here.
   watch(
     () =>
       chat.sessions.map((s) => ({
         key: chatIdentityKey(s.info),
+        instance: instanceOf(s),
         transfers: s.transfers.map((t) => ({ ...t })),
       })),
     (live) => {
-      const instance = workspace.instance;
-      if (!instance) return;
       let next = records.value;
       let changed = false;
-      for (const { key, transfers } of live)
+      for (const { key, instance, transfers } of live)
         for (const t of transfers) {
+          if (!instance) continue;
           const i = next.findIndex((r) => r.instance === instance && r.chat === key && r.fileId === t.fileId);
           const old = i >= 0 ? next[i] : undefined;
           const rec: TransferRecord = { ...t, chat: key, instance, seenAt: old?.seenAt ?? Date.now() };
