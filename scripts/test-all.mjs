@@ -143,6 +143,22 @@ function childrenCpuSeconds() {
 }
 
 const totals = { passed: 0, failed: 0, skipped: 0 };
+/**
+ * The failed tests by name, listed again under the summary: a failing step's output can be hundreds of
+ * lines further up, and a CI page that keeps only the end of the log should still say what failed.
+ */
+const failures = [];
+/** Failed tests listed under the summary at most (the step logs have all of them). */
+const FAILURES_LISTED = 30;
+// ANSI colour codes, as Vitest and Playwright write them into messages.
+const ANSI = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g');
+const firstLine = (text) =>
+  String(text ?? '')
+    .replace(ANSI, '')
+    .split('\n')
+    .map((l) => l.trim())
+    .find((l) => l.length > 0)
+    ?.slice(0, 200) ?? '';
 
 function countVitest(file, ok) {
   const v = readJson(file);
@@ -154,6 +170,14 @@ function countVitest(file, ok) {
     totals.failed += (v.testResults ?? []).filter(
       (f) => f.status === 'failed' && f.assertionResults.length === 0,
     ).length;
+    for (const f of v.testResults ?? []) {
+      const file = String(f.name ?? '').replace(`${process.cwd()}/`, '');
+      if (f.status === 'failed' && f.assertionResults.length === 0)
+        failures.push(`${file}: ${firstLine(f.message) || 'failed to load'}`);
+      for (const a of f.assertionResults ?? [])
+        if (a.status === 'failed')
+          failures.push(`${file} › ${a.fullName ?? a.title}: ${firstLine(a.failureMessages?.[0])}`);
+    }
   } else if (ok === false) totals.failed += 1;
 }
 
@@ -266,7 +290,25 @@ async function e2eLane() {
     totals.passed += p.stats.expected + (p.stats.flaky ?? 0);
     totals.failed += p.stats.unexpected;
     totals.skipped += p.stats.skipped;
+    listPlaywrightFailures(p.suites ?? [], []);
   } else if (!ok) totals.failed += 1;
+}
+
+/** Adds the unexpected results of a Playwright JSON report's suite tree to `failures`. */
+function listPlaywrightFailures(suites, titles) {
+  for (const suite of suites) {
+    const path = suite.title ? [...titles, suite.title] : titles;
+    for (const spec of suite.specs ?? [])
+      for (const test of spec.tests ?? [])
+        if (test.status === 'unexpected') {
+          const last = test.results?.at(-1);
+          failures.push(
+            `${spec.file ?? path[0]} › ${[...path.slice(1), spec.title].join(' › ')}: ` +
+              firstLine(last?.error?.message ?? last?.errors?.[0]?.message ?? last?.status),
+          );
+        }
+    listPlaywrightFailures(suite.suites ?? [], path);
+  }
 }
 
 // A line a minute while steps run, so a quiet terminal is not mistaken for a hang.
@@ -295,5 +337,11 @@ console.log(
 for (const s of steps)
   console.log(`${s.ok ? 'ok  ' : 'FAIL'} ${s.name.padEnd(15)} ${s.seconds.toFixed(1)} s`);
 const gatesFailed = steps.some((s) => !s.ok);
+if (failures.length > 0) {
+  console.log(`failed tests (${failures.length}):`);
+  for (const f of failures.slice(0, FAILURES_LISTED)) console.log(`  ✗ ${f}`);
+  if (failures.length > FAILURES_LISTED)
+    console.log(`  … ${failures.length - FAILURES_LISTED} more in test-results/logs/`);
+}
 console.log(`${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);
 process.exit(gatesFailed || totals.failed > 0 ? 1 : 0);
