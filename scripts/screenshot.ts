@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBrowserShell } from '../src/server/browser-shell';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../tests/e2e/chromium-args';
 
 const [route = '/', out = 'screenshot.png', ...rest] = process.argv.slice(2);
 const dark = rest.includes('--dark');
@@ -22,19 +23,7 @@ const shell = await startBrowserShell({
   // Never browse mDNS from a screenshot run (this machine's outside interface).
   chatDiscovery: false,
 });
-const browser = await chromium.launch({
-  executablePath: '/usr/bin/chromium',
-  args: [
-    '--headless',
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-quic',
-    '--no-first-run',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-  ],
-});
+const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS] });
 try {
   const page = await browser.newPage({
     viewport: { width: num('--width', 1280), height: num('--height', 860) },
