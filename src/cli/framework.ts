@@ -45,6 +45,19 @@ export interface Command {
 
 export class UsageError extends Error {}
 
+/**
+ * Waits `ms` or until one of `until` settles, whichever is first, and clears its timer: a timer left
+ * pending would hold a finished command for the rest of its --wait.
+ */
+export async function waitAtMost(ms: number, ...until: Promise<unknown>[]): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    await Promise.race([new Promise<void>((r) => (timer = setTimeout(r, ms))), ...until]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export function intArg(value: unknown, name: string, min: number, max: number): number {
   const n = typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : NaN;
   if (!Number.isInteger(n) || n < min || n > max) {

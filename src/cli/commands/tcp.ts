@@ -6,7 +6,7 @@ import type { WirelabEvent } from '../../shared/contract';
 import { decodePayload } from '../../main/engines/tcp/workbench';
 import { openClient } from '../client';
 import { readPayload } from '../payload-source';
-import { EXIT, UsageError, intArg, numArg, optNum, type Command, type Io } from '../framework';
+import { EXIT, UsageError, intArg, numArg, optNum, waitAtMost, type Command, type Io } from '../framework';
 
 function show(data: Uint8Array, hex: boolean): string {
   return hex ? decodeBytes(data, 'hex') : decodeBytes(data, 'utf8');
@@ -102,13 +102,14 @@ Runs until Ctrl+C.`,
 export const tcpSend: Command = {
   path: ['tcp', 'send'],
   summary: 'Connect, send text, hex, a file or stdin, print what comes back',
-  usage: `wirelab tcp send HOST PORT [TEXT | - | --hex HEX | --file F] [--wait MS] [--timeout MS] [--json]
+  usage: `wirelab tcp send HOST PORT [TEXT | - | --hex HEX | --file F] [--wait MS] [--bytes N] [--timeout MS] [--json]
 
   TEXT            UTF-8 text to send (omit to only read, e.g. a welcome message)
   -               send standard input, byte for byte
   --hex HEX       bytes to send as hex, e.g. "48 65 6c 6c 6f"
   --file F        send the file's bytes as they are
   --wait MS       how long to keep reading after sending (default 1000)
+  --bytes N       stop reading as soon as N bytes have come back (still at most --wait)
   --timeout MS    connect timeout (default ${TCP_DEFAULTS.connectTimeoutMs})
 One payload is at most 4 MiB of text (a file that is not UTF-8 travels as hex: 2 MiB); more is
 LIMIT_EXCEEDED, as in the app. Exits 0 when connected and sent, 1 on a network error, 2 on bad input.`,
@@ -116,6 +117,7 @@ LIMIT_EXCEEDED, as in the app. Exits 0 when connected and sent, 1 on a network e
     hex: { type: 'string' },
     file: { type: 'string' },
     wait: { type: 'string', default: '1000' },
+    bytes: { type: 'string' },
     timeout: { type: 'string' },
   },
   async run({ values, positionals }, io) {
@@ -123,6 +125,7 @@ LIMIT_EXCEEDED, as in the app. Exits 0 when connected and sent, 1 on a network e
       throw new UsageError('tcp send needs HOST PORT [TEXT | -]');
     const [host, portText, text] = positionals as [string, string, string | undefined];
     const wait = intArg(values.wait, '--wait', 0, 3_600_000);
+    const enough = values.bytes === undefined ? undefined : intArg(values.bytes, '--bytes', 1, 2 ** 40);
     const payload = await readPayload(
       { text, hex: values.hex, file: values.file, stdin: io.stdin },
       'text' as const,
@@ -137,8 +140,11 @@ LIMIT_EXCEEDED, as in the app. Exits 0 when connected and sent, 1 on a network e
         decodePayload(payload.data, payload.encoding);
       }
       let closed = false;
+      let received = 0;
       let resolveClosed = () => {};
       const closedP = new Promise<void>((r) => (resolveClosed = r));
+      let resolveEnough = () => {};
+      const enoughP = new Promise<void>((r) => (resolveEnough = r));
       client.onEvent((e) => {
         reportDropped(e, io);
         if (e.engine !== 'tcp') return;
@@ -149,6 +155,8 @@ LIMIT_EXCEEDED, as in the app. Exits 0 when connected and sent, 1 on a network e
             text: decodeBytes(e.data, 'utf8'),
             hex: decodeBytes(e.data, 'hex'),
           });
+          received += e.bytes;
+          if (enough !== undefined && received >= enough) resolveEnough();
         } else if (e.type === 'client.state' && e.state === 'closed') {
           closed = true;
           resolveClosed();
@@ -167,7 +175,7 @@ LIMIT_EXCEEDED, as in the app. Exits 0 when connected and sent, 1 on a network e
         const r = await must(api.tcp.clientSend({ session, ...payload }));
         io.out(`sent ${r.bytes} bytes`, { type: 'sent', bytes: r.bytes });
       }
-      await Promise.race([new Promise((r) => setTimeout(r, wait)), closedP, io.interrupted]);
+      await waitAtMost(wait, closedP, enoughP, io.interrupted);
       // Read before our own close, whose state event would otherwise look like the peer's.
       const byPeer = closed;
       if (!byPeer) await must(api.tcp.clientClose({ session }));

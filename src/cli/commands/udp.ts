@@ -7,7 +7,7 @@ import { UDP_DEFAULTS, type UdpFamily } from '../../shared/contract/udp';
 import { familyForHost, formatPeer } from '../../main/engines/udp/address';
 import { openClient } from '../client';
 import { readPayload } from '../payload-source';
-import { EXIT, UsageError, intArg, numArg, optNum, type Command } from '../framework';
+import { EXIT, UsageError, intArg, numArg, optNum, waitAtMost, type Command } from '../framework';
 import { reportDropped } from './tcp';
 
 function show(data: Uint8Array, hex: boolean): string {
@@ -111,13 +111,14 @@ Runs until Ctrl+C.`,
 export const udpSend: Command = {
   path: ['udp', 'send'],
   summary: 'Send one datagram (text or hex) and print the answers',
-  usage: `wirelab udp send HOST PORT [TEXT | - | --hex HEX | --file F] [--wait MS] [--bind H] [--broadcast] [--ttl N] [--json]
+  usage: `wirelab udp send HOST PORT [TEXT | - | --hex HEX | --file F] [--wait MS] [--answers N] [--bind H] [--broadcast] [--ttl N] [--json]
 
   TEXT            text to send; \\XX escapes (and \\n \\r \\t) are turned into bytes
   -               send standard input, byte for byte
   --hex HEX       bytes to send as hex, e.g. "48 65 6c 6c 6f"
   --file F        send the file's bytes as they are
   --wait MS       how long to wait for answers (default 1000; 0 = do not wait)
+  --answers N     stop waiting as soon as N answers have arrived (still at most --wait)
   --bind H        local address to send from (default: any address of the destination's family)
   --broadcast     allow sending to a broadcast address (SO_BROADCAST)
   --ttl N         multicast TTL / IPv6 hop limit for multicast destinations (default ${UDP_DEFAULTS.multicastTtl})
@@ -127,6 +128,7 @@ Exits 0 once sent (answers or not), 1 on a network error, 2 on bad input.`,
     hex: { type: 'string' },
     file: { type: 'string' },
     wait: { type: 'string', default: '1000' },
+    answers: { type: 'string' },
     bind: { type: 'string' },
     broadcast: { type: 'boolean', default: false },
     ttl: { type: 'string' },
@@ -136,6 +138,8 @@ Exits 0 once sent (answers or not), 1 on a network error, 2 on bad input.`,
       throw new UsageError('udp send needs HOST PORT [TEXT | -]');
     const [host, portText, text] = positionals as [string, string, string | undefined];
     const wait = intArg(values.wait, '--wait', 0, 3_600_000);
+    const enough =
+      values.answers === undefined ? undefined : intArg(values.answers, '--answers', 1, 1_000_000);
     const payload = (await readPayload(
       { text, hex: values.hex, file: values.file, stdin: io.stdin },
       'escaped' as const,
@@ -146,6 +150,8 @@ Exits 0 once sent (answers or not), 1 on a network error, 2 on bad input.`,
     try {
       const { api, must } = client;
       let answers = 0;
+      let resolveEnough = () => {};
+      const enoughP = new Promise<void>((r) => (resolveEnough = r));
       client.onEvent((e) => {
         reportDropped(e, io);
         if (e.engine !== 'udp' || e.type !== 'datagram') return;
@@ -160,6 +166,7 @@ Exits 0 once sent (answers or not), 1 on a network error, 2 on bad input.`,
             hex: decodeBytes(e.data, 'hex'),
           },
         );
+        if (enough !== undefined && answers >= enough) resolveEnough();
       });
       const info = await must(
         api.udp.bind({
@@ -177,7 +184,7 @@ Exits 0 once sent (answers or not), 1 on a network error, 2 on bad input.`,
         to: r.to,
         localPort: info.port,
       });
-      if (wait > 0) await Promise.race([new Promise((res) => setTimeout(res, wait)), io.interrupted]);
+      if (wait > 0) await waitAtMost(wait, enoughP, io.interrupted);
       client.flush();
       if (!io.json) io.out(`${answers} answer${answers === 1 ? '' : 's'}`);
     } finally {

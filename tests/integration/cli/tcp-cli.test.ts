@@ -71,14 +71,42 @@ describe('wirelab tcp', () => {
   it('send: text and hex to an echo listener, prints the reply', async () => {
     const l = startCli(['tcp', 'listen', '0', '--echo']);
     const port = (await l.waitOut(/listening on 127\.0\.0\.1:(\d+)/))[1]!;
-    const s = await cli(['tcp', 'send', '127.0.0.1', port, 'Hello, TCP Server!', '--wait', '300']);
+    // --bytes ends the read when the echo is complete; the wait itself is longer than the test may take.
+    const s = await cli([
+      'tcp',
+      'send',
+      '127.0.0.1',
+      port,
+      'Hello, TCP Server!',
+      '--wait',
+      '600000',
+      '--bytes',
+      '18',
+    ]);
     expect(s.code).toBe(0);
     expect(s.out).toContain('Hello, TCP Server!');
-    const h = await cli(['tcp', 'send', '127.0.0.1', port, '--hex', '48 69', '--wait', '300', '--json']);
+    const h = await cli([
+      'tcp',
+      'send',
+      '127.0.0.1',
+      port,
+      '--hex',
+      '48 69',
+      '--wait',
+      '600000',
+      '--bytes',
+      '2',
+      '--json',
+    ]);
     expect(h.code).toBe(0);
     expect(h.out).toMatch(/"hex":"48 69"/);
-    // The listener keeps the connection open: the sender closes it after --wait.
+    // The listener keeps the connection open: the sender closes it once --bytes are in.
     expect(jsonLines(h.out).at(-1)).toEqual({ type: 'closed', byPeer: false });
+    const zero = await cli(['tcp', 'send', '127.0.0.1', port, 'x', '--bytes', '0']);
+    expect({ code: zero.code, err: zero.err }).toMatchObject({
+      code: 2,
+      err: expect.stringMatching(/--bytes/),
+    });
   });
 
   it('send --file and -: the bytes arrive unchanged (UTF-8 text and binary)', async () => {

@@ -21,7 +21,15 @@ describe('wirelab udp CLI', () => {
     for (const host of ['127.0.0.1', '::1']) {
       const srv = startCli(['udp', 'listen', '0', '--host', host, '--reply', 'Message received', '--json']);
       const port = (await srv.waitOut(/"type":"listening".*"port":(\d+)/))[1]!;
-      const c = await cli(['udp', 'send', host, port, 'Hello, UDP Server!', '--wait', '300', '--json']);
+      // --answers 1 ends the wait when the reply is in; the wait itself is longer than the test may take.
+      const c = await cli([
+        'udp',
+        'send',
+        host,
+        port,
+        'Hello, UDP Server!',
+        ...['--wait', '600000', '--answers', '1', '--json'],
+      ]);
       expect(c.code).toBe(0);
       const lines = jsonLines(c.out);
       expect(lines.find((l) => l.type === 'sent')).toMatchObject({ bytes: 18 });
@@ -40,9 +48,25 @@ describe('wirelab udp CLI', () => {
   it('listen --echo and send --hex: bytes come back unchanged', async () => {
     const srv = startCli(['udp', 'listen', '0', '--echo']);
     const port = (await srv.waitOut(/listening on 127\.0\.0\.1:(\d+) /))[1]!;
-    const c = await cli(['udp', 'send', '127.0.0.1', port, '--hex', 'de ad be ef', '--wait', '300']);
+    const c = await cli([
+      'udp',
+      'send',
+      '127.0.0.1',
+      port,
+      '--hex',
+      'de ad be ef',
+      '--wait',
+      '600000',
+      '--answers',
+      '1',
+    ]);
     expect(c.out).toMatch(/4 B: de ad be ef/);
     expect(c.out.trim().split('\n').at(-1)).toBe('1 answer');
+    const zero = await cli(['udp', 'send', '127.0.0.1', port, 'x', '--answers', '0']);
+    expect({ code: zero.code, err: zero.err }).toMatchObject({
+      code: 2,
+      err: expect.stringMatching(/--answers/),
+    });
   });
 
   it('send --file and -: one datagram with the exact bytes', async () => {
