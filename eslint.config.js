@@ -67,4 +67,22 @@ export default tseslint.config(
     files: ['src/renderer/**'],
     languageOptions: { globals: { ...globals.browser } },
   },
+  {
+    // Vitest runs many test files in one module graph (isolate: false), so a helper module is imported
+    // once per worker: a hook it registers at import belongs to the first file that imported it, and
+    // the next files' cleanups never run. Helpers register cleanups with the test (onTestFinished).
+    files: ['tests/**/*.ts'],
+    ignores: ['**/*.test.ts', '**/*.spec.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector:
+            'Program > ExpressionStatement > CallExpression[callee.name=/^(before|after)(Each|All)$/]',
+          message:
+            'A shared test helper registers no hooks at import (Vitest imports it once per worker); use onTestFinished in the function that needs the cleanup.',
+        },
+      ],
+    },
+  },
 );

@@ -1,6 +1,6 @@
 // Shared pieces of the load-balancer integration tests: balancers and backends on 127.0.0.1 port 0,
 // cleaned up after each test, and small clients that read which backend answered.
-import { afterEach } from 'vitest';
+import { onTestFinished } from 'vitest';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { request } from 'node:http';
 import type { LbConfigInput, LbEvent } from '../../../src/shared/contract/lb';
@@ -11,13 +11,15 @@ import {
   type DemoBackendsOptions,
 } from '../../../src/main/engines/load-balancer/demo-backends';
 
-const cleanups: (() => unknown)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
-
+/**
+ * Undoes `fn` when the running test ends, the last registered first. Registered with the test itself,
+ * not a module-level list and hook: test files share this module when Vitest runs them in one module
+ * graph, and a hook registered at import would belong only to the first file that imported it.
+ */
 export function onCleanup(fn: () => unknown): void {
-  cleanups.push(fn);
+  onTestFinished(async () => {
+    await fn();
+  });
 }
 
 export async function startLb(
@@ -26,7 +28,7 @@ export async function startLb(
   const lb = new LoadBalancer('t', LbConfigSchema.parse(config));
   const events: LbEvent[] = [];
   lb.on((e) => events.push(e));
-  cleanups.push(() => lb.close());
+  onCleanup(() => lb.close());
   const info = await lb.start();
   return { lb, port: info.port, events };
 }
@@ -41,7 +43,7 @@ export async function startDemo(
     failureRate: 0,
     ...opts,
   });
-  cleanups.push(() => demo.close());
+  onCleanup(() => demo.close());
   const info = await demo.start();
   return { demo, ports: info.backends.map((b) => b.port) };
 }
@@ -60,7 +62,7 @@ export async function rawBackend(
     onSocket(s);
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  cleanups.push(
+  onCleanup(
     () =>
       new Promise<void>((r) => {
         for (const s of sockets) s.destroy();
@@ -122,7 +124,7 @@ export function rawConnect(
       () => resolve(s),
     );
     s.once('error', reject);
-    cleanups.push(() => s.destroy());
+    onCleanup(() => s.destroy());
   });
 }
 
