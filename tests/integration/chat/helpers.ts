@@ -75,8 +75,16 @@ export function receivedRaw(events: ChatEvent[]): string[] {
 /** A TCP relay in front of a server whose connections the test can cut, losing whatever is in flight. */
 export async function startCutProxy(
   targetPort: number,
+  opts: {
+    /**
+     * Once: the first client→server chunk this matches is not forwarded and the connection is cut, as
+     * if the network died right after the client wrote it.
+     */
+    loseUpstream?: (chunk: Buffer) => boolean;
+  } = {},
 ): Promise<{ port: number; cut: () => void; pairs: () => number }> {
   const pairs = new Set<Socket>();
+  let lose = opts.loseUpstream;
   const server = createServer((inbound) => {
     const outbound = connect({ host: '127.0.0.1', port: targetPort });
     pairs.add(inbound);
@@ -89,7 +97,17 @@ export async function startCutProxy(
     };
     inbound.on('error', kill).on('close', kill);
     outbound.on('error', kill).on('close', kill);
-    inbound.pipe(outbound);
+    if (lose)
+      inbound.on('data', (chunk: Buffer) => {
+        if (lose?.(chunk)) {
+          lose = undefined;
+          kill();
+        } else if (!outbound.write(chunk)) {
+          inbound.pause();
+          outbound.once('drain', () => inbound.resume());
+        }
+      });
+    else inbound.pipe(outbound);
     outbound.pipe(inbound);
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));

@@ -98,6 +98,24 @@ describe('chat file transfer', () => {
     expect(transfer(b.events, 'done')?.savedTo).toBe(saveAs);
   }, 40_000);
 
+  it("the receiver's file.done lost in a cut reaches the sender after the reconnect", async () => {
+    const { port } = await startServer();
+    const proxy = await startCutProxy(port, {
+      loseUpstream: (chunk) => chunk.includes('"t":"file.done"'),
+    });
+    const dir = tempDir();
+    const src = join(dir, 'small.bin');
+    writeFileSync(src, randomBytes(100_000));
+    const a = await connectClient(port, 'alice');
+    const b = await connectClient(proxy.port, 'bob');
+    const offer = await a.client.files.offer('bob', src);
+    await waitFor(() => transfer(b.events, 'offered'), 5000, 'offer arrives');
+    await b.client.files.accept(offer.fileId, join(dir, 'got.bin'));
+    await waitFor(() => transfer(b.events, 'done'), 20_000, 'receiver done');
+    await waitFor(() => b.client.info().reconnects >= 1, 20_000, 'receiver reconnected');
+    await waitFor(() => transfer(a.events, 'done'), 20_000, 'sender done');
+  });
+
   it('size limit, refusing to overwrite, cancel', async () => {
     const { port } = await startServer({ maxFileBytes: 1000 });
     const dir = tempDir();

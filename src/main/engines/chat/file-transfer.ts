@@ -41,6 +41,11 @@ interface Incoming {
   chain: Promise<void>;
   /** The offset we last asked the sender to restart from, so a run of stale chunks asks only once. */
   askedFrom: number;
+  /**
+   * The `file.done` we sent and the connection it went out on. A connection cut right after it may
+   * have lost it, and the sender would wait for an accept that never comes: a reconnect sends it again.
+   */
+  told?: { ok: boolean; connection: number };
 }
 
 type FileFrame = Extract<ServerFrame, { t: `file.${string}` }>;
@@ -51,6 +56,8 @@ export class FileTransfers {
   private readonly out = new Map<string, Outgoing>();
   private readonly inc = new Map<string, Incoming>();
   private lastProgress = 0;
+  /** Counts connections (reconnects), for `Incoming.told`. */
+  private connection = 0;
 
   constructor(
     private readonly host: TransferHost,
@@ -231,7 +238,19 @@ export class FileTransfers {
 
   /** After a reconnect the receiver asks for the rest; the sender waits for that. */
   onReconnected(): void {
-    for (const i of this.inc.values()) if (i.info.state === 'transferring') this.sendAccept(i);
+    const previous = this.connection++;
+    for (const i of this.inc.values()) {
+      if (i.info.state === 'transferring') this.sendAccept(i);
+      // Sent on the connection that just ended (or while it was down): perhaps never delivered. The
+      // sender ignores a second one; a server that already relayed the first refuses it (NOT_FOUND) and
+      // the finished transfer stays as it is.
+      else if (i.told?.connection === previous) this.sendDone(i, i.told.ok);
+    }
+  }
+
+  private sendDone(i: Incoming, ok: boolean): void {
+    i.told = { ok, connection: this.connection };
+    this.host.send({ t: 'file.done', fileId: i.info.fileId, ok });
   }
 
   onDisconnected(): void {
@@ -333,12 +352,12 @@ export class FileTransfers {
     const part = `${i.saveAs!}.part`;
     const got = await sha256File(part);
     if (got !== i.info.sha256) {
-      this.host.send({ t: 'file.done', fileId: i.info.fileId, ok: false });
+      this.sendDone(i, false);
       await rm(part, { force: true });
       return this.finishIn(i, 'failed', 'CHAT_FILE_CHECKSUM', `expected ${i.info.sha256}, got ${got}`);
     }
     await rename(part, i.saveAs!);
-    this.host.send({ t: 'file.done', fileId: i.info.fileId, ok: true });
+    this.sendDone(i, true);
     await this.finishIn(i, 'done');
   }
 
