@@ -24,6 +24,8 @@ export const MESSENGER_FILE_DEFAULTS = {
   maxOpenTransfers: 32,
   /** Transfers remembered (finished ones are forgotten oldest first beyond this). */
   maxKeptTransfers: 200,
+  /** Progress events at most this often per transfer (state changes are reported at once). */
+  fileProgressMs: 100,
 } as const;
 
 const FILE_ID_RE = /^f-[0-9a-f]{16}$/;

@@ -42,6 +42,11 @@ const pollState = (i: Instance, fileId: string) =>
   expect.poll(() => transfer(i, fileId)?.state, { timeout: 30_000 });
 
 /** Cuts the link between the two the first time the receiver has written at least `bytes`. */
+/**
+ * Runs `act` once the receiver has written `bytes`, from the progress event of the chunk that got there.
+ * The receiver must report every chunk (`EVERY_CHUNK`): with progress every 100 ms, a quiet machine
+ * moves the whole file between two reports and `act` would come too late to cut anything.
+ */
 function onceReceived(b: Instance, fileId: string, bytes: number, act: () => void): void {
   let done = false;
   b.svc.on((e) => {
@@ -52,6 +57,8 @@ function onceReceived(b: Instance, fileId: string, bytes: number, act: () => voi
     }
   });
 }
+
+const EVERY_CHUNK = { fileProgressMs: 0 };
 
 describe('messenger: files in direct conversations', () => {
   it('a 5 MB file arrives with the right SHA-256, both sides see done', async () => {
@@ -85,7 +92,7 @@ describe('messenger: files in direct conversations', () => {
   });
 
   it('a link cut mid-transfer resumes from the offset already written, not from 0', async () => {
-    const { a, b, conv } = await pair();
+    const { a, b, conv } = await pair(EVERY_CHUNK);
     const src = sourceFile(5 * 1024 * 1024);
     const { fileId } = await a.svc.fileOffer({ conversation: conv, path: src.path });
     await offerAt(b, fileId);
@@ -102,7 +109,7 @@ describe('messenger: files in direct conversations', () => {
   });
 
   it('the receiver restarted mid-transfer goes on from its .part', async () => {
-    const { a, b, conv } = await pair();
+    const { a, b, conv } = await pair(EVERY_CHUNK);
     const src = sourceFile(5 * 1024 * 1024);
     const { fileId } = await a.svc.fileOffer({ conversation: conv, path: src.path });
     await offerAt(b, fileId);
@@ -124,7 +131,7 @@ describe('messenger: files in direct conversations', () => {
   });
 
   it('the sender restarted mid-transfer offers again and goes on from the receiver offset', async () => {
-    const { a, b, conv } = await pair();
+    const { a, b, conv } = await pair(EVERY_CHUNK);
     const src = sourceFile(5 * 1024 * 1024);
     const { fileId } = await a.svc.fileOffer({ conversation: conv, path: src.path });
     await offerAt(b, fileId);

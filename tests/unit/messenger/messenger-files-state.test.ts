@@ -19,6 +19,7 @@ const limits: FileLimits = {
   fileWindowChunks: 4,
   maxOpenTransfers: 2,
   maxKeptTransfers: 3,
+  fileProgressMs: 100,
 };
 
 function rec(over: Partial<TransferRecord> = {}): TransferRecord {

@@ -46,9 +46,6 @@ export interface Live {
   lastEmit: number;
 }
 
-/** Progress events at most this often per transfer; state changes go at once. */
-const PROGRESS_MS = 100;
-
 export abstract class TransferBook {
   protected readonly all = new Map<string, Live>();
   private readonly file: JsonFile<typeof FilesFile>;
@@ -146,7 +143,7 @@ export abstract class TransferBook {
     const now = Date.now();
     t.rec.transferred = bytes;
     t.meter.add(now, bytes);
-    if (now - t.lastEmit < PROGRESS_MS && bytes < t.rec.size) return;
+    if (now - t.lastEmit < this.limits.fileProgressMs && bytes < t.rec.size) return;
     t.lastEmit = now;
     this.host.changed(this.info(t));
   }

@@ -19,6 +19,7 @@ export interface FileLimits {
   fileWindowChunks: number;
   maxOpenTransfers: number;
   maxKeptTransfers: number;
+  fileProgressMs: number;
 }
 
 const FINAL = new Set<MessengerFileState>(['done', 'declined', 'cancelled', 'failed']);
