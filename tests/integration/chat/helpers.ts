@@ -81,10 +81,13 @@ export async function startCutProxy(
      * if the network died right after the client wrote it.
      */
     loseUpstream?: (chunk: Buffer) => boolean;
+    /** Once: cut the connection when this many server→client bytes have been forwarded on it. */
+    cutAfterDownstreamBytes?: number;
   } = {},
 ): Promise<{ port: number; cut: () => void; pairs: () => number }> {
   const pairs = new Set<Socket>();
   let lose = opts.loseUpstream;
+  let cutAfter = opts.cutAfterDownstreamBytes;
   const server = createServer((inbound) => {
     const outbound = connect({ host: '127.0.0.1', port: targetPort });
     pairs.add(inbound);
@@ -108,6 +111,17 @@ export async function startCutProxy(
         }
       });
     else inbound.pipe(outbound);
+    if (cutAfter !== undefined) {
+      let forwarded = 0;
+      outbound.on('data', (chunk: Buffer) => {
+        if (cutAfter === undefined) return;
+        forwarded += chunk.length;
+        if (forwarded >= cutAfter) {
+          cutAfter = undefined;
+          kill();
+        }
+      });
+    }
     outbound.pipe(inbound);
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
