@@ -24,12 +24,12 @@ let sourceBundle: string | undefined;
 /** Bundles left by processes that are gone (killed before their exit handler ran). */
 function removeStaleBundles(dir: string): void {
   for (const name of readdirSync(dir)) {
-    const pid = Number(/^host-(\d+)\.mjs$/.exec(name)?.[1]);
+    const pid = Number(/^host-(\d+)(\.mjs)?$/.exec(name)?.[1]);
     if (!pid || pid === process.pid) continue;
     try {
       process.kill(pid, 0);
     } catch {
-      rmSync(join(dir, name), { force: true });
+      rmSync(join(dir, name), { recursive: true, force: true });
     }
   }
 }
@@ -53,10 +53,14 @@ function bundleSources(entry: string, root: string): string | undefined {
     const dir = join(root, 'node_modules', '.cache', 'wirelab-host');
     mkdirSync(dir, { recursive: true });
     removeStaleBundles(dir);
-    const out = join(dir, `host-${process.pid}.mjs`);
+    const outdir = join(dir, `host-${process.pid}`);
     esbuild.buildSync({
-      entryPoints: [entry],
+      entryPoints: { index: entry },
       bundle: true,
+      // What the engines import on first use (undici for load runs, the OpenAPI parser) goes to chunks
+      // of its own, which a host that never uses it never reads or compiles.
+      splitting: true,
+      outExtension: { '.js': '.mjs' },
       platform: 'node',
       format: 'esm',
       target: 'node20',
@@ -64,12 +68,12 @@ function bundleSources(entry: string, root: string): string | undefined {
       banner: {
         js: "import { createRequire as __wirelabRequire } from 'node:module'; const require = __wirelabRequire(import.meta.url);",
       },
-      outfile: out,
+      outdir,
       logLevel: 'silent',
     });
-    process.once('exit', () => rmSync(out, { force: true }));
-    sourceBundle = out;
-    return out;
+    process.once('exit', () => rmSync(outdir, { recursive: true, force: true }));
+    sourceBundle = join(outdir, 'index.mjs');
+    return sourceBundle;
   } catch {
     return undefined;
   }

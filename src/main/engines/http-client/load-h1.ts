@@ -2,7 +2,7 @@
 // strictly (Content-Length digits only, CRLF after each chunk, no conflicting framing, bounded headers),
 // and the handler keeps nothing but the status and a byte count, so the run measures the server, not the
 // client. One request at a time per connection (no pipelining), as autocannon's default.
-import { Client } from 'undici';
+import type { Client } from 'undici';
 import { EngineError, toEngineError } from '../common/errors';
 
 export interface H1ConnOptions {
@@ -54,6 +54,14 @@ export function fromUndici(err: Error & { code?: string }, gotHeaders: boolean):
   return toEngineError(err);
 }
 
+/**
+ * undici's Client, imported when a load run starts: a megabyte of code (a quarter of the engine host's)
+ * that the host would otherwise compile at every start, and restart, for a feature most sessions never use.
+ */
+export async function loadH1Client(): Promise<typeof Client> {
+  return (await import('undici')).Client;
+}
+
 export class H1Conn {
   private readonly client: Client;
   /** When the request in flight started (performance.now()), for the run's timeout sweep. */
@@ -61,8 +69,8 @@ export class H1Conn {
   closed = false;
   bytes = 0;
 
-  constructor(o: H1ConnOptions) {
-    this.client = new Client(o.origin, {
+  constructor(UndiciClient: typeof Client, o: H1ConnOptions) {
+    this.client = new UndiciClient(o.origin, {
       pipelining: 1,
       maxHeaderSize: o.maxHeaderBytes,
       // The run applies its own timeout (closing the connection); undici's defaults would cut slow servers.

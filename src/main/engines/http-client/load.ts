@@ -8,7 +8,7 @@ import { rootCertificates } from 'node:tls';
 import type { HttpLoadSummary, HttpRequestSpec } from '../../../shared/contract/http-client';
 import { EngineError, toEngineError } from '../common/errors';
 import { prepareBody } from './body';
-import { H1Conn, type H1Request } from './load-h1';
+import { H1Conn, loadH1Client, type H1Request } from './load-h1';
 import { applyAuth, checkTlsOptions, enabledHeaders, hasHeader, parseUrl } from './prepare';
 
 export interface LoadRunOptions {
@@ -206,10 +206,14 @@ export class LoadRun {
     return this.summary(true);
   }
 
-  private connectH1(url: URL, https: boolean): H1Conn {
+  private connectH1(
+    UndiciClient: Awaited<ReturnType<typeof loadH1Client>>,
+    url: URL,
+    https: boolean,
+  ): H1Conn {
     const host = url.hostname.replace(/^\[|\]$/g, '');
     const o = this.spec.options;
-    return new H1Conn({
+    return new H1Conn(UndiciClient, {
       origin: url.origin,
       maxHeaderBytes: this.o.maxResponseHeaderBytes ?? 64 * 1024,
       tls: https
@@ -241,6 +245,7 @@ export class LoadRun {
       // An empty POST/PUT/PATCH still says Content-Length: 0 (undici adds it for a zero-length body).
       body: body.length || ['POST', 'PUT', 'PATCH'].includes(method) ? body : null,
     };
+    const UndiciClient = await loadH1Client();
     const worker = async () => {
       let conn: H1Conn | undefined;
       while (!this.stopping && this.sent < this.o.requests && performance.now() < deadline) {
@@ -252,7 +257,7 @@ export class LoadRun {
               this.bytesFromClosed += conn.bytes;
               this.conns.delete(conn);
             }
-            conn = this.connectH1(url, https);
+            conn = this.connectH1(UndiciClient, url, https);
             this.conns.add(conn);
           }
           const status = await conn.send(request);

@@ -6,7 +6,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { join, resolve as resolvePath } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import SwaggerParser from '@apidevtools/swagger-parser';
+import type SwaggerParserType from '@apidevtools/swagger-parser';
 import { parse as parseYaml } from 'yaml';
 import type { HttpImportedCollection } from '../../../shared/contract/http-client';
 import { EngineError } from '../common/errors';
@@ -148,6 +148,11 @@ export async function importOpenApiDocument(source: OpenApiSource): Promise<Http
     },
     dereference: { circular: true },
     validate: { schema: true, spec: true },
+  };
+  // Imported on the first OpenAPI import: the parser and its validators (ajv, the OpenAPI schemas) are
+  // about 600 KB the engine host would otherwise compile at every start.
+  const { default: SwaggerParser } = (await import('@apidevtools/swagger-parser')) as {
+    default: typeof SwaggerParserType;
   };
   const parser = new SwaggerParser();
   const validate = parser.validate.bind(parser) as unknown as (
