@@ -2,6 +2,7 @@
 // strictly (Content-Length digits only, CRLF after each chunk, no conflicting framing, bounded headers),
 // and the handler keeps nothing but the status and a byte count, so the run measures the server, not the
 // client. One request at a time per connection (no pipelining), as autocannon's default.
+import type * as Undici from 'undici';
 import type { Client } from 'undici';
 import { EngineError, toEngineError } from '../common/errors';
 
@@ -59,7 +60,9 @@ export function fromUndici(err: Error & { code?: string }, gotHeaders: boolean):
  * that the host would otherwise compile at every start, and restart, for a feature most sessions never use.
  */
 export async function loadH1Client(): Promise<typeof Client> {
-  return (await import('undici')).Client;
+  // Node gives a CommonJS package's exports by name and as `default`; a bundle may give only `default`.
+  const undici = (await import('undici')) as typeof Undici & { default?: typeof Undici };
+  return undici.Client ?? undici.default?.Client;
 }
 
 export class H1Conn {
