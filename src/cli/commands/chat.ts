@@ -8,7 +8,7 @@ import type { WirelabEvent } from '../../shared/contract';
 import { ChatDiscovery } from '../../main/engines/chat/discovery';
 import { EngineError } from '../../main/engines/common/errors';
 import { defaultCliDataDir, openClient } from '../client';
-import { EXIT, UsageError, intArg, numArg, type Command, type Io } from '../framework';
+import { EXIT, UsageError, intArg, numArg, waitAtMost, type Command, type Io } from '../framework';
 import { reportDropped } from './tcp';
 
 function str(v: unknown): string | undefined {
@@ -297,7 +297,7 @@ History and unsent messages are kept in the data dir and resent after a reconnec
       const deadline = Date.now() + 10_000;
       const me = async () => (await must(api.chat.list({}))).clients[0];
       for (let c = await me(); Date.now() < deadline && (c?.pending ?? 0) > 0 && c?.state !== 'closed';) {
-        await Promise.race([new Promise((r) => setTimeout(r, 50)), io.interrupted]);
+        await waitAtMost(50, io.interrupted);
         c = await me();
       }
       const left = (await me())?.pending ?? 0;

@@ -2,7 +2,7 @@
 // once the peer has it and confirmed its SHA-256 (exit 1 when it is declined, cancelled, fails, or the
 // timeout passes — an unfinished offer stays in this data dir and goes on with the next run).
 import type { MessengerFileTransfer } from '../../shared/contract/messenger';
-import { EXIT, UsageError, intArg, type Command } from '../framework';
+import { EXIT, UsageError, intArg, waitAtMost, type Command } from '../framework';
 import { describeTransfer } from './messenger-accept';
 import { common, commonUsage, findPeer, open, printEvent, startMessenger } from './messenger';
 
@@ -58,9 +58,8 @@ ${commonUsage}`,
       // The transfer may have moved on before its id was known here.
       const now = (await must(api.messenger.files({}))).transfers.find((t) => t.fileId === fileId);
       if (now && !['offered', 'transferring'].includes(now.state)) last = now;
-      const timer = new Promise((r) => setTimeout(r, timeout).unref());
       if (!last || ['offered', 'transferring'].includes(last.state))
-        await Promise.race([finished, timer, io.interrupted]);
+        await waitAtMost(timeout, finished, io.interrupted);
       client.flush();
       const state = last?.state ?? 'offered';
       if (state === 'done') return EXIT.OK;

@@ -5,7 +5,7 @@
 import type { WirelabEvent } from '../../shared/contract';
 import type { MessengerPeer } from '../../shared/contract/messenger';
 import { defaultCliDataDir, openClient, type CliClient } from '../client';
-import { EXIT, UsageError, intArg, numArg, type Command, type Io } from '../framework';
+import { EXIT, UsageError, intArg, numArg, waitAtMost, type Command, type Io } from '../framework';
 import { acceptFiles } from './messenger-accept';
 import { reportDropped } from './tcp';
 
@@ -237,8 +237,7 @@ ${commonUsage}`,
         io.out(`queued for ${peer.nick} (${message.id})`, { type: 'queued', id: message.id, to: peer.id });
         return EXIT.OK;
       }
-      const timer = new Promise((r) => setTimeout(r, timeout).unref());
-      await Promise.race([done, timer, io.interrupted]);
+      await waitAtMost(timeout, done, io.interrupted);
       client.flush();
       if (!delivered) {
         io.err(

@@ -3,7 +3,7 @@
 import { WS_DEFAULTS, isSendableCloseCode, type WsMessage } from '../../shared/contract/ws';
 import { encodePayloadText } from '../../shared/payload-text';
 import { CallError, openClient } from '../client';
-import { EXIT, UsageError, intArg, numArg, optNum, type Command, type Io } from '../framework';
+import { EXIT, UsageError, intArg, numArg, optNum, waitAtMost, type Command, type Io } from '../framework';
 import { reportDropped } from './tcp';
 
 function list(value: unknown): string[] {
@@ -122,12 +122,11 @@ Exits 0 when connected and sent, 1 on a network or handshake error, 2 on bad inp
         const r = await must(api.ws.send({ session, ...s }));
         io.out(`> sent ${r.bytes} bytes`, { type: 'sent', kind: s.kind, bytes: r.bytes });
       }
-      const waits: Promise<unknown>[] = [closedP, io.interrupted];
-      if (wait > 0 || sends.length) waits.push(new Promise((r) => setTimeout(r, wait)));
-      await Promise.race(waits);
+      if (wait > 0 || sends.length) await waitAtMost(wait, closedP, io.interrupted);
+      else await Promise.race([closedP, io.interrupted]);
       if (!closedBy) {
         await must(api.ws.close({ session, code: closeCode, reason: String(values['close-reason'] ?? '') }));
-        await Promise.race([closedP, new Promise((r) => setTimeout(r, 100))]);
+        await waitAtMost(100, closedP);
       }
       client.flush();
       const c = closedBy ?? { code: closeCode, reason: '', by: 'local' };
