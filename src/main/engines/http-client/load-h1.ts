@@ -3,7 +3,6 @@
 // and the handler keeps nothing but the status and a byte count, so the run measures the server, not the
 // client. One request at a time per connection (no pipelining), as autocannon's default.
 import type * as Undici from 'undici';
-import type { Client } from 'undici';
 import { EngineError, toEngineError } from '../common/errors';
 
 export interface H1ConnOptions {
@@ -55,24 +54,26 @@ export function fromUndici(err: Error & { code?: string }, gotHeaders: boolean):
   return toEngineError(err);
 }
 
+export type H1Client = typeof Undici.Client;
+
 /**
  * undici's Client, imported when a load run starts: a megabyte of code (a quarter of the engine host's)
  * that the host would otherwise compile at every start, and restart, for a feature most sessions never use.
  */
-export async function loadH1Client(): Promise<typeof Client> {
+export async function loadH1Client(): Promise<H1Client> {
   // Node gives a CommonJS package's exports by name and as `default`; a bundle may give only `default`.
   const undici = (await import('undici')) as typeof Undici & { default?: typeof Undici };
   return undici.Client ?? undici.default?.Client;
 }
 
 export class H1Conn {
-  private readonly client: Client;
+  private readonly client: Undici.Client;
   /** When the request in flight started (performance.now()), for the run's timeout sweep. */
   pendingSince: number | null = null;
   closed = false;
   bytes = 0;
 
-  constructor(UndiciClient: typeof Client, o: H1ConnOptions) {
+  constructor(UndiciClient: H1Client, o: H1ConnOptions) {
     this.client = new UndiciClient(o.origin, {
       pipelining: 1,
       maxHeaderSize: o.maxHeaderBytes,
@@ -114,7 +115,7 @@ export class H1Conn {
           if (this.client.destroyed) this.closed = true;
           reject(fromUndici(err, gotHeaders));
         },
-      } as unknown as Parameters<Client['dispatch']>[1]);
+      } as unknown as Parameters<Undici.Client['dispatch']>[1]);
     });
   }
 

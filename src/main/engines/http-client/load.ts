@@ -8,7 +8,7 @@ import { rootCertificates } from 'node:tls';
 import type { HttpLoadSummary, HttpRequestSpec } from '../../../shared/contract/http-client';
 import { EngineError, toEngineError } from '../common/errors';
 import { prepareBody } from './body';
-import { H1Conn, loadH1Client, type H1Request } from './load-h1';
+import { H1Conn, loadH1Client, type H1Client, type H1Request } from './load-h1';
 import { applyAuth, checkTlsOptions, enabledHeaders, hasHeader, parseUrl } from './prepare';
 
 export interface LoadRunOptions {
@@ -206,11 +206,7 @@ export class LoadRun {
     return this.summary(true);
   }
 
-  private connectH1(
-    UndiciClient: Awaited<ReturnType<typeof loadH1Client>>,
-    url: URL,
-    https: boolean,
-  ): H1Conn {
+  private connectH1(UndiciClient: H1Client, url: URL, https: boolean): H1Conn {
     const host = url.hostname.replace(/^\[|\]$/g, '');
     const o = this.spec.options;
     return new H1Conn(UndiciClient, {
