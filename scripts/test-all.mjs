@@ -166,14 +166,13 @@ function countVitest(file, ok) {
     totals.passed += v.numPassedTests;
     totals.failed += v.numFailedTests;
     totals.skipped += (v.numPendingTests ?? 0) + (v.numTodoTests ?? 0);
-    // A suite that failed to load has no tests but must count as a failure.
-    totals.failed += (v.testResults ?? []).filter(
-      (f) => f.status === 'failed' && f.assertionResults.length === 0,
-    ).length;
     for (const f of v.testResults ?? []) {
       const file = String(f.name ?? '').replace(`${process.cwd()}/`, '');
-      if (f.status === 'failed' && f.assertionResults.length === 0)
+      // A suite that failed to load has no tests but must count as a failure.
+      if (f.status === 'failed' && f.assertionResults.length === 0) {
+        totals.failed += 1;
         failures.push(`${file}: ${firstLine(f.message) || 'failed to load'}`);
+      }
       for (const a of f.assertionResults ?? [])
         if (a.status === 'failed')
           failures.push(`${file} › ${a.fullName ?? a.title}: ${firstLine(a.failureMessages?.[0])}`);
