@@ -64,6 +64,8 @@ export const errorSentences = {
   MESSENGER_IDENTITY_MISMATCH: 'The peer at that address is not the person announced there.',
   MESSENGER_VERSION: 'The peer speaks a messenger protocol version this app does not support.',
   MESSENGER_BAD_FRAME: 'The peer sent something that is not a valid messenger frame.',
+  MESSENGER_BAD_SIGNATURE:
+    'A message relayed by another member is not signed by the person it names as its sender; it was dropped.',
   MESSENGER_FRAME_TOO_LARGE:
     'A peer frame was larger than the allowed maximum, so the connection was closed.',
   MESSENGER_FILE_TOO_LARGE: 'The file is larger than the receiving side accepts (maxFileBytes).',

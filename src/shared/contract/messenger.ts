@@ -46,8 +46,9 @@ export * from './messenger-files';
 
 /** Documented defaults of the messenger (docs/chat-protocol.md, "Limits"). Every limit is an option. */
 export const MESSENGER_DEFAULTS = {
-  /** Wire protocol version announced in TXT `v` and the peer hello; peers with another version are refused. */
-  protocolVersion: 1,
+  /** Wire protocol version announced in TXT `v` and the peer hello; peers with another version are refused.
+   *  2: messages carry their sender's signature. */
+  protocolVersion: 2,
   /** DNS-SD service type: `_wirelab._tcp`. */
   serviceType: 'wirelab',
   /** Peers listen on every interface (the LAN must reach them); the port is free (0) unless set. */

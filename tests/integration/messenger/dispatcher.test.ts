@@ -41,7 +41,7 @@ describe('messenger through the dispatcher', () => {
     expect(await codeOf(a.call('messenger.setStatus', { status: 'away' }))).toBe('MESSENGER_NOT_RUNNING');
     expect(await codeOf(a.call('messenger.start', { nick: 'no spaces allowed' }))).toBe('CHAT_NICK_INVALID');
     const ai = (await a.call('messenger.start', { nick: 'alice', host: '127.0.0.1' })) as MessengerInfo;
-    expect(ai).toMatchObject({ state: 'running', nick: 'alice', discovery: false, protocolVersion: 1 });
+    expect(ai).toMatchObject({ state: 'running', nick: 'alice', discovery: false, protocolVersion: 2 });
     // Idempotent: a second start answers the running instance.
     expect(await a.call('messenger.start', { nick: 'alice', host: '127.0.0.1' })).toEqual(ai);
     const bi = (await b.call('messenger.start', {

@@ -2,9 +2,11 @@
 // (or a given port, to come back on after a restart), discovery off (no multicast outside namespaces),
 // peers by address. Events are recorded; cleanup is registered the moment each thing exists.
 import { mkdtempSync, rmSync } from 'node:fs';
+import { connect, type TLSSocket } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, onTestFinished } from 'vitest';
+import { loadOrCreateAppCertificate } from '../../../src/main/engines/common/app-cert';
 import type { MessengerEvent, MessengerInfo } from '../../../src/shared/contract/messenger';
 import { MessengerService, type MessengerOptions } from '../../../src/main/engines/messenger/service';
 
@@ -62,4 +64,36 @@ export async function connected(a: Instance, b: Instance): Promise<void> {
 
 export function texts(i: Instance, conversation: string): string[] {
   return i.svc.messages({ conversation, limit: 1000 }).messages.map((m) => m.text);
+}
+
+/** A raw TLS connection to a messenger's port (a foreign or misbehaving peer), with the lines it receives. */
+export async function raw(
+  port: number,
+  withCert = true,
+): Promise<{ s: TLSSocket; lines: string[]; closed: Promise<void> }> {
+  const cert = withCert ? await loadOrCreateAppCertificate(tempDir()) : undefined;
+  const s = await new Promise<TLSSocket>((resolve, reject) => {
+    const c = connect(
+      { host: '127.0.0.1', port, rejectUnauthorized: false, cert: cert?.certPem, key: cert?.keyPem },
+      () => resolve(c),
+    );
+    c.once('error', reject);
+  });
+  onTestFinished(() => {
+    s.destroy();
+  });
+  s.on('error', () => undefined);
+  const lines: string[] = [];
+  let buf = '';
+  s.setEncoding('utf8');
+  s.on('data', (d: string) => {
+    buf += d;
+    let nl: number;
+    while ((nl = buf.indexOf('\n')) >= 0) {
+      lines.push(buf.slice(0, nl));
+      buf = buf.slice(nl + 1);
+    }
+  });
+  const closed = new Promise<void>((r) => s.once('close', () => r()));
+  return { s, lines, closed };
 }

@@ -2,41 +2,11 @@
 // limit closes the connection before it is buffered (MESSENGER_FRAME_TOO_LARGE), anything but a valid
 // hello is answered with a coded error and closed, a hello meant for another instance is refused, a
 // silent connection is closed after the hello deadline; and the outbox limit refuses sending.
-import { connect, type TLSSocket } from 'node:tls';
-import { describe, expect, it, onTestFinished } from 'vitest';
-import { loadOrCreateAppCertificate } from '../../../src/main/engines/common/app-cert';
-import { addr, connected, startInstance, tempDir } from './helpers';
+import { describe, expect, it } from 'vitest';
+import { PROTOCOL_VERSION } from '../../../src/main/engines/messenger/protocol';
+import { addr, connected, raw, startInstance } from './helpers';
 
-async function raw(
-  port: number,
-  withCert = true,
-): Promise<{ s: TLSSocket; lines: string[]; closed: Promise<void> }> {
-  const cert = withCert ? await loadOrCreateAppCertificate(tempDir()) : undefined;
-  const s = await new Promise<TLSSocket>((resolve, reject) => {
-    const c = connect(
-      { host: '127.0.0.1', port, rejectUnauthorized: false, cert: cert?.certPem, key: cert?.keyPem },
-      () => resolve(c),
-    );
-    c.once('error', reject);
-  });
-  onTestFinished(() => {
-    s.destroy();
-  });
-  s.on('error', () => undefined);
-  const lines: string[] = [];
-  let buf = '';
-  s.setEncoding('utf8');
-  s.on('data', (d: string) => {
-    buf += d;
-    let nl: number;
-    while ((nl = buf.indexOf('\n')) >= 0) {
-      lines.push(buf.slice(0, nl));
-      buf = buf.slice(nl + 1);
-    }
-  });
-  const closed = new Promise<void>((r) => s.once('close', () => r()));
-  return { s, lines, closed };
-}
+const V = PROTOCOL_VERSION;
 
 const hello = (v: number, extra: Record<string, unknown> = {}) =>
   `${JSON.stringify({ t: 'hello', v, id: '0123456789abcdef', nick: 'raw', status: 'online', port: 0, ...extra })}\n`;
@@ -58,9 +28,9 @@ describe('messenger: limits and refusals', () => {
     const a = await startInstance('alice');
     for (const [send, code] of [
       ['{"t":"nope"}\n', 'MESSENGER_BAD_FRAME'],
-      [hello(2), 'MESSENGER_VERSION'],
-      [hello(1, { to: 'ffffffffffffffff' }), 'MESSENGER_IDENTITY_MISMATCH'],
-      [hello(1, { id: a.info.instanceId }), 'MESSENGER_IDENTITY_MISMATCH'],
+      [hello(V + 1), 'MESSENGER_VERSION'],
+      [hello(V, { to: 'ffffffffffffffff' }), 'MESSENGER_IDENTITY_MISMATCH'],
+      [hello(V, { id: a.info.instanceId }), 'MESSENGER_IDENTITY_MISMATCH'],
       [`${JSON.stringify({ t: 'ack', conv: 'g:0123456789abcdef', upTo: 1 })}\n`, 'MESSENGER_BAD_FRAME'],
     ] as const) {
       const c = await raw(a.info.port);
@@ -70,7 +40,7 @@ describe('messenger: limits and refusals', () => {
     }
     // Without a client certificate there is nothing to pin: refused.
     const bare = await raw(a.info.port, false);
-    bare.s.write(hello(1));
+    bare.s.write(hello(V));
     await bare.closed;
     expect(bare.lines.map((l) => (JSON.parse(l) as { code?: string }).code)).toEqual(['TLS_ERROR']);
     expect(a.svc.peers().peers).toEqual([]);

@@ -337,10 +337,11 @@ export abstract class PeerConnections {
       );
       return false;
     }
+    const cert = link.peerCertificate;
     if (!pinned) {
-      this.deps.identity.pin(id, fp, nick);
+      this.deps.identity.pin(id, fp, nick, cert);
       this.deps.emit({ type: 'cert', peer: id, event: 'pinned', fingerprint: fp });
-    }
+    } else if (cert) this.deps.identity.rememberCert(id, cert);
     return true;
   }
 

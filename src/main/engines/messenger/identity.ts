@@ -3,11 +3,12 @@
 // HTTP server's certificate can be replaced without changing our identity), and the peer directory —
 // every peer's last nickname, address and pinned fingerprint (trust on first use, as the chat client
 // pins servers).
-import { randomBytes } from 'node:crypto';
+import { X509Certificate, createPrivateKey, randomBytes, type KeyObject } from 'node:crypto';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { loadOrCreateAppCertificate, type AppCertificate } from '../common/app-cert';
 import { JsonFile, type StorageProblem } from '../common/json-file';
+import { readCertificate } from './signing';
 
 const IdentityFile = z.object({
   id: z
@@ -22,6 +23,8 @@ const KnownPeer = z.object({
   host: z.string().optional(),
   port: z.number().int().optional(),
   fingerprint: z.string().optional(),
+  /** The certificate itself (base64 DER), to check the signatures of its messages relayed by others. */
+  cert: z.string().optional(),
   lastSeen: z.number().optional(),
 });
 export type KnownPeer = z.infer<typeof KnownPeer>;
@@ -35,6 +38,10 @@ export class Identity {
   private readonly peersFile: JsonFile<typeof PeersFile>;
   readonly known: Map<string, KnownPeer>;
   private saveTimer?: NodeJS.Timeout;
+  /** Our signing key and certificate (base64 DER), once certificate() has run. */
+  private own?: { key: KeyObject; cert: string };
+  /** Public keys read from stored certificates, by the certificate text. */
+  private readonly keys = new Map<string, { fingerprint: string; key: KeyObject }>();
 
   constructor(
     readonly dir: string,
@@ -49,8 +56,62 @@ export class Identity {
     this.known = new Map(Object.entries(this.peersFile.load().peers));
   }
 
-  certificate(): Promise<AppCertificate> {
-    return loadOrCreateAppCertificate(this.dir, { commonName: `Wirelab messenger ${this.id}` });
+  async certificate(): Promise<AppCertificate> {
+    const cert = await loadOrCreateAppCertificate(this.dir, { commonName: `Wirelab messenger ${this.id}` });
+    this.own = {
+      key: createPrivateKey(cert.keyPem),
+      cert: new X509Certificate(cert.certPem).raw.toString('base64'),
+    };
+    return cert;
+  }
+
+  /** Our private key (for signing our messages); undefined before certificate(). */
+  get signingKey(): KeyObject | undefined {
+    return this.own?.key;
+  }
+
+  /** The certificate (base64 DER) of `peer` (us too), if we hold it. */
+  certOf(peer: string): string | undefined {
+    return peer === this.id ? this.own?.cert : this.known.get(peer)?.cert;
+  }
+
+  /** The public key `peer` signs with: from its stored certificate, and only while that is the pinned one. */
+  keyOf(peer: string): KeyObject | undefined {
+    const cert = this.certOf(peer);
+    if (!cert) return undefined;
+    let read = this.keys.get(cert);
+    if (!read) {
+      read = readCertificate(cert);
+      if (!read) return undefined;
+      this.keys.set(cert, read);
+    }
+    if (peer !== this.id && read.fingerprint.toUpperCase() !== this.pinned(peer)?.toUpperCase())
+      return undefined;
+    return read.key;
+  }
+
+  /** The certificate `peer` presented on a connection, already checked against its pin. */
+  rememberCert(peer: string, cert: string): void {
+    if (this.known.get(peer)?.cert !== cert) this.remember(peer, { cert });
+  }
+
+  /**
+   * The certificate of `peer` as a relaying member gave it: kept when it matches the fingerprint pinned
+   * (or announced) for `peer`; pinned on first use when nothing is known of it yet (as a first connection
+   * would be); refused when it differs from what we know.
+   */
+  learnCert(peer: string, cert: string, announced?: string): 'known' | 'pinned' | 'refused' {
+    if (peer === this.id) return 'known';
+    const read = readCertificate(cert);
+    if (!read) return 'refused';
+    const expected = this.pinned(peer) ?? announced;
+    if (expected && expected.toUpperCase() !== read.fingerprint.toUpperCase()) return 'refused';
+    if (this.pinned(peer)) {
+      this.rememberCert(peer, cert);
+      return 'known';
+    }
+    this.pin(peer, read.fingerprint, this.known.get(peer)?.nick ?? peer, cert);
+    return 'pinned';
   }
 
   rememberNick(nick: string): void {
@@ -64,9 +125,9 @@ export class Identity {
   }
 
   /** Pins now (synchronously on disk): a pin must not be lost to a crash right after the handshake. */
-  pin(peer: string, fingerprint: string, nick: string): void {
+  pin(peer: string, fingerprint: string, nick: string, cert?: string): void {
     const k = this.known.get(peer) ?? { nick };
-    this.known.set(peer, { ...k, fingerprint });
+    this.known.set(peer, { ...k, fingerprint, ...(cert ? { cert } : {}) });
     this.flush();
   }
 

@@ -1,11 +1,14 @@
 // What travels on the connection kept with each peer: our outbox pumped with backpressure (only
 // records already written leave), received messages stored then acknowledged (an ack is sent once the
-// record is written), gap-fill requests answered from history for any sender, status, typing, goodbye.
+// record is written), gap-fill requests answered from history for any sender (with the certificates
+// that check their signatures), status, typing, goodbye.
 import { EngineError } from '../common/errors';
+import type { StoredMessage } from './conversation';
 import { PeerConnections, toWire } from './connections';
 import type { PeerLink } from './peer-link';
 import type { PeerState } from './peers';
-import type { PeerFrame, WireMessage } from './protocol';
+import { directMembers, type PeerFrame, type WireMessage } from './protocol';
+import { signMessage, verifyMessage } from './signing';
 
 export { toWire, type MeshDeps, type MeshOptions } from './connections';
 
@@ -74,6 +77,8 @@ export class Mesh extends PeerConnections {
         return;
       case 'sync':
         return this.answerSync(link, id, f.conv, f.have);
+      case 'cert':
+        return this.onCert(id, f.id, f.cert);
       case 'synced': {
         const c = store.conversations.get(f.conv);
         if (f.more && c) link.send({ t: 'sync', conv: f.conv, have: c.vector() });
@@ -119,6 +124,8 @@ export class Mesh extends PeerConnections {
       link.fail(new EngineError('MESSENGER_BAD_FRAME', `a message from ${m.from} not marked as fill`), true);
       return;
     }
+    // The connection proves who `id` is; a message it relays for someone else must prove its sender.
+    if (m.from !== id && !this.relayedOk(id, m)) return;
     const r = this.deps.store.receive(m);
     const c = r.kind === 'refused' ? undefined : r.conversation;
     if (c && m.from === id) {
@@ -145,6 +152,52 @@ export class Mesh extends PeerConnections {
       if (l) this.pump(l);
     }
     this.askForGaps(conv);
+  }
+
+  /**
+   * A message relayed by `via`: only in a conversation `via` is in (a direct conversation is nobody
+   * else's), and only with a valid signature of its sender. One we cannot check yet (we hold no
+   * certificate of its sender) is left out: it comes again with the next gap fill.
+   */
+  private relayedOk(via: string, m: WireMessage): boolean {
+    const pair = directMembers(m.conv);
+    if (pair && !pair.includes(via)) return false;
+    const key = this.deps.identity.keyOf(m.from);
+    if (!key) return false;
+    if (verifyMessage(m, key)) return true;
+    this.deps.emit({
+      type: 'error',
+      code: 'MESSENGER_BAD_SIGNATURE',
+      message: `a message of ${m.from} relayed by ${via} (${m.conv} #${m.seq}) is not signed by ${m.from}; dropped`,
+    });
+    return false;
+  }
+
+  /** A relaying member's copy of a sender's certificate, for senders of groups we share with it. */
+  private onCert(via: string, sender: string, cert: string): void {
+    const identity = this.deps.identity;
+    if (sender === this.self || identity.certOf(sender) === cert) return;
+    const inGroup = this.deps.store
+      .sharedWith(via)
+      .some((c) => c.kind === 'group' && c.members.includes(sender));
+    if (!inGroup && !identity.known.has(sender)) return;
+    const r = identity.learnCert(sender, cert, this.peers.get(sender)?.announcedFp);
+    if (r === 'pinned') {
+      const fingerprint = identity.pinned(sender)!;
+      this.deps.emit({ type: 'cert', peer: sender, event: 'pinned', fingerprint });
+    } else if (r === 'refused')
+      this.deps.emit({
+        type: 'error',
+        code: 'MESSENGER_BAD_SIGNATURE',
+        message: `${via} relayed a certificate for ${sender} that is not the one pinned for it; ignored`,
+      });
+  }
+
+  /** A message of ours as it travels; one written before messages were signed is signed now. */
+  private wire(m: StoredMessage): WireMessage {
+    const key = this.deps.identity.signingKey;
+    if (!m.sig && m.from === this.self && key) m.sig = signMessage(toWire(m), key);
+    return toWire(m);
   }
 
   private queueAck(link: PeerLink, conv: string, upTo: number): void {
@@ -183,7 +236,15 @@ export class Mesh extends PeerConnections {
       return;
     }
     const { messages, more } = c.missing(have, this.options.fillBatch);
-    for (const m of messages) link.send({ t: 'msg', m: toWire(m), fill: true });
+    // The asker checks each relayed message's signature: first the certificates of their senders.
+    const senders = new Set(messages.map((m) => m.from));
+    senders.delete(id);
+    senders.delete(this.self);
+    for (const sender of senders) {
+      const cert = this.deps.identity.certOf(sender);
+      if (cert) link.send({ t: 'cert', id: sender, cert });
+    }
+    for (const m of messages) link.send({ t: 'msg', m: this.wire(m), fill: true });
     link.send({ t: 'synced', conv, more });
   }
 
@@ -193,7 +254,7 @@ export class Mesh extends PeerConnections {
     if (!sent || link.state !== 'open' || this.waitingDrain.has(link)) return;
     for (const m of this.deps.store.outbox(link.peerId!, sent)) {
       sent.set(m.conv, m.seq);
-      if (!link.send({ t: 'msg', m: toWire(m) })) {
+      if (!link.send({ t: 'msg', m: this.wire(m) })) {
         this.waitingDrain.add(link);
         return;
       }

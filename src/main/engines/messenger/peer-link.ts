@@ -3,6 +3,7 @@
 // limit (a peer that stops reading is dropped, not buffered for), a hello deadline and a keepalive.
 // Who the peer is, pinning and what frames mean are the service's business.
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
+import type { X509Certificate } from 'node:crypto';
 import { isIP } from 'node:net';
 import { EngineError, toEngineError } from '../common/errors';
 import { LineFramer } from '../common/framing';
@@ -33,6 +34,7 @@ export class PeerLink {
   private lastHeard = Date.now();
   private readonly helloTimer: NodeJS.Timeout;
   private pingTimer?: NodeJS.Timeout;
+  private x509?: X509Certificate | null;
 
   constructor(
     readonly socket: TLSSocket,
@@ -76,9 +78,20 @@ export class PeerLink {
     return `${this.socket.remoteAddress ?? '?'}:${this.socket.remotePort ?? '?'}`;
   }
 
+  /** The certificate the other side presented, read once: on a client socket Node gives it only once. */
+  private get peerX509(): X509Certificate | undefined {
+    if (this.x509 === undefined) this.x509 = this.socket.getPeerX509Certificate() ?? null;
+    return this.x509 ?? undefined;
+  }
+
   /** SHA-256 fingerprint of the certificate the other side presented. */
   get peerFingerprint(): string | undefined {
-    return this.socket.getPeerX509Certificate()?.fingerprint256;
+    return this.peerX509?.fingerprint256;
+  }
+
+  /** The certificate the other side presented, base64 DER (kept to check its signed messages later). */
+  get peerCertificate(): string | undefined {
+    return this.peerX509?.raw.toString('base64');
   }
 
   /** The handshake is done: stop the hello deadline, start the keepalive. */
@@ -107,7 +120,8 @@ export class PeerLink {
 
   /** Writes a frame; false when the socket's buffer is full (wait for drain before pumping more). */
   send(frame: PeerFrame): boolean {
-    if (this.state === 'closed' || this.socket.destroyed) return false;
+    // Ended by us (fail, end) or closed: a frame now would only raise "write after end".
+    if (this.state === 'closed' || this.socket.destroyed || this.socket.writableEnded) return false;
     if (this.socket.writableLength > this.options.maxQueuedBytes) {
       this.fail(
         new EngineError(
@@ -124,7 +138,7 @@ export class PeerLink {
   fail(err: EngineError, tell = false): void {
     if (this.state === 'closed') return;
     this.failure ??= err;
-    if (tell && !this.socket.destroyed)
+    if (tell && !this.socket.destroyed && !this.socket.writableEnded)
       this.socket.write(encodeFrame({ t: 'error', code: err.code, message: err.message.slice(0, 1000) }));
     this.socket.end();
     // A peer that does not finish the close within a second is cut.
@@ -134,7 +148,7 @@ export class PeerLink {
   /** Ends the link after a last frame (bye, dup). */
   end(last?: PeerFrame): void {
     if (this.state === 'closed') return;
-    if (last && !this.socket.destroyed) this.socket.write(encodeFrame(last));
+    if (last && !this.socket.destroyed && !this.socket.writableEnded) this.socket.write(encodeFrame(last));
     this.socket.end();
     setTimeout(() => this.socket.destroy(), 1000).unref();
   }

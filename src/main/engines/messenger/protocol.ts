@@ -8,6 +8,9 @@ import { FILE_FRAMES } from './files-protocol';
 
 export const PROTOCOL_VERSION = MESSENGER_DEFAULTS.protocolVersion;
 
+/** Base64 of a DER certificate in a `cert` frame (an app certificate is under 1 KB). */
+export const MAX_CERT_CHARS = 8192;
+
 const ID_RE = /^[0-9a-f]{16}$/;
 const CONV_RE = /^(dm:[0-9a-f]{16}:[0-9a-f]{16}|g:[0-9a-f]{16})$/;
 const NICK_RE = /^[\p{L}\p{N}_.-]+$/u;
@@ -35,6 +38,8 @@ export const WireMessage = z.object({
   /** A `members` message: who it adds and removes (membership.ts merges these the same everywhere). */
   add: z.array(id).max(MESSENGER_DEFAULTS.maxGroupMembers).optional(),
   remove: z.array(id).max(MESSENGER_DEFAULTS.maxGroupMembers).optional(),
+  /** The sender's signature over the fields above (signing.ts), so a relayed copy proves its sender. */
+  sig: z.string().max(128).optional(),
 });
 export type WireMessage = z.infer<typeof WireMessage>;
 
@@ -70,6 +75,9 @@ export const PeerFrame = z.discriminatedUnion('t', [
   /** Gap fill: "I hold these (per sender); send what I lack". Answered by `msg` fill frames and `synced`. */
   z.object({ t: z.literal('sync'), conv, have: Vector }),
   z.object({ t: z.literal('synced'), conv, more: z.boolean() }),
+  /** Before relayed messages: the certificate (base64 DER) of a sender whose messages follow, so the
+   *  asker can check their signatures although it never met that sender. */
+  z.object({ t: z.literal('cert'), id, cert: z.string().max(MAX_CERT_CHARS) }),
   z.object({ t: z.literal('status'), status, nick }),
   z.object({ t: z.literal('typing'), conv, on: z.boolean() }),
   z.object({ t: z.literal('ping') }),

@@ -8,7 +8,9 @@ import { MESSENGER_DEFAULTS } from '../../../shared/contract/messenger';
 import { AppendLog, type FsyncPolicy } from '../common/append-log';
 import { EngineError } from '../common/errors';
 import { Conversation, storedFrom, type StoredMessage } from './conversation';
+import type { KeyObject } from 'node:crypto';
 import { directConversationId, directMembers, type WireMessage } from './protocol';
+import { signMessage } from './signing';
 
 type LogRecord =
   | { r: 'm'; m: WireMessage; late: boolean; storedAt: number; mine: boolean }
@@ -45,6 +47,8 @@ export class MessengerStore {
   private readonly acks = new Map<string, Map<string, number>>();
   private clock = 0;
   private log?: AppendLog;
+  /** Signs the messages we write (the instance key); set once the identity's certificate is loaded. */
+  signingKey?: KeyObject;
 
   constructor(
     readonly self: string,
@@ -145,6 +149,7 @@ export class MessengerStore {
       ...(body.add ? { add: body.add } : {}),
       ...(body.remove ? { remove: body.remove } : {}),
     };
+    if (this.signingKey) wire.sig = signMessage(wire, this.signingKey);
     const s = storedFrom(wire, true, Date.now());
     c.insert(s);
     this.append({ r: 'm', m: wire, late: s.late, storedAt: s.storedAt, mine: true }, () => {
@@ -188,9 +193,10 @@ export class MessengerStore {
     const existed = this.conversations.has(m.conv);
     const c = this.conversationFor(m, false);
     if (!c) return { kind: 'refused', reason: `not a member of ${m.conv}` };
-    const sender = c.members.includes(m.from) || m.members?.includes(m.from) || m.remove?.includes(m.from);
-    if (c.kind === 'group' && !sender)
-      return { kind: 'refused', reason: `${m.from} is not a member of ${m.conv}` };
+    const sender =
+      c.members.includes(m.from) ||
+      (c.kind === 'group' && (m.members?.includes(m.from) || m.remove?.includes(m.from)));
+    if (!sender) return { kind: 'refused', reason: `${m.from} is not a member of ${m.conv}` };
     if (c.has(m)) return { kind: 'duplicate', conversation: c };
     const mine = m.from === this.self;
     const s = storedFrom(m, mine, Date.now());
