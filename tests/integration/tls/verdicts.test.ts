@@ -33,6 +33,20 @@ describe('SHA-1 signatures', () => {
     expect(r.validation.runtimeVerdict).not.toMatch(/UNSPECIFIED/);
   });
 
+  it('an MD5-signed leaf is critical too: grade T, not trusted', async () => {
+    // ECDSA has no MD5 form: an RSA issuer signs it.
+    const root = buildCertificate({ commonName: 'RSA Root', ca: true, keySpec: 'rsa-2048' });
+    const leaf = buildCertificate(leafSpec(root, { signatureHash: 'md5' }));
+    const port = await tlsServer({ cert: leaf.certPem, key: leaf.keyPem, ciphers: 'DEFAULT:@SECLEVEL=0' });
+    const r = await inspect(inspector(), { target: `localhost:${port}`, caPem: root.certPem });
+    expect(r.certificates[0]?.signatureAlgorithm).toMatch(/md5/i);
+    expect(problem(r, 'weak-signature')).toMatchObject({ severity: 'critical', certIndex: 0 });
+    expect(problem(r, 'weak-signature')?.message).toContain('(MD5)');
+    expect(r.validation.trusted).toBe(false);
+    expect(r.grade.grade).toBe('T');
+    expect(r.validation.runtimeVerdict).toMatch(/^not authorized: /);
+  });
+
   it('a SHA-1-signed intermediate is critical too; a SHA-1 self-signature on the trust anchor is not', async () => {
     const root = buildCertificate({ commonName: 'SHA-1 Root', ca: true, signatureHash: 'sha1' });
     const inter = buildCertificate({

@@ -55,7 +55,7 @@ import {
 } from '@peculiar/asn1-x509';
 
 export type KeySpec = 'ec-p256' | 'ec-p384' | 'rsa-1024' | 'rsa-2048' | 'rsa-3072' | 'rsa-4096';
-export type SignatureHash = 'sha1' | 'sha256' | 'sha384';
+export type SignatureHash = 'md5' | 'sha1' | 'sha256' | 'sha384';
 
 export interface IssuedKey {
   privateKey: KeyObject;
@@ -104,12 +104,15 @@ export function generateKey(spec: KeySpec): IssuedKey {
 
 function signatureAlgorithm(key: IssuedKey, hash: SignatureHash): AlgorithmIdentifier {
   if (key.spec.startsWith('ec-')) {
+    // ECDSA was never defined with MD5 (RFC 5758 starts at SHA-1).
+    if (hash === 'md5') throw new Error('ECDSA has no MD5 signature algorithm');
     const oid = { sha1: '1.2.840.10045.4.1', sha256: '1.2.840.10045.4.3.2', sha384: '1.2.840.10045.4.3.3' }[
       hash
     ];
     return new AlgorithmIdentifier({ algorithm: oid });
   }
   const oid = {
+    md5: '1.2.840.113549.1.1.4',
     sha1: '1.2.840.113549.1.1.5',
     sha256: '1.2.840.113549.1.1.11',
     sha384: '1.2.840.113549.1.1.12',
