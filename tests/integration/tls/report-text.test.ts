@@ -50,6 +50,23 @@ describe('terminal report', () => {
     expect(coloured.replace(new RegExp(`${ESC}\\[[0-9;]*m`, 'g'), '')).toBe(plain);
   });
 
+  it('client simulation: every verdict in one column, a name wider than the column on its own line', async () => {
+    const port = await tlsServer({ cert: pki.chain(), key: pki.leaf.keyPem, minVersion: 'TLSv1.2' });
+    const r = await inspect(inspector(), {
+      target: `localhost:${port}`,
+      caPem: pki.root.certPem,
+      clients: true,
+    });
+    const plain = reportToText(r, { color: false });
+    const lines = plain.slice(plain.indexOf(' Client simulation')).split('\n').slice(1).filter(Boolean);
+    const verdicts = lines.filter((l) => /TLSv1\.[0-3] |cannot connect/.test(l));
+    expect(verdicts).toHaveLength(r.clients!.length);
+    expect(new Set(verdicts.map((l) => /TLSv1\.[0-3] |cannot connect/.exec(l)?.index)).size).toBe(1);
+    const long = '.NET 8 / .NET Framework 4.8 HttpClient on Windows 10 (SChannel)';
+    expect(lines).toContain(`   ${long}`);
+    expect(lines[lines.indexOf(`   ${long}`) + 1]).toMatch(/^ +TLSv1\.2 +ECDHE-/);
+  });
+
   it('a certificate subject with terminal escapes is printed harmlessly', async () => {
     const leaf = buildCertificate(leafSpec(pki.intermediate, { organization: 'Evil\x1b]0;owned\x07 Corp' }));
     const port = await tlsServer({ cert: pki.chain(leaf), key: leaf.keyPem });

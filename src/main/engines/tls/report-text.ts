@@ -313,13 +313,15 @@ function writeClients(w: TextWriter, clients: NonNullable<TlsReport['clients']>)
   const protoWidth = Math.max(0, ...clients.map((c) => (c.protocol ?? '').length));
   const suiteWidth = Math.max(0, ...clients.map((c) => (c.suite ?? '').length));
   for (const c of clients) {
+    // A name wider than the column gets a line of its own, so every verdict stays in one column.
+    const name = c.name.length + 2 > width ? (w.line(`   ${safeText(c.name)}`), '') : c.name;
     if (!c.ok) {
-      w.row(c.name, 'cannot connect', 'bad', c.reason, width);
+      w.row(name, 'cannot connect', 'bad', c.reason, width);
       continue;
     }
     const tone: Tone = c.protocol === 'TLSv1.3' ? 'good' : c.protocol === 'TLSv1.2' ? 'plain' : 'warn';
     w.row(
-      c.name,
+      name,
       `${(c.protocol ?? '').padEnd(protoWidth)}  ${(c.suite ?? '').padEnd(suiteWidth)}`,
       c.forwardSecret === false ? 'warn' : tone,
       [c.group, c.alpn && `ALPN ${c.alpn}`].filter(Boolean).join(', '),
