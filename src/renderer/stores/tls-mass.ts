@@ -107,7 +107,13 @@ export const useTlsMassStore = defineStore('tls-mass', () => {
 
   /** A JSON export of an earlier scan, to compare with. Checked against the row schema. */
   function loadPrevious(label: string, text: string): void {
-    const parsed = z.array(TlsMassRow).safeParse(JSON.parse(text));
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      value = undefined;
+    }
+    const parsed = z.array(TlsMassRow).safeParse(value);
     if (!parsed.success) throw new Error(`${label} is not a Wirelab mass-scan JSON export`);
     previous.value = { label, rows: parsed.data };
   }
