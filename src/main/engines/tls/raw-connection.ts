@@ -41,20 +41,7 @@ export class RawConnection {
   }
 
   static async open(target: RawTarget, signal?: AbortSignal): Promise<RawConnection> {
-    const socket = await connectSocket(target.host, target.port, target.connectTimeoutMs, signal);
-    try {
-      if (target.starttls) {
-        await startTls(socket, target.starttls, {
-          timeoutMs: target.connectTimeoutMs,
-          maxReplyBytes: target.starttlsMaxReplyBytes,
-          clientName: 'wirelab.invalid',
-        });
-      }
-    } catch (err) {
-      socket.destroy();
-      throw err;
-    }
-    return new RawConnection(socket, target.maxBytes);
+    return new RawConnection(await openRawSocket(target, signal), target.maxBytes);
   }
 
   send(bytes: Uint8Array): void {
@@ -94,6 +81,27 @@ export class RawConnection {
     this.closed = true;
     this.socket.destroy();
   }
+}
+
+/**
+ * A TCP connection to `target`, past its STARTTLS dialogue when it has one: the socket is where the
+ * first TLS byte goes. Shared by the TLS 1.0–1.2 probes and the TLS 1.3 client, so both reach a
+ * STARTTLS server the same way; a failed dialogue closes the socket.
+ */
+export async function openRawSocket(target: RawTarget, signal?: AbortSignal): Promise<Socket> {
+  const socket = await connectSocket(target.host, target.port, target.connectTimeoutMs, signal);
+  if (!target.starttls) return socket;
+  try {
+    await startTls(socket, target.starttls, {
+      timeoutMs: target.connectTimeoutMs,
+      maxReplyBytes: target.starttlsMaxReplyBytes,
+      clientName: 'wirelab.invalid',
+    });
+  } catch (err) {
+    socket.destroy();
+    throw err;
+  }
+  return socket;
 }
 
 export function connectSocket(

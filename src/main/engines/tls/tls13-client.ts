@@ -8,8 +8,7 @@ import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { EngineError, toEngineError } from '../common/errors';
 import { ALERT_NAMES } from './alerts';
-import { connectSocket, type RawTarget } from './raw-connection';
-import { startTls } from './starttls';
+import { openRawSocket, type RawTarget } from './raw-connection';
 import {
   TLS13_RUNNABLE,
   handshakeSecrets,
@@ -349,18 +348,7 @@ export async function readTls13Flight(
   o: Tls13ConnectOptions,
   signal?: AbortSignal,
 ): Promise<Tls13Flight> {
-  const socket = await connectSocket(target.host, target.port, target.connectTimeoutMs, signal);
-  try {
-    if (target.starttls)
-      await startTls(socket, target.starttls, {
-        timeoutMs: target.connectTimeoutMs,
-        maxReplyBytes: target.starttlsMaxReplyBytes,
-        clientName: 'wirelab.invalid',
-      });
-  } catch (err) {
-    socket.destroy();
-    throw err;
-  }
+  const socket = await openRawSocket(target, signal);
   return exchange(socket, new Tls13Reader(o), o.timeoutMs, `${target.host}:${target.port}`, signal);
 }
 
