@@ -92,6 +92,34 @@ describe.skipIf(!hasOpenssl)('DH groups per family', () => {
   });
 });
 
+describe.skipIf(!hasOpenssl)('DH groups per suite strength', () => {
+  it('ADH-AES256 gets 3072 bits and ADH-AES128 1024 from the same server: the weakest, 1024, is reported', async () => {
+    // OpenSSL sizes an anonymous suite's prime by the cipher's strength; with its own order the server
+    // answers an offer of both with the 256-bit suite, so one handshake per family would see 3072 only.
+    const port = await opensslServer(pki, [
+      '-no_tls1_3',
+      '-serverpref',
+      '-cipher',
+      'DHE-RSA-AES256-SHA:ADH-AES256-SHA:ADH-AES128-SHA:@SECLEVEL=0',
+    ]);
+    const r = await inspect(inspector(), {
+      target: `localhost:${port}`,
+      scan: true,
+      caPem: pki.root.certPem,
+    });
+    expect((r.scan!.dhGroups ?? []).map((g) => `${g.family} ${g.primeBits} ${g.suite}`).sort()).toEqual([
+      'DHE_RSA 2048 DHE-RSA-AES256-SHA',
+      'DH_anon 1024 ADH-AES128-SHA',
+      'DH_anon 3072 ADH-AES256-SHA',
+    ]);
+    expect(r.scan!.dhPrimeBits).toBe(1024);
+    expect(r.scan!.weaknesses.find((w) => w.id === 'weak-dh')).toMatchObject({ status: 'vulnerable' });
+    expect(r.scan!.weaknesses.find((w) => w.id === 'weak-dh')?.detail).toMatch(
+      /DH_anon 1024 bits \(ADH-AES128-SHA/,
+    );
+  });
+});
+
 describe('CA:TRUE on the server certificate', () => {
   it('an issued leaf with CA:TRUE is a high problem', async () => {
     const leaf = buildCertificate(leafSpec(pki.intermediate, { ca: true }));

@@ -141,9 +141,18 @@ function dhFamily(s: CipherSuite): DhGroup['family'] | undefined {
 }
 
 /**
- * One handshake per DH family, at the highest version that accepts it: OpenSSL's automatic DH sizes the
- * prime by the certificate's key for DHE_RSA/DHE_DSS but by the cipher for anonymous DH, so one server
- * can give 2048 bits to DHE-RSA and 1024 to ADH.
+ * Servers size a DH prime by more than the family: OpenSSL's automatic DH follows the certificate's key
+ * for DHE_RSA/DHE_DSS but the cipher for anonymous DH (1024 bits below 256-bit ciphers, 3072 at 256),
+ * and export suites get their own 512-bit prime. So one server can give 2048 bits to DHE-RSA, 3072 to
+ * ADH-AES256 and 1024 to ADH-AES128; the classes below get a handshake each.
+ */
+function strengthClass(s: CipherSuite): 'export' | 'below-256' | '256' {
+  return s.export ? 'export' : s.bits >= 256 ? '256' : 'below-256';
+}
+
+/**
+ * One handshake per DH family and cipher-strength class, at the highest version that accepts it, each
+ * offering only that class's suites; a family that gets the same prime in every class is listed once.
  */
 async function measureDhGroups(
   ctx: ProbeContext,
@@ -151,23 +160,21 @@ async function measureDhGroups(
   versions: VersionResult[],
   sni: string | undefined,
 ): Promise<DhGroup[]> {
-  const families = new Map<DhGroup['family'], { version: ScanVersion; suites: number[] }>();
+  const classes = new Map<string, { family: DhGroup['family']; version: ScanVersion; suites: number[] }>();
   for (const v of [...versions].reverse()) {
     if (!v.supported || v.version === 'TLSv1.3') continue;
     for (const s of v.suites) {
       const family = dhFamily(s);
       if (!family) continue;
-      const entry: { version: ScanVersion; suites: number[] } = families.get(family) ?? {
-        version: v.version,
-        suites: [],
-      };
+      const key = `${family}/${strengthClass(s)}`;
+      const entry = classes.get(key) ?? { family, version: v.version, suites: [] };
       if (entry.version !== v.version) continue;
       entry.suites.push(s.code);
-      families.set(family, entry);
+      classes.set(key, entry);
     }
   }
   const measured = await Promise.all(
-    [...families].map(([family, { version, suites }]) =>
+    [...classes.values()].map(({ family, version, suites }) =>
       withHello(ctx, { version, suites, sni }, 'done', (o): DhGroup | undefined => {
         if (o.kind !== 'hello') return undefined;
         const ske = o.stream.message(HandshakeType.serverKeyExchange);
@@ -178,7 +185,12 @@ async function measureDhGroups(
       }),
     ),
   );
-  return measured.filter((g): g is DhGroup => g !== undefined);
+  const seen = new Set<string>();
+  return measured.filter((g): g is DhGroup => {
+    if (g === undefined || seen.has(`${g.family}/${g.primeBits}`)) return false;
+    seen.add(`${g.family}/${g.primeBits}`);
+    return true;
+  });
 }
 
 async function probeSslv2(ctx: ProbeContext): Promise<string[]> {
