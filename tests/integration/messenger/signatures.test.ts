@@ -46,6 +46,9 @@ describe('messenger: signed messages', () => {
       ...extra,
     });
     const dm = aId < bId ? `dm:${aId}:${bId}` : `dm:${bId}:${aId}`;
+    // alice and mallory's own direct conversation: mallory may fill alice's messages back to her, but
+    // only ones alice wrote (checked with her own key).
+    const withMallory = a.svc.openDirect({ peer: MALLORY }).id;
     for (const forged of [
       asBob(1, 'forged, unsigned'),
       asBob(1, 'forged, signature of another message', { sig: genuine.sig }),
@@ -61,13 +64,24 @@ describe('messenger: signed messages', () => {
         kind: 'text',
         text: 'forged dm',
       },
+      {
+        conv: withMallory,
+        from: aId,
+        nick: 'alice',
+        seq: 1,
+        lamport: 98,
+        at: Date.now(),
+        kind: 'text',
+        text: 'forged, in alice’s name to mallory',
+        sig: 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=',
+      },
     ])
       send({ t: 'msg', m: forged, fill: true });
     await expect
       .poll(() => a.events.filter((e) => e.type === 'error' && e.code === 'MESSENGER_BAD_SIGNATURE').length, {
         timeout: 20_000,
       })
-      .toBe(4);
+      .toBe(5);
 
     // The real messages take the numbers the forgeries claimed, and nothing forged is shown anywhere.
     b.svc.send({ conversation: g.id, text: 'real from bob' });
@@ -78,6 +92,8 @@ describe('messenger: signed messages', () => {
     await expect.poll(() => [...texts(a, g.id)].sort(), { timeout: 20_000 }).toEqual([...want].sort());
     await expect.poll(() => [...texts(b, g.id)].sort(), { timeout: 20_000 }).toEqual([...want].sort());
     await expect.poll(() => texts(a, dm), { timeout: 20_000 }).toEqual(['real dm']);
+    expect(a.svc.send({ conversation: withMallory, text: 'real to mallory' }).message.seq).toBe(1);
+    expect(texts(a, withMallory)).toEqual(['real to mallory']);
     const fromAlice = a.svc.messages({ conversation: g.id, limit: 100 }).messages.filter((x) => x.mine);
     expect(fromAlice.map((x) => x.seq)).toEqual([1, 2, 3]);
   });

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { Identity } from '../../../src/main/engines/messenger/identity';
 import type { WireMessage } from '../../../src/main/engines/messenger/protocol';
-import { signMessage, verifyMessage } from '../../../src/main/engines/messenger/signing';
+import { verifyMessage } from '../../../src/main/engines/messenger/signing';
 import { MessengerStore, STORE_DEFAULTS } from '../../../src/main/engines/messenger/store';
 
 function dir(): string {
@@ -43,7 +43,7 @@ describe('message signatures', () => {
       name: 'team',
       add: [bob.id.id],
     };
-    const signed = { ...m, sig: signMessage(m, alice.id.signingKey!) };
+    const signed = { ...m, sig: alice.id.signer!.sign(m) };
     const key = alice.id.keyOf(alice.id.id)!;
     expect(verifyMessage(signed, key)).toBe(true);
     expect(verifyMessage(m, key)).toBe(false);
@@ -72,7 +72,7 @@ describe('message signatures', () => {
     const path = join(dir(), 'history.jsonl');
     const store = new MessengerStore(alice.id.id, { ...STORE_DEFAULTS, path });
     store.load();
-    store.signingKey = alice.id.signingKey;
+    store.signer = alice.id.signer;
     store.direct('bbbbbbbbbbbbbbbb', 'bob');
     const conv = [...store.conversations.keys()][0]!;
     const m = store.compose(conv, 'alice', { kind: 'text', text: 'signed' });
@@ -83,7 +83,28 @@ describe('message signatures', () => {
     onTestFinished(() => again.close());
     const back = again.get(conv).messages[0]!;
     expect(back.sig).toBe(m.sig);
-    expect(verifyMessage(back, alice.id.keyOf(alice.id.id)!)).toBe(true);
+    expect(alice.id.signer!.verifyOwn(back)).toBe(true);
+  });
+
+  it('direct conversations: a MAC only the sender checks (nobody else relays them), tamper-evident too', async () => {
+    const alice = await identity();
+    const bob = await identity();
+    const m: WireMessage = {
+      conv: `dm:${[alice.id.id, bob.id.id].sort().join(':')}`,
+      from: alice.id.id,
+      nick: 'alice',
+      seq: 1,
+      lamport: 1,
+      at: 1000,
+      kind: 'text',
+      text: 'hi',
+    };
+    const signed = { ...m, sig: alice.id.signer!.sign(m) };
+    expect(alice.id.signer!.verifyOwn(signed)).toBe(true);
+    expect(alice.id.signer!.verifyOwn({ ...signed, text: 'hi!' })).toBe(false);
+    expect(alice.id.signer!.verifyOwn(m)).toBe(false);
+    expect(bob.id.signer!.verifyOwn({ ...m, from: bob.id.id, sig: bob.id.signer!.sign(m) })).toBe(false);
+    expect(bob.id.signer!.verifyOwn({ ...signed, from: bob.id.id })).toBe(false);
   });
 
   it('relayed certificates: pinned on first use, kept when they match, refused when they differ', async () => {

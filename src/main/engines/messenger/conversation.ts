@@ -120,7 +120,8 @@ export class Conversation {
     let i = this.messages.length;
     while (i > 0 && compareOrder(this.messages[i - 1]!, m) > 0) i -= 1;
     m.late = replayLate ?? i < this.messages.length;
-    this.messages.splice(i, 0, m);
+    if (i === this.messages.length) this.messages.push(m);
+    else this.messages.splice(i, 0, m);
     this.ids.add(m.id);
     if (m.mine) this.mine[m.seq - 1] = m;
     if (this.kind === 'group') {

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { loadOrCreateAppCertificate, type AppCertificate } from '../common/app-cert';
 import { JsonFile, type StorageProblem } from '../common/json-file';
-import { readCertificate } from './signing';
+import { MessageSigner, readCertificate } from './signing';
 
 const IdentityFile = z.object({
   id: z
@@ -38,8 +38,8 @@ export class Identity {
   private readonly peersFile: JsonFile<typeof PeersFile>;
   readonly known: Map<string, KnownPeer>;
   private saveTimer?: NodeJS.Timeout;
-  /** Our signing key and certificate (base64 DER), once certificate() has run. */
-  private own?: { key: KeyObject; cert: string };
+  /** Our signer and certificate (base64 DER), once certificate() has run. */
+  private own?: { signer: MessageSigner; cert: string };
   /** Public keys read from stored certificates, by the certificate text. */
   private readonly keys = new Map<string, { fingerprint: string; key: KeyObject }>();
 
@@ -59,15 +59,15 @@ export class Identity {
   async certificate(): Promise<AppCertificate> {
     const cert = await loadOrCreateAppCertificate(this.dir, { commonName: `Wirelab messenger ${this.id}` });
     this.own = {
-      key: createPrivateKey(cert.keyPem),
+      signer: new MessageSigner(createPrivateKey(cert.keyPem)),
       cert: new X509Certificate(cert.certPem).raw.toString('base64'),
     };
     return cert;
   }
 
-  /** Our private key (for signing our messages); undefined before certificate(). */
-  get signingKey(): KeyObject | undefined {
-    return this.own?.key;
+  /** Signs and checks our own messages; undefined before certificate(). */
+  get signer(): MessageSigner | undefined {
+    return this.own?.signer;
   }
 
   /** The certificate (base64 DER) of `peer` (us too), if we hold it. */

@@ -8,7 +8,7 @@ import { PeerConnections, toWire } from './connections';
 import type { PeerLink } from './peer-link';
 import type { PeerState } from './peers';
 import { directMembers, type PeerFrame, type WireMessage } from './protocol';
-import { signMessage, verifyMessage } from './signing';
+import { verifyMessage } from './signing';
 
 export { toWire, type MeshDeps, type MeshOptions } from './connections';
 
@@ -162,9 +162,15 @@ export class Mesh extends PeerConnections {
   private relayedOk(via: string, m: WireMessage): boolean {
     const pair = directMembers(m.conv);
     if (pair && !pair.includes(via)) return false;
-    const key = this.deps.identity.keyOf(m.from);
-    if (!key) return false;
-    if (verifyMessage(m, key)) return true;
+    const identity = this.deps.identity;
+    let ok: boolean;
+    if (m.from === this.self) ok = identity.signer?.verifyOwn(m) ?? false;
+    else {
+      const key = identity.keyOf(m.from);
+      if (!key) return false;
+      ok = verifyMessage(m, key);
+    }
+    if (ok) return true;
     this.deps.emit({
       type: 'error',
       code: 'MESSENGER_BAD_SIGNATURE',
@@ -195,8 +201,8 @@ export class Mesh extends PeerConnections {
 
   /** A message of ours as it travels; one written before messages were signed is signed now. */
   private wire(m: StoredMessage): WireMessage {
-    const key = this.deps.identity.signingKey;
-    if (!m.sig && m.from === this.self && key) m.sig = signMessage(toWire(m), key);
+    const signer = this.deps.identity.signer;
+    if (!m.sig && m.from === this.self && signer) m.sig = signer.sign(toWire(m));
     return toWire(m);
   }
 

@@ -116,7 +116,7 @@ export class MessengerService extends TypedEmitter<MessengerEvent> {
   private async doStart(input: StartInput): Promise<MessengerInfo> {
     const { identity, store } = this.open();
     const cert = await identity.certificate();
-    store.signingKey = identity.signingKey;
+    store.signer = identity.signer;
     identity.rememberNick(input.nick);
     const r = {
       cert,

@@ -8,9 +8,8 @@ import { MESSENGER_DEFAULTS } from '../../../shared/contract/messenger';
 import { AppendLog, type FsyncPolicy } from '../common/append-log';
 import { EngineError } from '../common/errors';
 import { Conversation, storedFrom, type StoredMessage } from './conversation';
-import type { KeyObject } from 'node:crypto';
 import { directConversationId, directMembers, type WireMessage } from './protocol';
-import { signMessage } from './signing';
+import type { MessageSigner } from './signing';
 
 type LogRecord =
   | { r: 'm'; m: WireMessage; late: boolean; storedAt: number; mine: boolean }
@@ -48,7 +47,7 @@ export class MessengerStore {
   private clock = 0;
   private log?: AppendLog;
   /** Signs the messages we write (the instance key); set once the identity's certificate is loaded. */
-  signingKey?: KeyObject;
+  signer?: MessageSigner;
 
   constructor(
     readonly self: string,
@@ -149,7 +148,7 @@ export class MessengerStore {
       ...(body.add ? { add: body.add } : {}),
       ...(body.remove ? { remove: body.remove } : {}),
     };
-    if (this.signingKey) wire.sig = signMessage(wire, this.signingKey);
+    if (this.signer) wire.sig = this.signer.sign(wire);
     const s = storedFrom(wire, true, Date.now());
     c.insert(s);
     this.append({ r: 'm', m: wire, late: s.late, storedAt: s.storedAt, mine: true }, () => {
