@@ -160,14 +160,15 @@ async function measureDhGroups(
   versions: VersionResult[],
   sni: string | undefined,
 ): Promise<DhGroup[]> {
-  const classes = new Map<string, { family: DhGroup['family']; version: ScanVersion; suites: number[] }>();
+  type DhClass = { family: DhGroup['family']; version: ScanVersion; suites: number[] };
+  const classes = new Map<string, DhClass>();
   for (const v of [...versions].reverse()) {
     if (!v.supported || v.version === 'TLSv1.3') continue;
     for (const s of v.suites) {
       const family = dhFamily(s);
       if (!family) continue;
       const key = `${family}/${strengthClass(s)}`;
-      const entry = classes.get(key) ?? { family, version: v.version, suites: [] };
+      const entry: DhClass = classes.get(key) ?? { family, version: v.version, suites: [] };
       if (entry.version !== v.version) continue;
       entry.suites.push(s.code);
       classes.set(key, entry);
