@@ -155,6 +155,8 @@ export const TlsCertProblemCode = z.enum([
   'not-server-auth',
   'leaf-is-ca',
   'path-too-long',
+  /** The server authenticated itself with no certificate at all (only anonymous suites were accepted). */
+  'no-certificate',
   /** A validly signed OCSP response (stapled or from the responder) or CRL says the certificate is revoked. */
   'revoked',
   /** The stapled OCSP response cannot be relied on (bad signature, another certificate, stale). */

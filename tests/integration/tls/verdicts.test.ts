@@ -4,6 +4,8 @@
 // 2048; a server certificate with CA:TRUE is flagged.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildCertificate } from '../../../src/main/engines/common/x509-builder';
+import { reportToMarkdown } from '../../../src/main/engines/tls/report-markdown';
+import { reportToText } from '../../../src/main/engines/tls/report-text';
 import { createTestPki, leafSpec, type TestPki } from '../../helpers/pki';
 import { inspect, inspector, tlsServer } from './helpers';
 import { hasOpenssl, opensslServer } from './openssl';
@@ -117,6 +119,31 @@ describe.skipIf(!hasOpenssl)('DH groups per suite strength', () => {
     expect(r.scan!.weaknesses.find((w) => w.id === 'weak-dh')?.detail).toMatch(
       /DH_anon 1024 bits \(ADH-AES128-SHA/,
     );
+  });
+});
+
+describe.skipIf(!hasOpenssl)('a server with only anonymous suites', () => {
+  it('is reported, not failed: no certificate (critical, grade T), anonymous suites and their DH prime', async () => {
+    const port = await opensslServer(pki, ['-no_tls1_3', '-cipher', 'ADH-AES128-SHA:@SECLEVEL=0']);
+    const r = await inspect(inspector(), {
+      target: `localhost:${port}`,
+      scan: true,
+      caPem: pki.root.certPem,
+    });
+    expect(r.certificates).toEqual([]);
+    expect(problem(r, 'no-certificate')).toMatchObject({ severity: 'critical' });
+    expect(r.validation).toMatchObject({ trusted: false, path: [] });
+    expect(r.handshake.runtimeError).toBeTruthy();
+    expect(r.grade.grade).toBe('T');
+    expect(r.grade.ignoringTrust).toBe('F');
+    expect(r.scan!.weaknesses.find((w) => w.id === 'anonymous')?.status).toBe('vulnerable');
+    expect(r.scan!.dhPrimeBits).toBe(1024);
+    const text = reportToText(r, { color: false });
+    expect(text).toMatch(/critical no-certificate +the server sent no certificate/);
+    expect(text).toMatch(/^ Certificates\n {3}Sent +none {2}anonymous key exchange only$/m);
+    const md = reportToMarkdown(r);
+    expect(md).toContain('`no-certificate`');
+    expect(md).toContain('## Certificates\n\nNone sent (anonymous key exchange only).');
   });
 });
 

@@ -52,7 +52,9 @@ export function reportToMarkdown(r: TlsReport): string {
     out.push('', '## HTTP security headers', '', '| Header | Result | Detail |', '|---|---|---|');
     for (const f of h.hsts.securityHeaders) out.push(`| ${esc(f.header)} | ${f.status} | ${esc(f.detail)} |`);
   }
-  out.push('', `## Certificates (${r.wireOrderKnown ? 'as sent' : 'order reconstructed'})`, '');
+  if (r.certificates.length === 0)
+    out.push('', '## Certificates', '', 'None sent (anonymous key exchange only).');
+  else out.push('', `## Certificates (${r.wireOrderKnown ? 'as sent' : 'order reconstructed'})`, '');
   r.certificates.forEach((c, i) => {
     out.push(
       `${i + 1}. **${esc(c.subject)}** — issuer ${esc(c.issuer)}; ${c.keyType}${c.keyBits ? ` ${c.keyBits}` : ''}${c.curve ? ` ${c.curve}` : ''}; ${c.signatureAlgorithm}; valid ${c.notBefore.slice(0, 10)} → ${c.notAfter.slice(0, 10)} (${c.daysLeft} days left); SHA-256 ${c.sha256}`,

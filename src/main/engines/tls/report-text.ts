@@ -214,7 +214,10 @@ export function reportToText(r: TlsReport, options: TextOptions): string {
       );
   }
 
-  w.section(`Certificates (${r.wireOrderKnown ? 'as sent' : 'order reconstructed'})`);
+  if (r.certificates.length === 0) {
+    w.section('Certificates');
+    w.row('Sent', 'none', 'bad', 'anonymous key exchange only');
+  } else w.section(`Certificates (${r.wireOrderKnown ? 'as sent' : 'order reconstructed'})`);
   r.certificates.forEach((c, i) => {
     w.row(`#${i + 1}`, c.subject, c.daysLeft < 0 ? 'bad' : 'plain', `issuer ${c.issuer}`);
     w.more(

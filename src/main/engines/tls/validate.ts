@@ -199,7 +199,24 @@ export function validateChain(
   const problems: TlsCertProblem[] = [];
   const path: Link[] = [];
   const leaf = sent[0];
-  if (!leaf) throw new EngineError('TLS_ERROR', 'the server sent no certificate');
+  // A server that accepts only anonymous suites proves no identity: nothing to validate, and a client
+  // that insists on a certificate cannot talk to it.
+  if (!leaf)
+    return {
+      trusted: false,
+      hostnameMatches: false,
+      checkedName: opts.hostname,
+      path,
+      problems: [
+        {
+          code: 'no-certificate',
+          severity: 'critical',
+          message:
+            'the server sent no certificate: it accepts only anonymous suites, so anyone in the path can impersonate it',
+        },
+      ],
+      trustStores: store.stores,
+    };
   const bySha = new Map(sent.map((c, i) => [c.x509.fingerprint256, i]));
   const anchorOf = (c: ParsedCertificate) =>
     store.anchors.find((a) => a.cert.x509.fingerprint256 === c.x509.fingerprint256);
