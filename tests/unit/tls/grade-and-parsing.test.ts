@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { computeGrade } from '../../../src/main/engines/tls/grade';
 import { parseTarget } from '../../../src/main/engines/tls/inspector';
-import { parseHsts } from '../../../src/main/engines/tls/handshake';
+import { opensslWords, parseHsts } from '../../../src/main/engines/tls/handshake';
 import { HandshakeBudget } from '../../../src/main/engines/tls/budget';
 import type { TlsHandshake, TlsScanResult, TlsWeakness } from '../../../src/shared/contract/tls';
 
@@ -150,5 +150,21 @@ describe('targets, HSTS, budget', () => {
     const small = new HandshakeBudget(2, 0, 1);
     await small.run(async () => undefined);
     await expect(small.run(async () => undefined)).rejects.toMatchObject({ code: 'TLS_SCAN_LIMIT' });
+  });
+});
+
+describe('opensslWords', () => {
+  it("keeps an OpenSSL error line's reason and data, drops the codes and the source file", () => {
+    expect(
+      opensslWords(
+        '80BCB001497F0000:error:0A000410:SSL routines:ssl3_read_bytes:sslv3 alert handshake failure:../deps/openssl/openssl/ssl/record/rec_layer_s3.c:1601:SSL alert number 40\n',
+      ),
+    ).toBe('sslv3 alert handshake failure (SSL alert number 40)');
+    expect(
+      opensslWords(
+        '40E7C9D1A67F0000:error:0A00018A:SSL routines:tls_process_ske_dhe:dh key too small:../ssl/statem/statem_clnt.c:2100:',
+      ),
+    ).toBe('dh key too small');
+    expect(opensslWords('Client network socket disconnected')).toBe('Client network socket disconnected');
   });
 });

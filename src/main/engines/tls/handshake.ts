@@ -44,11 +44,23 @@ const NOT_TLS_CODES =
   /WRONG_VERSION_NUMBER|PACKET_LENGTH_TOO_LONG|UNKNOWN_PROTOCOL|HTTP_REQUEST|RECORD_LENGTH_MISMATCH|BAD_RECORD_TYPE|RECORD_LAYER_FAILURE|UNEXPECTED_RECORD|BAD_PACKET_LENGTH|ENCRYPTED_LENGTH_TOO_LONG/;
 
 /** Maps an error seen during a TLS handshake to a stable code. */
+/**
+ * OpenSSL's error line ("80BC…:error:0A000410:SSL routines:ssl3_read_bytes:sslv3 alert handshake
+ * failure:../ssl/record/rec_layer_s3.c:1601:SSL alert number 40") in words: the reason and its data,
+ * without the thread id, packed code, function and source file. Other text is returned as it is.
+ */
+export function opensslWords(message: string): string {
+  const m = /^[0-9A-F]+:error:[0-9A-F]+:[^:]*:[^:]*:([^:]+):[^:]*:\d+:?(.*)$/.exec(message.trim());
+  if (!m?.[1]) return message;
+  const data = m[2]?.trim();
+  return data ? `${m[1]} (${data})` : m[1];
+}
+
 export function handshakeError(err: unknown, where: string): EngineError {
   if (err instanceof EngineError) return err;
   const e = err as NodeJS.ErrnoException;
   const code = e?.code ?? '';
-  const message = `${where}: ${e?.message ?? String(err)}`;
+  const message = `${where}: ${opensslWords(e?.message ?? String(err))}`;
   if (NOT_TLS_CODES.test(code) || NOT_TLS_CODES.test(e?.message?.toUpperCase().replace(/ /g, '_') ?? ''))
     return new EngineError('NOT_TLS', message, { cause: err });
   if (
