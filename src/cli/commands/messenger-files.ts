@@ -4,7 +4,7 @@
 import type { MessengerFileTransfer } from '../../shared/contract/messenger';
 import { EXIT, UsageError, intArg, waitAtMost, type Command } from '../framework';
 import { describeTransfer } from './messenger-accept';
-import { common, commonUsage, findPeer, open, printEvent, startMessenger } from './messenger';
+import { common, commonUsage, directWith, open, printEvent, startMessenger } from './messenger';
 
 export const chatSendFile: Command = {
   path: ['chat', 'send-file'],
@@ -30,12 +30,9 @@ ${commonUsage}`,
     try {
       const { api, must } = client;
       await startMessenger(values, client, 'wirelab');
-      const peer = await findPeer(client, who, wait);
-      if (!peer) {
-        io.err(`wirelab: MESSENGER_PEER_UNKNOWN: nobody called ${who} found within ${wait} ms`);
-        return EXIT.FAILED;
-      }
-      const conv = await must(api.messenger.openDirect({ peer: peer.id }));
+      const found = await directWith(client, who, wait, io);
+      if (!found) return EXIT.FAILED;
+      const { peer, conv } = found;
       let fileId = '';
       let last: MessengerFileTransfer | undefined;
       let lastState = '';

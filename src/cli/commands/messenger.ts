@@ -3,7 +3,7 @@
 // app's), reaching peers by DNS-SD and/or by address (--peer). Everything goes through the dispatcher
 // (src/cli/client.ts), so bad input gets the UI's codes (exit 2).
 import type { WirelabEvent } from '../../shared/contract';
-import type { MessengerPeer } from '../../shared/contract/messenger';
+import type { MessengerConversation, MessengerPeer } from '../../shared/contract/messenger';
 import { defaultCliDataDir, openClient, type CliClient } from '../client';
 import { EXIT, UsageError, intArg, numArg, waitAtMost, type Command, type Io } from '../framework';
 import { acceptFiles } from './messenger-accept';
@@ -121,6 +121,24 @@ export async function findPeer(
   return peer;
 }
 
+/**
+ * The direct conversation with `who`, once found (see findPeer); undefined, said on stderr with
+ * MESSENGER_PEER_UNKNOWN, when nobody of that name showed up within `wait` ms.
+ */
+export async function directWith(
+  client: Client,
+  who: string,
+  wait: number,
+  io: Io,
+): Promise<{ peer: MessengerPeer; conv: MessengerConversation } | undefined> {
+  const peer = await findPeer(client, who, wait);
+  if (!peer) {
+    io.err(`wirelab: MESSENGER_PEER_UNKNOWN: nobody called ${who} found within ${wait} ms`);
+    return undefined;
+  }
+  return { peer, conv: await client.must(client.api.messenger.openDirect({ peer: peer.id })) };
+}
+
 export const chatPresence: Command = {
   path: ['chat', 'presence'],
   summary: 'Be on the LAN messenger: announce, list people as they come and go, print incoming messages',
@@ -214,12 +232,9 @@ ${commonUsage}`,
       client.check('messenger.start', { nick: who });
       client.check('messenger.send', { conversation: `dm:${'0'.repeat(16)}:${'0'.repeat(16)}`, text });
       await startMessenger(values, client, 'wirelab');
-      const peer = await findPeer(client, who, wait);
-      if (!peer) {
-        io.err(`wirelab: MESSENGER_PEER_UNKNOWN: nobody called ${who} found within ${wait} ms`);
-        return EXIT.FAILED;
-      }
-      const conv = await must(api.messenger.openDirect({ peer: peer.id }));
+      const found = await directWith(client, who, wait, io);
+      if (!found) return EXIT.FAILED;
+      const { peer, conv } = found;
       let delivered = false;
       let sentId = '';
       const done = new Promise<void>((resolve) => {
