@@ -3,30 +3,12 @@
 // file uploaded to her engines, then offered peer to peer); bob sees the offer card, accepts it into a
 // folder, sees the progress bar and "saved to …"; the file on disk has the content sent. Screenshots of
 // both conversations with the transfer are attached.
-import type { Page } from '@playwright/test';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, expect, startShell, type ShellHandle } from './fixtures';
-
-async function goOnLan(page: Page, nick: string): Promise<number> {
-  await page.getByTestId('nav-chat').click();
-  await page.getByTestId('messenger-nick').fill(nick);
-  await page.getByTestId('messenger-nick').press('Enter');
-  const state = page.getByTestId('messenger-state');
-  await expect(state).toHaveAttribute('data-state', 'running', { timeout: 20_000 });
-  await expect(state).toContainText(`as ${nick} · port`);
-  return Number(/port (\d+)/.exec((await state.textContent()) ?? '')?.[1]);
-}
-
-async function addByAddress(page: Page, port: number): Promise<void> {
-  await page.getByText('LAN settings').click();
-  await page.getByTestId('messenger-peer-host').fill('127.0.0.1');
-  await page.getByTestId('messenger-peer-port').fill(String(port));
-  await page.getByTestId('messenger-peer-add').click();
-  await page.getByText('LAN settings').click();
-}
+import { goOnLan, addByAddress } from './fixtures/messenger';
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 

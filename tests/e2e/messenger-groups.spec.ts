@@ -9,29 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, expect, startShell, type ShellHandle } from './fixtures';
-
-async function goOnLan(page: Page, nick: string): Promise<number> {
-  await page.getByTestId('nav-chat').click();
-  await page.getByTestId('messenger-nick').fill(nick);
-  await page.getByTestId('messenger-nick').press('Enter');
-  const state = page.getByTestId('messenger-state');
-  await expect(state).toHaveAttribute('data-state', 'running', { timeout: 30_000 });
-  await expect(state).toContainText(`as ${nick} · port`);
-  return Number(/port (\d+)/.exec((await state.textContent()) ?? '')?.[1]);
-}
-
-async function addByAddress(page: Page, port: number): Promise<void> {
-  await page.getByText('LAN settings').click();
-  await page.getByTestId('messenger-peer-host').fill('127.0.0.1');
-  await page.getByTestId('messenger-peer-port').fill(String(port));
-  await page.getByTestId('messenger-peer-add').click();
-  await page.getByText('LAN settings').click();
-}
-
-async function write(page: Page, text: string): Promise<void> {
-  await page.getByTestId('messenger-input').fill(text);
-  await page.getByTestId('messenger-input').press('Enter');
-}
+import { goOnLan, addByAddress, write } from './fixtures/messenger';
 
 /** The page's Notification becomes a recorder (headless Chromium shows none); the page says it is hidden. */
 async function recordNotifications(page: Page): Promise<void> {

@@ -3,35 +3,11 @@
 // what was written to it while it was away. Multicast stays off in these shells (fixtures): each adds the
 // other by address on 127.0.0.1, the messenger's static-peer option. Screenshots of the messenger layout
 // in the light and the dark theme are attached.
-import type { Page } from '@playwright/test';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, expect, startShell, type ShellHandle } from './fixtures';
-
-async function goOnLan(page: Page, nick: string): Promise<number> {
-  await page.getByTestId('nav-chat').click();
-  await expect(page.getByTestId('messenger-people-off')).toBeVisible();
-  await page.getByTestId('messenger-nick').fill(nick);
-  await page.getByTestId('messenger-nick').press('Enter');
-  const state = page.getByTestId('messenger-state');
-  await expect(state).toHaveAttribute('data-state', 'running', { timeout: 20_000 });
-  await expect(state).toContainText(`as ${nick} · port`);
-  return Number(/port (\d+)/.exec((await state.textContent()) ?? '')?.[1]);
-}
-
-async function addByAddress(page: Page, port: number): Promise<void> {
-  await page.getByText('LAN settings').click();
-  await page.getByTestId('messenger-peer-host').fill('127.0.0.1');
-  await page.getByTestId('messenger-peer-port').fill(String(port));
-  await page.getByTestId('messenger-peer-add').click();
-  await page.getByText('LAN settings').click();
-}
-
-async function write(page: Page, text: string): Promise<void> {
-  await page.getByTestId('messenger-input').fill(text);
-  await page.getByTestId('messenger-input').press('Enter');
-}
+import { goOnLan, addByAddress, write } from './fixtures/messenger';
 
 test('two instances find each other and chat without a host; a restart brings the conversation back', async ({
   app,
@@ -42,7 +18,9 @@ test('two instances find each other and chat without a host; a restart brings th
   let b: ShellHandle | undefined = await startShell(dirB);
   const pageB = await browser.newPage();
   try {
-    // Nobody on the LAN yet, LAN chat on: the empty state says so.
+    // Before a nickname, LAN chat is off; then nobody is on the LAN yet: the empty state says so.
+    await app.getByTestId('nav-chat').click();
+    await expect(app.getByTestId('messenger-people-off')).toBeVisible();
     const portA = await goOnLan(app, 'ann');
     await expect(app.getByTestId('messenger-people-empty')).toBeVisible();
     await pageB.goto(b.shell.url);

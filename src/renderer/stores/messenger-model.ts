@@ -46,6 +46,12 @@ export function compareMessages(a: MessengerMessage, b: MessengerMessage): numbe
   return a.from < b.from ? -1 : a.from > b.from ? 1 : 0;
 }
 
+/** Where message `id` is, searched from the end: new messages and acks concern the latest ones. */
+function indexOf(list: readonly MessengerMessage[], id: string): number {
+  for (let i = list.length - 1; i >= 0; i--) if (list[i]!.id === id) return i;
+  return -1;
+}
+
 /**
  * Puts a message where it belongs: replaced in place when its id is there (a new status), else inserted
  * in display order (nearly always at the end; a late one goes before later messages). Returns whether it
@@ -53,7 +59,7 @@ export function compareMessages(a: MessengerMessage, b: MessengerMessage): numbe
  */
 export function insertMessage(t: Thread, m: MessengerMessage): boolean {
   const list = t.messages;
-  const at = list.findIndex((x) => x.id === m.id);
+  const at = indexOf(list, m.id);
   if (at >= 0) {
     list[at] = m;
     t.version++;
@@ -97,7 +103,7 @@ export function applyPage(t: Thread, page: MessengerMessage[], more: boolean, ol
 
 /** A member stored one of our messages: its ackedBy grows, and it is delivered once every member has it. */
 export function applyAck(t: Thread, id: string, by: string, delivered: boolean): boolean {
-  const at = t.messages.findIndex((m) => m.id === id);
+  const at = indexOf(t.messages, id);
   const m = t.messages[at];
   if (!m) return false;
   t.messages[at] = {
