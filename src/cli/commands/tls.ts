@@ -173,6 +173,9 @@ async function inspectMany(
         `\n ${out.rows.length} of ${targets.length} targets in ${(out.durationMs / 1000).toFixed(1)} s: ${failed} failed, ${problems} with problems${out.cancelled ? ' (cancelled)' : ''}\n${out.rows.map((r) => `   ${massLine(r, width, color)}`).join('\n')}`,
       );
     }
+    // Ctrl+C stops the scan (the client closes, the engine cancels it) with the finished rows printed;
+    // a script must not read the partial result as a clean one.
+    if (out.cancelled) return EXIT.INTERRUPTED;
     if (out.rows.some((r) => !r.ok)) return EXIT.FAILED;
     return out.rows.some((r) => (r.problemCount ?? 0) > 0) ? EXIT.PROBLEMS : EXIT.OK;
   } finally {

@@ -1,10 +1,11 @@
 // `wirelab tls inspect|request` as a user runs it (in process, tests/helpers/cli.ts): exit codes
 // 0 / 3 / 1 / 2, --json, --out.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
+import { createServer as createNetServer, type Socket } from 'node:net';
 import { listen, closeServer } from '../../../src/main/engines/common/net';
-import { cli } from '../../helpers/cli';
+import { cli, startCli } from '../../helpers/cli';
 import { createTestPki, type TestPki } from '../../helpers/pki';
 import { tlsServer } from './helpers';
 
@@ -157,5 +158,44 @@ describe('wirelab tls inspect TARGET… (mass scan)', () => {
     expect(human.out).toMatch(/^\[[12]\/2\] localhost:\d+ +A +0 problems +TLSv1\.3 +expires \d{4}-/m);
     expect(human.out).toMatch(/^ 2 of 2 targets in [\d.]+ s: 1 failed, 0 with problems$/m);
     expect(human.out).toMatch(/127\.0\.0\.1:1 +failed +CONNECTION_REFUSED/);
+  });
+});
+
+describe('wirelab tls inspect TARGET… interrupted', () => {
+  it('Ctrl+C during a mass scan: the finished targets are printed, the held one is given up, exit 130 (not 0)', async () => {
+    const good = await tlsServer({ cert: pki.chain(), key: pki.leaf.keyPem });
+    // Accepts and never answers: without the interrupt the scan would wait here for its timeout.
+    const held: Socket[] = [];
+    const silent = createNetServer((s) => {
+      held.push(s);
+      s.on('error', () => undefined);
+    });
+    const { port: silentPort } = await listen(silent, 0, '127.0.0.1');
+    onTestFinished(async () => {
+      for (const s of held) s.destroy();
+      await closeServer(silent);
+    });
+    const ca = pki.file('ca-int.pem', pki.root.certPem);
+    const run = startCli([
+      'tls',
+      'inspect',
+      `localhost:${good}`,
+      `localhost:${silentPort}`,
+      '--ca',
+      ca,
+      '--concurrency',
+      '1',
+      '--timeout',
+      '60000',
+      '--http',
+      'never',
+    ]);
+    await run.waitOut(/^\[1\/2\] localhost:\d+ +A /m, 20_000);
+    await expect.poll(() => held.length, { timeout: 20_000 }).toBe(1);
+    run.interrupt();
+    expect(await run.exit).toBe(130);
+    // The finished target is in the table; the held one never finished and is not.
+    expect(run.out()).toMatch(/^ 1 of 2 targets in [\d.]+ s: 0 failed, 0 with problems \(cancelled\)$/m);
+    expect(run.out()).not.toContain(`localhost:${silentPort}`);
   });
 });
