@@ -659,6 +659,9 @@ describe('composer: TLS and HTTP/2', () => {
     );
     await new Promise<void>((r) => h1only.listen(0, '127.0.0.1', r));
     cleanups.push(() => new Promise((r) => h1only.close(r)));
+    // Cleanups run last-first: the client (and its pooled HTTP/2 sessions) goes before the servers
+    // above, whose close() otherwise waits out the sessions' idle timeout (30 s).
+    cleanups.push(() => c.close());
     await expect(
       c.send({
         request: spec({
