@@ -81,9 +81,13 @@ export function handshakeError(err: unknown, where: string): EngineError {
   )
     return new EngineError('INVALID_CERTIFICATE', message, { cause: err });
   const mapped = toEngineError(err, where);
-  return mapped.code === 'INTERNAL' && code.startsWith('ERR_')
-    ? new EngineError('TLS_ERROR', message, { cause: err })
-    : mapped;
+  return new EngineError(
+    mapped.code === 'INTERNAL' && code.startsWith('ERR_') ? 'TLS_ERROR' : mapped.code,
+    message,
+    {
+      cause: err,
+    },
+  );
 }
 
 /** One context for all connections of an inspection: parsing ~150 roots per connection would dominate. */
