@@ -1,6 +1,7 @@
 // The TLS inspector end to end: a real node:tls server with a fresh test PKI, inspected from the form;
 // the grade, the problems, the chain, the scan table and the weaknesses are on screen; the report is
 // exported; the history lists the host; a bad host gets its coded error.
+import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:tls';
 import { test, expect } from './fixtures';
@@ -210,6 +211,61 @@ test('mass scan: pasted targets, progress, sortable table, CSV export, changes s
     a.server.close();
     b.server.close();
     expired.server.close();
+    pki.cleanup();
+  }
+});
+
+const hasOpenssl = spawnSync('openssl', ['version']).status === 0;
+
+test('a server with only anonymous suites: reported with no certificate, not failed', async ({ app }) => {
+  test.skip(!hasOpenssl, 'needs openssl s_server');
+  const pki = createTestPki();
+  // s_server insists on a certificate file even when it will send none (anonymous suites only).
+  const cert = pki.file('anon-cert.pem', pki.leaf.certPem);
+  const key = pki.file('anon-key.pem', pki.leaf.keyPem);
+  const child = spawn(
+    'openssl',
+    [
+      's_server',
+      '-accept',
+      '127.0.0.1:0',
+      '-cert',
+      cert,
+      '-key',
+      key,
+      '-www',
+      '-no_tls1_3',
+      '-cipher',
+      'ADH-AES128-SHA:@SECLEVEL=0',
+    ],
+    { stdio: ['pipe', 'pipe', 'pipe'] },
+  );
+  try {
+    const port = await new Promise<number>((resolve, reject) => {
+      let out = '';
+      const onData = (d: Buffer) => {
+        out += d.toString();
+        const m = /ACCEPT 127\.0\.0\.1:(\d+)/.exec(out);
+        if (m) resolve(Number(m[1]));
+      };
+      child.stdout.on('data', onData);
+      child.stderr.on('data', onData);
+      child.on('exit', () => reject(new Error(`s_server exited: ${out}`)));
+    });
+    await app.getByTestId('nav-tls').click();
+    await app.getByTestId('tls-target').fill(`localhost:${port}`);
+    await app.getByTestId('tls-inspect').click();
+    await expect(app.getByTestId('tls-grade')).toHaveText('T', { timeout: 30_000 });
+    await expect(app.getByTestId('tls-problems').locator('[data-code="no-certificate"]')).toContainText(
+      'the server sent no certificate',
+    );
+    await expect(app.getByTestId('tls-problems').locator('[data-code="anonymous"]')).toBeVisible();
+    await expect(app.getByTestId('tls-runtime-error')).toContainText('alert handshake failure');
+    await app.getByTestId('tls-tab-certificates').click();
+    await expect(app.getByTestId('tls-no-certificates')).toContainText('the server sent no certificate');
+    await expect(app.getByTestId('tls-sent-0')).toHaveCount(0);
+  } finally {
+    child.kill('SIGKILL');
     pki.cleanup();
   }
 });
