@@ -2,39 +2,13 @@
 // it: answers match the contract's output schemas (checked under tests), events arrive through the bus,
 // and bad input or a wrong state gets the documented codes. Two composed instances, peers by address.
 import { describe, expect, it } from 'vitest';
-import type { Services } from '../../../src/main/services';
-import { testServices } from '../../helpers/services';
-import type { MessengerConversation, MessengerInfo, WirelabEvent } from '../../../src/shared/contract';
-
-function services(): {
-  s: Services;
-  events: WirelabEvent[];
-  call(channel: string, input: unknown): Promise<unknown>;
-} {
-  const s = testServices('wirelab-messenger-');
-  const events: WirelabEvent[] = [];
-  s.bus.subscribe((batch) => events.push(...batch));
-  return {
-    s,
-    events,
-    async call(channel, input) {
-      const r = await s.dispatcher.call(channel, input);
-      if (!r.ok) throw Object.assign(new Error(r.error.message), { code: r.error.code });
-      return r.value;
-    },
-  };
-}
-
-const codeOf = (p: Promise<unknown>) =>
-  p.then(
-    () => 'ok',
-    (e: { code: string }) => e.code,
-  );
+import { codeOf, dispatcherInstance } from './helpers';
+import type { MessengerConversation, MessengerInfo } from '../../../src/shared/contract';
 
 describe('messenger through the dispatcher', () => {
   it('start, peers, openDirect, send, messages, markRead answer in the contract; events reach the bus', async () => {
-    const a = services();
-    const b = services();
+    const a = dispatcherInstance();
+    const b = dispatcherInstance();
     expect(await codeOf(a.call('messenger.send', { conversation: 'g:0123456789abcdef', text: 'x' }))).toBe(
       'MESSENGER_NO_CONVERSATION',
     );

@@ -9,6 +9,9 @@ import { expect, onTestFinished } from 'vitest';
 import { loadOrCreateAppCertificate } from '../../../src/main/engines/common/app-cert';
 import type { MessengerEvent, MessengerInfo } from '../../../src/shared/contract/messenger';
 import { MessengerService, type MessengerOptions } from '../../../src/main/engines/messenger/service';
+import type { Services } from '../../../src/main/services';
+import type { WirelabEvent } from '../../../src/shared/contract';
+import { testServices } from '../../helpers/services';
 
 export function tempDir(prefix = 'wirelab-messenger-'): string {
   const d = mkdtempSync(join(tmpdir(), prefix));
@@ -97,3 +100,30 @@ export async function raw(
   const closed = new Promise<void>((r) => s.once('close', () => r()));
   return { s, lines, closed };
 }
+
+/** The app composed as the page and the browser shell reach it: calls through the dispatcher, bus events. */
+export function dispatcherInstance(prefix = 'wirelab-messenger-'): {
+  s: Services;
+  events: WirelabEvent[];
+  call(channel: string, input: unknown): Promise<unknown>;
+} {
+  const s = testServices(prefix);
+  const events: WirelabEvent[] = [];
+  s.bus.subscribe((batch) => events.push(...batch));
+  return {
+    s,
+    events,
+    async call(channel, input) {
+      const r = await s.dispatcher.call(channel, input);
+      if (!r.ok) throw Object.assign(new Error(r.error.message), { code: r.error.code });
+      return r.value;
+    },
+  };
+}
+
+/** 'ok', or the code a call was refused with. */
+export const codeOf = (p: Promise<unknown>): Promise<string> =>
+  p.then(
+    () => 'ok',
+    (e: { code: string }) => e.code,
+  );

@@ -6,39 +6,19 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import type { Services } from '../../../src/main/services';
-import { testServices } from '../../helpers/services';
+import { codeOf, dispatcherInstance } from './helpers';
 import type {
   MessengerConversation,
   MessengerFileTransfer,
   MessengerInfo,
-  WirelabEvent,
 } from '../../../src/shared/contract';
-
-function services() {
-  const s: Services = testServices('wirelab-messenger-files-');
-  const events: WirelabEvent[] = [];
-  s.bus.subscribe((batch) => events.push(...batch));
-  const call = async (channel: string, input: unknown): Promise<unknown> => {
-    const r = await s.dispatcher.call(channel, input);
-    if (!r.ok) throw Object.assign(new Error(r.error.message), { code: r.error.code });
-    return r.value;
-  };
-  return { s, events, call };
-}
-
-const codeOf = (p: Promise<unknown>) =>
-  p.then(
-    () => 'ok',
-    (e: { code: string }) => e.code,
-  );
 
 describe('messenger files through the dispatcher', () => {
   it('offer, accept, list and events in the contract; bad input and wrong state get their codes', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'wirelab-mf-dispatch-'));
     onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
-    const a = services();
-    const b = services();
+    const a = dispatcherInstance('wirelab-messenger-files-');
+    const b = dispatcherInstance('wirelab-messenger-files-');
     const src = join(dir, 'notes.txt');
     const data = randomBytes(100 * 1024);
     writeFileSync(src, data);
