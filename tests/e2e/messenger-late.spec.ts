@@ -1,8 +1,10 @@
 // A group message that arrives after later ones is shown where it was written and marked "arrived late".
 // The reader (a browser shell) is in a group with pat and quinn (messenger engines in the test process,
-// on 127.0.0.1). quinn reaches only pat at first: quinn writes "early", pat has it and then writes
-// "later", which the reader gets at once. When quinn reaches the reader, "early" comes from its outbox and
-// goes in before "later", marked late — the same order every member shows.
+// on 127.0.0.1). quinn, restarted with no one to reach, writes "early" into its outbox; pat writes "one"
+// and then "later", which the reader gets at once. "later" is pat's second message, so its Lamport
+// clock is above "early"'s whatever the tie-break between "one" and "early". When quinn reaches the
+// reader, "early" comes from its outbox and goes in before "later", marked late — the same order every
+// member shows. (Members relay what they hold, so "early" must reach no one before "later" is read.)
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -46,23 +48,27 @@ test('a group message that arrives after later ones goes in its place, marked "a
     const list = app.getByTestId('messenger-messages');
     await expect(list).toHaveAttribute('data-count', '1', { timeout: 30_000 });
 
-    quinn.svc.send({ conversation: g.id, text: 'early' });
+    // quinn again, reaching no one: what it writes waits in its outbox.
+    await quinn.svc.close();
+    const alone = await start('quinn', dirs[1]!, []);
+    alone.svc.send({ conversation: g.id, text: 'early' });
     await expect
-      .poll(() => pat.svc.messages({ conversation: g.id, limit: 10 }).messages.map((m) => m.text), {
+      .poll(() => alone.svc.messages({ conversation: g.id, limit: 10 }).messages.map((m) => m.text), {
         timeout: 30_000,
       })
       .toContain('early');
+    pat.svc.send({ conversation: g.id, text: 'one' });
     pat.svc.send({ conversation: g.id, text: 'later' });
-    await expect(list.locator('[aria-posinset="2"]')).toContainText('later', { timeout: 30_000 });
+    await expect(list).toHaveAttribute('data-count', '3', { timeout: 30_000 });
+    await expect(list.locator('[aria-posinset="3"]')).toContainText('later');
     await expect(app.getByTestId('messenger-late')).toHaveCount(0);
 
     // quinn reaches the reader: "early" goes in before "later", marked late.
-    quinn.svc.addPeer({ host: '127.0.0.1', port: readerPort });
-    await expect(list.locator('[aria-posinset="2"]')).toContainText('early', { timeout: 30_000 });
-    await expect(list.locator('[aria-posinset="3"]')).toContainText('later');
-    await expect(list.locator('[aria-posinset="2"]').getByTestId('messenger-late')).toHaveText(
-      'arrived late',
-    );
+    alone.svc.addPeer({ host: '127.0.0.1', port: readerPort });
+    await expect(list).toHaveAttribute('data-count', '4', { timeout: 30_000 });
+    await expect(list.locator('[aria-posinset="4"]')).toContainText('later');
+    const early = list.locator('li', { hasText: 'early' });
+    await expect(early.getByTestId('messenger-late')).toHaveText('arrived late');
     await expect(app.getByTestId('messenger-late')).toHaveCount(1);
   } finally {
     for (const e of engines) await e.close();
