@@ -2,8 +2,8 @@ import { defineConfig } from '@playwright/test';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from './tests/e2e/chromium-args';
 
 // E2E against the browser shell with real engines, in Debian's Chromium (Playwright's own browser
-// download is not available here). Each spec starts its own shell on port 0 with a fresh data dir
-// (tests/e2e/fixtures.ts), so specs never share state.
+// download is not available here). Each test gets engines started on a fresh data dir, in its worker's
+// shell and engine host (tests/e2e/fixtures.ts), so tests never share state.
 // No mDNS from e2e runs unless a spec explicitly turns discovery on inside a namespace it created.
 process.env.WIRELAB_NO_DISCOVERY ??= '1';
 
@@ -49,8 +49,8 @@ export default defineConfig({
         browserName: 'chromium',
         // One browser context per worker, reset by Playwright between tests (pages closed, storage
         // cleared, viewport and media emulation reset, the page sent to about:blank): a fresh context
-        // per test cost about 0.4 s of CPU in Chromium, some 30 s over a run. Each test still gets a
-        // shell of its own, so a new origin (its port): nothing a page stored is seen by the next.
+        // per test cost about 0.4 s of CPU in Chromium, some 30 s over a run. The app keeps nothing in
+        // the page but the shell's token (sessionStorage); its state is in the data dir, new per test.
         reuseContext: true,
         launchOptions: {
           executablePath: CHROMIUM_PATH,

@@ -17,7 +17,7 @@ import { serveStatic } from './static-files';
 import { hostAllowed, SlowReaderGate } from './frame-guard';
 import { RequestDepthGuard } from './frame-depth';
 import type { BackendState, ShellBackend } from './backend';
-import { loadOrCreateShellToken, rememberedPort, rememberPort } from './shell-token';
+import { loadOrCreateShellToken, rememberedPort, rememberPort, saveShellToken } from './shell-token';
 import { startEngineHost, type SupervisionOptions } from './host-process';
 
 export interface BrowserShellOptions {
@@ -101,6 +101,12 @@ export interface BrowserShell {
     enginePauses: number;
     deepFramesRefused: number;
   };
+  /**
+   * Disconnects every page, closes every engine and starts them again on `dataDir` (its token and port
+   * files written first), in the same engine host: a fresh app for the next e2e test without a new shell
+   * and host process (about 0.7 s of CPU each). Not available with engines: 'in-process'.
+   */
+  reopen(dataDir: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -128,6 +134,9 @@ export async function startBrowserShell(
   const options: BrowserShellOptions = { ...BROWSER_SHELL_DEFAULTS, ...opts };
   const token = options.token ?? loadOrCreateShellToken(options.dataDir);
   let enginePid: () => number | undefined = () => undefined;
+  let reopenEngines: (dataDir: string) => Promise<void> = async () => {
+    throw new EngineError('NOT_SUPPORTED', 'engines in this process cannot be reopened');
+  };
   let sparePid: () => number | undefined = () => undefined;
   let services: ShellServices;
   let backend: ShellBackend;
@@ -156,6 +165,7 @@ export async function startBrowserShell(
     backend = host;
     enginePid = () => host.pid();
     sparePid = () => host.sparePid();
+    reopenEngines = (dataDir) => host.reopen(dataDir);
     services = remoteServices(backend, resolve(options.dataDir));
   }
 
@@ -338,6 +348,14 @@ export async function startBrowserShell(
       enginePauses,
       deepFramesRefused,
     }),
+    async reopen(dataDir) {
+      if (closing) throw new EngineError('ENGINE_HOST_DOWN', 'the browser shell is closed');
+      for (const ws of sockets.keys()) ws.terminate();
+      saveShellToken(dataDir, token);
+      rememberPort(dataDir, port);
+      await reopenEngines(dataDir);
+      services.dataDir.path = resolve(dataDir);
+    },
     close() {
       closing ??= (async () => {
         offBatch();

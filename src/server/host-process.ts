@@ -129,6 +129,8 @@ export type SupervisionOptions = Pick<
 export interface EngineHostBackend extends ShellBackend {
   pid(): number | undefined;
   sparePid(): number | undefined;
+  /** The engines closed and started again on `dataDir`, in the same host (HostSupervisor.reopen). */
+  reopen(dataDir: string): Promise<void>;
 }
 
 /** A started, supervised engine host in the shape the browser shell forwards to. */
@@ -164,6 +166,7 @@ export async function startEngineHost(
     },
     pid: () => supervisor.pid(),
     sparePid: () => supervisor.sparePid(),
+    reopen: (dataDir) => supervisor.reopen(dataDir),
     close: () => supervisor.close(),
   };
 }

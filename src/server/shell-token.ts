@@ -20,12 +20,19 @@ export function loadOrCreateShellToken(dataDir: string): string {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
   const token = randomBytes(32).toString('hex');
+  saveShellToken(dataDir, token);
+  return token;
+}
+
+/** Keeps `token` as the data dir's token (a shell reopened on another data dir keeps its token). */
+export function saveShellToken(dataDir: string, token: string): void {
+  mkdirSync(dataDir, { recursive: true });
+  const file = join(dataDir, SHELL_TOKEN_FILE);
   // Written aside and renamed: a crash mid-write never leaves a half token that every tab would fail on.
   const tmp = `${file}.${process.pid}.tmp`;
   writeFileSync(tmp, `${token}\n`, { mode: 0o600 });
   chmodSync(tmp, 0o600);
   renameSync(tmp, file);
-  return token;
 }
 
 /** The port the shell last listened on for this data dir, so a restart can take it again (and open tabs reconnect). */

@@ -27,9 +27,12 @@ export function runEngineHost(port: HostPort): EngineHostRun {
     let services: Services | undefined;
     let init: HostInit | undefined;
     let gate: CreditGate | undefined;
+    let unsubscribe: (() => void) | undefined;
     let closing: Promise<void> | undefined;
+    let reopening: Promise<void> | undefined;
     const close = () => {
       closing ??= (async () => {
+        await reopening;
         await services?.close();
         port.post({ t: 'closed' });
         done();
@@ -37,6 +40,31 @@ export function runEngineHost(port: HostPort): EngineHostRun {
       return closing;
     };
     closeNow = close;
+    /** Engines on `init.dataDir`, their event batches flowing out through a fresh credit gate. */
+    const open = (from: HostInit): Services => {
+      const s = createServices({
+        dataDir: from.dataDir,
+        shell: from.shell,
+        version: from.version,
+        // Only Electron's main process can open the system browser; the browser shell's page does it itself.
+        ...(from.shell === 'electron'
+          ? { openExternal: async (url: string) => port.post({ t: 'openExternal', url }) }
+          : {}),
+        ...(from.chatDiscovery === undefined ? {} : { chatDiscovery: from.chatDiscovery }),
+      });
+      const g = new CreditGate(from.maxUnackedBatches ? { maxUnacked: from.maxUnackedBatches } : {});
+      gate = g;
+      const encoding = from.encoding;
+      unsubscribe = s.bus.subscribe((batch) => {
+        const admitted = g.offer(batch);
+        if (!admitted) return;
+        if (encoding === 'wire') {
+          const { frame, counts } = encodeBatch(admitted);
+          port.post({ t: 'events', frame, counts });
+        } else port.post({ t: 'events', events: admitted });
+      });
+      return s;
+    };
     port.onMessage((raw) => {
       if (!isToHost(raw)) return;
       const msg: ToHost = raw;
@@ -44,32 +72,12 @@ export function runEngineHost(port: HostPort): EngineHostRun {
         if (services) return;
         init = msg.init;
         try {
-          services = createServices({
-            dataDir: init.dataDir,
-            shell: init.shell,
-            version: init.version,
-            // Only Electron's main process can open the system browser; the browser shell's page does it itself.
-            ...(init.shell === 'electron'
-              ? { openExternal: async (url: string) => port.post({ t: 'openExternal', url }) }
-              : {}),
-            ...(init.chatDiscovery === undefined ? {} : { chatDiscovery: init.chatDiscovery }),
-          });
+          services = open(init);
         } catch (err) {
           port.post({ t: 'fatal', error: errorInfo(err) });
           done();
           return;
         }
-        gate = new CreditGate(init.maxUnackedBatches ? { maxUnacked: init.maxUnackedBatches } : {});
-        const encoding = init.encoding;
-        const g = gate;
-        services.bus.subscribe((batch) => {
-          const admitted = g.offer(batch);
-          if (!admitted) return;
-          if (encoding === 'wire') {
-            const { frame, counts } = encodeBatch(admitted);
-            port.post({ t: 'events', frame, counts });
-          } else port.post({ t: 'events', events: admitted });
-        });
         port.post({ t: 'ready', channels: services.dispatcher.channels(), pid: process.pid });
         return;
       }
@@ -77,7 +85,41 @@ export function runEngineHost(port: HostPort): EngineHostRun {
         void close();
         return;
       }
-      if (!services || closing) return;
+      if (msg.t === 'reopen') {
+        const from = init;
+        const old = services;
+        if (!from || !old || closing || reopening) return;
+        // Calls are not taken meanwhile: the UI side answers them itself until 'reopened'.
+        services = undefined;
+        reopening = (async () => {
+          unsubscribe?.();
+          await old.close();
+          init = { ...from, dataDir: msg.dataDir };
+          try {
+            services = open(init);
+            port.post({ t: 'reopened' });
+          } catch (err) {
+            port.post({ t: 'reopened', error: errorInfo(err) });
+          }
+        })().finally(() => (reopening = undefined));
+        return;
+      }
+      if (closing) return;
+      if (!services) {
+        // Between a reopen's close and its new engines: answered, never left waiting.
+        if (msg.t === 'call') {
+          const result = {
+            ok: false as const,
+            error: { code: 'ENGINE_HOST_DOWN' as const, message: 'the engines are reopening' },
+          };
+          port.post(
+            init?.encoding === 'wire'
+              ? { t: 'result', id: msg.id, text: encodeResult(result) }
+              : { t: 'result', id: msg.id, result },
+          );
+        }
+        return;
+      }
       if (msg.t === 'ack') gate?.ack(msg.n);
       else if (msg.t === 'pause') gate?.pause();
       else if (msg.t === 'resume') gate?.resume();

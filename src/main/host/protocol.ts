@@ -26,6 +26,11 @@ export type ToHost =
   /** The UI side cannot take batches now / again (CreditGate.pause/resume). */
   | { t: 'pause' }
   | { t: 'resume' }
+  /**
+   * Close every engine and start them again on another data dir, in the same process: a fresh app
+   * without loading the code again (the e2e fixtures reuse one shell per worker this way).
+   */
+  | { t: 'reopen'; dataDir: string }
   | { t: 'close' };
 
 export type FromHost =
@@ -39,12 +44,21 @@ export type FromHost =
   | { t: 'events'; events: WirelabEvent[] }
   /** app.openExternal in the Electron shell: the URL (vetted by the app service) opens from main. */
   | { t: 'openExternal'; url: string }
+  /** The engines run on the new data dir, or could not start there (`error`: the host then has none). */
+  | { t: 'reopened'; error?: ErrorInfo }
   | { t: 'closed' };
 
 /** Messages come from our own parent, but a malformed one must not crash the engines. */
 export function isToHost(v: unknown): v is ToHost {
   if (!v || typeof v !== 'object') return false;
-  const m = v as { t?: unknown; id?: unknown; channel?: unknown; events?: unknown; init?: unknown };
+  const m = v as {
+    t?: unknown;
+    id?: unknown;
+    channel?: unknown;
+    events?: unknown;
+    init?: unknown;
+    dataDir?: unknown;
+  };
   switch (m.t) {
     case 'init':
       return !!m.init && typeof m.init === 'object';
@@ -52,6 +66,8 @@ export function isToHost(v: unknown): v is ToHost {
       return typeof m.id === 'number' && typeof m.channel === 'string';
     case 'publish':
       return Array.isArray(m.events);
+    case 'reopen':
+      return typeof m.dataDir === 'string' && m.dataDir.length > 0;
     case 'ack':
     case 'pause':
     case 'resume':

@@ -85,6 +85,8 @@ export class HostSupervisor {
   private spare: HostChild | undefined;
   private spareLoaded = false;
   private spareTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Settles the reopen in flight (see reopen()). */
+  private reopened: ((error?: ErrorInfo) => void) | undefined;
 
   constructor(options: Pick<SupervisorOptions, 'spawn' | 'init'> & Partial<SupervisorOptions>) {
     this.options = { ...SUPERVISOR_DEFAULTS, ...options };
@@ -123,6 +125,10 @@ export class HostSupervisor {
           const done = this.pending.get(m.id);
           this.pending.delete(m.id);
           done?.('text' in m ? m.text : m.result);
+        } else if (m.t === 'reopened') {
+          const settle = this.reopened;
+          this.reopened = undefined;
+          settle?.(m.error);
         } else if (m.t === 'openExternal') {
           this.options.openExternal?.(m.url);
         } else if (m.t === 'events') {
@@ -137,6 +143,12 @@ export class HostSupervisor {
         clearTimeout(startTimer);
         if (this.child !== child) return;
         this.child = undefined;
+        const settle = this.reopened;
+        this.reopened = undefined;
+        settle?.({
+          code: 'ENGINE_HOST_DOWN',
+          message: `the engine host stopped (exit ${code ?? 'signal'}) while reopening`,
+        });
         this.failPending(
           'ENGINE_HOST_DOWN',
           `the engine host stopped (exit ${code ?? 'signal'}) before answering`,
@@ -209,10 +221,42 @@ export class HostSupervisor {
     }
   }
 
+  /**
+   * Closes every engine and starts them again on `dataDir` in the same host process: a fresh app without
+   * loading its code again (the e2e fixtures reuse one shell per worker so). A host started later (a
+   * restart, the spare taking over) starts on `dataDir` too. Calls meanwhile get ENGINE_HOST_DOWN.
+   */
+  async reopen(dataDir: string): Promise<void> {
+    const child = this.child;
+    if (!child || this.state !== 'up' || this.closing || this.reopened)
+      throw new EngineError('ENGINE_HOST_DOWN', 'the engine host is not running');
+    const previous = this.options.init;
+    this.options.init = { ...previous, dataDir };
+    const error = await new Promise<ErrorInfo | undefined>((resolve) => {
+      const timer = setTimeout(() => {
+        this.reopened = undefined;
+        child.kill();
+        resolve({ code: 'TIMEOUT', message: 'the engine host did not reopen in time' });
+      }, this.options.startTimeoutMs);
+      this.reopened = (e) => {
+        clearTimeout(timer);
+        resolve(e);
+      };
+      child.send({ t: 'reopen', dataDir });
+    });
+    if (error) {
+      // A host without engines answers nothing: it is replaced like a crashed one, on the data dir it
+      // had (the new one could not be opened).
+      this.options.init = previous;
+      child.kill();
+      throw new EngineError(error.code, error.message);
+    }
+  }
+
   /** Wire text or a Result, as the init's encoding says; supervisor-made failures are always Results. */
   call(channel: string, input: unknown): Promise<RawResult> {
     const child = this.child;
-    if (!child || this.state !== 'up' || this.closing) {
+    if (!child || this.state !== 'up' || this.closing || this.reopened) {
       const message =
         this.state === 'down'
           ? 'the engine host stopped repeatedly and is not restarted; restart Wirelab'

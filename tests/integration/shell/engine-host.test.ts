@@ -2,18 +2,19 @@
 // shell stays up, says so on every socket, starts a new host and answers calls again; a page that
 // stops reading its socket costs bounded memory while TCP echo traffic floods the event bus.
 import { afterEach, describe, expect, it } from 'vitest';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { connect, type Socket } from 'node:net';
 import { startBrowserShell, type BrowserShell } from '../../../src/server/browser-shell';
+import { rememberedPort, SHELL_TOKEN_FILE } from '../../../src/server/shell-token';
 import { waitFor } from '../../helpers/net';
 import { connectClient } from './client';
 
 // How long the traffic keeps running once the shell has paused the engine host for the slow page.
 // The issue's figure is 60 s of traffic (WIRELAB_SLOW_READER_SECONDS=60); the suite runs a shorter loop.
-const SLOW_READER_SECONDS = Number(process.env.WIRELAB_SLOW_READER_SECONDS ?? 12);
+const SLOW_READER_SECONDS = Number(process.env.WIRELAB_SLOW_READER_SECONDS ?? 5);
 // TCP echo traffic until SIGTERM (or `seconds`): 64 KiB writes with backpressure; prints what was sent
 // and echoed when it stops.
 const TRAFFIC = `
@@ -96,6 +97,55 @@ describe('engine host', () => {
     // The shell itself never went away: the same socket carries the new host's answers.
     expect(client.ws.readyState).toBe(client.ws.OPEN);
   }, 60_000);
+
+  it('reopen: the same host starts fresh engines on another data dir; what ran before is closed', async () => {
+    const s = await shell();
+    const pid = s.enginePid();
+    const client = await connectClient(s.port, s.token);
+    cleanups.push(() => client.close());
+    const started = (await client.call('tcp.serverStart', { port: 0 })) as {
+      ok: true;
+      value: { port: number };
+    };
+    expect(started.ok).toBe(true);
+    const next = mkdtempSync(join(tmpdir(), 'wirelab-reopen-'));
+    cleanups.push(() => rmSync(next, { recursive: true, force: true }));
+    await s.reopen(next);
+    expect(s.enginePid()).toBe(pid);
+    expect(s.services.dataDir.path).toBe(next);
+    // A page still connected would act on engines it does not know: it is disconnected.
+    await waitFor(() => client.ws.readyState === client.ws.CLOSED, 5000, 'the page disconnected');
+    // The old engines are closed: their server's port refuses.
+    const refused = await new Promise<string>((resolve) => {
+      const sock = connect(started.value.port, '127.0.0.1');
+      sock.once('connect', () => (sock.destroy(), resolve('connected')));
+      sock.once('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? 'error'));
+    });
+    expect(refused).toBe('ECONNREFUSED');
+    const page = await connectClient(s.port, s.token);
+    cleanups.push(() => page.close());
+    expect(await page.call('tcp.list')).toMatchObject({ ok: true, value: { servers: [] } });
+    // A restart of the shell on the new data dir takes the same token and port (a tab reconnects).
+    expect(readFileSync(join(next, SHELL_TOKEN_FILE), 'utf8').trim()).toBe(s.token);
+    expect(rememberedPort(next)).toBe(s.port);
+
+    // A data dir another instance holds: a coded error, and the engines come back on the one they had.
+    const other = await startBrowserShell({
+      dataDir: join(next, 'held'),
+      rendererDir: join(next, 'renderer'),
+      version: 't',
+      engines: 'in-process',
+    });
+    cleanups.push(() => other.close());
+    await expect(s.reopen(join(next, 'held'))).rejects.toMatchObject({ code: 'DATA_DIR_LOCKED' });
+    expect(s.services.dataDir.path).toBe(next);
+    const later = await connectClient(s.port, s.token);
+    cleanups.push(() => later.close());
+    await expect
+      .poll(async () => ((await later.call('tcp.list')) as { ok: boolean }).ok, { timeout: 30_000 })
+      .toBe(true);
+    expect(s.enginePid()).not.toBe(pid);
+  }, 90_000);
 
   it(
     'a page that stops reading during TCP echo traffic costs bounded memory and later learns what it missed',
