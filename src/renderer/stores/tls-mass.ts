@@ -107,6 +107,8 @@ export const useTlsMassStore = defineStore('tls-mass', () => {
 
   /** A JSON export of an earlier scan, to compare with. Checked against the row schema. */
   function loadPrevious(label: string, text: string): void {
+    if (text.length > TLS_DEFAULTS.massExportMaxBytes)
+      throw new Error(`${label} is larger than ${TLS_DEFAULTS.massExportMaxBytes / 1048576} MiB`);
     let value: unknown;
     try {
       value = JSON.parse(text);
