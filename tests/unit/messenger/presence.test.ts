@@ -1,7 +1,7 @@
 // Which link a DNS-SD packet came from, told by its source address: only senders on the allowed
 // interface's own IPv4 networks count (presence.ts explains why the socket alone cannot tell).
 import { describe, expect, it } from 'vitest';
-import { linkNetworks, onNetworks } from '../../../src/main/engines/messenger/presence';
+import { linkNetworks, onNetworks } from '../../../src/main/engines/common/lan-interfaces';
 
 const net = (base: string, bits: number) => {
   const toInt = (ip: string) => ip.split('.').reduce((n, p) => ((n << 8) | Number(p)) >>> 0, 0);

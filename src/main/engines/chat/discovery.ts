@@ -9,7 +9,7 @@ import { isIPv4 } from 'node:net';
 import { Bonjour, type Browser, type Service, type ServiceConfig } from 'bonjour-service';
 import { CHAT_DEFAULTS, type ChatEvent, type DiscoveredServer } from '../../../shared/contract/chat';
 import { TypedEmitter } from '../common/emitter';
-import { interfaceIPv4, txtString } from '../common/lan-interfaces';
+import { interfaceIPv4, linkNetworks, onlyFromLink, txtString } from '../common/lan-interfaces';
 import { PROTOCOL_VERSION } from './protocol';
 
 export interface DiscoveryOptions {
@@ -62,6 +62,8 @@ export class ChatDiscovery extends TypedEmitter<ChatEvent> {
           message: err.message,
         });
       });
+      // Bound to one interface: packets that arrived on another link are not ours (see onlyFromLink).
+      if (this.ownAddress) onlyFromLink(this.bonjour, linkNetworks(this.ownAddress));
     }
     return this.bonjour;
   }

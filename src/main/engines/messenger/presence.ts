@@ -5,16 +5,12 @@
 // Nothing here exists while discovery is off: no socket is opened. A status change is announced by
 // withdrawing (goodbye, TTL 0) and republishing the record; peers with an open connection hear it
 // over the connection first, and the connection — not the record — says whether they are online.
-// Packets are taken only from senders on the interface's own IPv4 networks: Linux hands a multicast
-// packet to every socket in the group whatever interface it arrived on (IP_MULTICAST_ALL) as soon as any
-// program — avahi, another instance — joined the group there, so a socket "on" one interface would
-// otherwise hear, answer and dial peers of every other link.
-import type { EventEmitter } from 'node:events';
+// Packets are taken only from senders on the interface's own IPv4 networks (onlyFromLink, in
+// common/lan-interfaces.ts, says why).
 import { isIPv4 } from 'node:net';
-import { networkInterfaces } from 'node:os';
 import { Bonjour, type Browser, type Service, type ServiceConfig } from 'bonjour-service';
 import { MESSENGER_DEFAULTS } from '../../../shared/contract/messenger';
-import { interfaceIPv4, txtString } from '../common/lan-interfaces';
+import { interfaceIPv4, linkNetworks, onlyFromLink, txtString } from '../common/lan-interfaces';
 import { isInstanceId } from './protocol';
 
 export interface Announcement {
@@ -66,7 +62,7 @@ export class Presence {
       const opts = { interface: address, bind: '0.0.0.0' } as unknown as Partial<ServiceConfig>;
       const bonjour = new Bonjour(opts, (err: Error) => hooks.error(`${spec}: ${err.message}`));
       // Packets from outside the interface's own networks arrived on another link (see the top).
-      onlyFrom(bonjour, linkNetworks(address));
+      onlyFromLink(bonjour, linkNetworks(address));
       this.on.push({ address, bonjour });
     }
   }
@@ -161,52 +157,6 @@ export class Presence {
     await Promise.all(this.on.map((o) => new Promise<void>((resolve) => o.bonjour.destroy(() => resolve()))));
     this.on.length = 0;
   }
-}
-
-interface Network {
-  base: number;
-  mask: number;
-}
-
-function ipv4ToInt(ip: string): number {
-  return ip.split('.').reduce((n, part) => ((n << 8) | Number(part)) >>> 0, 0);
-}
-
-/** The IPv4 networks of the interface that has `address`. */
-export function linkNetworks(address: string): Network[] {
-  for (const addrs of Object.values(networkInterfaces())) {
-    const v4 = (addrs ?? []).filter((a) => a.family === 'IPv4');
-    if (!v4.some((a) => a.address === address)) continue;
-    return v4.map((a) => {
-      const mask = ipv4ToInt(a.netmask);
-      return { base: ipv4ToInt(a.address) & mask, mask };
-    });
-  }
-  return [];
-}
-
-export function onNetworks(networks: Network[], ip: string): boolean {
-  if (!isIPv4(ip)) return false;
-  const n = ipv4ToInt(ip);
-  return networks.some((w) => (n & w.mask) >>> 0 === w.base >>> 0);
-}
-
-/**
- * Drops the queries and responses bonjour's multicast-dns socket hears from outside `networks`, before
- * its responder or browsers see them. (bonjour-service keeps its multicast-dns instance private; the
- * interface-restriction test fails if that ever changes.)
- */
-function onlyFrom(bonjour: Bonjour, networks: Network[]): void {
-  const mdns = (bonjour as unknown as { server?: { mdns?: EventEmitter } }).server?.mdns;
-  if (!mdns) return;
-  const emit = mdns.emit.bind(mdns);
-  mdns.emit = (event: string | symbol, ...args: unknown[]): boolean => {
-    if (event === 'query' || event === 'response' || event === 'packet') {
-      const from = (args[1] as { address?: string } | undefined)?.address;
-      if (!from || !onNetworks(networks, from)) return false;
-    }
-    return emit(event, ...args);
-  };
 }
 
 function toPeer(s: Service, via: string): AnnouncedPeer | undefined {
