@@ -6,7 +6,7 @@
 // minutes: the kernel check (tests/integration/lab/kernel-check.test.ts) spends most of its time
 // waiting on paced packets, and Vitest's socket tests and the e2e run wait on timers and pages between
 // their CPU bursts. Lanes:
-//   tests:  Vitest (everything but the kernel check)
+//   tests:  Vitest, its unit and integration projects side by side (everything but the kernel check)
 //   kernel: the kernel check alone (Vitest), at a higher CPU priority where allowed, so the other lanes
 //           do not disturb the kernel TCP it measures
 //   e2e:    build → Playwright
@@ -180,8 +180,8 @@ function countVitest(file, ok) {
   } else if (ok === false) totals.failed += 1;
 }
 
-function vitest(name, json, files) {
-  if (!want(name)) return Promise.resolve(undefined);
+function vitest(name, json, files, group) {
+  if (!want(group ?? name)) return Promise.resolve(undefined);
   rmSync(json, { force: true });
   return run(
     name,
@@ -189,7 +189,7 @@ function vitest(name, json, files) {
     ['vitest', 'run', '--reporter=dot', '--reporter=json', `--outputFile.json=${json}`, ...files],
     // The kernel check alone: its relay is real time already; its sender and receiver get the CPU
     // before the lint, typecheck and e2e work running beside it.
-    name === 'kernel' ? { priority: -10 } : {},
+    name === 'kernel' ? { priority: -10 } : { group },
   ).then((ok) => countVitest(json, ok));
 }
 
@@ -257,7 +257,23 @@ async function pool(steps, width) {
 }
 
 const checksLane = () => pool(checkSteps(), serial ? 1 : 2);
-const testsLane = () => vitest('vitest', 'test-results/vitest.json', ['--exclude', KERNEL_CHECK]);
+// The unit and integration projects as two processes side by side: one Vitest process runs projects
+// whose worker limits differ one after the other, and the integration files, which mostly wait on
+// sockets and timers, started only after the unit files (70 s into a run on two cores).
+async function testsLane() {
+  const unit = () => vitest('vitest-unit', 'test-results/vitest-unit.json', ['--project', 'unit'], 'vitest');
+  const integration = () =>
+    vitest(
+      'vitest',
+      'test-results/vitest.json',
+      ['--project', 'integration', '--exclude', KERNEL_CHECK],
+      'vitest',
+    );
+  if (serial) {
+    await unit();
+    await integration();
+  } else await Promise.all([unit(), integration()]);
+}
 const kernelLane = () => vitest('kernel', 'test-results/vitest-kernel.json', [KERNEL_CHECK]);
 
 async function e2eLane() {
