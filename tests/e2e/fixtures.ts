@@ -115,11 +115,18 @@ export const test = base.extend<
       if (p === page) await p.goto('about:blank').catch(() => undefined);
       else await p.close().catch(() => undefined);
     }
-    let next: string | undefined = freshDir();
-    if (closedByTest) next = undefined;
-    else
+    let next: string | undefined;
+    if (!closedByTest) {
+      const dir = freshDir();
       // Also frees what the test left running (servers, ports, the data dir's lock) before the next.
-      await own.reopen(next).catch(() => (next = undefined));
+      next = await own.reopen(dir).then(
+        () => dir,
+        () => {
+          rmSync(dir, { recursive: true, force: true });
+          return undefined;
+        },
+      );
+    }
     if (!next) {
       await closeQuietly(own);
       sharedShell.current = undefined;
