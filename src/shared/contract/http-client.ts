@@ -5,6 +5,9 @@ import { coded, method } from './define';
 import { empty, sessionId } from './common';
 import { HTTP_CHECK_LIMITS, HttpAssertion, HttpCapture, HttpCheckResults } from './http-checks';
 import { httpRunnerMethods, type HttpRunnerEvent } from './http-runner';
+import { HttpLoadSummary } from './http-load';
+
+export { HttpLoadSummary } from './http-load';
 
 export const HTTP_CLIENT_DEFAULTS = {
   timeoutMs: 30_000,
@@ -290,31 +293,6 @@ export type HttpImportedCollection = z.infer<typeof HttpImportedCollection>;
 
 export const HttpCodeLanguage = z.enum(['curl', 'fetch', 'node', 'python']);
 export type HttpCodeLanguage = z.infer<typeof HttpCodeLanguage>;
-
-export const HttpLoadSummary = z.object({
-  session: z.string(),
-  state: z.enum(['running', 'done', 'stopped']),
-  sent: z.number(),
-  completed: z.number(),
-  errors: z.number(),
-  errorCodes: z.record(z.string(), z.number()),
-  statusCounts: z.record(z.string(), z.number()),
-  elapsedMs: z.number(),
-  requestsPerSecond: z.number(),
-  latency: z.object({
-    min: z.number(),
-    mean: z.number(),
-    p50: z.number(),
-    p90: z.number(),
-    p99: z.number(),
-    max: z.number(),
-  }),
-  /** Latency histogram: bucket upper bounds in ms and counts. */
-  histogram: z.array(z.object({ le: z.number(), count: z.number() })),
-  bytesReceived: z.number(),
-  httpVersion: z.string(),
-});
-export type HttpLoadSummary = z.infer<typeof HttpLoadSummary>;
 
 const slugPath = () =>
   z

@@ -31,7 +31,8 @@ import { HistoryStore } from './history';
 import { importPostman } from './importers';
 import { importOpenApiDocument } from './openapi';
 import { LoadRun } from './load';
-import { applyVariables, parseUrl, type Variables } from './prepare';
+import { applyVariables, parseUrl } from './prepare';
+import { EnvironmentVariables } from './environments';
 import { clearSpool, removeSpooled } from './spool';
 import { ConnectionPool } from './connection-pool';
 import { CollectionRun, underFolder } from './runner';
@@ -62,8 +63,7 @@ export class HttpClientService extends TypedEmitter<HttpClientEvent> {
   private readonly runs = new Map<string, LoadRun>();
   /** Response id → its spooled body file, until the response is released. */
   private readonly spooled = new Map<string, string>();
-  /** Values captured while no environment was in use; they live as long as the app runs. */
-  private readonly runtime = new Map<string, string>();
+  private readonly variables: EnvironmentVariables;
   private readonly spoolDir: string;
   private readonly pool = new ConnectionPool({
     maxIdlePerOrigin: HTTP_CLIENT_DEFAULTS.maxIdleConnectionsPerOrigin,
@@ -93,6 +93,14 @@ export class HttpClientService extends TypedEmitter<HttpClientEvent> {
       problem,
     );
     this.envFile = new JsonFile(join(opts.dir, 'environments.json'), HttpEnvironments, problem);
+    this.variables = new EnvironmentVariables(this.envFile, () =>
+      this.emit({
+        engine: 'httpClient',
+        type: 'environments.changed',
+        session: 'environments',
+        at: Date.now(),
+      }),
+    );
     this.cookieFile = new JsonFile(join(opts.dir, 'cookies.json'), CookieFile, problem);
     this.jar = new CookieJar(this.cookieFile.load().cookies, l.maxCookies ?? HTTP_CLIENT_DEFAULTS.maxCookies);
     this.collections = new CollectionStore(join(opts.dir, 'collections'));
@@ -136,47 +144,6 @@ export class HttpClientService extends TypedEmitter<HttpClientEvent> {
     return { released: true };
   }
 
-  private variables(name: string | undefined): Variables {
-    const envs = this.envFile.load();
-    const chosen = name ?? envs.active ?? undefined;
-    if (chosen === undefined) return new Map(this.runtime);
-    const env = envs.environments.find((e) => e.name === chosen);
-    if (!env) throw new EngineError('NOT_FOUND', `no environment named ${chosen}`);
-    return new Map([
-      ...this.runtime,
-      ...env.variables.filter((v) => v.enabled && v.name).map((v): [string, string] => [v.name, v.value]),
-    ]);
-  }
-
-  /**
-   * Captured values go into the environment the request used (saved, so they survive a restart); with no
-   * environment, into variables kept for this app run.
-   */
-  private storeCaptures(name: string | undefined, values: [string, string][]): void {
-    if (!values.length) return;
-    const envs = this.envFile.load();
-    const chosen = name ?? envs.active ?? undefined;
-    const env = chosen === undefined ? undefined : envs.environments.find((e) => e.name === chosen);
-    if (!env) {
-      for (const [k, v] of values) this.runtime.set(k, v);
-      return;
-    }
-    for (const [k, v] of values) {
-      const existing = env.variables.find((x) => x.name === k);
-      if (existing) {
-        existing.value = v;
-        existing.enabled = true;
-      } else env.variables.push({ name: k, value: v, enabled: true });
-    }
-    this.envFile.save(envs);
-    this.emit({
-      engine: 'httpClient',
-      type: 'environments.changed',
-      session: 'environments',
-      at: Date.now(),
-    });
-  }
-
   private saveCookies(): void {
     this.cookieFile.save({ cookies: this.jar.list() });
     this.emit({ engine: 'httpClient', type: 'cookies.changed', session: 'cookies', at: Date.now() });
@@ -195,7 +162,7 @@ export class HttpClientService extends TypedEmitter<HttpClientEvent> {
     );
     const at = Date.now();
     try {
-      const spec = applyVariables(input.request, this.variables(input.environment));
+      const spec = applyVariables(input.request, this.variables.of(input.environment));
       const res = await sendChecked(
         spec,
         id,
@@ -210,7 +177,7 @@ export class HttpClientService extends TypedEmitter<HttpClientEvent> {
         controller.signal,
       );
       if (res.checks)
-        this.storeCaptures(
+        this.variables.store(
           input.environment,
           res.checks.captures
             .filter((c) => c.ok && c.value !== undefined)
@@ -356,7 +323,7 @@ export class HttpClientService extends TypedEmitter<HttpClientEvent> {
   exportCode(input: In<'exportCode'>): { code: string } {
     let spec = input.request;
     try {
-      spec = applyVariables(spec, this.variables(undefined));
+      spec = applyVariables(spec, this.variables.of(undefined));
     } catch {
       // A missing active environment leaves the {{variables}} in the snippet.
     }
@@ -375,7 +342,7 @@ export class HttpClientService extends TypedEmitter<HttpClientEvent> {
   }
 
   loadStart(input: In<'loadStart'>): { session: string } {
-    const spec = applyVariables(input.request, this.variables(input.environment));
+    const spec = applyVariables(input.request, this.variables.of(input.environment));
     // Errors a user can fix are reported by this call, not later in a load.done event.
     parseUrl(spec.url);
     if (spec.auth.type === 'digest')
@@ -428,7 +395,7 @@ export class HttpClientService extends TypedEmitter<HttpClientEvent> {
       {
         collection: tree.name,
         requests: listed.map((r) => ({ ...this.collections.get(tree.slug, r.path), path: r.path })),
-        variables: this.variables(input.environment),
+        variables: this.variables.of(input.environment),
         data,
         iterations: input.iterations,
         delayMs: input.delayMs,
@@ -460,7 +427,7 @@ export class HttpClientService extends TypedEmitter<HttpClientEvent> {
   }
 
   exportK6(input: In<'exportK6'>): { script: string; skipped: string[] } {
-    const spec = applyVariables(input.request, this.variables(input.environment));
+    const spec = applyVariables(input.request, this.variables.of(input.environment));
     parseUrl(spec.url);
     return k6Script(spec, input);
   }
