@@ -4,21 +4,9 @@
 // earlier scan loaded from a JSON export (a file that is not one is refused with a message).
 import { readFileSync } from 'node:fs';
 import { createServer as createNetServer, type Socket } from 'node:net';
-import { createServer, type Server } from 'node:tls';
 import { test, expect } from './fixtures';
 import { createTestPki } from '../helpers/pki';
-
-async function tlsServer(
-  options: Parameters<typeof createServer>[0],
-): Promise<{ server: Server; port: number }> {
-  const server = createServer(options, (s) => {
-    s.on('error', () => undefined);
-    s.on('data', () => s.end('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok'));
-  });
-  server.on('tlsClientError', () => undefined);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { server, port: (server.address() as { port: number }).port };
-}
+import { tlsServer } from './fixtures/tls-server';
 
 test('mass scan: a target file, rows streamed with the time left, cancel, sorts, exports, compare with an export', async ({
   app,

@@ -3,21 +3,9 @@
 // exported; the history lists the host; a bad host gets its coded error.
 import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:tls';
 import { test, expect } from './fixtures';
 import { createTestPki } from '../helpers/pki';
-
-async function tlsServer(
-  options: Parameters<typeof createServer>[0],
-): Promise<{ server: Server; port: number }> {
-  const server = createServer(options, (s) => {
-    s.on('error', () => undefined);
-    s.on('data', () => s.end('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok'));
-  });
-  server.on('tlsClientError', () => undefined);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { server, port: (server.address() as { port: number }).port };
-}
+import { tlsServer } from './fixtures/tls-server';
 
 test('inspect a local server: grade, problems, chain, scan table, weaknesses, export, history', async ({
   app,

@@ -86,3 +86,53 @@ export function startInNetns(ns: string, name: string, script: string, args: str
     },
   };
 }
+
+export interface TwoLinks {
+  /** The namespace with both links, `lanA` (198.18.<a>.1/24) and `lanB` (198.18.<a+1>.1/24). */
+  multi: string;
+  lanA: string;
+  lanB: string;
+  /** The namespaces at the other ends, each with its end of one link (`peerA`: .2 on A, `peerB` on B). */
+  nsA: string;
+  nsB: string;
+  peerA: string;
+  peerB: string;
+}
+
+/**
+ * Three namespaces: one ("multi") on two LAN links, each link's other end in a namespace of its own.
+ * `prefix` (a few letters) names them, `subnet` is the third octet of link A's 198.18.x.0/24 (B gets
+ * the next). The multicast route in "multi" points at lanA, so a socket meant for lanB only hears lanA
+ * through Linux's IP_MULTICAST_ALL — what the interface-restriction tests check. Deleted when the test
+ * finishes, also on failure.
+ */
+export function twoLinkNamespaces(prefix: string, subnet: number): TwoLinks {
+  const tag = `${process.pid % 100000}`;
+  const n: TwoLinks = {
+    multi: `${prefix}-m-${tag}`,
+    nsA: `${prefix}-a-${tag}`,
+    nsB: `${prefix}-b-${tag}`,
+    lanA: `${prefix}la${tag}`,
+    lanB: `${prefix}lb${tag}`,
+    peerA: `${prefix}pa${tag}`,
+    peerB: `${prefix}pb${tag}`,
+  };
+  onTestFinished(() => {
+    for (const ns of [n.multi, n.nsA, n.nsB]) spawnSync('ip', ['netns', 'del', ns]);
+  });
+  for (const ns of [n.multi, n.nsA, n.nsB]) ip('netns', 'add', ns);
+  ip('link', 'add', n.lanA, 'netns', n.multi, 'type', 'veth', 'peer', 'name', n.peerA, 'netns', n.nsA);
+  ip('link', 'add', n.lanB, 'netns', n.multi, 'type', 'veth', 'peer', 'name', n.peerB, 'netns', n.nsB);
+  ip('-n', n.multi, 'link', 'set', 'lo', 'up');
+  for (const [dev, cidr] of [
+    [n.lanA, `198.18.${subnet}.1/24`],
+    [n.lanB, `198.18.${subnet + 1}.1/24`],
+  ] as const) {
+    ip('-n', n.multi, 'addr', 'add', cidr, 'dev', dev);
+    ip('-n', n.multi, 'link', 'set', dev, 'up');
+  }
+  ip('-n', n.multi, 'route', 'add', '224.0.0.0/4', 'dev', n.lanA);
+  upLanInterface(n.nsA, n.peerA, `198.18.${subnet}.2/24`);
+  upLanInterface(n.nsB, n.peerB, `198.18.${subnet + 1}.2/24`);
+  return n;
+}

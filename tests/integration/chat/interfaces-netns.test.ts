@@ -5,10 +5,9 @@
 // pa's, and pa and pb never list the server of the other link. Linux hands multicast that arrived on
 // lanA to y's socket as well once x joined the group there; the discovery drops packets from outside
 // its link's networks (onlyFromLink). Multicast never leaves these namespaces. Skipped without root.
-import { spawnSync } from 'node:child_process';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { bundled } from '../../helpers/bundle';
-import { ip, netnsUnavailable, startInNetns, upLanInterface } from '../../helpers/netns';
+import { netnsUnavailable, startInNetns, twoLinkNamespaces } from '../../helpers/netns';
 import { tempDir } from './helpers';
 
 const why = netnsUnavailable();
@@ -18,37 +17,14 @@ describe('chat: room-server discovery only on the interface it is bound to (netw
   it.skipIf(why !== undefined)(
     'servers on two links of one namespace are each found on their own link only',
     async () => {
-      const tag = `${process.pid % 100000}`;
-      const multi = `wlci-m-${tag}`;
-      const nsA = `wlci-a-${tag}`;
-      const nsB = `wlci-b-${tag}`;
-      onTestFinished(() => {
-        for (const ns of [multi, nsA, nsB]) spawnSync('ip', ['netns', 'del', ns]);
-      });
-      for (const ns of [multi, nsA, nsB]) ip('netns', 'add', ns);
-      const lanA = `ca${tag}`;
-      const lanB = `cb${tag}`;
-      ip('link', 'add', lanA, 'netns', multi, 'type', 'veth', 'peer', 'name', `cpa${tag}`, 'netns', nsA);
-      ip('link', 'add', lanB, 'netns', multi, 'type', 'veth', 'peer', 'name', `cpb${tag}`, 'netns', nsB);
-      ip('-n', multi, 'link', 'set', 'lo', 'up');
-      for (const [dev, cidr] of [
-        [lanA, '198.18.4.1/24'],
-        [lanB, '198.18.5.1/24'],
-      ] as const) {
-        ip('-n', multi, 'addr', 'add', cidr, 'dev', dev);
-        ip('-n', multi, 'link', 'set', dev, 'up');
-      }
-      ip('-n', multi, 'route', 'add', '224.0.0.0/4', 'dev', lanA);
-      upLanInterface(nsA, `cpa${tag}`, '198.18.4.2/24');
-      upLanInterface(nsB, `cpb${tag}`, '198.18.5.2/24');
-
+      const n = twoLinkNamespaces('wlci', 4);
       // Each instance hosts a server named after it, announced on its interface, and looks for its peer.
       const script = bundled('tests/integration/chat/fixtures/lan-instance.ts');
       const procs = {
-        x: startInNetns(multi, 'x', script, [tempDir(), 'x', lanA, 'pa']),
-        y: startInNetns(multi, 'y', script, [tempDir(), 'y', lanB, 'pb']),
-        pa: startInNetns(nsA, 'pa', script, [tempDir(), 'pa', `cpa${tag}`, 'x']),
-        pb: startInNetns(nsB, 'pb', script, [tempDir(), 'pb', `cpb${tag}`, 'y']),
+        x: startInNetns(n.multi, 'x', script, [tempDir(), 'x', n.lanA, 'pa']),
+        y: startInNetns(n.multi, 'y', script, [tempDir(), 'y', n.lanB, 'pb']),
+        pa: startInNetns(n.nsA, 'pa', script, [tempDir(), 'pa', n.peerA, 'x']),
+        pb: startInNetns(n.nsB, 'pb', script, [tempDir(), 'pb', n.peerB, 'y']),
       };
       for (const [name, p] of Object.entries(procs))
         await p.waitFor((o) => o.type === 'found', 45_000, `${name} finding its peer`);

@@ -3,10 +3,9 @@
 // "multi", x runs with lanA only and y with lanB only. pa meets x, pb meets y — so both links carry
 // DNS-SD — but pb never sees x and pa never sees y, although x and y announce all the time (every
 // browse refresh) on the same links. Multicast never leaves these namespaces. Skipped without root.
-import { spawnSync } from 'node:child_process';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { bundled } from '../../helpers/bundle';
-import { ip, netnsUnavailable, startInNetns, upLanInterface, type NetnsProcess } from '../../helpers/netns';
+import { netnsUnavailable, startInNetns, twoLinkNamespaces, type NetnsProcess } from '../../helpers/netns';
 import { tempDir } from './helpers';
 
 const why = netnsUnavailable();
@@ -16,38 +15,15 @@ describe('messenger: DNS-SD only on the allowed interfaces (network namespaces)'
   it.skipIf(why !== undefined)(
     'an instance allowed one of two links is seen on that link only',
     async () => {
-      const tag = `${process.pid % 100000}`;
-      const multi = `wlmi-m-${tag}`;
-      const nsA = `wlmi-a-${tag}`;
-      const nsB = `wlmi-b-${tag}`;
-      onTestFinished(() => {
-        for (const ns of [multi, nsA, nsB]) spawnSync('ip', ['netns', 'del', ns]);
-      });
-      for (const ns of [multi, nsA, nsB]) ip('netns', 'add', ns);
-      const lanA = `la${tag}`;
-      const lanB = `lb${tag}`;
-      ip('link', 'add', lanA, 'netns', multi, 'type', 'veth', 'peer', 'name', `pa${tag}`, 'netns', nsA);
-      ip('link', 'add', lanB, 'netns', multi, 'type', 'veth', 'peer', 'name', `pb${tag}`, 'netns', nsB);
-      ip('-n', multi, 'link', 'set', 'lo', 'up');
-      for (const [dev, cidr] of [
-        [lanA, '198.18.2.1/24'],
-        [lanB, '198.18.3.1/24'],
-      ] as const) {
-        ip('-n', multi, 'addr', 'add', cidr, 'dev', dev);
-        ip('-n', multi, 'link', 'set', dev, 'up');
-      }
-      ip('-n', multi, 'route', 'add', '224.0.0.0/4', 'dev', lanA);
-      upLanInterface(nsA, `pa${tag}`, '198.18.2.2/24');
-      upLanInterface(nsB, `pb${tag}`, '198.18.3.2/24');
-
+      const n = twoLinkNamespaces('wlmi', 2);
       const script = bundled('tests/integration/messenger/fixtures/lan-peer.ts');
       const run = (ns: string, name: string, dev: string, port: number) =>
         startInNetns(ns, name, script, [tempDir(), name, dev, String(port)]);
       const procs = {
-        x: run(multi, 'x', lanA, 47110),
-        y: run(multi, 'y', lanB, 47111),
-        pa: run(nsA, 'pa', `pa${tag}`, 47112),
-        pb: run(nsB, 'pb', `pb${tag}`, 47113),
+        x: run(n.multi, 'x', n.lanA, 47110),
+        y: run(n.multi, 'y', n.lanB, 47111),
+        pa: run(n.nsA, 'pa', n.peerA, 47112),
+        pb: run(n.nsB, 'pb', n.peerB, 47113),
       };
       const ids: Record<string, string> = {};
       for (const [name, p] of Object.entries(procs))
