@@ -9,7 +9,8 @@
 // not installed); and a mass scan of 50 local servers (one process, 50 ports) 8 at a time against 50 ×
 // the single full scan.
 import { spawn, spawnSync } from 'node:child_process';
-import { createServer, type Server } from 'node:tls';
+import type { Socket } from 'node:net';
+import { createServer } from 'node:tls';
 import { buildCertificate } from '../../src/main/engines/common/x509-builder';
 import { listen, closeServer } from '../../src/main/engines/common/net';
 import { TlsInspector } from '../../src/main/engines/tls/inspector';
@@ -134,7 +135,7 @@ async function opensslScan(
   return { ms: performance.now() - t0, calls, suites, groups: found };
 }
 
-async function server(): Promise<{ server: Server; port: number }> {
+async function server(): Promise<{ port: number; close: () => Promise<void> }> {
   const root = buildCertificate({ commonName: 'Bench Root', ca: true });
   const leaf = buildCertificate({
     commonName: 'localhost',
@@ -147,15 +148,26 @@ async function server(): Promise<{ server: Server; port: number }> {
     (sock) => sock.end(),
   );
   s.on('tlsClientError', () => undefined);
+  // testssl.sh leaves connections the server never sees end; server.close() would wait on them with
+  // nothing else keeping the process alive, and the run ended silently before printing its table.
+  const open = new Set<Socket>();
+  s.on('connection', (c: Socket) => {
+    open.add(c);
+    c.once('close', () => open.delete(c));
+  });
   const { port } = await listen(s, 0, '127.0.0.1');
-  return { server: s, port };
+  const close = async () => {
+    for (const c of open) c.destroy();
+    await closeServer(s);
+  };
+  return { port, close };
 }
 
 export const tlsSection: BenchSection = {
   name: 'tls',
   description: 'full TLS scan of a local server vs an openssl s_client elimination loop',
   async run(log, options) {
-    const { server: s, port } = await server();
+    const { port, close } = await server();
     const out: BenchRecord[] = [];
     try {
       const inspector = new TlsInspector();
@@ -271,7 +283,7 @@ export const tlsSection: BenchSection = {
           }),
         );
     } finally {
-      await closeServer(s);
+      await close();
     }
     return out;
   },
