@@ -4,6 +4,7 @@
 // (child_process.fork from the browser shell, utilityProcess.fork from Electron). The same entry
 // serves both front ends.
 import { createServices, type Services } from '../services';
+import type { Result } from '../../shared/errors';
 import { errorInfo } from '../engines/common/errors';
 import { encodeBatch, encodeResult } from './wire';
 import { CreditGate } from './credit';
@@ -40,6 +41,13 @@ export function runEngineHost(port: HostPort): EngineHostRun {
       return closing;
     };
     closeNow = close;
+    /** A call's result, as the init's encoding says. */
+    const answer = (id: number, result: Result<unknown>) =>
+      port.post(
+        init?.encoding === 'wire'
+          ? { t: 'result', id, text: encodeResult(result) }
+          : { t: 'result', id, result },
+      );
     /** Engines on `init.dataDir`, their event batches flowing out through a fresh credit gate. */
     const open = (from: HostInit): Services => {
       const s = createServices({
@@ -107,17 +115,11 @@ export function runEngineHost(port: HostPort): EngineHostRun {
       if (closing) return;
       if (!services) {
         // Between a reopen's close and its new engines: answered, never left waiting.
-        if (msg.t === 'call') {
-          const result = {
-            ok: false as const,
-            error: { code: 'ENGINE_HOST_DOWN' as const, message: 'the engines are reopening' },
-          };
-          port.post(
-            init?.encoding === 'wire'
-              ? { t: 'result', id: msg.id, text: encodeResult(result) }
-              : { t: 'result', id: msg.id, result },
-          );
-        }
+        if (msg.t === 'call')
+          answer(msg.id, {
+            ok: false,
+            error: { code: 'ENGINE_HOST_DOWN', message: 'the engines are reopening' },
+          });
         return;
       }
       if (msg.t === 'ack') gate?.ack(msg.n);
@@ -126,10 +128,7 @@ export function runEngineHost(port: HostPort): EngineHostRun {
       else if (msg.t === 'publish') for (const e of msg.events) services.bus.publish(e);
       else if (msg.t === 'call') {
         const { id } = msg;
-        const wire = init?.encoding === 'wire';
-        void services.dispatcher.call(msg.channel, msg.input).then((result) => {
-          port.post(wire ? { t: 'result', id, text: encodeResult(result) } : { t: 'result', id, result });
-        });
+        void services.dispatcher.call(msg.channel, msg.input).then((result) => answer(id, result));
       }
     });
   });

@@ -235,7 +235,6 @@ export class HostSupervisor {
     const error = await new Promise<ErrorInfo | undefined>((resolve) => {
       const timer = setTimeout(() => {
         this.reopened = undefined;
-        child.kill();
         resolve({ code: 'TIMEOUT', message: 'the engine host did not reopen in time' });
       }, this.options.startTimeoutMs);
       this.reopened = (e) => {
@@ -245,8 +244,8 @@ export class HostSupervisor {
       child.send({ t: 'reopen', dataDir });
     });
     if (error) {
-      // A host without engines answers nothing: it is replaced like a crashed one, on the data dir it
-      // had (the new one could not be opened).
+      // A host without engines (or one that did not answer in time) is replaced like a crashed one, on
+      // the data dir it had (the new one could not be opened).
       this.options.init = previous;
       child.kill();
       throw new EngineError(error.code, error.message);
