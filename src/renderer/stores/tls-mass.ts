@@ -105,13 +105,16 @@ export const useTlsMassStore = defineStore('tls-mass', () => {
     if (session.value) await unwrap(api.tls.cancel({ session: session.value }));
   }
 
-  /** A JSON export of an earlier scan, to compare with. Checked against the row schema. */
-  function loadPrevious(label: string, text: string): void {
-    if (text.length > TLS_DEFAULTS.massExportMaxBytes)
+  /**
+   * A JSON export of an earlier scan, to compare with: its size checked before it is read (a huge file
+   * would be read whole into the page first), then its rows against the row schema.
+   */
+  async function loadPrevious(label: string, file: Blob): Promise<void> {
+    if (file.size > TLS_DEFAULTS.massExportMaxBytes)
       throw new Error(`${label} is larger than ${TLS_DEFAULTS.massExportMaxBytes / 1048576} MiB`);
     let value: unknown;
     try {
-      value = JSON.parse(text);
+      value = JSON.parse(await file.text());
     } catch {
       value = undefined;
     }

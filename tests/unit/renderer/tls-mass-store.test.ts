@@ -13,15 +13,15 @@ beforeEach(() => {
 });
 
 describe('tls mass store: loading a previous scan', () => {
-  it('takes an empty export, and refuses a non-export and an oversized file by name', () => {
+  it('takes an empty export, and refuses a non-export and an oversized file by name', async () => {
     const mass = use(() => useTlsMassStore());
-    mass.loadPrevious('empty.json', '[]');
+    await mass.loadPrevious('empty.json', new Blob(['[]']));
     expect(mass.previous).toEqual({ label: 'empty.json', rows: [] });
-    expect(() => mass.loadPrevious('notes.json', '{"not": "rows"')).toThrow(
+    await expect(mass.loadPrevious('notes.json', new Blob(['{"not": "rows"']))).rejects.toThrow(
       'notes.json is not a Wirelab mass-scan JSON export',
     );
-    const huge = ' '.repeat(TLS_DEFAULTS.massExportMaxBytes + 1);
-    expect(() => mass.loadPrevious('huge.json', `[]${huge}`)).toThrow('huge.json is larger than 16 MiB');
+    const huge = new Blob(['[]', ' '.repeat(TLS_DEFAULTS.massExportMaxBytes - 1)]);
+    await expect(mass.loadPrevious('huge.json', huge)).rejects.toThrow('huge.json is larger than 16 MiB');
     expect(mass.previous?.label).toBe('empty.json');
   });
 });
