@@ -1,11 +1,11 @@
 // The TLS inspector end to end: a real node:tls server with a fresh test PKI, inspected from the form;
 // the grade, the problems, the chain, the scan table and the weaknesses are on screen; the report is
 // exported; the history lists the host; a bad host gets its coded error.
-import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { test, expect } from './fixtures';
 import { createTestPki } from '../helpers/pki';
 import { tlsServer } from './fixtures/tls-server';
+import { hasOpenssl, startOpensslServer } from '../helpers/openssl-server';
 
 test('inspect a local server: grade, problems, chain, scan table, weaknesses, export, history', async ({
   app,
@@ -203,43 +203,12 @@ test('mass scan: pasted targets, progress, sortable table, CSV export, changes s
   }
 });
 
-const hasOpenssl = spawnSync('openssl', ['version']).status === 0;
-
 test('a server with only anonymous suites: reported with no certificate, not failed', async ({ app }) => {
   test.skip(!hasOpenssl, 'needs openssl s_server');
   const pki = createTestPki();
-  // s_server insists on a certificate file even when it will send none (anonymous suites only).
-  const cert = pki.file('anon-cert.pem', pki.leaf.certPem);
-  const key = pki.file('anon-key.pem', pki.leaf.keyPem);
-  const child = spawn(
-    'openssl',
-    [
-      's_server',
-      '-accept',
-      '127.0.0.1:0',
-      '-cert',
-      cert,
-      '-key',
-      key,
-      '-www',
-      '-no_tls1_3',
-      '-cipher',
-      'ADH-AES128-SHA:@SECLEVEL=0',
-    ],
-    { stdio: ['pipe', 'pipe', 'pipe'] },
-  );
+  const server = startOpensslServer(pki, ['-www', '-no_tls1_3', '-cipher', 'ADH-AES128-SHA:@SECLEVEL=0']);
   try {
-    const port = await new Promise<number>((resolve, reject) => {
-      let out = '';
-      const onData = (d: Buffer) => {
-        out += d.toString();
-        const m = /ACCEPT 127\.0\.0\.1:(\d+)/.exec(out);
-        if (m) resolve(Number(m[1]));
-      };
-      child.stdout.on('data', onData);
-      child.stderr.on('data', onData);
-      child.on('exit', () => reject(new Error(`s_server exited: ${out}`)));
-    });
+    const port = await server.port;
     await app.getByTestId('nav-tls').click();
     await app.getByTestId('tls-target').fill(`localhost:${port}`);
     await app.getByTestId('tls-inspect').click();
@@ -253,7 +222,7 @@ test('a server with only anonymous suites: reported with no certificate, not fai
     await expect(app.getByTestId('tls-no-certificates')).toContainText('the server sent no certificate');
     await expect(app.getByTestId('tls-sent-0')).toHaveCount(0);
   } finally {
-    child.kill('SIGKILL');
+    server.child.kill('SIGKILL');
     pki.cleanup();
   }
 });

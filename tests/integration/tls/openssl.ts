@@ -1,41 +1,17 @@
 // `openssl s_server` on 127.0.0.1 port 0 for the TLS tests that need a real TLS stack with options Node
 // will not give (anonymous DH, SECLEVEL 0, single-version servers). Killed when the test finishes.
-import { spawn, spawnSync } from 'node:child_process';
 import { onTestFinished } from 'vitest';
-import { buildCertificate, type BuiltCertificate } from '../../../src/main/engines/common/x509-builder';
-import { leafSpec, type TestPki } from '../../helpers/pki';
+import type { BuiltCertificate } from '../../../src/main/engines/common/x509-builder';
+import { startOpensslServer } from '../../helpers/openssl-server';
+import type { TestPki } from '../../helpers/pki';
 
-export const hasOpenssl = spawnSync('openssl', ['version']).status === 0;
+export { hasOpenssl } from '../../helpers/openssl-server';
 
-let seq = 0;
-
-/** Starts s_server with an RSA-2048 leaf (or `leaf`) and the test intermediate; resolves with the port. */
-export async function opensslServer(
-  pki: TestPki,
-  args: string[],
-  leaf: BuiltCertificate = buildCertificate(leafSpec(pki.intermediate, { keySpec: 'rsa-2048' })),
-): Promise<number> {
-  const n = ++seq;
-  const cert = pki.file(`s-cert-${process.pid}-${n}.pem`, leaf.certPem);
-  const chain = pki.file(`s-chain-${process.pid}-${n}.pem`, pki.intermediate.certPem);
-  const key = pki.file(`s-key-${process.pid}-${n}.pem`, leaf.keyPem);
-  const child = spawn(
-    'openssl',
-    ['s_server', '-accept', '127.0.0.1:0', '-cert', cert, '-cert_chain', chain, '-key', key, ...args],
-    { stdio: ['pipe', 'pipe', 'pipe'] },
-  );
+/** Starts s_server (see startOpensslServer), killed when the test finishes; resolves with the port. */
+export function opensslServer(pki: TestPki, args: string[], leaf?: BuiltCertificate): Promise<number> {
+  const { child, port } = startOpensslServer(pki, args, leaf);
   onTestFinished(() => {
     child.kill('SIGKILL');
   });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    const onData = (d: Buffer) => {
-      out += d.toString();
-      const m = /ACCEPT 127\.0\.0\.1:(\d+)/.exec(out);
-      if (m) resolve(Number(m[1]));
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.on('exit', () => reject(new Error(`s_server exited: ${out}`)));
-  });
+  return port;
 }
